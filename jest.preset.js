@@ -1,0 +1,41 @@
+// Shared Jest settings: every project's jest.config.js spreads this.
+const path = require('node:path');
+
+const root = __dirname;
+
+const base = {
+  testEnvironment: 'node',
+  // ali-oss ships .ts beside its .js: js must come first or Jest loads the sources.
+  moduleFileExtensions: ['js', 'ts', 'json'],
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+          target: 'es2022',
+        },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  moduleNameMapper: {
+    '^@chat/([^/]+)$': path.join(root, 'libs/$1/src/index.ts'),
+    '^@chat/([^/]+)/testing$': path.join(root, 'libs/$1/src/testing/index.ts'),
+  },
+  testTimeout: 30000,
+  reporters: ['default', path.join(root, 'libs/testing/src/jest/summary-reporter.js')],
+};
+
+/**
+ * For projects whose tests talk to Postgres, Redis or Kafka: finds them (npm test passes
+ * their addresses) or starts what is missing, once per Jest run, and stops it after.
+ */
+const services = {
+  globalSetup: path.join(root, 'libs/testing/src/jest/global-setup.ts'),
+  globalTeardown: path.join(root, 'libs/testing/src/jest/global-teardown.ts'),
+};
+
+// Not enumerable, so `...preset` copies only Jest options.
+module.exports = Object.defineProperty({ ...base }, 'services', { value: services });

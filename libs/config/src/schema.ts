@@ -1,0 +1,337 @@
+import {
+  bool,
+  brokerList,
+  duration,
+  int,
+  oneOf,
+  optionalStr,
+  rateWindows,
+  str,
+  type Field,
+  type RateWindow,
+  type Tree,
+} from './fields';
+
+const URL_PG: [RegExp, string] = [
+  /^postgres(ql)?:\/\//,
+  'is not a postgres:// URL. Example: postgres://chat:secret@127.0.0.1:5432/chat',
+];
+const URL_REDIS: [RegExp, string] = [
+  /^rediss?:\/\//,
+  'is not a redis:// URL. Example: redis://127.0.0.1:6379/0',
+];
+const URL_SMTP: [RegExp, string] = [
+  /^smtps?:\/\//,
+  'is not an smtp:// URL. Example: smtp://user:password@smtp.example.com:587',
+];
+
+/**
+ * Every configuration key. Section and key names follow the spec (API.md §1.5: `Rule.*`,
+ * `Page.*`, `Auto.*`, `Limit.*`, `Token.*`). Durations are written `60s`, `1h` and loaded
+ * as milliseconds. Optional connection keys (`Postgresql.Url`, `Redis.Url`,
+ * `Kafka.Brokers`, `Email.SmtpUrl`, `AliyunOSS.*`) select the production adapter of their
+ * port when set and the embedded one when absent (ARCHITECTURE.md, ports and adapters).
+ */
+export const CONFIG_TREE = {
+  App: {
+    Name: str({ describe: 'Name of the service, shown in logs and mail.', default: 'chat' }),
+    MachineID: int({
+      describe:
+        'Node id of this process in message ids (DATA.md §1); unique per running generator.',
+      default: 0,
+      min: 0,
+      max: 31,
+      env: ['MACHINE_ID'],
+    }),
+    DataDir: str({
+      describe: 'Folder of the embedded adapters (database, mailbox, files).',
+      default: '.data',
+      env: ['DATA_DIR'],
+    }),
+  },
+  Server: {
+    Host: str({
+      describe: 'Address the HTTP and WebSocket listeners bind to.',
+      default: '0.0.0.0',
+    }),
+    ApiPort: int({
+      describe: 'Port of the REST api.',
+      default: 8080,
+      min: 1,
+      max: 65535,
+      env: ['PORT'],
+    }),
+    GatewayPort: int({
+      describe: 'Port of the WebSocket gateway (/ws).',
+      default: 8081,
+      min: 1,
+      max: 65535,
+    }),
+    DefaultContextTimeout: duration({
+      describe: 'Per-request deadline; a request that exceeds it answers 1005.',
+      default: '10s',
+    }),
+    ShutdownTimeout: duration({
+      describe: 'Bound on draining in-flight work after SIGTERM before exiting.',
+      default: '15s',
+    }),
+  },
+  Gateway: {
+    AuthTimeout: duration({
+      describe: 'A socket must authenticate within this (EVENTS.md §2.1).',
+      default: '10s',
+    }),
+    PingInterval: duration({ describe: 'Interval of WebSocket ping frames.', default: '25s' }),
+    IdleTimeout: duration({ describe: 'A socket silent this long is terminated.', default: '60s' }),
+    MaxFrameBytes: int({
+      describe: 'Largest accepted frame; larger closes with 1009.',
+      default: 65536,
+      min: 1024,
+    }),
+    MaxBufferedBytes: int({
+      describe: 'Per-socket outgoing buffer; a client that stops reading past this is closed.',
+      default: 1048576,
+      min: 65536,
+    }),
+    FramesPerSecond: int({
+      describe: 'Frames per second per connection before replies of 1004; 0 disables.',
+      default: 50,
+      min: 0,
+    }),
+    PresenceTtl: duration({
+      describe: 'Presence entries expire this long after the last heartbeat.',
+      default: '30s',
+    }),
+  },
+  Postgresql: {
+    Url: optionalStr({
+      describe: 'PostgreSQL connection URL. Unset: the embedded PGlite database under App.DataDir.',
+      example: 'postgres://chat:change-me@127.0.0.1:5432/chat',
+      secret: true,
+      env: ['DATABASE_URL'],
+      pattern: URL_PG,
+    }),
+    PoolMax: int({
+      describe: 'Largest number of pooled connections per process.',
+      default: 10,
+      min: 1,
+    }),
+  },
+  Redis: {
+    Url: optionalStr({
+      describe: 'Redis URL for cache, presence, rate limits and the email queue. Unset: in-memory.',
+      example: 'redis://127.0.0.1:6379/0',
+      secret: true,
+      env: ['REDIS_URL'],
+      pattern: URL_REDIS,
+    }),
+    KeyPrefix: str({
+      describe: 'Prefix of every Redis key this service writes.',
+      default: 'chat:',
+    }),
+  },
+  Token: {
+    Key: str({
+      describe: 'Secret that signs user and account tokens: at least 32 characters, random.',
+      example: 'replace-with-at-least-32-random-characters',
+      secret: true,
+      min: 32,
+    }),
+    UserTokenDuration: duration({
+      describe: 'Lifetime of user tokens (register, login).',
+      default: '24h',
+      minMs: 1000,
+    }),
+    AccountTokenDuration: duration({
+      describe: 'Lifetime of account tokens (account create, account token).',
+      default: '24h',
+      minMs: 1000,
+    }),
+    AuthorizationKey: str({
+      describe: 'HTTP header that carries the token.',
+      default: 'Authorization',
+      min: 1,
+    }),
+    AuthorizationType: str({
+      describe: 'Scheme before the token in that header (case-insensitive).',
+      default: 'bearer',
+      min: 1,
+    }),
+  },
+  Email: {
+    SmtpUrl: optionalStr({
+      describe:
+        'SMTP server URL (smtps:// for TLS). Unset: a dev mailbox that writes each mail under App.DataDir.',
+      example: 'smtp://user:change-me@smtp.example.com:587',
+      secret: true,
+      env: ['SMTP_URL'],
+      pattern: URL_SMTP,
+    }),
+    From: str({
+      describe: 'Sender address of verification mails.',
+      default: 'Chat <no-reply@chat.local>',
+      min: 3,
+    }),
+  },
+  AliyunOSS: {
+    Endpoint: optionalStr({
+      describe: 'OSS endpoint. All four OSS keys set: files go to OSS; else local disk.',
+      example: 'oss-cn-hangzhou.aliyuncs.com',
+      env: ['OSS_ENDPOINT'],
+    }),
+    AccessKeyID: optionalStr({
+      describe: 'OSS access key id.',
+      example: 'change-me',
+      env: ['OSS_ACCESS_KEY_ID'],
+    }),
+    AccessKeySecret: optionalStr({
+      describe: 'OSS access key secret.',
+      example: 'change-me',
+      secret: true,
+      env: ['OSS_ACCESS_KEY_SECRET'],
+    }),
+    BucketName: optionalStr({
+      describe: 'OSS bucket.',
+      example: 'chat-files',
+      env: ['OSS_BUCKET'],
+    }),
+    BasePath: str({ describe: 'Key prefix of stored objects.', default: 'chat/' }),
+    BucketUrl: optionalStr({
+      describe: 'Public URL of the bucket; defaults to https://<bucket>.<endpoint>.',
+      example: 'https://chat-files.oss-cn-hangzhou.aliyuncs.com',
+    }),
+  },
+  Kafka: {
+    Brokers: brokerList({
+      describe: 'Kafka bootstrap brokers, comma-separated host:port. Unset: the in-process bus.',
+      example: '127.0.0.1:9092',
+      env: ['KAFKA_BROKERS'],
+    }),
+    ClientId: str({ describe: 'Client id sent to the brokers.', default: 'chat' }),
+    TopicPrefix: str({
+      describe: 'Prefix of every topic name (isolates deployments sharing a cluster).',
+      default: '',
+    }),
+    Partitions: int({
+      describe: 'Partitions of the topics this service creates.',
+      default: 12,
+      min: 1,
+    }),
+    ReplicationFactor: int({
+      describe: 'Replicas of the topics this service creates.',
+      default: 1,
+      min: 1,
+    }),
+  },
+  Rule: {
+    PasswordLenMin: int({ describe: 'Shortest password.', default: 6, min: 1 }),
+    PasswordLenMax: int({ describe: 'Longest password.', default: 32, min: 1 }),
+    UsernameLenMin: int({
+      describe: 'Shortest account name (and name search).',
+      default: 1,
+      min: 1,
+    }),
+    UsernameLenMax: int({
+      describe: 'Longest account name (and name search).',
+      default: 32,
+      min: 1,
+      max: 32,
+    }),
+    CodeLength: int({
+      describe: 'Digits of an email verification code.',
+      default: 6,
+      min: 4,
+      max: 12,
+    }),
+    UserMarkDuration: duration({
+      describe: 'Least interval between two code mails to one address.',
+      default: '60s',
+    }),
+    CodeMarkDuration: duration({
+      describe: 'How long a verification code stays valid.',
+      default: '1h',
+    }),
+    AccountNumMax: int({ describe: 'Accounts per user.', default: 5, min: 1 }),
+    DefaultAvatarURL: str({
+      describe: 'Avatar of new accounts and groups.',
+      default: 'https://chat.local/static/default-avatar.png',
+      min: 1,
+    }),
+    BiggestFileSize: int({
+      describe: 'Largest non-image upload, bytes.',
+      default: 1024000,
+      min: 1,
+    }),
+    BiggestImageSize: int({ describe: 'Largest image upload, bytes.', default: 10485760, min: 1 }),
+  },
+  Page: {
+    DefaultPageSize: int({ describe: 'Page size when a request gives none.', default: 10, min: 1 }),
+    MaxPageSize: int({ describe: 'Larger page sizes are clamped to this.', default: 200, min: 1 }),
+  },
+  Auto: {
+    DeleteExpiredFileDuration: duration({
+      describe: 'Period of the orphan file clean-up job.',
+      default: '12h',
+      minMs: 1000,
+    }),
+    Retry: {
+      Duration: duration({
+        describe: 'Wait between retries of background side effects.',
+        default: '5s',
+      }),
+      MaxTimes: int({
+        describe: 'Retries of background side effects before giving up.',
+        default: 3,
+        min: 0,
+      }),
+    },
+  },
+  Limit: {
+    IPLimit: {
+      Bucket: int({
+        describe: 'Token bucket size per client IP on /api; 0 disables.',
+        default: 10,
+        min: 0,
+      }),
+      Refill: int({ describe: 'Tokens added per Interval.', default: 5, min: 0 }),
+      Interval: duration({
+        describe: 'Refill interval of the IP bucket.',
+        default: '1s',
+        minMs: 1,
+      }),
+      Cost: int({ describe: 'Tokens one request costs.', default: 1, min: 0 }),
+    },
+    APILimit: {
+      Email: rateWindows({
+        describe: 'Windows for /email/send; each must allow the request; [] disables.',
+        default: [
+          { Count: 5, Window: '1s' },
+          { Count: 30, Window: '1m' },
+        ],
+      }),
+      Upload: rateWindows({
+        describe: 'Windows for /msg/file and /file/avatar; [] disables.',
+        default: [{ Count: 1, Window: '1s' }],
+      }),
+    },
+  },
+  Log: {
+    Level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, {
+      describe: 'Least severe level written.',
+      default: 'info',
+      env: ['LOG_LEVEL'],
+    }),
+    Pretty: bool({
+      describe: 'Readable colour lines instead of JSON (development).',
+      default: false,
+      env: ['LOG_PRETTY'],
+    }),
+  },
+} satisfies Tree;
+
+type Value<F> = F extends Field<infer T> ? T : F extends Tree ? ConfigOf<F> : never;
+type ConfigOf<T extends Tree> = { readonly [K in keyof T]: Value<T[K]> };
+
+/** The validated, frozen configuration that `loadConfig` returns. */
+export type Config = ConfigOf<typeof CONFIG_TREE>;
+export type { RateWindow };

@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import Redis from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import { DEFAULT_DATABASE_URL } from './services/postgres';
+import { DEFAULT_REDIS_URL } from './services/redis';
+
+/**
+ * What one test suite owns: a fresh database, a Redis key prefix, a Kafka topic prefix and
+ * a consumer-group prefix, all unique to it, so suites run in parallel and leave nothing
+ * behind once `cleanup()` has run.
+ */
+export interface SuiteContext {
+  /** Short unique id, lower-case letters and digits. */
+  id: string;
+  databaseUrl: string;
+  databaseName: string;
+  redisUrl: string;
+  redisPrefix: string;
+  kafkaBrokers: string[];
+  topicPrefix: string;
+  groupPrefix: string;
+  cleanup(): Promise<void>;
+}
+
+export interface SuiteOptions {
+  /** Create the database (default true). */
+  database?: boolean;
+}
+
+function env(name: string, fallback: string): string {
+  return process.env[name] || fallback;
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Creates the resources of one suite. The database uses a UTF-8 character type so that
+ * text functions classify Chinese characters (see DATA.md §3).
+ */
+export async function createSuiteContext(
+  name: string,
+  { database = true }: SuiteOptions = {},
+): Promise<SuiteContext> {
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 30);
+  const id = `${slug}_${randomBytes(4).toString('hex')}`;
+  const adminUrl = env('DATABASE_URL', DEFAULT_DATABASE_URL);
+  const databaseName = `t_${id}`;
+  const redisUrl = env('REDIS_URL', DEFAULT_REDIS_URL);
+  const kafkaBrokers = env('KAFKA_BROKERS', '127.0.0.1:9092').split(',');
+  const redisPrefix = `t:${id}:`;
+  const topicPrefix = `t_${id}.`;
+
+  if (database) {
+    await adminQuery(
+      adminUrl,
+      `CREATE DATABASE "${databaseName}" TEMPLATE template0 ENCODING 'UTF8' ` +
+        `LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`,
+    );
+  }
+
+  let cleaned = false;
+  return {
+    id,
+    databaseUrl: withDatabase(adminUrl, databaseName),
+    databaseName,
+    redisUrl,
+    redisPrefix,
+    kafkaBrokers,
+    topicPrefix,
+    groupPrefix: `t_${id}.`,
+    async cleanup() {
+      if (cleaned) return;
+      cleaned = true;
+      const errors: unknown[] = [];
+      if (database) {
+        await adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`).catch(
+          (e) => errors.push(e),
+        );
+      }
+      await deleteRedisKeys(redisUrl, redisPrefix).catch((e) => errors.push(e));
+      await deleteKafkaResources(kafkaBrokers, topicPrefix, `t_${id}.`).catch((e) =>
+        errors.push(e),
+      );
+      if (errors.length) throw new AggregateError(errors, `cleanup of suite ${id} failed`);
+    },
+  };
+}
+
+async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function deleteKafkaResources(
+  brokers: string[],
+  topicPrefix: string,
+  groupPrefix: string,
+): Promise<void> {
+  const admin = new Kafka({
+    clientId: 'suite-cleanup',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 2 },
+  }).admin();
+  try {
+    await admin.connect();
+    const { groups } = await admin.listGroups();
+    const groupIds = groups.map((g) => g.groupId).filter((g) => g.startsWith(groupPrefix));
+    if (groupIds.length) await admin.deleteGroups(groupIds);
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(topicPrefix));
+    if (topics.length) await admin.deleteTopics({ topics, timeout: 10_000 });
+  } finally {
+    await admin.disconnect();
+  }
+}
