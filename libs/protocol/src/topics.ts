@@ -1,0 +1,27 @@
+/**
+ * Bus topics (ARCHITECTURE.md, topology). Records of one conversation share the key
+ * `relation_id`, so every consumer sees them in send order. A deployment may prefix every
+ * name (`Kafka.TopicPrefix`); adapters apply the prefix, code uses these names.
+ */
+export const TOPICS = {
+  /** Gateway → persister: accepted `send_msg` records. */
+  messages: 'chat.messages',
+  /** Gateway → persister and notifier: read cursors to advance. */
+  reads: 'chat.reads',
+  /** Persister → notifier: messages committed to Postgres. */
+  stored: 'chat.stored',
+  /** Api → notifier (and gateway caches): domain events after commit. */
+  events: 'chat.events',
+} as const;
+
+export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
+
+/** Per-gateway delivery topic: the notifier routes each push to the node holding the socket. */
+export function pushTopic(gatewayNodeId: string): string {
+  return `push.${gatewayNodeId}`;
+}
+
+/** Job queues (BullMQ in production). */
+export const QUEUES = {
+  email: 'email',
+} as const;
