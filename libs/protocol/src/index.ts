@@ -7,3 +7,12 @@ export {
 } from './app-error';
 export { TOPICS, QUEUES, pushTopic, type TopicName } from './topics';
 export type { EmailJob, VerificationCodeEmailJob } from './jobs';
+export { text, id, queryId, email, gender, GENDERS, paging, MAX_ID } from './api/fields';
+export {
+  userAccountSchemas,
+  TokenOut,
+  UserInfoOut,
+  AccountInfoOut,
+  type InputLimits,
+  type UserAccountSchemas,
+} from './api/schemas';

@@ -1,0 +1,8 @@
+export {
+  TokenService,
+  type IssuedToken,
+  type TokenClaims,
+  type TokenKind,
+  type TokenSettings,
+} from './tokens';
+export { hashPassword, verifyPassword } from './passwords';

@@ -1,0 +1,105 @@
+import jwt from 'jsonwebtoken';
+import { AppError, ErrorCode } from '@chat/protocol';
+
+/** API.md §1.4: a token carries a type, the subject id and an expiry. */
+export type TokenKind = 'user' | 'account';
+
+export interface IssuedToken {
+  token: string;
+  /** RFC 3339 with milliseconds, UTC (API.md §1.2). */
+  expired_at: string;
+}
+
+export interface TokenClaims {
+  kind: TokenKind;
+  /** User id for user tokens, account id for account tokens. */
+  subject: number;
+  /** Expiry, epoch milliseconds. */
+  expiresAt: number;
+}
+
+export interface TokenSettings {
+  /** HMAC key, at least 32 characters (config `Token.Key`). */
+  key: string;
+  userTokenTtlMs: number;
+  accountTokenTtlMs: number;
+  /** Header that carries the token (`Token.AuthorizationKey`). */
+  headerName: string;
+  /** Scheme before the token, matched case-insensitively (`Token.AuthorizationType`). */
+  scheme: string;
+}
+
+interface Payload {
+  typ: TokenKind;
+  sub: string;
+}
+
+const ALGORITHM = 'HS256';
+
+/** Issues and verifies user and account tokens (signed JWTs). */
+export class TokenService {
+  constructor(
+    private readonly settings: TokenSettings,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get headerName(): string {
+    return this.settings.headerName;
+  }
+
+  issue(kind: TokenKind, subject: number): IssuedToken {
+    const ttlMs = kind === 'user' ? this.settings.userTokenTtlMs : this.settings.accountTokenTtlMs;
+    const nowMs = this.now();
+    // JWT times are whole seconds; the reported expiry is the one the token really carries.
+    const exp = Math.floor((nowMs + ttlMs) / 1000);
+    const payload: Payload & { iat: number; exp: number } = {
+      typ: kind,
+      sub: String(subject),
+      iat: Math.floor(nowMs / 1000),
+      exp,
+    };
+    const token = jwt.sign(payload, this.settings.key, { algorithm: ALGORITHM });
+    return { token, expired_at: new Date(exp * 1000).toISOString() };
+  }
+
+  /**
+   * Checks a bare token. Order of API.md §1.4: undecodable or bad signature → 2008,
+   * expired → 2013, token of the other kind → 2008.
+   */
+  verify(token: string, expected: TokenKind): TokenClaims {
+    let decoded: unknown;
+    try {
+      decoded = jwt.verify(token, this.settings.key, {
+        algorithms: [ALGORITHM],
+        clockTimestamp: Math.floor(this.now() / 1000),
+      });
+    } catch (err) {
+      if (err instanceof jwt.TokenExpiredError) throw new AppError(ErrorCode.TokenExpired);
+      throw new AppError(ErrorCode.AuthFailed, undefined, { cause: err });
+    }
+    const p = decoded as Partial<Payload> & { exp?: number };
+    const subject = Number(p.sub);
+    if (
+      (p.typ !== 'user' && p.typ !== 'account') ||
+      !Number.isSafeInteger(subject) ||
+      subject < 1 ||
+      typeof p.exp !== 'number'
+    ) {
+      throw new AppError(ErrorCode.AuthFailed);
+    }
+    if (p.typ !== expected) throw new AppError(ErrorCode.AuthFailed, 'token of the wrong kind');
+    return { kind: p.typ, subject, expiresAt: p.exp * 1000 };
+  }
+
+  /**
+   * Extracts the token from a header value: missing → 2007; not `<scheme> <token>` → 2008.
+   */
+  fromHeader(value: string | undefined): string {
+    if (value === undefined || value.trim() === '') throw new AppError(ErrorCode.AuthMissing);
+    const match = /^(\S+)\s+(\S+)\s*$/.exec(value.trim());
+    if (!match || match[1].toLowerCase() !== this.settings.scheme.toLowerCase()) {
+      throw new AppError(ErrorCode.AuthFailed, 'authorization header is not "<scheme> <token>"');
+    }
+    return match[2];
+  }
+}
