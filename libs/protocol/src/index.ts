@@ -16,3 +16,4 @@ export {
   type InputLimits,
   type UserAccountSchemas,
 } from './api/schemas';
+export { PUSH_EVENTS, CLOSE_CODES, type PushEventName, type ChatEvent } from './events';

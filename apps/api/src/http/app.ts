@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import type { Logger } from '@chat/logger';
+import type { TokenService } from '@chat/auth';
+import { AppError, ErrorCode } from '@chat/protocol';
+import { sendError, sendOk } from './envelope';
+import type { AnyRoute, Caller } from './route';
+import { readInput } from './validate';
+
+/** Looks callers up after their token verified (API.md §1.4: 2001, 2010). */
+export interface CallerDirectory {
+  userExists(userId: number): Promise<boolean>;
+  /** The owning user of an account, or null when the account no longer exists. */
+  accountOwner(accountId: number): Promise<number | null>;
+}
+
+/** A limiter check: resolves whether the request may proceed (1004 otherwise). */
+export type LimitCheck = (key: string) => Promise<boolean>;
+
+export interface HttpDeps {
+  routes: AnyRoute[];
+  tokens: TokenService;
+  callers: CallerDirectory;
+  /** Per client IP on every /api request (`Limit.IPLimit`). */
+  ipLimit: LimitCheck;
+  /** Per-route extra limits (`Limit.APILimit.*`), keyed by the route's `limit`. */
+  routeLimits: Record<'email' | 'upload', LimitCheck>;
+  requestTimeoutMs: number;
+  openapi: Record<string, unknown>;
+  log: Logger;
+  /** Largest JSON body accepted. */
+  jsonLimitBytes?: number;
+  /** Extra routers mounted before the 404 handler (file serving, health). */
+  extra?: (app: express.Express) => void;
+}
+
+async function authenticate(route: AnyRoute, req: Request, deps: HttpDeps): Promise<Caller> {
+  if (route.auth === 'none') return { kind: 'none' };
+  const token = deps.tokens.fromHeader(req.get(deps.tokens.headerName));
+  if (route.auth === 'user') {
+    const { subject } = deps.tokens.verify(token, 'user');
+    if (!(await deps.callers.userExists(subject))) throw new AppError(ErrorCode.UserNotFound);
+    return { kind: 'user', userId: subject };
+  }
+  const { subject } = deps.tokens.verify(token, 'account');
+  const owner = await deps.callers.accountOwner(subject);
+  if (owner === null) throw new AppError(ErrorCode.AccountNotFound);
+  return { kind: 'account', accountId: subject, userId: owner };
+}
+
+function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new AppError(ErrorCode.Timeout));
+    }, ms);
+  });
+  return Promise.race([work(controller.signal), deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The express application: CORS, JSON parsing, IP limit, every route with validation and
+ * authentication, the OpenAPI document, 404 → 1002 and the one error mapping of STYLE §6.
+ */
+export function createHttpApp(deps: HttpDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use((req, res, next) => {
+    res.locals.requestId = req.get('x-request-id') || randomUUID();
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Allow-Methods', 'GET,POST,PUT,DELETE,OPTIONS');
+    res.setHeader(
+      'Access-Control-Allow-Headers',
+      `Content-Type,${deps.tokens.headerName},X-Request-Id`,
+    );
+    // API.md §1.1: CORS pre-flight answers 200.
+    if (req.method === 'OPTIONS') return void res.status(200).end();
+    next();
+  });
+  app.use(express.json({ limit: deps.jsonLimitBytes ?? 256 * 1024, strict: false }));
+
+  app.get('/api/openapi.json', (_req, res) => void res.json(deps.openapi));
+  app.use('/api/docs', swaggerUi.serve, swaggerUi.setup(deps.openapi));
+
+  app.use('/api', async (req, _res, next) => {
+    try {
+      next(
+        (await deps.ipLimit(req.ip ?? 'unknown'))
+          ? undefined
+          : new AppError(ErrorCode.TooManyRequests),
+      );
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  for (const route of deps.routes) {
+    app[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        if (route.limit && !(await deps.routeLimits[route.limit](req.ip ?? 'unknown'))) {
+          throw new AppError(ErrorCode.TooManyRequests);
+        }
+        const caller = await authenticate(route, req, deps);
+        const input = await readInput(route, req);
+        const data = await withDeadline(
+          (signal) =>
+            route.handle({
+              input,
+              caller: caller as never,
+              signal,
+              requestId: res.locals.requestId as string,
+              ip: req.ip ?? 'unknown',
+            }),
+          deps.requestTimeoutMs,
+        );
+        sendOk(res, data ?? undefined);
+      } catch (err) {
+        next(err);
+      }
+    });
+  }
+
+  deps.extra?.(app);
+
+  app.use((_req, res) => sendError(res, ErrorCode.NotFound, 'no such route', 404));
+
+  // The one place errors become replies (STYLE §6).
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof AppError) {
+      if (err.code === ErrorCode.ServerError) {
+        deps.log.error({ err, requestId: res.locals.requestId, path: req.path }, 'request failed');
+      }
+      return sendError(res, err.code, err.message);
+    }
+    const type = (err as { type?: string }).type;
+    if (type === 'entity.parse.failed')
+      return sendError(res, ErrorCode.InvalidParams, 'body: malformed JSON');
+    if (type === 'entity.too.large')
+      return sendError(res, ErrorCode.InvalidParams, 'body: too large');
+    if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
+      return sendError(res, ErrorCode.InvalidParams, 'body: unsupported encoding');
+    }
+    deps.log.error({ err, requestId: res.locals.requestId, path: req.path }, 'unexpected error');
+    sendError(res, ErrorCode.ServerError, 'server error', 500);
+  });
+  return app;
+}

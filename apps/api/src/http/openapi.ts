@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import {
+  createDocument,
+  type ZodOpenApiOperationObject,
+  type ZodOpenApiPathsObject,
+} from 'zod-openapi';
+import { ERROR_MESSAGES, ErrorCode } from '@chat/protocol';
+import type { AnyRoute } from './route';
+
+const COMMON: Record<string, ErrorCode[]> = {
+  none: [
+    ErrorCode.InvalidParams,
+    ErrorCode.ServerError,
+    ErrorCode.TooManyRequests,
+    ErrorCode.Timeout,
+  ],
+  user: [
+    ErrorCode.AuthMissing,
+    ErrorCode.AuthFailed,
+    ErrorCode.TokenExpired,
+    ErrorCode.UserNotFound,
+  ],
+  account: [
+    ErrorCode.AuthMissing,
+    ErrorCode.AuthFailed,
+    ErrorCode.TokenExpired,
+    ErrorCode.AccountNotFound,
+  ],
+};
+
+function envelope(data: z.ZodType | undefined) {
+  return z.object({
+    status_code: z.number().int().meta({ description: '0 on success, else an error code' }),
+    status_msg: z.string(),
+    ...(data ? { data: data.optional() } : {}),
+  });
+}
+
+function codesText(route: AnyRoute): string {
+  const codes = [
+    ...(route.errors ?? []),
+    ...COMMON[route.auth === 'none' ? 'none' : route.auth],
+    ...COMMON.none,
+  ];
+  return [...new Set(codes)].map((c) => `${c} ${ERROR_MESSAGES[c]}`).join('; ');
+}
+
+/**
+ * The OpenAPI 3.1 document of the given routes, generated from the same zod schemas the
+ * api validates with. Every reply is HTTP 200 with the envelope of API.md §1.1.
+ */
+export function buildOpenApi(routes: AnyRoute[], info: { title: string; version: string }) {
+  const paths: ZodOpenApiPathsObject = {};
+  for (const r of routes) {
+    const op: ZodOpenApiOperationObject = {
+      tags: [r.tag],
+      summary: r.summary,
+      description: `Status codes: ${codesText(r)}.`,
+      security:
+        r.auth === 'none' ? [] : [{ [r.auth === 'user' ? 'userToken' : 'accountToken']: [] }],
+      responses: {
+        '200': {
+          description: 'The envelope; `data` only when status_code is 0.',
+          content: { 'application/json': { schema: envelope(r.reply) } },
+        },
+      },
+    };
+    if (r.input && r.from === 'query') {
+      op.requestParams = { query: r.input as z.ZodObject };
+    } else if (r.input && (r.from === 'body' || r.from === 'both')) {
+      op.requestBody = { content: { 'application/json': { schema: r.input } } };
+    }
+    paths[r.path] = { ...(paths[r.path] ?? {}), [r.method]: op };
+  }
+  return createDocument({
+    openapi: '3.1.0',
+    info: { ...info, description: 'REST surface of the chat server (spec/API.md).' },
+    components: {
+      securitySchemes: {
+        userToken: { type: 'http', scheme: 'bearer', description: 'user token (register, login)' },
+        accountToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'account token (account create, token)',
+        },
+      },
+    },
+    paths,
+  });
+}

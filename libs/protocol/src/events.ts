@@ -1,0 +1,54 @@
+/** Server push event names of EVENTS.md §4. */
+export const PUSH_EVENTS = {
+  sendMsg: 'send_msg',
+  readMsg: 'read_msg',
+  accountLogin: 'account_login',
+  accountLogout: 'account_logout',
+  updateAccount: 'update_account',
+  application: 'application',
+  deleteRelation: 'delete_relation',
+  updateNickname: 'update_nickname',
+  updateSettingState: 'update_setting_state',
+  updateEmail: 'update_email',
+  updateMsgState: 'update_msg_state',
+  groupTransferred: 'group_transferred',
+  groupDissolved: 'group_dissolved',
+  groupNewAccount: 'group_new_account',
+  groupQuitAccount: 'group_quit_account',
+  createNotify: 'create_notify',
+  updateNotify: 'update_notify',
+  error: 'error',
+} as const;
+
+export type PushEventName = (typeof PUSH_EVENTS)[keyof typeof PUSH_EVENTS];
+
+/** WebSocket close codes of EVENTS.md §2.4. */
+export const CLOSE_CODES = {
+  notAuthenticated: 4401,
+  accountGone: 4403,
+  frameTooLarge: 1009,
+  goingAway: 1001,
+} as const;
+
+/**
+ * A record on `chat.events`: a domain change committed by the api, with the push it causes
+ * and the accounts that must receive it (EVENTS.md §4, "→ receivers"). The notifier
+ * delivers `event`/`data` to every online connection of `to`; gateways also read
+ * `effects` to drop cached memberships and close the sockets of deleted accounts.
+ */
+export interface ChatEvent {
+  /** Unique per event (UUID), so consumers can ignore a redelivered record. */
+  id: string;
+  /** Commit time, RFC 3339 with milliseconds. */
+  at: string;
+  event: PushEventName;
+  data: unknown;
+  /** Account ids whose connections receive the push; may be empty (effects only). */
+  to: number[];
+  effects?: {
+    /** Memberships of these relations changed: cached member lists are stale. */
+    membershipChanged?: number[];
+    /** These accounts were deleted: close their sockets with 4403. */
+    accountsDeleted?: number[];
+  };
+}
