@@ -30,21 +30,24 @@ export const CLOSE_CODES = {
   goingAway: 1001,
 } as const;
 
+/** A push: `event`/`data` to every online connection of the accounts in `to`. */
+export interface Push {
+  event: PushEventName;
+  data: unknown;
+  to: number[];
+}
+
 /**
  * A record on `chat.events`: a domain change committed by the api, with the push it causes
- * and the accounts that must receive it (EVENTS.md §4, "→ receivers"). The notifier
- * delivers `event`/`data` to every online connection of `to`; gateways also read
- * `effects` to drop cached memberships and close the sockets of deleted accounts.
+ * (EVENTS.md §4, "→ receivers") and its effects on other roles: gateways drop cached
+ * memberships and close the sockets of deleted accounts.
  */
 export interface ChatEvent {
   /** Unique per event (UUID), so consumers can ignore a redelivered record. */
   id: string;
   /** Commit time, RFC 3339 with milliseconds. */
   at: string;
-  event: PushEventName;
-  data: unknown;
-  /** Account ids whose connections receive the push; may be empty (effects only). */
-  to: number[];
+  push?: Push;
   effects?: {
     /** Memberships of these relations changed: cached member lists are stale. */
     membershipChanged?: number[];

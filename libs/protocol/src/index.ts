@@ -16,4 +16,4 @@ export {
   type InputLimits,
   type UserAccountSchemas,
 } from './api/schemas';
-export { PUSH_EVENTS, CLOSE_CODES, type PushEventName, type ChatEvent } from './events';
+export { PUSH_EVENTS, CLOSE_CODES, type PushEventName, type ChatEvent, type Push } from './events';

@@ -43,11 +43,14 @@ export interface RouteSpec<A extends AuthKind = AuthKind, S extends z.ZodType = 
   handle(ctx: HandlerContext<A, z.output<S>>): Promise<unknown>;
 }
 
-/** Keeps the literal auth kind and input type of a route for its handler. */
+export type AnyRoute = RouteSpec<AuthKind, z.ZodType>;
+
+/**
+ * Types a route's handler with its literal auth kind and parsed input, then erases both:
+ * the runner hands each handler exactly the caller and input its spec declares.
+ */
 export function route<A extends AuthKind, S extends z.ZodType = z.ZodType>(
   spec: RouteSpec<A, S>,
-): RouteSpec<A, S> {
-  return spec;
+): AnyRoute {
+  return spec as unknown as AnyRoute;
 }
-
-export type AnyRoute = RouteSpec<AuthKind, z.ZodType>;

@@ -1,0 +1,339 @@
+import { type CacheAdapters } from './create-cache';
+import { type EmailCodeOptions, type EmailCodeStore } from './email-code-store';
+import { type RateRule } from './rate-limiter';
+
+/** What an adapter's spec supplies to run the shared cases against it. */
+export interface CacheContractHarness {
+  /** The adapters under test, built once per suite; cases use keys of their own. */
+  adapters: CacheAdapters;
+  /** Resolves once at least `ms` have passed on the clock the adapters' TTLs use. */
+  elapse(ms: number): Promise<void>;
+  /** Resolves once `check` holds, letting the adapters' clock run; rejects past a deadline. */
+  eventually(check: () => Promise<boolean>, what: string): Promise<void>;
+}
+
+/** Short TTL for cases that watch something expire (real milliseconds against Redis). */
+const SHORT_MS = 300;
+/** Margin past a TTL: Redis expires a key only once its expiry time has been passed. */
+const PAST_MS = 50;
+const LONG_MS = 60_000;
+
+/**
+ * Cases every cache adapter passes (STYLE §7): email codes (API.md §6), rate limits
+ * (API.md §1.5) and the generic cache with its lock (DATA.md §4). `setup` is called inside
+ * each case, after the spec's `beforeAll` has built the harness.
+ */
+export function cacheContract(setup: () => CacheContractHarness): void {
+  let counter = 0;
+  const unique = (what: string) => `${what}-${++counter}-${Date.now().toString(36)}`;
+  const email = () => `${unique('user')}@example.com`;
+  const codes = (opts: Partial<EmailCodeOptions> = {}): EmailCodeStore =>
+    setup().adapters.codes({
+      codeLength: 6,
+      codeTtlMs: LONG_MS,
+      resendIntervalMs: LONG_MS,
+      ...opts,
+    });
+  const issued = async (store: EmailCodeStore, address: string): Promise<string> => {
+    const result = await store.issue(address);
+    if (!('code' in result)) throw new Error(`expected a code, got ${JSON.stringify(result)}`);
+    return result.code;
+  };
+  /** A code of the same length that differs from `code` in its first digit. */
+  const wrong = (code: string) => `${(Number(code[0]) + 1) % 10}${code.slice(1)}`;
+  const takeMany = async (key: string, rule: RateRule, n: number) => {
+    const decisions = [];
+    for (let i = 0; i < n; i++) decisions.push(await setup().adapters.limiter.take(key, rule));
+    return decisions;
+  };
+  const allowedCount = (decisions: { allowed: boolean }[]) =>
+    decisions.filter((d) => d.allowed).length;
+
+  describe('email codes', () => {
+    it('issues codes of exactly codeLength decimal digits', async () => {
+      for (const codeLength of [4, 6, 12]) {
+        const code = await issued(codes({ codeLength }), email());
+        expect(code).toMatch(new RegExp(`^[0-9]{${codeLength}}$`));
+      }
+    });
+
+    it('refuses a second code within the resend interval and says how long to wait', async () => {
+      const store = codes({ resendIntervalMs: LONG_MS });
+      const address = email();
+      await issued(store, address);
+      const again = await store.issue(address);
+      expect(again).toEqual({ tooSoon: true, retryAfterMs: expect.any(Number) });
+      const { retryAfterMs } = again as { retryAfterMs: number };
+      expect(retryAfterMs).toBeGreaterThan(0);
+      expect(retryAfterMs).toBeLessThanOrEqual(LONG_MS);
+    });
+
+    it('keeps the live code valid when a second issue is refused', async () => {
+      const store = codes();
+      const address = email();
+      const code = await issued(store, address);
+      expect('tooSoon' in (await store.issue(address))).toBe(true);
+      expect(await store.check(address, code)).toBe(true);
+    });
+
+    it('replaces the old code with a new one once the resend interval is over', async () => {
+      // 12 digits: the two codes coincide with probability 1e-12.
+      const store = codes({ codeLength: 12, resendIntervalMs: SHORT_MS });
+      const address = email();
+      const first = await issued(store, address);
+      let second = '';
+      await setup().eventually(async () => {
+        const result = await store.issue(address);
+        if ('code' in result) second = result.code;
+        return 'code' in result;
+      }, 'the resend interval to end');
+      expect(second).not.toBe(first);
+      expect(await store.check(address, first)).toBe(false);
+      expect(await store.check(address, second)).toBe(true);
+    });
+
+    it('accepts a code once only', async () => {
+      const store = codes();
+      const address = email();
+      const code = await issued(store, address);
+      expect(await store.check(address, code)).toBe(true);
+      expect(await store.check(address, code)).toBe(false);
+    });
+
+    it('still accepts the right code after four wrong ones', async () => {
+      const store = codes();
+      const address = email();
+      const code = await issued(store, address);
+      for (let i = 0; i < 4; i++) expect(await store.check(address, wrong(code))).toBe(false);
+      expect(await store.check(address, code)).toBe(true);
+    });
+
+    it('discards the code at the fifth wrong check, so the right one then fails', async () => {
+      const store = codes();
+      const address = email();
+      const code = await issued(store, address);
+      for (let i = 0; i < 5; i++) expect(await store.check(address, wrong(code))).toBe(false);
+      expect(await store.check(address, code)).toBe(false);
+    });
+
+    it('rejects any code for an address that has none', async () => {
+      expect(await codes().check(email(), '123456')).toBe(false);
+    });
+
+    it('treats addresses that differ only in case as one address', async () => {
+      const store = codes();
+      const name = unique('Mixed');
+      const code = await issued(store, `${name}@Example.COM`);
+      expect('tooSoon' in (await store.issue(`${name.toLowerCase()}@example.com`))).toBe(true);
+      expect(await store.check(`${name.toUpperCase()}@EXAMPLE.com`, code)).toBe(true);
+    });
+
+    it('rejects a code once codeTtlMs has passed', async () => {
+      const store = codes({ codeTtlMs: SHORT_MS, resendIntervalMs: 0 });
+      const address = email();
+      const code = await issued(store, address);
+      await setup().elapse(SHORT_MS + PAST_MS);
+      expect(await store.check(address, code)).toBe(false);
+    });
+
+    it('issues exactly one code to ten concurrent requests for one address', async () => {
+      const store = codes();
+      const address = email();
+      const results = await Promise.all(Array.from({ length: 10 }, () => store.issue(address)));
+      const granted = results.flatMap((r) => ('code' in r ? [r.code] : []));
+      expect(granted).toHaveLength(1);
+      expect(results.filter((r) => 'tooSoon' in r)).toHaveLength(9);
+      expect(await store.check(address, granted[0])).toBe(true);
+    });
+
+    it('shares codes between stores made by one set of adapters', async () => {
+      const address = email();
+      const code = await issued(codes(), address);
+      expect(await codes().check(address, code)).toBe(true);
+    });
+  });
+
+  describe('rate limits', () => {
+    it('lets a token bucket admit its size at once, then refuses with the wait for a token', async () => {
+      const rule = { bucket: 3, refill: 1, intervalMs: LONG_MS, cost: 1 };
+      const decisions = await takeMany(unique('ip'), rule, 4);
+      expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, false]);
+      expect(decisions[0].retryAfterMs).toBe(0);
+      expect(decisions[3].retryAfterMs).toBeGreaterThan(0);
+      expect(decisions[3].retryAfterMs).toBeLessThanOrEqual(LONG_MS);
+    });
+
+    it('charges cost tokens per request', async () => {
+      const rule = { bucket: 5, refill: 1, intervalMs: LONG_MS, cost: 2 };
+      const decisions = await takeMany(unique('ip'), rule, 3);
+      expect(decisions.map((d) => d.allowed)).toEqual([true, true, false]);
+    });
+
+    it('refills a token bucket so that a request passes once retryAfterMs has elapsed', async () => {
+      const { limiter } = setup().adapters;
+      const rule = { bucket: 2, refill: 1, intervalMs: SHORT_MS, cost: 1 };
+      const key = unique('ip');
+      const decisions = await takeMany(key, rule, 3);
+      expect(decisions.map((d) => d.allowed)).toEqual([true, true, false]);
+      expect(decisions[2].retryAfterMs).toBeLessThanOrEqual(SHORT_MS);
+      await setup().elapse(decisions[2].retryAfterMs);
+      expect((await limiter.take(key, rule)).allowed).toBe(true);
+      expect((await limiter.take(key, rule)).allowed).toBe(false);
+    });
+
+    it('limits each key on its own', async () => {
+      const { limiter } = setup().adapters;
+      const rule = { bucket: 1, refill: 1, intervalMs: LONG_MS, cost: 1 };
+      const [a, b] = [unique('ip'), unique('ip')];
+      expect((await limiter.take(a, rule)).allowed).toBe(true);
+      expect((await limiter.take(a, rule)).allowed).toBe(false);
+      expect((await limiter.take(b, rule)).allowed).toBe(true);
+    });
+
+    it('refuses the sixth request within a second under "5 per 1 s and 30 per 1 min"', async () => {
+      const rule = [
+        { Count: 5, Window: 1000 },
+        { Count: 30, Window: 60_000 },
+      ];
+      const decisions = await takeMany(unique('email'), rule, 6);
+      expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, true, true, false]);
+      expect(decisions[5].retryAfterMs).toBeGreaterThan(0);
+      expect(decisions[5].retryAfterMs).toBeLessThanOrEqual(1000);
+    });
+
+    it('admits a request only when every window allows it', async () => {
+      const { limiter } = setup().adapters;
+      const rule = [
+        { Count: 2, Window: SHORT_MS },
+        { Count: 3, Window: LONG_MS },
+      ];
+      const key = unique('upload');
+      const first = await takeMany(key, rule, 3);
+      expect(first.map((d) => d.allowed)).toEqual([true, true, false]);
+      expect(first[2].retryAfterMs).toBeLessThanOrEqual(SHORT_MS);
+      // The windows slide: the wait ends when the oldest request leaves the short window.
+      await setup().elapse(first[2].retryAfterMs);
+      expect((await limiter.take(key, rule)).allowed).toBe(true);
+      await setup().elapse(SHORT_MS + PAST_MS);
+      // The short window is empty again, but the long one holds three requests.
+      const refused = await limiter.take(key, rule);
+      expect(refused.allowed).toBe(false);
+      expect(refused.retryAfterMs).toBeGreaterThan(SHORT_MS);
+    });
+
+    it('always allows a disabled limit', async () => {
+      const disabled: RateRule[] = [
+        { bucket: 0, refill: 5, intervalMs: 1000, cost: 1 },
+        { bucket: 10, refill: 5, intervalMs: 1000, cost: 0 },
+        { bucket: 10, refill: 0, intervalMs: 1000, cost: 1 },
+        [],
+        [{ Count: 0, Window: 1000 }],
+      ];
+      for (const rule of disabled) {
+        const decisions = await takeMany(unique('off'), rule, 20);
+        expect(decisions).toEqual(Array(20).fill({ allowed: true, retryAfterMs: 0 }));
+      }
+    });
+
+    it('ignores a window with a count of 0 while the others still apply', async () => {
+      const rule = [
+        { Count: 0, Window: 1000 },
+        { Count: 1, Window: LONG_MS },
+      ];
+      const decisions = await takeMany(unique('upload'), rule, 2);
+      expect(decisions.map((d) => d.allowed)).toEqual([true, false]);
+    });
+
+    it('never admits more than the limit to concurrent requests at the edge', async () => {
+      const { limiter } = setup().adapters;
+      const burst = (key: string, rule: RateRule) =>
+        Promise.all(Array.from({ length: 20 }, () => limiter.take(key, rule)));
+      const bucket = { bucket: 3, refill: 1, intervalMs: LONG_MS, cost: 1 };
+      expect(allowedCount(await burst(unique('ip'), bucket))).toBe(3);
+      expect(allowedCount(await burst(unique('email'), [{ Count: 5, Window: LONG_MS }]))).toBe(5);
+    });
+  });
+
+  describe('cache', () => {
+    it('returns what was stored as JSON, and nothing for an unknown key', async () => {
+      const { cache } = setup().adapters;
+      const key = unique('value');
+      const value = { msg_id: 42, create_at: '2024-01-01T00:00:00.000Z', tags: ['a', null] };
+      await cache.set(key, value, LONG_MS);
+      expect(await cache.get(key)).toEqual(value);
+      expect(await cache.get(unique('missing'))).toBeUndefined();
+    });
+
+    it('replaces a value on set and removes it on del', async () => {
+      const { cache } = setup().adapters;
+      const key = unique('value');
+      await cache.set(key, [1], LONG_MS);
+      await cache.set(key, [2], LONG_MS);
+      expect(await cache.get(key)).toEqual([2]);
+      expect(await cache.del(key)).toBe(true);
+      expect(await cache.get(key)).toBeUndefined();
+      expect(await cache.del(key)).toBe(false);
+    });
+
+    it('forgets a value once its ttlMs has passed', async () => {
+      const { cache } = setup().adapters;
+      const key = unique('value');
+      await cache.set(key, 'soon gone', SHORT_MS);
+      expect(await cache.get(key)).toBe('soon gone');
+      await setup().eventually(async () => (await cache.get(key)) === undefined, 'expiry');
+    });
+
+    it('rejects a ttlMs that is not positive', async () => {
+      const { cache } = setup().adapters;
+      await expect(cache.set(unique('value'), 1, 0)).rejects.toThrow(RangeError);
+      await expect(cache.setIfAbsent(unique('value'), 1, -5)).rejects.toThrow(RangeError);
+    });
+
+    it('stores with setIfAbsent only while the key is absent', async () => {
+      const { cache } = setup().adapters;
+      const key = unique('dedup');
+      expect(await cache.setIfAbsent(key, { msg_id: 1 }, SHORT_MS)).toBe(true);
+      expect(await cache.setIfAbsent(key, { msg_id: 2 }, LONG_MS)).toBe(false);
+      expect(await cache.get(key)).toEqual({ msg_id: 1 });
+      await setup().eventually(
+        () => cache.setIfAbsent(key, { msg_id: 3 }, LONG_MS),
+        'the first value to expire',
+      );
+      expect(await cache.get(key)).toEqual({ msg_id: 3 });
+    });
+
+    it('lets exactly one of ten concurrent setIfAbsent calls win', async () => {
+      const { cache } = setup().adapters;
+      const key = unique('lock');
+      const wins = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => cache.setIfAbsent(key, `holder-${i}`, LONG_MS)),
+      );
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      expect(await cache.get(key)).toBe(`holder-${wins.indexOf(true)}`);
+    });
+
+    it('releases a lock only for its holder', async () => {
+      const { cache } = setup().adapters;
+      const key = unique('lock');
+      expect(await cache.setIfAbsent(key, 'node-a', LONG_MS)).toBe(true);
+      expect(await cache.releaseLock(key, 'node-b')).toBe(false);
+      expect(await cache.get(key)).toBe('node-a');
+      expect(await cache.releaseLock(key, 'node-a')).toBe(true);
+      expect(await cache.get(key)).toBeUndefined();
+      expect(await cache.releaseLock(key, 'node-a')).toBe(false);
+      expect(await cache.setIfAbsent(key, 'node-b', LONG_MS)).toBe(true);
+    });
+
+    it('never lets a holder whose lock expired release the next holder’s lock', async () => {
+      const { cache } = setup().adapters;
+      const key = unique('lock');
+      expect(await cache.setIfAbsent(key, 'node-a', SHORT_MS)).toBe(true);
+      await setup().eventually(
+        () => cache.setIfAbsent(key, 'node-b', LONG_MS),
+        'the first lock to expire',
+      );
+      expect(await cache.releaseLock(key, 'node-a')).toBe(false);
+      expect(await cache.get(key)).toBe('node-b');
+    });
+  });
+}

@@ -1,0 +1,73 @@
+import { Redis } from 'ioredis';
+import { type Logger } from '@chat/logger';
+import { type Cache } from './cache';
+import { type EmailCodeOptions, type EmailCodeStore } from './email-code-store';
+import { type Clock } from './expiring-map';
+import { redisKeys } from './keys';
+import { MemoryCache } from './memory-cache';
+import { createMemoryCodeState, MemoryEmailCodeStore } from './memory-email-code-store';
+import { MemoryRateLimiter } from './memory-rate-limiter';
+import { type RateLimiter } from './rate-limiter';
+import { RedisCache } from './redis-cache';
+import { RedisEmailCodeStore } from './redis-email-code-store';
+import { RedisRateLimiter } from './redis-rate-limiter';
+
+/**
+ * Which adapter backs the cache ports: Redis when `Redis.Url` is set, else in-process
+ * (ARCHITECTURE.md, ports and adapters). `now` lets tests move the memory adapters' clock.
+ */
+export type CacheConfig =
+  { kind: 'redis'; url: string; prefix: string } | { kind: 'memory'; now?: Clock };
+
+/** The cache ports over one backing store; `close` releases it and is safe to call twice. */
+export interface CacheAdapters {
+  /** An email code store with these rules; every store made here shares the same codes. */
+  codes(opts: EmailCodeOptions): EmailCodeStore;
+  limiter: RateLimiter;
+  cache: Cache;
+  close(): Promise<void>;
+}
+
+/** The one place that picks the cache adapter (STYLE §2). */
+export function createCacheAdapters(cfg: CacheConfig, log: Logger): CacheAdapters {
+  switch (cfg.kind) {
+    case 'redis': {
+      log.info({ adapter: 'redis', prefix: cfg.prefix }, 'cache adapter');
+      return redisAdapters(cfg.url, cfg.prefix, log);
+    }
+    case 'memory': {
+      log.info({ adapter: 'memory' }, 'cache adapter');
+      const now = cfg.now ?? Date.now;
+      const codeState = createMemoryCodeState(now);
+      return {
+        codes: (opts) => new MemoryEmailCodeStore(opts, codeState),
+        limiter: new MemoryRateLimiter(now),
+        cache: new MemoryCache(now),
+        close: async () => undefined,
+      };
+    }
+    default: {
+      const unknownKind: never = cfg;
+      throw new Error(`unknown cache kind ${JSON.stringify(unknownKind)}`);
+    }
+  }
+}
+
+function redisAdapters(url: string, prefix: string, log: Logger): CacheAdapters {
+  // Commands wait for a reconnect briefly, then fail (wrapped, retryable) rather than
+  // queueing until the request deadline has long passed.
+  const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+  redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
+  const keys = redisKeys(prefix);
+  let closing: Promise<void> | undefined;
+  return {
+    codes: (opts) => new RedisEmailCodeStore(redis, keys, opts),
+    limiter: new RedisRateLimiter(redis, keys),
+    cache: new RedisCache(redis, keys),
+    close: () =>
+      (closing ??= (async () => {
+        if (redis.status !== 'ready') return redis.disconnect();
+        await redis.quit().catch(() => redis.disconnect());
+      })()),
+  };
+}

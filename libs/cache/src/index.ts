@@ -1,0 +1,10 @@
+export { createCacheAdapters, type CacheAdapters, type CacheConfig } from './create-cache';
+export type { Cache } from './cache';
+export {
+  MAX_FAILED_CHECKS,
+  type EmailCodeOptions,
+  type EmailCodeStore,
+  type IssueResult,
+} from './email-code-store';
+export type { RateDecision, RateLimiter, RateRule, TokenBucketRule } from './rate-limiter';
+export type { Clock } from './expiring-map';

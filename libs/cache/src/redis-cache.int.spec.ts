@@ -1,0 +1,114 @@
+import { Redis } from 'ioredis';
+import { createLogger } from '@chat/logger';
+import { InfrastructureError } from '@chat/protocol';
+import { createSuiteContext, waitFor, type SuiteContext } from '@chat/testing';
+import { cacheContract, type CacheContractHarness } from './cache.contract';
+import { createCacheAdapters, type CacheAdapters } from './create-cache';
+
+describe('redis cache adapters', () => {
+  const log = createLogger({ name: 'cache-test', level: 'silent' });
+  let ctx: SuiteContext;
+  let raw: Redis;
+  let harness: CacheContractHarness;
+
+  /** Milliseconds on the Redis server's clock, which its TTLs and the limiter scripts use. */
+  const serverNow = async () => {
+    const [sec, micro] = await raw.time();
+    return Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
+  };
+
+  beforeAll(async () => {
+    ctx = await createSuiteContext('cache', { database: false });
+    raw = new Redis(ctx.redisUrl);
+    harness = {
+      adapters: createCacheAdapters(
+        { kind: 'redis', url: ctx.redisUrl, prefix: ctx.redisPrefix },
+        log,
+      ),
+      async elapse(ms) {
+        const until = (await serverNow()) + ms;
+        await waitFor(async () => (await serverNow()) >= until, {
+          timeoutMs: ms + 5000,
+          intervalMs: 20,
+          what: `${ms} ms on the redis clock`,
+        });
+      },
+      async eventually(check, what) {
+        await waitFor(check, { timeoutMs: 5000, intervalMs: 20, what });
+      },
+    };
+  });
+
+  afterAll(async () => {
+    await harness?.adapters.close();
+    raw?.disconnect();
+    await ctx?.cleanup();
+  });
+
+  cacheContract(() => harness);
+
+  describe('redis specifics', () => {
+    it('keeps every key under the configured prefix, each with an expiry', async () => {
+      const { adapters } = harness;
+      await adapters
+        .codes({ codeLength: 6, codeTtlMs: 60_000, resendIntervalMs: 60_000 })
+        .issue('Keys@Example.com');
+      await adapters.limiter.take('keys', { bucket: 2, refill: 1, intervalMs: 1000, cost: 1 });
+      await adapters.limiter.take('keys', [{ Count: 2, Window: 1000 }]);
+      await adapters.cache.set('keys', { a: 1 }, 60_000);
+
+      const ours = await raw.keys(`${ctx.redisPrefix}*`);
+      expect(ours).toEqual(
+        expect.arrayContaining([
+          `${ctx.redisPrefix}email:code:keys@example.com`,
+          `${ctx.redisPrefix}email:mark:keys@example.com`,
+          `${ctx.redisPrefix}rate:bucket:keys`,
+          `${ctx.redisPrefix}rate:windows:keys`,
+          `${ctx.redisPrefix}cache:keys`,
+        ]),
+      );
+      const ttls = await Promise.all(ours.map((k) => raw.pttl(k)));
+      expect(ttls.filter((ttl) => ttl <= 0)).toEqual([]);
+    });
+
+    it('wraps a server error reply as a non-retryable InfrastructureError', async () => {
+      await raw.hset(`${ctx.redisPrefix}cache:not-a-string`, 'field', '1');
+      const failure = harness.adapters.cache.get('not-a-string');
+      await expect(failure).rejects.toBeInstanceOf(InfrastructureError);
+      await expect(failure).rejects.toMatchObject({ retryable: false });
+    });
+
+    describe('after close', () => {
+      let closed: CacheAdapters;
+
+      beforeAll(async () => {
+        closed = createCacheAdapters(
+          { kind: 'redis', url: ctx.redisUrl, prefix: ctx.redisPrefix },
+          log,
+        );
+        await closed.cache.set('before-close', 1, 60_000);
+        await closed.close();
+      });
+
+      it('closes twice without error', async () => {
+        await expect(closed.close()).resolves.toBeUndefined();
+      });
+
+      it('rejects operations with a retryable InfrastructureError', async () => {
+        const failure = closed.cache.get('before-close');
+        await expect(failure).rejects.toBeInstanceOf(InfrastructureError);
+        await expect(failure).rejects.toMatchObject({ retryable: true });
+        await expect(
+          closed.limiter.take('ip', { bucket: 1, refill: 1, intervalMs: 1000, cost: 1 }),
+        ).rejects.toBeInstanceOf(InfrastructureError);
+      });
+
+      it('still allows disabled limits, which never touch Redis', async () => {
+        await expect(closed.limiter.take('ip', [])).resolves.toEqual({
+          allowed: true,
+          retryAfterMs: 0,
+        });
+      });
+    });
+  });
+});

@@ -1,0 +1,158 @@
+import type { TokenService } from '@chat/auth';
+import type { Logger } from '@chat/logger';
+import { AppError, ErrorCode, PUSH_EVENTS } from '@chat/protocol';
+import type {
+  AccountRecord,
+  AccountRepository,
+  ChatEventDraft,
+  EventPublisher,
+  Gender,
+} from '../ports';
+import { accountInfo, iso } from '../views';
+
+export interface AccountServiceDeps {
+  accounts: AccountRepository;
+  tokens: TokenService;
+  events: EventPublisher;
+  /** `Rule.AccountNumMax` */
+  maxPerUser: number;
+  /** `Rule.DefaultAvatarURL` */
+  defaultAvatar: string;
+  log: Logger;
+}
+
+export interface AccountFields {
+  name: string;
+  gender: Gender;
+  signature: string;
+}
+
+/** The account area of API.md §7. */
+export class AccountService {
+  constructor(private readonly d: AccountServiceDeps) {}
+
+  /** POST /api/account/create: 2012 at the limit, 2011 for a name the user already uses. */
+  async create(userId: number, fields: AccountFields) {
+    const created = await this.d.accounts.createWithSelf({
+      userId,
+      ...fields,
+      avatar: this.d.defaultAvatar,
+      maxPerUser: this.d.maxPerUser,
+    });
+    if (created === 'limit') throw new AppError(ErrorCode.AccountLimit);
+    if (created === 'name_taken') throw new AppError(ErrorCode.AccountNameUsed);
+    const { account } = created;
+    this.d.log.info({ userId, accountId: account.id }, 'account created');
+    return {
+      id: account.id,
+      name: account.name,
+      avatar: account.avatar,
+      account_token: this.d.tokens.issue('account', account.id),
+    };
+  }
+
+  /** An account of this user: 2010 when missing, 2009 when another user's. */
+  private async owned(userId: number, accountId: number): Promise<AccountRecord> {
+    const account = await this.d.accounts.findById(accountId);
+    if (!account) throw new AppError(ErrorCode.AccountNotFound);
+    if (account.userId !== userId) throw new AppError(ErrorCode.PermissionDenied);
+    return account;
+  }
+
+  /** GET /api/account/token */
+  async token(userId: number, accountId: number) {
+    await this.owned(userId, accountId);
+    return { account_token: this.d.tokens.issue('account', accountId) };
+  }
+
+  /**
+   * DELETE /api/account/delete: 3006 while it leads a group. Pushes `delete_relation` to
+   * each former friend and `group_quit_account` to the remaining members of each group it
+   * left, and has its sockets closed with 4403 (EVENTS.md §2.2).
+   */
+  async delete(userId: number, accountId: number): Promise<void> {
+    await this.owned(userId, accountId);
+    const removed = await this.d.accounts.deleteAccount(accountId);
+    if (removed === 'leader') throw new AppError(ErrorCode.AccountIsGroupLeader);
+    const events: ChatEventDraft[] = [
+      ...removed.friendships.map(({ relationId, otherAccountId }) => ({
+        key: `relation:${relationId}`,
+        push: {
+          event: PUSH_EVENTS.deleteRelation,
+          data: { relation_id: relationId },
+          to: [otherAccountId],
+        },
+        effects: { membershipChanged: [relationId] },
+      })),
+      ...removed.groups.map(({ relationId, remainingAccountIds }) => ({
+        key: `relation:${relationId}`,
+        push: {
+          event: PUSH_EVENTS.groupQuitAccount,
+          data: { relation_id: relationId, account_id: accountId },
+          to: remainingAccountIds,
+        },
+        effects: { membershipChanged: [relationId] },
+      })),
+    ];
+    // No push of its own: gateways close the account's sockets with 4403.
+    events.push({ key: `account:${accountId}`, effects: { accountsDeleted: [accountId] } });
+    await this.d.events.publish(events);
+    this.d.log.info({ userId, accountId }, 'account deleted');
+  }
+
+  /** PUT /api/account/update: 2011 when another account of the user has the name. */
+  async update(accountId: number, fields: AccountFields): Promise<void> {
+    const updated = await this.d.accounts.update(accountId, fields);
+    if (updated === 'name_taken') throw new AppError(ErrorCode.AccountNameUsed);
+    await this.d.events.publish([
+      {
+        key: `account:${accountId}`,
+        push: {
+          event: PUSH_EVENTS.updateAccount,
+          data: {
+            account_id: updated.id,
+            name: updated.name,
+            gender: updated.gender,
+            signature: updated.signature,
+            avatar: updated.avatar,
+          },
+          to: [accountId],
+        },
+      },
+    ]);
+  }
+
+  /** GET /api/account/info */
+  async info(callerId: number, accountId: number) {
+    const account = await this.d.accounts.findById(accountId);
+    if (!account) throw new AppError(ErrorCode.AccountNotFound);
+    return {
+      id: account.id,
+      name: account.name,
+      avatar: account.avatar,
+      gender: account.gender,
+      signature: account.signature,
+      create_at: iso(account.createAt),
+      relation_id: await this.d.accounts.friendRelationId(callerId, accountId),
+    };
+  }
+
+  /** GET /api/account/infos/user: oldest first. */
+  async listOfUser(userId: number) {
+    const list = (await this.d.accounts.listByUser(userId)).map(accountInfo);
+    return { list, total: list.length };
+  }
+
+  /** GET /api/account/infos/name: prefix search, by name then id, with the caller's relation. */
+  async searchByName(callerId: number, name: string, page: number, pageSize: number) {
+    const { rows, total } = await this.d.accounts.searchByName(name, page, pageSize);
+    const relations = await this.d.accounts.friendRelationIds(
+      callerId,
+      rows.map((r) => r.id),
+    );
+    return {
+      list: rows.map((a) => ({ ...accountInfo(a), relation_id: relations.get(a.id) ?? 0 })),
+      total,
+    };
+  }
+}

@@ -1,0 +1,8 @@
+export * from './ports';
+export { UserService, type UserServiceDeps, type PasswordHasher } from './users/user.service';
+export {
+  AccountService,
+  type AccountServiceDeps,
+  type AccountFields,
+} from './accounts/account.service';
+export { accountInfo, userInfo, iso } from './views';

@@ -1,0 +1,98 @@
+/**
+ * What the domain needs from storage, caches, the bus and the job queue. The adapters
+ * (libs/db, libs/cache, libs/bus, libs/jobs) implement these shapes; the apps pass the
+ * instances in. Domain code never imports a driver.
+ */
+import type { ChatEvent, EmailJob } from '@chat/protocol';
+
+export type Gender = '男' | '女' | '未知';
+
+export interface UserRecord {
+  id: number;
+  email: string;
+  /** argon2id hash (never the password). */
+  password: string;
+  createAt: Date;
+}
+
+export interface AccountRecord {
+  id: number;
+  userId: number;
+  name: string;
+  avatar: string;
+  gender: Gender;
+  signature: string;
+  createAt: Date;
+}
+
+export interface UserRepository {
+  findById(id: number): Promise<UserRecord | null>;
+  /** Case-insensitive (DATA.md §2.1: unique on lower(email)). */
+  findByEmail(email: string): Promise<UserRecord | null>;
+  /** `email_taken` when a concurrent insert won the unique index. */
+  create(email: string, passwordHash: string): Promise<UserRecord | 'email_taken'>;
+  updateEmail(id: number, email: string): Promise<'ok' | 'email_taken'>;
+  updatePassword(id: number, passwordHash: string): Promise<void>;
+  /** `has_accounts` while any account refers to the user (API 3005). */
+  delete(id: number): Promise<'ok' | 'has_accounts'>;
+}
+
+export interface NewAccount {
+  userId: number;
+  name: string;
+  gender: Gender;
+  signature: string;
+  avatar: string;
+  /** `Rule.AccountNumMax`, checked in the same transaction as the insert. */
+  maxPerUser: number;
+}
+
+/** What deleting an account removed, for the pushes of API.md §7 (account delete). */
+export interface DeletedAccount {
+  /** Friendships removed (not the self conversation), with the surviving side. */
+  friendships: { relationId: number; otherAccountId: number }[];
+  /** Groups the account left, with the members that remain. */
+  groups: { relationId: number; remainingAccountIds: number[] }[];
+}
+
+export interface AccountRepository {
+  findById(id: number): Promise<AccountRecord | null>;
+  /** Oldest first. */
+  listByUser(userId: number): Promise<AccountRecord[]>;
+  /** Account, its self conversation and self setting, in one transaction. */
+  createWithSelf(
+    input: NewAccount,
+  ): Promise<{ account: AccountRecord; selfRelationId: number } | 'limit' | 'name_taken'>;
+  update(
+    id: number,
+    fields: { name: string; gender: Gender; signature: string },
+  ): Promise<AccountRecord | 'name_taken'>;
+  /** The friendship between two accounts (the self conversation when equal), 0 if none. */
+  friendRelationId(accountId: number, otherId: number): Promise<number>;
+  /** Friendship ids of `callerId` with each of `otherIds` (missing keys mean none). */
+  friendRelationIds(callerId: number, otherIds: number[]): Promise<Map<number, number>>;
+  /** Accounts whose name starts with `prefix`, by name then id. */
+  searchByName(
+    prefix: string,
+    page: number,
+    pageSize: number,
+  ): Promise<{ rows: AccountRecord[]; total: number }>;
+  /** `leader` when the account leads a group (API 3006); nothing is deleted then. */
+  deleteAccount(id: number): Promise<DeletedAccount | 'leader'>;
+}
+
+/** A push-carrying domain event before the publisher stamps `id` and `at`. */
+export type ChatEventDraft = Omit<ChatEvent, 'id' | 'at'> & {
+  /** Bus key: events with one key are delivered in order (a relation, an account). */
+  key: string;
+};
+
+/** Publishes after commit (API.md §3.1: pushes are sent after the change is committed). */
+export interface EventPublisher {
+  publish(events: ChatEventDraft[]): Promise<void>;
+}
+
+/** Producer side of the `email` job queue (libs/jobs). */
+export interface MailQueue {
+  add(name: string, payload: EmailJob): Promise<unknown>;
+}

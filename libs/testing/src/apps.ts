@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { waitFor } from './wait-for';
+
+const REPO = path.resolve(__dirname, '../../..');
+const TSX = path.join(REPO, 'node_modules/.bin/tsx');
+
+export interface RunningApp {
+  name: string;
+  pid: number;
+  /** Everything the process wrote, stdout and stderr interleaved. */
+  output(): string;
+  /** Resolves with the exit code (or the signal name) once the process ended. */
+  exited: Promise<number | string>;
+  /** Sends `signal` (default SIGTERM) and waits for the exit, SIGKILL after `graceMs`. */
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | string>;
+}
+
+export interface StartAppOptions {
+  /** App folder under apps/ (its src/main.ts is started). */
+  app: string;
+  /** Environment on top of this process's (config keys by their env names). */
+  env?: Record<string, string>;
+  /** Ready when this URL answers HTTP 200. */
+  readyUrl?: string;
+  /** Or when the output contains this text. */
+  readyText?: string;
+  readyTimeoutMs?: number;
+}
+
+/**
+ * Starts an app as its own process, the way an operator runs it (`tsx apps/<app>/src/main.ts`),
+ * and waits until it is ready. End-to-end tests drive it over HTTP and WebSocket only.
+ */
+export async function startApp(opts: StartAppOptions): Promise<RunningApp> {
+  const child: ChildProcess = spawn(TSX, [path.join(REPO, 'apps', opts.app, 'src/main.ts')], {
+    cwd: REPO,
+    env: { ...process.env, NODE_ENV: 'test', LOG_PRETTY: 'false', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
+  let done = false;
+  void exited.then(() => (done = true));
+
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM', graceMs = 15_000) => {
+    if (!done) {
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    return exited;
+  };
+
+  try {
+    await waitFor(
+      async () => {
+        if (done) throw new Error(`${opts.app} exited early`);
+        if (opts.readyText) return out.includes(opts.readyText);
+        if (opts.readyUrl) return (await fetch(opts.readyUrl)).status === 200;
+        return true;
+      },
+      {
+        timeoutMs: opts.readyTimeoutMs ?? 60_000,
+        intervalMs: 100,
+        what: `${opts.app} to be ready`,
+      },
+    );
+  } catch (err) {
+    await stop('SIGKILL');
+    throw new Error(`${(err as Error).message}\n--- ${opts.app} output ---\n${out.slice(-4000)}`, {
+      cause: err,
+    });
+  }
+  return { name: opts.app, pid: child.pid!, output: () => out, exited, stop };
+}
