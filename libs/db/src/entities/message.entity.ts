@@ -1,0 +1,63 @@
+import { EntitySchema, OptionalProps } from '@mikro-orm/core';
+import { TextArrayType } from '../types/text-array.type';
+import { numberBigInt } from '../types/number-bigint.type';
+import type { MsgExtend } from './msg-extend';
+
+export type NotifyType = 'common' | 'system';
+export type MsgType = 'text' | 'file';
+
+/**
+ * A message (DATA.md §2.8). `id` is a snowflake made by the application (`SnowflakeGenerator`)
+ * and `createAt` must equal the time encoded in it (`snowflakeTime(id)`); the database
+ * checks that. Insert with `ON CONFLICT (id) DO NOTHING` so a redelivered batch is harmless.
+ */
+export class Message {
+  [OptionalProps]?: 'isRevoke' | 'isTop' | 'isPin' | 'searchGrams';
+  id!: number;
+  relationId!: number;
+  notifyType!: NotifyType;
+  msgType!: MsgType;
+  /** Text of at most 1000 characters, or the file URL. */
+  msgContent!: string;
+  msgExtend!: MsgExtend | null;
+  /** Set iff `msgType` is `'file'`. */
+  fileId!: number | null;
+  /** The sender; null for system messages and once the sender's account is deleted. */
+  accountId!: number | null;
+  /** The replied-to message of the same relation (not a foreign key, see DATA.md §2.8). */
+  rlyMsgId!: number | null;
+  /** The sender's idempotency key, unique per account. */
+  clientMsgId!: string | null;
+  createAt!: Date;
+  isRevoke!: boolean;
+  isTop!: boolean;
+  isPin!: boolean;
+  /** `createAt` at insert, now when pinned. */
+  pinTime!: Date;
+  /** `contentGrams(msgContent)` for text messages, `[]` for files (DATA.md §3). */
+  searchGrams!: string[];
+}
+
+export const MessageSchema = new EntitySchema<Message>({
+  class: Message,
+  tableName: 'message',
+  properties: {
+    // Assigned by the application, never by a sequence.
+    id: { type: numberBigInt(), primary: true, autoincrement: false },
+    relationId: { type: numberBigInt() },
+    notifyType: { type: 'text' },
+    msgType: { type: 'text' },
+    msgContent: { type: 'text' },
+    msgExtend: { type: 'json', nullable: true },
+    fileId: { type: numberBigInt(), nullable: true },
+    accountId: { type: numberBigInt(), nullable: true },
+    rlyMsgId: { type: numberBigInt(), nullable: true },
+    clientMsgId: { type: 'string', length: 64, nullable: true },
+    createAt: { type: 'Date' },
+    isRevoke: { type: 'boolean', default: false },
+    isTop: { type: 'boolean', default: false },
+    isPin: { type: 'boolean', default: false },
+    pinTime: { type: 'Date' },
+    searchGrams: { type: new TextArrayType(), default: '{}' },
+  },
+});

@@ -1,0 +1,25 @@
+import { EntitySchema, OptionalProps } from '@mikro-orm/core';
+import { numberBigInt } from '../types/number-bigint.type';
+
+/** A login identity owning one or more accounts (DATA.md §2.1). */
+export class User {
+  [OptionalProps]?: 'id' | 'createAt';
+  /** Identity column, ≤ 2^53 − 1. */
+  id!: number;
+  /** Unique case-insensitively (`lower(email)`); stored as given. */
+  email!: string;
+  /** argon2id hash, never the password. */
+  password!: string;
+  createAt!: Date;
+}
+
+export const UserSchema = new EntitySchema<User>({
+  class: User,
+  tableName: 'user',
+  properties: {
+    id: { type: numberBigInt(), primary: true, autoincrement: true },
+    email: { type: 'string', length: 255 },
+    password: { type: 'string', length: 255, hidden: true },
+    createAt: { type: 'Date', defaultRaw: 'now()' },
+  },
+});

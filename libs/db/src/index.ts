@@ -1,0 +1,42 @@
+export { User, UserSchema } from './entities/user.entity';
+export { Account, AccountSchema, GENDERS, type Gender } from './entities/account.entity';
+export { Relation, RelationSchema, type RelationType } from './entities/relation.entity';
+export { Setting, SettingSchema } from './entities/setting.entity';
+export { ReadCursor, ReadCursorSchema } from './entities/read-cursor.entity';
+export {
+  Application,
+  ApplicationSchema,
+  APPLICATION_STATUSES,
+  type ApplicationStatus,
+} from './entities/application.entity';
+export {
+  StoredFile,
+  StoredFileSchema,
+  FILE_PURPOSES,
+  type FilePurpose,
+  type FileType,
+} from './entities/file.entity';
+export { Message, MessageSchema, type MsgType, type NotifyType } from './entities/message.entity';
+export { GroupNotify, GroupNotifySchema } from './entities/group-notify.entity';
+export type { MsgExtend } from './entities/msg-extend';
+export { ENTITIES } from './entities';
+export { MIGRATIONS } from './migrations';
+export {
+  openDatabase,
+  createOrmConfig,
+  redactDatabaseUrl,
+  type Database,
+  type DatabaseConfig,
+} from './open-database';
+export { migrate, pendingMigrations } from './migrate';
+export {
+  SnowflakeGenerator,
+  SNOWFLAKE_EPOCH_MS,
+  MAX_NODE_ID,
+  decodeSnowflake,
+  snowflakeTime,
+  idBoundForTime,
+  type SnowflakeOptions,
+} from './snowflake';
+export { normalize, contentGrams, queryGrams, escapeLike } from './search-grams';
+export { toTextArrayLiteral } from './types/text-array.type';

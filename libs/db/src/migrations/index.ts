@@ -1,0 +1,11 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261126000000_initial } from './Migration20261126000000_initial';
+
+/**
+ * Every migration, oldest first, registered explicitly: no glob or file discovery, so it
+ * works bundled and under any transpiler. Names are given as strings because a bundler
+ * may rename classes, and the name is what `mikro_orm_migrations` records. Append only.
+ */
+export const MIGRATIONS: MigrationObject[] = [
+  { name: 'Migration20261126000000_initial', class: Migration20261126000000_initial },
+];

@@ -1,0 +1,187 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Account, type Gender } from '../entities/account.entity';
+import { Relation } from '../entities/relation.entity';
+import { Setting } from '../entities/setting.entity';
+import { escapeLike } from '../search-grams';
+import { UNIQUE_VIOLATION, constraintOf, rows, sqlState, unexpected } from './sql';
+
+export interface NewAccountRow {
+  userId: number;
+  name: string;
+  gender: Gender;
+  signature: string;
+  avatar: string;
+  maxPerUser: number;
+}
+
+const NAME_KEY = 'account_user_id_name_key';
+
+/** Accounts (DATA.md §2.2) with what their creation and deletion touch (§5). */
+export class AccountRepository {
+  constructor(private readonly root: EntityManager) {}
+
+  private get em(): EntityManager {
+    return this.root.fork();
+  }
+
+  findById(id: number): Promise<Account | null> {
+    return this.em.findOne(Account, { id });
+  }
+
+  /** The owning user, or null when the account does not exist. */
+  async ownerOf(id: number): Promise<number | null> {
+    const [row] = await rows<{ user_id: string }>(
+      this.em,
+      'select user_id from account where id = ?',
+      [id],
+    );
+    return row ? Number(row.user_id) : null;
+  }
+
+  listByUser(userId: number): Promise<Account[]> {
+    return this.em.find(Account, { userId }, { orderBy: { createAt: 'asc', id: 'asc' } });
+  }
+
+  /**
+   * The account, its self conversation and self setting in one transaction. The user row
+   * is locked first, so two concurrent creates cannot both pass the `maxPerUser` count.
+   */
+  async createWithSelf(
+    input: NewAccountRow,
+  ): Promise<{ account: Account; selfRelationId: number } | 'limit' | 'name_taken'> {
+    try {
+      return await this.em.transactional(async (em) => {
+        await rows(em, 'select id from "user" where id = ? for update', [input.userId]);
+        const count = await em.count(Account, { userId: input.userId });
+        if (count >= input.maxPerUser) return 'limit' as const;
+        if (await em.count(Account, { userId: input.userId, name: input.name })) {
+          return 'name_taken' as const;
+        }
+        const account = em.create(Account, {
+          userId: input.userId,
+          name: input.name,
+          gender: input.gender,
+          signature: input.signature,
+          avatar: input.avatar,
+        });
+        await em.flush();
+        const self = em.create(Relation, {
+          relationType: 'friend',
+          account1Id: account.id,
+          account2Id: account.id,
+          groupName: null,
+          groupDescription: null,
+          groupAvatar: null,
+        });
+        await em.flush();
+        em.create(Setting, { accountId: account.id, relationId: self.id, isSelf: true });
+        await em.flush();
+        return { account, selfRelationId: self.id };
+      });
+    } catch (err) {
+      if (sqlState(err) === UNIQUE_VIOLATION && constraintOf(err) === NAME_KEY) return 'name_taken';
+      unexpected('creating an account', err);
+    }
+  }
+
+  async update(
+    id: number,
+    fields: { name: string; gender: Gender; signature: string },
+  ): Promise<Account | 'name_taken'> {
+    const em = this.em;
+    try {
+      const account = await em.findOneOrFail(Account, { id });
+      em.assign(account, fields);
+      await em.flush();
+      return account;
+    } catch (err) {
+      if (sqlState(err) === UNIQUE_VIOLATION && constraintOf(err) === NAME_KEY) return 'name_taken';
+      unexpected('updating an account', err);
+    }
+  }
+
+  async friendRelationId(accountId: number, otherId: number): Promise<number> {
+    return (await this.friendRelationIds(accountId, [otherId])).get(otherId) ?? 0;
+  }
+
+  /** Friendships are stored smallest id first (DATA.md §2.3); one query for all of them. */
+  async friendRelationIds(callerId: number, otherIds: number[]): Promise<Map<number, number>> {
+    if (!otherIds.length) return new Map();
+    const found = await rows<{ id: string; other: string }>(
+      this.em,
+      `select r.id, o.other
+         from unnest(array[?]::bigint[]) as o(other)
+         join relation r on r.relation_type = 'friend'
+          and r.account1_id = least(o.other, ?::bigint) and r.account2_id = greatest(o.other, ?::bigint)`,
+      [otherIds, callerId, callerId],
+    );
+    return new Map(found.map((r) => [Number(r.other), Number(r.id)]));
+  }
+
+  /** Names starting with `prefix` (wildcards escaped), by name then id, paged. */
+  async searchByName(
+    prefix: string,
+    page: number,
+    pageSize: number,
+  ): Promise<{ rows: Account[]; total: number }> {
+    const where = { name: { $like: `${escapeLike(prefix)}%` } };
+    const [list, total] = await this.em.findAndCount(Account, where, {
+      orderBy: { name: 'asc', id: 'asc' },
+      limit: pageSize,
+      offset: (page - 1) * pageSize,
+    });
+    return { rows: list, total };
+  }
+
+  /**
+   * Deletes the account unless it leads a group. Its friendships (with their messages,
+   * settings and cursors), its group settings and its applications go with it through the
+   * foreign keys' cascades; group messages, files and notices keep a null author (DATA.md
+   * §5). Returns who must hear of it, read before the rows are gone.
+   */
+  async deleteAccount(id: number): Promise<
+    | {
+        friendships: { relationId: number; otherAccountId: number }[];
+        groups: { relationId: number; remainingAccountIds: number[] }[];
+      }
+    | 'leader'
+  > {
+    return this.em.transactional(async (em) => {
+      await rows(em, 'select id from account where id = ? for update', [id]);
+      const [leader] = await rows(
+        em,
+        'select 1 from setting where account_id = ? and is_leader limit 1',
+        [id],
+      );
+      if (leader) return 'leader' as const;
+      const friends = await rows<{ relation_id: string; other: string }>(
+        em,
+        `select id as relation_id, case when account1_id = ? then account2_id else account1_id end as other
+           from relation
+          where relation_type = 'friend' and (account1_id = ? or account2_id = ?) and account1_id <> account2_id`,
+        [id, id, id],
+      );
+      const groups = await rows<{ relation_id: string; members: string[] }>(
+        em,
+        `select s.relation_id, coalesce(array_agg(m.account_id) filter (where m.account_id is not null), '{}') as members
+           from setting s
+           join relation r on r.id = s.relation_id and r.relation_type = 'group'
+           left join setting m on m.relation_id = s.relation_id and m.account_id <> ?
+          where s.account_id = ?
+          group by s.relation_id`,
+        [id, id],
+      );
+      await rows(em, 'delete from account where id = ?', [id]);
+      return {
+        friendships: friends.map((f) => ({
+          relationId: Number(f.relation_id),
+          otherAccountId: Number(f.other),
+        })),
+        groups: groups.map((g) => ({
+          relationId: Number(g.relation_id),
+          remainingAccountIds: g.members.map(Number),
+        })),
+      };
+    });
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Test-only entry point (`@chat/db/testing`): a migrated database per suite and small
+ * factories that insert valid rows, so later suites state only what their test is about.
+ * Production code never imports this (STYLE §1).
+ */
+import { randomBytes } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import pino, { type Logger } from 'pino';
+import { Account, type Gender } from '../entities/account.entity';
+import { Application } from '../entities/application.entity';
+import { StoredFile, type FilePurpose } from '../entities/file.entity';
+import { Message } from '../entities/message.entity';
+import type { MsgExtend } from '../entities/msg-extend';
+import { Relation } from '../entities/relation.entity';
+import { Setting } from '../entities/setting.entity';
+import { User } from '../entities/user.entity';
+import { migrate } from '../migrate';
+import { openDatabase, type Database } from '../open-database';
+import { contentGrams } from '../search-grams';
+import { SnowflakeGenerator, snowflakeTime } from '../snowflake';
+
+/**
+ * Opens `url` (typically `SuiteContext.databaseUrl`) and applies the migrations. Logs
+ * nothing unless a logger is given.
+ */
+export async function openMigratedDatabase(
+  url: string,
+  log: Logger = pino({ level: 'silent' }),
+): Promise<Database> {
+  const db = await openDatabase({ url, poolMax: 4 }, log);
+  try {
+    await migrate(db.orm, log);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return db;
+}
+
+type Id = number | { id: number };
+const idOf = (x: Id): number => (typeof x === 'number' ? x : x.id);
+const unique = (): string => randomBytes(4).toString('hex');
+
+/**
+ * Inserts rows through `em` (a fork; each call flushes it) and returns the managed
+ * entities, database defaults filled in. Message ids come from a generator on node 31,
+ * so they are real snowflakes with `createAt` matching.
+ */
+export class TestData {
+  constructor(
+    readonly em: EntityManager,
+    readonly ids: SnowflakeGenerator = new SnowflakeGenerator({ nodeId: 31 }),
+  ) {}
+
+  async user(overrides: Partial<Pick<User, 'email' | 'password'>> = {}): Promise<User> {
+    const user = this.em.create(User, {
+      email: `user-${unique()}@example.com`,
+      password: '$argon2id$v=19$m=19456,t=2,p=1$not-a-real-hash',
+      ...overrides,
+    });
+    await this.em.flush();
+    return user;
+  }
+
+  /** An account of `userId`, or of a new user when none is given. */
+  async account(
+    overrides: Partial<{
+      userId: number;
+      name: string;
+      avatar: string;
+      gender: Gender;
+      signature: string;
+    }> = {},
+  ): Promise<Account> {
+    const userId = overrides.userId ?? (await this.user()).id;
+    const account = this.em.create(Account, {
+      name: `acct-${unique()}`,
+      avatar: 'https://example.com/avatar.png',
+      signature: '',
+      ...overrides,
+      userId,
+    });
+    await this.em.flush();
+    return account;
+  }
+
+  /**
+   * A friendship with a setting for each side; with the same account twice, its self
+   * conversation (one setting, `isSelf`). Ids are ordered as DATA.md §2.3 requires.
+   */
+  async friendship(a: Id, b: Id): Promise<{ relation: Relation; settings: Setting[] }> {
+    const [account1Id, account2Id] = [idOf(a), idOf(b)].sort((x, y) => x - y);
+    const relation = this.em.create(Relation, {
+      relationType: 'friend',
+      account1Id,
+      account2Id,
+      groupName: null,
+      groupDescription: null,
+      groupAvatar: null,
+    });
+    await this.em.flush();
+    const isSelf = account1Id === account2Id;
+    const settings = [...new Set([account1Id, account2Id])].map((accountId) =>
+      this.em.create(Setting, { accountId, relationId: relation.id, isSelf }),
+    );
+    await this.em.flush();
+    return { relation, settings };
+  }
+
+  /** A group led by `leader` with the given other members; settings in the same order. */
+  async group(
+    leader: Id,
+    members: Id[] = [],
+    overrides: Partial<Pick<Relation, 'groupName' | 'groupDescription' | 'groupAvatar'>> = {},
+  ): Promise<{ relation: Relation; settings: Setting[] }> {
+    const relation = this.em.create(Relation, {
+      relationType: 'group',
+      account1Id: null,
+      account2Id: null,
+      groupName: `group-${unique()}`,
+      groupDescription: 'a test group',
+      groupAvatar: 'https://example.com/group.png',
+      ...overrides,
+    });
+    await this.em.flush();
+    const settings = [
+      this.em.create(Setting, { accountId: idOf(leader), relationId: relation.id, isLeader: true }),
+      ...members.map((m) =>
+        this.em.create(Setting, { accountId: idOf(m), relationId: relation.id }),
+      ),
+    ];
+    await this.em.flush();
+    return { relation, settings };
+  }
+
+  async application(from: Id, to: Id, applyMsg = 'hello'): Promise<Application> {
+    const application = this.em.create(Application, {
+      account1Id: idOf(from),
+      account2Id: idOf(to),
+      applyMsg,
+    });
+    await this.em.flush();
+    return application;
+  }
+
+  async file(
+    overrides: Partial<Omit<StoredFile, 'id' | 'createAt'>> & { purpose?: FilePurpose } = {},
+  ): Promise<StoredFile> {
+    const key = `test/${unique()}.png`;
+    const file = this.em.create(StoredFile, {
+      purpose: 'message',
+      fileName: 'picture.png',
+      fileType: 'img',
+      fileSize: 1234,
+      key,
+      url: `https://files.example.com/${key}`,
+      relationId: null,
+      accountId: null,
+      ...overrides,
+    });
+    await this.em.flush();
+    return file;
+  }
+
+  /** A common text message with its search grams, as the persister would store it. */
+  async textMessage(
+    relation: Id,
+    sender: Id,
+    content: string,
+    overrides: Partial<Pick<Message, 'rlyMsgId' | 'clientMsgId' | 'isRevoke'>> & {
+      msgExtend?: MsgExtend | null;
+    } = {},
+  ): Promise<Message> {
+    const id = this.ids.next();
+    const createAt = snowflakeTime(id);
+    const message = this.em.create(Message, {
+      id,
+      relationId: idOf(relation),
+      notifyType: 'common',
+      msgType: 'text',
+      msgContent: content,
+      msgExtend: null,
+      fileId: null,
+      accountId: idOf(sender),
+      rlyMsgId: null,
+      clientMsgId: null,
+      createAt,
+      pinTime: createAt,
+      searchGrams: contentGrams(content),
+      ...overrides,
+    });
+    await this.em.flush();
+    return message;
+  }
+}
