@@ -40,3 +40,5 @@ export {
 } from './snowflake';
 export { normalize, contentGrams, queryGrams, escapeLike } from './search-grams';
 export { toTextArrayLiteral } from './types/text-array.type';
+export { UserRepository } from './repositories/user.repository';
+export { AccountRepository, type NewAccountRow } from './repositories/account.repository';
