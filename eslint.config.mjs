@@ -22,7 +22,8 @@ export default tseslint.config(
         {
           allow: ['@chat/db/testing'],
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:util'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:runtime', 'type:domain', 'type:adapter', 'type:util'] },
+            { sourceTag: 'type:runtime', onlyDependOnLibsWithTags: ['type:adapter', 'type:util'] },
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:util', 'type:adapter'] },
             { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:util'] },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },

@@ -82,3 +82,18 @@ export async function startApp(opts: StartAppOptions): Promise<RunningApp> {
   }
   return { name: opts.app, pid: child.pid!, output: () => out, exited, stop };
 }
+
+/** Runs a script of the repo to completion (`tsx <file>`), rejecting with its output on failure. */
+export async function runScript(file: string, env: Record<string, string> = {}): Promise<string> {
+  const child = spawn(TSX, [path.join(REPO, file)], {
+    cwd: REPO,
+    env: { ...process.env, LOG_PRETTY: 'false', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`${file} exited with ${code}\n${out.slice(-4000)}`);
+  return out;
+}

@@ -2,5 +2,5 @@ export { waitFor, type WaitOptions } from './wait-for';
 export { createSuiteContext, type SuiteContext, type SuiteOptions } from './suite';
 export { startServices, type RunningServices, type ServiceEnv } from './services/services';
 export { startKafkaBroker, type KafkaBroker } from './services/kafka-broker';
-export { startApp, type RunningApp, type StartAppOptions } from './apps';
+export { startApp, runScript, type RunningApp, type StartAppOptions } from './apps';
 export { freePort } from './services/run';

@@ -27,7 +27,7 @@ export interface HttpDeps {
   /** Per-route extra limits (`Limit.APILimit.*`), keyed by the route's `limit`. */
   routeLimits: Record<'email' | 'upload', LimitCheck>;
   requestTimeoutMs: number;
-  openapi: Record<string, unknown>;
+  openapi: object;
   log: Logger;
   /** Largest JSON body accepted. */
   jsonLimitBytes?: number;

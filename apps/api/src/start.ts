@@ -1,0 +1,180 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { TokenService, hashPassword, verifyPassword } from '@chat/auth';
+import { createBus } from '@chat/bus';
+import { createCacheAdapters } from '@chat/cache';
+import type { Config } from '@chat/config';
+import { AccountRepository, UserRepository, openDatabase } from '@chat/db';
+import { AccountService, UserService } from '@chat/domain';
+import { createJobQueue, retryPolicyFromConfig } from '@chat/jobs';
+import type { Logger } from '@chat/logger';
+import { QUEUES, TOPICS, userAccountSchemas, type EmailJob } from '@chat/protocol';
+import { BusEventPublisher } from './events';
+import { accountRoutes } from './handlers/account.routes';
+import { userRoutes } from './handlers/user.routes';
+import { createHttpApp } from './http/app';
+import { buildOpenApi } from './http/openapi';
+import {
+  busConfig,
+  cacheConfig,
+  closeInOrder,
+  jobQueueConfig,
+  requireDatabaseUrl,
+  type Closable,
+} from '@chat/runtime';
+
+/** The config slice the api reads. */
+export type ApiConfig = Pick<
+  Config,
+  'App' | 'Server' | 'Postgresql' | 'Redis' | 'Token' | 'Kafka' | 'Rule' | 'Page' | 'Limit' | 'Auto'
+>;
+
+export interface RunningApi {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Composition root of the api (STYLE §3): adapters, services, routes, then the listener. */
+export async function start(
+  config: ApiConfig,
+  log: Logger,
+  port = config.Server.ApiPort,
+): Promise<RunningApi> {
+  const started: Closable[] = [];
+  try {
+    const db = await openDatabase(
+      { url: requireDatabaseUrl(config), poolMax: config.Postgresql.PoolMax },
+      log,
+    );
+    started.push({ name: 'database', close: () => db.close() });
+    const cache = createCacheAdapters(cacheConfig(config), log);
+    started.push({ name: 'cache', close: () => cache.close() });
+    const bus = createBus(busConfig(config, 'api'), log);
+    started.push({ name: 'bus', close: () => bus.close() });
+    await bus.ensureTopics([TOPICS.events]);
+    const mailQueue = createJobQueue<EmailJob>(
+      jobQueueConfig(config),
+      { name: QUEUES.email, retry: retryPolicyFromConfig(config.Auto.Retry) },
+      log,
+    );
+    started.push({ name: 'mail queue', close: () => mailQueue.close() });
+
+    const tokens = new TokenService({
+      key: config.Token.Key,
+      userTokenTtlMs: config.Token.UserTokenDuration,
+      accountTokenTtlMs: config.Token.AccountTokenDuration,
+      headerName: config.Token.AuthorizationKey,
+      scheme: config.Token.AuthorizationType,
+    });
+    const events = new BusEventPublisher(
+      bus,
+      { delayMs: config.Auto.Retry.Duration, maxTimes: config.Auto.Retry.MaxTimes },
+      log.child({ component: 'events' }),
+    );
+    const users = new UserRepository(db.em);
+    const accounts = new AccountRepository(db.em);
+    const userService = new UserService({
+      users,
+      accounts,
+      codes: cache.codes({
+        codeLength: config.Rule.CodeLength,
+        codeTtlMs: config.Rule.CodeMarkDuration,
+        resendIntervalMs: config.Rule.UserMarkDuration,
+      }),
+      mailQueue,
+      tokens,
+      passwords: { hash: hashPassword, verify: verifyPassword },
+      events,
+      codeValidMs: config.Rule.CodeMarkDuration,
+      log,
+    });
+    const accountService = new AccountService({
+      accounts,
+      tokens,
+      events,
+      maxPerUser: config.Rule.AccountNumMax,
+      defaultAvatar: config.Rule.DefaultAvatarURL,
+      log,
+    });
+
+    const schemas = userAccountSchemas({
+      passwordLenMin: config.Rule.PasswordLenMin,
+      passwordLenMax: config.Rule.PasswordLenMax,
+      usernameLenMin: config.Rule.UsernameLenMin,
+      usernameLenMax: config.Rule.UsernameLenMax,
+      codeLength: config.Rule.CodeLength,
+      defaultPageSize: config.Page.DefaultPageSize,
+      maxPageSize: config.Page.MaxPageSize,
+    });
+    const routes = [...userRoutes(userService, schemas), ...accountRoutes(accountService, schemas)];
+    const ip = config.Limit.IPLimit;
+    const limiter = cache.limiter;
+    let ready = true;
+    const app = createHttpApp({
+      routes,
+      tokens,
+      callers: {
+        userExists: (id) => users.exists(id),
+        accountOwner: (id) => accounts.ownerOf(id),
+      },
+      ipLimit: async (key) =>
+        (
+          await limiter.take(`ip:${key}`, {
+            bucket: ip.Bucket,
+            refill: ip.Refill,
+            intervalMs: ip.Interval,
+            cost: ip.Cost,
+          })
+        ).allowed,
+      routeLimits: {
+        email: async (key) =>
+          (await limiter.take(`email:${key}`, config.Limit.APILimit.Email)).allowed,
+        upload: async (key) =>
+          (await limiter.take(`upload:${key}`, config.Limit.APILimit.Upload)).allowed,
+      },
+      requestTimeoutMs: config.Server.DefaultContextTimeout,
+      openapi: buildOpenApi(routes, { title: `${config.App.Name} api`, version: '1' }),
+      log,
+      extra: (http) => {
+        http.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+        http.get('/readyz', async (_req, res) => {
+          const dbOk = ready && (await db.orm.isConnected().catch(() => false));
+          res.status(dbOk ? 200 : 503).json({ status: dbOk ? 'ready' : 'not ready' });
+        });
+      },
+    });
+
+    const server = await listen(app, config.Server.Host, port);
+    const actualPort = (server.address() as AddressInfo).port;
+    log.info({ port: actualPort }, 'api listening');
+    return {
+      port: actualPort,
+      stop: async () => {
+        ready = false;
+        await closeInOrder(log, [
+          { name: 'http listener', close: () => closeServer(server) },
+          ...started.reverse(),
+        ]);
+      },
+    };
+  } catch (err) {
+    await closeInOrder(log, started.reverse());
+    throw err;
+  }
+}
+
+function listen(app: import('express').Express, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('listening', () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+/** Stops accepting, lets in-flight requests finish, then closes idle keep-alive sockets. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    server.closeIdleConnections();
+  });
+}

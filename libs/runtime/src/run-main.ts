@@ -1,0 +1,70 @@
+import { ConfigError, loadConfigWithDetails, redactConfig, type Config } from '@chat/config';
+import { createLogger, type Logger } from '@chat/logger';
+
+export interface Running {
+  stop(): Promise<void>;
+}
+
+/**
+ * The body of every app's `main.ts` (STYLE §3–4): load and validate config (a problem stops
+ * start-up with one line per key), create the logger, start, and on SIGTERM/SIGINT stop
+ * within `Server.ShutdownTimeout`, exiting 0; a second signal or a missed deadline exits 1.
+ */
+export function runMain(
+  name: string,
+  start: (config: Config, log: Logger) => Promise<Running>,
+): void {
+  let config: Config;
+  let log: Logger;
+  try {
+    const loaded = loadConfigWithDetails();
+    config = loaded.config;
+    log = createLogger({ name, level: config.Log.Level, pretty: config.Log.Pretty });
+    for (const warning of loaded.warnings) log.warn(`config: ${warning}`);
+    log.debug({ config: redactConfig(config), sources: loaded.sources }, 'config loaded');
+  } catch (err) {
+    process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+
+  let running: Running | undefined;
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal, exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      log.error({ timeoutMs: config.Server.ShutdownTimeout }, 'shutdown deadline passed');
+      process.exit(1);
+    }, config.Server.ShutdownTimeout);
+    deadline.unref();
+    (running ? running.stop() : Promise.resolve()).then(
+      () => {
+        log.info('stopped');
+        log.flush();
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  start(config, log).then(
+    (r) => {
+      running = r;
+      if (stopping) void r.stop();
+    },
+    (err: unknown) => {
+      log.fatal({ err }, 'start failed');
+      log.flush();
+      process.exit(1);
+    },
+  );
+}

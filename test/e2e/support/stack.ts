@@ -1,0 +1,82 @@
+import {
+  createSuiteContext,
+  freePort,
+  runScript,
+  startApp,
+  startSmtpSink,
+  type RunningApp,
+  type SmtpSink,
+  type SuiteContext,
+} from '@chat/testing';
+import { ApiClient } from './http';
+import { EventLog } from './events';
+
+/** The signing key of the started apps; tests know it the way an operator would. */
+export const TOKEN_KEY = 'e2e-token-key-0123456789abcdefghijklmnop';
+
+export interface Stack {
+  ctx: SuiteContext;
+  sink: SmtpSink;
+  events: EventLog;
+  env: Record<string, string>;
+  api: ApiClient;
+  apps: RunningApp[];
+  /** Starts one more api process on the same services, with extra settings. */
+  startApi(extraEnv?: Record<string, string>): Promise<{ app: RunningApp; client: ApiClient }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the distributed apps as separate processes on the suite's own database, Redis
+ * prefix, topic prefix and an SMTP sink, after running the migrations as an operator would.
+ */
+export async function startStack(
+  name: string,
+  extraEnv: Record<string, string> = {},
+): Promise<Stack> {
+  const ctx = await createSuiteContext(name);
+  const sink = await startSmtpSink();
+  const apps: RunningApp[] = [];
+  const env: Record<string, string> = {
+    TOKEN_KEY,
+    DATABASE_URL: ctx.databaseUrl,
+    REDIS_URL: ctx.redisUrl,
+    REDIS_KEY_PREFIX: ctx.redisPrefix,
+    KAFKA_BROKERS: ctx.kafkaBrokers.join(','),
+    KAFKA_TOPIC_PREFIX: ctx.topicPrefix,
+    KAFKA_PARTITIONS: '3',
+    SMTP_URL: sink.url,
+    LOG_LEVEL: 'info',
+    AUTO_RETRY_DURATION: '100ms',
+    ...extraEnv,
+  };
+  const events = await EventLog.start(ctx.kafkaBrokers, ctx.topicPrefix, ctx.groupPrefix);
+  const stop = async () => {
+    await Promise.all(apps.map((a) => a.stop()));
+    await events.stop();
+    await sink.close();
+    await ctx.cleanup();
+  };
+  try {
+    await runScript('libs/db/src/cli/migrate.ts', env);
+    const startApi = async (more: Record<string, string> = {}) => {
+      const port = await freePort();
+      const app = await startApp({
+        app: 'api',
+        env: { ...env, SERVER_API_PORT: String(port), ...more },
+        readyUrl: `http://127.0.0.1:${port}/readyz`,
+      });
+      apps.push(app);
+      return { app, client: new ApiClient(`http://127.0.0.1:${port}`) };
+    };
+    const [{ client }, mailer] = await Promise.all([
+      startApi(),
+      startApp({ app: 'mailer', env, readyText: '"mailer started"' }),
+    ]);
+    apps.push(mailer);
+    return { ctx, sink, events, env, api: client, apps, startApi, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,480 @@
+import jwt from 'jsonwebtoken';
+import { ErrorCode, PUSH_EVENTS } from '@chat/protocol';
+import { ok, type ApiClient } from './support/http';
+import { startStack, TOKEN_KEY, type Stack } from './support/stack';
+
+/**
+ * Users, email codes, accounts and tokens (API.md §4–7) against the api and mailer running
+ * as separate processes on real Postgres, Redis, Kafka and an SMTP sink.
+ */
+describe('users, email codes and accounts over REST', () => {
+  let stack: Stack;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    stack = await startStack('e2e_users', {
+      // Generous IP limit: this suite provokes the email limit on purpose, not the IP one.
+      LIMIT_IP_LIMIT_BUCKET: '1000',
+      LIMIT_IP_LIMIT_REFILL: '1000',
+    });
+    api = stack.api;
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  /** Asks for a code and reads it from the mail the SMTP sink received. */
+  async function codeFor(email: string): Promise<string> {
+    const before = stack.sink.messages.length;
+    ok(await api.post('/api/email/send', { body: { email } }));
+    const mail = await stack.sink.waitFor(
+      (m) => m.to.some((t) => t.toLowerCase() === email.toLowerCase()),
+      before,
+    );
+    const code = /\b(\d{6})\b/.exec(mail.text)?.[1];
+    if (!code) throw new Error(`no code in mail: ${mail.text}`);
+    return code;
+  }
+
+  async function register(email: string, password = 'secret-1') {
+    const code = await codeFor(email);
+    return ok(await api.post('/api/user/register', { body: { email, password, code } }));
+  }
+
+  it('answers ping with pang', async () => {
+    const r = await api.get('/api/ping');
+    expect(r).toEqual({ http: 200, status_code: 0, status_msg: 'ok', data: 'pang' });
+  });
+
+  it('registers with a code received by email, once per address', async () => {
+    expect(ok(await api.get('/api/email/exist', { query: { email: 'ann@example.com' } }))).toEqual({
+      exist: false,
+    });
+    const code = await codeFor('ann@example.com');
+    const wrong = code === '000000' ? '111111' : '000000';
+    expect(
+      (
+        await api.post('/api/user/register', {
+          body: { email: 'ann@example.com', password: 'secret-1', code: wrong },
+        })
+      ).status_code,
+    ).toBe(ErrorCode.EmailCodeInvalid);
+
+    const reg = ok(
+      await api.post('/api/user/register', {
+        body: { email: 'ann@example.com', password: 'secret-1', code },
+      }),
+    );
+    expect(reg.user_info).toMatchObject({ email: 'ann@example.com' });
+    expect(Number.isSafeInteger(reg.user_info.id)).toBe(true);
+    expect(reg.user_info.create_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(typeof reg.user_token.token).toBe('string');
+    expect(Date.parse(reg.user_token.expired_at)).toBeGreaterThan(Date.now());
+    expect(ok(await api.get('/api/email/exist', { query: { email: 'ANN@example.com' } }))).toEqual({
+      exist: true,
+    });
+
+    // The code was used once; the address is taken case-insensitively.
+    const again = await api.post('/api/user/register', {
+      body: { email: 'Ann@Example.com', password: 'secret-1', code },
+    });
+    expect(again.status_code).toBe(ErrorCode.EmailRegistered);
+  });
+
+  it('refuses a second code to one address within the resend interval', async () => {
+    await codeFor('bob@example.com');
+    const r = await api.post('/api/email/send', { body: { email: 'bob@example.com' } });
+    expect(r.status_code).toBe(ErrorCode.EmailSendTooOften);
+  });
+
+  it('logs in, and tells an unknown email from a wrong password', async () => {
+    const r = ok(
+      await api.post('/api/user/login', {
+        body: { email: 'ann@example.com', password: 'secret-1' },
+      }),
+    );
+    expect(r.user_info.email).toBe('ann@example.com');
+    expect(
+      (
+        await api.post('/api/user/login', {
+          body: { email: 'ann@example.com', password: 'secret-2' },
+        })
+      ).status_code,
+    ).toBe(ErrorCode.WrongPassword);
+    expect(
+      (
+        await api.post('/api/user/login', {
+          body: { email: 'nobody@example.com', password: 'secret-1' },
+        })
+      ).status_code,
+    ).toBe(ErrorCode.UserNotFound);
+  });
+
+  it('answers 1001 naming the field for bad input, and survives it', async () => {
+    const missing = await api.post('/api/user/login', { body: { email: 'ann@example.com' } });
+    expect(missing.status_code).toBe(ErrorCode.InvalidParams);
+    expect(missing.status_msg).toMatch(/password/);
+
+    const wrongType = await api.post('/api/user/login', {
+      body: { email: 42, password: 'secret-1' },
+    });
+    expect(wrongType.status_code).toBe(ErrorCode.InvalidParams);
+    expect(wrongType.status_msg).toMatch(/email/);
+
+    const tooLong = await api.post('/api/user/login', {
+      body: { email: 'ann@example.com', password: 'x'.repeat(33) },
+    });
+    expect(tooLong.status_code).toBe(ErrorCode.InvalidParams);
+    expect(tooLong.status_msg).toMatch(/password: must be at most 32 characters/);
+
+    const malformed = await api.post('/api/user/login', { rawBody: '{"email": "ann@' });
+    expect(malformed).toMatchObject({ http: 200, status_code: ErrorCode.InvalidParams });
+    expect(malformed.status_msg).toMatch(/malformed JSON/);
+
+    const notObject = await api.post('/api/user/login', { rawBody: '[1,2]' });
+    expect(notObject.status_code).toBe(ErrorCode.InvalidParams);
+
+    const badEmail = await api.get('/api/email/exist', { query: { email: 'not-an-email' } });
+    expect(badEmail.status_code).toBe(ErrorCode.InvalidParams);
+    expect(badEmail.status_msg).toMatch(/email/);
+
+    expect(ok(await api.get('/api/ping'))).toBe('pang');
+  });
+
+  it('answers 404/1002 for an unknown route and 200 to a CORS pre-flight', async () => {
+    const r = await api.get('/api/no/such/route');
+    expect(r).toMatchObject({ http: 404, status_code: ErrorCode.NotFound });
+    const pre = await fetch(new URL('/api/user/login', api.baseUrl), { method: 'OPTIONS' });
+    expect(pre.status).toBe(200);
+    expect(pre.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it('checks tokens in the order of the spec', async () => {
+    const { user_token, user_info } = ok(
+      await api.post('/api/user/login', {
+        body: { email: 'ann@example.com', password: 'secret-1' },
+      }),
+    );
+    const missing = await api.get('/api/account/infos/user');
+    expect(missing.status_code).toBe(ErrorCode.AuthMissing);
+    const garbage = await api.get('/api/account/infos/user', { token: 'garbage' });
+    expect(garbage.status_code).toBe(ErrorCode.AuthFailed);
+    const badScheme = await api.get('/api/account/infos/user', {
+      headers: { authorization: `Basic ${user_token.token}` },
+    });
+    expect(badScheme.status_code).toBe(ErrorCode.AuthFailed);
+    const expired = jwt.sign(
+      { typ: 'user', sub: String(user_info.id), exp: Math.floor(Date.now() / 1000) - 10 },
+      TOKEN_KEY,
+    );
+    expect((await api.get('/api/account/infos/user', { token: expired })).status_code).toBe(
+      ErrorCode.TokenExpired,
+    );
+    const tampered =
+      user_token.token.slice(0, -2) + (user_token.token.endsWith('AA') ? 'BB' : 'AA');
+    expect((await api.get('/api/account/infos/user', { token: tampered })).status_code).toBe(
+      ErrorCode.AuthFailed,
+    );
+    // A user token on an account endpoint is the wrong kind.
+    expect(
+      (await api.get('/api/account/info', { token: user_token.token, query: { account_id: 1 } }))
+        .status_code,
+    ).toBe(ErrorCode.AuthFailed);
+    const ghost = jwt.sign({ typ: 'user', sub: '999999' }, TOKEN_KEY, { expiresIn: 60 });
+    expect((await api.get('/api/account/infos/user', { token: ghost })).status_code).toBe(
+      ErrorCode.UserNotFound,
+    );
+    const ghostAccount = jwt.sign({ typ: 'account', sub: '999999' }, TOKEN_KEY, { expiresIn: 60 });
+    expect(
+      (await api.get('/api/account/info', { token: ghostAccount, query: { account_id: 1 } }))
+        .status_code,
+    ).toBe(ErrorCode.AccountNotFound);
+  });
+
+  describe('accounts', () => {
+    let userToken: string;
+    let otherUserToken: string;
+    const accounts: { id: number; token: string }[] = [];
+
+    beforeAll(async () => {
+      userToken = ok(
+        await api.post('/api/user/login', {
+          body: { email: 'ann@example.com', password: 'secret-1' },
+        }),
+      ).user_token.token;
+      otherUserToken = (await register('carl@example.com')).user_token.token;
+    });
+
+    it('creates accounts up to the limit and refuses the next one', async () => {
+      for (const name of ['ann', 'annie', 'anna', 'ann-work', 'ann-home']) {
+        const r = ok(
+          await api.post('/api/account/create', {
+            token: userToken,
+            body: { name, gender: '女', signature: `I am ${name}` },
+          }),
+        );
+        expect(r).toMatchObject({ name, avatar: expect.any(String) });
+        expect(typeof r.account_token.token).toBe('string');
+        accounts.push({ id: r.id, token: r.account_token.token });
+      }
+      const sixth = await api.post('/api/account/create', {
+        token: userToken,
+        body: { name: 'ann-six', gender: '女', signature: 'one too many' },
+      });
+      expect(sixth.status_code).toBe(ErrorCode.AccountLimit);
+      const list = ok(await api.get('/api/account/infos/user', { token: userToken }));
+      expect(list.total).toBe(5);
+      expect(list.list.map((a: { name: string }) => a.name)).toEqual([
+        'ann',
+        'annie',
+        'anna',
+        'ann-work',
+        'ann-home',
+      ]);
+    });
+
+    it('refuses a name the user already uses, and bad genders', async () => {
+      const dup = await api.post('/api/account/create', {
+        token: otherUserToken,
+        body: { name: 'carl', gender: '男', signature: 'hi' },
+      });
+      ok(dup);
+      const again = await api.post('/api/account/create', {
+        token: otherUserToken,
+        body: { name: 'carl', gender: '男', signature: 'hi' },
+      });
+      expect(again.status_code).toBe(ErrorCode.AccountNameUsed);
+      const badGender = await api.post('/api/account/create', {
+        token: otherUserToken,
+        body: { name: 'carl2', gender: 'x', signature: 'hi' },
+      });
+      expect(badGender.status_code).toBe(ErrorCode.InvalidParams);
+      expect(badGender.status_msg).toMatch(/gender/);
+    });
+
+    it('switches account tokens only among the user’s own accounts', async () => {
+      const t = ok(
+        await api.get('/api/account/token', {
+          token: userToken,
+          query: { account_id: accounts[1].id },
+        }),
+      );
+      const info = ok(
+        await api.get('/api/account/info', {
+          token: t.account_token.token,
+          query: { account_id: accounts[1].id },
+        }),
+      );
+      expect(info).toMatchObject({
+        id: accounts[1].id,
+        name: 'annie',
+        gender: '女',
+        signature: 'I am annie',
+      });
+      // Its own self conversation is its relation with itself.
+      expect(info.relation_id).toBeGreaterThan(0);
+      const foreign = await api.get('/api/account/token', {
+        token: otherUserToken,
+        query: { account_id: accounts[1].id },
+      });
+      expect(foreign.status_code).toBe(ErrorCode.PermissionDenied);
+      const missing = await api.get('/api/account/token', {
+        token: userToken,
+        query: { account_id: 987654 },
+      });
+      expect(missing.status_code).toBe(ErrorCode.AccountNotFound);
+      const infoMissing = await api.get('/api/account/info', {
+        token: t.account_token.token,
+        query: { account_id: 987654 },
+      });
+      expect(infoMissing.status_code).toBe(ErrorCode.AccountNotFound);
+    });
+
+    it('updates an account, refuses a taken name, and publishes update_account', async () => {
+      const [first] = accounts;
+      ok(
+        await api.put('/api/account/update', {
+          token: first.token,
+          body: { name: 'ann-renamed', gender: '未知', signature: 'new signature' },
+        }),
+      );
+      const taken = await api.put('/api/account/update', {
+        token: first.token,
+        body: { name: 'annie', gender: '未知', signature: 'x' },
+      });
+      expect(taken.status_code).toBe(ErrorCode.AccountNameUsed);
+      const event = await stack.events.find(
+        (e) => e.push?.event === PUSH_EVENTS.updateAccount && e.push.to.includes(first.id),
+        'update_account on chat.events',
+      );
+      expect(event.push!.data).toMatchObject({
+        account_id: first.id,
+        name: 'ann-renamed',
+        gender: '未知',
+        signature: 'new signature',
+      });
+    });
+
+    it('searches accounts by name prefix, paged, with wildcards taken literally', async () => {
+      const token = accounts[0].token;
+      const all = ok(await api.get('/api/account/infos/name', { token, query: { name: 'ann' } }));
+      expect(all.total).toBe(5);
+      expect(all.list.map((a: { name: string }) => a.name)).toEqual([
+        'ann-home',
+        'ann-renamed',
+        'ann-work',
+        'anna',
+        'annie',
+      ]);
+      const self = all.list.find((a: { account_id: number }) => a.account_id === accounts[0].id);
+      expect(self.relation_id).toBeGreaterThan(0);
+      const page2 = ok(
+        await api.get('/api/account/infos/name', {
+          token,
+          query: { name: 'ann', page: 2, page_size: 2 },
+        }),
+      );
+      expect(page2.list.map((a: { name: string }) => a.name)).toEqual(['ann-work', 'anna']);
+      expect(page2.total).toBe(5);
+      const literal = ok(
+        await api.get('/api/account/infos/name', { token, query: { name: 'an%' } }),
+      );
+      expect(literal).toEqual({ list: [], total: 0 });
+    });
+
+    it('changes the email with a code sent to the new address and publishes update_email', async () => {
+      const same = await api.put('/api/user/update/email', {
+        token: userToken,
+        body: { email: 'ANN@example.com', code: '123456' },
+      });
+      expect(same.status_code).toBe(ErrorCode.EmailSame);
+      const taken = await api.put('/api/user/update/email', {
+        token: userToken,
+        body: { email: 'carl@example.com', code: '123456' },
+      });
+      expect(taken.status_code).toBe(ErrorCode.EmailRegistered);
+      const code = await codeFor('ann.new@example.com');
+      const wrong = await api.put('/api/user/update/email', {
+        token: userToken,
+        body: { email: 'ann.new@example.com', code: code === '000000' ? '111111' : '000000' },
+      });
+      expect(wrong.status_code).toBe(ErrorCode.EmailCodeInvalid);
+      ok(
+        await api.put('/api/user/update/email', {
+          token: userToken,
+          body: { email: 'ann.new@example.com', code },
+        }),
+      );
+      const event = await stack.events.find(
+        (e) => e.push?.event === PUSH_EVENTS.updateEmail,
+        'update_email',
+      );
+      expect(event.push!.data).toEqual({ email: 'ann.new@example.com' });
+      expect([...event.push!.to].sort()).toEqual(accounts.map((a) => a.id).sort());
+      ok(
+        await api.post('/api/user/login', {
+          body: { email: 'ann.new@example.com', password: 'secret-1' },
+        }),
+      );
+    });
+
+    it('changes the password with a code sent to the current address', async () => {
+      const code = await codeFor('ann.new@example.com');
+      ok(
+        await api.put('/api/user/update/pwd', {
+          token: userToken,
+          body: { code, new_password: 'secret-9' },
+        }),
+      );
+      expect(
+        (
+          await api.post('/api/user/login', {
+            body: { email: 'ann.new@example.com', password: 'secret-1' },
+          })
+        ).status_code,
+      ).toBe(ErrorCode.WrongPassword);
+      ok(
+        await api.post('/api/user/login', {
+          body: { email: 'ann.new@example.com', password: 'secret-9' },
+        }),
+      );
+      const reused = await api.put('/api/user/update/pwd', {
+        token: userToken,
+        body: { code, new_password: 'secret-8' },
+      });
+      expect(reused.status_code).toBe(ErrorCode.EmailCodeInvalid);
+    });
+
+    it('deletes accounts, then the user, and the deleted account’s token stops working', async () => {
+      const stillOwns = await api.delete('/api/user/delete', { token: userToken });
+      expect(stillOwns.status_code).toBe(ErrorCode.UserHasAccounts);
+      const foreign = await api.delete('/api/account/delete', {
+        token: otherUserToken,
+        body: { account_id: accounts[0].id },
+      });
+      expect(foreign.status_code).toBe(ErrorCode.PermissionDenied);
+      for (const a of accounts) {
+        ok(
+          await api.delete('/api/account/delete', { token: userToken, body: { account_id: a.id } }),
+        );
+      }
+      const gone = await api.get('/api/account/info', {
+        token: accounts[0].token,
+        query: { account_id: accounts[1].id },
+      });
+      expect(gone.status_code).toBe(ErrorCode.AccountNotFound);
+      const deletedAgain = await api.delete('/api/account/delete', {
+        token: userToken,
+        body: { account_id: accounts[0].id },
+      });
+      expect(deletedAgain.status_code).toBe(ErrorCode.AccountNotFound);
+      const closing = await stack.events.find(
+        (e) => e.effects?.accountsDeleted?.includes(accounts[0].id) === true,
+        'the account deletion on chat.events',
+      );
+      expect(closing.push).toBeUndefined();
+      ok(await api.delete('/api/user/delete', { token: userToken }));
+      expect((await api.get('/api/account/infos/user', { token: userToken })).status_code).toBe(
+        ErrorCode.UserNotFound,
+      );
+    });
+  });
+
+  it('limits code emails per client and answers 1004', async () => {
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        api.post('/api/email/send', { body: { email: `burst${i}@example.com` } }),
+      ),
+    );
+    const codes = replies.map((r) => r.status_code);
+    expect(codes.filter((c) => c === ErrorCode.TooManyRequests).length).toBeGreaterThan(0);
+    expect(codes.every((c) => c === 0 || c === ErrorCode.TooManyRequests)).toBe(true);
+  });
+
+  it('answers 1005 when a request outlives the deadline', async () => {
+    const slow = await stack.startApi({ SERVER_DEFAULT_CONTEXT_TIMEOUT: '1ms' });
+    try {
+      const r = await slow.client.post('/api/user/login', {
+        body: { email: 'carl@example.com', password: 'secret-1' },
+      });
+      expect(r.status_code).toBe(ErrorCode.Timeout);
+    } finally {
+      await slow.app.stop();
+    }
+  });
+
+  it('serves its OpenAPI document and the docs page', async () => {
+    const doc = await (await fetch(new URL('/api/openapi.json', api.baseUrl))).json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/user/register', '/api/account/infos/name']),
+    );
+    expect(
+      doc.paths['/api/user/register'].post.requestBody.content['application/json'].schema,
+    ).toBeDefined();
+    const page = await fetch(new URL('/api/docs/', api.baseUrl));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('swagger');
+  });
+});
