@@ -1,0 +1,79 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { createLogger } from '@chat/logger';
+import { InfrastructureError } from '@chat/protocol';
+import { createSuiteContext, type SuiteContext } from '@chat/testing';
+import { busContract } from '@chat/bus/testing';
+import { KafkaBus, type KafkaBusConfig } from './kafka-bus';
+
+const log = createLogger({ name: 'bus-test', level: process.env.LOG_LEVEL ?? 'silent' });
+
+describe('KafkaBus', () => {
+  let ctx: SuiteContext;
+
+  beforeAll(async () => {
+    ctx = await createSuiteContext('bus kafka', { database: false });
+  });
+
+  afterAll(async () => {
+    await ctx?.cleanup();
+  });
+
+  /** Real broker, suite prefixes, consumer timing lowered so joins take milliseconds. */
+  function config(): KafkaBusConfig {
+    return {
+      brokers: ctx.kafkaBrokers,
+      clientId: 'bus-test',
+      topicPrefix: ctx.topicPrefix,
+      groupPrefix: ctx.groupPrefix,
+      partitions: 4,
+      replicationFactor: 1,
+      consumer: {
+        sessionTimeoutMs: 6000,
+        rebalanceTimeoutMs: 6000,
+        heartbeatIntervalMs: 100,
+        maxWaitTimeMs: 100,
+      },
+    };
+  }
+
+  busContract('KafkaBus', async () => {
+    const bus = new KafkaBus(config(), log);
+    return { bus, cleanup: () => bus.close() };
+  });
+
+  it('creates prefixed topics with the configured partition count', async () => {
+    const bus = new KafkaBus(config(), log);
+    try {
+      await bus.ensureTopics(['ensure.a', 'ensure.b']);
+      await bus.ensureTopics(['ensure.a']);
+      const admin = new Kafka({
+        clientId: 'check',
+        brokers: ctx.kafkaBrokers,
+        logLevel: logLevel.NOTHING,
+      }).admin();
+      await admin.connect();
+      try {
+        const { topics } = await admin.fetchTopicMetadata({
+          topics: [`${ctx.topicPrefix}ensure.a`, `${ctx.topicPrefix}ensure.b`],
+        });
+        expect(topics.map((t) => t.partitions.length)).toEqual([4, 4]);
+      } finally {
+        await admin.disconnect();
+      }
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it('rejects publish with a retryable InfrastructureError when no broker answers', async () => {
+    const bus = new KafkaBus({ ...config(), brokers: ['127.0.0.1:1'], retries: 1 }, log);
+    try {
+      const failure = await bus.publish('unreachable', 'k', 'v').catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(InfrastructureError);
+      expect((failure as InfrastructureError).retryable).toBe(true);
+      expect((failure as InfrastructureError).cause).toBeDefined();
+    } finally {
+      await bus.close();
+    }
+  });
+});

@@ -1,0 +1,49 @@
+import { createLogger } from '@chat/logger';
+import { waitFor } from '@chat/testing';
+import { busContract } from '@chat/bus/testing';
+import type { BusRecord } from './bus';
+import { MemoryBus } from './memory-bus';
+
+const log = createLogger({ name: 'bus-test', level: 'silent' });
+
+busContract('MemoryBus', async () => {
+  const bus = new MemoryBus({ partitions: 4 }, log);
+  return { bus, cleanup: () => bus.close() };
+});
+
+describe('MemoryBus retention', () => {
+  it('keeps records a group has not committed, and only the newest ones for later groups', async () => {
+    const bus = new MemoryBus({ partitions: 1, retainedRecordsPerPartition: 2 }, log);
+    const lagging: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // A group that holds its first batch: nothing it has not committed may be dropped.
+    await bus.subscribe(
+      'lagging',
+      ['t'],
+      async (batch: BusRecord[]) => {
+        await gate;
+        lagging.push(...batch.map((r) => r.value.toString()));
+      },
+      { maxBatchSize: 1 },
+    );
+    await bus.publishMany(
+      ['a', 'b', 'c', 'd', 'e'].map((value) => ({ topic: 't', key: 'k', value })),
+    );
+    release();
+    await waitFor(() => lagging.length >= 5, { what: 'the lagging group' });
+    expect(lagging).toEqual(['a', 'b', 'c', 'd', 'e']);
+
+    const late: string[] = [];
+    await bus.subscribe('late', ['t'], async (batch) => {
+      late.push(...batch.map((r) => r.value.toString()));
+    });
+    await waitFor(() => late.length >= 2, { what: 'the late group' });
+    expect(late).toEqual(['d', 'e']);
+    await bus.close();
+  });
+
+  it('rejects a partition count that is not a positive integer', () => {
+    expect(() => new MemoryBus({ partitions: 0 }, log)).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,1 @@
+export { busContract, type BusUnderTest } from './bus.contract';
