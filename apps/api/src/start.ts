@@ -1,17 +1,15 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TokenService, hashPassword, verifyPassword } from '@chat/auth';
+import { TokenService } from '@chat/auth';
 import { createBus } from '@chat/bus';
 import { createCacheAdapters } from '@chat/cache';
 import type { Config } from '@chat/config';
 import { AccountRepository, UserRepository, openDatabase } from '@chat/db';
-import { AccountService, UserService } from '@chat/domain';
 import { createJobQueue, retryPolicyFromConfig } from '@chat/jobs';
 import type { Logger } from '@chat/logger';
-import { QUEUES, TOPICS, userAccountSchemas, type EmailJob } from '@chat/protocol';
+import { QUEUES, TOPICS, type EmailJob } from '@chat/protocol';
 import { BusEventPublisher } from './events';
-import { accountRoutes } from './handlers/account.routes';
-import { userRoutes } from './handlers/user.routes';
+import { AREAS, type AreaContext } from './areas';
 import { createHttpApp } from './http/app';
 import { buildOpenApi } from './http/openapi';
 import {
@@ -71,42 +69,31 @@ export async function start(
       { delayMs: config.Auto.Retry.Duration, maxTimes: config.Auto.Retry.MaxTimes },
       log.child({ component: 'events' }),
     );
-    const users = new UserRepository(db.em);
-    const accounts = new AccountRepository(db.em);
-    const userService = new UserService({
-      users,
-      accounts,
-      codes: cache.codes({
-        codeLength: config.Rule.CodeLength,
-        codeTtlMs: config.Rule.CodeMarkDuration,
-        resendIntervalMs: config.Rule.UserMarkDuration,
-      }),
+    const ctx: AreaContext = {
+      config,
+      db,
+      cache,
+      events,
       mailQueue,
       tokens,
-      passwords: { hash: hashPassword, verify: verifyPassword },
-      events,
-      codeValidMs: config.Rule.CodeMarkDuration,
+      limits: {
+        passwordLenMin: config.Rule.PasswordLenMin,
+        passwordLenMax: config.Rule.PasswordLenMax,
+        usernameLenMin: config.Rule.UsernameLenMin,
+        usernameLenMax: config.Rule.UsernameLenMax,
+        codeLength: config.Rule.CodeLength,
+        defaultPageSize: config.Page.DefaultPageSize,
+        maxPageSize: config.Page.MaxPageSize,
+      },
       log,
-    });
-    const accountService = new AccountService({
-      accounts,
-      tokens,
-      events,
-      maxPerUser: config.Rule.AccountNumMax,
-      defaultAvatar: config.Rule.DefaultAvatarURL,
-      log,
-    });
-
-    const schemas = userAccountSchemas({
-      passwordLenMin: config.Rule.PasswordLenMin,
-      passwordLenMax: config.Rule.PasswordLenMax,
-      usernameLenMin: config.Rule.UsernameLenMin,
-      usernameLenMax: config.Rule.UsernameLenMax,
-      codeLength: config.Rule.CodeLength,
-      defaultPageSize: config.Page.DefaultPageSize,
-      maxPageSize: config.Page.MaxPageSize,
-    });
-    const routes = [...userRoutes(userService, schemas), ...accountRoutes(accountService, schemas)];
+    };
+    const routes = AREAS.flatMap((area) => area.routes(ctx));
+    for (const area of AREAS) {
+      const job = area.background?.(ctx);
+      if (job) started.push(job);
+    }
+    const users = new UserRepository(db.em);
+    const accounts = new AccountRepository(db.em);
     const ip = config.Limit.IPLimit;
     const limiter = cache.limiter;
     let ready = true;
@@ -136,6 +123,7 @@ export async function start(
       openapi: buildOpenApi(routes, { title: `${config.App.Name} api`, version: '1' }),
       log,
       extra: (http) => {
+        for (const area of AREAS) area.http?.(http, ctx);
         http.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
         http.get('/readyz', async (_req, res) => {
           const dbOk = ready && (await db.orm.isConnected().catch(() => false));

@@ -1,0 +1,21 @@
+import { AccountRepository } from '@chat/db';
+import { AccountService } from '@chat/domain';
+import { userAccountSchemas } from '@chat/protocol';
+import { accountRoutes } from '../handlers/account.routes';
+import type { Area } from './area';
+
+/** API.md §7: accounts. */
+export const accountArea: Area = {
+  name: 'account',
+  routes: ({ config, db, events, tokens, limits, log }) => {
+    const service = new AccountService({
+      accounts: new AccountRepository(db.em),
+      tokens,
+      events,
+      maxPerUser: config.Rule.AccountNumMax,
+      defaultAvatar: config.Rule.DefaultAvatarURL,
+      log,
+    });
+    return accountRoutes(service, userAccountSchemas(limits));
+  },
+};

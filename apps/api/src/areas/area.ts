@@ -1,0 +1,34 @@
+import type { Express } from 'express';
+import type { TokenService } from '@chat/auth';
+import type { CacheAdapters } from '@chat/cache';
+import type { Database } from '@chat/db';
+import type { EventPublisher, MailQueue } from '@chat/domain';
+import type { Logger } from '@chat/logger';
+import type { InputLimits } from '@chat/protocol';
+import type { Closable } from '@chat/runtime';
+import type { AnyRoute } from '../http/route';
+import type { ApiConfig } from '../start';
+
+/** What every area of the api is built from: adapters and settings made once in `start`. */
+export interface AreaContext {
+  config: ApiConfig;
+  db: Database;
+  cache: CacheAdapters;
+  events: EventPublisher;
+  mailQueue: MailQueue;
+  tokens: TokenService;
+  /** Request limits of API.md §1.5, for the zod schemas. */
+  limits: InputLimits;
+  log: Logger;
+}
+
+/**
+ * One area of API.md (user, account, application, ...): its routes, and optionally plain
+ * express handlers (file serving) and background work (clean-up jobs) with their own close.
+ */
+export interface Area {
+  name: string;
+  routes(ctx: AreaContext): AnyRoute[];
+  http?(app: Express, ctx: AreaContext): void;
+  background?(ctx: AreaContext): Closable;
+}

@@ -1,0 +1,29 @@
+import { hashPassword, verifyPassword } from '@chat/auth';
+import { AccountRepository, UserRepository } from '@chat/db';
+import { UserService } from '@chat/domain';
+import { userAccountSchemas } from '@chat/protocol';
+import { userRoutes } from '../handlers/user.routes';
+import type { Area } from './area';
+
+/** API.md §4–6: ping, user and email. */
+export const userArea: Area = {
+  name: 'user',
+  routes: ({ config, db, cache, events, mailQueue, tokens, limits, log }) => {
+    const service = new UserService({
+      users: new UserRepository(db.em),
+      accounts: new AccountRepository(db.em),
+      codes: cache.codes({
+        codeLength: config.Rule.CodeLength,
+        codeTtlMs: config.Rule.CodeMarkDuration,
+        resendIntervalMs: config.Rule.UserMarkDuration,
+      }),
+      mailQueue,
+      tokens,
+      passwords: { hash: hashPassword, verify: verifyPassword },
+      events,
+      codeValidMs: config.Rule.CodeMarkDuration,
+      log,
+    });
+    return userRoutes(service, userAccountSchemas(limits));
+  },
+};
