@@ -42,3 +42,4 @@ export { normalize, contentGrams, queryGrams, escapeLike } from './search-grams'
 export { toTextArrayLiteral } from './types/text-array.type';
 export { UserRepository } from './repositories/user.repository';
 export { AccountRepository, type NewAccountRow } from './repositories/account.repository';
+export { MembershipRepository, type RelationSummary } from './repositories/membership.repository';

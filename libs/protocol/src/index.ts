@@ -17,3 +17,4 @@ export {
   type UserAccountSchemas,
 } from './api/schemas';
 export { PUSH_EVENTS, CLOSE_CODES, type PushEventName, type ChatEvent, type Push } from './events';
+export { SYSTEM_TEXTS, type MessageRecord, type MsgExtend } from './records';

@@ -1,0 +1,58 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { rows } from './sql';
+
+export interface RelationSummary {
+  id: number;
+  relationType: 'friend' | 'group';
+  /** Friend relations: the two sides (equal for the self conversation). */
+  account1Id: number | null;
+  account2Id: number | null;
+}
+
+/**
+ * Membership (API.md §3.1: a member of a relation has a setting row for it). Every
+ * authorisation check of the social and message areas goes through here.
+ */
+export class MembershipRepository {
+  constructor(private readonly root: EntityManager) {}
+
+  async isMember(accountId: number, relationId: number): Promise<boolean> {
+    const found = await rows(
+      this.root.fork(),
+      'select 1 from setting where account_id = ? and relation_id = ?',
+      [accountId, relationId],
+    );
+    return found.length > 0;
+  }
+
+  /** Member account ids of a relation, ascending. */
+  async members(relationId: number): Promise<number[]> {
+    const found = await rows<{ account_id: string }>(
+      this.root.fork(),
+      'select account_id from setting where relation_id = ? order by account_id',
+      [relationId],
+    );
+    return found.map((r) => Number(r.account_id));
+  }
+
+  async relation(relationId: number): Promise<RelationSummary | null> {
+    const [r] = await rows<{
+      id: string;
+      relation_type: 'friend' | 'group';
+      account1_id: string | null;
+      account2_id: string | null;
+    }>(
+      this.root.fork(),
+      'select id, relation_type, account1_id, account2_id from relation where id = ?',
+      [relationId],
+    );
+    if (!r) return null;
+    const num = (v: string | null) => (v === null ? null : Number(v));
+    return {
+      id: Number(r.id),
+      relationType: r.relation_type,
+      account1Id: num(r.account1_id),
+      account2Id: num(r.account2_id),
+    };
+  }
+}
