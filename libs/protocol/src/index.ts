@@ -18,3 +18,19 @@ export {
 } from './api/schemas';
 export { PUSH_EVENTS, CLOSE_CODES, type PushEventName, type ChatEvent, type Push } from './events';
 export { SYSTEM_TEXTS, type MessageRecord, type MsgExtend } from './records';
+export type { ReadRecord, StoredRecord, DeliveryRecord } from './records';
+export {
+  CLIENT_EVENTS,
+  CLIENT_DATA,
+  requestFrame,
+  authData,
+  sendMsgData,
+  readMsgData,
+  msgExtend,
+  type ClientEvent,
+  type RequestFrame,
+  type SendMsgData,
+  type ReadMsgData,
+  type ReplyFrame,
+  type PushFrame,
+} from './ws/frames';

@@ -35,3 +35,52 @@ export const SYSTEM_TEXTS = {
   pinnedTop: (accountId: number) => `${accountId}置顶了一条消息`,
   removedTop: (accountId: number) => `${accountId}移除了置顶内容`,
 } as const;
+
+/**
+ * A record on `chat.reads` (key = `relation_id`): a reader's cursor to advance (EVENTS.md
+ * §3.3). The persister applies it with GREATEST (never backwards); the notifier pushes
+ * `read_msg` when the cursor moved.
+ */
+export interface ReadRecord {
+  relation_id: number;
+  reader_id: number;
+  /** The ids of the request, as sent. */
+  msg_ids: number[];
+  /** max(msg_ids): the cursor requested. */
+  last_read_msg_id: number;
+  /** The cursor before this request, as the gateway saw it (0 when none). */
+  previous_read_msg_id: number;
+  origin?: { node: string; conn: string };
+}
+
+/**
+ * A record on `chat.stored` (key = `relation_id`): a message the persister committed, with
+ * its per-conversation sequence number. Only what is here may be pushed: history can
+ * already return it (ARCHITECTURE.md, notifier).
+ */
+export interface StoredRecord {
+  message: MessageRecord;
+  /** 1, 2, 3, … per relation, gap-free, in the order the relation's partition delivered. */
+  seq: number;
+  /** The replied-to message as it was when stored, or null (MsgInfoWithRly.rly_msg). */
+  rly_msg: {
+    msg_id: number;
+    msg_type: 'text' | 'file';
+    msg_content: string;
+    msg_extend: MsgExtend | null;
+    is_revoke: boolean;
+  } | null;
+}
+
+/**
+ * A record on `push.<node>`: frames for the sockets one gateway node holds. The gateway
+ * writes `frame` to every local socket of each account in `accounts`, except the socket
+ * `exclude_conn` (the sender of a `send_msg`, or the reader of a `read_msg`).
+ */
+export interface DeliveryRecord {
+  accounts: number[];
+  exclude_conn?: string;
+  frame: { event: string; data: unknown };
+  /** Close these accounts' sockets with this code after writing (4403 on deletion). */
+  close?: { code: number; reason: string };
+}

@@ -12,7 +12,7 @@ export type MsgType = 'text' | 'file';
  * checks that. Insert with `ON CONFLICT (id) DO NOTHING` so a redelivered batch is harmless.
  */
 export class Message {
-  [OptionalProps]?: 'isRevoke' | 'isTop' | 'isPin' | 'searchGrams';
+  [OptionalProps]?: 'isRevoke' | 'isTop' | 'isPin' | 'searchGrams' | 'seq';
   id!: number;
   relationId!: number;
   notifyType!: NotifyType;
@@ -36,6 +36,8 @@ export class Message {
   pinTime!: Date;
   /** `contentGrams(msgContent)` for text messages, `[]` for files (DATA.md §3). */
   searchGrams!: string[];
+  /** Per-relation sequence (1, 2, …), set by the persister in the inserting transaction. */
+  seq!: number | null;
 }
 
 export const MessageSchema = new EntitySchema<Message>({
@@ -59,5 +61,6 @@ export const MessageSchema = new EntitySchema<Message>({
     isPin: { type: 'boolean', default: false },
     pinTime: { type: 'Date' },
     searchGrams: { type: new TextArrayType(), default: '{}' },
+    seq: { type: numberBigInt(), nullable: true },
   },
 });

@@ -9,7 +9,7 @@ export type RelationType = 'friend' | 'group';
  * The database's CHECK enforces that shape.
  */
 export class Relation {
-  [OptionalProps]?: 'id' | 'createAt';
+  [OptionalProps]?: 'id' | 'createAt' | 'lastSeq';
   id!: number;
   relationType!: RelationType;
   account1Id!: number | null;
@@ -17,6 +17,8 @@ export class Relation {
   groupName!: string | null;
   groupDescription!: string | null;
   groupAvatar!: string | null;
+  /** Last message sequence number handed out in this relation (0: none yet). */
+  lastSeq!: number;
   createAt!: Date;
 }
 
@@ -32,6 +34,7 @@ export const RelationSchema = new EntitySchema<Relation>({
     groupName: { type: 'string', length: 50, nullable: true },
     groupDescription: { type: 'string', length: 255, nullable: true },
     groupAvatar: { type: 'string', length: 1024, nullable: true },
+    lastSeq: { type: numberBigInt(), default: 0 },
     createAt: { type: 'Date', defaultRaw: 'now()' },
   },
 });

@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126000000_initial } from './Migration20261126000000_initial';
+import { Migration20261127000000_message_seq } from './Migration20261127000000_message_seq';
 
 /**
  * Every migration, oldest first, registered explicitly: no glob or file discovery, so it
@@ -8,4 +9,5 @@ import { Migration20261126000000_initial } from './Migration20261126000000_initi
  */
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261126000000_initial', class: Migration20261126000000_initial },
+  { name: 'Migration20261127000000_message_seq', class: Migration20261127000000_message_seq },
 ];
