@@ -4,11 +4,12 @@ import { TokenService } from '@chat/auth';
 import { createBus } from '@chat/bus';
 import { createCacheAdapters } from '@chat/cache';
 import type { Config } from '@chat/config';
-import { AccountRepository, UserRepository, openDatabase } from '@chat/db';
+import { AccountRepository, SnowflakeGenerator, UserRepository, openDatabase } from '@chat/db';
 import { createJobQueue, retryPolicyFromConfig } from '@chat/jobs';
 import type { Logger } from '@chat/logger';
 import { QUEUES, TOPICS, type EmailJob } from '@chat/protocol';
 import { BusEventPublisher } from './events';
+import { BusMessagePublisher } from './messages';
 import { AREAS, type AreaContext } from './areas';
 import { createHttpApp } from './http/app';
 import { buildOpenApi } from './http/openapi';
@@ -49,7 +50,7 @@ export async function start(
     started.push({ name: 'cache', close: () => cache.close() });
     const bus = createBus(busConfig(config, 'api'), log);
     started.push({ name: 'bus', close: () => bus.close() });
-    await bus.ensureTopics([TOPICS.events]);
+    await bus.ensureTopics([TOPICS.events, TOPICS.messages]);
     const mailQueue = createJobQueue<EmailJob>(
       jobQueueConfig(config),
       { name: QUEUES.email, retry: retryPolicyFromConfig(config.Auto.Retry) },
@@ -74,6 +75,8 @@ export async function start(
       db,
       cache,
       events,
+      messages: new BusMessagePublisher(bus),
+      ids: new SnowflakeGenerator({ nodeId: config.App.MachineID }),
       mailQueue,
       tokens,
       limits: {

@@ -6,3 +6,4 @@ export {
   type AccountFields,
 } from './accounts/account.service';
 export { accountInfo, userInfo, iso } from './views';
+export type { MessagePublisher, IdGenerator } from './messages/publisher';

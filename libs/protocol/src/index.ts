@@ -34,3 +34,19 @@ export {
   type ReplyFrame,
   type PushFrame,
 } from './ws/frames';
+export {
+  messageSchemas,
+  MsgInfoOut,
+  MsgInfoWithRlyOut,
+  BriefMsgInfoOut,
+  SYNC_MAX_RELATIONS,
+  SYNC_MAX_LIMIT,
+  type MessageSchemas,
+} from './api/message.schemas';
+export {
+  groupSchemas,
+  SettingGroupOut,
+  GroupMemberOut,
+  NotifyOut,
+  type GroupSchemas,
+} from './api/group.schemas';

@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import type { TokenService } from '@chat/auth';
 import type { CacheAdapters } from '@chat/cache';
 import type { Database } from '@chat/db';
-import type { EventPublisher, MailQueue } from '@chat/domain';
+import type { EventPublisher, IdGenerator, MailQueue, MessagePublisher } from '@chat/domain';
 import type { Logger } from '@chat/logger';
 import type { InputLimits } from '@chat/protocol';
 import type { Closable } from '@chat/runtime';
@@ -15,6 +15,10 @@ export interface AreaContext {
   db: Database;
   cache: CacheAdapters;
   events: EventPublisher;
+  /** New messages (system and file messages) go to `chat.messages` through this. */
+  messages: MessagePublisher;
+  /** Snowflake ids for those messages (node id `App.MachineID`). */
+  ids: IdGenerator;
   mailQueue: MailQueue;
   tokens: TokenService;
   /** Request limits of API.md §1.5, for the zod schemas. */

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { msgExtend } from '../ws/frames';
+import { id, paging, queryId, text } from './fields';
+import type { InputLimits } from './schemas';
+
+/** Unix seconds from the query string: an integer ≥ 1 (API.md §1.2). */
+const unixSeconds = z
+  .string({ error: 'is required' })
+  .regex(/^\d{1,12}$/, { error: 'must be unix seconds' })
+  .transform(Number)
+  .pipe(z.number().int().min(1, { error: 'must be unix seconds ≥ 1' }));
+
+/** `relation_id` that may be absent, ≤ 0 or non-numeric, meaning "every relation". */
+const optionalRelation = z.preprocess((v) => {
+  const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : typeof v === 'number' ? v : 0;
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+}, z.number().int());
+
+const time = z.string().meta({ format: 'date-time' });
+const outId = z.number().int();
+const flag = (name: string) => z.boolean({ error: `${name} is required (true or false)` });
+
+const RlyMsgOut = z
+  .object({
+    msg_id: outId,
+    msg_type: z.enum(['text', 'file']),
+    msg_content: z.string(),
+    msg_extend: msgExtend,
+    is_revoke: z.boolean(),
+  })
+  .meta({ id: 'RlyMsg' });
+
+export const MsgInfoOut = z
+  .object({
+    id: outId,
+    notify_type: z.enum(['common', 'system']),
+    msg_type: z.enum(['text', 'file']),
+    msg_content: z.string(),
+    msg_extend: msgExtend,
+    file_id: outId,
+    account_id: outId,
+    relation_id: outId,
+    create_at: time,
+    is_revoke: z.boolean(),
+    is_top: z.boolean(),
+    is_pin: z.boolean(),
+    pin_time: time,
+    read_ids: z.array(outId).nullable(),
+    reply_count: z.number().int(),
+    seq: z.number().int().meta({ description: 'per-relation sequence number (1, 2, …)' }),
+  })
+  .meta({ id: 'MsgInfo' });
+
+export const MsgInfoWithRlyOut = MsgInfoOut.extend({ rly_msg: RlyMsgOut.nullable() }).meta({
+  id: 'MsgInfoWithRly',
+});
+
+export const BriefMsgInfoOut = z
+  .object({
+    id: outId,
+    notify_type: z.enum(['common', 'system']),
+    msg_type: z.enum(['text', 'file']),
+    msg_content: z.string(),
+    msg_extend: msgExtend,
+    file_id: outId,
+    account_id: outId,
+    relation_id: outId,
+    create_at: time,
+  })
+  .meta({ id: 'BriefMsgInfo' });
+
+const list = <T extends z.ZodType>(item: T) =>
+  z.object({ list: z.array(item), total: z.number().int() });
+
+/** Most relations one sync call may name, and most messages per relation it returns. */
+export const SYNC_MAX_RELATIONS = 100;
+export const SYNC_MAX_LIMIT = 500;
+
+/** The message area of API.md §11, plus the sequence-based sync endpoint. */
+export function messageSchemas(l: InputLimits) {
+  const page = paging(l.defaultPageSize, l.maxPageSize);
+  return {
+    listTime: {
+      query: page.extend({ relation_id: queryId, last_time: unixSeconds }),
+      reply: list(MsgInfoWithRlyOut),
+    },
+    listFeed: {
+      query: page.extend({ last_time: unixSeconds }),
+      reply: list(MsgInfoWithRlyOut.extend({ has_read: z.boolean() })),
+    },
+    listPin: { query: page.extend({ relation_id: queryId }), reply: list(MsgInfoOut) },
+    listRly: {
+      query: page.extend({ relation_id: queryId, rly_msg_id: queryId }),
+      reply: list(MsgInfoOut),
+    },
+    listContent: {
+      query: page.extend({ content: text(1, 1000), relation_id: optionalRelation.optional() }),
+      reply: list(BriefMsgInfoOut),
+    },
+    infoTop: {
+      query: z.object({ relation_id: queryId }),
+      reply: z.object({ msg_info: MsgInfoOut }).nullable(),
+    },
+    updatePin: { body: z.object({ id, relation_id: id, is_pin: flag('is_pin') }) },
+    updateTop: { body: z.object({ id, relation_id: id, is_top: flag('is_top') }) },
+    updateRevoke: { body: z.object({ id }) },
+    sync: {
+      body: z.object({
+        relations: z
+          .array(
+            z.object({
+              relation_id: id,
+              after_seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+            }),
+          )
+          .min(1)
+          .max(SYNC_MAX_RELATIONS),
+        limit: z.number().int().min(1).max(SYNC_MAX_LIMIT).optional(),
+      }),
+      reply: z.object({
+        list: z.array(
+          z.object({
+            relation_id: outId,
+            messages: z.array(MsgInfoWithRlyOut),
+            last_seq: z.number().int().meta({ description: 'the relation’s newest sequence now' }),
+            has_more: z.boolean(),
+          }),
+        ),
+      }),
+    },
+  };
+}
+
+export type MessageSchemas = ReturnType<typeof messageSchemas>;
