@@ -43,3 +43,9 @@ export { toTextArrayLiteral } from './types/text-array.type';
 export { UserRepository } from './repositories/user.repository';
 export { AccountRepository, type NewAccountRow } from './repositories/account.repository';
 export { MembershipRepository, type RelationSummary } from './repositories/membership.repository';
+export {
+  MessageQueryRepository,
+  type MessageView,
+  type MessageState,
+  type Page,
+} from './repositories/message-query.repository';

@@ -52,6 +52,11 @@ export class SnowflakeGenerator {
     this.clock = clock;
   }
 
+  /** The creation time an id encodes (a message's `create_at`). */
+  timeOf(id: number): Date {
+    return snowflakeTime(id);
+  }
+
   next(): number {
     let offsetMs = this.readOffset();
     if (offsetMs < this.lastOffsetMs) {

@@ -7,3 +7,5 @@ export {
 } from './accounts/account.service';
 export { accountInfo, userInfo, iso } from './views';
 export type { MessagePublisher, IdGenerator } from './messages/publisher';
+export { MessageService, type MessageServiceDeps } from './messages/message.service';
+export { msgInfo, msgInfoWithRly, briefMsgInfo } from './messages/msg-info';

@@ -12,4 +12,6 @@ export interface MessagePublisher {
 /** Snowflake ids for new messages (DATA.md §1). */
 export interface IdGenerator {
   next(): number;
+  /** The time an id encodes; a message's `create_at` must equal it (DATA.md §1). */
+  timeOf(id: number): Date;
 }

@@ -1,0 +1,21 @@
+import { MembershipRepository, MessageQueryRepository } from '@chat/db';
+import { MessageService } from '@chat/domain';
+import { messageSchemas } from '@chat/protocol';
+import { messageRoutes } from '../handlers/message.routes';
+import type { Area } from './area';
+
+/** API.md §11: history, search, pin / top / revoke, and sequence sync. */
+export const messageArea: Area = {
+  name: 'message',
+  routes: ({ db, events, messages, ids, limits, log }) => {
+    const service = new MessageService({
+      messages: new MessageQueryRepository(db.em),
+      membership: new MembershipRepository(db.em),
+      events,
+      publisher: messages,
+      ids,
+      log,
+    });
+    return messageRoutes(service, messageSchemas(limits));
+  },
+};

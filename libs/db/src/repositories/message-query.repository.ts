@@ -1,0 +1,348 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { MsgExtend } from '../entities/msg-extend';
+import { escapeLike, normalize, queryGrams } from '../search-grams';
+import { idBoundForTime } from '../snowflake';
+import { toTextArrayLiteral } from '../types/text-array.type';
+import { rows } from './sql';
+
+/** One message as history shows it to one caller (API.md §3 MsgInfoWithRly, before mapping). */
+export interface MessageView {
+  id: number;
+  relationId: number;
+  notifyType: 'common' | 'system';
+  msgType: 'text' | 'file';
+  msgContent: string;
+  msgExtend: MsgExtend | null;
+  fileId: number | null;
+  accountId: number | null;
+  createAt: Date;
+  isRevoke: boolean;
+  isTop: boolean;
+  isPin: boolean;
+  pinTime: Date;
+  seq: number | null;
+  replyCount: number;
+  /** Other members whose cursor passed this message; null unless the caller sent it. */
+  readIds: number[] | null;
+  /** Whether the caller has read it (feed only): sender, or cursor ≥ id. */
+  hasRead: boolean;
+  rly: {
+    id: number;
+    msgType: 'text' | 'file';
+    msgContent: string;
+    msgExtend: MsgExtend | null;
+    isRevoke: boolean;
+  } | null;
+}
+
+interface Row {
+  id: string;
+  relation_id: string;
+  notify_type: 'common' | 'system';
+  msg_type: 'text' | 'file';
+  msg_content: string;
+  msg_extend: MsgExtend | null;
+  file_id: string | null;
+  account_id: string | null;
+  create_at: Date;
+  is_revoke: boolean;
+  is_top: boolean;
+  is_pin: boolean;
+  pin_time: Date;
+  seq: string | null;
+  reply_count: string;
+  read_ids: string[] | null;
+  has_read: boolean;
+  rly_id: string | null;
+  rly_type: 'text' | 'file' | null;
+  rly_content: string | null;
+  rly_extend: MsgExtend | null;
+  rly_revoke: boolean | null;
+}
+
+const num = (v: string | null): number | null => (v === null ? null : Number(v));
+
+/**
+ * The columns of a message view for caller `?` (first three parameters: caller, caller,
+ * caller). reply_count is counted, read_ids derived from cursors (DATA.md §2.5), never stored.
+ */
+const VIEW = `
+  m.id, m.relation_id, m.notify_type, m.msg_type, m.msg_content, m.msg_extend, m.file_id,
+  m.account_id, m.create_at, m.is_revoke, m.is_top, m.is_pin, m.pin_time, m.seq,
+  (select count(*) from message c where c.relation_id = m.relation_id and c.rly_msg_id = m.id) as reply_count,
+  case when m.account_id = ? then array(
+    select rc.account_id from read_cursor rc
+     where rc.relation_id = m.relation_id and rc.account_id <> ? and rc.last_read_msg_id >= m.id
+     order by rc.account_id) end as read_ids,
+  (m.account_id is not distinct from ?::bigint or m.id <= coalesce(me.last_read_msg_id, 0)) as has_read,
+  r.id as rly_id, r.msg_type as rly_type, r.msg_content as rly_content,
+  r.msg_extend as rly_extend, r.is_revoke as rly_revoke`;
+
+/** Joins: the replied-to message (same relation only) and the caller's own cursor. */
+const FROM = `
+  from message m
+  left join message r on r.id = m.rly_msg_id and r.relation_id = m.relation_id
+  left join read_cursor me on me.relation_id = m.relation_id and me.account_id = ?`;
+
+function toView(r: Row): MessageView {
+  return {
+    id: Number(r.id),
+    relationId: Number(r.relation_id),
+    notifyType: r.notify_type,
+    msgType: r.msg_type,
+    msgContent: r.msg_content,
+    msgExtend: r.msg_extend,
+    fileId: num(r.file_id),
+    accountId: num(r.account_id),
+    createAt: r.create_at,
+    isRevoke: r.is_revoke,
+    isTop: r.is_top,
+    isPin: r.is_pin,
+    pinTime: r.pin_time,
+    seq: num(r.seq),
+    replyCount: Number(r.reply_count),
+    readIds: r.read_ids === null ? null : r.read_ids.map(Number),
+    hasRead: r.has_read,
+    rly:
+      r.rly_id === null
+        ? null
+        : {
+            id: Number(r.rly_id),
+            msgType: r.rly_type!,
+            msgContent: r.rly_content!,
+            msgExtend: r.rly_extend,
+            isRevoke: r.rly_revoke!,
+          },
+  };
+}
+
+export interface Page {
+  page: number;
+  pageSize: number;
+}
+
+/** The state a mutation needs to know about one message. */
+export interface MessageState {
+  id: number;
+  relationId: number;
+  accountId: number | null;
+  isRevoke: boolean;
+  isPin: boolean;
+  isTop: boolean;
+}
+
+/**
+ * Reads and state changes of stored messages for the message area (API.md §11). Inserting
+ * is the persister's job; this never inserts.
+ */
+export class MessageQueryRepository {
+  constructor(private readonly root: EntityManager) {}
+
+  private async list(
+    caller: number,
+    where: string,
+    params: unknown[],
+    order: string,
+    page: Page | null,
+    maxRows?: number,
+  ): Promise<{ rows: MessageView[]; total: number }> {
+    const em = this.root.fork();
+    const limit = page
+      ? ` limit ${page.pageSize} offset ${(page.page - 1) * page.pageSize}`
+      : maxRows
+        ? ` limit ${maxRows}`
+        : '';
+    const [found, [count]] = await Promise.all([
+      rows<Row>(em, `select ${VIEW} ${FROM} where ${where} order by ${order}${limit}`, [
+        caller,
+        caller,
+        caller,
+        caller,
+        ...params,
+      ]),
+      page
+        ? rows<{ n: string }>(em, `select count(*) as n from message m where ${where}`, params)
+        : Promise.resolve([{ n: '0' }]),
+    ]);
+    return { rows: found.map(toView), total: page ? Number(count.n) : found.length };
+  }
+
+  /** list/time: created strictly before `beforeMs`, oldest first (time bound → id bound). */
+  beforeTime(caller: number, relationId: number, beforeMs: number, page: Page) {
+    return this.list(
+      caller,
+      'm.relation_id = ? and m.id < ?',
+      [relationId, idBoundForTime(beforeMs)],
+      'm.id',
+      page,
+    );
+  }
+
+  /** list/feed: every relation of the caller, created strictly after `afterMs`, oldest first. */
+  feed(caller: number, afterMs: number, page: Page) {
+    return this.list(
+      caller,
+      'm.relation_id in (select relation_id from setting where account_id = ?) and m.id >= ?',
+      [caller, idBoundForTime(afterMs + 1)],
+      'm.id',
+      page,
+    );
+  }
+
+  /** list/pin: most recently pinned first. */
+  pinned(caller: number, relationId: number, page: Page) {
+    return this.list(
+      caller,
+      'm.relation_id = ? and m.is_pin',
+      [relationId],
+      'm.pin_time desc, m.id desc',
+      page,
+    );
+  }
+
+  /** list/rly: replies to one message, oldest first. */
+  replies(caller: number, relationId: number, rlyMsgId: number, page: Page) {
+    return this.list(
+      caller,
+      'm.relation_id = ? and m.rly_msg_id = ?',
+      [relationId, rlyMsgId],
+      'm.id',
+      page,
+    );
+  }
+
+  async top(caller: number, relationId: number): Promise<MessageView | null> {
+    const { rows: found } = await this.list(
+      caller,
+      'm.relation_id = ? and m.is_top',
+      [relationId],
+      'm.id',
+      null,
+    );
+    return found[0] ?? null;
+  }
+
+  /** Sync by sequence: messages after `afterSeq`, in sequence order, at most `limit`. */
+  async afterSeq(caller: number, relationId: number, afterSeq: number, limit: number) {
+    const { rows: found } = await this.list(
+      caller,
+      'm.relation_id = ? and m.seq > ?',
+      [relationId, afterSeq],
+      'm.seq',
+      null,
+      limit + 1,
+    );
+    const [rel] = await rows<{ last_seq: string }>(
+      this.root.fork(),
+      'select last_seq from relation where id = ?',
+      [relationId],
+    );
+    return {
+      rows: found.slice(0, limit),
+      hasMore: found.length > limit,
+      lastSeq: rel ? Number(rel.last_seq) : 0,
+    };
+  }
+
+  /**
+   * list/content (DATA.md §3): the GIN index on search_grams narrows, ILIKE confirms the
+   * substring. `relationId` 0 searches every relation of the caller. Newest first. Null when
+   * the query has no grams (only whitespace): the caller answers 1001.
+   */
+  search(caller: number, relationId: number, query: string, page: Page) {
+    const grams = queryGrams(query);
+    if (!grams.length) return null;
+    const gramsLiteral = toTextArrayLiteral(grams);
+    const likePattern = `%${escapeLike(normalize(query))}%`;
+    const scope =
+      relationId > 0
+        ? 'm.relation_id = ?'
+        : 'm.relation_id in (select relation_id from setting where account_id = ?)';
+    return this.list(
+      caller,
+      `${scope} and m.search_grams @> ?::text[] and not m.is_revoke and m.msg_type = 'text'
+         and m.msg_content ilike ? escape '\\'`,
+      [relationId > 0 ? relationId : caller, gramsLiteral, likePattern],
+      'm.id desc',
+      page,
+    );
+  }
+
+  async state(id: number): Promise<MessageState | null> {
+    const [r] = await rows<{
+      id: string;
+      relation_id: string;
+      account_id: string | null;
+      is_revoke: boolean;
+      is_pin: boolean;
+      is_top: boolean;
+    }>(
+      this.root.fork(),
+      'select id, relation_id, account_id, is_revoke, is_pin, is_top from message where id = ?',
+      [id],
+    );
+    return r
+      ? {
+          id: Number(r.id),
+          relationId: Number(r.relation_id),
+          accountId: num(r.account_id),
+          isRevoke: r.is_revoke,
+          isPin: r.is_pin,
+          isTop: r.is_top,
+        }
+      : null;
+  }
+
+  /** Pins (pin_time = now) or unpins; true when the state changed. */
+  async setPin(id: number, isPin: boolean): Promise<boolean> {
+    const changed = await rows(
+      this.root.fork(),
+      `update message set is_pin = ?, pin_time = case when ? then now() else pin_time end
+        where id = ? and is_pin <> ? returning id`,
+      [isPin, isPin, id, isPin],
+    );
+    return changed.length > 0;
+  }
+
+  /**
+   * Tops or un-tops; topping un-tops the relation's previous top message in the same
+   * transaction (at most one per relation, DATA.md §2.8). Returns whether this message
+   * changed and which other message lost the top.
+   */
+  async setTop(
+    relationId: number,
+    id: number,
+    isTop: boolean,
+  ): Promise<{ changed: boolean; previousTop: number | null }> {
+    return this.root.fork().transactional(async (em) => {
+      let previousTop: number | null = null;
+      if (isTop) {
+        const prev = await rows<{ id: string }>(
+          em,
+          'update message set is_top = false where relation_id = ? and is_top and id <> ? returning id',
+          [relationId, id],
+        );
+        previousTop = prev[0] ? Number(prev[0].id) : null;
+      }
+      const changed = await rows(
+        em,
+        'update message set is_top = ? where id = ? and is_top <> ? returning id',
+        [isTop, id, isTop],
+      );
+      return { changed: changed.length > 0, previousTop };
+    });
+  }
+
+  /** Revokes and clears pin and top; null when it was already revoked (raced). */
+  async revoke(id: number): Promise<{ wasPinned: boolean; wasTop: boolean } | null> {
+    const [r] = await rows<{ was_pinned: boolean; was_top: boolean }>(
+      this.root.fork(),
+      `update message m set is_revoke = true, is_pin = false, is_top = false
+         from (select id, is_pin as was_pinned, is_top as was_top from message where id = ? for update) old
+        where m.id = old.id and not m.is_revoke
+        returning old.was_pinned, old.was_top`,
+      [id],
+    );
+    return r ? { wasPinned: r.was_pinned, wasTop: r.was_top } : null;
+  }
+}

@@ -1,0 +1,195 @@
+import type { MembershipRepository, MessageQueryRepository, MessageView, Page } from '@chat/db';
+import type { Logger } from '@chat/logger';
+import {
+  AppError,
+  ErrorCode,
+  InvalidInputError,
+  PUSH_EVENTS,
+  SYSTEM_TEXTS,
+  type MessageRecord,
+} from '@chat/protocol';
+import type { ChatEventDraft, EventPublisher } from '../ports';
+import { iso } from '../views';
+import { briefMsgInfo, msgInfo, msgInfoWithRly } from './msg-info';
+import type { IdGenerator, MessagePublisher } from './publisher';
+
+export interface MessageServiceDeps {
+  messages: MessageQueryRepository;
+  membership: MembershipRepository;
+  events: EventPublisher;
+  publisher: MessagePublisher;
+  ids: IdGenerator;
+  log: Logger;
+}
+
+type StateType = 'pin' | 'top' | 'revoke';
+
+/** The message area of API.md §11 (history, search, state changes) and sequence sync. */
+export class MessageService {
+  constructor(private readonly d: MessageServiceDeps) {}
+
+  /** "Not a member" → 2009 (API.md §11). */
+  private async requireMember(caller: number, relationId: number): Promise<void> {
+    if (!(await this.d.membership.isMember(caller, relationId))) {
+      throw new AppError(ErrorCode.PermissionDenied, 'not a member of this conversation');
+    }
+  }
+
+  private static page<T>(rows: MessageView[], total: number, map: (v: MessageView) => T) {
+    return { list: rows.map(map), total };
+  }
+
+  async listByTime(caller: number, relationId: number, lastTimeSec: number, page: Page) {
+    await this.requireMember(caller, relationId);
+    const { rows, total } = await this.d.messages.beforeTime(
+      caller,
+      relationId,
+      lastTimeSec * 1000,
+      page,
+    );
+    return MessageService.page(rows, total, msgInfoWithRly);
+  }
+
+  async feed(caller: number, lastTimeSec: number, page: Page) {
+    const { rows, total } = await this.d.messages.feed(caller, lastTimeSec * 1000, page);
+    return MessageService.page(rows, total, (v) => ({ ...msgInfoWithRly(v), has_read: v.hasRead }));
+  }
+
+  async pinned(caller: number, relationId: number, page: Page) {
+    await this.requireMember(caller, relationId);
+    const { rows, total } = await this.d.messages.pinned(caller, relationId, page);
+    return MessageService.page(rows, total, msgInfo);
+  }
+
+  async replies(caller: number, relationId: number, rlyMsgId: number, page: Page) {
+    await this.requireMember(caller, relationId);
+    const { rows, total } = await this.d.messages.replies(caller, relationId, rlyMsgId, page);
+    return MessageService.page(rows, total, msgInfo);
+  }
+
+  async search(caller: number, relationId: number, content: string, page: Page) {
+    if (relationId > 0) await this.requireMember(caller, relationId);
+    const found = this.d.messages.search(caller, relationId, content, page);
+    if (!found) throw new InvalidInputError('content: must contain a non-space character');
+    const { rows, total } = await found;
+    return MessageService.page(rows, total, briefMsgInfo);
+  }
+
+  async top(caller: number, relationId: number) {
+    await this.requireMember(caller, relationId);
+    const top = await this.d.messages.top(caller, relationId);
+    return top ? { msg_info: msgInfo(top) } : null;
+  }
+
+  /**
+   * Sequence sync: for each named relation the caller belongs to, the messages after the
+   * sequence it has seen, in order; `has_more` asks for another call. Relations the caller
+   * does not belong to answer 2009, so a client never silently misses one.
+   */
+  async sync(
+    caller: number,
+    relations: { relation_id: number; after_seq: number }[],
+    limit: number,
+  ) {
+    const list = [];
+    for (const { relation_id, after_seq } of relations) {
+      await this.requireMember(caller, relation_id);
+      const r = await this.d.messages.afterSeq(caller, relation_id, after_seq, limit);
+      list.push({
+        relation_id,
+        messages: r.rows.map(msgInfoWithRly),
+        last_seq: r.lastSeq,
+        has_more: r.hasMore,
+      });
+    }
+    return { list };
+  }
+
+  /** A message of this relation the caller may change: 2009 / 5001 (REFERENCE-DEFECTS §10). */
+  private async messageIn(caller: number, relationId: number, id: number) {
+    await this.requireMember(caller, relationId);
+    const state = await this.d.messages.state(id);
+    if (!state || state.relationId !== relationId) throw new AppError(ErrorCode.MessageNotFound);
+    return state;
+  }
+
+  private stateEvent(
+    relationId: number,
+    members: number[],
+    type: StateType,
+    msgId: number,
+    state: boolean,
+  ): ChatEventDraft {
+    return {
+      key: `relation:${relationId}`,
+      push: {
+        event: PUSH_EVENTS.updateMsgState,
+        data: { relation_id: relationId, type, msg_id: msgId, state },
+        to: members,
+      },
+    };
+  }
+
+  /** A system message of API.md §3.1, handed to the pipeline like any other message. */
+  private async systemMessage(relationId: number, text: string): Promise<void> {
+    const id = this.d.ids.next();
+    const record: MessageRecord = {
+      id,
+      relation_id: relationId,
+      notify_type: 'system',
+      msg_type: 'text',
+      msg_content: text,
+      msg_extend: null,
+      file_id: null,
+      account_id: null,
+      rly_msg_id: null,
+      client_msg_id: null,
+      create_at: iso(this.d.ids.timeOf(id)),
+    };
+    await this.d.publisher.publish(record);
+  }
+
+  /** PUT /api/msg/update/pin */
+  async setPin(caller: number, relationId: number, id: number, isPin: boolean): Promise<void> {
+    const msg = await this.messageIn(caller, relationId, id);
+    if (isPin && msg.isRevoke) throw new AppError(ErrorCode.MessageRevoked);
+    if (!(await this.d.messages.setPin(id, isPin))) return;
+    const members = await this.d.membership.members(relationId);
+    await this.d.events.publish([this.stateEvent(relationId, members, 'pin', id, isPin)]);
+  }
+
+  /** PUT /api/msg/update/top: one top message per relation, then the system message. */
+  async setTop(caller: number, relationId: number, id: number, isTop: boolean): Promise<void> {
+    const msg = await this.messageIn(caller, relationId, id);
+    if (isTop && msg.isRevoke) throw new AppError(ErrorCode.MessageRevoked);
+    const { changed, previousTop } = await this.d.messages.setTop(relationId, id, isTop);
+    if (!changed) return;
+    const members = await this.d.membership.members(relationId);
+    const events: ChatEventDraft[] = [];
+    if (previousTop !== null)
+      events.push(this.stateEvent(relationId, members, 'top', previousTop, false));
+    events.push(this.stateEvent(relationId, members, 'top', id, isTop));
+    await this.d.events.publish(events);
+    await this.systemMessage(
+      relationId,
+      isTop ? SYSTEM_TEXTS.pinnedTop(caller) : SYSTEM_TEXTS.removedTop(caller),
+    );
+  }
+
+  /** PUT /api/msg/update/revoke: only the sender; clears pin and top in the same statement. */
+  async revoke(caller: number, id: number): Promise<void> {
+    const msg = await this.d.messages.state(id);
+    if (!msg) throw new AppError(ErrorCode.MessageNotFound);
+    if (msg.accountId !== caller)
+      throw new AppError(ErrorCode.PermissionDenied, 'only the sender can revoke');
+    if (msg.isRevoke) throw new AppError(ErrorCode.MessageRevoked);
+    const done = await this.d.messages.revoke(id);
+    if (!done) throw new AppError(ErrorCode.MessageRevoked);
+    const members = await this.d.membership.members(msg.relationId);
+    const events = [this.stateEvent(msg.relationId, members, 'revoke', id, true)];
+    if (done.wasPinned) events.push(this.stateEvent(msg.relationId, members, 'pin', id, false));
+    if (done.wasTop) events.push(this.stateEvent(msg.relationId, members, 'top', id, false));
+    await this.d.events.publish(events);
+    if (done.wasTop) await this.systemMessage(msg.relationId, SYSTEM_TEXTS.removedTop(caller));
+  }
+}
