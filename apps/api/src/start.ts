@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import { TokenService } from '@chat/auth';
 import { createBus } from '@chat/bus';
@@ -13,7 +14,9 @@ import { BusMessagePublisher } from './messages';
 import { AREAS, type AreaContext } from './areas';
 import { createHttpApp } from './http/app';
 import { buildOpenApi } from './http/openapi';
+import { createBlobStore } from '@chat/storage';
 import {
+  blobStoreConfig,
   busConfig,
   cacheConfig,
   closeInOrder,
@@ -25,7 +28,17 @@ import {
 /** The config slice the api reads. */
 export type ApiConfig = Pick<
   Config,
-  'App' | 'Server' | 'Postgresql' | 'Redis' | 'Token' | 'Kafka' | 'Rule' | 'Page' | 'Limit' | 'Auto'
+  | 'App'
+  | 'Server'
+  | 'Postgresql'
+  | 'Redis'
+  | 'Token'
+  | 'Kafka'
+  | 'Rule'
+  | 'Page'
+  | 'Limit'
+  | 'Auto'
+  | 'AliyunOSS'
 >;
 
 export interface RunningApi {
@@ -57,6 +70,8 @@ export async function start(
       log,
     );
     started.push({ name: 'mail queue', close: () => mailQueue.close() });
+    const storage = createBlobStore(blobStoreConfig(config), log);
+    started.push({ name: 'file storage', close: () => storage.close() });
 
     const tokens = new TokenService({
       key: config.Token.Key,
@@ -77,6 +92,7 @@ export async function start(
       events,
       messages: new BusMessagePublisher(bus),
       ids: new SnowflakeGenerator({ nodeId: config.App.MachineID }),
+      storage,
       mailQueue,
       tokens,
       limits: {
@@ -154,7 +170,7 @@ export async function start(
   }
 }
 
-function listen(app: import('express').Express, host: string, port: number): Promise<Server> {
+function listen(app: Express, host: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
     server.once('listening', () => resolve(server));

@@ -1,5 +1,6 @@
 import { type CacheAdapters } from './create-cache';
 import { type EmailCodeOptions, type EmailCodeStore } from './email-code-store';
+import { type MembersLoader } from './membership-cache';
 import { type RateRule } from './rate-limiter';
 
 /** What an adapter's spec supplies to run the shared cases against it. */
@@ -20,7 +21,8 @@ const LONG_MS = 60_000;
 
 /**
  * Cases every cache adapter passes (STYLE §7): email codes (API.md §6), rate limits
- * (API.md §1.5) and the generic cache with its lock (DATA.md §4). `setup` is called inside
+ * (API.md §1.5), the generic cache with its lock, presence and the membership cache
+ * (DATA.md §4). `setup` is called inside
  * each case, after the spec's `beforeAll` has built the harness.
  */
 export function cacheContract(setup: () => CacheContractHarness): void {
@@ -334,6 +336,206 @@ export function cacheContract(setup: () => CacheContractHarness): void {
       );
       expect(await cache.releaseLock(key, 'node-a')).toBe(false);
       expect(await cache.get(key)).toBe('node-b');
+    });
+  });
+
+  describe('presence', () => {
+    let nextAccount = Math.floor(Math.random() * 1e9) * 1000;
+    const account = () => ++nextAccount;
+    const node = () => unique('gw');
+    const online = async (accountId: number) =>
+      ((await setup().adapters.presence.lookup([accountId])).get(accountId) ?? [])
+        .map((e) => `${e.connId}@${e.nodeId}`)
+        .sort();
+
+    it('lists the connections added on a heart-beating node, per account', async () => {
+      const { presence } = setup().adapters;
+      const [a, b, gw] = [account(), account(), node()];
+      await presence.heartbeat(gw, LONG_MS);
+      await presence.add(a, 'c1', gw);
+      await presence.add(a, 'c2', gw);
+      await presence.add(b, 'c3', gw);
+      const found = await presence.lookup([a, b, a]);
+      expect([...found.keys()].sort()).toEqual([a, b].sort());
+      expect(await online(a)).toEqual([`c1@${gw}`, `c2@${gw}`]);
+      expect(found.get(b)).toEqual([{ connId: 'c3', nodeId: gw }]);
+    });
+
+    it('answers every account asked for, with no entries for one that is offline', async () => {
+      const { presence } = setup().adapters;
+      const a = account();
+      const found = await presence.lookup([a]);
+      expect(found.get(a)).toEqual([]);
+      expect((await presence.lookup([])).size).toBe(0);
+    });
+
+    it('spans nodes and forgets a removed connection only', async () => {
+      const { presence } = setup().adapters;
+      const [a, gw1, gw2] = [account(), node(), node()];
+      await presence.heartbeat(gw1, LONG_MS);
+      await presence.heartbeat(gw2, LONG_MS);
+      await presence.add(a, 'c1', gw1);
+      await presence.add(a, 'c2', gw2);
+      expect(await online(a)).toEqual([`c1@${gw1}`, `c2@${gw2}`]);
+      await presence.remove(a, 'c1');
+      await presence.remove(a, 'never-added');
+      expect(await online(a)).toEqual([`c2@${gw2}`]);
+    });
+
+    it('counts nothing on a node that never beat', async () => {
+      const { presence } = setup().adapters;
+      const a = account();
+      await presence.add(a, 'c1', node());
+      expect(await online(a)).toEqual([]);
+    });
+
+    it('leaves out the entries of a node whose heartbeat expired, for good', async () => {
+      const { presence } = setup().adapters;
+      const [a, dead, live] = [account(), node(), node()];
+      await presence.heartbeat(dead, SHORT_MS);
+      await presence.heartbeat(live, LONG_MS);
+      await presence.add(a, 'on-dead', dead);
+      await presence.add(a, 'on-live', live);
+      expect(await online(a)).toEqual([`on-dead@${dead}`, `on-live@${live}`]);
+      await setup().eventually(
+        async () => (await online(a)).length === 1,
+        'the heartbeat to expire',
+      );
+      expect(await online(a)).toEqual([`on-live@${live}`]);
+      // The lookup removed the dead node's entry: a later beat of that node does not revive it.
+      await presence.heartbeat(dead, LONG_MS);
+      expect(await online(a)).toEqual([`on-live@${live}`]);
+    });
+
+    it('keeps a node online while it beats within its TTL', async () => {
+      const { presence } = setup().adapters;
+      const [a, gw] = [account(), node()];
+      await presence.heartbeat(gw, SHORT_MS * 2);
+      await presence.add(a, 'c1', gw);
+      for (let i = 0; i < 3; i++) {
+        await setup().elapse(SHORT_MS);
+        await presence.heartbeat(gw, SHORT_MS * 2);
+      }
+      expect(await online(a)).toEqual([`c1@${gw}`]);
+    });
+
+    it('drops every entry of a node at once on dropNode, and only that node', async () => {
+      const { presence } = setup().adapters;
+      const [a, b, gw, other] = [account(), account(), node(), node()];
+      await presence.heartbeat(gw, LONG_MS);
+      await presence.heartbeat(other, LONG_MS);
+      await presence.add(a, 'c1', gw);
+      await presence.add(b, 'c2', gw);
+      await presence.add(b, 'c3', other);
+      await presence.dropNode(gw);
+      expect(await online(a)).toEqual([]);
+      expect(await online(b)).toEqual([`c3@${other}`]);
+      // A node restarting with the same id starts empty.
+      await presence.heartbeat(gw, LONG_MS);
+      expect(await online(a)).toEqual([]);
+      await presence.add(a, 'c4', gw);
+      expect(await online(a)).toEqual([`c4@${gw}`]);
+    });
+
+    it('drops a node holding more connections than one removal round takes', async () => {
+      const { presence } = setup().adapters;
+      const gw = node();
+      await presence.heartbeat(gw, LONG_MS);
+      const accounts = Array.from({ length: 1200 }, () => account());
+      await Promise.all(accounts.map((a, i) => presence.add(a, `c${i}`, gw)));
+      expect((await presence.lookup(accounts.slice(0, 3))).get(accounts[0])).toHaveLength(1);
+      await presence.dropNode(gw);
+      await presence.heartbeat(gw, LONG_MS);
+      const after = await presence.lookup(accounts);
+      expect([...after.values()].filter((entries) => entries.length > 0)).toEqual([]);
+    });
+  });
+
+  describe('membership cache', () => {
+    let nextRelation = Math.floor(Math.random() * 1e9) * 1000;
+    const relation = () => ++nextRelation;
+    const membership = () => setup().adapters.membership({ ttlMs: LONG_MS });
+    /** A loader over a mutable member list that counts its calls. */
+    const source = (initial: number[]) => {
+      const state = { members: initial, loads: 0 };
+      const load: MembersLoader = async () => {
+        state.loads += 1;
+        return [...state.members];
+      };
+      return { state, load };
+    };
+
+    it('loads a relation once, then answers from the cache', async () => {
+      const cache = membership();
+      const r = relation();
+      const { state, load } = source([3, 1, 2]);
+      expect(await cache.members(r, load)).toEqual([1, 2, 3]);
+      expect(await cache.isMember(r, 2, load)).toBe(true);
+      expect(await cache.isMember(r, 4, load)).toBe(false);
+      expect(await membership().members(r, load)).toEqual([1, 2, 3]);
+      expect(state.loads).toBe(1);
+    });
+
+    it('caches a relation without members too', async () => {
+      const cache = membership();
+      const r = relation();
+      const { state, load } = source([]);
+      expect(await cache.isMember(r, 1, load)).toBe(false);
+      expect(await cache.members(r, load)).toEqual([]);
+      expect(state.loads).toBe(1);
+    });
+
+    it('reloads after invalidate, and only the relations invalidated', async () => {
+      const cache = membership();
+      const [r1, r2] = [relation(), relation()];
+      const one = source([1]);
+      const two = source([2]);
+      await cache.members(r1, one.load);
+      await cache.members(r2, two.load);
+      one.state.members = [1, 5];
+      two.state.members = [2, 6];
+      await cache.invalidate([r1]);
+      expect(await cache.isMember(r1, 5, one.load)).toBe(true);
+      expect(await cache.isMember(r2, 6, two.load)).toBe(false);
+      expect([one.state.loads, two.state.loads]).toEqual([2, 1]);
+    });
+
+    it('never caches a list loaded before an invalidation that ran during the load', async () => {
+      const cache = membership();
+      const r = relation();
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      // The load reads the old list, then the change and its invalidation happen, then the
+      // load finishes: its stale result must not be what later readers see.
+      let started = false;
+      const stale: MembersLoader = async () => {
+        started = true;
+        await gate;
+        return [1, 2];
+      };
+      const loading = cache.members(r, stale);
+      await setup().eventually(async () => started, 'the load to start');
+      await cache.invalidate([r]);
+      release();
+      expect(await loading).toEqual([1, 2]);
+      const fresh = source([1]);
+      expect(await cache.isMember(r, 2, fresh.load)).toBe(false);
+      expect(fresh.state.loads).toBe(1);
+    });
+
+    it('drops a list once its ttlMs has passed', async () => {
+      const cache = setup().adapters.membership({ ttlMs: SHORT_MS });
+      const r = relation();
+      const { state, load } = source([1]);
+      await cache.members(r, load);
+      await setup().elapse(SHORT_MS + PAST_MS);
+      await cache.members(r, load);
+      expect(state.loads).toBe(2);
+    });
+
+    it('refuses a loaded account id that is not a positive integer', async () => {
+      const cache = membership();
+      await expect(cache.members(relation(), async () => [1, 0])).rejects.toThrow(TypeError);
     });
   });
 }

@@ -6,10 +6,16 @@ import { type Clock } from './expiring-map';
 import { redisKeys } from './keys';
 import { MemoryCache } from './memory-cache';
 import { createMemoryCodeState, MemoryEmailCodeStore } from './memory-email-code-store';
+import { type MembershipCache, type MembershipCacheOptions } from './membership-cache';
+import { createMemoryMembershipState, MemoryMembershipCache } from './memory-membership-cache';
+import { MemoryPresence } from './memory-presence';
 import { MemoryRateLimiter } from './memory-rate-limiter';
+import { type Presence } from './presence';
 import { type RateLimiter } from './rate-limiter';
 import { RedisCache } from './redis-cache';
 import { RedisEmailCodeStore } from './redis-email-code-store';
+import { RedisMembershipCache } from './redis-membership-cache';
+import { RedisPresence } from './redis-presence';
 import { RedisRateLimiter } from './redis-rate-limiter';
 
 /**
@@ -25,6 +31,9 @@ export interface CacheAdapters {
   codes(opts: EmailCodeOptions): EmailCodeStore;
   limiter: RateLimiter;
   cache: Cache;
+  presence: Presence;
+  /** A membership cache with these options; every one made here shares the same lists. */
+  membership(opts: MembershipCacheOptions): MembershipCache;
   close(): Promise<void>;
 }
 
@@ -39,10 +48,13 @@ export function createCacheAdapters(cfg: CacheConfig, log: Logger): CacheAdapter
       log.info({ adapter: 'memory' }, 'cache adapter');
       const now = cfg.now ?? Date.now;
       const codeState = createMemoryCodeState(now);
+      const membershipState = createMemoryMembershipState(now);
       return {
         codes: (opts) => new MemoryEmailCodeStore(opts, codeState),
         limiter: new MemoryRateLimiter(now),
         cache: new MemoryCache(now),
+        presence: new MemoryPresence(now),
+        membership: (opts) => new MemoryMembershipCache(opts, membershipState),
         close: async () => undefined,
       };
     }
@@ -64,6 +76,8 @@ function redisAdapters(url: string, prefix: string, log: Logger): CacheAdapters 
     codes: (opts) => new RedisEmailCodeStore(redis, keys, opts),
     limiter: new RedisRateLimiter(redis, keys),
     cache: new RedisCache(redis, keys),
+    presence: new RedisPresence(redis, keys),
+    membership: (opts) => new RedisMembershipCache(redis, keys, opts),
     close: () =>
       (closing ??= (async () => {
         if (redis.status !== 'ready') return redis.disconnect();

@@ -1,5 +1,7 @@
 export { createCacheAdapters, type CacheAdapters, type CacheConfig } from './create-cache';
 export type { Cache } from './cache';
+export type { Presence, PresenceEntry } from './presence';
+export type { MembersLoader, MembershipCache, MembershipCacheOptions } from './membership-cache';
 export {
   MAX_FAILED_CHECKS,
   type EmailCodeOptions,

@@ -14,6 +14,16 @@ export function redisKeys(prefix: string) {
     rateWindows: (key: string) => `${prefix}rate:windows:${key}`,
     /** JSON text of one generic cache value. */
     cacheValue: (key: string) => `${prefix}cache:${key}`,
+    /** Hash `connection id → gateway node id` of one account's online connections. */
+    presenceAccount: (accountId: number | '') => `${prefix}presence:account:${accountId}`,
+    /** Liveness of a gateway node: present (with a TTL) while the node heart-beats. */
+    presenceNode: (nodeId: string) => `${prefix}presence:node:${nodeId}`,
+    /** Set of `<account id>:<connection id>` held by one gateway node. */
+    presenceNodeConns: (nodeId: string) => `${prefix}presence:node-conns:${nodeId}`,
+    /** Set of one relation's member account ids (plus the marker 0), with a TTL. */
+    membershipMembers: (relationId: number) => `${prefix}membership:members:${relationId}`,
+    /** Invalidation counter of one relation's member set. */
+    membershipGeneration: (relationId: number) => `${prefix}membership:gen:${relationId}`,
   };
 }
 

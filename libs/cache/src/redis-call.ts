@@ -32,3 +32,12 @@ export function defineScript(
   ];
   return (keys, args) => command.call(redis, ...keys, ...args);
 }
+
+/** Like `defineScript`, for a script whose number of keys varies from call to call. */
+export function defineVariadicScript(redis: Redis, name: string, lua: string): ScriptRunner {
+  redis.defineCommand(name, { lua });
+  const command = (redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[
+    name
+  ];
+  return (keys, args) => command.call(redis, keys.length, ...keys, ...args);
+}

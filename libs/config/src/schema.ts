@@ -75,6 +75,15 @@ export const CONFIG_TREE = {
       describe: 'Bound on draining in-flight work after SIGTERM before exiting.',
       default: '15s',
     }),
+    PublicUrl: optionalStr({
+      describe:
+        'Public base URL of the api, for links to files kept on local disk (<PublicUrl>/files/<key>). Unset: http://127.0.0.1:<ApiPort>.',
+      example: 'https://chat.example.com',
+      pattern: [
+        /^https?:\/\/[^/?#]+(\/[^?#]*)?$/,
+        'is not an http(s) URL. Example: https://chat.example.com',
+      ],
+    }),
   },
   Gateway: {
     AuthTimeout: duration({

@@ -49,3 +49,41 @@ export {
   type MessageState,
   type Page,
 } from './repositories/message-query.repository';
+export {
+  GroupRepository,
+  type GroupRow,
+  type GroupSettingRow,
+  type GroupMemberRow,
+} from './repositories/group.repository';
+export { NoticeRepository } from './repositories/notice.repository';
+export { FileRepository, type NewFileRow } from './repositories/file.repository';
+export {
+  MessageStoreRepository,
+  type NewMessageRow,
+  type StoredMessage,
+  type StoredReplyTarget,
+  type StoreResult,
+} from './repositories/message-store.repository';
+export {
+  ReadCursorRepository,
+  type CursorAdvance,
+  type AdvanceResult,
+} from './repositories/read-cursor.repository';
+export {
+  ReceiverRepository,
+  type ReadRange,
+  type SenderReads,
+} from './repositories/receiver.repository';
+export type { Rejected } from './repositories/isolate-rejected';
+export {
+  ApplicationRepository,
+  type ApplicationRow,
+  type ApplicationPartyRow,
+} from './repositories/application.repository';
+export {
+  SettingRepository,
+  type SettingRow,
+  type FriendRow,
+  type FriendSettingRow,
+  type SettingChangeRow,
+} from './repositories/setting.repository';

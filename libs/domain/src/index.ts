@@ -7,5 +7,61 @@ export {
 } from './accounts/account.service';
 export { accountInfo, userInfo, iso } from './views';
 export type { MessagePublisher, IdGenerator } from './messages/publisher';
+export { GroupService, type GroupServiceDeps } from './groups/group.service';
+export type {
+  GroupRepository,
+  GroupRecord,
+  RelationRole,
+  GroupSettingRow,
+  GroupMemberRow,
+} from './groups/ports';
+export {
+  NoticeService,
+  type NoticeServiceDeps,
+  type NoticeContent,
+} from './notices/notice.service';
+export type { NoticeRepository, NoticeRecord } from './notices/ports';
 export { MessageService, type MessageServiceDeps } from './messages/message.service';
 export { msgInfo, msgInfoWithRly, briefMsgInfo } from './messages/msg-info';
+export { FileService, fileInfo, type FileServiceDeps } from './files/file.service';
+export {
+  cleanOrphanFiles,
+  type CleanupSummary,
+  type OrphanCleanupDeps,
+} from './files/orphan-cleanup';
+export {
+  detectImageType,
+  IMAGE_SNIFF_BYTES,
+  IMAGE_CONTENT_TYPES,
+  IMAGE_EXTENSIONS,
+  type ImageType,
+} from './files/file-kind';
+export type {
+  FileRecord,
+  FileRepository,
+  FilePurpose,
+  FileType,
+  FileStore,
+  NewFile,
+  RelationLookup,
+  IncomingFile,
+} from './files/ports';
+export {
+  ApplicationService,
+  applicationInfo,
+  type ApplicationServiceDeps,
+} from './applications/application.service';
+export type {
+  ApplicationRepository,
+  ApplicationRecord,
+  ApplicationParty,
+  ApplicationStatus,
+} from './applications/ports';
+export { SettingService, type SettingServiceDeps } from './settings/setting.service';
+export type {
+  SettingRepository,
+  SettingRecord,
+  FriendSettingRecord,
+  FriendRecord,
+  SettingChange,
+} from './settings/ports';

@@ -50,3 +50,15 @@ export {
   NotifyOut,
   type GroupSchemas,
 } from './api/group.schemas';
+export { fileSchemas, FileOut, type FileSchemas } from './api/file.schemas';
+export {
+  socialSchemas,
+  ApplicationInfoOut,
+  FriendInfoOut,
+  SettingFriendOut,
+  SettingOut,
+  SettingPinOut,
+  APPLICATION_STATUSES,
+  type ApplicationStatus,
+  type SocialSchemas,
+} from './api/social.schemas';

@@ -1,7 +1,9 @@
+import path from 'node:path';
 import type { BusConfig } from '@chat/bus';
 import type { CacheConfig } from '@chat/cache';
 import type { Config } from '@chat/config';
 import type { JobQueueConfig } from '@chat/jobs';
+import type { BlobStoreConfig } from '@chat/storage';
 
 /**
  * The one mapping from configuration to each port's adapter config: a connection key that
@@ -35,6 +37,39 @@ export function jobQueueConfig(config: Pick<Config, 'Redis'>): JobQueueConfig {
     ? { kind: 'bullmq', redisUrl: config.Redis.Url, prefix: config.Redis.KeyPrefix }
     : { kind: 'memory' };
 }
+
+/**
+ * OSS when all four `AliyunOSS` connection keys are set (the loader refuses a partial set),
+ * else files under `<App.DataDir>/files`, served by the api at `<Server.PublicUrl>/files`.
+ */
+export function blobStoreConfig(
+  config: Pick<Config, 'AliyunOSS' | 'App' | 'Server'>,
+): BlobStoreConfig {
+  const o = config.AliyunOSS;
+  if (o.Endpoint && o.AccessKeyID && o.AccessKeySecret && o.BucketName) {
+    return {
+      kind: 'oss',
+      endpoint: o.Endpoint,
+      accessKeyId: o.AccessKeyID,
+      accessKeySecret: o.AccessKeySecret,
+      bucket: o.BucketName,
+      basePath: o.BasePath,
+      bucketUrl: o.BucketUrl,
+    };
+  }
+  const host = ['0.0.0.0', '::', ''].includes(config.Server.Host)
+    ? '127.0.0.1'
+    : config.Server.Host;
+  const base = config.Server.PublicUrl ?? `http://${host}:${config.Server.ApiPort}`;
+  return {
+    kind: 'local',
+    dir: path.join(config.App.DataDir, 'files'),
+    publicBaseUrl: `${base.replace(/\/+$/, '')}${LOCAL_FILES_PATH}`,
+  };
+}
+
+/** Where the api serves local-disk files (`serveLocalFiles`). */
+export const LOCAL_FILES_PATH = '/files';
 
 /** Until the embedded database lands, the distributed apps need `Postgresql.Url`. */
 export function requireDatabaseUrl(config: Pick<Config, 'Postgresql'>): string {

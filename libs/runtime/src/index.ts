@@ -1,3 +1,10 @@
 export { closeInOrder, type Closable } from './close-in-order';
-export { cacheConfig, busConfig, jobQueueConfig, requireDatabaseUrl } from './adapter-configs';
+export {
+  cacheConfig,
+  busConfig,
+  jobQueueConfig,
+  blobStoreConfig,
+  LOCAL_FILES_PATH,
+  requireDatabaseUrl,
+} from './adapter-configs';
 export { runMain, type Running } from './run-main';

@@ -14,6 +14,20 @@ import { EventLog } from './events';
 /** The signing key of the started apps; tests know it the way an operator would. */
 export const TOKEN_KEY = 'e2e-token-key-0123456789abcdefghijklmnop';
 
+export interface StackOptions {
+  /** WebSocket gateways to start (each its own process, node id gw<n>). */
+  gateways?: number;
+  /** Start the persister and the notifier (the realtime pipeline). */
+  workers?: boolean;
+}
+
+export interface GatewayProcess {
+  app: RunningApp;
+  /** `ws://127.0.0.1:<port>/ws` */
+  wsUrl: string;
+  machineId: number;
+}
+
 export interface Stack {
   ctx: SuiteContext;
   sink: SmtpSink;
@@ -21,6 +35,11 @@ export interface Stack {
   env: Record<string, string>;
   api: ApiClient;
   apps: RunningApp[];
+  gateways: GatewayProcess[];
+  /** Starts a gateway process with the given machine id (1–31; the api uses 0). */
+  startGateway(machineId: number): Promise<GatewayProcess>;
+  /** Starts a persister or notifier process. */
+  startWorker(name: 'persister' | 'notifier'): Promise<RunningApp>;
   /** Starts one more api process on the same services, with extra settings. */
   startApi(extraEnv?: Record<string, string>): Promise<{ app: RunningApp; client: ApiClient }>;
   stop(): Promise<void>;
@@ -33,6 +52,7 @@ export interface Stack {
 export async function startStack(
   name: string,
   extraEnv: Record<string, string> = {},
+  options: StackOptions = {},
 ): Promise<Stack> {
   const ctx = await createSuiteContext(name);
   const sink = await startSmtpSink();
@@ -74,7 +94,37 @@ export async function startStack(
       startApp({ app: 'mailer', env, readyText: '"mailer started"' }),
     ]);
     apps.push(mailer);
-    return { ctx, sink, events, env, api: client, apps, startApi, stop };
+    const startGateway = async (machineId: number): Promise<GatewayProcess> => {
+      const port = await freePort();
+      const app = await startApp({
+        app: 'gateway',
+        env: { ...env, APP_MACHINE_ID: String(machineId), SERVER_GATEWAY_PORT: String(port) },
+        readyUrl: `http://127.0.0.1:${port}/healthz`,
+      });
+      apps.push(app);
+      return { app, wsUrl: `ws://127.0.0.1:${port}/ws`, machineId };
+    };
+    const startWorker = async (worker: 'persister' | 'notifier') => {
+      const app = await startApp({ app: worker, env, readyText: `"${worker} started"` });
+      apps.push(app);
+      return app;
+    };
+    const gateways: GatewayProcess[] = [];
+    if (options.workers) await Promise.all([startWorker('persister'), startWorker('notifier')]);
+    for (let i = 1; i <= (options.gateways ?? 0); i++) gateways.push(await startGateway(i));
+    return {
+      ctx,
+      sink,
+      events,
+      env,
+      api: client,
+      apps,
+      gateways,
+      startGateway,
+      startWorker,
+      startApi,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -6,6 +6,7 @@ import type { EventPublisher, IdGenerator, MailQueue, MessagePublisher } from '@
 import type { Logger } from '@chat/logger';
 import type { InputLimits } from '@chat/protocol';
 import type { Closable } from '@chat/runtime';
+import type { BlobStore } from '@chat/storage';
 import type { AnyRoute } from '../http/route';
 import type { ApiConfig } from '../start';
 
@@ -19,6 +20,8 @@ export interface AreaContext {
   messages: MessagePublisher;
   /** Snowflake ids for those messages (node id `App.MachineID`). */
   ids: IdGenerator;
+  /** Object storage of uploads (OSS, or local disk served by the api). */
+  storage: BlobStore;
   mailQueue: MailQueue;
   tokens: TokenService;
   /** Request limits of API.md §1.5, for the zod schemas. */

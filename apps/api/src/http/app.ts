@@ -5,6 +5,7 @@ import type { Logger } from '@chat/logger';
 import type { TokenService } from '@chat/auth';
 import { AppError, ErrorCode } from '@chat/protocol';
 import { sendError, sendOk } from './envelope';
+import { multipartReader } from './multipart';
 import type { AnyRoute, Caller } from './route';
 import { readInput } from './validate';
 
@@ -100,17 +101,24 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   });
 
   for (const route of deps.routes) {
+    if (route.from === 'multipart' && !route.upload) {
+      throw new Error(`${route.method} ${route.path}: a multipart route needs its upload spec`);
+    }
+    // Uploads are read only after authentication, so anonymous bodies are never buffered.
+    const readUpload = route.upload && multipartReader(route.upload);
     app[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       try {
         if (route.limit && !(await deps.routeLimits[route.limit](req.ip ?? 'unknown'))) {
           throw new AppError(ErrorCode.TooManyRequests);
         }
         const caller = await authenticate(route, req, deps);
+        const file = readUpload ? await readUpload(req, res) : undefined;
         const input = await readInput(route, req);
         const data = await withDeadline(
           (signal) =>
             route.handle({
               input,
+              file,
               caller: caller as never,
               signal,
               requestId: res.locals.requestId as string,

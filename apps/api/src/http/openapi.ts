@@ -45,6 +45,24 @@ function codesText(route: AnyRoute): string {
   return [...new Set(codes)].map((c) => `${c} ${ERROR_MESSAGES[c]}`).join('; ');
 }
 
+/** A multipart form: the route's text fields plus its file part, with the size limits. */
+function multipartSchema(r: AnyRoute) {
+  const upload = r.upload!;
+  const fields = r.input instanceof z.ZodObject ? r.input : z.object({});
+  const what = upload.accept === 'image' ? 'a JPEG, PNG, GIF or WebP image' : 'any file';
+  const limits =
+    upload.accept === 'image'
+      ? `at most ${upload.maxImageBytes} bytes`
+      : `images at most ${upload.maxImageBytes} bytes, other files at most ${upload.maxFileBytes}`;
+  return fields.extend({
+    [upload.field]: z.string().meta({
+      format: 'binary',
+      contentMediaType: 'application/octet-stream',
+      description: `${what}, judged by its content; ${limits} (else 8004)`,
+    }),
+  });
+}
+
 /**
  * The OpenAPI 3.1 document of the given routes, generated from the same zod schemas the
  * api validates with. Every reply is HTTP 200 with the envelope of API.md §1.1.
@@ -69,6 +87,8 @@ export function buildOpenApi(routes: AnyRoute[], info: { title: string; version:
       op.requestParams = { query: r.input as z.ZodObject };
     } else if (r.input && (r.from === 'body' || r.from === 'both')) {
       op.requestBody = { content: { 'application/json': { schema: r.input } } };
+    } else if (r.from === 'multipart' && r.upload) {
+      op.requestBody = { content: { 'multipart/form-data': { schema: multipartSchema(r) } } };
     }
     paths[r.path] = { ...(paths[r.path] ?? {}), [r.method]: op };
   }

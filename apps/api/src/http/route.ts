@@ -12,8 +12,36 @@ export type Caller =
 
 export type CallerOf<A extends AuthKind> = Extract<Caller, { kind: A }>;
 
+/** The file part of a multipart request, read whole within the route's limits. */
+export interface UploadedFile {
+  /** The client's file name. */
+  name: string;
+  size: number;
+  /** The client's MIME type: informative only. */
+  mimetype: string;
+  /** Judged by the leading bytes, not by the name or MIME type (API.md §11 step 3). */
+  kind: 'img' | 'file';
+  buffer: Buffer;
+}
+
+/**
+ * How a multipart route takes its file: the form field, which content it accepts and the
+ * size limits by content (API.md §1.5), enforced while the body streams in.
+ */
+export interface UploadSpec {
+  field: string;
+  /** `image`: anything else answers 1001 as soon as its first bytes show it. */
+  accept: 'image' | 'any';
+  /** Largest image (`Rule.BiggestImageSize`), bytes; larger answers 8004. */
+  maxImageBytes: number;
+  /** Largest other file (`Rule.BiggestFileSize`), bytes; larger answers 8004. */
+  maxFileBytes: number;
+}
+
 export interface HandlerContext<A extends AuthKind, I> {
   input: I;
+  /** The uploaded file of a `multipart` route (the runner answers 1001 when it is missing). */
+  file?: UploadedFile;
   caller: CallerOf<A>;
   /** Aborted when the request deadline (`Server.DefaultContextTimeout`) passes. */
   signal: AbortSignal;
@@ -32,12 +60,17 @@ export interface RouteSpec<A extends AuthKind = AuthKind, S extends z.ZodType = 
   auth: A;
   tag: string;
   summary: string;
-  /** `both`: query string and JSON body merged, body winning (API.md §1.3). */
-  from: 'query' | 'body' | 'both' | 'none';
+  /**
+   * `both`: query string and JSON body merged, body winning (API.md §1.3). `multipart`:
+   * query string and the form's text fields merged, fields winning; the file per `upload`.
+   */
+  from: 'query' | 'body' | 'both' | 'none' | 'multipart';
   input?: S;
   reply?: z.ZodType;
   /** Domain codes this endpoint can answer, besides the common ones (documentation). */
   errors?: ErrorCode[];
+  /** Required with `from: 'multipart'`. */
+  upload?: UploadSpec;
   /** Extra limiter applied after the IP limit (`Limit.APILimit.*`). */
   limit?: 'email' | 'upload';
   handle(ctx: HandlerContext<A, z.output<S>>): Promise<unknown>;

@@ -30,6 +30,12 @@ function bodyOf(req: Request): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+/** The text fields of a multipart form (multer puts them in `req.body`). */
+function formFieldsOf(req: Request): Record<string, unknown> {
+  const body: unknown = req.body;
+  return body && typeof body === 'object' && !Array.isArray(body) ? { ...body } : {};
+}
+
 /** Names each failing field: `email: is not a valid email address; code: must be 6 digits`. */
 export function describeIssues(error: z.ZodError): string {
   return error.issues
@@ -46,7 +52,9 @@ export async function readInput(route: AnyRoute, req: Request): Promise<unknown>
       ? queryOf(req)
       : route.from === 'body'
         ? bodyOf(req)
-        : { ...queryOf(req), ...bodyOf(req) };
+        : route.from === 'multipart'
+          ? { ...queryOf(req), ...formFieldsOf(req) }
+          : { ...queryOf(req), ...bodyOf(req) };
   const result = await route.input.safeParseAsync(raw);
   if (!result.success) throw new InvalidInputError(describeIssues(result.error));
   return result.data;

@@ -69,3 +69,12 @@ export function paging(defaultPageSize: number, maxPageSize: number) {
       .transform((v) => Math.min(v ?? defaultPageSize, maxPageSize)),
   });
 }
+
+/**
+ * An id that may come from the query string, a JSON body or a multipart field (`from:
+ * 'both'`, uploads): an integer, or a string of digits converted to one.
+ */
+export const looseId = z.preprocess(
+  (v) => (typeof v === 'string' && /^\d{1,16}$/.test(v) ? Number(v) : v),
+  id,
+);

@@ -1,0 +1,20 @@
+import { ApplicationRepository } from '@chat/db';
+import { ApplicationService } from '@chat/domain';
+import { socialSchemas } from '@chat/protocol';
+import { applicationRoutes } from '../handlers/application.routes';
+import type { Area } from './area';
+
+/** API.md §8: friend requests. */
+export const applicationArea: Area = {
+  name: 'application',
+  routes: ({ db, events, messages, ids, limits, log }) => {
+    const service = new ApplicationService({
+      applications: new ApplicationRepository(db.em),
+      events,
+      messages,
+      ids,
+      log,
+    });
+    return applicationRoutes(service, socialSchemas(limits));
+  },
+};

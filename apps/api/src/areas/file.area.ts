@@ -1,0 +1,42 @@
+import { FileRepository, MembershipRepository } from '@chat/db';
+import { FileService } from '@chat/domain';
+import { fileSchemas } from '@chat/protocol';
+import { blobStoreConfig, LOCAL_FILES_PATH } from '@chat/runtime';
+import { serveLocalFiles } from '@chat/storage';
+import { fileRoutes } from '../handlers/file.routes';
+import type { Area } from './area';
+import { scheduleFileCleanup } from './file-cleanup';
+
+/** API.md §12 (files and avatars) and §14 (the orphan-file clean-up). */
+export const fileArea: Area = {
+  name: 'file',
+  routes: ({ config, db, storage, events, limits, log }) => {
+    const service = new FileService({
+      files: new FileRepository(db.em),
+      relations: new MembershipRepository(db.em),
+      store: storage,
+      events,
+      maxImageBytes: config.Rule.BiggestImageSize,
+      log: log.child({ component: 'files' }),
+    });
+    return fileRoutes(service, fileSchemas(limits), {
+      maxImageBytes: config.Rule.BiggestImageSize,
+      maxFileBytes: config.Rule.BiggestFileSize,
+    });
+  },
+  // Files on local disk are served by the api itself (ARCHITECTURE.md, embedded default).
+  http: (app, { config }) => {
+    const store = blobStoreConfig(config);
+    if (store.kind === 'local') app.use(LOCAL_FILES_PATH, serveLocalFiles(store.dir));
+  },
+  background: ({ config, db, storage, cache, log }) =>
+    scheduleFileCleanup({
+      files: new FileRepository(db.em),
+      store: storage,
+      lock: cache.cache,
+      periodMs: config.Auto.DeleteExpiredFileDuration,
+      lockTtlMs: config.Auto.DeleteExpiredFileDuration,
+      retry: { delayMs: config.Auto.Retry.Duration, maxTimes: config.Auto.Retry.MaxTimes },
+      log: log.child({ component: 'file-cleanup' }),
+    }),
+};

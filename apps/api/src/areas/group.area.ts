@@ -1,0 +1,19 @@
+import { GroupRepository } from '@chat/db';
+import { GroupService } from '@chat/domain';
+import { groupSchemas } from '@chat/protocol';
+import { groupRoutes } from '../handlers/group.routes';
+import type { Area } from './area';
+
+/** API.md §10: groups. */
+export const groupArea: Area = {
+  name: 'group',
+  routes: ({ config, db, events, limits, log }) => {
+    const service = new GroupService({
+      groups: new GroupRepository(db.em),
+      events,
+      defaultAvatar: config.Rule.DefaultAvatarURL,
+      log,
+    });
+    return groupRoutes(service, groupSchemas(limits));
+  },
+};

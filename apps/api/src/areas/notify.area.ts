@@ -1,0 +1,19 @@
+import { GroupRepository, NoticeRepository } from '@chat/db';
+import { NoticeService } from '@chat/domain';
+import { groupSchemas } from '@chat/protocol';
+import { notifyRoutes } from '../handlers/notify.routes';
+import type { Area } from './area';
+
+/** API.md §13: group notices. */
+export const notifyArea: Area = {
+  name: 'notify',
+  routes: ({ db, events, limits, log }) => {
+    const service = new NoticeService({
+      notices: new NoticeRepository(db.em),
+      groups: new GroupRepository(db.em),
+      events,
+      log,
+    });
+    return notifyRoutes(service, groupSchemas(limits));
+  },
+};

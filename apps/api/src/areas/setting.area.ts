@@ -1,0 +1,18 @@
+import { SettingRepository } from '@chat/db';
+import { SettingService } from '@chat/domain';
+import { socialSchemas } from '@chat/protocol';
+import { settingRoutes } from '../handlers/setting.routes';
+import type { Area } from './area';
+
+/** API.md §9: conversation settings and friends. */
+export const settingArea: Area = {
+  name: 'setting',
+  routes: ({ db, events, limits, log }) => {
+    const service = new SettingService({
+      settings: new SettingRepository(db.em),
+      events,
+      log,
+    });
+    return settingRoutes(service, socialSchemas(limits));
+  },
+};

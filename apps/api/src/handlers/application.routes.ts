@@ -1,0 +1,81 @@
+import type { ApplicationService } from '@chat/domain';
+import { ErrorCode, type SocialSchemas } from '@chat/protocol';
+import { route, type AnyRoute } from '../http/route';
+
+/** API.md §8: friend requests. The caller is one side, `account_id` the other. */
+export function applicationRoutes(applications: ApplicationService, s: SocialSchemas): AnyRoute[] {
+  return [
+    route({
+      method: 'post',
+      path: '/api/application/create',
+      auth: 'account',
+      tag: 'application',
+      summary: 'Ask another account to become friends',
+      from: 'body',
+      input: s.applicationCreate.body,
+      reply: s.applicationCreate.reply,
+      errors: [
+        ErrorCode.ApplicationInvalid,
+        ErrorCode.AccountNotFound,
+        ErrorCode.RelationExists,
+        ErrorCode.ApplicationExists,
+      ],
+      handle: ({ input, caller }) =>
+        applications.create(caller.accountId, input.account_id, input.apply_msg),
+    }),
+    route({
+      method: 'delete',
+      path: '/api/application/delete',
+      auth: 'account',
+      tag: 'application',
+      summary: 'Withdraw the caller’s application to an account',
+      from: 'body',
+      input: s.applicationDelete.body,
+      reply: s.applicationDelete.reply,
+      errors: [ErrorCode.ApplicationNotFound],
+      handle: ({ input, caller }) => applications.delete(caller.accountId, input.account_id),
+    }),
+    route({
+      method: 'put',
+      path: '/api/application/accept',
+      auth: 'account',
+      tag: 'application',
+      summary: 'Accept an application to the caller: the two become friends',
+      from: 'body',
+      input: s.applicationAccept.body,
+      reply: s.applicationAccept.reply,
+      errors: [
+        ErrorCode.ApplicationNotFound,
+        ErrorCode.ApplicationRepeated,
+        ErrorCode.AccountNotFound,
+        ErrorCode.RelationExists,
+      ],
+      handle: ({ input, caller }) => applications.accept(caller.accountId, input.account_id),
+    }),
+    route({
+      method: 'put',
+      path: '/api/application/refuse',
+      auth: 'account',
+      tag: 'application',
+      summary: 'Refuse a pending application to the caller',
+      from: 'body',
+      input: s.applicationRefuse.body,
+      reply: s.applicationRefuse.reply,
+      errors: [ErrorCode.ApplicationNotFound, ErrorCode.ApplicationRepeated],
+      handle: ({ input, caller }) =>
+        applications.refuse(caller.accountId, input.account_id, input.refuse_msg),
+    }),
+    route({
+      method: 'get',
+      path: '/api/application/list',
+      auth: 'account',
+      tag: 'application',
+      summary: 'Applications from or to the caller, newest first',
+      from: 'query',
+      input: s.applicationList.query,
+      reply: s.applicationList.reply,
+      handle: ({ input, caller }) =>
+        applications.list(caller.accountId, input.page, input.page_size),
+    }),
+  ];
+}

@@ -1,0 +1,36 @@
+import type { BusRecord } from '@chat/bus';
+import type { MembershipCache } from '@chat/cache';
+import type { Logger } from '@chat/logger';
+import type { ChatEvent } from '@chat/protocol';
+
+/**
+ * Keeps the membership cache honest (ARCHITECTURE.md, gateway: "a cache invalidated by
+ * chat.events"): every relation an event lists in `effects.membershipChanged` is dropped
+ * from the cache. Account deletions arrive with the relations they changed listed there
+ * too, and their sockets are closed through the delivery topic (`DeliveryRecord.close`),
+ * so `accountsDeleted` needs nothing here. A failed invalidation throws, so the batch is
+ * delivered again rather than leaving a stale member list behind.
+ */
+export class EventsConsumer {
+  constructor(
+    private readonly membership: Pick<MembershipCache, 'invalidate'>,
+    private readonly log: Logger,
+  ) {}
+
+  async handle(records: BusRecord[]): Promise<void> {
+    const changed = new Set<number>();
+    for (const record of records) {
+      let event: ChatEvent;
+      try {
+        event = JSON.parse(record.value.toString('utf8')) as ChatEvent;
+      } catch (err) {
+        this.log.warn({ err, offset: record.offset }, 'unreadable chat event skipped');
+        continue;
+      }
+      for (const id of event?.effects?.membershipChanged ?? []) {
+        if (Number.isSafeInteger(id) && id > 0) changed.add(id);
+      }
+    }
+    if (changed.size > 0) await this.membership.invalidate([...changed]);
+  }
+}

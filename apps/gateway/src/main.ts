@@ -1,0 +1,4 @@
+import { runMain } from '@chat/runtime';
+import { start } from './start';
+
+runMain('gateway', start);

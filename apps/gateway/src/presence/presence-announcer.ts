@@ -1,0 +1,123 @@
+import type { Bus } from '@chat/bus';
+import type { Presence } from '@chat/cache';
+import type { Logger } from '@chat/logger';
+import { type PUSH_EVENTS, pushTopic, type DeliveryRecord } from '@chat/protocol';
+import { pushText } from '../protocol/frames';
+import type { Connection } from '../sockets/connection';
+import type { LocalSockets } from '../sockets/local-sockets';
+
+/** Connections re-announced per round trip after a heartbeat lapse. */
+const REANNOUNCE_CHUNK = 200;
+
+export interface PresenceAnnouncerDeps {
+  presence: Presence;
+  bus: Pick<Bus, 'publishMany'>;
+  sockets: LocalSockets;
+  nodeId: string;
+  /** `Gateway.PresenceTtl`: entries count this long after the last heartbeat. */
+  ttlMs: number;
+  log: Logger;
+}
+
+/**
+ * This node's side of presence (DATA.md §4, EVENTS.md §2.1, §2.3): the online set entries
+ * of its authenticated sockets, the node heartbeat, and the `account_login` /
+ * `account_logout` pushes to an account's other connections, written here for local
+ * sockets and sent as a `DeliveryRecord` to each other node that holds one.
+ */
+export class PresenceAnnouncer {
+  private timer?: NodeJS.Timeout;
+  private beating?: Promise<void>;
+  /** When the last heartbeat succeeded (0: never). */
+  private lastBeatAt = 0;
+
+  constructor(private readonly deps: PresenceAnnouncerDeps) {}
+
+  /**
+   * Clears what a previous run under this node id left (a crash leaves entries behind),
+   * beats once, then every third of the TTL.
+   */
+  async start(): Promise<void> {
+    await this.deps.presence.dropNode(this.deps.nodeId);
+    await this.beat();
+    this.timer = setInterval(() => void this.beat(), Math.max(1, Math.floor(this.deps.ttlMs / 3)));
+  }
+
+  /** Stops beating and removes this node's entries at once (graceful shutdown). */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.beating;
+    await this.deps.presence.dropNode(this.deps.nodeId);
+  }
+
+  /**
+   * One heartbeat. If the previous success is a TTL or more ago (Redis was unreachable, or
+   * this process stalled), other processes may have removed this node's entries as dead,
+   * so every local connection is announced again (DATA.md §4: "re-announced by the next
+   * heartbeat").
+   */
+  beat(): Promise<void> {
+    this.beating ??= (async () => {
+      const { presence, nodeId, ttlMs, log } = this.deps;
+      try {
+        await presence.heartbeat(nodeId, ttlMs);
+        const lapsed = this.lastBeatAt > 0 && Date.now() - this.lastBeatAt >= ttlMs;
+        this.lastBeatAt = Date.now();
+        if (lapsed) await this.reannounce();
+      } catch (err) {
+        log.warn({ err }, 'presence heartbeat failed');
+      } finally {
+        this.beating = undefined;
+      }
+    })();
+    return this.beating;
+  }
+
+  /** Marks an authenticated connection online (first successful auth). */
+  join(conn: Connection, accountId: number): Promise<void> {
+    return this.deps.presence.add(accountId, conn.connId, this.deps.nodeId);
+  }
+
+  leave(conn: Connection, accountId: number): Promise<void> {
+    return this.deps.presence.remove(accountId, conn.connId);
+  }
+
+  /**
+   * Pushes `account_login` or `account_logout {address}` to the account's connections other
+   * than `conn`: local ones directly, remote ones through their nodes' delivery topics.
+   * Best effort, like every push (EVENTS.md §5).
+   */
+  async announce(
+    event: typeof PUSH_EVENTS.accountLogin | typeof PUSH_EVENTS.accountLogout,
+    accountId: number,
+    conn: Connection,
+  ): Promise<void> {
+    const { presence, bus, sockets, nodeId } = this.deps;
+    const data = { address: conn.address };
+    const text = pushText(event, data);
+    for (const other of sockets.ofAccount(accountId)) if (other !== conn) other.send(text);
+
+    const entries = (await presence.lookup([accountId])).get(accountId) ?? [];
+    const nodes = new Set(entries.map((e) => e.nodeId).filter((n) => n !== nodeId));
+    if (nodes.size === 0) return;
+    const record: DeliveryRecord = { accounts: [accountId], frame: { event, data } };
+    const value = JSON.stringify(record);
+    await bus.publishMany(
+      [...nodes].map((n) => ({ topic: pushTopic(n), key: String(accountId), value })),
+    );
+  }
+
+  private async reannounce(): Promise<void> {
+    const conns = this.deps.sockets.authenticated();
+    this.deps.log.warn({ connections: conns.length }, 'presence lapsed, announcing again');
+    for (let i = 0; i < conns.length; i += REANNOUNCE_CHUNK) {
+      await Promise.all(
+        conns
+          .slice(i, i + REANNOUNCE_CHUNK)
+          .filter((c) => c.isOpen && c.accountId !== null)
+          .map((c) => this.join(c, c.accountId as number)),
+      );
+    }
+  }
+}

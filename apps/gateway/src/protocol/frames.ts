@@ -1,0 +1,85 @@
+import {
+  CLIENT_DATA,
+  CLIENT_EVENTS,
+  ERROR_MESSAGES,
+  ErrorCode,
+  PUSH_EVENTS,
+  requestFrame,
+  type ClientEvent,
+  type ReplyFrame,
+} from '@chat/protocol';
+import type { z } from 'zod';
+
+/** A text frame read as a request envelope (EVENTS.md §1). */
+export type ParsedFrame =
+  | { ok: true; id: number; event: string; data: unknown }
+  /** Not a request at all: answered with an `error` push, since there is no id to reply to. */
+  | { ok: false; reason: string };
+
+/**
+ * Reads one frame (EVENTS.md §1.1). `text` is null for a binary frame. Only the envelope is
+ * checked here: an unknown event or bad data still has an id, so it gets a reply instead.
+ */
+export function parseFrame(text: string | null): ParsedFrame {
+  if (text === null) return { ok: false, reason: 'binary frames are not accepted' };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'frame is not valid JSON' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, reason: 'frame is not a JSON object' };
+  }
+  const frame = value as Record<string, unknown>;
+  const id = requestFrame.shape.id.safeParse(frame.id);
+  if (!id.success) return { ok: false, reason: `id: ${id.error.issues[0].message}` };
+  return { ok: true, id: id.data, event: String(frame.event ?? ''), data: frame.data };
+}
+
+export function isClientEvent(event: string): event is ClientEvent {
+  return (CLIENT_EVENTS as readonly string[]).includes(event);
+}
+
+export type ClientData = { [E in ClientEvent]: z.infer<(typeof CLIENT_DATA)[E]> };
+
+/** Validates a request's `data` (EVENTS.md §1.1: 1001 naming the field). */
+export function validateData<E extends ClientEvent>(
+  event: E,
+  data: unknown,
+): { ok: true; data: ClientData[E] } | { ok: false; detail: string } {
+  const result = CLIENT_DATA[event].safeParse(data);
+  if (result.success) return { ok: true, data: result.data as ClientData[E] };
+  return { ok: false, detail: describeIssues(result.error) };
+}
+
+/** `msg_content: must not be empty; relation_id: must be an integer id` (at most five). */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : 'data'}: ${i.message}`)
+    .join('; ');
+}
+
+/** The reply to request `id`; `data` only on success (EVENTS.md §1). */
+export function replyText(id: number, code: ErrorCode, message?: string, data?: unknown): string {
+  const frame: ReplyFrame = {
+    id,
+    status_code: code,
+    status_msg: message ?? ERROR_MESSAGES[code],
+  };
+  if (code === ErrorCode.Success && data !== undefined) frame.data = data;
+  return JSON.stringify(frame);
+}
+
+/** An `error` push (EVENTS.md §4): unparseable frame, failed upgrade auth, expired token. */
+export function errorPushText(code: ErrorCode, message?: string): string {
+  return pushText(PUSH_EVENTS.error, {
+    status_code: code,
+    status_msg: message ?? ERROR_MESSAGES[code],
+  });
+}
+
+export function pushText(event: string, data: unknown): string {
+  return JSON.stringify({ event, data });
+}

@@ -1,0 +1,194 @@
+import type { Logger } from '@chat/logger';
+import {
+  AppError,
+  CLOSE_CODES,
+  ERROR_MESSAGES,
+  ErrorCode,
+  InfrastructureError,
+  InvalidInputError,
+} from '@chat/protocol';
+import {
+  errorPushText,
+  isClientEvent,
+  parseFrame,
+  replyText,
+  validateData,
+} from '../protocol/frames';
+import type { Connection } from '../sockets/connection';
+import { Deferred } from './deferred';
+import type { InFlight } from './in-flight';
+import type { ReadMessageHandler } from './read-msg.handler';
+import type { SendMessageHandler } from './send-msg.handler';
+import type { Session } from './session';
+
+/**
+ * Requests one connection may have waiting (queued or awaiting an ack); more are refused
+ * with 1004, so a client cannot queue unbounded work even below the frame rate.
+ */
+export const MAX_PENDING_PER_CONNECTION = 100;
+
+export interface DispatcherDeps {
+  session: Session;
+  sendMessage: SendMessageHandler;
+  readMessage: ReadMessageHandler;
+  inFlight: InFlight;
+  /** `Gateway.MaxFrameBytes`: a larger frame closes the socket with 1009. */
+  maxFrameBytes: number;
+  isStopping(): boolean;
+  log: Logger;
+}
+
+/** Thrown when a request arrives after the connection's token expired (EVENTS.md §2.2). */
+class ConnectionExpired extends Error {}
+
+/**
+ * Frames in, replies out (EVENTS.md §1, §1.1): size and rate limits, envelope checks,
+ * routing, the authentication gate and expiry, and one place where errors become reply
+ * codes (STYLE §6). Nothing thrown here reaches uWS: a bad frame affects only its reply.
+ */
+export class Dispatcher {
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  /**
+   * One incoming frame (uWS `message`: the buffer is valid only during this call, so it is
+   * read before anything is awaited). Never throws.
+   */
+  onFrame(conn: Connection, message: ArrayBuffer, isBinary: boolean): void {
+    try {
+      if (message.byteLength > this.deps.maxFrameBytes) {
+        conn.close(CLOSE_CODES.frameTooLarge, 'frame too large');
+        return;
+      }
+      const admitted = conn.rate.admit(Date.now());
+      const frame = parseFrame(isBinary ? null : Buffer.from(message).toString('utf8'));
+      if (!frame.ok) {
+        conn.send(
+          errorPushText(ErrorCode.InvalidParams, `${ERROR_MESSAGES[1001]}: ${frame.reason}`),
+        );
+        return;
+      }
+      if (!admitted) {
+        conn.send(replyText(frame.id, ErrorCode.TooManyRequests));
+        return;
+      }
+      if (this.deps.isStopping()) {
+        conn.send(replyText(frame.id, ErrorCode.ServerError, 'server is shutting down'));
+        return;
+      }
+      if (conn.pending >= MAX_PENDING_PER_CONNECTION) {
+        conn.send(replyText(frame.id, ErrorCode.TooManyRequests, 'too many requests in flight'));
+        return;
+      }
+      conn.pending += 1;
+      this.deps.inFlight.track(
+        conn.enqueue(() => this.process(conn, frame.id, frame.event, frame.data)),
+      );
+    } catch (err) {
+      this.deps.log.error({ err, connId: conn.connId }, 'frame handling failed');
+    }
+  }
+
+  /**
+   * Authenticates with the token given at upgrade (EVENTS.md §2.1): on failure the client
+   * gets an `error` push and close 4401. Queued first, so requests sent right after
+   * connecting are taken once it is done.
+   */
+  authenticateAtUpgrade(conn: Connection, token: string): void {
+    this.deps.inFlight.track(
+      conn.enqueue(async () => {
+        try {
+          await this.deps.session.authenticate(conn, token);
+        } catch (err) {
+          const { code, message } = this.toReply(err, conn);
+          conn.send(errorPushText(code, message));
+          if (code === ErrorCode.ServerError) conn.close(1011, 'authentication unavailable');
+          else conn.close(CLOSE_CODES.notAuthenticated, 'authentication failed');
+        }
+      }),
+    );
+  }
+
+  private async process(conn: Connection, id: number, event: string, data: unknown): Promise<void> {
+    let answer: unknown;
+    try {
+      answer = await this.route(conn, event, data);
+    } catch (err) {
+      await this.settle(conn, id, Promise.reject(err));
+      return;
+    }
+    if (answer instanceof Deferred) {
+      // The connection's next request may start; the reply waits for the ack.
+      this.deps.inFlight.track(this.settle(conn, id, answer.result));
+    } else {
+      await this.settle(conn, id, Promise.resolve(answer));
+    }
+  }
+
+  private async route(conn: Connection, event: string, data: unknown): Promise<unknown> {
+    if (!isClientEvent(event)) {
+      throw new InvalidInputError(`event: unknown event ${JSON.stringify(event.slice(0, 32))}`);
+    }
+    if (event !== 'auth' && conn.accountId !== null && Date.now() >= conn.expiresAt) {
+      throw new ConnectionExpired();
+    }
+    if (conn.accountId === null && event !== 'auth' && event !== 'ping') {
+      throw new AppError(
+        ErrorCode.AuthMissing,
+        'authenticate first: send auth with an account token',
+      );
+    }
+    switch (event) {
+      case 'ping': {
+        const checked = validateData('ping', data);
+        if (!checked.ok) throw new InvalidInputError(checked.detail);
+        return { server_time: new Date().toISOString() };
+      }
+      case 'auth': {
+        const checked = validateData('auth', data);
+        if (!checked.ok) throw new InvalidInputError(checked.detail);
+        return this.deps.session.authenticate(conn, checked.data.token);
+      }
+      case 'send_msg': {
+        const checked = validateData('send_msg', data);
+        if (!checked.ok) throw new InvalidInputError(checked.detail);
+        return this.deps.sendMessage.handle(conn, conn.accountId as number, checked.data);
+      }
+      case 'read_msg': {
+        const checked = validateData('read_msg', data);
+        if (!checked.ok) throw new InvalidInputError(checked.detail);
+        return this.deps.readMessage.handle(conn, conn.accountId as number, checked.data);
+      }
+      default: {
+        const unhandled: never = event;
+        throw new InvalidInputError(`event: unknown event ${String(unhandled)}`);
+      }
+    }
+  }
+
+  /** Sends the one reply of a request (EVENTS.md §1) once its answer settles. */
+  private async settle(conn: Connection, id: number, answer: Promise<unknown>): Promise<void> {
+    try {
+      const data = await answer;
+      conn.send(replyText(id, ErrorCode.Success, undefined, data));
+    } catch (err) {
+      if (err instanceof ConnectionExpired) {
+        conn.send(errorPushText(ErrorCode.TokenExpired));
+        conn.close(CLOSE_CODES.notAuthenticated, 'token expired');
+        return;
+      }
+      const { code, message } = this.toReply(err, conn);
+      conn.send(replyText(id, code, message));
+    } finally {
+      conn.pending -= 1;
+    }
+  }
+
+  /** AppError → its code and text; infrastructure and unknown errors → 1003, logged. */
+  private toReply(err: unknown, conn: Connection): { code: ErrorCode; message: string } {
+    if (err instanceof AppError && !(err instanceof InfrastructureError)) {
+      return { code: err.code, message: err.message };
+    }
+    this.deps.log.error({ err, connId: conn.connId }, 'request failed');
+    return { code: ErrorCode.ServerError, message: ERROR_MESSAGES[ErrorCode.ServerError] };
+  }
+}

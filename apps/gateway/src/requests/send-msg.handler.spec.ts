@@ -1,0 +1,153 @@
+import { createCacheAdapters } from '@chat/cache';
+import { SnowflakeGenerator, snowflakeTime } from '@chat/db';
+import { createLogger } from '@chat/logger';
+import { AppError, InfrastructureError, type MessageRecord } from '@chat/protocol';
+import { Connection } from '../sockets/connection';
+import type { ReplyTarget } from '../store/gateway-store';
+import { Deferred } from './deferred';
+import { DEFAULT_SEND_DEDUP, SendDedup } from './send-dedup';
+import { SendMessageHandler } from './send-msg.handler';
+
+/** A bus whose publishes the test settles by hand. */
+function manualBus() {
+  const calls: {
+    topic: string;
+    key: string;
+    record: MessageRecord;
+    settle: (err?: Error) => void;
+  }[] = [];
+  return {
+    calls,
+    publish: (topic: string, key: string, value: Buffer | string) =>
+      new Promise<void>((resolve, reject) => {
+        calls.push({
+          topic,
+          key,
+          record: JSON.parse(String(value)) as MessageRecord,
+          settle: (err) => (err ? reject(err) : resolve()),
+        });
+      }),
+  };
+}
+
+describe('SendMessageHandler', () => {
+  const log = createLogger({ name: 'test', level: 'silent' });
+  const RELATION = 10;
+  const ME = 1;
+  let bus: ReturnType<typeof manualBus>;
+  let targets: Map<number, ReplyTarget>;
+  let handler: SendMessageHandler;
+  const conn = new Connection(
+    'gw1.test.1',
+    '127.0.0.1',
+    { framesPerSecond: 0, maxBufferedBytes: 1 << 20 },
+    0,
+  );
+  const ids = new SnowflakeGenerator({ nodeId: 1 });
+
+  beforeEach(() => {
+    bus = manualBus();
+    targets = new Map();
+    const cache = createCacheAdapters({ kind: 'memory' }, log);
+    handler = new SendMessageHandler({
+      bus,
+      membership: cache.membership({ ttlMs: 60_000 }),
+      store: {
+        members: async () => [ME, 2],
+        replyTarget: async (id) => targets.get(id) ?? null,
+      },
+      dedup: new SendDedup(cache.cache, { ...DEFAULT_SEND_DEDUP, pollMs: 1 }),
+      ids,
+      nodeId: 'gw1',
+      log,
+    });
+  });
+
+  const send = (extra: Record<string, unknown> = {}) =>
+    handler.handle(conn, ME, { relation_id: RELATION, msg_content: 'hello', ...extra });
+  /** The pending ack of a send that was accepted (not wrapped in a promise of its own). */
+  const deferred = async (
+    extra: Record<string, unknown> = {},
+  ): Promise<{ ack: Promise<unknown> }> => {
+    const answer = await send(extra);
+    expect(answer).toBeInstanceOf(Deferred);
+    return { ack: (answer as Deferred).result };
+  };
+
+  it('acks only after the bus accepted the record, keyed by relation', async () => {
+    let acked = false;
+    const ack = (await deferred()).ack.then((value: unknown) => {
+      acked = true;
+      return value;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(acked).toBe(false);
+    expect(bus.calls).toHaveLength(1);
+    const [{ topic, key, record, settle }] = bus.calls;
+    expect([topic, key]).toEqual(['chat.messages', String(RELATION)]);
+    settle();
+    expect(await ack).toEqual({
+      msg_id: record.id,
+      create_at: snowflakeTime(record.id).toISOString(),
+    });
+    expect(record).toMatchObject({
+      relation_id: RELATION,
+      account_id: ME,
+      msg_content: 'hello',
+      origin: { node: 'gw1', conn: 'gw1.test.1' },
+    });
+  });
+
+  it('answers a failed publish with the error and remembers nothing, so a resend produces', async () => {
+    const { ack: first } = await deferred({ client_msg_id: 'k1' });
+    bus.calls[0].settle(new InfrastructureError('bus: publish failed'));
+    await expect(first).rejects.toBeInstanceOf(InfrastructureError);
+
+    const { ack: second } = await deferred({ client_msg_id: 'k1' });
+    expect(bus.calls).toHaveLength(2);
+    bus.calls[1].settle();
+    expect(await second).toEqual(expect.objectContaining({ msg_id: bus.calls[1].record.id }));
+  });
+
+  it('answers a resend after the ack with the original ack and publishes nothing', async () => {
+    const { ack: first } = await deferred({ client_msg_id: 'k2' });
+    bus.calls[0].settle();
+    const ack = await first;
+    expect(await send({ client_msg_id: 'k2', msg_content: 'changed' })).toEqual(ack);
+    expect(bus.calls).toHaveLength(1);
+  });
+
+  it('makes a concurrent resend wait for the first send and answer with its ack', async () => {
+    const { ack: first } = await deferred({ client_msg_id: 'k3' });
+    const resend = send({ client_msg_id: 'k3' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(bus.calls).toHaveLength(1);
+    bus.calls[0].settle();
+    expect(await resend).toEqual(await first);
+  });
+
+  it('refuses a non-member before anything else', async () => {
+    await expect(
+      handler.handle(conn, 99, { relation_id: RELATION, msg_content: 'x', rly_msg_id: 5 }),
+    ).rejects.toMatchObject({ code: 2009 });
+    expect(bus.calls).toHaveLength(0);
+  });
+
+  it('waits briefly for a recent replied-to message that is not stored yet', async () => {
+    const recent = ids.next();
+    setTimeout(() => targets.set(recent, { relationId: RELATION, isRevoke: false }), 100);
+    await deferred({ rly_msg_id: recent });
+    expect(bus.calls[0].record.rly_msg_id).toBe(recent);
+  });
+
+  it('answers 5001 for a replied-to message that never appears, releasing the client_msg_id', async () => {
+    const missing = ids.next();
+    const failed = send({ rly_msg_id: missing, client_msg_id: 'k4' });
+    await expect(failed).rejects.toBeInstanceOf(AppError);
+    await expect(failed).rejects.toMatchObject({ code: 5001 });
+    expect(bus.calls).toHaveLength(0);
+    const { ack: retry } = await deferred({ client_msg_id: 'k4' });
+    bus.calls[0].settle();
+    await expect(retry).resolves.toEqual(expect.objectContaining({ msg_id: expect.any(Number) }));
+  });
+});

@@ -1,0 +1,140 @@
+import type { Bus } from '@chat/bus';
+import type { MembershipCache } from '@chat/cache';
+import { snowflakeTime, type SnowflakeGenerator } from '@chat/db';
+import type { Logger } from '@chat/logger';
+import {
+  AppError,
+  ErrorCode,
+  PermissionDeniedError,
+  TOPICS,
+  type MessageRecord,
+  type SendMsgData,
+} from '@chat/protocol';
+import type { Connection } from '../sockets/connection';
+import type { GatewayStore, ReplyTarget } from '../store/gateway-store';
+import { Deferred } from './deferred';
+import type { SendAck, SendClaim, SendDedup } from './send-dedup';
+
+/**
+ * A replied-to message younger than this that is not in Postgres yet may still be on its
+ * way (acked, not persisted): it is looked up again a few times before answering 5001.
+ */
+const RECENT_REPLY_TARGET_MS = 60_000;
+const REPLY_TARGET_RETRY_DELAYS_MS = [50, 150, 300, 500];
+
+export interface SendMessageDeps {
+  bus: Pick<Bus, 'publish'>;
+  membership: MembershipCache;
+  store: Pick<GatewayStore, 'members' | 'replyTarget'>;
+  dedup: SendDedup;
+  ids: SnowflakeGenerator;
+  nodeId: string;
+  log: Logger;
+}
+
+/**
+ * `send_msg` (EVENTS.md §3.2): checks in the spec's order, idempotency by
+ * `client_msg_id`, a snowflake id, then the record to `chat.messages` keyed by relation. The
+ * ack is sent only after the bus holds the record (acks = all): an ack means the message
+ * will not be lost (ARCHITECTURE.md, Guarantees).
+ */
+export class SendMessageHandler {
+  constructor(private readonly deps: SendMessageDeps) {}
+
+  async handle(
+    conn: Connection,
+    accountId: number,
+    data: SendMsgData,
+  ): Promise<Deferred | SendAck> {
+    const { membership, store, dedup } = this.deps;
+    if (!(await membership.isMember(data.relation_id, accountId, (r) => store.members(r)))) {
+      throw new PermissionDeniedError('not a member of this relation');
+    }
+
+    let claim: SendClaim | undefined;
+    if (data.client_msg_id !== undefined) {
+      const found = await dedup.claim(accountId, data.client_msg_id, conn.connId);
+      // A resend: nothing is produced, so nothing is pushed again (EVENTS.md §3.2).
+      if (found.kind === 'original') return found.ack;
+      claim = found.claim;
+    }
+
+    try {
+      const rlyMsgId = data.rly_msg_id && data.rly_msg_id > 0 ? data.rly_msg_id : null;
+      if (rlyMsgId !== null) await this.checkReplyTarget(rlyMsgId, data.relation_id);
+
+      const id = this.deps.ids.next();
+      const ack: SendAck = { msg_id: id, create_at: snowflakeTime(id).toISOString() };
+      const record: MessageRecord = {
+        id,
+        relation_id: data.relation_id,
+        notify_type: 'common',
+        msg_type: 'text',
+        msg_content: data.msg_content,
+        msg_extend: data.msg_extend ?? null,
+        file_id: null,
+        account_id: accountId,
+        rly_msg_id: rlyMsgId,
+        client_msg_id: data.client_msg_id ?? null,
+        create_at: ack.create_at,
+        origin: { node: this.deps.nodeId, conn: conn.connId },
+      };
+      // Called in the connection's queue, so one connection's records are produced (and,
+      // sharing the relation's key, stored) in the order it sent them.
+      const published = this.deps.bus.publish(
+        TOPICS.messages,
+        String(record.relation_id),
+        JSON.stringify(record),
+      );
+      const held = claim;
+      claim = undefined;
+      return new Deferred(this.acknowledge(published, ack, held));
+    } catch (err) {
+      await claim
+        ?.release()
+        .catch((e: unknown) => this.deps.log.warn({ err: e }, 'dedup release failed'));
+      throw err;
+    }
+  }
+
+  private async acknowledge(
+    published: Promise<void>,
+    ack: SendAck,
+    claim: SendClaim | undefined,
+  ): Promise<SendAck> {
+    try {
+      await published;
+    } catch (err) {
+      // Not acked, so not remembered: the client's retry must produce (it may duplicate a
+      // record the bus did store; the persister's unique index absorbs that).
+      await claim
+        ?.release()
+        .catch((e: unknown) => this.deps.log.warn({ err: e }, 'dedup release failed'));
+      throw err;
+    }
+    await claim
+      ?.complete(ack)
+      .catch((err: unknown) => this.deps.log.warn({ err }, 'dedup entry not stored'));
+    return ack;
+  }
+
+  /**
+   * 5001 / 5004 / 5003 of EVENTS.md §3.2. A message acked a moment ago may not be stored
+   * yet, so a recent id that is missing is looked up again for up to about a second before
+   * it counts as missing; an old missing id is answered at once.
+   */
+  private async checkReplyTarget(rlyMsgId: number, relationId: number): Promise<void> {
+    let target: ReplyTarget | null = await this.deps.store.replyTarget(rlyMsgId);
+    if (!target && Date.now() - snowflakeTime(rlyMsgId).getTime() < RECENT_REPLY_TARGET_MS) {
+      for (const delayMs of REPLY_TARGET_RETRY_DELAYS_MS) {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        target = await this.deps.store.replyTarget(rlyMsgId);
+        if (target) break;
+      }
+    }
+    if (!target)
+      throw new AppError(ErrorCode.MessageNotFound, 'the message being replied to does not exist');
+    if (target.relationId !== relationId) throw new AppError(ErrorCode.ReplyTargetElsewhere);
+    if (target.isRevoke) throw new AppError(ErrorCode.ReplyTargetRevoked);
+  }
+}

@@ -1,0 +1,91 @@
+import type { Logger } from '@chat/logger';
+import { AppError, ErrorCode, PUSH_EVENTS } from '@chat/protocol';
+import type { PresenceAnnouncer } from '../presence/presence-announcer';
+import type { Connection } from '../sockets/connection';
+import type { LocalSockets } from '../sockets/local-sockets';
+import type { Authenticator } from './authenticator';
+
+export interface AuthReply {
+  account_id: number;
+  expired_at: string;
+}
+
+export interface SessionDeps {
+  authenticator: Authenticator;
+  announcer: PresenceAnnouncer;
+  sockets: LocalSockets;
+  /** Runs best-effort background work (login/logout pushes) that shutdown waits for. */
+  track(work: Promise<unknown>): void;
+  /** True once shutdown began: closing sockets then neither leave presence nor announce. */
+  isStopping(): boolean;
+  log: Logger;
+}
+
+/**
+ * Binding of connections to accounts (EVENTS.md §2.1, §2.3): authentication, token refresh,
+ * joining and leaving the online set, and the login/logout pushes.
+ */
+export class Session {
+  constructor(private readonly deps: SessionDeps) {}
+
+  /**
+   * Authenticates `conn` with `token`. The first success binds the connection, adds it to
+   * the online set and pushes `account_login` to the account's other connections; a later
+   * success for the same account only extends the expiry; another account is 2008 and the
+   * binding stays. Returns undefined if the socket closed meanwhile.
+   */
+  async authenticate(conn: Connection, token: string): Promise<AuthReply | undefined> {
+    const { authenticator, announcer, sockets, log } = this.deps;
+    const verified = await authenticator.verify(token);
+    if (conn.accountId !== null) {
+      if (conn.accountId !== verified.accountId) {
+        throw new AppError(ErrorCode.AuthFailed, 'connection already bound to a different account');
+      }
+      conn.expiresAt = Math.max(conn.expiresAt, verified.expiresAt);
+      return this.reply(conn);
+    }
+
+    await announcer.join(conn, verified.accountId);
+    if (!conn.isOpen) {
+      // Closed while joining: its close handler saw no account, so leave here.
+      await announcer.leave(conn, verified.accountId);
+      return undefined;
+    }
+    conn.accountId = verified.accountId;
+    conn.expiresAt = verified.expiresAt;
+    if (conn.authTimer) clearTimeout(conn.authTimer);
+    conn.authTimer = undefined;
+    sockets.bind(conn, verified.accountId);
+    log.debug({ accountId: conn.accountId, connId: conn.connId }, 'socket authenticated');
+    this.deps.track(
+      announcer
+        .announce(PUSH_EVENTS.accountLogin, verified.accountId, conn)
+        .catch((err: unknown) => log.warn({ err, connId: conn.connId }, 'login push failed')),
+    );
+    return this.reply(conn);
+  }
+
+  /** The socket closed (uWS `close`): leave the online set and tell the other connections. */
+  closed(conn: Connection): void {
+    const { announcer, sockets, log } = this.deps;
+    sockets.delete(conn);
+    conn.detach();
+    const accountId = conn.accountId;
+    // On shutdown `dropNode` removes every entry at once, and the clients reconnect
+    // elsewhere at once: a logout push per socket would only be noise.
+    if (accountId === null || this.deps.isStopping()) return;
+    this.deps.track(
+      (async () => {
+        await announcer.leave(conn, accountId);
+        await announcer.announce(PUSH_EVENTS.accountLogout, accountId, conn);
+      })().catch((err: unknown) => log.warn({ err, connId: conn.connId }, 'logout failed')),
+    );
+  }
+
+  private reply(conn: Connection): AuthReply {
+    return {
+      account_id: conn.accountId as number,
+      expired_at: new Date(conn.expiresAt).toISOString(),
+    };
+  }
+}

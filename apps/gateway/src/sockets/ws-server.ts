@@ -1,0 +1,231 @@
+import { randomBytes } from 'node:crypto';
+import type { TokenService } from '@chat/auth';
+import type { Logger } from '@chat/logger';
+import { AppError, CLOSE_CODES, ErrorCode } from '@chat/protocol';
+import uWS, {
+  type HttpRequest,
+  type HttpResponse,
+  type TemplatedApp,
+  type us_listen_socket,
+  type us_socket_context_t,
+  type WebSocket,
+  type WebSocketBehavior,
+} from 'uWebSockets.js';
+import { errorPushText } from '../protocol/frames';
+import type { Dispatcher } from '../requests/dispatcher';
+import type { Session } from '../requests/session';
+import { readableAddress } from './address';
+import { Connection, type SocketData } from './connection';
+import type { LocalSockets } from './local-sockets';
+
+/**
+ * uWS closes a socket whose message exceeds its `maxPayloadLength` without a close frame
+ * (the client sees 1006). So uWS is given this larger hard bound and the gateway itself
+ * closes with 1009 above `Gateway.MaxFrameBytes` (EVENTS.md §1.1); only frames past the
+ * hard bound are dropped abruptly. It also bounds what uWS buffers per socket for one frame.
+ */
+const HARD_FRAME_LIMIT_BYTES = 2 * 1024 * 1024;
+
+/** uWS accepts an idle timeout of 0 (off) or 8 … 960 seconds. */
+const IDLE_TIMEOUT_MIN_SEC = 8;
+const IDLE_TIMEOUT_MAX_SEC = 960;
+
+export interface WsServerOptions {
+  authTimeoutMs: number;
+  pingIntervalMs: number;
+  idleTimeoutMs: number;
+  maxFrameBytes: number;
+  maxBufferedBytes: number;
+  framesPerSecond: number;
+  /** `Token.AuthorizationKey`, the header that may carry the token at upgrade. */
+  authorizationHeader: string;
+}
+
+export interface WsServerDeps {
+  dispatcher: Dispatcher;
+  session: Session;
+  sockets: LocalSockets;
+  tokens: Pick<TokenService, 'fromHeader'>;
+  nodeId: string;
+  isStopping(): boolean;
+  log: Logger;
+}
+
+/**
+ * The uWebSockets.js side of the gateway: `/ws` upgrades, socket events, WebSocket pings,
+ * `GET /healthz`. Every uWS callback is wrapped: nothing a client sends can throw out of
+ * one (EVENTS.md §1.1: a bad frame never affects other connections or the process).
+ */
+export class WsServer {
+  private readonly app: TemplatedApp;
+  private listenSocket?: us_listen_socket;
+  private pinger?: NodeJS.Timeout;
+  /** Per-process part of connection ids, so ids stay unique across restarts of a node. */
+  private readonly boot = randomBytes(4).toString('hex');
+  private nextConn = 0;
+
+  constructor(
+    private readonly opts: WsServerOptions,
+    private readonly deps: WsServerDeps,
+  ) {
+    const behavior: WebSocketBehavior<SocketData> & { resetIdleTimeoutOnSend: boolean } = {
+      maxPayloadLength: Math.max(HARD_FRAME_LIMIT_BYTES, 2 * opts.maxFrameBytes),
+      // uWS drops a send past this; `Connection.send` closes the socket before that.
+      maxBackpressure: opts.maxBufferedBytes,
+      closeOnBackpressureLimit: 0,
+      compression: uWS.DISABLED,
+      // Silence (no frame, no pong) for the idle timeout ends the socket (EVENTS.md §2.2).
+      // Our own sends must not count as activity, or a dead client would never time out.
+      idleTimeout: Math.min(
+        IDLE_TIMEOUT_MAX_SEC,
+        Math.max(IDLE_TIMEOUT_MIN_SEC, Math.round(opts.idleTimeoutMs / 1000)),
+      ),
+      sendPingsAutomatically: true,
+      resetIdleTimeoutOnSend: false,
+      upgrade: (res, req, context) => this.upgrade(res, req, context),
+      open: (ws) => this.guard('open', () => this.open(ws)),
+      message: (ws, message, isBinary) =>
+        this.guard('message', () =>
+          deps.dispatcher.onFrame(ws.getUserData().conn, message, isBinary),
+        ),
+      close: (ws) => this.guard('close', () => deps.session.closed(ws.getUserData().conn)),
+    };
+    this.app = uWS
+      .App()
+      .ws<SocketData>('/ws', behavior)
+      .get('/healthz', (res) => this.health(res))
+      .any('/*', (res) => {
+        res.cork(() => res.writeStatus('404 Not Found').end('not found'));
+      });
+  }
+
+  /** Starts listening; resolves with the port (useful when `port` is 0). */
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.app.listen(host, port, (socket) => {
+        if (!socket) {
+          reject(new Error(`gateway: cannot listen on ${host}:${port}`));
+          return;
+        }
+        this.listenSocket = socket;
+        // Pings every `Gateway.PingInterval` (EVENTS.md §2.2); uWS's own automatic pings
+        // come only shortly before the idle timeout.
+        this.pinger = setInterval(() => this.pingAll(), this.opts.pingIntervalMs);
+        resolve(uWS.us_socket_local_port(socket as unknown as uWS.us_socket));
+      });
+    });
+  }
+
+  /** Stops accepting connections; open sockets stay. */
+  stopListening(): void {
+    if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket);
+    this.listenSocket = undefined;
+  }
+
+  /** Closes every socket with `code` and stops pinging. */
+  closeSockets(code: number, reason: string): void {
+    if (this.pinger) clearInterval(this.pinger);
+    this.pinger = undefined;
+    for (const conn of this.deps.sockets.all())
+      this.guard('close socket', () => conn.close(code, reason));
+  }
+
+  /** Releases whatever uWS still holds (idle HTTP keep-alive connections). */
+  close(): void {
+    this.stopListening();
+    this.closeSockets(CLOSE_CODES.goingAway, 'server going away');
+    // Present at run time in this uWS build, missing from its type declarations.
+    (this.app as TemplatedApp & { close?: () => void }).close?.();
+  }
+
+  private upgrade(res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void {
+    try {
+      if (this.deps.isStopping()) {
+        res.cork(() => res.writeStatus('503 Service Unavailable').end('shutting down'));
+        return;
+      }
+      // The request object is valid only during this call: read everything first.
+      const key = req.getHeader('sec-websocket-key');
+      const protocol = req.getHeader('sec-websocket-protocol');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      const upgrade = this.credentials(req);
+      const address = readableAddress(Buffer.from(res.getRemoteAddressAsText()).toString());
+      const connId = `${this.deps.nodeId}.${this.boot}.${(++this.nextConn).toString(36)}`;
+      const conn = new Connection(
+        connId,
+        address,
+        {
+          framesPerSecond: this.opts.framesPerSecond,
+          maxBufferedBytes: this.opts.maxBufferedBytes,
+        },
+        Date.now(),
+      );
+      res.upgrade<SocketData>({ conn, upgrade }, key, protocol, extensions, context);
+    } catch (err) {
+      this.deps.log.error({ err }, 'upgrade failed');
+      try {
+        res.cork(() => res.writeStatus('500 Internal Server Error').end());
+      } catch {
+        // The response is gone already; nothing is left to answer.
+      }
+    }
+  }
+
+  /** The token of the upgrade request: query `token`, else the authorization header. */
+  private credentials(req: HttpRequest): SocketData['upgrade'] {
+    const query = req.getQuery('token');
+    if (query) return { token: query };
+    const header = req.getHeader(this.opts.authorizationHeader.toLowerCase());
+    if (!header) return undefined;
+    try {
+      return { token: this.deps.tokens.fromHeader(header) };
+    } catch (err) {
+      return { error: err instanceof AppError ? err : new AppError(ErrorCode.AuthFailed) };
+    }
+  }
+
+  private open(ws: WebSocket<SocketData>): void {
+    const data = ws.getUserData();
+    const conn = data.conn;
+    conn.attach(ws);
+    this.deps.sockets.add(conn);
+    if (this.deps.isStopping()) {
+      conn.close(CLOSE_CODES.goingAway, 'server going away');
+      return;
+    }
+    // EVENTS.md §2.1: authenticated within the deadline, or closed with 4401.
+    conn.authTimer = setTimeout(() => {
+      if (conn.accountId === null)
+        conn.close(CLOSE_CODES.notAuthenticated, 'authentication timeout');
+    }, this.opts.authTimeoutMs);
+    if (!data.upgrade) return;
+    if ('error' in data.upgrade) {
+      conn.send(errorPushText(data.upgrade.error.code, data.upgrade.error.message));
+      conn.close(CLOSE_CODES.notAuthenticated, 'authentication failed');
+      return;
+    }
+    this.deps.dispatcher.authenticateAtUpgrade(conn, data.upgrade.token);
+  }
+
+  private health(res: HttpResponse): void {
+    const stopping = this.deps.isStopping();
+    res.cork(() =>
+      res
+        .writeStatus(stopping ? '503 Service Unavailable' : '200 OK')
+        .writeHeader('content-type', 'application/json')
+        .end(JSON.stringify({ status: stopping ? 'stopping' : 'ok' })),
+    );
+  }
+
+  private pingAll(): void {
+    for (const conn of this.deps.sockets.all()) this.guard('ping', () => conn.ping());
+  }
+
+  private guard(what: string, run: () => void): void {
+    try {
+      run();
+    } catch (err) {
+      this.deps.log.error({ err, what }, 'socket callback failed');
+    }
+  }
+}

@@ -1,0 +1,224 @@
+import { TokenService } from '@chat/auth';
+import { createBus, type BusConfig, type Subscription } from '@chat/bus';
+import { createCacheAdapters } from '@chat/cache';
+import type { Config } from '@chat/config';
+import { SnowflakeGenerator, openDatabase } from '@chat/db';
+import type { Logger } from '@chat/logger';
+import { CLOSE_CODES, TOPICS, pushTopic } from '@chat/protocol';
+import {
+  busConfig,
+  cacheConfig,
+  closeInOrder,
+  requireDatabaseUrl,
+  type Closable,
+} from '@chat/runtime';
+import { DeliveryConsumer } from './delivery/delivery-consumer';
+import { EventsConsumer } from './delivery/events-consumer';
+import { PresenceAnnouncer } from './presence/presence-announcer';
+import { Authenticator } from './requests/authenticator';
+import { Dispatcher } from './requests/dispatcher';
+import { InFlight } from './requests/in-flight';
+import { ReadMessageHandler } from './requests/read-msg.handler';
+import { SendDedup } from './requests/send-dedup';
+import { SendMessageHandler } from './requests/send-msg.handler';
+import { Session } from './requests/session';
+import { LocalSockets } from './sockets/local-sockets';
+import { WsServer } from './sockets/ws-server';
+import { GatewayStore } from './store/gateway-store';
+
+/** The config slice the gateway reads. */
+export type GatewayConfig = Pick<
+  Config,
+  'App' | 'Server' | 'Gateway' | 'Postgresql' | 'Redis' | 'Token' | 'Kafka'
+>;
+
+export interface RunningGateway {
+  port: number;
+  /** This node's id (`gw<App.MachineID>`): its presence entries and its delivery topic. */
+  nodeId: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Safety net of the membership cache: lists are reloaded at least this often even if an
+ * invalidation from `chat.events` were lost.
+ */
+const MEMBERSHIP_TTL_MS = 5 * 60 * 1000;
+
+/**
+ * The bus as every app configures it, except that a Kafka fetch waits at most a second for
+ * records: stopping a consumer waits for its fetch in progress, so this bounds shutdown,
+ * and pushes are not delayed by it (a fetch returns as soon as a record is there).
+ */
+function gatewayBusConfig(config: GatewayConfig): BusConfig {
+  const cfg = busConfig(config, 'gateway');
+  return cfg.kind === 'kafka'
+    ? { ...cfg, consumer: { ...cfg.consumer, maxWaitTimeMs: 1000 } }
+    : cfg;
+}
+
+/** Node id of a gateway: one per `App.MachineID`, which is unique per running gateway. */
+export function gatewayNodeId(machineId: number): string {
+  return `gw${machineId}`;
+}
+
+/**
+ * Composition root of the gateway (STYLE §3): adapters, then presence, consumers and the
+ * listener last. `stop` undoes it in reverse (STYLE §4).
+ */
+export async function start(
+  config: GatewayConfig,
+  log: Logger,
+  port = config.Server.GatewayPort,
+): Promise<RunningGateway> {
+  const nodeId = gatewayNodeId(config.App.MachineID);
+  const startedAt = Date.now();
+  const started: Closable[] = [];
+  let stopping = false;
+  try {
+    const db = await openDatabase(
+      { url: requireDatabaseUrl(config), poolMax: config.Postgresql.PoolMax },
+      log,
+    );
+    const databaseStep: Closable = { name: 'database', close: () => db.close() };
+    started.push(databaseStep);
+    const cache = createCacheAdapters(cacheConfig(config), log);
+    const cacheStep: Closable = { name: 'cache', close: () => cache.close() };
+    started.push(cacheStep);
+    const bus = createBus(gatewayBusConfig(config), log);
+    const busStep: Closable = { name: 'bus', close: () => bus.close() };
+    started.push(busStep);
+    await bus.ensureTopics([TOPICS.messages, TOPICS.reads, TOPICS.events, pushTopic(nodeId)]);
+
+    const store = new GatewayStore(db);
+    const membership = cache.membership({ ttlMs: MEMBERSHIP_TTL_MS });
+    const tokens = new TokenService({
+      key: config.Token.Key,
+      userTokenTtlMs: config.Token.UserTokenDuration,
+      accountTokenTtlMs: config.Token.AccountTokenDuration,
+      headerName: config.Token.AuthorizationKey,
+      scheme: config.Token.AuthorizationType,
+    });
+    const sockets = new LocalSockets();
+    const inFlight = new InFlight();
+    const isStopping = () => stopping;
+
+    const announcer = new PresenceAnnouncer({
+      presence: cache.presence,
+      bus,
+      sockets,
+      nodeId,
+      ttlMs: config.Gateway.PresenceTtl,
+      log: log.child({ component: 'presence' }),
+    });
+    await announcer.start();
+    const presenceStep: Closable = { name: 'presence', close: () => announcer.stop() };
+    started.push(presenceStep);
+
+    const session = new Session({
+      authenticator: new Authenticator(tokens, store),
+      announcer,
+      sockets,
+      track: (work) => inFlight.track(work),
+      isStopping,
+      log,
+    });
+    const dispatcher = new Dispatcher({
+      session,
+      sendMessage: new SendMessageHandler({
+        bus,
+        membership,
+        store,
+        dedup: new SendDedup(cache.cache),
+        ids: new SnowflakeGenerator({ nodeId: config.App.MachineID }),
+        nodeId,
+        log,
+      }),
+      readMessage: new ReadMessageHandler({ bus, membership, store, nodeId }),
+      inFlight,
+      maxFrameBytes: config.Gateway.MaxFrameBytes,
+      isStopping,
+      log,
+    });
+
+    const events = new EventsConsumer(membership, log.child({ component: 'events' }));
+    const delivery = new DeliveryConsumer(sockets, startedAt, log.child({ component: 'delivery' }));
+    const subscriptions: Subscription[] = [];
+    // Stopped together: each stop waits for its consumer's fetch in progress to return.
+    const consumers: Closable = {
+      name: 'consumers',
+      close: async () => void (await Promise.all(subscriptions.map((sub) => sub.stop()))),
+    };
+    started.push(consumers);
+    subscriptions.push(
+      await bus.subscribe(
+        `gateway.${nodeId}.events`,
+        [TOPICS.events],
+        (records) => events.handle(records),
+        { fromBeginning: false },
+      ),
+    );
+    subscriptions.push(
+      await bus.subscribe(
+        `gateway.${nodeId}`,
+        [pushTopic(nodeId)],
+        (records) => delivery.handle(records),
+        { fromBeginning: false },
+      ),
+    );
+
+    const server = new WsServer(
+      {
+        authTimeoutMs: config.Gateway.AuthTimeout,
+        pingIntervalMs: config.Gateway.PingInterval,
+        idleTimeoutMs: config.Gateway.IdleTimeout,
+        maxFrameBytes: config.Gateway.MaxFrameBytes,
+        maxBufferedBytes: config.Gateway.MaxBufferedBytes,
+        framesPerSecond: config.Gateway.FramesPerSecond,
+        authorizationHeader: config.Token.AuthorizationKey,
+      },
+      { dispatcher, session, sockets, tokens, nodeId, isStopping, log },
+    );
+    const app: Closable = { name: 'uws app', close: async () => server.close() };
+    started.push(app);
+    const actualPort = await server.listen(config.Server.Host, port);
+    log.info({ port: actualPort, nodeId }, 'gateway started');
+
+    let stopped: Promise<void> | undefined;
+    return {
+      port: actualPort,
+      nodeId,
+      // STYLE §4: stop accepting, let taken requests get their acks, close the sockets with
+      // 1001, drop this node's presence so nothing is routed here, then the rest.
+      stop: () =>
+        (stopped ??= (async () => {
+          stopping = true;
+          await closeInOrder(log, [
+            { name: 'listener', close: async () => server.stopListening() },
+            {
+              name: 'in-flight requests',
+              close: async () => {
+                const drained = await inFlight.drained(config.Server.ShutdownTimeout / 2);
+                if (!drained)
+                  log.warn({ left: inFlight.size }, 'shutdown: requests still in flight');
+              },
+            },
+            {
+              name: 'sockets',
+              close: async () => server.closeSockets(CLOSE_CODES.goingAway, 'server going away'),
+            },
+            presenceStep,
+            consumers,
+            app,
+            busStep,
+            cacheStep,
+            databaseStep,
+          ]);
+        })()),
+    };
+  } catch (err) {
+    stopping = true;
+    await closeInOrder(log, started.reverse());
+    throw err;
+  }
+}

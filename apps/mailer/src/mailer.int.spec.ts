@@ -1,0 +1,185 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { loadConfig, type Config } from '@chat/config';
+import { BullmqJobQueue, MemoryJobQueue, retryPolicyFromConfig } from '@chat/jobs';
+import { createLogger, type Logger } from '@chat/logger';
+import { startSmtpSink, type SmtpSink } from '@chat/mail/testing';
+import { QUEUES, type EmailJob } from '@chat/protocol';
+import { createSuiteContext, waitFor, type SuiteContext } from '@chat/testing';
+import { start, type RunningMailer } from './start';
+
+const CONFIG_DIR = path.resolve(__dirname, '../../../config/app');
+
+type Line = Record<string, unknown>;
+
+function capturingLogger(): { log: Logger; lines: Line[] } {
+  const lines: Line[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(JSON.parse(chunk.toString('utf8')) as Line);
+      done();
+    },
+  });
+  return { log: createLogger({ name: 'mailer', level: 'debug', destination }), lines };
+}
+
+function codeJob(to: string, code: string): EmailJob {
+  return { kind: 'verification_code', to, code, validForMs: 3_600_000 };
+}
+
+const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+describe('mailer on BullMQ and SMTP', () => {
+  let ctx: SuiteContext;
+  let sink: SmtpSink;
+  let config: Config;
+  let running: RunningMailer;
+  let producer: BullmqJobQueue<EmailJob>;
+  let lines: Line[];
+
+  beforeAll(async () => {
+    ctx = await createSuiteContext('mailer', { database: false });
+    sink = await startSmtpSink();
+    config = loadConfig({
+      dir: CONFIG_DIR,
+      env: {},
+      overrides: {
+        Token: { Key: 'x'.repeat(32) },
+        Redis: { Url: ctx.redisUrl, KeyPrefix: ctx.redisPrefix },
+        Email: { SmtpUrl: sink.url },
+        Auto: { Retry: { Duration: '50ms', MaxTimes: 3 } },
+      },
+    });
+    const captured = capturingLogger();
+    lines = captured.lines;
+    running = await start(config, captured.log);
+    // The api's side: a producer with no worker, on the same Redis prefix and policy.
+    producer = new BullmqJobQueue<EmailJob>(
+      QUEUES.email,
+      {
+        redisUrl: ctx.redisUrl,
+        prefix: ctx.redisPrefix,
+        retry: retryPolicyFromConfig(config.Auto.Retry),
+      },
+      createLogger({ name: 'producer', level: 'silent' }),
+    );
+  });
+
+  afterAll(async () => {
+    await running?.stop();
+    await producer?.close();
+    await sink?.close();
+    await ctx?.cleanup();
+  });
+
+  it('sends the verification mail of a queued job to its recipient', async () => {
+    const jobId = await producer.add('verification_code', codeJob('ann@example.com', '204816'));
+
+    const mail = await sink.waitFor((m) => m.to.includes('ann@example.com'));
+    expect(mail.subject).toBe('Your chat verification code');
+    expect(mail.text).toContain('204816');
+    expect(mail.text).toContain('valid for 60 minutes');
+    expect(mail.from).toBe('no-reply@chat.local');
+    await waitFor(() => lines.find((l) => l.msg === 'email sent' && l.jobId === jobId), {
+      what: 'the sent log line',
+    });
+    expect(JSON.stringify(lines)).not.toContain('204816');
+  });
+
+  it('retries a job whose first SMTP attempt gets a 4xx, and delivers it', async () => {
+    sink.failNext(1, 451);
+    const jobId = await producer.add('verification_code', codeJob('bob@example.com', '663120'));
+
+    const mail = await sink.waitFor((m) => m.to.includes('bob@example.com'));
+    expect(mail.text).toContain('663120');
+    expect(lines).toContainEqual(
+      expect.objectContaining({ msg: 'job attempt failed, will retry', jobId, attempt: 1 }),
+    );
+    const sent = await waitFor(
+      () => lines.find((l) => l.msg === 'email sent' && l.jobId === jobId),
+      { what: 'the sent log line' },
+    );
+    expect(sent.attempt).toBe(2);
+    expect(sink.messages.filter((m) => m.to.includes('bob@example.com'))).toHaveLength(1);
+  });
+
+  it('fails a job of unknown kind at once and logs it, without sending', async () => {
+    const bogus = { kind: 'newsletter', to: 'carl@example.com' } as unknown as EmailJob;
+    const jobId = await producer.add('newsletter', bogus);
+
+    const failed = await waitFor(
+      () => lines.find((l) => l.msg === 'job failed for good' && l.jobId === jobId),
+      { what: 'the failure log line' },
+    );
+    expect(failed.attempt).toBe(1);
+    expect(lines).toContainEqual(
+      expect.objectContaining({ msg: 'unknown email job, not sending', jobId, kind: 'newsletter' }),
+    );
+    expect(sink.messages.some((m) => m.to.includes('carl@example.com'))).toBe(false);
+  });
+
+  it('stop waits for the mail being sent before it resolves', async () => {
+    const hold = sink.holdNext();
+    const jobId = await producer.add('verification_code', codeJob('dora@example.com', '918273'));
+    await hold.arrived;
+
+    const order: string[] = [];
+    const stopped = running.stop().then(() => order.push('stopped'));
+    // Time for a stop that does not wait to resolve (and break the order below).
+    await Promise.race([stopped, pause(200)]);
+    order.push('released');
+    hold.release();
+    await stopped;
+
+    expect(order).toEqual(['released', 'stopped']);
+    expect(sink.messages.some((m) => m.to.includes('dora@example.com'))).toBe(true);
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'email sent', jobId }));
+  });
+});
+
+describe('mailer on the embedded adapters', () => {
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'mailer-'));
+  });
+
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('works a shared in-process queue and writes the mail to the dev mailbox', async () => {
+    const config = loadConfig({
+      dir: CONFIG_DIR,
+      env: {},
+      overrides: { Token: { Key: 'x'.repeat(32) }, App: { DataDir: dataDir } },
+    });
+    expect(config.Redis.Url).toBeUndefined();
+    expect(config.Email.SmtpUrl).toBeUndefined();
+    const { log, lines } = capturingLogger();
+    const queue = new MemoryJobQueue<EmailJob>(
+      QUEUES.email,
+      retryPolicyFromConfig(config.Auto.Retry),
+      log,
+    );
+    const running = await start(config, log, { queue });
+    try {
+      await queue.add('verification_code', codeJob('eve@example.com', '550019'));
+
+      const mailbox = path.join(dataDir, 'mailbox');
+      // The log line comes after the file is written.
+      await waitFor(() => lines.find((l) => l.msg === 'email sent'), { what: 'the sent log line' });
+      const files = await readdir(mailbox);
+      expect(files).toHaveLength(1);
+      expect(await readFile(path.join(mailbox, files[0]), 'utf8')).toContain('550019');
+      expect(lines).toContainEqual(
+        expect.objectContaining({ msg: 'mail adapter', adapter: 'dev-mailbox' }),
+      );
+    } finally {
+      await running.stop();
+      await queue.close();
+    }
+  });
+});

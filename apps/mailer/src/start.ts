@@ -1,0 +1,75 @@
+import path from 'node:path';
+import type { Config } from '@chat/config';
+import { createJobQueue, retryPolicyFromConfig, type JobQueue } from '@chat/jobs';
+import type { Logger } from '@chat/logger';
+import { createMailer, type MailConfig } from '@chat/mail';
+import { QUEUES, type EmailJob } from '@chat/protocol';
+import { closeInOrder, jobQueueConfig, type Closable } from '@chat/runtime';
+import { sendEmailHandler } from './email/send-email.handler';
+
+/** The config slice the mailer reads. */
+export type MailerConfig = Pick<Config, 'App' | 'Redis' | 'Email' | 'Auto'>;
+
+export interface MailerDeps {
+  /**
+   * A queue owned by the caller (the standalone runner shares the api's in-process queue);
+   * the mailer works it but does not close it. Default: its own, from config.
+   */
+  queue?: JobQueue<EmailJob>;
+}
+
+export interface RunningMailer {
+  /** Closes the worker (waiting for the mails being sent), then the queue and the mailer. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Mails sent at once. Sending is network-bound and verification mails are small, so a few
+ * in parallel keep a slow server from delaying everyone; SMTP servers rate-limit more.
+ */
+const SEND_CONCURRENCY = 4;
+
+/** SMTP when `Email.SmtpUrl` is set, else the dev mailbox under `App.DataDir/mailbox`. */
+export function mailConfig(config: Pick<Config, 'App' | 'Email'>): MailConfig {
+  return config.Email.SmtpUrl
+    ? { kind: 'smtp', url: config.Email.SmtpUrl, from: config.Email.From }
+    : { kind: 'dev', dir: path.join(config.App.DataDir, 'mailbox'), from: config.Email.From };
+}
+
+/** Composition root of the mailer (STYLE §3): mailer, queue, then the worker last. */
+export async function start(
+  config: MailerConfig,
+  log: Logger,
+  deps: MailerDeps = {},
+): Promise<RunningMailer> {
+  const started: Closable[] = [];
+  try {
+    const mailer = createMailer(mailConfig(config), log);
+    started.push({ name: 'mailer', close: () => mailer.close() });
+    let queue = deps.queue;
+    if (!queue) {
+      const own = createJobQueue<EmailJob>(
+        jobQueueConfig(config),
+        { name: QUEUES.email, retry: retryPolicyFromConfig(config.Auto.Retry) },
+        log,
+      );
+      started.push({ name: 'job queue', close: () => own.close() });
+      queue = own;
+      if (!config.Redis.Url) {
+        log.warn('Redis.Url is not set: this mailer only sees jobs added in its own process');
+      }
+    }
+    const worker = queue.process(sendEmailHandler(mailer, config.App.Name, log), {
+      concurrency: SEND_CONCURRENCY,
+    });
+    started.push({ name: 'job worker', close: () => worker.close() });
+    log.info({ queue: queue.name, concurrency: SEND_CONCURRENCY }, 'mailer started');
+
+    let stopping: Promise<void> | undefined;
+    // Reverse of start (STYLE §4): the worker finishes its mails before the mailer closes.
+    return { stop: () => (stopping ??= closeInOrder(log, started.reverse())) };
+  } catch (err) {
+    await closeInOrder(log, started.reverse());
+    throw err;
+  }
+}

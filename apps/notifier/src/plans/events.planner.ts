@@ -1,0 +1,63 @@
+import type { BusRecord } from '@chat/bus';
+import type { Logger } from '@chat/logger';
+import { CLOSE_CODES, ErrorCode, PUSH_EVENTS } from '@chat/protocol';
+import { markKeys, type PushMarks } from '../push-marks';
+import { parseEvent } from '../records';
+import type { PlannedPush } from '../routing';
+import { readAll, type Plan, type Planner } from './plan';
+
+export interface EventsPlannerDeps {
+  marks: PushMarks;
+  log: Logger;
+}
+
+/**
+ * `chat.events` → the event's `push` to its `to` accounts, computed by the api when it made
+ * the change (so member lists are those of the right moment, REFERENCE-DEFECTS §4), with no
+ * connection excluded: a REST call has no socket (EVENTS.md §4). Deleted accounts
+ * (`effects.accountsDeleted`) get their sockets closed with 4403 (EVENTS.md §2.2,
+ * REFERENCE-DEFECTS §8), after an `error {2010}` frame saying why, since a delivery always
+ * carries a frame. Event ids are claimed in the cache, so a redelivered event pushes nothing.
+ */
+export class EventsPlanner implements Planner {
+  constructor(private readonly deps: EventsPlannerDeps) {}
+
+  async plan(records: BusRecord[]): Promise<Plan> {
+    const { items: all, unreadable } = readAll(records, parseEvent, this.deps.log);
+    // Events that only change caches (membership) push nothing and need no claim.
+    const items = all.filter(
+      ({ value }) =>
+        (value.push?.to.length ?? 0) > 0 || (value.effects?.accountsDeleted?.length ?? 0) > 0,
+    );
+    const { claimed, undo } = await this.deps.marks.claim(
+      items.map(({ value }) => markKeys.event(value.id)),
+    );
+    const pushes: PlannedPush[] = [];
+    const seen = new Set<string>();
+    for (const { key, value: event } of items) {
+      const mark = markKeys.event(event.id);
+      if (!claimed.has(mark) || seen.has(mark)) continue;
+      seen.add(mark);
+      if (event.push && event.push.to.length > 0) {
+        pushes.push({
+          key,
+          frame: { event: event.push.event, data: event.push.data },
+          to: event.push.to,
+        });
+      }
+      const deleted = event.effects?.accountsDeleted ?? [];
+      if (deleted.length > 0) {
+        pushes.push({
+          key,
+          frame: {
+            event: PUSH_EVENTS.error,
+            data: { status_code: ErrorCode.AccountNotFound, status_msg: 'account deleted' },
+          },
+          to: deleted,
+          close: { code: CLOSE_CODES.accountGone, reason: 'account deleted' },
+        });
+      }
+    }
+    return { pushes, mark: async () => undo, repeats: items.length - seen.size, unreadable };
+  }
+}

@@ -1,0 +1,55 @@
+import type { BusRecord } from '@chat/bus';
+import type { ReceiverRepository } from '@chat/db';
+import type { Logger } from '@chat/logger';
+import { PUSH_EVENTS } from '@chat/protocol';
+import { newMsgInfo } from '../msg-info';
+import { markKeys, type PushMarks } from '../push-marks';
+import { parseStored } from '../records';
+import type { PlannedPush } from '../routing';
+import { readAll, type Plan, type Planner } from './plan';
+
+export interface StoredPlannerDeps {
+  receivers: Pick<ReceiverRepository, 'membersOf'>;
+  marks: PushMarks;
+  log: Logger;
+}
+
+/**
+ * `chat.stored` → `send_msg {msg_info}` to every member of the relation (EVENTS.md §4),
+ * except the connection that sent it over WebSocket (§3.2); the sender's other devices
+ * get it. Members are read once per batch, from `setting`.
+ *
+ * A relation's records arrive in `seq` order (one partition, published in order by the
+ * persister), apart from repeats of records already published. So a record whose `seq` is
+ * not above the highest one pushed for its relation is a repeat and is skipped.
+ */
+export class StoredPlanner implements Planner {
+  constructor(private readonly deps: StoredPlannerDeps) {}
+
+  async plan(records: BusRecord[]): Promise<Plan> {
+    const { items, unreadable } = readAll(records, parseStored, this.deps.log);
+    const keys = items.map(({ value }) => markKeys.stored(value.message.relation_id));
+    const previous = await this.deps.marks.read(keys);
+    const next = new Map(previous);
+    const fresh = items.filter(({ value }, i) => {
+      if (value.seq <= (next.get(keys[i]) ?? 0)) return false;
+      next.set(keys[i], value.seq);
+      return true;
+    });
+    const members = await this.deps.receivers.membersOf([
+      ...new Set(fresh.map(({ value }) => value.message.relation_id)),
+    ]);
+    const pushes: PlannedPush[] = fresh.map(({ key, value }) => ({
+      key,
+      frame: { event: PUSH_EVENTS.sendMsg, data: { msg_info: newMsgInfo(value) } },
+      to: members.get(value.message.relation_id) ?? [],
+      excludeConn: value.message.origin?.conn,
+    }));
+    return {
+      pushes,
+      mark: () => this.deps.marks.raise(previous, next),
+      repeats: items.length - fresh.length,
+      unreadable,
+    };
+  }
+}

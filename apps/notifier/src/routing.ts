@@ -1,0 +1,50 @@
+import type { OutgoingRecord } from '@chat/bus';
+import type { PresenceEntry } from '@chat/cache';
+import { pushTopic, type DeliveryRecord } from '@chat/protocol';
+
+/** One push to make: `frame` to every online connection of the accounts in `to`. */
+export interface PlannedPush {
+  /** Partition key of the delivery records: the source record's, so a relation's pushes keep their order. */
+  key: string;
+  frame: { event: string; data: unknown };
+  to: number[];
+  /** The connection that caused it, which must not get it (EVENTS.md §3.2, §3.3). */
+  excludeConn?: string;
+  /** Close the accounts' sockets after the frame (4403 when an account is deleted). */
+  close?: { code: number; reason: string };
+}
+
+/**
+ * Turns pushes into delivery records: for each push, one record per gateway node that holds
+ * a connection of a target account, listing those accounts (ARCHITECTURE.md, notifier).
+ * Offline accounts are skipped, never a reason to stop (REFERENCE-DEFECTS §1); an account
+ * whose only connection on a node is the excluded one needs nothing from that node.
+ */
+export function route(
+  pushes: PlannedPush[],
+  online: Map<number, PresenceEntry[]>,
+): OutgoingRecord[] {
+  const out: OutgoingRecord[] = [];
+  for (const push of pushes) {
+    const byNode = new Map<string, number[]>();
+    for (const accountId of new Set(push.to)) {
+      const nodes = new Set(
+        (online.get(accountId) ?? [])
+          .filter((e) => e.connId !== push.excludeConn)
+          .map((e) => e.nodeId),
+      );
+      for (const node of nodes) {
+        const accounts = byNode.get(node);
+        if (accounts) accounts.push(accountId);
+        else byNode.set(node, [accountId]);
+      }
+    }
+    for (const [node, accounts] of byNode) {
+      const record: DeliveryRecord = { accounts, frame: push.frame };
+      if (push.excludeConn !== undefined) record.exclude_conn = push.excludeConn;
+      if (push.close) record.close = push.close;
+      out.push({ topic: pushTopic(node), key: push.key, value: JSON.stringify(record) });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,133 @@
+import { createBus, type Bus, type BusConfig } from '@chat/bus';
+import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
+import type { Config } from '@chat/config';
+import { ReceiverRepository, openDatabase } from '@chat/db';
+import type { Logger } from '@chat/logger';
+import { TOPICS } from '@chat/protocol';
+import {
+  busConfig,
+  cacheConfig,
+  closeInOrder,
+  requireDatabaseUrl,
+  type Closable,
+} from '@chat/runtime';
+import { Notifier } from './notifier';
+import { EventsPlanner } from './plans/events.planner';
+import { ReadsPlanner } from './plans/reads.planner';
+import { StoredPlanner } from './plans/stored.planner';
+import { PushMarks } from './push-marks';
+
+/** The config slice the notifier reads. */
+export type NotifierConfig = Pick<Config, 'App' | 'Postgresql' | 'Redis' | 'Kafka'>;
+
+export interface NotifierDeps {
+  /**
+   * A bus and cache owned by the caller (a one-process runner shares its in-process ones
+   * between the roles, so presence written by its gateway is seen here); the notifier uses
+   * them but does not close them. Default: its own, from config.
+   */
+  bus?: Bus;
+  cache?: CacheAdapters;
+}
+
+export interface RunningNotifier {
+  /** Stops consuming (the batch in hand finishes and commits), then closes the rest. */
+  stop(): Promise<void>;
+}
+
+/** The notifier's own consumer group: it sees every record, independently of the persister. */
+export const NOTIFIER_GROUP = 'notifier';
+const TOPICS_CONSUMED = [TOPICS.stored, TOPICS.reads, TOPICS.events];
+
+/**
+ * Kafka timing of a worker: a member that dies loses its partitions after 10 s instead of
+ * kafkajs's 30 s, and an idle fetch waits at most a second, which bounds how long stopping
+ * takes.
+ */
+function workerBusConfig(config: NotifierConfig): BusConfig {
+  const cfg = busConfig(config, 'notifier');
+  return cfg.kind === 'kafka'
+    ? {
+        ...cfg,
+        consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, maxWaitTimeMs: 1_000 },
+      }
+    : cfg;
+}
+
+/**
+ * Composition root of the notifier (STYLE §3): database (members, senders), cache
+ * (presence, push marks), bus, then the consumer last, in group `notifier` on
+ * `chat.stored`, `chat.reads` and `chat.events`. A group that never committed starts at the
+ * end of the topics, like a gateway's delivery group: pushes are best effort (EVENTS.md §5),
+ * and a new deployment must not push the topics' whole retained history to whoever is online.
+ * Once it has committed, the group resumes where it stopped, so a restart loses nothing.
+ */
+export async function start(
+  config: NotifierConfig,
+  log: Logger,
+  deps: NotifierDeps = {},
+): Promise<RunningNotifier> {
+  const started: Closable[] = [];
+  try {
+    const db = await openDatabase(
+      { url: requireDatabaseUrl(config), poolMax: config.Postgresql.PoolMax },
+      log,
+    );
+    started.push({ name: 'database', close: () => db.close() });
+    let cache = deps.cache;
+    if (!cache) {
+      const own = createCacheAdapters(cacheConfig(config), log);
+      started.push({ name: 'cache', close: () => own.close() });
+      cache = own;
+      if (!config.Redis.Url) {
+        log.warn('Redis.Url is not set: this notifier only sees presence of its own process');
+      }
+    }
+    let bus = deps.bus;
+    if (!bus) {
+      const own = createBus(workerBusConfig(config), log);
+      started.push({ name: 'bus', close: () => own.close() });
+      bus = own;
+      if (!config.Kafka.Brokers) {
+        log.warn('Kafka.Brokers is not set: this notifier only sees records of its own process');
+      }
+    }
+    await bus.ensureTopics(TOPICS_CONSUMED);
+
+    const receivers = new ReceiverRepository(db.em);
+    const marks = new PushMarks(cache.cache);
+    const notifier = new Notifier({
+      planners: {
+        [TOPICS.stored]: new StoredPlanner({
+          receivers,
+          marks,
+          log: log.child({ component: 'stored' }),
+        }),
+        [TOPICS.reads]: new ReadsPlanner({
+          receivers,
+          marks,
+          log: log.child({ component: 'reads' }),
+        }),
+        [TOPICS.events]: new EventsPlanner({ marks, log: log.child({ component: 'events' }) }),
+      },
+      presence: cache.presence,
+      bus,
+      log,
+    });
+    const subscription = await bus.subscribe(
+      NOTIFIER_GROUP,
+      TOPICS_CONSUMED,
+      (records) => notifier.handle(records),
+      { fromBeginning: false },
+    );
+    started.push({ name: 'consumer', close: () => subscription.stop() });
+    log.info({ group: NOTIFIER_GROUP, topics: TOPICS_CONSUMED }, 'notifier started');
+
+    let stopping: Promise<void> | undefined;
+    // Reverse of start (STYLE §4): the consumer commits its batch before the rest closes.
+    return { stop: () => (stopping ??= closeInOrder(log, [...started].reverse())) };
+  } catch (err) {
+    await closeInOrder(log, started.reverse());
+    throw err;
+  }
+}

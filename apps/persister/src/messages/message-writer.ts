@@ -1,0 +1,144 @@
+import type { Bus, BusRecord } from '@chat/bus';
+import {
+  contentGrams,
+  type MessageStoreRepository,
+  type NewMessageRow,
+  type StoredMessage,
+} from '@chat/db';
+import type { Logger } from '@chat/logger';
+import { TOPICS, type MessageRecord, type StoredRecord } from '@chat/protocol';
+import { batchFigures } from '../batch-figures';
+import { messageRecordSchema, parseRecord } from '../records';
+
+export interface MessageWriterDeps {
+  store: Pick<MessageStoreRepository, 'store'>;
+  bus: Pick<Bus, 'publishMany'>;
+  log: Logger;
+}
+
+/** The row of a record: search grams for text (DATA.md §3), none for files. */
+export function toRow(m: MessageRecord): NewMessageRow {
+  return {
+    id: m.id,
+    relationId: m.relation_id,
+    notifyType: m.notify_type,
+    msgType: m.msg_type,
+    msgContent: m.msg_content,
+    msgExtend: m.msg_extend,
+    fileId: m.file_id,
+    accountId: m.account_id,
+    rlyMsgId: m.rly_msg_id,
+    clientMsgId: m.client_msg_id,
+    createAt: new Date(m.create_at),
+    searchGrams: m.msg_type === 'text' ? contentGrams(m.msg_content) : [],
+  };
+}
+
+export function toStoredRecord(message: MessageRecord, stored: StoredMessage): StoredRecord {
+  const r = stored.rly;
+  return {
+    message,
+    seq: stored.seq,
+    rly_msg: r
+      ? {
+          msg_id: r.id,
+          msg_type: r.msgType,
+          msg_content: r.msgContent,
+          msg_extend: r.msgExtend,
+          is_revoke: r.isRevoke,
+        }
+      : null,
+  };
+}
+
+/**
+ * Handles `chat.messages` batches (ARCHITECTURE.md, persister): one idempotent multi-row
+ * insert with the per-relation numbers, then the `StoredRecord`s to `chat.stored`, and only
+ * then does the batch resolve so its offsets are committed.
+ *
+ * Redelivery rule: a `StoredRecord` is published for every record of the batch whose row
+ * exists once the transaction commits, whether this batch inserted it or an earlier
+ * delivery did. A process that died between the commit and the publish therefore publishes
+ * on redelivery what it never published, so no stored message goes unannounced; the cost is
+ * that a plain redelivery (died after publishing, before committing offsets) publishes the
+ * same records again, with the same numbers. The notifier drops those by number (it keeps
+ * the last number it pushed per relation), so pushes stay at most once. A record that
+ * inserted nothing because its `client_msg_id` was taken publishes nothing: the original
+ * was announced when it was stored. Either way `chat.stored` holds a relation's records in
+ * number order apart from such repeats, and each before the batch's offsets commit, so no
+ * push announces a message that history cannot return yet.
+ *
+ * Records that cannot be read, and rows the database refuses (their relation, file or
+ * sender is gone), are logged, counted and skipped so they cannot block the partition; the
+ * other records of the batch are stored as usual.
+ */
+export class MessageWriter {
+  private skipped = 0;
+
+  constructor(private readonly deps: MessageWriterDeps) {}
+
+  /** Records skipped so far (unreadable or refused), for logs and tests. */
+  get skippedCount(): number {
+    return this.skipped;
+  }
+
+  async handle(records: BusRecord[]): Promise<void> {
+    const startedAt = Date.now();
+    const { log } = this.deps;
+    const messages: MessageRecord[] = [];
+    for (const record of records) {
+      const parsed = parseRecord(messageRecordSchema, record.value);
+      if (parsed.ok) {
+        messages.push(parsed.value);
+        continue;
+      }
+      this.skipped++;
+      log.warn(
+        {
+          err: parsed.error,
+          partition: record.partition,
+          offset: record.offset,
+          skipped: this.skipped,
+        },
+        'unreadable message record skipped',
+      );
+    }
+    if (messages.length === 0) return;
+
+    const result = await this.deps.store.store(messages.map(toRow));
+    for (const { item, reason } of result.rejected) {
+      this.skipped++;
+      log.warn(
+        { reason, msgId: item.id, relationId: item.relationId, skipped: this.skipped },
+        'message refused by the database, skipped',
+      );
+    }
+    for (const row of result.duplicates) {
+      log.debug(
+        { msgId: row.id, accountId: row.accountId, clientMsgId: row.clientMsgId },
+        'message with a client_msg_id already stored, not stored again',
+      );
+    }
+
+    const byId = new Map(messages.map((m) => [m.id, m]));
+    const stored = result.stored.map((s) => toStoredRecord(byId.get(s.row.id) as MessageRecord, s));
+    await this.deps.bus.publishMany(
+      stored.map((s) => ({
+        topic: TOPICS.stored,
+        key: String(s.message.relation_id),
+        value: JSON.stringify(s),
+      })),
+    );
+    log.debug(
+      {
+        ...batchFigures(records, startedAt),
+        inserted: result.stored.filter((s) => s.inserted).length,
+        republished: result.stored.filter((s) => !s.inserted).length,
+        duplicates: result.duplicates.length,
+        rejected: result.rejected.length,
+        unreadable: records.length - messages.length,
+      },
+      'message batch stored',
+    );
+  }
+}

@@ -1,0 +1,339 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createBus, type Bus } from '@chat/bus';
+import { loadConfig, type Config } from '@chat/config';
+import {
+  contentGrams,
+  Message,
+  ReadCursor,
+  Relation,
+  SnowflakeGenerator,
+  snowflakeTime,
+  type Database,
+} from '@chat/db';
+import { openMigratedDatabase, TestData } from '@chat/db/testing';
+import { createLogger } from '@chat/logger';
+import { TOPICS, type MessageRecord, type ReadRecord, type StoredRecord } from '@chat/protocol';
+import { createSuiteContext, startApp, waitFor, type SuiteContext } from '@chat/testing';
+import { start, type RunningPersister } from './start';
+
+const TOKEN_KEY = 'persister-test-key-0123456789-abcdefghij';
+
+/**
+ * Kills `pid` and every process below it at once, like a machine losing power. `startApp`
+ * runs the app under tsx, which starts node as a child and cannot pass SIGKILL on, so
+ * killing the wrapper alone would leave the app running.
+ */
+function killTree(pid: number): void {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    // Already gone.
+  }
+  for (const child of children) killTree(child);
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+const PARTITIONS = 2;
+
+describe('persister', () => {
+  const log = createLogger({ name: 'persister-test', level: 'warn' });
+  const ids = new SnowflakeGenerator({ nodeId: 9 });
+  let ctx: SuiteContext;
+  let db: Database;
+  let data: TestData;
+  let config: Config;
+  let bus: Bus;
+  let persister: RunningPersister | undefined;
+  const stored: StoredRecord[] = [];
+
+  const message = (
+    relationId: number,
+    accountId: number | null,
+    content: string,
+    more: Partial<MessageRecord> = {},
+  ): MessageRecord => {
+    const id = ids.next();
+    return {
+      id,
+      relation_id: relationId,
+      notify_type: accountId === null ? 'system' : 'common',
+      msg_type: 'text',
+      msg_content: content,
+      msg_extend: null,
+      file_id: null,
+      account_id: accountId,
+      rly_msg_id: null,
+      client_msg_id: null,
+      create_at: snowflakeTime(id).toISOString(),
+      ...more,
+    };
+  };
+  /** Publishes records as the gateways do: keyed by relation, in array order per key. */
+  const publish = (
+    topic: string,
+    records: (MessageRecord | ReadRecord | string)[],
+    key?: (r: MessageRecord | ReadRecord) => string,
+  ) =>
+    bus.publishMany(
+      records.map((r) => ({
+        topic,
+        key: typeof r === 'string' ? 'poison' : (key?.(r) ?? String(r.relation_id)),
+        value: typeof r === 'string' ? r : JSON.stringify(r),
+      })),
+    );
+  const rowsOf = (relationId: number) =>
+    db.em.fork().find(Message, { relationId }, { orderBy: { seq: 'asc' } });
+  const storedIds = () => new Set(stored.map((s) => s.message.id));
+  const pair = async () => {
+    const [a, b] = [await data.account(), await data.account()];
+    const { relation } = await data.friendship(a, b);
+    return { a: a.id, b: b.id, rel: relation.id };
+  };
+  const cursorOf = async (accountId: number, relationId: number) =>
+    (await db.em.fork().findOne(ReadCursor, { accountId, relationId }))?.lastReadMsgId ?? 0;
+
+  beforeAll(async () => {
+    ctx = await createSuiteContext('persister');
+    db = await openMigratedDatabase(ctx.databaseUrl);
+    data = new TestData(db.em.fork());
+    config = loadConfig({
+      dir: path.resolve(__dirname, '../../../config/app'),
+      env: {},
+      overrides: {
+        Postgresql: { Url: ctx.databaseUrl, PoolMax: 4 },
+        Kafka: {
+          Brokers: ctx.kafkaBrokers.join(','),
+          TopicPrefix: ctx.topicPrefix,
+          Partitions: PARTITIONS,
+        },
+        Token: { Key: TOKEN_KEY },
+      },
+    });
+    bus = createBus(
+      {
+        kind: 'kafka',
+        brokers: ctx.kafkaBrokers,
+        clientId: 'persister-test',
+        topicPrefix: ctx.topicPrefix,
+        groupPrefix: ctx.groupPrefix,
+        partitions: PARTITIONS,
+        replicationFactor: 1,
+        consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100 },
+      },
+      log,
+    );
+    await bus.subscribe('test.stored', [TOPICS.stored], async (records) => {
+      for (const r of records) stored.push(JSON.parse(r.value.toString()) as StoredRecord);
+    });
+    persister = await start(config, log);
+  });
+
+  afterAll(async () => {
+    await persister?.stop();
+    await bus?.close();
+    await db?.close();
+    await ctx?.cleanup();
+  });
+
+  it('stores each message once and numbers every relation 1..n in publish order', async () => {
+    const x = await pair();
+    const y = await pair();
+    const file = await data.file({ relationId: x.rel, accountId: x.b });
+    const first = message(x.rel, x.a, 'Hello 世界');
+    const reply = message(x.rel, x.b, 'a reply', { rly_msg_id: first.id });
+    const original = message(y.rel, y.a, 'once', { client_msg_id: 'c-7' });
+    const resent = message(y.rel, y.a, 'once', { client_msg_id: 'c-7' });
+    const fileMsg = message(x.rel, x.b, file.url, { msg_type: 'file', file_id: file.id });
+    const system = message(y.rel, null, '成为好友');
+    const last = message(x.rel, x.a, 'last one');
+    const sent = [first, original, reply, first, resent, fileMsg, system, last, reply];
+    await publish(TOPICS.messages, sent);
+
+    const expected = [first, reply, fileMsg, last, original, system].map((m) => m.id);
+    await waitFor(() => expected.every((id) => storedIds().has(id)), {
+      timeoutMs: 20_000,
+      what: 'stored records',
+    });
+
+    const xRows = await rowsOf(x.rel);
+    expect(xRows.map((m) => [m.id, m.seq])).toEqual([
+      [first.id, 1],
+      [reply.id, 2],
+      [fileMsg.id, 3],
+      [last.id, 4],
+    ]);
+    expect((await rowsOf(y.rel)).map((m) => [m.id, m.seq])).toEqual([
+      [original.id, 1],
+      [system.id, 2],
+    ]);
+    expect(xRows[0].searchGrams).toEqual(contentGrams('Hello 世界'));
+    expect(xRows[2]).toMatchObject({ msgType: 'file', fileId: file.id, searchGrams: [] });
+    expect(storedIds().has(resent.id)).toBe(false);
+
+    const byId = new Map(stored.map((s) => [s.message.id, s]));
+    expect(byId.get(reply.id)).toMatchObject({
+      seq: 2,
+      message: { id: reply.id },
+      rly_msg: {
+        msg_id: first.id,
+        msg_type: 'text',
+        msg_content: 'Hello 世界',
+        msg_extend: null,
+        is_revoke: false,
+      },
+    });
+    expect(byId.get(first.id)).toMatchObject({ seq: 1, rly_msg: null, message: first });
+    expect(byId.get(system.id)).toMatchObject({ seq: 2, message: { account_id: null } });
+    for (const s of stored) {
+      const row = await db.em.fork().findOne(Message, { id: s.message.id });
+      expect(row?.seq).toBe(s.seq);
+    }
+  });
+
+  it('changes nothing when a batch is delivered again and announces it with the same numbers', async () => {
+    const x = await pair();
+    const batch = [message(x.rel, x.a, 'one'), message(x.rel, x.b, 'two')];
+    await publish(TOPICS.messages, batch);
+    await waitFor(() => batch.every((m) => storedIds().has(m.id)), { what: 'first delivery' });
+    const before = stored.length;
+
+    const next = message(x.rel, x.a, 'three');
+    await publish(TOPICS.messages, [...batch, next]);
+    await waitFor(() => storedIds().has(next.id), { what: 'the redelivered batch' });
+
+    expect((await rowsOf(x.rel)).map((m) => [m.id, m.seq])).toEqual([
+      [batch[0].id, 1],
+      [batch[1].id, 2],
+      [next.id, 3],
+    ]);
+    expect((await db.em.fork().findOneOrFail(Relation, { id: x.rel })).lastSeq).toBe(3);
+    const again = stored.slice(before).map((s) => [s.message.id, s.seq]);
+    expect(again).toEqual([
+      [batch[0].id, 1],
+      [batch[1].id, 2],
+      [next.id, 3],
+    ]);
+  });
+
+  it('skips unreadable records and messages of a deleted relation without blocking the partition', async () => {
+    const x = await pair();
+    const gone = await pair();
+    await db.em.fork().nativeDelete(Relation, { id: gone.rel });
+    const before = message(x.rel, x.a, 'before');
+    const lost = message(gone.rel, gone.a, 'nobody will see this');
+    const after = message(x.rel, x.a, 'after');
+    const sameKey = () => String(x.rel);
+    await publish(TOPICS.messages, [before], sameKey);
+    await bus.publish(TOPICS.messages, sameKey(), '{not json');
+    await bus.publish(TOPICS.messages, sameKey(), JSON.stringify({ id: 'x' }));
+    await publish(TOPICS.messages, [lost, after], sameKey);
+
+    await waitFor(() => storedIds().has(after.id), { what: 'the record after the bad ones' });
+    expect((await rowsOf(x.rel)).map((m) => [m.id, m.seq])).toEqual([
+      [before.id, 1],
+      [after.id, 2],
+    ]);
+    expect(await db.em.fork().findOne(Message, { id: lost.id })).toBeNull();
+    expect(storedIds().has(lost.id)).toBe(false);
+  });
+
+  it('moves read cursors forward only: out-of-order and replayed records are harmless', async () => {
+    const x = await pair();
+    const outsider = await data.account();
+    const read = (readerId: number, last: number): ReadRecord => ({
+      relation_id: x.rel,
+      reader_id: readerId,
+      msg_ids: [last],
+      last_read_msg_id: last,
+      previous_read_msg_id: 0,
+    });
+    await publish(TOPICS.reads, [
+      read(x.a, 300),
+      read(x.a, 100),
+      read(outsider.id, 500),
+      read(x.b, 50),
+      read(x.a, 200),
+    ]);
+    await waitFor(async () => (await cursorOf(x.b, x.rel)) === 50, { what: 'cursor of b' });
+    expect(await cursorOf(x.a, x.rel)).toBe(300);
+    expect(await cursorOf(outsider.id, x.rel)).toBe(0);
+
+    await publish(TOPICS.reads, [read(x.a, 250), read(x.a, 300), read(x.b, 80)]);
+    await waitFor(async () => (await cursorOf(x.b, x.rel)) === 80, { what: 'second batch' });
+    expect(await cursorOf(x.a, x.rel)).toBe(300);
+  });
+
+  it('stores every message exactly once, gap-free, across a crash (SIGKILL) and a restart', async () => {
+    await persister?.stop();
+    persister = undefined;
+    const env = {
+      TOKEN_KEY,
+      DATABASE_URL: ctx.databaseUrl,
+      KAFKA_BROKERS: ctx.kafkaBrokers.join(','),
+      KAFKA_TOPIC_PREFIX: ctx.topicPrefix,
+      KAFKA_PARTITIONS: String(PARTITIONS),
+      LOG_LEVEL: 'info',
+    };
+    const relations = [await pair(), await pair(), await pair()];
+    const sent: MessageRecord[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const p = relations[i % relations.length];
+      sent.push(message(p.rel, i % 2 ? p.a : p.b, `message ${i}`));
+    }
+    const countStored = async () =>
+      await db.em.fork().count(Message, { relationId: { $in: relations.map((r) => r.rel) } });
+
+    let app = await startApp({ app: 'persister', env, readyText: '"persister started"' });
+    try {
+      // The first half streams in chunks so the kill lands while batches are in flight;
+      // the second half is published while no persister runs.
+      const chunks = Array.from({ length: 15 }, (_, i) => sent.slice(i * 100, i * 100 + 100));
+      const streaming = (async () => {
+        for (const chunk of chunks) await publish(TOPICS.messages, chunk);
+      })();
+      await waitFor(async () => (await countStored()) >= 300, {
+        timeoutMs: 30_000,
+        what: 'part of the stream to be stored',
+      });
+      killTree(app.pid);
+      expect(await app.exited).toBe('SIGKILL');
+      await streaming;
+      await publish(TOPICS.messages, sent.slice(1500));
+
+      app = await startApp({ app: 'persister', env, readyText: '"persister started"' });
+      await waitFor(async () => (await countStored()) === sent.length, {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+        what: 'every message to be stored after the restart',
+      });
+      await waitFor(() => sent.every((m) => storedIds().has(m.id)), {
+        timeoutMs: 20_000,
+        what: 'every stored record to be published',
+      });
+      // SIGTERM: the batch in hand finishes and commits, then a clean exit.
+      expect(await app.stop()).toBe(0);
+    } finally {
+      await app.stop();
+    }
+
+    for (const p of relations) {
+      const rows = await rowsOf(p.rel);
+      const inOrder = sent.filter((m) => m.relation_id === p.rel).map((m) => m.id);
+      expect(rows.map((m) => m.id)).toEqual(inOrder);
+      expect(rows.map((m) => m.seq)).toEqual(inOrder.map((_, i) => i + 1));
+    }
+    const seqOf = new Map(stored.map((s) => [s.message.id, s.seq]));
+    for (const p of relations) {
+      const rows = await rowsOf(p.rel);
+      for (const row of rows) expect(seqOf.get(row.id)).toBe(row.seq);
+    }
+  }, 150_000);
+});

@@ -1,0 +1,59 @@
+import { checkTtlMs } from './cache';
+import { type Clock } from './expiring-map';
+import { type Presence, type PresenceEntry } from './presence';
+
+/**
+ * In-process presence (the embedded default), with the Redis adapter's semantics: a node's
+ * entries count while its last heartbeat is younger than its TTL, and entries of a dead
+ * node are dropped when a lookup meets them.
+ */
+export class MemoryPresence implements Presence {
+  /** accountId → connId → nodeId. */
+  private readonly accounts = new Map<number, Map<string, string>>();
+  /** nodeId → time its liveness ends, in the clock's milliseconds. */
+  private readonly aliveUntil = new Map<string, number>();
+
+  constructor(private readonly now: Clock = Date.now) {}
+
+  async add(accountId: number, connId: string, nodeId: string): Promise<void> {
+    let conns = this.accounts.get(accountId);
+    if (!conns) this.accounts.set(accountId, (conns = new Map()));
+    conns.set(connId, nodeId);
+  }
+
+  async remove(accountId: number, connId: string): Promise<void> {
+    const conns = this.accounts.get(accountId);
+    if (!conns) return;
+    conns.delete(connId);
+    if (conns.size === 0) this.accounts.delete(accountId);
+  }
+
+  async heartbeat(nodeId: string, ttlMs: number): Promise<void> {
+    this.aliveUntil.set(nodeId, this.now() + checkTtlMs(ttlMs));
+  }
+
+  async dropNode(nodeId: string): Promise<void> {
+    this.aliveUntil.delete(nodeId);
+    for (const [accountId, conns] of this.accounts) {
+      for (const [connId, node] of conns) if (node === nodeId) conns.delete(connId);
+      if (conns.size === 0) this.accounts.delete(accountId);
+    }
+  }
+
+  async lookup(accountIds: number[]): Promise<Map<number, PresenceEntry[]>> {
+    const now = this.now();
+    const out = new Map<number, PresenceEntry[]>();
+    for (const accountId of accountIds) {
+      if (out.has(accountId)) continue;
+      const entries: PresenceEntry[] = [];
+      const conns = this.accounts.get(accountId);
+      for (const [connId, nodeId] of conns ?? []) {
+        if ((this.aliveUntil.get(nodeId) ?? 0) > now) entries.push({ connId, nodeId });
+        else conns?.delete(connId);
+      }
+      if (conns?.size === 0) this.accounts.delete(accountId);
+      out.set(accountId, entries);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,128 @@
+import type { Logger } from '@chat/logger';
+import { AppError, ErrorCode, PUSH_EVENTS, SYSTEM_TEXTS, type MessageRecord } from '@chat/protocol';
+import type { IdGenerator, MessagePublisher } from '../messages/publisher';
+import type { ChatEventDraft, EventPublisher } from '../ports';
+import { iso } from '../views';
+import type { ApplicationRecord, ApplicationRepository } from './ports';
+
+export interface ApplicationServiceDeps {
+  applications: ApplicationRepository;
+  events: EventPublisher;
+  /** The "成为好友" system message goes to `chat.messages` through this. */
+  messages: MessagePublisher;
+  ids: IdGenerator;
+  log: Logger;
+}
+
+/**
+ * ApplicationInfo of API.md §3 as `viewerId` sees it: `name` and `avatar` belong to the
+ * other party (the target for the applicant, the applicant for the target).
+ */
+export function applicationInfo(a: ApplicationRecord, viewerId: number) {
+  const other = viewerId === a.applicant.id ? a.target : a.applicant;
+  return {
+    account1_id: a.applicant.id,
+    account2_id: a.target.id,
+    apply_msg: a.applyMsg,
+    refuse_msg: a.refuseMsg,
+    status: a.status,
+    create_at: iso(a.createAt),
+    update_at: iso(a.updateAt),
+    name: other.name,
+    avatar: other.avatar,
+  };
+}
+
+/**
+ * The `application` push to both parties (EVENTS.md §4), each with its own view. Keyed by
+ * the receiving account, so one account's application pushes arrive in order.
+ */
+function applicationEvents(a: ApplicationRecord): ChatEventDraft[] {
+  return [a.applicant.id, a.target.id].map((receiver) => ({
+    key: `account:${receiver}`,
+    push: { event: PUSH_EVENTS.application, data: applicationInfo(a, receiver), to: [receiver] },
+  }));
+}
+
+/** The application area of API.md §8: friend requests. */
+export class ApplicationService {
+  constructor(private readonly d: ApplicationServiceDeps) {}
+
+  /**
+   * POST /api/application/create: 3003 to oneself, 2010 for a missing target, 4001 between
+   * friends, 3001 while a pending one exists either way. A finished application of the pair
+   * is replaced (REFERENCE-DEFECTS §17).
+   */
+  async create(callerId: number, targetId: number, applyMsg: string): Promise<void> {
+    if (targetId === callerId) throw new AppError(ErrorCode.ApplicationInvalid);
+    const created = await this.d.applications.create(callerId, targetId, applyMsg);
+    if (created === 'target_missing' || created === 'applicant_missing') {
+      throw new AppError(ErrorCode.AccountNotFound);
+    }
+    if (created === 'friends') throw new AppError(ErrorCode.RelationExists);
+    if (created === 'pending') throw new AppError(ErrorCode.ApplicationExists);
+    await this.d.events.publish(applicationEvents(created));
+    this.d.log.info({ accountId: callerId, targetId }, 'application created');
+  }
+
+  /** DELETE /api/application/delete: the caller's own application to `targetId`, any status. */
+  async delete(callerId: number, targetId: number): Promise<void> {
+    if (!(await this.d.applications.remove(callerId, targetId))) {
+      throw new AppError(ErrorCode.ApplicationNotFound);
+    }
+  }
+
+  /**
+   * PUT /api/application/accept: the friendship, both settings and the accepted status in
+   * one transaction; then the "成为好友" system message and the `application` pushes.
+   */
+  async accept(callerId: number, applicantId: number): Promise<void> {
+    const done = await this.d.applications.accept(applicantId, callerId);
+    if (done === 'missing') throw new AppError(ErrorCode.ApplicationNotFound);
+    if (done === 'accepted') throw new AppError(ErrorCode.ApplicationRepeated);
+    if (done === 'applicant_missing') throw new AppError(ErrorCode.AccountNotFound);
+    if (done === 'friends') throw new AppError(ErrorCode.RelationExists);
+    const { application, relationId } = done;
+    // The system message is published before anything announces the relation, so it is
+    // the first record of the conversation's partition (API.md §8: its first message).
+    await this.d.messages.publish(this.becameFriends(relationId));
+    await this.d.events.publish([
+      { key: `relation:${relationId}`, effects: { membershipChanged: [relationId] } },
+      ...applicationEvents(application),
+    ]);
+    this.d.log.info({ accountId: callerId, applicantId, relationId }, 'application accepted');
+  }
+
+  /** PUT /api/application/refuse: 3004 once refused or accepted (REFERENCE-DEFECTS §16). */
+  async refuse(callerId: number, applicantId: number, refuseMsg: string): Promise<void> {
+    const done = await this.d.applications.refuse(applicantId, callerId, refuseMsg);
+    if (done === 'missing') throw new AppError(ErrorCode.ApplicationNotFound);
+    if (done === 'handled') throw new AppError(ErrorCode.ApplicationRepeated);
+    await this.d.events.publish(applicationEvents(done));
+    this.d.log.info({ accountId: callerId, applicantId }, 'application refused');
+  }
+
+  /** GET /api/application/list: either side, newest first. */
+  async list(callerId: number, page: number, pageSize: number) {
+    const { rows, total } = await this.d.applications.listOf(callerId, page, pageSize);
+    return { list: rows.map((a) => applicationInfo(a, callerId)), total };
+  }
+
+  /** The system message of API.md §3.1: no sender, `create_at` = the time in its id. */
+  private becameFriends(relationId: number): MessageRecord {
+    const id = this.d.ids.next();
+    return {
+      id,
+      relation_id: relationId,
+      notify_type: 'system',
+      msg_type: 'text',
+      msg_content: SYSTEM_TEXTS.becameFriends,
+      msg_extend: null,
+      file_id: null,
+      account_id: null,
+      rly_msg_id: null,
+      client_msg_id: null,
+      create_at: iso(this.d.ids.timeOf(id)),
+    };
+  }
+}

@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@chat/logger';
+import { AppError, ErrorCode, InvalidInputError, PUSH_EVENTS } from '@chat/protocol';
+import type { EventPublisher } from '../ports';
+import { iso } from '../views';
+import {
+  detectImageType,
+  IMAGE_CONTENT_TYPES,
+  IMAGE_EXTENSIONS,
+  type ImageType,
+} from './file-kind';
+import type {
+  FileRecord,
+  FileRepository,
+  FileStore,
+  IncomingFile,
+  NewFile,
+  RelationLookup,
+} from './ports';
+
+export interface FileServiceDeps {
+  files: FileRepository;
+  relations: RelationLookup;
+  store: FileStore;
+  events: EventPublisher;
+  /** `Rule.BiggestImageSize`, bytes. */
+  maxImageBytes: number;
+  log: Logger;
+}
+
+/** File of API.md §3. */
+export function fileInfo(f: FileRecord) {
+  return {
+    file_id: f.id,
+    file_name: f.fileName,
+    file_type: f.fileType,
+    file_size: f.fileSize,
+    url: f.url,
+    account_id: f.accountId ?? 0,
+    create_at: iso(f.createAt),
+  };
+}
+
+/** The `file_name` column holds 255 characters (DATA.md §2.7). */
+function storedName(name: string, fallback: string): string {
+  const chars = [...name.trim()];
+  return chars.length ? chars.slice(0, 255).join('') : fallback;
+}
+
+/** The file area of API.md §12. */
+export class FileService {
+  constructor(private readonly d: FileServiceDeps) {}
+
+  /** POST /api/file/getall: 2009 unless the caller is a member (REFERENCE-DEFECTS §11). */
+  async getAll(callerId: number, relationId: number) {
+    if (!(await this.d.relations.isMember(callerId, relationId))) {
+      throw new AppError(ErrorCode.PermissionDenied, 'not a member of this conversation');
+    }
+    const list = (await this.d.files.listByRelation(relationId)).map(fileInfo);
+    return { list, total: list.length };
+  }
+
+  /**
+   * POST /api/file/details: 8002 when missing. A message file is shown only to members of
+   * its relation (2009; nobody is a member of a deleted one); avatars to anyone.
+   */
+  async details(callerId: number, fileId: number) {
+    const file = await this.d.files.findById(fileId);
+    if (!file) throw new AppError(ErrorCode.FileNotFound);
+    if (file.purpose === 'message') {
+      const member =
+        file.relationId !== null && (await this.d.relations.isMember(callerId, file.relationId));
+      if (!member)
+        throw new AppError(ErrorCode.PermissionDenied, 'not a member of its conversation');
+    }
+    return fileInfo(file);
+  }
+
+  /**
+   * POST /api/file/avatar: the caller's own avatar (`relationId` 0) or a group's. Every
+   * check runs before anything is stored; the previous avatar's object is deleted at once,
+   * and its row with it, or left as an orphan for the clean-up job when that delete fails
+   * (DATA.md §2.7, REFERENCE-DEFECTS §20).
+   */
+  async uploadAvatar(callerId: number, relationId: number, upload: IncomingFile) {
+    const image = detectImageType(upload.buffer);
+    if (!image) throw new InvalidInputError('file: must be a JPEG, PNG, GIF or WebP image');
+    if (upload.size > this.d.maxImageBytes) throw new AppError(ErrorCode.FileTooLarge);
+    if (relationId === 0) return this.accountAvatar(callerId, upload, image);
+
+    const relation = await this.d.relations.relation(relationId);
+    if (relation?.relationType !== 'group') {
+      throw new AppError(ErrorCode.RelationNotFound, 'no such group');
+    }
+    if (!(await this.d.relations.isMember(callerId, relationId))) {
+      throw new AppError(ErrorCode.NotGroupMember);
+    }
+    const file = await this.store(`avatars/group/${relationId}`, upload, image);
+    const replaced = await this.recordOrDiscard(file, () =>
+      this.d.files.replaceGroupAvatar(relationId, callerId, file),
+    );
+    if (replaced === 'not_group') {
+      await this.discardObject(file.key);
+      throw new AppError(ErrorCode.RelationNotFound, 'no such group');
+    }
+    this.d.log.info(
+      { relationId, accountId: callerId, fileId: replaced.file.id },
+      'group avatar replaced',
+    );
+    await this.discardPrevious(replaced.previous);
+    return { url: replaced.file.url };
+  }
+
+  private async accountAvatar(accountId: number, upload: IncomingFile, image: ImageType) {
+    const file = await this.store(`avatars/account/${accountId}`, upload, image);
+    const replaced = await this.recordOrDiscard(file, () =>
+      this.d.files.replaceAccountAvatar(accountId, file),
+    );
+    if (replaced === 'account_gone') {
+      await this.discardObject(file.key);
+      throw new AppError(ErrorCode.AccountNotFound);
+    }
+    this.d.log.info({ accountId, fileId: replaced.file.id }, 'account avatar replaced');
+    await this.discardPrevious(replaced.previous);
+    const { account } = replaced;
+    await this.d.events.publish([
+      {
+        key: `account:${accountId}`,
+        push: {
+          event: PUSH_EVENTS.updateAccount,
+          data: {
+            account_id: account.id,
+            name: account.name,
+            gender: account.gender,
+            signature: account.signature,
+            avatar: account.avatar,
+          },
+          to: [accountId],
+        },
+      },
+    ]);
+    return { url: replaced.file.url };
+  }
+
+  /** Stores the object under a new key (never reused, so caches of old URLs stay right). */
+  private async store(prefix: string, upload: IncomingFile, image: ImageType): Promise<NewFile> {
+    const key = `${prefix}/${randomUUID()}${IMAGE_EXTENSIONS[image]}`;
+    try {
+      const { url } = await this.d.store.put(key, upload.buffer, {
+        contentType: IMAGE_CONTENT_TYPES[image],
+        size: upload.buffer.length,
+      });
+      return {
+        fileName: storedName(upload.name, `avatar${IMAGE_EXTENSIONS[image]}`),
+        fileType: 'img',
+        fileSize: upload.buffer.length,
+        key,
+        url,
+      };
+    } catch (err) {
+      this.d.log.error({ err, key }, 'storing a file failed');
+      throw new AppError(ErrorCode.FileStoreFailed, undefined, { cause: err });
+    }
+  }
+
+  /** Runs the recording step; if it throws, the just-stored object is deleted again. */
+  private async recordOrDiscard<T>(file: NewFile, record: () => Promise<T>): Promise<T> {
+    try {
+      return await record();
+    } catch (err) {
+      await this.discardObject(file.key);
+      throw err;
+    }
+  }
+
+  private async discardObject(key: string): Promise<void> {
+    try {
+      await this.d.store.delete(key);
+    } catch (err) {
+      // No row refers to it: nothing will find it again; say where it is.
+      this.d.log.error({ err, key }, 'unrecorded object could not be deleted');
+    }
+  }
+
+  /** The replaced avatar: object first, then its (already detached) row. */
+  private async discardPrevious(previous: FileRecord | null): Promise<void> {
+    if (!previous) return;
+    try {
+      await this.d.store.delete(previous.key);
+      await this.d.files.deleteOrphan(previous.id);
+    } catch (err) {
+      this.d.log.warn(
+        { err, fileId: previous.id, key: previous.key },
+        'replaced avatar kept as an orphan for the clean-up job',
+      );
+    }
+  }
+}

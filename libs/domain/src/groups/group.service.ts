@@ -1,0 +1,207 @@
+import type { Logger } from '@chat/logger';
+import { AppError, ErrorCode, PUSH_EVENTS, type PushEventName } from '@chat/protocol';
+import type { ChatEventDraft, EventPublisher } from '../ports';
+import { iso } from '../views';
+import type { GroupMemberRow, GroupRepository, GroupSettingRow, RelationRole } from './ports';
+
+export interface GroupServiceDeps {
+  groups: GroupRepository;
+  events: EventPublisher;
+  /** `Rule.DefaultAvatarURL`: the avatar of new groups. */
+  defaultAvatar: string;
+  log: Logger;
+}
+
+/** SettingGroup of API.md §3. */
+function settingGroup(row: GroupSettingRow) {
+  return {
+    relation_id: row.group.id,
+    relation_type: 'group' as const,
+    nick_name: row.nickName,
+    is_not_disturb: row.isNotDisturb,
+    is_pin: row.isPin,
+    pin_time: iso(row.pinTime),
+    is_show: row.isShow,
+    last_show: iso(row.lastShow),
+    group_info: {
+      relation_id: row.group.id,
+      name: row.group.name,
+      description: row.group.description,
+      avatar: row.group.avatar,
+    },
+  };
+}
+
+/** GroupMember of API.md §3. */
+function groupMember(m: GroupMemberRow) {
+  return {
+    account_id: m.accountId,
+    name: m.name,
+    avatar: m.avatar,
+    nick_name: m.nickName,
+    is_leader: m.isLeader,
+  };
+}
+
+/**
+ * A group push (EVENTS.md §4). Every group push carries `relation_id` (REFERENCE-DEFECTS
+ * §5), is keyed by the relation so one group's pushes stay in order, and marks the
+ * group's cached membership stale, since each of them follows a membership change.
+ */
+function groupEvent(
+  relationId: number,
+  event: PushEventName,
+  data: Record<string, unknown>,
+  to: number[],
+): ChatEventDraft {
+  return {
+    key: `relation:${relationId}`,
+    push: { event, data: { relation_id: relationId, ...data }, to },
+    effects: { membershipChanged: [relationId] },
+  };
+}
+
+/**
+ * A member's standing in a group: 7003 when not a member, 4002 when the relation is a
+ * friendship (API.md §10, update: membership is checked first, then the relation type).
+ */
+export function requireGroupMember(role: RelationRole | null): RelationRole {
+  if (!role) throw new AppError(ErrorCode.NotGroupMember);
+  if (!role.isGroup) throw new AppError(ErrorCode.RelationNotFound);
+  return role;
+}
+
+/** The group area of API.md §10. */
+export class GroupService {
+  constructor(private readonly d: GroupServiceDeps) {}
+
+  /** POST /api/group/create: the group and its leader in one transaction (REFERENCE-DEFECTS §19). */
+  async create(callerId: number, name: string, description: string) {
+    const group = await this.d.groups.create({
+      leaderId: callerId,
+      name,
+      description,
+      avatar: this.d.defaultAvatar,
+    });
+    if (group === 'account_gone') throw new AppError(ErrorCode.AccountNotFound);
+    // No push (API.md §10), but the new membership must reach the gateways' caches.
+    await this.d.events.publish([
+      { key: `relation:${group.id}`, effects: { membershipChanged: [group.id] } },
+    ]);
+    this.d.log.info({ accountId: callerId, relationId: group.id }, 'group created');
+    return {
+      name: group.name,
+      account_id: callerId,
+      relation_id: group.id,
+      description: group.description,
+      avatar: group.avatar,
+    };
+  }
+
+  /**
+   * POST /api/group/transfer: 7001 unless the caller leads the group, 7003 unless the
+   * target is a member; transferring to oneself changes nothing and pushes nothing.
+   */
+  async transfer(callerId: number, relationId: number, toAccountId: number) {
+    const done = await this.d.groups.transfer(relationId, callerId, toAccountId);
+    if (done === 'not_leader') throw new AppError(ErrorCode.NotGroupLeader);
+    if (done === 'not_member') throw new AppError(ErrorCode.NotGroupMember);
+    if (done === 'unchanged') return {};
+    await this.d.events.publish([
+      groupEvent(
+        relationId,
+        PUSH_EVENTS.groupTransferred,
+        { account_id: toAccountId },
+        done.memberIds,
+      ),
+    ]);
+    this.d.log.info({ relationId, from: callerId, to: toAccountId }, 'group transferred');
+    return {};
+  }
+
+  /**
+   * POST /api/group/dissolve: 7001 unless the caller leads the group. The receivers are the
+   * members read before the deletion (REFERENCE-DEFECTS §4).
+   */
+  async dissolve(callerId: number, relationId: number) {
+    const done = await this.d.groups.dissolve(relationId, callerId);
+    if (done === 'not_leader') throw new AppError(ErrorCode.NotGroupLeader);
+    await this.d.events.publish([
+      groupEvent(relationId, PUSH_EVENTS.groupDissolved, {}, done.memberIds),
+    ]);
+    this.d.log.info({ relationId, accountId: callerId }, 'group dissolved');
+    return {};
+  }
+
+  /** POST /api/group/update: any member may rename the group (API.md §10). */
+  async update(callerId: number, relationId: number, name: string, description: string) {
+    requireGroupMember(await this.d.groups.role(callerId, relationId));
+    // Dissolved between the check and the update: the group is gone.
+    if (!(await this.d.groups.update(relationId, name, description))) {
+      throw new AppError(ErrorCode.RelationNotFound);
+    }
+    return { name, description };
+  }
+
+  /**
+   * POST /api/group/invite: adds the listed friends of the caller that are not members yet
+   * and pushes `group_new_account` once per account actually added (REFERENCE-DEFECTS §8)
+   * to every member after the change, the new ones included.
+   */
+  async invite(callerId: number, relationId: number, accountIds: number[]) {
+    const done = await this.d.groups.invite(relationId, callerId, accountIds);
+    if (done === 'not_member') throw new AppError(ErrorCode.NotGroupMember);
+    if (done === 'not_group') throw new AppError(ErrorCode.RelationNotFound);
+    await this.d.events.publish(
+      done.added.map((accountId) =>
+        groupEvent(
+          relationId,
+          PUSH_EVENTS.groupNewAccount,
+          { account_id: accountId },
+          done.memberIds,
+        ),
+      ),
+    );
+    if (done.added.length) {
+      this.d.log.info({ relationId, accountId: callerId, added: done.added }, 'group invite');
+    }
+    return { invite_member: done.added };
+  }
+
+  /**
+   * POST /api/group/quit: 7002 for the leader, 7003 for a non-member (REFERENCE-DEFECTS
+   * §15: not a silent success). The quitter hears of it too (§4).
+   */
+  async quit(callerId: number, relationId: number) {
+    const done = await this.d.groups.quit(relationId, callerId);
+    if (done === 'leader') throw new AppError(ErrorCode.LeaderCannotQuit);
+    if (done === 'not_member') throw new AppError(ErrorCode.NotGroupMember);
+    if (done === 'not_group') throw new AppError(ErrorCode.RelationNotFound);
+    await this.d.events.publish([
+      groupEvent(relationId, PUSH_EVENTS.groupQuitAccount, { account_id: callerId }, [
+        ...done.remainingIds,
+        callerId,
+      ]),
+    ]);
+    this.d.log.info({ relationId, accountId: callerId }, 'group quit');
+    return {};
+  }
+
+  /** GET /api/group/list: by `last_show` ascending. */
+  async list(callerId: number) {
+    const list = (await this.d.groups.listOf(callerId)).map(settingGroup);
+    return { list, total: list.length };
+  }
+
+  /** POST /api/group/name: the caller's groups whose name contains `name`, by name. */
+  async searchByName(callerId: number, name: string, page: number, pageSize: number) {
+    const { rows, total } = await this.d.groups.searchByName(callerId, name, page, pageSize);
+    return { list: rows.map(settingGroup), total };
+  }
+
+  /** GET /api/group/members: 7003 for a non-member; leader first, then by name. */
+  async members(callerId: number, relationId: number) {
+    requireGroupMember(await this.d.groups.role(callerId, relationId));
+    return (await this.d.groups.members(relationId)).map(groupMember);
+  }
+}

@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer, { type Transporter } from 'nodemailer';
+import { type Logger } from '@chat/logger';
+import { InfrastructureError } from '@chat/protocol';
+import { type Mailer, type MailMessage, type SentMail } from './mailer';
+
+export interface DevMailboxOptions {
+  /** Folder the mails are written to (created when missing), e.g. `<App.DataDir>/mailbox`. */
+  dir: string;
+  from: string;
+}
+
+/**
+ * The embedded mail adapter (ARCHITECTURE.md): nothing leaves the machine. Each mail is
+ * written as an `.eml` file (open it with any mail client) and logged with its recipient,
+ * subject and plain-text body, so a developer reads a verification code from the log.
+ */
+export class DevMailbox implements Mailer {
+  /** nodemailer builds the same MIME message it would send over SMTP. */
+  private readonly composer: Transporter;
+  private closed = false;
+
+  constructor(
+    private readonly opts: DevMailboxOptions,
+    private readonly log: Logger,
+  ) {
+    this.composer = nodemailer.createTransport(
+      { streamTransport: true, buffer: true, newline: 'unix' },
+      { from: opts.from },
+    );
+  }
+
+  async send(message: MailMessage): Promise<SentMail> {
+    if (this.closed) throw new InfrastructureError('dev mailbox: closed', undefined, false);
+    const info = await this.composer.sendMail({
+      to: message.to,
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+    });
+    // Sortable by time; the random part keeps two mails in one millisecond apart.
+    const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}.eml`;
+    const file = path.join(this.opts.dir, name);
+    try {
+      await mkdir(this.opts.dir, { recursive: true });
+      await writeFile(file, info.message as Buffer);
+    } catch (err) {
+      throw new InfrastructureError(`dev mailbox: cannot write ${file}`, err);
+    }
+    const messageId = String(info.messageId);
+    this.log.info(
+      { to: message.to, subject: message.subject, file, text: message.text },
+      'mail written to dev mailbox',
+    );
+    return { messageId };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}

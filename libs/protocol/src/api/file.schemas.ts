@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { looseId, MAX_ID } from './fields';
+import type { InputLimits } from './schemas';
+
+const time = z.string().meta({ format: 'date-time', example: '2024-05-01T08:30:00.123Z' });
+const outId = z.number().int().meta({ example: 42 });
+
+/** File of API.md §3. `account_id` is 0 once the uploader's account is deleted. */
+export const FileOut = z
+  .object({
+    file_id: outId,
+    file_name: z.string(),
+    file_type: z.enum(['img', 'file']),
+    file_size: z.number().int().meta({ description: 'bytes' }),
+    url: z.string(),
+    account_id: outId,
+    create_at: time,
+  })
+  .meta({ id: 'File' });
+
+/** `relation_id` of an avatar upload: absent, empty or 0 means the caller's own avatar. */
+const avatarTarget = z.preprocess(
+  (v) =>
+    v === undefined || v === null || v === ''
+      ? 0
+      : typeof v === 'string' && /^\d{1,16}$/.test(v)
+        ? Number(v)
+        : v,
+  z
+    .number({ error: 'must be a group id, or 0 for your own avatar' })
+    .int({ error: 'must be a group id, or 0 for your own avatar' })
+    .min(0, { error: 'must be a group id, or 0 for your own avatar' })
+    .max(MAX_ID, { error: 'must be a safe integer id' }),
+);
+
+/**
+ * The file area of API.md §12. The avatar upload is multipart: these are its text fields;
+ * the file part (`file`) is read and checked by the api's upload handling.
+ */
+export function fileSchemas(_limits: InputLimits) {
+  return {
+    getAll: {
+      input: z.object({ relation_id: looseId }),
+      reply: z.object({ list: z.array(FileOut), total: z.number().int() }),
+    },
+    avatar: {
+      fields: z.object({ relation_id: avatarTarget.optional().transform((v) => v ?? 0) }),
+      reply: z.object({ url: z.string() }),
+    },
+    details: {
+      input: z.object({ file_id: looseId }),
+      reply: FileOut,
+    },
+  };
+}
+
+export type FileSchemas = ReturnType<typeof fileSchemas>;

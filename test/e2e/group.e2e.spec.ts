@@ -1,0 +1,706 @@
+import { ErrorCode, PUSH_EVENTS, type ChatEvent } from '@chat/protocol';
+import { createAccount, makeFriends, registerUser, type Actor } from './support/actors';
+import { ok, type ApiClient, type Reply } from './support/http';
+import { startStack, type Stack } from './support/stack';
+
+/** The wire shapes this suite reads (API.md §3). */
+interface SettingGroup {
+  relation_id: number;
+  group_info: { relation_id: number; name: string; description: string; avatar: string };
+}
+interface Member {
+  account_id: number;
+  is_leader: boolean;
+}
+interface Notice {
+  id: number;
+  msg_content: string;
+}
+interface PushData {
+  relation_id: number;
+  account_id?: number;
+}
+
+const DEFAULT_AVATAR_PATTERN = /^https?:\/\//;
+const ascending = (ids: number[]) => [...ids].sort((a, b) => a - b);
+
+/**
+ * Groups and group notices (API.md §10, §13) against the api running as its own process on
+ * real Postgres, Redis and Kafka; pushes are read from chat.events.
+ */
+describe('groups and group notices over REST', () => {
+  let stack: Stack;
+  let api: ApiClient;
+  // Created in this order, so small.id < leader.id < big.id (REFERENCE-DEFECTS §18).
+  let small: Actor;
+  let leader: Actor;
+  let big: Actor;
+  let stranger: Actor;
+  let outsider: Actor;
+  let leaderUserToken: string;
+  let bigUserToken: string;
+
+  beforeAll(async () => {
+    stack = await startStack('e2e_groups', {
+      LIMIT_IP_LIMIT_BUCKET: '10000',
+      LIMIT_IP_LIMIT_REFILL: '10000',
+    });
+    api = stack.api;
+    const one = await registerUser(stack, 'group-one@example.com');
+    const two = await registerUser(stack, 'group-two@example.com');
+    const three = await registerUser(stack, 'group-three@example.com');
+    small = await createAccount(api, one.token, 'small');
+    leader = await createAccount(api, two.token, 'leader');
+    big = await createAccount(api, three.token, 'big');
+    stranger = await createAccount(api, one.token, 'stranger');
+    outsider = await createAccount(api, three.token, 'outsider');
+    leaderUserToken = two.token;
+    bigUserToken = three.token;
+    await makeFriends(api, leader, small);
+    await makeFriends(api, leader, big);
+    await makeFriends(api, small, stranger);
+  }, 180_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const as = (who: Actor) => ({
+    post: (path: string, body: unknown) => api.post(path, { token: who.token, body }),
+    get: (path: string, query: Record<string, string | number> = {}) =>
+      api.get(path, { token: who.token, query }),
+  });
+
+  const code = (r: Reply) => r.status_code;
+
+  /** Pushes of `event` about one relation, in the order they were published. */
+  const pushes = (event: string, relationId: number): ChatEvent[] =>
+    stack.events.events.filter(
+      (e) =>
+        e.push?.event === event &&
+        (e.push.data as { relation_id?: number }).relation_id === relationId,
+    );
+
+  const waitPush = (
+    event: string,
+    relationId: number,
+    match: (d: PushData) => boolean = () => true,
+  ) =>
+    stack.events.find(
+      (e) =>
+        e.push?.event === event &&
+        (e.push.data as { relation_id?: number }).relation_id === relationId &&
+        match(e.push.data as PushData),
+      `${event} for relation ${relationId}`,
+    );
+
+  async function newGroup(owner: Actor, name: string, description = 'a group'): Promise<number> {
+    return ok(await as(owner).post('/api/group/create', { name, description })).relation_id;
+  }
+
+  describe('a group’s life', () => {
+    let groupId: number;
+    let noticeId: number;
+
+    it('creates a group led by the caller, with the default avatar really stored', async () => {
+      const created = ok(
+        await as(leader).post('/api/group/create', { name: '登山 club', description: 'we walk' }),
+      );
+      groupId = created.relation_id;
+      expect(created).toEqual({
+        name: '登山 club',
+        account_id: leader.id,
+        relation_id: expect.any(Number),
+        description: 'we walk',
+        avatar: expect.stringMatching(DEFAULT_AVATAR_PATTERN),
+      });
+      // What the list reads back from the database is the same avatar (REFERENCE-DEFECTS §19).
+      const list = ok(await as(leader).get('/api/group/list'));
+      expect(list.list).toEqual([
+        {
+          relation_id: groupId,
+          relation_type: 'group',
+          nick_name: '',
+          is_not_disturb: false,
+          is_pin: false,
+          pin_time: expect.stringMatching(/Z$/),
+          is_show: true,
+          last_show: expect.stringMatching(/Z$/),
+          group_info: {
+            relation_id: groupId,
+            name: '登山 club',
+            description: 'we walk',
+            avatar: created.avatar,
+          },
+        },
+      ]);
+      expect(list.total).toBe(1);
+      expect(ok(await as(leader).get('/api/group/members', { relation_id: groupId }))).toEqual([
+        {
+          account_id: leader.id,
+          name: 'leader',
+          avatar: created.avatar,
+          nick_name: '',
+          is_leader: true,
+        },
+      ]);
+      const event = await stack.events.find(
+        (e) => e.effects?.membershipChanged?.includes(groupId) === true,
+        'membership change of the new group',
+      );
+      expect(event.push).toBeUndefined();
+    });
+
+    it('validates names and descriptions by code points', async () => {
+      const long = await as(leader).post('/api/group/create', {
+        name: 'x'.repeat(51),
+        description: 'd',
+      });
+      expect(code(long)).toBe(ErrorCode.InvalidParams);
+      expect(long.status_msg).toMatch(/name/);
+      const missing = await as(leader).post('/api/group/create', { name: 'n' });
+      expect(code(missing)).toBe(ErrorCode.InvalidParams);
+      expect(missing.status_msg).toMatch(/description/);
+      // 50 four-byte characters are 50 code points: accepted.
+      const emoji = ok(
+        await as(leader).post('/api/group/create', { name: '😀'.repeat(50), description: 'd' }),
+      );
+      ok(await as(leader).post('/api/group/dissolve', { relation_id: emoji.relation_id }));
+    });
+
+    it('invites only friends of the inviter, whichever id is smaller, and pushes once per added account', async () => {
+      const r = ok(
+        await as(leader).post('/api/group/invite', {
+          relation_id: groupId,
+          account_id: [big.id, stranger.id, leader.id, small.id, big.id],
+        }),
+      );
+      expect(r).toEqual({ invite_member: [big.id, small.id] });
+      const members = ascending([leader.id, small.id, big.id]);
+      for (const added of [big.id, small.id]) {
+        const e = await waitPush(
+          PUSH_EVENTS.groupNewAccount,
+          groupId,
+          (d) => d.account_id === added,
+        );
+        expect(e.push!.data).toEqual({ relation_id: groupId, account_id: added });
+        expect(ascending(e.push!.to)).toEqual(members);
+        expect(e.effects?.membershipChanged).toEqual([groupId]);
+      }
+      // Nothing new to add: success, empty list, no push.
+      expect(
+        ok(
+          await as(small).post('/api/group/invite', {
+            relation_id: groupId,
+            account_id: [leader.id, big.id],
+          }),
+        ),
+      ).toEqual({ invite_member: [] });
+      expect(
+        code(
+          await as(stranger).post('/api/group/invite', {
+            relation_id: groupId,
+            account_id: [small.id],
+          }),
+        ),
+      ).toBe(ErrorCode.NotGroupMember);
+      expect(
+        code(await as(leader).post('/api/group/invite', { relation_id: groupId, account_id: [] })),
+      ).toBe(ErrorCode.InvalidParams);
+      expect(
+        code(
+          await as(leader).post('/api/group/invite', {
+            relation_id: groupId,
+            account_id: Array.from({ length: 201 }, (_, i) => i + 1),
+          }),
+        ),
+      ).toBe(ErrorCode.InvalidParams);
+    });
+
+    it('lists members leader first, then by name, to members only', async () => {
+      const members = ok(await as(small).get('/api/group/members', { relation_id: groupId }));
+      expect(members.map((m: { account_id: number }) => m.account_id)).toEqual([
+        leader.id,
+        big.id,
+        small.id,
+      ]);
+      expect(members[1]).toEqual({
+        account_id: big.id,
+        name: 'big',
+        avatar: expect.any(String),
+        nick_name: '',
+        is_leader: false,
+      });
+      expect(code(await as(stranger).get('/api/group/members', { relation_id: groupId }))).toBe(
+        ErrorCode.NotGroupMember,
+      );
+      expect(code(await as(small).get('/api/group/members', { relation_id: 'x' }))).toBe(
+        ErrorCode.InvalidParams,
+      );
+    });
+
+    it('lets any member rename the group, and refuses non-members and friendships', async () => {
+      expect(
+        ok(
+          await as(small).post('/api/group/update', {
+            relation_id: groupId,
+            name: 'Hiking 100%',
+            description: 'we walk far',
+          }),
+        ),
+      ).toEqual({ name: 'Hiking 100%', description: 'we walk far' });
+      const seen = ok(await as(big).get('/api/group/list'));
+      expect(seen.list[0].group_info).toMatchObject({
+        name: 'Hiking 100%',
+        description: 'we walk far',
+      });
+      expect(
+        code(
+          await as(stranger).post('/api/group/update', {
+            relation_id: groupId,
+            name: 'mine',
+            description: 'mine',
+          }),
+        ),
+      ).toBe(ErrorCode.NotGroupMember);
+      const friendship = ok(await as(leader).get('/api/account/info', { account_id: small.id }))
+        .relation_id as number;
+      expect(
+        code(
+          await as(leader).post('/api/group/update', {
+            relation_id: friendship,
+            name: 'n',
+            description: 'd',
+          }),
+        ),
+      ).toBe(ErrorCode.RelationNotFound);
+    });
+
+    it('finds the caller’s groups by a case-insensitive substring, wildcards literal, paged', async () => {
+      const other = await newGroup(big, 'hiking later', 'second');
+      const byName = ok(await as(big).post('/api/group/name', { name: 'HIKING' }));
+      expect(byName.total).toBe(2);
+      expect(byName.list.map((g: SettingGroup) => g.relation_id)).toEqual([groupId, other]);
+      const paged = await api.post('/api/group/name', {
+        token: big.token,
+        query: { page: 2, page_size: 1 },
+        body: { name: 'hiking' },
+      });
+      expect(ok(paged)).toMatchObject({ total: 2, list: [{ relation_id: other }] });
+      expect(ok(await as(big).post('/api/group/name', { name: '0%' })).total).toBe(1);
+      expect(ok(await as(big).post('/api/group/name', { name: '%' })).total).toBe(1);
+      expect(ok(await as(big).post('/api/group/name', { name: 'nothing' }))).toEqual({
+        list: [],
+        total: 0,
+      });
+      // Only the caller's own groups.
+      expect(ok(await as(stranger).post('/api/group/name', { name: 'hiking' }))).toEqual({
+        list: [],
+        total: 0,
+      });
+      ok(await as(big).post('/api/group/dissolve', { relation_id: other }));
+    });
+
+    it('publishes notices from the leader only, pushed with msg_extent', async () => {
+      const expand = { remind: [{ idx: 1, account_id: small.id }] };
+      const created = ok(
+        await as(leader).post('/api/notify/create', {
+          relation_id: groupId,
+          msg_content: 'meet at 8',
+          msg_expand: expand,
+        }),
+      );
+      noticeId = created.id;
+      expect(created).toEqual({
+        id: expect.any(Number),
+        relation_id: groupId,
+        msg_content: 'meet at 8',
+        msg_expand: expand,
+        account_id: leader.id,
+        create_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        read_ids: null,
+      });
+      const e = await waitPush(PUSH_EVENTS.createNotify, groupId);
+      expect(e.push!.data).toEqual({
+        id: noticeId,
+        relation_id: groupId,
+        account_id: leader.id,
+        msg_content: 'meet at 8',
+        msg_extent: expand,
+        create_at: created.create_at,
+      });
+      expect(ascending(e.push!.to)).toEqual(ascending([leader.id, small.id, big.id]));
+
+      expect(
+        code(
+          await as(small).post('/api/notify/create', { relation_id: groupId, msg_content: 'x' }),
+        ),
+      ).toBe(ErrorCode.NotGroupLeader);
+      expect(
+        code(
+          await as(stranger).post('/api/notify/create', { relation_id: groupId, msg_content: 'x' }),
+        ),
+      ).toBe(ErrorCode.NotGroupMember);
+      expect(
+        code(
+          await as(leader).post('/api/notify/create', {
+            relation_id: groupId,
+            msg_content: 'x'.repeat(1001),
+          }),
+        ),
+      ).toBe(ErrorCode.InvalidParams);
+      ok(
+        await as(leader).post('/api/notify/create', {
+          relation_id: groupId,
+          msg_content: 'second',
+        }),
+      );
+    });
+
+    it('lists notices newest first with read_ids = [author]', async () => {
+      const r = ok(await as(big).get('/api/notify/getnotify', { relation_id: groupId }));
+      expect(r.total).toBe(2);
+      expect(r.list.map((n: Notice) => n.msg_content)).toEqual(['second', 'meet at 8']);
+      expect(r.list[1]).toMatchObject({
+        id: noticeId,
+        account_id: leader.id,
+        read_ids: [leader.id],
+      });
+      expect(r.list[0].msg_expand).toBeNull();
+      expect(code(await as(stranger).get('/api/notify/getnotify', { relation_id: groupId }))).toBe(
+        ErrorCode.NotGroupMember,
+      );
+    });
+
+    it('lets any member edit a notice of this group, and 9001 for one that is not in it', async () => {
+      expect(
+        ok(
+          await as(small).post('/api/notify/update', {
+            id: noticeId,
+            relation_id: groupId,
+            msg_content: 'meet at 9',
+          }),
+        ),
+      ).toEqual({});
+      const e = await waitPush(PUSH_EVENTS.updateNotify, groupId);
+      expect(e.push!.data).toMatchObject({
+        id: noticeId,
+        relation_id: groupId,
+        account_id: small.id,
+        msg_content: 'meet at 9',
+        msg_extent: null,
+      });
+      expect(ascending(e.push!.to)).toEqual(ascending([leader.id, small.id, big.id]));
+      const list = ok(await as(big).get('/api/notify/getnotify', { relation_id: groupId }));
+      expect(list.list[0]).toMatchObject({
+        id: noticeId,
+        account_id: small.id,
+        read_ids: [small.id],
+      });
+
+      // A notice of another group, named with this group's id, is not found (REFERENCE-DEFECTS §10).
+      const elsewhere = await newGroup(small, 'elsewhere');
+      const foreign = ok(
+        await as(small).post('/api/notify/create', { relation_id: elsewhere, msg_content: 'mine' }),
+      ).id;
+      expect(
+        code(
+          await as(big).post('/api/notify/update', {
+            id: foreign,
+            relation_id: groupId,
+            msg_content: 'hijack',
+          }),
+        ),
+      ).toBe(ErrorCode.NotifyNotFound);
+      expect(
+        code(
+          await as(big).post('/api/notify/update', {
+            id: 999_999_999,
+            relation_id: groupId,
+            msg_content: 'x',
+          }),
+        ),
+      ).toBe(ErrorCode.NotifyNotFound);
+      expect(
+        code(await as(leader).get('/api/notify/delete', { id: foreign, relation_id: groupId })),
+      ).toBe(ErrorCode.NotifyNotFound);
+      const untouched = ok(
+        await as(small).get('/api/notify/getnotify', { relation_id: elsewhere }),
+      );
+      expect(untouched.list).toEqual([
+        expect.objectContaining({ id: foreign, msg_content: 'mine' }),
+      ]);
+      expect(
+        code(
+          await as(stranger).post('/api/notify/update', {
+            id: noticeId,
+            relation_id: groupId,
+            msg_content: 'x',
+          }),
+        ),
+      ).toBe(ErrorCode.NotGroupMember);
+      ok(await as(small).post('/api/group/dissolve', { relation_id: elsewhere }));
+    });
+
+    it('deletes a notice by the leader only (a GET), 9001 once gone', async () => {
+      expect(
+        code(await as(small).get('/api/notify/delete', { id: noticeId, relation_id: groupId })),
+      ).toBe(ErrorCode.NotGroupLeader);
+      expect(
+        code(await as(stranger).get('/api/notify/delete', { id: noticeId, relation_id: groupId })),
+      ).toBe(ErrorCode.NotGroupMember);
+      const r = await as(leader).get('/api/notify/delete', { id: noticeId, relation_id: groupId });
+      expect(r.status_code).toBe(0);
+      expect(r.data ?? null).toBeNull();
+      expect(
+        code(await as(leader).get('/api/notify/delete', { id: noticeId, relation_id: groupId })),
+      ).toBe(ErrorCode.NotifyNotFound);
+      const left = ok(await as(leader).get('/api/notify/getnotify', { relation_id: groupId }));
+      expect(left.list.map((n: Notice) => n.msg_content)).toEqual(['second']);
+    });
+
+    it('lets a member quit, telling the quitter too; the leader and non-members cannot', async () => {
+      expect(code(await as(leader).post('/api/group/quit', { relation_id: groupId }))).toBe(
+        ErrorCode.LeaderCannotQuit,
+      );
+      // Not a silent success (REFERENCE-DEFECTS §15).
+      expect(code(await as(stranger).post('/api/group/quit', { relation_id: groupId }))).toBe(
+        ErrorCode.NotGroupMember,
+      );
+      // `account_id` is accepted and ignored: the caller quits, not the named account.
+      expect(
+        ok(await as(small).post('/api/group/quit', { relation_id: groupId, account_id: big.id })),
+      ).toEqual({});
+      const e = await waitPush(PUSH_EVENTS.groupQuitAccount, groupId);
+      expect(e.push!.data).toEqual({ relation_id: groupId, account_id: small.id });
+      expect(ascending(e.push!.to)).toEqual(ascending([leader.id, big.id, small.id]));
+      expect(e.effects?.membershipChanged).toEqual([groupId]);
+      expect(code(await as(small).post('/api/group/quit', { relation_id: groupId }))).toBe(
+        ErrorCode.NotGroupMember,
+      );
+      expect(code(await as(small).get('/api/group/members', { relation_id: groupId }))).toBe(
+        ErrorCode.NotGroupMember,
+      );
+      const members = ok(await as(big).get('/api/group/members', { relation_id: groupId }));
+      expect(members.map((m: Member) => m.account_id)).toEqual([leader.id, big.id]);
+      // Every group_new_account push of the invite is on the bus by now (one key per
+      // relation keeps them in order): exactly one per account actually added.
+      expect(
+        pushes(PUSH_EVENTS.groupNewAccount, groupId).map(
+          (x) => (x.push!.data as PushData).account_id,
+        ),
+      ).toEqual([big.id, small.id]);
+    });
+
+    it('transfers the leadership to a member only; to oneself it changes nothing', async () => {
+      expect(
+        code(
+          await as(big).post('/api/group/transfer', {
+            relation_id: groupId,
+            to_account_id: big.id,
+          }),
+        ),
+      ).toBe(ErrorCode.NotGroupLeader);
+      expect(
+        code(
+          await as(leader).post('/api/group/transfer', {
+            relation_id: groupId,
+            to_account_id: small.id,
+          }),
+        ),
+      ).toBe(ErrorCode.NotGroupMember);
+      expect(
+        ok(
+          await as(leader).post('/api/group/transfer', {
+            relation_id: groupId,
+            to_account_id: leader.id,
+          }),
+        ),
+      ).toEqual({});
+      expect(
+        ok(
+          await as(leader).post('/api/group/transfer', {
+            relation_id: groupId,
+            to_account_id: big.id,
+          }),
+        ),
+      ).toEqual({});
+      const e = await waitPush(PUSH_EVENTS.groupTransferred, groupId);
+      expect(e.push!.data).toEqual({ relation_id: groupId, account_id: big.id });
+      expect(ascending(e.push!.to)).toEqual(ascending([leader.id, big.id]));
+      // The self-transfer before it published nothing (same key, so it would be earlier).
+      expect(pushes(PUSH_EVENTS.groupTransferred, groupId)).toHaveLength(1);
+      const members = ok(await as(leader).get('/api/group/members', { relation_id: groupId }));
+      expect(members.map((m: Member) => [m.account_id, m.is_leader])).toEqual([
+        [big.id, true],
+        [leader.id, false],
+      ]);
+      // The former leader may now quit and no longer dissolve or publish notices.
+      expect(code(await as(leader).post('/api/group/dissolve', { relation_id: groupId }))).toBe(
+        ErrorCode.NotGroupLeader,
+      );
+      expect(
+        code(
+          await as(leader).post('/api/notify/create', { relation_id: groupId, msg_content: 'x' }),
+        ),
+      ).toBe(ErrorCode.NotGroupLeader);
+    });
+
+    it('refuses to delete an account that leads a group (3006)', async () => {
+      const r = await api.delete('/api/account/delete', {
+        token: bigUserToken,
+        body: { account_id: big.id },
+      });
+      expect(r.status_code).toBe(ErrorCode.AccountIsGroupLeader);
+      expect(ok(await as(big).get('/api/group/members', { relation_id: groupId }))).toHaveLength(2);
+    });
+
+    it('dissolves the group, telling every member as they were before', async () => {
+      ok(await as(big).post('/api/notify/create', { relation_id: groupId, msg_content: 'bye' }));
+      expect(ok(await as(big).post('/api/group/dissolve', { relation_id: groupId }))).toEqual({});
+      const e = await waitPush(PUSH_EVENTS.groupDissolved, groupId);
+      expect(e.push!.data).toEqual({ relation_id: groupId });
+      expect(ascending(e.push!.to)).toEqual(ascending([leader.id, big.id]));
+      expect(e.effects?.membershipChanged).toEqual([groupId]);
+      for (const who of [leader, big]) {
+        expect(code(await as(who).get('/api/group/members', { relation_id: groupId }))).toBe(
+          ErrorCode.NotGroupMember,
+        );
+        expect(code(await as(who).get('/api/notify/getnotify', { relation_id: groupId }))).toBe(
+          ErrorCode.NotGroupMember,
+        );
+        expect(
+          ok(await as(who).get('/api/group/list')).list.map((g: SettingGroup) => g.relation_id),
+        ).not.toContain(groupId);
+      }
+      expect(code(await as(big).post('/api/group/dissolve', { relation_id: groupId }))).toBe(
+        ErrorCode.NotGroupLeader,
+      );
+    });
+
+    it('deletes a former leader once it leads nothing, telling the groups it was in', async () => {
+      const g = await newGroup(small, 'farewell');
+      ok(await as(small).post('/api/group/invite', { relation_id: g, account_id: [leader.id] }));
+      const led = await newGroup(leader, 'led');
+      const refused = await api.delete('/api/account/delete', {
+        token: leaderUserToken,
+        body: { account_id: leader.id },
+      });
+      expect(refused.status_code).toBe(ErrorCode.AccountIsGroupLeader);
+      ok(await as(leader).post('/api/group/dissolve', { relation_id: led }));
+      ok(
+        await api.delete('/api/account/delete', {
+          token: leaderUserToken,
+          body: { account_id: leader.id },
+        }),
+      );
+      const e = await waitPush(PUSH_EVENTS.groupQuitAccount, g, (d) => d.account_id === leader.id);
+      expect(e.push!.to).toEqual([small.id]);
+      expect(ok(await as(small).get('/api/group/members', { relation_id: g }))).toHaveLength(1);
+    });
+  });
+
+  describe('authorisation: an account of another user acts on a group it is not in', () => {
+    let groupId: number;
+    let noticeId: number;
+
+    beforeAll(async () => {
+      groupId = await newGroup(small, 'private', 'members only');
+      ok(
+        await as(small).post('/api/group/invite', {
+          relation_id: groupId,
+          account_id: [stranger.id],
+        }),
+      );
+      noticeId = ok(
+        await as(small).post('/api/notify/create', { relation_id: groupId, msg_content: 'secret' }),
+      ).id;
+    });
+
+    it('is refused by every endpoint and changes nothing', async () => {
+      const o = as(outsider);
+      const refusals: [string, Promise<Reply>, number][] = [
+        [
+          'transfer',
+          o.post('/api/group/transfer', { relation_id: groupId, to_account_id: outsider.id }),
+          ErrorCode.NotGroupLeader,
+        ],
+        [
+          'dissolve',
+          o.post('/api/group/dissolve', { relation_id: groupId }),
+          ErrorCode.NotGroupLeader,
+        ],
+        [
+          'update',
+          o.post('/api/group/update', { relation_id: groupId, name: 'taken', description: 'over' }),
+          ErrorCode.NotGroupMember,
+        ],
+        [
+          'invite',
+          o.post('/api/group/invite', { relation_id: groupId, account_id: [outsider.id] }),
+          ErrorCode.NotGroupMember,
+        ],
+        ['quit', o.post('/api/group/quit', { relation_id: groupId }), ErrorCode.NotGroupMember],
+        [
+          'members',
+          o.get('/api/group/members', { relation_id: groupId }),
+          ErrorCode.NotGroupMember,
+        ],
+        [
+          'notify create',
+          o.post('/api/notify/create', { relation_id: groupId, msg_content: 'spam' }),
+          ErrorCode.NotGroupMember,
+        ],
+        [
+          'notify update',
+          o.post('/api/notify/update', { id: noticeId, relation_id: groupId, msg_content: 'spam' }),
+          ErrorCode.NotGroupMember,
+        ],
+        [
+          'getnotify',
+          o.get('/api/notify/getnotify', { relation_id: groupId }),
+          ErrorCode.NotGroupMember,
+        ],
+        [
+          'notify delete',
+          o.get('/api/notify/delete', { id: noticeId, relation_id: groupId }),
+          ErrorCode.NotGroupMember,
+        ],
+      ];
+      for (const [what, reply, expected] of refusals) {
+        expect([what, code(await reply)]).toEqual([what, expected]);
+      }
+      // The lists only ever show the caller's own groups.
+      expect(ok(await o.get('/api/group/list'))).toEqual({ list: [], total: 0 });
+      expect(ok(await o.post('/api/group/name', { name: 'private' }))).toEqual({
+        list: [],
+        total: 0,
+      });
+      // A group id that does not exist is refused the same way.
+      expect(code(await o.get('/api/group/members', { relation_id: 999_999_999 }))).toBe(
+        ErrorCode.NotGroupMember,
+      );
+
+      const members = ok(await as(small).get('/api/group/members', { relation_id: groupId }));
+      expect(members.map((m: Member) => [m.account_id, m.is_leader])).toEqual([
+        [small.id, true],
+        [stranger.id, false],
+      ]);
+      const info = ok(await as(small).get('/api/group/list')).list.find(
+        (g: SettingGroup) => g.relation_id === groupId,
+      );
+      expect(info.group_info).toMatchObject({ name: 'private', description: 'members only' });
+      const notices = ok(await as(stranger).get('/api/notify/getnotify', { relation_id: groupId }));
+      expect(notices.list).toEqual([
+        expect.objectContaining({ id: noticeId, msg_content: 'secret', account_id: small.id }),
+      ]);
+    });
+
+    it('is refused without an account token', async () => {
+      const r = await api.post('/api/group/create', { body: { name: 'n', description: 'd' } });
+      expect(r.status_code).toBe(ErrorCode.AuthMissing);
+      const userToken = await api.get('/api/group/list', { token: bigUserToken });
+      expect(userToken.status_code).toBe(ErrorCode.AuthFailed);
+    });
+  });
+});

@@ -1,0 +1,77 @@
+import type { Stack } from './stack';
+import { ok, type ApiClient } from './http';
+
+/** One person: a user with one account, its tokens, and a few social actions over REST. */
+export interface Session {
+  name: string;
+  api: ApiClient;
+  userToken: string;
+  accountToken: string;
+  accountId: number;
+  /** Applies to `other` and has it accept; returns the friendship's relation id. */
+  befriend(other: Session): Promise<number>;
+  /** Creates a group with these friends in it; returns its relation id. */
+  createGroup(name: string, members: Session[]): Promise<number>;
+}
+
+/** Registers through the SMTP sink, creates one account, and returns the session. */
+export async function openSession(stack: Stack, email: string, name: string): Promise<Session> {
+  const api = stack.api;
+  const before = stack.sink.messages.length;
+  ok(await api.post('/api/email/send', { body: { email } }));
+  const mail = await stack.sink.waitFor((m) => m.to.includes(email), before);
+  const code = /\b(\d{6})\b/.exec(mail.text)![1];
+  const reg = ok(
+    await api.post('/api/user/register', { body: { email, password: 'secret-1', code } }),
+  );
+  const acc = ok(
+    await api.post('/api/account/create', {
+      token: reg.user_token.token,
+      body: { name, gender: '未知', signature: `${name} here` },
+    }),
+  );
+  const session: Session = {
+    name,
+    api,
+    userToken: reg.user_token.token,
+    accountToken: acc.account_token.token,
+    accountId: acc.id,
+    async befriend(other) {
+      ok(
+        await api.post('/api/application/create', {
+          token: session.accountToken,
+          body: { account_id: other.accountId, apply_msg: `hi ${other.name}` },
+        }),
+      );
+      ok(
+        await api.put('/api/application/accept', {
+          token: other.accountToken,
+          body: { account_id: session.accountId },
+        }),
+      );
+      const info = ok(
+        await api.get('/api/account/info', {
+          token: session.accountToken,
+          query: { account_id: other.accountId },
+        }),
+      );
+      return info.relation_id as number;
+    },
+    async createGroup(groupName, members) {
+      const g = ok(
+        await api.post('/api/group/create', {
+          token: session.accountToken,
+          body: { name: groupName, description: `${groupName} group` },
+        }),
+      );
+      ok(
+        await api.post('/api/group/invite', {
+          token: session.accountToken,
+          body: { relation_id: g.relation_id, account_id: members.map((m) => m.accountId) },
+        }),
+      );
+      return g.relation_id as number;
+    },
+  };
+  return session;
+}
