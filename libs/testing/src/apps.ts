@@ -37,6 +37,8 @@ export async function startApp(opts: StartAppOptions): Promise<RunningApp> {
     cwd: REPO,
     env: { ...process.env, NODE_ENV: 'test', LOG_PRETTY: 'false', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a signal reaches the app and not only the tsx wrapper.
+    detached: true,
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -49,8 +51,15 @@ export async function startApp(opts: StartAppOptions): Promise<RunningApp> {
 
   const stop = async (signal: NodeJS.Signals = 'SIGTERM', graceMs = 15_000) => {
     if (!done) {
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const kill = (sig: NodeJS.Signals) => {
+        try {
+          process.kill(-child.pid!, sig);
+        } catch {
+          child.kill(sig);
+        }
+      };
+      kill(signal);
+      const timer = setTimeout(() => kill('SIGKILL'), graceMs);
       try {
         return await exited;
       } finally {
