@@ -1,0 +1,26 @@
+import path from 'node:path';
+import { loadConfig } from '@chat/config';
+import { busConfig, cacheConfig, jobQueueConfig, requireDatabaseUrl } from './adapter-configs';
+
+const dir = path.resolve(__dirname, '../../../config/app');
+const key = 'k'.repeat(32);
+
+describe('adapter configs', () => {
+  it('pick the embedded adapters when no connection key is set', () => {
+    const c = loadConfig({ dir, env: { TOKEN_KEY: key } });
+    expect(cacheConfig(c)).toEqual({ kind: 'memory' });
+    expect(busConfig(c, 'api').kind).toBe('memory');
+    expect(jobQueueConfig(c)).toEqual({ kind: 'memory' });
+    expect(() => requireDatabaseUrl(c)).toThrow(/Postgresql\.Url: not set/);
+  });
+
+  it('pick the production adapters when the connection keys are set', () => {
+    const c = loadConfig({
+      dir,
+      env: { TOKEN_KEY: key, REDIS_URL: 'redis://127.0.0.1:6379', KAFKA_BROKERS: '127.0.0.1:9092' },
+    });
+    expect(cacheConfig(c)).toMatchObject({ kind: 'redis', url: 'redis://127.0.0.1:6379' });
+    expect(busConfig(c, 'api')).toMatchObject({ kind: 'kafka', clientId: 'chat-api', brokers: ['127.0.0.1:9092'] });
+    expect(jobQueueConfig(c)).toMatchObject({ kind: 'bullmq' });
+  });
+});
