@@ -47,8 +47,6 @@ describe('files and avatars over REST', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'e2e-files-'));
     stack = await startStack('e2e_files', {
-      LIMIT_IP_LIMIT_BUCKET: '10000',
-      LIMIT_IP_LIMIT_REFILL: '10000',
       // The upload limit has its own test, on an api of its own.
       LIMIT_API_LIMIT_UPLOAD: '[]',
       RULE_BIGGEST_IMAGE_SIZE: String(MAX_IMAGE),

@@ -42,8 +42,6 @@ describe('groups and group notices over REST', () => {
 
   beforeAll(async () => {
     stack = await startStack('e2e_groups', {
-      LIMIT_IP_LIMIT_BUCKET: '10000',
-      LIMIT_IP_LIMIT_REFILL: '10000',
     });
     api = stack.api;
     const one = await registerUser(stack, 'group-one@example.com');

@@ -132,8 +132,6 @@ describe('friend requests, settings and friends over REST', () => {
 
   beforeAll(async () => {
     stack = await startStack('e2e_social', {
-      LIMIT_IP_LIMIT_BUCKET: '10000',
-      LIMIT_IP_LIMIT_REFILL: '10000',
     });
     // The persister stores the "成为好友" system message and reports it on chat.stored.
     await stack.startWorker('persister');

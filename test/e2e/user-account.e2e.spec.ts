@@ -1,6 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { ErrorCode, PUSH_EVENTS } from '@chat/protocol';
 import { ok, type ApiClient } from './support/http';
+import { codeFor as sinkCode } from './support/actors';
 import { startStack, TOKEN_KEY, type Stack } from './support/stack';
 
 /**
@@ -13,9 +14,8 @@ describe('users, email codes and accounts over REST', () => {
 
   beforeAll(async () => {
     stack = await startStack('e2e_users', {
-      // Generous IP limit: this suite provokes the email limit on purpose, not the IP one.
-      LIMIT_IP_LIMIT_BUCKET: '1000',
-      LIMIT_IP_LIMIT_REFILL: '1000',
+      // A short resend interval: one address gets several codes in this suite.
+      RULE_USER_MARK_DURATION: '2s',
     });
     api = stack.api;
   }, 120_000);
@@ -25,17 +25,7 @@ describe('users, email codes and accounts over REST', () => {
   });
 
   /** Asks for a code and reads it from the mail the SMTP sink received. */
-  async function codeFor(email: string): Promise<string> {
-    const before = stack.sink.messages.length;
-    ok(await api.post('/api/email/send', { body: { email } }));
-    const mail = await stack.sink.waitFor(
-      (m) => m.to.some((t) => t.toLowerCase() === email.toLowerCase()),
-      before,
-    );
-    const code = /\b(\d{6})\b/.exec(mail.text)?.[1];
-    if (!code) throw new Error(`no code in mail: ${mail.text}`);
-    return code;
-  }
+  const codeFor = (email: string) => sinkCode(stack, email);
 
   async function register(email: string, password = 'secret-1') {
     const code = await codeFor(email);

@@ -60,14 +60,11 @@ describe('gateway killed', () => {
       missed.push(ack.data.msg_id);
     }
     // The dead node's liveness key expires with its heartbeat TTL.
-    await waitFor(
-      async () =>
-        !(await redis.keys(`${stack.ctx.redisPrefix}*`)).some(
-          (k) => k.includes('node') && k.includes('gw2'),
-        ),
-      { timeoutMs: 15_000, what: 'gw2 liveness to expire' },
-    );
-    redis.disconnect();
+    const liveness = `${stack.ctx.redisPrefix}presence:node:gw2`;
+    await waitFor(async () => (await redis.exists(liveness)) === 0, {
+      timeoutMs: 15_000,
+      what: 'gw2 liveness to expire',
+    });
 
     bobWs = await WsClient.connect(gw1.wsUrl, { token: bob.accountToken });
     const synced = await waitFor(
@@ -97,6 +94,12 @@ describe('gateway killed', () => {
       (p) => p.data?.msg_info?.id === after.data.msg_id,
       'a push after reconnecting',
     );
+    // The push lookup met bob's entry on the dead node and dropped it: only gw1 is left.
+    const bobNodes = Object.values(
+      await redis.hgetall(`${stack.ctx.redisPrefix}presence:account:${bob.accountId}`),
+    );
+    expect(bobNodes).toEqual(['gw1']);
+    redis.disconnect();
     await Promise.all([annWs.close(), bobWs.close()]);
   }, 120_000);
 });

@@ -1,6 +1,9 @@
 import { ConfigError, loadConfigWithDetails, redactConfig, type Config } from '@chat/config';
 import { createLogger, type Logger } from '@chat/logger';
 
+/** Signals closer together than this are taken as one (see `shutdown`). */
+const REPEAT_WINDOW_MS = 1000;
+
 export interface Running {
   stop(): Promise<void>;
 }
@@ -29,12 +32,17 @@ export function runMain(
 
   let running: Running | undefined;
   let stopping = false;
+  let firstSignalAt = 0;
   const shutdown = (signal: string) => {
     if (stopping) {
+      // A terminal's Ctrl-C reaches every process of the group, and a wrapper (npm, tsx)
+      // relays it too: the same signal twice within a moment is one request, not two.
+      if (Date.now() - firstSignalAt < REPEAT_WINDOW_MS) return;
       log.warn({ signal }, 'second signal, exiting now');
       process.exit(1);
     }
     stopping = true;
+    firstSignalAt = Date.now();
     log.info({ signal }, 'shutting down');
     const deadline = setTimeout(() => {
       log.error({ timeoutMs: config.Server.ShutdownTimeout }, 'shutdown deadline passed');

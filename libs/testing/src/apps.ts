@@ -51,9 +51,13 @@ export async function startApp(opts: StartAppOptions): Promise<RunningApp> {
 
   const stop = async (signal: NodeJS.Signals = 'SIGTERM', graceMs = 15_000) => {
     if (!done) {
+      // tsx relays SIGTERM and SIGINT to the app it runs, so those go to tsx alone (the app
+      // gets one signal, as under an operator's process manager). SIGKILL cannot be relayed:
+      // it goes to the whole process group, so no app outlives its wrapper.
       const kill = (sig: NodeJS.Signals) => {
         try {
-          process.kill(-child.pid!, sig);
+          if (sig === 'SIGKILL') process.kill(-child.pid!, sig);
+          else child.kill(sig);
         } catch {
           child.kill(sig);
         }

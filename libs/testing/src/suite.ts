@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import Redis from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, KafkaJSDeleteGroupsError, logLevel, type Admin } from 'kafkajs';
 import { DEFAULT_DATABASE_URL } from './services/postgres';
 import { DEFAULT_REDIS_URL } from './services/redis';
 
@@ -134,10 +134,41 @@ async function deleteKafkaResources(
     await admin.connect();
     const { groups } = await admin.listGroups();
     const groupIds = groups.map((g) => g.groupId).filter((g) => g.startsWith(groupPrefix));
-    if (groupIds.length) await admin.deleteGroups(groupIds);
+    if (groupIds.length) await deleteGroups(admin, groupIds);
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(topicPrefix));
     if (topics.length) await admin.deleteTopics({ topics, timeout: 10_000 });
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Deletes consumer groups. A group whose member died without leaving stays non-empty until
+ * the broker's session timeout expires it, so non-empty groups are retried for a while.
+ */
+async function deleteGroups(admin: Admin, groupIds: string[], patienceMs = 60_000): Promise<void> {
+  const deadline = Date.now() + patienceMs;
+  let pending = groupIds;
+  for (;;) {
+    try {
+      await admin.deleteGroups(pending);
+      return;
+    } catch (err) {
+      if (!(err instanceof KafkaJSDeleteGroupsError)) throw err;
+      const failed = (err.groups ?? []) as Array<{ groupId: string; error?: { type?: string } }>;
+      const retriable = failed.filter(
+        (g) => g.error?.type === 'NON_EMPTY_GROUP' || g.error?.type === 'COORDINATOR_LOAD_IN_PROGRESS',
+      );
+      if (retriable.length < failed.length || Date.now() > deadline) {
+        const detail = failed.map((g) => `${g.groupId}: ${g.error?.type ?? 'unknown'}`).join(', ');
+        throw new Error(`could not delete consumer groups (${detail})`, { cause: err });
+      }
+      if (pending === groupIds) {
+        const names = retriable.map((g) => g.groupId).join(', ');
+        process.stderr.write(`[suite] waiting for consumer groups to empty: ${names}\n`);
+      }
+      pending = retriable.map((g) => g.groupId);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   }
 }

@@ -1,5 +1,6 @@
 import type { Stack } from './stack';
 import { ok, type ApiClient } from './http';
+import { createAccount, registerUser } from './actors';
 
 /** One person: a user with one account, its tokens, and a few social actions over REST. */
 export interface Session {
@@ -17,24 +18,13 @@ export interface Session {
 /** Registers through the SMTP sink, creates one account, and returns the session. */
 export async function openSession(stack: Stack, email: string, name: string): Promise<Session> {
   const api = stack.api;
-  const before = stack.sink.messages.length;
-  ok(await api.post('/api/email/send', { body: { email } }));
-  const mail = await stack.sink.waitFor((m) => m.to.includes(email), before);
-  const code = /\b(\d{6})\b/.exec(mail.text)![1];
-  const reg = ok(
-    await api.post('/api/user/register', { body: { email, password: 'secret-1', code } }),
-  );
-  const acc = ok(
-    await api.post('/api/account/create', {
-      token: reg.user_token.token,
-      body: { name, gender: '未知', signature: `${name} here` },
-    }),
-  );
+  const user = await registerUser(stack, email);
+  const acc = await createAccount(api, user.token, name);
   const session: Session = {
     name,
     api,
-    userToken: reg.user_token.token,
-    accountToken: acc.account_token.token,
+    userToken: user.token,
+    accountToken: acc.token,
     accountId: acc.id,
     async befriend(other) {
       ok(
