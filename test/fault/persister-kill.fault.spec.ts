@@ -25,7 +25,7 @@ describe('persister killed mid-stream', () => {
   beforeAll(async () => {
     stack = await startStack(
       'fault_persister',
-      { GATEWAY_FRAMES_PER_SECOND: '0', LOG_LEVEL: 'warn' },
+      { GATEWAY_FRAMES_PER_SECOND: '0' },
       { gateways: 2, workers: true },
     );
     [ann, bob] = await Promise.all([
