@@ -62,3 +62,11 @@ export {
   type ApplicationStatus,
   type SocialSchemas,
 } from './api/social.schemas';
+export {
+  messageRecordSchema,
+  readRecordSchema,
+  storedRecordSchema,
+  chatEventSchema,
+  parseRecord,
+  type ParsedRecord,
+} from './record-schemas';

@@ -6,9 +6,14 @@ import {
   type StoredMessage,
 } from '@chat/db';
 import type { Logger } from '@chat/logger';
-import { TOPICS, type MessageRecord, type StoredRecord } from '@chat/protocol';
+import {
+  TOPICS,
+  messageRecordSchema,
+  parseRecord,
+  type MessageRecord,
+  type StoredRecord,
+} from '@chat/protocol';
 import { batchFigures } from '../batch-figures';
-import { messageRecordSchema, parseRecord } from '../records';
 
 export interface MessageWriterDeps {
   store: Pick<MessageStoreRepository, 'store'>;

@@ -1,9 +1,8 @@
 import type { BusRecord } from '@chat/bus';
 import type { ReadCursorRepository } from '@chat/db';
 import type { Logger } from '@chat/logger';
-import type { ReadRecord } from '@chat/protocol';
+import { parseRecord, readRecordSchema, type ReadRecord } from '@chat/protocol';
 import { batchFigures } from '../batch-figures';
-import { parseRecord, readRecordSchema } from '../records';
 
 export interface ReadWriterDeps {
   cursors: Pick<ReadCursorRepository, 'advance'>;

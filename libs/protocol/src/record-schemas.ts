@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { id, MAX_ID, text } from './api/fields';
+import { PUSH_EVENTS, type ChatEvent, type PushEventName } from './events';
+import type { MessageRecord, ReadRecord, StoredRecord } from './records';
+import { msgExtend } from './ws/frames';
+
+/**
+ * The bus records as a consumer trusts them: each worker checks what it reads against the
+ * one schema of its contract (`records.ts`), so a producer and its consumers cannot drift.
+ */
+
+const origin = z.object({ node: z.string(), conn: z.string() });
+
+/**
+ * A `chat.messages` record (the `MessageRecord` contract). Only types and ranges are checked
+ * here; the table's own checks (text length, the file of a file message, `create_at`
+ * matching the id) reject the rest row by row.
+ */
+export const messageRecordSchema: z.ZodType<MessageRecord> = z.object({
+  id,
+  relation_id: id,
+  notify_type: z.enum(['common', 'system']),
+  msg_type: z.enum(['text', 'file']),
+  msg_content: z.string(),
+  msg_extend: msgExtend,
+  file_id: id.nullable(),
+  account_id: id.nullable(),
+  rly_msg_id: id.nullable(),
+  client_msg_id: text(1, 64).nullable(),
+  create_at: z.iso.datetime({ offset: true }),
+  origin: origin.optional(),
+});
+
+/** A `chat.reads` record (the `ReadRecord` contract), as the gateway writes it. */
+export const readRecordSchema: z.ZodType<ReadRecord> = z.object({
+  relation_id: id,
+  reader_id: id,
+  msg_ids: z.array(id).min(1),
+  last_read_msg_id: id,
+  previous_read_msg_id: z.number().int().min(0).max(MAX_ID),
+  origin: origin.optional(),
+});
+
+/**
+ * A `chat.stored` record. The persister writes it from a message record it checked and
+ * stored, so only what routing relies on is checked again: the ids, the number and the
+ * origin; the message travels on to clients as stored.
+ */
+export const storedRecordSchema = z.object({
+  message: z.looseObject({ id, relation_id: id, origin: origin.optional() }),
+  seq: id,
+  rly_msg: z.unknown(),
+}) as unknown as z.ZodType<StoredRecord>;
+
+const pushEvent = z.enum(Object.values(PUSH_EVENTS) as [PushEventName, ...PushEventName[]]);
+
+/** A `chat.events` record (the `ChatEvent` contract), as the api writes it. */
+export const chatEventSchema: z.ZodType<ChatEvent> = z.object({
+  id: z.string().min(1),
+  at: z.string(),
+  push: z.object({ event: pushEvent, data: z.unknown(), to: z.array(id) }).optional(),
+  effects: z
+    .object({
+      membershipChanged: z.array(id).optional(),
+      accountsDeleted: z.array(id).optional(),
+    })
+    .optional(),
+});
+
+export type ParsedRecord<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** The record's JSON value checked against `schema`, or the reason it cannot be used. */
+export function parseRecord<T>(schema: z.ZodType<T>, value: Buffer): ParsedRecord<T> {
+  try {
+    return { ok: true, value: schema.parse(JSON.parse(value.toString('utf8'))) };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
