@@ -1,0 +1,148 @@
+import { tallyDeliveries, type DeliveryTally } from '../stats/deliveries';
+import { Histogram, summarizeMicros, type LatencySummary } from '../stats/histogram';
+import { SeqBits } from '../stats/seq-bits';
+import type { RunPlan } from './plan';
+import type { SendSettings, WorkerReport } from './wire';
+
+/** The figures of one load run, as printed with --json. */
+export interface LoadResult {
+  label: string;
+  scenario: {
+    accounts: number;
+    sockets: number;
+    gateways: number;
+    topology: string;
+    /** Members per relation. */
+    relationSize: number;
+    messagesPlanned: number;
+    rate: number;
+    window: number;
+    workers: number;
+    contentBytes: number;
+    clientMsgId: boolean;
+    durationS: number;
+  };
+  sent: number;
+  acked: number;
+  /** Sends without a reply in time. */
+  timeouts: number;
+  /** Sends lost with a closed socket. */
+  failed: number;
+  /** Error replies by status code (API.md §2). */
+  errors: Record<string, number>;
+  disconnects: number;
+  /** From the common start to the last ack. */
+  sendSeconds: number;
+  ackedPerSec: number;
+  deliveredPerSec: number;
+  ackLatencyMs: LatencySummary;
+  deliveryLatencyMs: LatencySummary;
+  deliveries: DeliveryTally;
+  /** CPU used by each worker process while sending, in % of one core. */
+  clientCpuPercent: number[];
+}
+
+export interface ResultContext {
+  label: string;
+  plan: RunPlan;
+  settings: SendSettings;
+  accounts: number;
+  gateways: number;
+  topology: string;
+  relationSize: number;
+  messagesPlanned: number;
+  startAt: number;
+}
+
+/** Merges the worker reports: histograms, counters and the delivery tally. */
+export function buildResult(ctx: ResultContext, reports: readonly WorkerReport[]): LoadResult {
+  const ack = new Histogram();
+  const delivery = new Histogram();
+  const errors: Record<string, number> = {};
+  const acked = new Map<number, SeqBits>();
+  let lastAck = ctx.startAt;
+  let lastDelivery = ctx.startAt;
+  for (const r of reports) {
+    ack.merge(Histogram.fromData(r.ackLatencyUs));
+    delivery.merge(Histogram.fromData(r.deliveryLatencyUs));
+    for (const [code, n] of Object.entries(r.errors)) errors[code] = (errors[code] ?? 0) + n;
+    for (const a of r.ackedSeqs) acked.set(a.socket, SeqBits.fromBytes(a.seqs));
+    lastAck = Math.max(lastAck, r.lastAckAt ?? 0);
+    lastDelivery = Math.max(lastDelivery, r.lastDeliveryAt ?? 0);
+  }
+  const deliveries = tallyDeliveries(
+    ctx.plan.receiversOf,
+    acked,
+    reports.flatMap((r) => r.receipts),
+  );
+  const sum = (f: (r: WorkerReport) => number) => reports.reduce((n, r) => n + f(r), 0);
+  const sendSeconds = (lastAck - ctx.startAt) / 1000;
+  const deliverSeconds = (lastDelivery - ctx.startAt) / 1000;
+  const s = ctx.settings;
+  return {
+    label: ctx.label,
+    scenario: {
+      accounts: ctx.accounts,
+      sockets: ctx.plan.sockets.length,
+      gateways: ctx.gateways,
+      topology: ctx.topology,
+      relationSize: ctx.relationSize,
+      messagesPlanned: ctx.messagesPlanned,
+      rate: s.rate,
+      window: s.window,
+      workers: ctx.plan.workers,
+      contentBytes: s.contentBytes,
+      clientMsgId: s.clientMsgId,
+      durationS: s.durationMs / 1000,
+    },
+    sent: sum((r) => r.sent),
+    acked: sum((r) => r.acked),
+    timeouts: sum((r) => r.timeouts),
+    failed: sum((r) => r.failed),
+    errors,
+    disconnects: sum((r) => r.disconnects.length),
+    sendSeconds: round(sendSeconds, 3),
+    ackedPerSec: sendSeconds > 0 ? round(sum((r) => r.acked) / sendSeconds, 1) : 0,
+    deliveredPerSec: deliverSeconds > 0 ? round(deliveries.delivered / deliverSeconds, 1) : 0,
+    ackLatencyMs: summarizeMicros(ack),
+    deliveryLatencyMs: summarizeMicros(delivery),
+    deliveries,
+    clientCpuPercent: reports.map((r) => (r.wallMs > 0 ? round((100 * r.cpuMs) / r.wallMs, 0) : 0)),
+  };
+}
+
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
+
+const ms = (v: number | null) => (v === null ? '-' : v < 10 ? v.toFixed(2) : v.toFixed(1));
+
+/** One human line (two when something went wrong). */
+export function formatResult(r: LoadResult): string {
+  const sc = r.scenario;
+  const d = r.deliveries;
+  const pace = sc.rate > 0 ? `rate ${sc.rate}/s` : 'max rate';
+  const head =
+    `${r.label}: ${sc.sockets} sockets on ${sc.gateways} gw, ${sc.topology} of ${sc.relationSize}, ` +
+    `window ${sc.window}, ${pace}`;
+  const line =
+    `${head} | ${r.acked} acked in ${r.sendSeconds.toFixed(1)} s = ${Math.round(r.ackedPerSec)} msg/s` +
+    ` | ack p50 ${ms(r.ackLatencyMs.p50)} p90 ${ms(r.ackLatencyMs.p90)} p99 ${ms(r.ackLatencyMs.p99)}` +
+    ` max ${ms(r.ackLatencyMs.max)} ms` +
+    ` | delivery p50 ${ms(r.deliveryLatencyMs.p50)} p99 ${ms(r.deliveryLatencyMs.p99)} ms` +
+    ` | ${d.delivered}/${d.expected} delivered, ${d.missing} missing, ${d.duplicates} duplicate` +
+    ` | client cpu ${r.clientCpuPercent.map((c) => `${c}%`).join('/')}`;
+  const trouble: string[] = [];
+  if (r.timeouts) trouble.push(`${r.timeouts} timed out`);
+  if (r.failed) trouble.push(`${r.failed} lost with closed sockets`);
+  if (r.disconnects) trouble.push(`${r.disconnects} sockets closed early`);
+  for (const [code, n] of Object.entries(r.errors)) trouble.push(`${n} × error ${code}`);
+  if (d.outOfOrder) trouble.push(`${d.outOfOrder} out of order`);
+  if (d.misrouted) trouble.push(`${d.misrouted} misrouted`);
+  if (d.unacked) trouble.push(`${d.unacked} delivered without ack`);
+  if (r.clientCpuPercent.some((c) => c > 85)) {
+    trouble.push('a client worker was above 85 % CPU: add --workers for a fair figure');
+  }
+  return trouble.length ? `${line}\n  ! ${trouble.join('; ')}` : line;
+}

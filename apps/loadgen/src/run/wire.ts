@@ -1,0 +1,69 @@
+import type { HistogramData } from '../stats/histogram';
+import type { Receipt } from '../stats/deliveries';
+import type { SocketPlan } from './plan';
+
+/** How every socket of a run sends; the same for each worker. */
+export interface SendSettings {
+  runId: string;
+  /** Target messages per second over all sockets of the run (0: window-bound). */
+  rate: number;
+  /** Sockets in the whole run (paces each socket's share of `rate`). */
+  totalSockets: number;
+  window: number;
+  contentBytes: number;
+  clientMsgId: boolean;
+  ackTimeoutMs: number;
+  /** Stop starting sends this long after the start (0: no limit). */
+  durationMs: number;
+}
+
+/** Parent → worker. */
+export type ToWorker =
+  | { type: 'init'; worker: number; sockets: SocketPlan[]; settings: SendSettings }
+  /** Start sending at `atMs` (epoch ms, this machine's clock). */
+  | { type: 'start'; atMs: number }
+  /** Close the sockets and send the report. */
+  | { type: 'finish' };
+
+/** What a worker's senders did, once all of them are done. */
+export interface SentSummary {
+  sent: number;
+  acked: number;
+  /** Acked messages per sending socket: [socket, count]. */
+  ackedBySocket: [number, number][];
+}
+
+export interface WorkerReport extends SentSummary {
+  worker: number;
+  ackLatencyUs: HistogramData;
+  deliveryLatencyUs: HistogramData;
+  timeouts: number;
+  /** Sends lost with a socket that closed. */
+  failed: number;
+  /** Error replies by status code. */
+  errors: Record<string, number>;
+  /** Replies that came after their send had timed out. */
+  lateReplies: number;
+  /** Sockets that closed before the end: [socket, close code]. */
+  disconnects: [number, number][];
+  /** Epoch ms; undefined when nothing happened. */
+  firstSendAt?: number;
+  lastAckAt?: number;
+  lastDeliveryAt?: number;
+  /** Acked sequence numbers per sending socket. */
+  ackedSeqs: { socket: number; seqs: Uint8Array }[];
+  receipts: Receipt[];
+  /** CPU time of the worker's process during the send phase, in ms. */
+  cpuMs: number;
+  /** Wall time of the send phase, in ms. */
+  wallMs: number;
+}
+
+/** Worker → parent. */
+export type FromWorker =
+  | { type: 'connected'; worker: number }
+  | { type: 'sent'; worker: number; summary: SentSummary }
+  /** Distinct deliveries so far (sent every 200 ms while running). */
+  | { type: 'progress'; worker: number; delivered: number; acked: number }
+  | { type: 'report'; report: WorkerReport }
+  | { type: 'error'; worker: number; message: string };
