@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { createLogger } from '@chat/logger';
 import { InfrastructureError } from '@chat/protocol';
-import { createSuiteContext, type SuiteContext } from '@chat/testing';
+import { createSuiteContext, waitFor, type SuiteContext } from '@chat/testing';
 import { busContract } from '@chat/bus/testing';
 import { KafkaBus, type KafkaBusConfig } from './kafka-bus';
 
@@ -62,6 +62,35 @@ describe('KafkaBus', () => {
       }
     } finally {
       await bus.close();
+    }
+  });
+
+  it('lets several processes start on the same new topics at once (groups from the end)', async () => {
+    // Each bus is its own client, as separate apps are: one creates the topics while the
+    // others find them listed before their partitions have leaders.
+    const buses = Array.from({ length: 4 }, () => new KafkaBus(config(), log));
+    try {
+      const got: string[][] = buses.map(() => []);
+      const subs = await Promise.all(
+        buses.map((bus, i) =>
+          bus.subscribe(
+            `race.${i}`,
+            ['race.a', 'race.b', 'race.c'],
+            async (records) => {
+              for (const r of records) got[i].push(r.value.toString());
+            },
+            { fromBeginning: false },
+          ),
+        ),
+      );
+      await buses[0].publish('race.b', 'k', 'after-start');
+      await waitFor(() => got.every((g) => g.includes('after-start')), {
+        timeoutMs: 20_000,
+        what: 'every group to get the record published after it started',
+      });
+      await Promise.all(subs.map((s) => s.stop()));
+    } finally {
+      await Promise.all(buses.map((b) => b.close()));
     }
   });
 

@@ -28,6 +28,7 @@ import {
   toBuffer,
   validateMaxBatchSize,
 } from './delivery';
+import { TopicNotReadyError, untilSettled } from './settling';
 
 /** The slice of config the Kafka adapter reads; the app builds it from `Kafka.*`. */
 export interface KafkaBusConfig {
@@ -294,6 +295,18 @@ export class KafkaBus implements Bus {
         });
         this.log.info({ topics: toCreate }, 'bus topics created');
       }
+      // Another process may have created a topic a moment ago (listed, leaders not yet
+      // elected), or `createTopics` lost that race and returned without waiting.
+      await untilSettled(() =>
+        admin
+          .fetchTopicMetadata({ topics: missing.map((t) => this.cfg.topicPrefix + t) })
+          .then(({ topics: found }) => {
+            const leaderless = found.filter((t) => t.partitions.some((p) => p.leader < 0));
+            if (leaderless.length) {
+              throw new TopicNotReadyError(leaderless.map((t) => t.name).join(', '));
+            }
+          }),
+      );
     } catch (err) {
       throw wrap(err, `creating topics ${missing.join(', ')}`);
     }
@@ -425,30 +438,34 @@ export class KafkaBus implements Bus {
     topics: string[],
   ): Promise<TopicPartitionOffset[]> {
     try {
-      const admin = await this.admin();
-      const committed = await admin.fetchOffsets({ groupId, topics });
-      const unset = committed.flatMap(({ topic, partitions }) =>
-        partitions
-          .filter((p) => Number(p.offset) < 0)
-          .map((p) => ({ topic, partition: p.partition })),
-      );
-      if (unset.length === 0) return [];
-      const { groups } = await admin.describeGroups([groupId]);
-      const state = groups[0]?.state ?? 'Dead';
-      if (state !== 'Empty' && state !== 'Dead') return [];
-      const ends = new Map<string, string>();
-      for (const topic of new Set(unset.map((u) => u.topic))) {
-        for (const o of await admin.fetchTopicOffsets(topic))
-          ends.set(`${topic}/${o.partition}`, o.high);
-      }
-      return unset.map(({ topic, partition }) => ({
-        topic,
-        partition,
-        offset: ends.get(`${topic}/${partition}`) ?? '0',
-      }));
+      return await untilSettled(() => this.readEnds(groupId, topics));
     } catch (err) {
       throw wrap(err, `reading where the new group ${groupId} starts`);
     }
+  }
+
+  private async readEnds(groupId: string, topics: string[]): Promise<TopicPartitionOffset[]> {
+    const admin = await this.admin();
+    const committed = await admin.fetchOffsets({ groupId, topics });
+    const unset = committed.flatMap(({ topic, partitions }) =>
+      partitions
+        .filter((p) => Number(p.offset) < 0)
+        .map((p) => ({ topic, partition: p.partition })),
+    );
+    if (unset.length === 0) return [];
+    const { groups } = await admin.describeGroups([groupId]);
+    const state = groups[0]?.state ?? 'Dead';
+    if (state !== 'Empty' && state !== 'Dead') return [];
+    const ends = new Map<string, string>();
+    for (const topic of new Set(unset.map((u) => u.topic))) {
+      for (const o of await admin.fetchTopicOffsets(topic))
+        ends.set(`${topic}/${o.partition}`, o.high);
+    }
+    return unset.map(({ topic, partition }) => ({
+      topic,
+      partition,
+      offset: ends.get(`${topic}/${partition}`) ?? '0',
+    }));
   }
 
   /**
