@@ -1,11 +1,28 @@
 const preset = require('../jest.preset.js');
 
+const { reporters, ...project } = preset;
+// Set once below for both projects: 60 s, suites start processes.
+delete project.testTimeout;
+
+/**
+ * Two projects over the same end-to-end suites (STYLE §7): every suite against the
+ * distributed apps, then the e2e/ suites once more against one standalone server
+ * (`E2E_TARGET=standalone`, see e2e/support/target.ts). The fault, ops and deploy suites
+ * are about the distributed topology and run against it alone.
+ */
 module.exports = {
-  ...preset,
-  ...preset.services,
-  displayName: 'e2e',
-  rootDir: __dirname,
+  reporters,
+  testTimeout: 60000,
   // Each suite starts real app processes; on two cores they run one suite at a time.
   maxWorkers: 1,
-  testTimeout: 60000,
+  projects: [
+    { ...project, ...preset.services, displayName: 'e2e', rootDir: __dirname },
+    {
+      ...project,
+      displayName: 'e2e-standalone',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/e2e/**/*.e2e.spec.ts'],
+      setupFiles: ['<rootDir>/e2e/support/standalone-target.setup.js'],
+    },
+  ],
 };

@@ -1,5 +1,9 @@
+const preset = require('../../jest.preset.js');
+
 module.exports = {
-  ...require('../../jest.preset.js'),
+  ...preset,
+  // The probes' integration tests ask a real Kafka and Redis.
+  ...preset.services,
   displayName: 'runtime',
   rootDir: __dirname,
 };

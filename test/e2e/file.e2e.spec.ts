@@ -6,7 +6,7 @@ import { ErrorCode, PUSH_EVENTS } from '@chat/protocol';
 import { waitFor } from '@chat/testing';
 import { createAccount, makeFriends, registerUser, type Actor } from './support/actors';
 import { ok, type ApiClient, type Reply } from './support/http';
-import { startStack, type Stack } from './support/stack';
+import { itWithSecondApi, onBus, startTargetStack, type TargetStack } from './support/target';
 
 /** Small limits, so the size cases stay cheap: images up to 40 KB, other files 2 KB. */
 const MAX_IMAGE = 40_000;
@@ -32,10 +32,11 @@ interface UploadOptions {
 
 /**
  * File uploads, avatars, file listings and the orphan clean-up (API.md §12, §14) against the
- * api running as its own process, files on local disk served by the api.
+ * api running as its own process, files on local disk served by the api; or against the
+ * standalone server (E2E_TARGET), which serves its files the same way.
  */
 describe('files and avatars over REST', () => {
-  let stack: Stack;
+  let stack: TargetStack;
   let api: ApiClient;
   let dataDir: string;
   let owner: Actor; // leads the group
@@ -46,7 +47,7 @@ describe('files and avatars over REST', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'e2e-files-'));
-    stack = await startStack('e2e_files', {
+    stack = await startTargetStack('e2e_files', {
       // The upload limit has its own test, on an api of its own.
       LIMIT_API_LIMIT_UPLOAD: '[]',
       RULE_BIGGEST_IMAGE_SIZE: String(MAX_IMAGE),
@@ -123,12 +124,14 @@ describe('files and avatars over REST', () => {
       expect(served.body.equals(bytes)).toBe(true);
       expect(await avatarOf(owner)).toBe(url);
 
-      const push = await stack.events.find(
-        (e) => e.push?.event === PUSH_EVENTS.updateAccount && avatarIn(e.push.data) === url,
-        'update_account with the new avatar',
-      );
-      expect(push.push!.to).toEqual([owner.id]);
-      expect(push.push!.data).toMatchObject({ account_id: owner.id, name: 'owner', avatar: url });
+      await onBus(stack, async (events) => {
+        const push = await events.find(
+          (e) => e.push?.event === PUSH_EVENTS.updateAccount && avatarIn(e.push.data) === url,
+          'update_account with the new avatar',
+        );
+        expect(push.push!.to).toEqual([owner.id]);
+        expect(push.push!.data).toMatchObject({ account_id: owner.id, name: 'owner', avatar: url });
+      });
     });
 
     it('deletes the replaced avatar’s object at once', async () => {
@@ -204,18 +207,20 @@ describe('files and avatars over REST', () => {
 
     it('replaces the group avatar, served and shown in the group, with no push', async () => {
       const bytes = png(2000);
-      const before = stack.events.events.length;
+      const before = stack.events?.events.length ?? 0;
       const { url } = ok(await upload(owner.token, bytes, { relationId: groupId }));
       expect(url).toMatch(new RegExp(`/files/avatars/group/${groupId}/`));
       expect((await fetchBytes(url)).body.equals(bytes)).toBe(true);
       expect(await groupAvatar(owner, groupId)).toBe(url);
-      expect(
-        stack.events.events
-          .slice(before)
-          .filter(
-            (e) => e.push?.event === PUSH_EVENTS.updateAccount && avatarIn(e.push.data) === url,
-          ),
-      ).toEqual([]);
+      await onBus(stack, (events) => {
+        expect(
+          events.events
+            .slice(before)
+            .filter(
+              (e) => e.push?.event === PUSH_EVENTS.updateAccount && avatarIn(e.push.data) === url,
+            ),
+        ).toEqual([]);
+      });
     });
 
     it('deletes the group’s previous avatar object when it is replaced', async () => {
@@ -359,7 +364,8 @@ describe('files and avatars over REST', () => {
     });
   });
 
-  it('answers 1004 past the upload limit (Limit.APILimit.Upload)', async () => {
+  // Both need a second api on the suite's database: distributed target only.
+  itWithSecondApi('answers 1004 past the upload limit (Limit.APILimit.Upload)', async () => {
     // One upload per hour: the second is refused whatever the machine's speed.
     const { client, app } = await stack.startApi({
       LIMIT_API_LIMIT_UPLOAD: '[{"Count":1,"Window":"1h"}]',
@@ -381,7 +387,7 @@ describe('files and avatars over REST', () => {
     }
   });
 
-  it('the clean-up job deletes orphaned avatars, object and row', async () => {
+  itWithSecondApi('the clean-up job deletes orphaned avatars, object and row', async () => {
     // An account avatar orphaned by deleting its account.
     const doomed = await createAccount(api, ownerUserToken, 'doomed');
     const accountAvatar = ok(await upload(doomed.token, png())).url;

@@ -1,7 +1,7 @@
 import { ErrorCode, PUSH_EVENTS } from '@chat/protocol';
 import { waitFor, WsClient, type WsPush } from '@chat/testing';
 import { ok } from './support/http';
-import { startStack, type Stack } from './support/stack';
+import { startTargetStack, type TargetStack } from './support/target';
 import { openSession, type Session } from './support/session';
 
 /**
@@ -10,7 +10,7 @@ import { openSession, type Session } from './support/session';
  * two devices each, one device on each gateway.
  */
 describe('realtime delivery across two gateways', () => {
-  let stack: Stack;
+  let stack: TargetStack;
   let ann: Session;
   let bob: Session;
   let cat: Session;
@@ -53,7 +53,7 @@ describe('realtime delivery across two gateways', () => {
   }
 
   beforeAll(async () => {
-    stack = await startStack('e2e_realtime', {}, { gateways: 2, workers: true });
+    stack = await startTargetStack('e2e_realtime', {}, { gateways: 2, workers: true });
     [ann, bob, cat] = await Promise.all([
       openSession(stack, 'ann.rt@example.com', 'ann'),
       openSession(stack, 'bob.rt@example.com', 'bob'),

@@ -1,6 +1,6 @@
 import { WsClient } from '@chat/testing';
 import { ok } from './support/http';
-import { startStack, type Stack } from './support/stack';
+import { startTargetStack, type TargetStack } from './support/target';
 import { openSession, type Session } from './support/session';
 
 /**
@@ -9,13 +9,13 @@ import { openSession, type Session } from './support/session';
  * message, none twice, with no gap in the sequence.
  */
 describe('sync by sequence while sends interleave across gateways', () => {
-  let stack: Stack;
+  let stack: TargetStack;
   let ann: Session;
   let bob: Session;
   let relation: number;
 
   beforeAll(async () => {
-    stack = await startStack(
+    stack = await startTargetStack(
       'e2e_sync',
       { GATEWAY_FRAMES_PER_SECOND: '0' },
       { gateways: 2, workers: true },

@@ -2,18 +2,20 @@ import jwt from 'jsonwebtoken';
 import { ErrorCode, PUSH_EVENTS } from '@chat/protocol';
 import { ok, type ApiClient } from './support/http';
 import { codeFor as sinkCode } from './support/actors';
-import { startStack, TOKEN_KEY, type Stack } from './support/stack';
+import { TOKEN_KEY } from './support/stack';
+import { onBus, startTargetStack, type TargetStack } from './support/target';
 
 /**
  * Users, email codes, accounts and tokens (API.md §4–7) against the api and mailer running
- * as separate processes on real Postgres, Redis, Kafka and an SMTP sink.
+ * as separate processes on real Postgres, Redis, Kafka and an SMTP sink, or against the
+ * standalone server (E2E_TARGET).
  */
 describe('users, email codes and accounts over REST', () => {
-  let stack: Stack;
+  let stack: TargetStack;
   let api: ApiClient;
 
   beforeAll(async () => {
-    stack = await startStack('e2e_users', {
+    stack = await startTargetStack('e2e_users', {
       // A short resend interval: one address gets several codes in this suite.
       RULE_USER_MARK_DURATION: '2s',
     });
@@ -24,7 +26,7 @@ describe('users, email codes and accounts over REST', () => {
     await stack?.stop();
   });
 
-  /** Asks for a code and reads it from the mail the SMTP sink received. */
+  /** Asks for a code and reads it from the mail that arrived. */
   const codeFor = (email: string) => sinkCode(stack, email);
 
   async function register(email: string, password = 'secret-1') {
@@ -294,15 +296,17 @@ describe('users, email codes and accounts over REST', () => {
         body: { name: 'annie', gender: '未知', signature: 'x' },
       });
       expect(taken.status_code).toBe(ErrorCode.AccountNameUsed);
-      const event = await stack.events.find(
-        (e) => e.push?.event === PUSH_EVENTS.updateAccount && e.push.to.includes(first.id),
-        'update_account on chat.events',
-      );
-      expect(event.push!.data).toMatchObject({
-        account_id: first.id,
-        name: 'ann-renamed',
-        gender: '未知',
-        signature: 'new signature',
+      await onBus(stack, async (events) => {
+        const event = await events.find(
+          (e) => e.push?.event === PUSH_EVENTS.updateAccount && e.push.to.includes(first.id),
+          'update_account on chat.events',
+        );
+        expect(event.push!.data).toMatchObject({
+          account_id: first.id,
+          name: 'ann-renamed',
+          gender: '未知',
+          signature: 'new signature',
+        });
       });
     });
 
@@ -356,12 +360,14 @@ describe('users, email codes and accounts over REST', () => {
           body: { email: 'ann.new@example.com', code },
         }),
       );
-      const event = await stack.events.find(
-        (e) => e.push?.event === PUSH_EVENTS.updateEmail,
-        'update_email',
-      );
-      expect(event.push!.data).toEqual({ email: 'ann.new@example.com' });
-      expect([...event.push!.to].sort()).toEqual(accounts.map((a) => a.id).sort());
+      await onBus(stack, async (events) => {
+        const event = await events.find(
+          (e) => e.push?.event === PUSH_EVENTS.updateEmail,
+          'update_email',
+        );
+        expect(event.push!.data).toEqual({ email: 'ann.new@example.com' });
+        expect([...event.push!.to].sort()).toEqual(accounts.map((a) => a.id).sort());
+      });
       ok(
         await api.post('/api/user/login', {
           body: { email: 'ann.new@example.com', password: 'secret-1' },
@@ -419,11 +425,13 @@ describe('users, email codes and accounts over REST', () => {
         body: { account_id: accounts[0].id },
       });
       expect(deletedAgain.status_code).toBe(ErrorCode.AccountNotFound);
-      const closing = await stack.events.find(
-        (e) => e.effects?.accountsDeleted?.includes(accounts[0].id) === true,
-        'the account deletion on chat.events',
-      );
-      expect(closing.push).toBeUndefined();
+      await onBus(stack, async (events) => {
+        const closing = await events.find(
+          (e) => e.effects?.accountsDeleted?.includes(accounts[0].id) === true,
+          'the account deletion on chat.events',
+        );
+        expect(closing.push).toBeUndefined();
+      });
       ok(await api.delete('/api/user/delete', { token: userToken }));
       expect((await api.get('/api/account/infos/user', { token: userToken })).status_code).toBe(
         ErrorCode.UserNotFound,

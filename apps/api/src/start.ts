@@ -1,12 +1,19 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import { TokenService } from '@chat/auth';
-import { createBus } from '@chat/bus';
-import { createCacheAdapters } from '@chat/cache';
+import { createBus, type Bus } from '@chat/bus';
+import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
 import type { Config } from '@chat/config';
-import { AccountRepository, SnowflakeGenerator, UserRepository, openDatabase } from '@chat/db';
-import { createJobQueue, retryPolicyFromConfig } from '@chat/jobs';
+import {
+  AccountRepository,
+  SnowflakeGenerator,
+  UserRepository,
+  openDatabase,
+  type Database,
+} from '@chat/db';
+import { createJobQueue, retryPolicyFromConfig, type JobQueue } from '@chat/jobs';
 import type { Logger } from '@chat/logger';
 import { QUEUES, TOPICS, type EmailJob } from '@chat/protocol';
 import { BusEventPublisher } from './events';
@@ -16,14 +23,19 @@ import { createHttpApp } from './http/app';
 import { buildOpenApi } from './http/openapi';
 import { createBlobStore } from '@chat/storage';
 import {
+  DependencyProbes,
+  OpsEndpoints,
   blobStoreConfig,
   busConfig,
   cacheConfig,
   closeInOrder,
+  createMetricsRegistry,
   jobQueueConfig,
+  registerQueueDepth,
   requireDatabaseUrl,
   type Closable,
 } from '@chat/runtime';
+import { requestTimer } from './http/request-metrics';
 
 /** The config slice the api reads. */
 export type ApiConfig = Pick<
@@ -41,6 +53,24 @@ export type ApiConfig = Pick<
   | 'AliyunOSS'
 >;
 
+export interface ApiDeps {
+  /** Port of the listener; default `Server.ApiPort` (0: a free port). */
+  port?: number;
+  /**
+   * A database, cache, bus and mail queue owned by the caller (a one-process runner shares
+   * its embedded ones between the roles); the api uses them but does not close them.
+   * Default: its own, from config.
+   */
+  db?: Database;
+  cache?: CacheAdapters;
+  bus?: Bus;
+  mailQueue?: JobQueue<EmailJob>;
+  /** Ids of the messages the api writes; a one-process runner shares the gateway's. */
+  ids?: SnowflakeGenerator;
+  /** Takes HTTP upgrade requests (a one-process runner hands `/ws` to its gateway). */
+  upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+}
+
 export interface RunningApi {
   port: number;
   stop(): Promise<void>;
@@ -50,26 +80,31 @@ export interface RunningApi {
 export async function start(
   config: ApiConfig,
   log: Logger,
-  port = config.Server.ApiPort,
+  deps: ApiDeps = {},
 ): Promise<RunningApi> {
+  const port = deps.port ?? config.Server.ApiPort;
   const started: Closable[] = [];
   try {
-    const db = await openDatabase(
-      { url: requireDatabaseUrl(config), poolMax: config.Postgresql.PoolMax },
-      log,
-    );
-    started.push({ name: 'database', close: () => db.close() });
-    const cache = createCacheAdapters(cacheConfig(config), log);
-    started.push({ name: 'cache', close: () => cache.close() });
-    const bus = createBus(busConfig(config, 'api'), log);
-    started.push({ name: 'bus', close: () => bus.close() });
+    const db =
+      deps.db ??
+      (await openDatabase(
+        { url: requireDatabaseUrl(config), poolMax: config.Postgresql.PoolMax },
+        log,
+      ));
+    if (!deps.db) started.push({ name: 'database', close: () => db.close() });
+    const cache = deps.cache ?? createCacheAdapters(cacheConfig(config), log);
+    if (!deps.cache) started.push({ name: 'cache', close: () => cache.close() });
+    const bus = deps.bus ?? createBus(busConfig(config, 'api'), log);
+    if (!deps.bus) started.push({ name: 'bus', close: () => bus.close() });
     await bus.ensureTopics([TOPICS.events, TOPICS.messages]);
-    const mailQueue = createJobQueue<EmailJob>(
-      jobQueueConfig(config),
-      { name: QUEUES.email, retry: retryPolicyFromConfig(config.Auto.Retry) },
-      log,
-    );
-    started.push({ name: 'mail queue', close: () => mailQueue.close() });
+    const mailQueue =
+      deps.mailQueue ??
+      createJobQueue<EmailJob>(
+        jobQueueConfig(config),
+        { name: QUEUES.email, retry: retryPolicyFromConfig(config.Auto.Retry) },
+        log,
+      );
+    if (!deps.mailQueue) started.push({ name: 'mail queue', close: () => mailQueue.close() });
     const storage = createBlobStore(blobStoreConfig(config), log);
     started.push({ name: 'file storage', close: () => storage.close() });
 
@@ -91,7 +126,7 @@ export async function start(
       cache,
       events,
       messages: new BusMessagePublisher(bus),
-      ids: new SnowflakeGenerator({ nodeId: config.App.MachineID }),
+      ids: deps.ids ?? new SnowflakeGenerator({ nodeId: config.App.MachineID }),
       storage,
       mailQueue,
       tokens,
@@ -115,8 +150,19 @@ export async function start(
     const accounts = new AccountRepository(db.em);
     const ip = config.Limit.IPLimit;
     const limiter = cache.limiter;
-    let ready = true;
+    // Ops (issue 7): /healthz, /readyz (database, Redis, Kafka) and /metrics on this port,
+    // with request latency by route and the email queue's depth.
+    const metrics = createMetricsRegistry('api');
+    registerQueueDepth(metrics, mailQueue);
+    const probes = new DependencyProbes({
+      database: db.orm,
+      redisUrl: config.Redis.Url,
+      bus: busConfig(config, 'api'),
+    });
+    started.push({ name: 'dependency probes', close: () => probes.close() });
+    const ops = new OpsEndpoints(metrics, probes.checks);
     const app = createHttpApp({
+      first: requestTimer(metrics),
       routes,
       tokens,
       callers: {
@@ -143,21 +189,22 @@ export async function start(
       log,
       extra: (http) => {
         for (const area of AREAS) area.http?.(http, ctx);
-        http.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
-        http.get('/readyz', async (_req, res) => {
-          const dbOk = ready && (await db.orm.isConnected().catch(() => false));
-          res.status(dbOk ? 200 : 503).json({ status: dbOk ? 'ready' : 'not ready' });
-        });
+        for (const path of ['/healthz', '/readyz', '/metrics']) {
+          http.get(path, async (_req, res) => {
+            const reply = await ops.answer(path)!;
+            res.status(reply.status).type(reply.contentType).send(reply.body);
+          });
+        }
       },
     });
 
-    const server = await listen(app, config.Server.Host, port);
+    const server = await listen(app, config.Server.Host, port, deps.upgrade);
     const actualPort = (server.address() as AddressInfo).port;
     log.info({ port: actualPort }, 'api listening');
     return {
       port: actualPort,
       stop: async () => {
-        ready = false;
+        ops.markStopping();
         await closeInOrder(log, [
           { name: 'http listener', close: () => closeServer(server) },
           ...started.reverse(),
@@ -170,18 +217,38 @@ export async function start(
   }
 }
 
-function listen(app: Express, host: string, port: number): Promise<Server> {
+function listen(
+  app: Express,
+  host: string,
+  port: number,
+  upgrade?: ApiDeps['upgrade'],
+): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
+    // Attached before the first connection can arrive; without it Node drops upgrades.
+    if (upgrade) server.on('upgrade', upgrade);
     server.once('listening', () => resolve(server));
     server.once('error', reject);
   });
 }
 
-/** Stops accepting, lets in-flight requests finish, then closes idle keep-alive sockets. */
+/** How often idle keep-alive connections are closed while the listener drains. */
+const DRAIN_TICK_MS = 100;
+
+/**
+ * Stops accepting, lets in-flight requests finish, and ends keep-alive connections (STYLE
+ * §4): requests arriving on them from now on are answered with `Connection: close`, and
+ * each is closed as soon as it is idle, so a busy client cannot hold the listener open.
+ */
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.close((err) => (err ? reject(err) : resolve()));
+    server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
+    const ticker = setInterval(() => server.closeIdleConnections(), DRAIN_TICK_MS);
+    server.close((err) => {
+      clearInterval(ticker);
+      if (err) reject(err);
+      else resolve();
+    });
     server.closeIdleConnections();
   });
 }

@@ -106,7 +106,7 @@ describe('gateway', () => {
       },
       log,
     );
-    gateway = await start(config, log, 0);
+    gateway = await start(config, log, { port: 0 });
     url = `ws://127.0.0.1:${gateway.port}/ws`;
     await bus.subscribe(
       'test.observer',

@@ -1,18 +1,22 @@
 import { TokenService } from '@chat/auth';
-import { createBus, type BusConfig, type Subscription } from '@chat/bus';
-import { createCacheAdapters } from '@chat/cache';
+import { createBus, type Bus, type BusConfig, type Subscription } from '@chat/bus';
+import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
 import type { Config } from '@chat/config';
-import { SnowflakeGenerator, openDatabase } from '@chat/db';
+import { SnowflakeGenerator, openDatabase, type Database } from '@chat/db';
 import type { Logger } from '@chat/logger';
 import { CLOSE_CODES, TOPICS, pushTopic } from '@chat/protocol';
 import {
+  DependencyProbes,
+  OpsEndpoints,
   busConfig,
   cacheConfig,
   closeInOrder,
+  createMetricsRegistry,
   requireDatabaseUrl,
   type Closable,
 } from '@chat/runtime';
 import { DeliveryConsumer } from './delivery/delivery-consumer';
+import { GatewayMetrics } from './ops/gateway-metrics';
 import { EventsConsumer } from './delivery/events-consumer';
 import { PresenceAnnouncer } from './presence/presence-announcer';
 import { Authenticator } from './requests/authenticator';
@@ -31,6 +35,24 @@ export type GatewayConfig = Pick<
   Config,
   'App' | 'Server' | 'Gateway' | 'Postgresql' | 'Redis' | 'Token' | 'Kafka'
 >;
+
+export interface GatewayDeps {
+  /** Port of the listener; default `Server.GatewayPort` (0: a free port). */
+  port?: number;
+  /**
+   * A database, cache and bus owned by the caller (a one-process runner shares its
+   * embedded ones between the roles); the gateway uses them but does not close them.
+   * Default: its own, from config.
+   */
+  db?: Database;
+  cache?: CacheAdapters;
+  bus?: Bus;
+  /**
+   * Message ids; a one-process runner shares one generator with the api, whose ids come
+   * from the same `App.MachineID`. Default: its own.
+   */
+  ids?: SnowflakeGenerator;
+}
 
 export interface RunningGateway {
   port: number;
@@ -69,25 +91,30 @@ export function gatewayNodeId(machineId: number): string {
 export async function start(
   config: GatewayConfig,
   log: Logger,
-  port = config.Server.GatewayPort,
+  deps: GatewayDeps = {},
 ): Promise<RunningGateway> {
+  const port = deps.port ?? config.Server.GatewayPort;
   const nodeId = gatewayNodeId(config.App.MachineID);
   const startedAt = Date.now();
   const started: Closable[] = [];
   let stopping = false;
   try {
-    const db = await openDatabase(
-      { url: requireDatabaseUrl(config), poolMax: config.Postgresql.PoolMax },
-      log,
-    );
-    const databaseStep: Closable = { name: 'database', close: () => db.close() };
-    started.push(databaseStep);
-    const cache = createCacheAdapters(cacheConfig(config), log);
-    const cacheStep: Closable = { name: 'cache', close: () => cache.close() };
-    started.push(cacheStep);
-    const bus = createBus(gatewayBusConfig(config), log);
-    const busStep: Closable = { name: 'bus', close: () => bus.close() };
-    started.push(busStep);
+    // Steps of what the gateway owns; shared dependencies are closed by their owner.
+    const owned = (step: Closable, isShared: boolean): Closable[] => {
+      if (!isShared) started.push(step);
+      return isShared ? [] : [step];
+    };
+    const db =
+      deps.db ??
+      (await openDatabase(
+        { url: requireDatabaseUrl(config), poolMax: config.Postgresql.PoolMax },
+        log,
+      ));
+    const databaseSteps = owned({ name: 'database', close: () => db.close() }, !!deps.db);
+    const cache = deps.cache ?? createCacheAdapters(cacheConfig(config), log);
+    const cacheSteps = owned({ name: 'cache', close: () => cache.close() }, !!deps.cache);
+    const bus = deps.bus ?? createBus(gatewayBusConfig(config), log);
+    const busSteps = owned({ name: 'bus', close: () => bus.close() }, !!deps.bus);
     await bus.ensureTopics([TOPICS.messages, TOPICS.reads, TOPICS.events, pushTopic(nodeId)]);
 
     const store = new GatewayStore(db);
@@ -101,6 +128,17 @@ export async function start(
     });
     const sockets = new LocalSockets();
     const inFlight = new InFlight();
+    // Ops (issue 7): /healthz, /readyz (database, Redis, Kafka) and /metrics on this port.
+    const registry = createMetricsRegistry('gateway');
+    const metrics = new GatewayMetrics(registry, sockets);
+    const probes = new DependencyProbes({
+      database: db.orm,
+      redisUrl: config.Redis.Url,
+      bus: gatewayBusConfig(config),
+    });
+    const probesStep: Closable = { name: 'dependency probes', close: () => probes.close() };
+    started.push(probesStep);
+    const ops = new OpsEndpoints(registry, probes.checks);
     const isStopping = () => stopping;
 
     const announcer = new PresenceAnnouncer({
@@ -130,7 +168,7 @@ export async function start(
         membership,
         store,
         dedup: new SendDedup(cache.cache),
-        ids: new SnowflakeGenerator({ nodeId: config.App.MachineID }),
+        ids: deps.ids ?? new SnowflakeGenerator({ nodeId: config.App.MachineID }),
         nodeId,
         log,
       }),
@@ -138,6 +176,7 @@ export async function start(
       inFlight,
       maxFrameBytes: config.Gateway.MaxFrameBytes,
       isStopping,
+      metrics,
       log,
     });
 
@@ -177,7 +216,7 @@ export async function start(
         framesPerSecond: config.Gateway.FramesPerSecond,
         authorizationHeader: config.Token.AuthorizationKey,
       },
-      { dispatcher, session, sockets, tokens, nodeId, isStopping, log },
+      { dispatcher, session, sockets, tokens, nodeId, isStopping, ops, metrics, log },
     );
     const app: Closable = { name: 'uws app', close: async () => server.close() };
     started.push(app);
@@ -193,6 +232,7 @@ export async function start(
       stop: () =>
         (stopped ??= (async () => {
           stopping = true;
+          ops.markStopping();
           await closeInOrder(log, [
             { name: 'listener', close: async () => server.stopListening() },
             {
@@ -210,9 +250,10 @@ export async function start(
             presenceStep,
             consumers,
             app,
-            busStep,
-            cacheStep,
-            databaseStep,
+            probesStep,
+            ...busSteps,
+            ...cacheSteps,
+            ...databaseSteps,
           ]);
         })()),
     };

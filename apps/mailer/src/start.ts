@@ -4,11 +4,21 @@ import { createJobQueue, retryPolicyFromConfig, type JobQueue } from '@chat/jobs
 import type { Logger } from '@chat/logger';
 import { createMailer, type MailConfig } from '@chat/mail';
 import { QUEUES, type EmailJob } from '@chat/protocol';
-import { closeInOrder, jobQueueConfig, type Closable } from '@chat/runtime';
+import {
+  DependencyProbes,
+  OpsEndpoints,
+  closeInOrder,
+  createMetricsRegistry,
+  jobQueueConfig,
+  registerQueueDepth,
+  startOpsServer,
+  type Closable,
+} from '@chat/runtime';
+import { Counter } from 'prom-client';
 import { sendEmailHandler } from './email/send-email.handler';
 
 /** The config slice the mailer reads. */
-export type MailerConfig = Pick<Config, 'App' | 'Redis' | 'Email' | 'Auto'>;
+export type MailerConfig = Pick<Config, 'App' | 'Server' | 'Redis' | 'Email' | 'Auto'>;
 
 export interface MailerDeps {
   /**
@@ -59,15 +69,53 @@ export async function start(
         log.warn('Redis.Url is not set: this mailer only sees jobs added in its own process');
       }
     }
-    const worker = queue.process(sendEmailHandler(mailer, config.App.Name, log), {
-      concurrency: SEND_CONCURRENCY,
+
+    // Ops (issue 7): /healthz, /readyz (Redis), /metrics with the queue's depth and sends.
+    const metrics = createMetricsRegistry('mailer');
+    registerQueueDepth(metrics, queue);
+    const attempts = new Counter({
+      name: 'chat_mailer_send_attempts_total',
+      help: 'Attempts at sending an email job, by outcome (sent, failed).',
+      labelNames: ['outcome'],
+      registers: [metrics],
     });
+    // Both series exist from the start, so a rate over them is defined before any send.
+    for (const outcome of ['sent', 'failed']) attempts.inc({ outcome }, 0);
+    const probes = new DependencyProbes({ redisUrl: deps.queue ? undefined : config.Redis.Url });
+    started.push({ name: 'dependency probes', close: () => probes.close() });
+    const ops = new OpsEndpoints(metrics, probes.checks);
+    const opsServer = await startOpsServer(ops, {
+      host: config.Server.Host,
+      port: config.Server.MailerOpsPort,
+      log,
+    });
+    started.push({ name: 'ops server', close: () => opsServer.close() });
+
+    const send = sendEmailHandler(mailer, config.App.Name, log);
+    const worker = queue.process(
+      async (job) => {
+        try {
+          await send(job);
+          attempts.inc({ outcome: 'sent' });
+        } catch (err) {
+          attempts.inc({ outcome: 'failed' });
+          throw err;
+        }
+      },
+      { concurrency: SEND_CONCURRENCY },
+    );
     started.push({ name: 'job worker', close: () => worker.close() });
     log.info({ queue: queue.name, concurrency: SEND_CONCURRENCY }, 'mailer started');
 
     let stopping: Promise<void> | undefined;
     // Reverse of start (STYLE §4): the worker finishes its mails before the mailer closes.
-    return { stop: () => (stopping ??= closeInOrder(log, started.reverse())) };
+    return {
+      stop: () =>
+        (stopping ??= (async () => {
+          ops.markStopping();
+          await closeInOrder(log, started.reverse());
+        })()),
+    };
   } catch (err) {
     await closeInOrder(log, started.reverse());
     throw err;

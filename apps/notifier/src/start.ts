@@ -1,14 +1,20 @@
 import { createBus, type Bus, type BusConfig } from '@chat/bus';
 import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
 import type { Config } from '@chat/config';
-import { ReceiverRepository, openDatabase } from '@chat/db';
+import { ReceiverRepository, openDatabase, type Database } from '@chat/db';
 import type { Logger } from '@chat/logger';
 import { TOPICS } from '@chat/protocol';
 import {
+  DependencyProbes,
+  OpsEndpoints,
   busConfig,
   cacheConfig,
   closeInOrder,
+  createMetricsRegistry,
+  instrumentBatches,
+  registerConsumerLag,
   requireDatabaseUrl,
+  startOpsServer,
   type Closable,
 } from '@chat/runtime';
 import { Notifier } from './notifier';
@@ -18,16 +24,17 @@ import { StoredPlanner } from './plans/stored.planner';
 import { PushMarks } from './push-marks';
 
 /** The config slice the notifier reads. */
-export type NotifierConfig = Pick<Config, 'App' | 'Postgresql' | 'Redis' | 'Kafka'>;
+export type NotifierConfig = Pick<Config, 'App' | 'Server' | 'Postgresql' | 'Redis' | 'Kafka'>;
 
 export interface NotifierDeps {
   /**
-   * A bus and cache owned by the caller (a one-process runner shares its in-process ones
-   * between the roles, so presence written by its gateway is seen here); the notifier uses
-   * them but does not close them. Default: its own, from config.
+   * A bus, cache and database owned by the caller (a one-process runner shares its
+   * in-process ones between the roles, so presence written by its gateway is seen here);
+   * the notifier uses them but does not close them. Default: its own, from config.
    */
   bus?: Bus;
   cache?: CacheAdapters;
+  db?: Database;
 }
 
 export interface RunningNotifier {
@@ -69,11 +76,13 @@ export async function start(
 ): Promise<RunningNotifier> {
   const started: Closable[] = [];
   try {
-    const db = await openDatabase(
-      { url: requireDatabaseUrl(config), poolMax: config.Postgresql.PoolMax },
-      log,
-    );
-    started.push({ name: 'database', close: () => db.close() });
+    const db =
+      deps.db ??
+      (await openDatabase(
+        { url: requireDatabaseUrl(config), poolMax: config.Postgresql.PoolMax },
+        log,
+      ));
+    if (!deps.db) started.push({ name: 'database', close: () => db.close() });
     let cache = deps.cache;
     if (!cache) {
       const own = createCacheAdapters(cacheConfig(config), log);
@@ -93,6 +102,24 @@ export async function start(
       }
     }
     await bus.ensureTopics(TOPICS_CONSUMED);
+
+    // Ops (issue 7): /healthz, /readyz (database, Redis, Kafka), /metrics with batch sizes
+    // and lag.
+    const metrics = createMetricsRegistry('notifier');
+    const probes = new DependencyProbes({
+      database: db.orm,
+      redisUrl: deps.cache ? undefined : config.Redis.Url,
+      bus: deps.bus ? undefined : workerBusConfig(config),
+    });
+    started.push({ name: 'dependency probes', close: () => probes.close() });
+    if (probes.kafka) registerConsumerLag(metrics, probes.kafka, NOTIFIER_GROUP, TOPICS_CONSUMED);
+    const ops = new OpsEndpoints(metrics, probes.checks);
+    const opsServer = await startOpsServer(ops, {
+      host: config.Server.Host,
+      port: config.Server.NotifierOpsPort,
+      log,
+    });
+    started.push({ name: 'ops server', close: () => opsServer.close() });
 
     const receivers = new ReceiverRepository(db.em);
     const marks = new PushMarks(cache.cache);
@@ -117,7 +144,7 @@ export async function start(
     const subscription = await bus.subscribe(
       NOTIFIER_GROUP,
       TOPICS_CONSUMED,
-      (records) => notifier.handle(records),
+      instrumentBatches(metrics, NOTIFIER_GROUP, (records) => notifier.handle(records)),
       { fromBeginning: false },
     );
     started.push({ name: 'consumer', close: () => subscription.stop() });
@@ -125,7 +152,13 @@ export async function start(
 
     let stopping: Promise<void> | undefined;
     // Reverse of start (STYLE §4): the consumer commits its batch before the rest closes.
-    return { stop: () => (stopping ??= closeInOrder(log, [...started].reverse())) };
+    return {
+      stop: () =>
+        (stopping ??= (async () => {
+          ops.markStopping();
+          await closeInOrder(log, [...started].reverse());
+        })()),
+    };
   } catch (err) {
     await closeInOrder(log, started.reverse());
     throw err;

@@ -1,21 +1,39 @@
 import { createBus, type Bus, type BusConfig } from '@chat/bus';
 import type { Config } from '@chat/config';
-import { MessageStoreRepository, ReadCursorRepository, openDatabase } from '@chat/db';
+import {
+  MessageStoreRepository,
+  ReadCursorRepository,
+  openDatabase,
+  type Database,
+} from '@chat/db';
 import type { Logger } from '@chat/logger';
 import { TOPICS } from '@chat/protocol';
-import { busConfig, closeInOrder, requireDatabaseUrl, type Closable } from '@chat/runtime';
+import {
+  DependencyProbes,
+  OpsEndpoints,
+  busConfig,
+  closeInOrder,
+  createMetricsRegistry,
+  instrumentBatches,
+  registerConsumerLag,
+  requireDatabaseUrl,
+  startOpsServer,
+  type Closable,
+} from '@chat/runtime';
 import { MessageWriter } from './messages/message-writer';
 import { ReadWriter } from './reads/read-writer';
 
 /** The config slice the persister reads. */
-export type PersisterConfig = Pick<Config, 'App' | 'Postgresql' | 'Kafka'>;
+export type PersisterConfig = Pick<Config, 'App' | 'Server' | 'Postgresql' | 'Kafka'>;
 
 export interface PersisterDeps {
   /**
-   * A bus owned by the caller (a one-process runner shares one in-process bus between the
-   * roles); the persister uses it but does not close it. Default: its own, from config.
+   * A bus and database owned by the caller (a one-process runner shares one in-process bus
+   * and one embedded database between the roles); the persister uses them but does not
+   * close them. Default: its own, from config.
    */
   bus?: Bus;
+  db?: Database;
 }
 
 export interface RunningPersister {
@@ -54,11 +72,13 @@ export async function start(
 ): Promise<RunningPersister> {
   const started: Closable[] = [];
   try {
-    const db = await openDatabase(
-      { url: requireDatabaseUrl(config), poolMax: config.Postgresql.PoolMax },
-      log,
-    );
-    started.push({ name: 'database', close: () => db.close() });
+    const db =
+      deps.db ??
+      (await openDatabase(
+        { url: requireDatabaseUrl(config), poolMax: config.Postgresql.PoolMax },
+        log,
+      ));
+    if (!deps.db) started.push({ name: 'database', close: () => db.close() });
     let bus = deps.bus;
     if (!bus) {
       const own = createBus(workerBusConfig(config), log);
@@ -69,6 +89,24 @@ export async function start(
       }
     }
     await bus.ensureTopics([TOPICS.messages, TOPICS.reads, TOPICS.stored]);
+
+    // Ops (issue 7): /healthz, /readyz (database, Kafka), /metrics with batch sizes and lag.
+    const metrics = createMetricsRegistry('persister');
+    const probes = new DependencyProbes({
+      database: db.orm,
+      bus: deps.bus ? undefined : workerBusConfig(config),
+    });
+    started.push({ name: 'dependency probes', close: () => probes.close() });
+    if (probes.kafka) {
+      registerConsumerLag(metrics, probes.kafka, PERSISTER_GROUP, [TOPICS.messages, TOPICS.reads]);
+    }
+    const ops = new OpsEndpoints(metrics, probes.checks);
+    const opsServer = await startOpsServer(ops, {
+      host: config.Server.Host,
+      port: config.Server.PersisterOpsPort,
+      log,
+    });
+    started.push({ name: 'ops server', close: () => opsServer.close() });
 
     const messages = new MessageWriter({
       store: new MessageStoreRepository(db.em),
@@ -83,8 +121,9 @@ export async function start(
       PERSISTER_GROUP,
       [TOPICS.messages, TOPICS.reads],
       // A batch holds the records of one partition of one topic.
-      (records) =>
+      instrumentBatches(metrics, PERSISTER_GROUP, (records) =>
         records[0]?.topic === TOPICS.reads ? reads.handle(records) : messages.handle(records),
+      ),
       { fromBeginning: true },
     );
     started.push({ name: 'consumer', close: () => subscription.stop() });
@@ -96,7 +135,13 @@ export async function start(
     let stopping: Promise<void> | undefined;
     // Reverse of start (STYLE §4): the consumer commits its batch before the bus flushes
     // and the database closes.
-    return { stop: () => (stopping ??= closeInOrder(log, [...started].reverse())) };
+    return {
+      stop: () =>
+        (stopping ??= (async () => {
+          ops.markStopping();
+          await closeInOrder(log, [...started].reverse());
+        })()),
+    };
   } catch (err) {
     await closeInOrder(log, started.reverse());
     throw err;

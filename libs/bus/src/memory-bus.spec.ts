@@ -47,3 +47,26 @@ describe('MemoryBus retention', () => {
     expect(() => new MemoryBus({ partitions: 0 }, log)).toThrow(RangeError);
   });
 });
+
+describe('MemoryBus caughtUp', () => {
+  it('resolves once every live group has committed every record, and false at the deadline', async () => {
+    const bus = new MemoryBus({ partitions: 2 }, log);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const handled: string[] = [];
+    await bus.subscribe('slow', ['t'], async (batch) => {
+      await gate;
+      handled.push(...batch.map((r) => r.value.toString()));
+    });
+    // A group that stopped does not hold anyone up.
+    const gone = await bus.subscribe('gone', ['t'], async () => undefined);
+    await gone.stop();
+    await bus.publishMany(['a', 'b', 'c'].map((value) => ({ topic: 't', key: value, value })));
+
+    expect(await bus.caughtUp(50)).toBe(false);
+    release();
+    expect(await bus.caughtUp(5_000)).toBe(true);
+    expect(handled.sort()).toEqual(['a', 'b', 'c']);
+    await bus.close();
+  });
+});

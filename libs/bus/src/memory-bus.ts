@@ -28,6 +28,8 @@ export interface MemoryBusConfig {
 }
 
 const DEFAULT_RETAINED_RECORDS = 10_000;
+/** How often `caughtUp` looks at the groups' positions. */
+const CAUGHT_UP_POLL_MS = 20;
 /** Below this many dropped slots the log array is not worth copying. */
 const COMPACT_AFTER = 1024;
 
@@ -258,6 +260,34 @@ export class MemoryBus implements Bus {
   async ensureTopics(topics: string[]): Promise<void> {
     this.assertOpen();
     for (const topic of topics) this.topic(topic);
+  }
+
+  /**
+   * Resolves `true` once every group with a live member has handled and committed every
+   * record of the topics its members consume, `false` if that has not happened within
+   * `timeoutMs`. Records live only in this process: a one-process server waits for this
+   * before stopping its workers, so what was acknowledged is handled before it exits.
+   */
+  async caughtUp(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.isCaughtUp()) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, CAUGHT_UP_POLL_MS));
+    }
+  }
+
+  private isCaughtUp(): boolean {
+    for (const group of this.groups.values()) {
+      const live = group.members.filter((m) => !m.isStopped);
+      const topics = new Set(live.flatMap((m) => m.topics));
+      for (const topic of topics) {
+        const positions = group.positions.get(topic) ?? [];
+        const logs = this.topic(topic);
+        if (logs.some((log, p) => (positions[p] ?? 0) < log.endOffset)) return false;
+      }
+    }
+    return true;
   }
 
   close(): Promise<void> {

@@ -41,11 +41,11 @@ export interface CacheAdapters {
 export function createCacheAdapters(cfg: CacheConfig, log: Logger): CacheAdapters {
   switch (cfg.kind) {
     case 'redis': {
-      log.info({ adapter: 'redis', prefix: cfg.prefix }, 'cache adapter');
+      log.info({ port: 'cache', adapter: 'redis', prefix: cfg.prefix }, 'cache adapter');
       return redisAdapters(cfg.url, cfg.prefix, log);
     }
     case 'memory': {
-      log.info({ adapter: 'memory' }, 'cache adapter');
+      log.info({ port: 'cache', adapter: 'memory' }, 'cache adapter');
       const now = cfg.now ?? Date.now;
       const codeState = createMemoryCodeState(now);
       const membershipState = createMemoryMembershipState(now);

@@ -55,16 +55,38 @@ export const CONFIG_TREE = {
       default: '0.0.0.0',
     }),
     ApiPort: int({
-      describe: 'Port of the REST api.',
+      describe: 'Port of the REST api, which also serves /healthz, /readyz and /metrics.',
       default: 8080,
       min: 1,
       max: 65535,
       env: ['PORT'],
     }),
     GatewayPort: int({
-      describe: 'Port of the WebSocket gateway (/ws).',
+      describe:
+        'Port of the WebSocket gateway (/ws), which also serves /healthz, /readyz and /metrics.',
       default: 8081,
       min: 1,
+      max: 65535,
+    }),
+    PersisterOpsPort: int({
+      describe:
+        "Port of the persister's ops server (/healthz, /readyz, /metrics); 0 picks a free port, logged at start.",
+      default: 8091,
+      min: 0,
+      max: 65535,
+    }),
+    NotifierOpsPort: int({
+      describe:
+        "Port of the notifier's ops server (/healthz, /readyz, /metrics); 0 picks a free port, logged at start.",
+      default: 8092,
+      min: 0,
+      max: 65535,
+    }),
+    MailerOpsPort: int({
+      describe:
+        "Port of the mailer's ops server (/healthz, /readyz, /metrics); 0 picks a free port, logged at start.",
+      default: 8093,
+      min: 0,
       max: 65535,
     }),
     DefaultContextTimeout: duration({

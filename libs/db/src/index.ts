@@ -28,6 +28,12 @@ export {
   type Database,
   type DatabaseConfig,
 } from './open-database';
+export { createDatabase, embeddedDatabaseDir, type DatabaseSelection } from './create-database';
+export {
+  startEmbeddedPostgres,
+  type EmbeddedPostgres,
+  type EmbeddedPostgresConfig,
+} from './embedded/embedded-postgres';
 export { migrate, pendingMigrations } from './migrate';
 export {
   SnowflakeGenerator,

@@ -5,6 +5,7 @@ import { checkJobId, KEEP_FINISHED } from './job-ids';
 import {
   type AddOptions,
   type JobContext,
+  type JobCounts,
   type JobHandler,
   type JobQueue,
   type JobWorker,
@@ -113,6 +114,20 @@ export class BullmqJobQueue<T> implements JobQueue<T> {
     );
     this.workers.add(worker);
     return worker;
+  }
+
+  async counts(): Promise<JobCounts> {
+    try {
+      const c = await this.queue.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed');
+      return {
+        waiting: (c.wait ?? 0) + (c.prioritized ?? 0),
+        active: c.active ?? 0,
+        delayed: c.delayed ?? 0,
+        failed: c.failed ?? 0,
+      };
+    } catch (err) {
+      throw new InfrastructureError(`job queue ${this.name}: counts failed`, err);
+    }
   }
 
   close(): Promise<void> {

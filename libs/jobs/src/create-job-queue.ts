@@ -19,7 +19,7 @@ export function createJobQueue<T>(
 ): JobQueue<T> {
   switch (cfg.kind) {
     case 'bullmq': {
-      log.info({ adapter: 'bullmq', queue: queue.name }, 'job queue adapter');
+      log.info({ port: 'jobs', adapter: 'bullmq', queue: queue.name }, 'job queue adapter');
       return new BullmqJobQueue<T>(
         queue.name,
         { redisUrl: cfg.redisUrl, prefix: cfg.prefix, retry: queue.retry },
@@ -27,7 +27,7 @@ export function createJobQueue<T>(
       );
     }
     case 'memory': {
-      log.info({ adapter: 'memory', queue: queue.name }, 'job queue adapter');
+      log.info({ port: 'jobs', adapter: 'memory', queue: queue.name }, 'job queue adapter');
       return new MemoryJobQueue<T>(queue.name, queue.retry, log);
     }
     default: {

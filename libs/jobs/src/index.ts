@@ -1,6 +1,7 @@
 export type {
   AddOptions,
   JobContext,
+  JobCounts,
   JobFailure,
   JobHandler,
   JobQueue,

@@ -227,6 +227,55 @@ export function describeJobQueueContract(adapter: string, makeQueue: MakeJobQueu
       );
     });
 
+    it('counts jobs waiting, running, waiting for a retry and failed for good', async () => {
+      // A long first backoff keeps the retried job delayed while the counts are read.
+      const queue = open({ maxRetries: 1, firstDelayMs: 5000 });
+      const settled = async (want: object) => {
+        const until = Date.now() + 5000;
+        for (;;) {
+          const counts = await queue.counts();
+          if (JSON.stringify(counts) === JSON.stringify(want) || Date.now() > until) return counts;
+          await pause(20);
+        }
+      };
+      expect(await queue.counts()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+      await queue.add('count', { tag: 'retried' });
+      await queue.add('count', { tag: 'broken' });
+      expect(await queue.counts()).toEqual({ waiting: 2, active: 0, delayed: 0, failed: 0 });
+
+      const started = new Recorder<string>();
+      const failures = new Recorder<JobFailure<ContractPayload>>();
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      queue.process(
+        async (job) => {
+          started.push(job.payload.tag);
+          if (job.payload.tag === 'broken') {
+            throw new AppError(ErrorCode.InvalidParams, 'cannot be sent');
+          }
+          await gate;
+          throw new InfrastructureError('mail server busy');
+        },
+        { concurrency: 1, onFailed: (f) => failures.push(f) },
+      );
+      await started.next((t) => t === 'retried', 'the first job to start');
+      expect(await settled({ waiting: 1, active: 1, delayed: 0, failed: 0 })).toEqual({
+        waiting: 1,
+        active: 1,
+        delayed: 0,
+        failed: 0,
+      });
+
+      release();
+      await failures.next((f) => f.job.payload.tag === 'broken', 'the broken job to fail');
+      expect(await settled({ waiting: 0, active: 0, delayed: 1, failed: 1 })).toEqual({
+        waiting: 0,
+        active: 0,
+        delayed: 1,
+        failed: 1,
+      });
+    });
+
     it('close waits for the job in progress, and a closed worker takes no more jobs', async () => {
       const queue = open();
       const order: string[] = [];

@@ -44,6 +44,18 @@ export interface AddOptions {
   jobId?: string;
 }
 
+/** How many jobs a queue holds in each state (its depth, for metrics). */
+export interface JobCounts {
+  /** Ready to run, waiting for a free worker slot. */
+  waiting: number;
+  /** Being run by a worker now. */
+  active: number;
+  /** Waiting for the backoff before their next attempt. */
+  delayed: number;
+  /** Failed for good, among the finished jobs the queue still keeps (see `AddOptions`). */
+  failed: number;
+}
+
 /** The running side of a queue, returned by `JobQueue.process`. */
 export interface JobWorker {
   /**
@@ -75,6 +87,11 @@ export interface JobQueue<T> {
   add(name: string, payload: T, opts?: AddOptions): Promise<string>;
   /** Starts a worker that runs `handler` for each job, oldest first, under the policy. */
   process(handler: JobHandler<T>, opts: ProcessOptions<T>): JobWorker;
+  /**
+   * The queue's depth by state, across every process working it (BullMQ: read from Redis;
+   * the in-process queue: this process's jobs). Rejects when the queue cannot be reached.
+   */
+  counts(): Promise<JobCounts>;
   /** Closes every worker this queue started (waiting for their jobs), then the queue. */
   close(): Promise<void>;
 }

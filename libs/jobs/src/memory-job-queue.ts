@@ -4,6 +4,7 @@ import { checkJobId, KEEP_FINISHED } from './job-ids';
 import {
   type AddOptions,
   type JobContext,
+  type JobCounts,
   type JobHandler,
   type JobQueue,
   type JobWorker,
@@ -44,6 +45,10 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
   private readonly live = new Set<string>();
   /** Ids of finished jobs → when they finished, oldest first (insertion order). */
   private readonly finished = new Map<string, number>();
+  /** Ids among `finished` that failed for good. */
+  private readonly failed = new Set<string>();
+  /** Attempts being run by workers now. */
+  private running = 0;
   private readonly workers = new Set<MemoryWorker<T>>();
   private nextId = 1;
   private dispatchScheduled = false;
@@ -80,6 +85,16 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
     return worker;
   }
 
+  async counts(): Promise<JobCounts> {
+    this.forgetOldFinished();
+    return {
+      waiting: this.ready.length,
+      active: this.running,
+      delayed: this.delayed.size,
+      failed: this.failed.size,
+    };
+  }
+
   close(): Promise<void> {
     return (this.closing ??= (async () => {
       await Promise.all([...this.workers].map((w) => w.close()));
@@ -107,6 +122,7 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
       payload: JSON.parse(entry.json) as T,
       attempt: entry.attemptsMade + 1,
     };
+    this.running += 1;
     try {
       await handler(job);
       entry.attemptsMade += 1;
@@ -116,7 +132,7 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
       const error = toError(thrown);
       const willRetry = isRetryable(thrown) && entry.attemptsMade < maxAttempts(this.policy);
       const delayMs = willRetry ? retryDelayMs(this.policy, entry.attemptsMade) : undefined;
-      if (delayMs === undefined) this.finish(entry);
+      if (delayMs === undefined) this.finish(entry, true);
       else this.retryLater(entry, delayMs);
       reportFailure(
         this.log,
@@ -125,6 +141,7 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
         opts.onFailed,
       );
     } finally {
+      this.running -= 1;
       this.scheduleDispatch();
     }
   }
@@ -144,9 +161,10 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
     this.delayed.set(timer, entry);
   }
 
-  private finish(entry: Entry): void {
+  private finish(entry: Entry, hasFailed = false): void {
     this.live.delete(entry.id);
     this.finished.set(entry.id, Date.now());
+    if (hasFailed) this.failed.add(entry.id);
     this.forgetOldFinished();
   }
 
@@ -155,6 +173,7 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
     for (const [id, at] of this.finished) {
       if (at >= oldest && this.finished.size <= KEEP_FINISHED.count) break;
       this.finished.delete(id);
+      this.failed.delete(id);
     }
   }
 

@@ -16,11 +16,11 @@ export function createMailer(cfg: MailConfig, log: Logger): Mailer {
     case 'smtp': {
       // The URL may hold credentials: log only where it points.
       const { protocol, host } = new URL(cfg.url);
-      log.info({ adapter: 'smtp', server: `${protocol}//${host}` }, 'mail adapter');
+      log.info({ port: 'mail', adapter: 'smtp', server: `${protocol}//${host}` }, 'mail adapter');
       return new SmtpMailer({ url: cfg.url, from: cfg.from }, log);
     }
     case 'dev': {
-      log.info({ adapter: 'dev-mailbox', dir: cfg.dir }, 'mail adapter');
+      log.info({ port: 'mail', adapter: 'dev-mailbox', dir: cfg.dir }, 'mail adapter');
       return new DevMailbox({ dir: cfg.dir, from: cfg.from }, log);
     }
     default: {

@@ -5,8 +5,28 @@ import { Writable } from 'node:stream';
 import { createLogger } from '@chat/logger';
 import { createMailer } from './create-mailer';
 import { DevMailbox } from './dev-mailbox';
+import { mailerContract } from './testing/mailer.contract';
 import { parseMail } from './testing/parse-mail';
 import { renderVerificationEmail } from './verification-email';
+
+mailerContract('DevMailbox', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dev-mailbox-contract-'));
+  const mailer = new DevMailbox(
+    { dir: path.join(dir, 'mailbox'), from: 'Chat <no-reply@chat.local>' },
+    createLogger({ name: 'test', level: 'silent' }),
+  );
+  return {
+    mailer,
+    delivered: async () => {
+      const files = await readdir(path.join(dir, 'mailbox')).catch(() => [] as string[]);
+      return Promise.all(files.sort().map((f) => readFile(path.join(dir, 'mailbox', f), 'utf8')));
+    },
+    cleanup: async () => {
+      await mailer.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
 
 describe('DevMailbox', () => {
   let root: string;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { type Logger } from '@chat/logger';
@@ -21,6 +21,8 @@ export class DevMailbox implements Mailer {
   /** nodemailer builds the same MIME message it would send over SMTP. */
   private readonly composer: Transporter;
   private closed = false;
+  /** Mails written by this mailbox, so names sort in send order within a millisecond. */
+  private written = 0;
 
   constructor(
     private readonly opts: DevMailboxOptions,
@@ -40,12 +42,17 @@ export class DevMailbox implements Mailer {
       text: message.text,
       html: message.html,
     });
-    // Sortable by time; the random part keeps two mails in one millisecond apart.
-    const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}.eml`;
+    // Sortable by time, then by send order; the random part keeps the mails of two
+    // processes apart.
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const seq = String(++this.written).padStart(6, '0');
+    const name = `${stamp}-${seq}-${randomBytes(3).toString('hex')}.eml`;
     const file = path.join(this.opts.dir, name);
     try {
       await mkdir(this.opts.dir, { recursive: true });
-      await writeFile(file, info.message as Buffer);
+      // Written aside, then renamed: whoever watches the folder never reads half a mail.
+      await writeFile(`${file}.part`, info.message as Buffer);
+      await rename(`${file}.part`, file);
     } catch (err) {
       throw new InfrastructureError(`dev mailbox: cannot write ${file}`, err);
     }

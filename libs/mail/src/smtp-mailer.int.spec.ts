@@ -2,8 +2,25 @@ import { createLogger } from '@chat/logger';
 import { InfrastructureError } from '@chat/protocol';
 import { createMailer } from './create-mailer';
 import { isRetryableSmtpError, SmtpMailer } from './smtp-mailer';
+import { mailerContract } from './testing/mailer.contract';
 import { startSmtpSink, type SmtpSink } from './testing/smtp-sink';
 import { renderVerificationEmail } from './verification-email';
+
+mailerContract('SmtpMailer', async () => {
+  const sink = await startSmtpSink();
+  const mailer = new SmtpMailer(
+    { url: sink.url, from: 'Chat <no-reply@chat.local>' },
+    createLogger({ name: 'test', level: 'silent' }),
+  );
+  return {
+    mailer,
+    delivered: async () => sink.messages.map((m) => m.raw),
+    cleanup: async () => {
+      await mailer.close();
+      await sink.close();
+    },
+  };
+});
 
 describe('SmtpMailer against a real SMTP server', () => {
   const log = createLogger({ name: 'test', level: 'silent' });

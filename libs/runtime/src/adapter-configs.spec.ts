@@ -1,6 +1,12 @@
 import path from 'node:path';
 import { loadConfig } from '@chat/config';
-import { busConfig, cacheConfig, jobQueueConfig, requireDatabaseUrl } from './adapter-configs';
+import {
+  busConfig,
+  cacheConfig,
+  databaseConfig,
+  jobQueueConfig,
+  requireDatabaseUrl,
+} from './adapter-configs';
 
 const dir = path.resolve(__dirname, '../../../config/app');
 const key = 'k'.repeat(32);
@@ -12,15 +18,30 @@ describe('adapter configs', () => {
     expect(busConfig(c, 'api').kind).toBe('memory');
     expect(jobQueueConfig(c)).toEqual({ kind: 'memory' });
     expect(() => requireDatabaseUrl(c)).toThrow(/Postgresql\.Url: not set/);
+    expect(databaseConfig(c)).toEqual({ kind: 'embedded', dir: path.join('.data', 'db') });
   });
 
   it('pick the production adapters when the connection keys are set', () => {
     const c = loadConfig({
       dir,
-      env: { TOKEN_KEY: key, REDIS_URL: 'redis://127.0.0.1:6379', KAFKA_BROKERS: '127.0.0.1:9092' },
+      env: {
+        TOKEN_KEY: key,
+        REDIS_URL: 'redis://127.0.0.1:6379',
+        KAFKA_BROKERS: '127.0.0.1:9092',
+        DATABASE_URL: 'postgres://chat@127.0.0.1:5432/chat',
+      },
+    });
+    expect(databaseConfig(c)).toEqual({
+      kind: 'postgres',
+      url: 'postgres://chat@127.0.0.1:5432/chat',
+      poolMax: 10,
     });
     expect(cacheConfig(c)).toMatchObject({ kind: 'redis', url: 'redis://127.0.0.1:6379' });
-    expect(busConfig(c, 'api')).toMatchObject({ kind: 'kafka', clientId: 'chat-api', brokers: ['127.0.0.1:9092'] });
+    expect(busConfig(c, 'api')).toMatchObject({
+      kind: 'kafka',
+      clientId: 'chat-api',
+      brokers: ['127.0.0.1:9092'],
+    });
     expect(jobQueueConfig(c)).toMatchObject({ kind: 'bullmq' });
   });
 });

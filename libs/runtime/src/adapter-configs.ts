@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { BusConfig } from '@chat/bus';
 import type { CacheConfig } from '@chat/cache';
 import type { Config } from '@chat/config';
+import { embeddedDatabaseDir, type DatabaseSelection } from '@chat/db';
 import type { JobQueueConfig } from '@chat/jobs';
 import type { BlobStoreConfig } from '@chat/storage';
 
@@ -71,10 +72,26 @@ export function blobStoreConfig(
 /** Where the api serves local-disk files (`serveLocalFiles`). */
 export const LOCAL_FILES_PATH = '/files';
 
-/** Until the embedded database lands, the distributed apps need `Postgresql.Url`. */
+/**
+ * PostgreSQL when `Postgresql.Url` is set, else the embedded database under `App.DataDir`.
+ * Only a one-process server (standalone) may take the embedded one: it serves one process.
+ */
+export function databaseConfig(config: Pick<Config, 'Postgresql' | 'App'>): DatabaseSelection {
+  return config.Postgresql.Url
+    ? { kind: 'postgres', url: config.Postgresql.Url, poolMax: config.Postgresql.PoolMax }
+    : { kind: 'embedded', dir: embeddedDatabaseDir(config.App.DataDir) };
+}
+
+/**
+ * The apps started one per process need `Postgresql.Url`: the embedded database serves a
+ * single process, so it is for the standalone server alone.
+ */
 export function requireDatabaseUrl(config: Pick<Config, 'Postgresql'>): string {
   if (!config.Postgresql.Url) {
-    throw new Error('Postgresql.Url: not set. Set it in config/app/private.yml or DATABASE_URL.');
+    throw new Error(
+      'Postgresql.Url: not set. Set it in config/app/private.yml or DATABASE_URL, ' +
+        'or run every role in one process on the embedded database with `npm start`.',
+    );
   }
   return config.Postgresql.Url;
 }

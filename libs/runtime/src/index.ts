@@ -4,7 +4,28 @@ export {
   busConfig,
   jobQueueConfig,
   blobStoreConfig,
+  databaseConfig,
   LOCAL_FILES_PATH,
   requireDatabaseUrl,
 } from './adapter-configs';
 export { runMain, type Running } from './run-main';
+export {
+  createMetricsRegistry,
+  instrumentBatches,
+  registerQueueDepth,
+  checkReadiness,
+  OpsEndpoints,
+  startOpsServer,
+  KafkaProbe,
+  registerConsumerLag,
+  RedisProbe,
+  DependencyProbes,
+  type QueueCounts,
+  type Registry,
+  type Readiness,
+  type ReadinessCheck,
+  type OpsReply,
+  type OpsServer,
+  type PartitionPosition,
+  type ProbedServices,
+} from './ops';

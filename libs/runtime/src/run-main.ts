@@ -1,4 +1,10 @@
-import { ConfigError, loadConfigWithDetails, redactConfig, type Config } from '@chat/config';
+import {
+  ConfigError,
+  loadConfigWithDetails,
+  redactConfig,
+  type Config,
+  type LoadOptions,
+} from '@chat/config';
 import { createLogger, type Logger } from '@chat/logger';
 
 /** Signals closer together than this are taken as one (see `shutdown`). */
@@ -12,15 +18,17 @@ export interface Running {
  * The body of every app's `main.ts` (STYLE §3–4): load and validate config (a problem stops
  * start-up with one line per key), create the logger, start, and on SIGTERM/SIGINT stop
  * within `Server.ShutdownTimeout`, exiting 0; a second signal or a missed deadline exits 1.
+ * `configOverrides` win over every config layer (the standalone server's generated key).
  */
 export function runMain(
   name: string,
   start: (config: Config, log: Logger) => Promise<Running>,
+  options: { configOverrides?: LoadOptions['overrides'] } = {},
 ): void {
   let config: Config;
   let log: Logger;
   try {
-    const loaded = loadConfigWithDetails();
+    const loaded = loadConfigWithDetails({ overrides: options.configOverrides });
     config = loaded.config;
     log = createLogger({ name, level: config.Log.Level, pretty: config.Log.Pretty });
     for (const warning of loaded.warnings) log.warn(`config: ${warning}`);
@@ -30,7 +38,13 @@ export function runMain(
     process.exit(1);
   }
 
-  let running: Running | undefined;
+  const startup = start(config, log);
+  startup.catch((err: unknown) => {
+    log.fatal({ err }, 'start failed');
+    log.flush();
+    process.exit(1);
+  });
+
   let stopping = false;
   let firstSignalAt = 0;
   const shutdown = (signal: string) => {
@@ -49,30 +63,22 @@ export function runMain(
       process.exit(1);
     }, config.Server.ShutdownTimeout);
     deadline.unref();
-    (running ? running.stop() : Promise.resolve()).then(
-      () => {
-        log.info('stopped');
-        log.flush();
-        process.exit(0);
-      },
-      (err: unknown) => {
-        log.error({ err }, 'stop failed');
-        process.exit(1);
-      },
-    );
+    // A signal during start-up stops the app once start resolves (a start that fails exits
+    // 1 on its own; one that hangs meets the deadline).
+    startup
+      .then((r) => r.stop())
+      .then(
+        () => {
+          log.info('stopped');
+          log.flush();
+          process.exit(0);
+        },
+        (err: unknown) => {
+          log.error({ err }, 'stop failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-
-  start(config, log).then(
-    (r) => {
-      running = r;
-      if (stopping) void r.stop();
-    },
-    (err: unknown) => {
-      log.fatal({ err }, 'start failed');
-      log.flush();
-      process.exit(1);
-    },
-  );
 }

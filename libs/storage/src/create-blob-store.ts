@@ -24,14 +24,20 @@ export function createBlobStore(cfg: BlobStoreConfig, log: Logger): BlobStore {
   switch (cfg.kind) {
     case 'oss': {
       log.info(
-        { adapter: 'oss', endpoint: cfg.endpoint, bucket: cfg.bucket, basePath: cfg.basePath },
+        {
+          port: 'storage',
+          adapter: 'oss',
+          endpoint: cfg.endpoint,
+          bucket: cfg.bucket,
+          basePath: cfg.basePath,
+        },
         'file storage adapter',
       );
       return new OssStore(cfg, log);
     }
     case 'local': {
       log.info(
-        { adapter: 'local-disk', dir: cfg.dir, publicBaseUrl: cfg.publicBaseUrl },
+        { port: 'storage', adapter: 'local-disk', dir: cfg.dir, publicBaseUrl: cfg.publicBaseUrl },
         'file storage adapter',
       );
       return new LocalDiskStore(cfg, log);

@@ -10,6 +10,11 @@ export interface RunningApp {
   pid: number;
   /** Everything the process wrote, stdout and stderr interleaved. */
   output(): string;
+  /**
+   * Base URL of the app's `/healthz`, `/readyz` and `/metrics`: its ops server with
+   * `opsReady`, else the origin of `readyUrl`.
+   */
+  opsUrl?: string;
   /** Resolves with the exit code (or the signal name) once the process ended. */
   exited: Promise<number | string>;
   /** Sends `signal` (default SIGTERM) and waits for the exit, SIGKILL after `graceMs`. */
@@ -23,21 +28,30 @@ export interface StartAppOptions {
   env?: Record<string, string>;
   /** Ready when this URL answers HTTP 200. */
   readyUrl?: string;
-  /** Or when the output contains this text. */
+  /** Or when the output contains this text (and, with `opsReady`, that too). */
   readyText?: string;
+  /**
+   * Ready when the app's ops server answers `/readyz` with 200: its port is read from the
+   * app's `ops server listening` log line (so it may be started on port 0).
+   */
+  opsReady?: boolean;
   readyTimeoutMs?: number;
 }
 
 /**
- * Starts an app as its own process, the way an operator runs it (`tsx apps/<app>/src/main.ts`),
- * and waits until it is ready. End-to-end tests drive it over HTTP and WebSocket only.
+ * Starts an app as its own process, the way an operator runs it
+ * (`node --import tsx apps/<app>/src/main.ts`), and waits until it is ready. End-to-end tests drive it over HTTP and WebSocket only.
  */
 export async function startApp(opts: StartAppOptions): Promise<RunningApp> {
-  const child: ChildProcess = spawn(TSX, [path.join(REPO, 'apps', opts.app, 'src/main.ts')], {
+  // Node itself runs the app, with tsx as a loader: no wrapper process stands between a
+  // signal and the app. (The tsx CLI relays a signal and then SIGKILLs its child when the
+  // child does not confirm within 30 ms, which an app busy under load may not do.)
+  const main = path.join(REPO, 'apps', opts.app, 'src/main.ts');
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', main], {
     cwd: REPO,
     env: { ...process.env, NODE_ENV: 'test', LOG_PRETTY: 'false', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group, so a signal reaches the app and not only the tsx wrapper.
+    // Its own process group, so SIGKILL reaches anything the app started too.
     detached: true,
   });
   let out = '';
@@ -48,12 +62,12 @@ export async function startApp(opts: StartAppOptions): Promise<RunningApp> {
   );
   let done = false;
   void exited.then(() => (done = true));
+  let opsUrl = originOf(opts.readyUrl);
 
   const stop = async (signal: NodeJS.Signals = 'SIGTERM', graceMs = 15_000) => {
     if (!done) {
-      // tsx relays SIGTERM and SIGINT to the app it runs, so those go to tsx alone (the app
-      // gets one signal, as under an operator's process manager). SIGKILL cannot be relayed:
-      // it goes to the whole process group, so no app outlives its wrapper.
+      // The app gets the signal itself, as under an operator's process manager; SIGKILL goes
+      // to the whole process group, so nothing the app started outlives it.
       const kill = (sig: NodeJS.Signals) => {
         try {
           if (sig === 'SIGKILL') process.kill(-child.pid!, sig);
@@ -77,7 +91,12 @@ export async function startApp(opts: StartAppOptions): Promise<RunningApp> {
     await waitFor(
       async () => {
         if (done) throw new Error(`${opts.app} exited early`);
-        if (opts.readyText) return out.includes(opts.readyText);
+        if (opts.readyText && !out.includes(opts.readyText)) return false;
+        if (opts.opsReady) {
+          opsUrl ??= loggedOpsUrl(out);
+          return opsUrl !== undefined && (await fetch(`${opsUrl}/readyz`)).status === 200;
+        }
+        if (opts.readyText) return true;
         if (opts.readyUrl) return (await fetch(opts.readyUrl)).status === 200;
         return true;
       },
@@ -93,7 +112,25 @@ export async function startApp(opts: StartAppOptions): Promise<RunningApp> {
       cause: err,
     });
   }
-  return { name: opts.app, pid: child.pid!, output: () => out, exited, stop };
+  return { name: opts.app, pid: child.pid!, output: () => out, opsUrl, exited, stop };
+}
+
+function originOf(url: string | undefined): string | undefined {
+  return url ? new URL(url).origin : undefined;
+}
+
+/** `http://127.0.0.1:<port>` of the app's `ops server listening` log line, once written. */
+function loggedOpsUrl(output: string): string | undefined {
+  for (const line of output.split('\n')) {
+    if (!line.includes('ops server listening')) continue;
+    try {
+      const { port } = JSON.parse(line) as { port?: unknown };
+      if (typeof port === 'number') return `http://127.0.0.1:${port}`;
+    } catch {
+      // Not a JSON log line: keep looking.
+    }
+  }
+  return undefined;
 }
 
 /** Runs a script of the repo to completion (`tsx <file>`), rejecting with its output on failure. */

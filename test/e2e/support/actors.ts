@@ -1,6 +1,6 @@
 import { ErrorCode } from '@chat/protocol';
 import { ok, type ApiClient } from './http';
-import type { Stack } from './stack';
+import type { TargetStack } from './target';
 
 /** A registered user: its email and user token. */
 export interface UserActor {
@@ -18,8 +18,8 @@ export interface Actor {
   token: string;
 }
 
-/** Asks the api for a code for `email` and reads it from the mail the SMTP sink received. */
-export async function codeFor(stack: Stack, email: string): Promise<string> {
+/** Asks the api for a code for `email` and reads it from the mail that arrived (sink or mailbox). */
+export async function codeFor(stack: TargetStack, email: string): Promise<string> {
   const before = stack.sink.messages.length;
   // A person told "retry later" (2003 resend interval, 1004 request limit) waits and asks
   // again; a second apart, so the retries do not spend the request limit themselves.
@@ -44,9 +44,9 @@ export async function codeFor(stack: Stack, email: string): Promise<string> {
   return code;
 }
 
-/** Registers `email` with the code the SMTP sink received, as a person would. */
+/** Registers `email` with the code that arrived by mail, as a person would. */
 export async function registerUser(
-  stack: Stack,
+  stack: TargetStack,
   email: string,
   password = 'secret-1',
 ): Promise<UserActor> {

@@ -1,4 +1,4 @@
-import type { Stack } from './stack';
+import type { TargetStack } from './target';
 import { ok, type ApiClient } from './http';
 import { createAccount, registerUser } from './actors';
 
@@ -15,8 +15,12 @@ export interface Session {
   createGroup(name: string, members: Session[]): Promise<number>;
 }
 
-/** Registers through the SMTP sink, creates one account, and returns the session. */
-export async function openSession(stack: Stack, email: string, name: string): Promise<Session> {
+/** Registers with a code received by mail, creates one account, and returns the session. */
+export async function openSession(
+  stack: TargetStack,
+  email: string,
+  name: string,
+): Promise<Session> {
   const api = stack.api;
   const user = await registerUser(stack, email);
   const acc = await createAccount(api, user.token, name);

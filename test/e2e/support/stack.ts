@@ -10,6 +10,7 @@ import {
 } from '@chat/testing';
 import { ApiClient } from './http';
 import { EventLog } from './events';
+import type { TargetStack } from './target';
 
 /** The signing key of the started apps; tests know it the way an operator would. */
 export const TOKEN_KEY = 'e2e-token-key-0123456789abcdefghijklmnop';
@@ -28,7 +29,9 @@ export interface GatewayProcess {
   machineId: number;
 }
 
-export interface Stack {
+/** The distributed target (see `TargetStack`); the fault suites use it alone. */
+export interface Stack extends TargetStack {
+  target: 'distributed';
   ctx: SuiteContext;
   sink: SmtpSink;
   events: EventLog;
@@ -72,6 +75,10 @@ export async function startStack(
     // refuse the suite. The suites that test the limits start an api with their own.
     LIMIT_IP_LIMIT_BUCKET: '10000',
     LIMIT_IP_LIMIT_REFILL: '10000',
+    // Ops servers of the workers on free ports; each app logs the one it took.
+    SERVER_PERSISTER_OPS_PORT: '0',
+    SERVER_NOTIFIER_OPS_PORT: '0',
+    SERVER_MAILER_OPS_PORT: '0',
     ...extraEnv,
   };
   const events = await EventLog.start(ctx.kafkaBrokers, ctx.topicPrefix, ctx.groupPrefix);
@@ -95,7 +102,7 @@ export async function startStack(
     };
     const [{ client }, mailer] = await Promise.all([
       startApi(),
-      startApp({ app: 'mailer', env, readyText: '"mailer started"' }),
+      startApp({ app: 'mailer', env, readyText: '"mailer started"', opsReady: true }),
     ]);
     apps.push(mailer);
     const startGateway = async (machineId: number): Promise<GatewayProcess> => {
@@ -109,7 +116,12 @@ export async function startStack(
       return { app, wsUrl: `ws://127.0.0.1:${port}/ws`, machineId };
     };
     const startWorker = async (worker: 'persister' | 'notifier') => {
-      const app = await startApp({ app: worker, env, readyText: `"${worker} started"` });
+      const app = await startApp({
+        app: worker,
+        env,
+        readyText: `"${worker} started"`,
+        opsReady: true,
+      });
       apps.push(app);
       return app;
     };
@@ -117,6 +129,7 @@ export async function startStack(
     if (options.workers) await Promise.all([startWorker('persister'), startWorker('notifier')]);
     for (let i = 1; i <= (options.gateways ?? 0); i++) gateways.push(await startGateway(i));
     return {
+      target: 'distributed',
       ctx,
       sink,
       events,

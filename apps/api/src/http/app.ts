@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, {
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { Logger } from '@chat/logger';
 import type { TokenService } from '@chat/auth';
@@ -32,6 +37,8 @@ export interface HttpDeps {
   log: Logger;
   /** Largest JSON body accepted. */
   jsonLimitBytes?: number;
+  /** Mounted before everything else: sees every request (request metrics). */
+  first?: RequestHandler;
   /** Extra routers mounted before the 404 handler (file serving, health). */
   extra?: (app: express.Express) => void;
 }
@@ -70,6 +77,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  if (deps.first) app.use(deps.first);
 
   app.use((req, res, next) => {
     res.locals.requestId = req.get('x-request-id') || randomUUID();

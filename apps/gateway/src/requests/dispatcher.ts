@@ -14,6 +14,7 @@ import {
   replyText,
   validateData,
 } from '../protocol/frames';
+import type { GatewayMetrics } from '../ops/gateway-metrics';
 import type { Connection } from '../sockets/connection';
 import { Deferred } from './deferred';
 import type { InFlight } from './in-flight';
@@ -35,6 +36,8 @@ export interface DispatcherDeps {
   /** `Gateway.MaxFrameBytes`: a larger frame closes the socket with 1009. */
   maxFrameBytes: number;
   isStopping(): boolean;
+  /** Times each `send_msg` from its frame's arrival to its reply. */
+  metrics?: Pick<GatewayMetrics, 'sendAnswered'>;
   log: Logger;
 }
 
@@ -54,6 +57,7 @@ export class Dispatcher {
    * read before anything is awaited). Never throws.
    */
   onFrame(conn: Connection, message: ArrayBuffer, isBinary: boolean): void {
+    const receivedAt = performance.now();
     try {
       if (message.byteLength > this.deps.maxFrameBytes) {
         conn.close(CLOSE_CODES.frameTooLarge, 'frame too large');
@@ -81,7 +85,7 @@ export class Dispatcher {
       }
       conn.pending += 1;
       this.deps.inFlight.track(
-        conn.enqueue(() => this.process(conn, frame.id, frame.event, frame.data)),
+        conn.enqueue(() => this.process(conn, frame.id, frame.event, frame.data, receivedAt)),
       );
     } catch (err) {
       this.deps.log.error({ err, connId: conn.connId }, 'frame handling failed');
@@ -108,19 +112,30 @@ export class Dispatcher {
     );
   }
 
-  private async process(conn: Connection, id: number, event: string, data: unknown): Promise<void> {
+  private async process(
+    conn: Connection,
+    id: number,
+    event: string,
+    data: unknown,
+    receivedAt: number,
+  ): Promise<void> {
+    const metrics = this.deps.metrics;
+    const answered =
+      event === 'send_msg' && metrics
+        ? (isOk: boolean) => metrics.sendAnswered((performance.now() - receivedAt) / 1000, isOk)
+        : undefined;
     let answer: unknown;
     try {
       answer = await this.route(conn, event, data);
     } catch (err) {
-      await this.settle(conn, id, Promise.reject(err));
+      await this.settle(conn, id, Promise.reject(err), answered);
       return;
     }
     if (answer instanceof Deferred) {
       // The connection's next request may start; the reply waits for the ack.
-      this.deps.inFlight.track(this.settle(conn, id, answer.result));
+      this.deps.inFlight.track(this.settle(conn, id, answer.result, answered));
     } else {
-      await this.settle(conn, id, Promise.resolve(answer));
+      await this.settle(conn, id, Promise.resolve(answer), answered);
     }
   }
 
@@ -166,11 +181,18 @@ export class Dispatcher {
   }
 
   /** Sends the one reply of a request (EVENTS.md §1) once its answer settles. */
-  private async settle(conn: Connection, id: number, answer: Promise<unknown>): Promise<void> {
+  private async settle(
+    conn: Connection,
+    id: number,
+    answer: Promise<unknown>,
+    answered?: (isOk: boolean) => void,
+  ): Promise<void> {
     try {
       const data = await answer;
       conn.send(replyText(id, ErrorCode.Success, undefined, data));
+      answered?.(true);
     } catch (err) {
+      answered?.(false);
       if (err instanceof ConnectionExpired) {
         conn.send(errorPushText(ErrorCode.TokenExpired));
         conn.close(CLOSE_CODES.notAuthenticated, 'token expired');

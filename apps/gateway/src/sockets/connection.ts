@@ -48,6 +48,8 @@ export class Connection {
     readonly address: string,
     private readonly limits: ConnectionLimits,
     readonly openedAt: number,
+    /** Told of every frame written (the frames-out metric). */
+    private readonly onSent?: () => void,
   ) {
     this.rate = new FrameRate(limits.framesPerSecond, openedAt);
   }
@@ -81,6 +83,7 @@ export class Connection {
       this.close(CLOSE_SEND_BUFFER_FULL, 'send buffer full');
       return false;
     }
+    this.onSent?.();
     return true;
   }
 

@@ -42,4 +42,11 @@ export class LocalSockets {
   get size(): number {
     return this.open.size;
   }
+
+  /** How many open connections have authenticated. */
+  get authenticatedCount(): number {
+    let n = 0;
+    for (const set of this.byAccount.values()) n += set.size;
+    return n;
+  }
 }

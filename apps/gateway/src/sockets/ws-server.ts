@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import type { TokenService } from '@chat/auth';
 import type { Logger } from '@chat/logger';
 import { AppError, CLOSE_CODES, ErrorCode } from '@chat/protocol';
+import type { OpsEndpoints } from '@chat/runtime';
 import uWS, {
   type HttpRequest,
   type HttpResponse,
@@ -11,10 +13,11 @@ import uWS, {
   type WebSocket,
   type WebSocketBehavior,
 } from 'uWebSockets.js';
+import type { GatewayMetrics } from '../ops/gateway-metrics';
 import { errorPushText } from '../protocol/frames';
 import type { Dispatcher } from '../requests/dispatcher';
 import type { Session } from '../requests/session';
-import { readableAddress } from './address';
+import { clientAddress, readableAddress } from './address';
 import { Connection, type SocketData } from './connection';
 import type { LocalSockets } from './local-sockets';
 
@@ -48,12 +51,15 @@ export interface WsServerDeps {
   tokens: Pick<TokenService, 'fromHeader'>;
   nodeId: string;
   isStopping(): boolean;
+  /** Answers `/readyz` and `/metrics`. */
+  ops: Pick<OpsEndpoints, 'answer'>;
+  metrics: Pick<GatewayMetrics, 'frameIn' | 'frameOut'>;
   log: Logger;
 }
 
 /**
  * The uWebSockets.js side of the gateway: `/ws` upgrades, socket events, WebSocket pings,
- * `GET /healthz`. Every uWS callback is wrapped: nothing a client sends can throw out of
+ * and the ops endpoints `GET /healthz`, `/readyz`, `/metrics` on the same port. Every uWS callback is wrapped: nothing a client sends can throw out of
  * one (EVENTS.md §1.1: a bad frame never affects other connections or the process).
  */
 export class WsServer {
@@ -85,15 +91,18 @@ export class WsServer {
       upgrade: (res, req, context) => this.upgrade(res, req, context),
       open: (ws) => this.guard('open', () => this.open(ws)),
       message: (ws, message, isBinary) =>
-        this.guard('message', () =>
-          deps.dispatcher.onFrame(ws.getUserData().conn, message, isBinary),
-        ),
+        this.guard('message', () => {
+          deps.metrics.frameIn();
+          deps.dispatcher.onFrame(ws.getUserData().conn, message, isBinary);
+        }),
       close: (ws) => this.guard('close', () => deps.session.closed(ws.getUserData().conn)),
     };
     this.app = uWS
       .App()
       .ws<SocketData>('/ws', behavior)
       .get('/healthz', (res) => this.health(res))
+      .get('/readyz', (res) => this.opsReply(res, '/readyz'))
+      .get('/metrics', (res) => this.opsReply(res, '/metrics'))
       .any('/*', (res) => {
         res.cork(() => res.writeStatus('404 Not Found').end('not found'));
       });
@@ -149,7 +158,10 @@ export class WsServer {
       const protocol = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
       const upgrade = this.credentials(req);
-      const address = readableAddress(Buffer.from(res.getRemoteAddressAsText()).toString());
+      const address = clientAddress(
+        readableAddress(Buffer.from(res.getRemoteAddressAsText()).toString()),
+        req.getHeader('x-forwarded-for'),
+      );
       const connId = `${this.deps.nodeId}.${this.boot}.${(++this.nextConn).toString(36)}`;
       const conn = new Connection(
         connId,
@@ -159,6 +171,7 @@ export class WsServer {
           maxBufferedBytes: this.opts.maxBufferedBytes,
         },
         Date.now(),
+        () => this.deps.metrics.frameOut(),
       );
       res.upgrade<SocketData>({ conn, upgrade }, key, protocol, extensions, context);
     } catch (err) {
@@ -215,6 +228,28 @@ export class WsServer {
         .writeHeader('content-type', 'application/json')
         .end(JSON.stringify({ status: stopping ? 'stopping' : 'ok' })),
     );
+  }
+
+  /** An ops endpoint answered asynchronously: uWS needs `onAborted` before any await. */
+  private opsReply(res: HttpResponse, path: string): void {
+    let isAborted = false;
+    res.onAborted(() => (isAborted = true));
+    const answer = this.deps.ops.answer(path);
+    if (!answer) {
+      res.cork(() => res.writeStatus('404 Not Found').end('not found'));
+      return;
+    }
+    answer
+      .then((reply) => {
+        if (isAborted) return;
+        res.cork(() =>
+          res
+            .writeStatus(`${reply.status} ${STATUS_CODES[reply.status] ?? ''}`)
+            .writeHeader('content-type', reply.contentType)
+            .end(reply.body),
+        );
+      })
+      .catch((err: unknown) => this.deps.log.error({ err, path }, 'ops request failed'));
   }
 
   private pingAll(): void {

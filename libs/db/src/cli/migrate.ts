@@ -1,28 +1,29 @@
 /**
- * `npm run db:migrate`: applies pending migrations to `Postgresql.Url` and prints each one
+ * `npm run db:migrate`: applies pending migrations to `Postgresql.Url`, or to the embedded
+ * database under `App.DataDir` when it is unset (the standalone server also migrates it at
+ * start-up, so this is only needed there to migrate without starting), and prints each one
  * applied. Exit codes: 0 done (or nothing to do), 1 bad config or a failed migration.
  */
 import { ConfigError, loadConfig } from '@chat/config';
 import { createLogger } from '@chat/logger';
+import { createDatabase, embeddedDatabaseDir, type DatabaseSelection } from '../create-database';
 import { migrate } from '../migrate';
-import { openDatabase, type Database } from '../open-database';
+import type { Database } from '../open-database';
 
 async function main(): Promise<number> {
   let config: ReturnType<typeof loadConfig>;
   try {
-    config = loadConfig();
+    // Migrating signs nothing: Token.Key, which has no default, is not asked for here.
+    config = loadConfig({ overrides: { Token: { Key: 'k'.repeat(32) } } });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${err.message}\n`);
     return 1;
   }
   const url = config.Postgresql.Url;
-  if (url === undefined) {
-    process.stderr.write(
-      'Postgresql.Url: not set. Set it in config/app/private.yml or DATABASE_URL.\n',
-    );
-    return 1;
-  }
+  const selection: DatabaseSelection = url
+    ? { kind: 'postgres', url, poolMax: 1 }
+    : { kind: 'embedded', dir: embeddedDatabaseDir(config.App.DataDir) };
   // Log lines go to stderr: stdout carries this command's output, the applied names.
   const log = createLogger({
     name: 'db-migrate',
@@ -31,7 +32,7 @@ async function main(): Promise<number> {
   });
   let db: Database | undefined;
   try {
-    db = await openDatabase({ url, poolMax: 1 }, log);
+    db = await createDatabase(selection, log);
     const applied = await migrate(db.orm, log);
     for (const name of applied) process.stdout.write(`applied ${name}\n`);
     process.stdout.write(

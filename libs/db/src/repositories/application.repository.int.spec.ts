@@ -1,26 +1,23 @@
-import pino from 'pino';
-import { createSuiteContext, type SuiteContext } from '@chat/testing';
-import { openMigratedDatabase, TestData } from '../testing';
+import { openSuiteDatabase, TestData, type SuiteDatabase } from '../testing';
 import type { Database } from '../open-database';
 import { ApplicationRepository, type ApplicationRow } from './application.repository';
 
 /** Friend requests against a real, migrated Postgres (API.md §8, DATA.md §2.6). */
 describe('application repository', () => {
-  let ctx: SuiteContext;
+  let suite: SuiteDatabase;
   let db: Database;
   let apps: ApplicationRepository;
   let data: TestData;
 
   beforeAll(async () => {
-    ctx = await createSuiteContext('db_applications');
-    db = await openMigratedDatabase(ctx.databaseUrl, pino({ level: 'silent' }));
+    suite = await openSuiteDatabase('db_applications');
+    db = suite.db;
     apps = new ApplicationRepository(db.em);
     data = new TestData(db.em.fork());
   });
 
   afterAll(async () => {
-    await db?.close();
-    await ctx?.cleanup();
+    await suite?.cleanup();
   });
 
   const query = <T>(sql: string, params: unknown[] = []) =>

@@ -1,12 +1,11 @@
-import { createSuiteContext, type SuiteContext } from '@chat/testing';
-import { openMigratedDatabase, TestData } from '../testing';
+import { openSuiteDatabase, TestData, type SuiteDatabase } from '../testing';
 import { Account } from '../entities/account.entity';
 import { StoredFile } from '../entities/file.entity';
 import { Relation } from '../entities/relation.entity';
 import type { Database } from '../open-database';
 import { FileRepository, type NewFileRow } from './file.repository';
 
-let ctx: SuiteContext;
+let suite: SuiteDatabase;
 let db: Database;
 let repo: FileRepository;
 let n = 0;
@@ -19,14 +18,13 @@ const data = () => new TestData(db.em.fork());
 const reload = (id: number) => db.em.fork().findOne(StoredFile, { id });
 
 beforeAll(async () => {
-  ctx = await createSuiteContext('db_files');
-  db = await openMigratedDatabase(ctx.databaseUrl);
+  suite = await openSuiteDatabase('db_files');
+  db = suite.db;
   repo = new FileRepository(db.em);
 });
 
 afterAll(async () => {
-  await db?.close();
-  await ctx?.cleanup();
+  await suite?.cleanup();
 });
 
 describe('FileRepository avatars', () => {

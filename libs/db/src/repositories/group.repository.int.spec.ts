@@ -1,29 +1,26 @@
-import pino from 'pino';
-import { createSuiteContext, type SuiteContext } from '@chat/testing';
-import { openMigratedDatabase, TestData } from '../testing';
+import { openSuiteDatabase, TestData, type SuiteDatabase } from '../testing';
 import type { Database } from '../open-database';
 import { GroupRepository } from './group.repository';
 import { NoticeRepository } from './notice.repository';
 
 /** The group and notice repositories against a real, migrated Postgres. */
 describe('group and notice repositories', () => {
-  let ctx: SuiteContext;
+  let suite: SuiteDatabase;
   let db: Database;
   let groups: GroupRepository;
   let notices: NoticeRepository;
   let data: TestData;
 
   beforeAll(async () => {
-    ctx = await createSuiteContext('db_groups');
-    db = await openMigratedDatabase(ctx.databaseUrl, pino({ level: 'silent' }));
+    suite = await openSuiteDatabase('db_groups');
+    db = suite.db;
     groups = new GroupRepository(db.em);
     notices = new NoticeRepository(db.em);
     data = new TestData(db.em.fork());
   });
 
   afterAll(async () => {
-    await db?.close();
-    await ctx?.cleanup();
+    await suite?.cleanup();
   });
 
   const count = async (sql: string, params: unknown[]) =>

@@ -1,16 +1,15 @@
-import { createSuiteContext, type SuiteContext } from '@chat/testing';
 import { Message } from '../entities/message.entity';
 import { ReadCursor } from '../entities/read-cursor.entity';
 import { Relation } from '../entities/relation.entity';
 import type { Database } from '../open-database';
 import { contentGrams } from '../search-grams';
 import { SnowflakeGenerator, snowflakeTime } from '../snowflake';
-import { openMigratedDatabase, TestData } from '../testing';
+import { openSuiteDatabase, TestData, type SuiteDatabase } from '../testing';
 import { MessageStoreRepository, type NewMessageRow } from './message-store.repository';
 import { ReadCursorRepository } from './read-cursor.repository';
 import { ReceiverRepository } from './receiver.repository';
 
-let ctx: SuiteContext;
+let suite: SuiteDatabase;
 let db: Database;
 let store: MessageStoreRepository;
 let cursors: ReadCursorRepository;
@@ -58,16 +57,15 @@ const pair = async () => {
 };
 
 beforeAll(async () => {
-  ctx = await createSuiteContext('db_message_store');
-  db = await openMigratedDatabase(ctx.databaseUrl);
+  suite = await openSuiteDatabase('db_message_store');
+  db = suite.db;
   store = new MessageStoreRepository(db.em);
   cursors = new ReadCursorRepository(db.em);
   receivers = new ReceiverRepository(db.em);
 });
 
 afterAll(async () => {
-  await db?.close();
-  await ctx?.cleanup();
+  await suite?.cleanup();
 });
 
 describe('MessageStoreRepository.store', () => {

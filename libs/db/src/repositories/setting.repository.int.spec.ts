@@ -1,26 +1,23 @@
-import pino from 'pino';
-import { createSuiteContext, type SuiteContext } from '@chat/testing';
-import { openMigratedDatabase, TestData } from '../testing';
+import { openSuiteDatabase, TestData, type SuiteDatabase } from '../testing';
 import type { Database } from '../open-database';
 import { SettingRepository } from './setting.repository';
 
 /** Settings and friends against a real, migrated Postgres (API.md §9, DATA.md §2.4, §5). */
 describe('setting repository', () => {
-  let ctx: SuiteContext;
+  let suite: SuiteDatabase;
   let db: Database;
   let settings: SettingRepository;
   let data: TestData;
 
   beforeAll(async () => {
-    ctx = await createSuiteContext('db_settings');
-    db = await openMigratedDatabase(ctx.databaseUrl, pino({ level: 'silent' }));
+    suite = await openSuiteDatabase('db_settings');
+    db = suite.db;
     settings = new SettingRepository(db.em);
     data = new TestData(db.em.fork());
   });
 
   afterAll(async () => {
-    await db?.close();
-    await ctx?.cleanup();
+    await suite?.cleanup();
   });
 
   const query = <T>(sql: string, params: unknown[] = []) =>

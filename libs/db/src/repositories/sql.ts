@@ -32,6 +32,11 @@ export function constraintOf(err: unknown): string | undefined {
 
 export const UNIQUE_VIOLATION = '23505';
 export const FOREIGN_KEY_VIOLATION = '23503';
+/**
+ * PostgreSQL 18 (and so PGlite) reports a violated `ON DELETE RESTRICT` with this SQLSTATE
+ * instead of 23503; earlier versions use 23503 for both.
+ */
+export const RESTRICT_VIOLATION = '23001';
 
 /** Wraps what is not a known, expected violation: the caller sees a 1003 with the cause kept. */
 export function unexpected(what: string, err: unknown): never {

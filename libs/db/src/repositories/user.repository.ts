@@ -1,6 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { User } from '../entities/user.entity';
-import { FOREIGN_KEY_VIOLATION, UNIQUE_VIOLATION, sqlState, unexpected } from './sql';
+import {
+  FOREIGN_KEY_VIOLATION,
+  RESTRICT_VIOLATION,
+  UNIQUE_VIOLATION,
+  sqlState,
+  unexpected,
+} from './sql';
 
 /** Users (DATA.md §2.1); emails compare case-insensitively through `lower(email)`. */
 export class UserRepository {
@@ -60,7 +66,8 @@ export class UserRepository {
       await this.em.nativeDelete(User, { id });
       return 'ok';
     } catch (err) {
-      if (sqlState(err) === FOREIGN_KEY_VIOLATION) return 'has_accounts';
+      const state = sqlState(err);
+      if (state === FOREIGN_KEY_VIOLATION || state === RESTRICT_VIOLATION) return 'has_accounts';
       unexpected('deleting a user', err);
     }
   }

@@ -4,6 +4,10 @@
  * Production code never imports this (STYLE §1).
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createSuiteContext, type SuiteContext } from '@chat/testing';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import pino, { type Logger } from 'pino';
 import { Account, type Gender } from '../entities/account.entity';
@@ -14,6 +18,7 @@ import type { MsgExtend } from '../entities/msg-extend';
 import { Relation } from '../entities/relation.entity';
 import { Setting } from '../entities/setting.entity';
 import { User } from '../entities/user.entity';
+import { createDatabase } from '../create-database';
 import { migrate } from '../migrate';
 import { openDatabase, type Database } from '../open-database';
 import { contentGrams } from '../search-grams';
@@ -35,6 +40,79 @@ export async function openMigratedDatabase(
     throw err;
   }
   return db;
+}
+
+/**
+ * Which database the suites that call `openSuiteDatabase` run on: `postgres` (a fresh
+ * database on the test server) unless `CHAT_TEST_DATABASE=pglite`, which the `db-pglite`
+ * Jest project sets to run the same cases on the embedded database.
+ */
+export type TestDatabaseKind = 'postgres' | 'pglite';
+
+export function testDatabaseKind(): TestDatabaseKind {
+  const kind = process.env.CHAT_TEST_DATABASE ?? 'postgres';
+  if (kind !== 'postgres' && kind !== 'pglite') {
+    throw new Error(`CHAT_TEST_DATABASE: expected postgres or pglite, got ${kind}`);
+  }
+  return kind;
+}
+
+export interface SuiteDatabase {
+  kind: TestDatabaseKind;
+  db: Database;
+  /** The suite's resources on the test servers, for kind `postgres`. */
+  postgres?: SuiteContext;
+  /** Closes the database and deletes it (the Postgres database or the PGlite folder). */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A database of one suite on the database `testDatabaseKind` names, migrated unless
+ * `migrated` is false: the same cases run against PostgreSQL and against the embedded
+ * PGlite (a contract of the database port, STYLE §7). `name` names the Postgres database
+ * or the temporary folder.
+ */
+export async function openSuiteDatabase(
+  name: string,
+  log: Logger = pino({ level: 'silent' }),
+  { migrated = true }: { migrated?: boolean } = {},
+): Promise<SuiteDatabase> {
+  const kind = testDatabaseKind();
+  if (kind === 'postgres') {
+    const ctx = await createSuiteContext(name);
+    try {
+      const db = migrated
+        ? await openMigratedDatabase(ctx.databaseUrl, log)
+        : await openDatabase({ url: ctx.databaseUrl, poolMax: 4 }, log);
+      const cleanup = async () => {
+        await db.close();
+        await ctx.cleanup();
+      };
+      return { kind, db, postgres: ctx, cleanup };
+    } catch (err) {
+      await ctx.cleanup();
+      throw err;
+    }
+  }
+  const dir = await mkdtemp(path.join(os.tmpdir(), `${name}-pglite-`));
+  const removeDir = () => rm(dir, { recursive: true, force: true });
+  try {
+    const db = await createDatabase({ kind: 'embedded', dir }, log);
+    try {
+      if (migrated) await migrate(db.orm, log);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+    const cleanup = async () => {
+      await db.close();
+      await removeDir();
+    };
+    return { kind, db, cleanup };
+  } catch (err) {
+    await removeDir();
+    throw err;
+  }
 }
 
 type Id = number | { id: number };

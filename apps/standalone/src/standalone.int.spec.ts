@@ -1,0 +1,170 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseMail } from '@chat/mail/testing';
+import { freePort, startApp, waitFor, WsClient, type RunningApp } from '@chat/testing';
+
+/**
+ * `npm start` as a newcomer runs it (ARCHITECTURE.md, embedded default): no Postgres,
+ * Redis, Kafka or SMTP configured, every role in one process on one port, data in the data
+ * folder. Driven over HTTP and WebSocket only, like any client.
+ */
+describe('the standalone server', () => {
+  let dataDir: string;
+  let port: number;
+  let app: RunningApp | undefined;
+  const base = () => `http://127.0.0.1:${port}`;
+
+  /** No connection key from the test environment may reach it: each port stays embedded. */
+  const env = () => ({
+    DATABASE_URL: '',
+    REDIS_URL: '',
+    KAFKA_BROKERS: '',
+    SMTP_URL: '',
+    TOKEN_KEY: '',
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    LOG_LEVEL: 'info',
+    LIMIT_IP_LIMIT_BUCKET: '1000',
+  });
+  const launch = () =>
+    startApp({
+      app: 'standalone',
+      env: env(),
+      readyUrl: `${base()}/readyz`,
+      readyTimeoutMs: 90_000,
+    });
+
+  async function call(method: string, route: string, body?: unknown, token?: string) {
+    const res = await fetch(`${base()}${route}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    // Replies are read loosely, field by field, as a client would.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return (await res.json()) as { status_code: number; status_msg: string; data?: any };
+  }
+  async function ok(method: string, route: string, body?: unknown, token?: string) {
+    const reply = await call(method, route, body, token);
+    if (reply.status_code !== 0) {
+      throw new Error(`${route}: ${reply.status_code} ${reply.status_msg}`);
+    }
+    return reply.data;
+  }
+
+  /** The code of the newest mail to `email` in the dev mailbox under the data folder. */
+  async function codeFromMailbox(email: string): Promise<string> {
+    const dir = path.join(dataDir, 'mailbox');
+    return waitFor(
+      async () => {
+        const files = (await readdir(dir).catch(() => [] as string[])).sort().reverse();
+        for (const file of files) {
+          const mail = parseMail(await readFile(path.join(dir, file), 'utf8'));
+          if (mail.headers.get('to') === email) return /\b(\d{6})\b/.exec(mail.text)?.[1];
+        }
+        return undefined;
+      },
+      { timeoutMs: 15_000, what: `a mail to ${email} in ${dir}` },
+    );
+  }
+
+  async function register(email: string, name: string) {
+    await ok('POST', '/api/email/send', { email });
+    const code = await codeFromMailbox(email);
+    // The dev mailbox also logs each mail, code included, for a developer reading the log.
+    expect(app!.output()).toContain(code);
+    const user = await ok('POST', '/api/user/register', { email, password: 'secret-1', code });
+    const account = await ok(
+      'POST',
+      '/api/account/create',
+      { name, gender: '未知', signature: `${name} here` },
+      user.user_token.token,
+    );
+    return { id: account.id as number, token: account.account_token.token as string };
+  }
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'standalone-'));
+    port = await freePort();
+  });
+
+  afterAll(async () => {
+    await app?.stop('SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves the api and the WebSocket protocol on one port, keeps its data across a restart, and stops cleanly on Ctrl-C', async () => {
+    app = await launch();
+    const log = app.output();
+    // One line per port naming its adapter: all embedded.
+    for (const [port, adapter] of [
+      ['database', 'pglite'],
+      ['cache', 'memory'],
+      ['bus', 'memory'],
+      ['jobs', 'memory'],
+      ['mail', 'dev-mailbox'],
+      ['storage', 'local-disk'],
+    ]) {
+      expect(log).toMatch(new RegExp(`"port":"${port}","adapter":"${adapter}"`));
+    }
+    expect(log).toContain('generated a random key and stored it');
+
+    const ann = await register('ann@example.com', 'ann');
+    const bob = await register('bob@example.com', 'bob');
+    await ok('POST', '/api/application/create', { account_id: bob.id, apply_msg: 'hi' }, ann.token);
+    await ok('PUT', '/api/application/accept', { account_id: ann.id }, bob.token);
+    const { relation_id: relation } = await ok(
+      'GET',
+      `/api/account/info?account_id=${bob.id}`,
+      undefined,
+      ann.token,
+    );
+
+    const wsUrl = `ws://127.0.0.1:${port}/ws`;
+    const [annWs, bobWs] = await Promise.all([
+      WsClient.connect(wsUrl, { token: ann.token }),
+      WsClient.connect(wsUrl, { token: bob.token }),
+    ]);
+    expect((await bobWs.request('ping')).status_code).toBe(0);
+    const ack = await annWs.request('send_msg', { relation_id: relation, msg_content: '你好 bob' });
+    expect(ack.status_code).toBe(0);
+    const push = await bobWs.waitForPush(
+      (p) => p.event === 'send_msg' && p.data.msg_info.id === ack.data.msg_id,
+      'the message at bob',
+    );
+    expect(push.data.msg_info).toMatchObject({ relation_id: relation, msg_content: '你好 bob' });
+
+    // Ctrl-C: sockets are told the server goes away, the process exits 0.
+    const [exit, closed] = await Promise.all([app.stop('SIGINT'), bobWs.closed]);
+    expect(exit).toBe(0);
+    expect(closed.code).toBe(1001);
+    expect(app.output()).toContain('"msg":"stopped"');
+    await annWs.close();
+
+    app = await launch();
+    expect(app.output()).toContain('using the key stored earlier');
+    // Tokens signed before the restart still work, and the message is in history.
+    const synced = await ok(
+      'POST',
+      '/api/msg/sync',
+      { relations: [{ relation_id: relation, after_seq: 0 }], limit: 50 },
+      bob.token,
+    );
+    expect(synced.list[0].messages).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: ack.data.msg_id, msg_content: '你好 bob' }),
+      ]),
+    );
+    const login = await ok('POST', '/api/user/login', {
+      email: 'ann@example.com',
+      password: 'secret-1',
+    });
+    expect(login.user_token.token).toEqual(expect.any(String));
+    expect(await app.stop('SIGINT')).toBe(0);
+    app = undefined;
+  });
+});

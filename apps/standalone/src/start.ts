@@ -1,0 +1,155 @@
+import { createBus, MemoryBus, type Bus, type BusConfig } from '@chat/bus';
+import { createCacheAdapters } from '@chat/cache';
+import type { Config } from '@chat/config';
+import { SnowflakeGenerator, createDatabase, migrate } from '@chat/db';
+import { createJobQueue, retryPolicyFromConfig } from '@chat/jobs';
+import type { Logger } from '@chat/logger';
+import { QUEUES, type EmailJob } from '@chat/protocol';
+import {
+  busConfig,
+  cacheConfig,
+  closeInOrder,
+  databaseConfig,
+  jobQueueConfig,
+  type Closable,
+} from '@chat/runtime';
+// The one-process server composes the roles' own composition roots (ARCHITECTURE.md,
+// standalone): the same `start` each app's main runs, given shared adapters.
+/* eslint-disable @nx/enforce-module-boundaries */
+import { start as startApi } from '../../api/src/start';
+import { start as startGateway } from '../../gateway/src/start';
+import { start as startMailer } from '../../mailer/src/start';
+import { start as startNotifier } from '../../notifier/src/start';
+import { start as startPersister } from '../../persister/src/start';
+/* eslint-enable @nx/enforce-module-boundaries */
+import { wsUpgradeProxy } from './ws-upgrade-proxy';
+
+export interface StandaloneDeps {
+  /** Port of the one listener (HTTP api and `/ws`); default `Server.ApiPort` (0: a free port). */
+  port?: number;
+}
+
+export interface RunningStandalone {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** The WebSocket path of EVENTS.md §1, served on the api's port. */
+const WS_PATH = '/ws';
+const LOOPBACK = '127.0.0.1';
+
+/**
+ * One bus for every role. With Kafka, the timings of the worker apps: a member that dies
+ * loses its partitions after 10 s and an idle fetch waits at most a second, which bounds
+ * how long stopping takes.
+ */
+function standaloneBusConfig(config: Config): BusConfig {
+  const cfg = busConfig(config, 'standalone');
+  return cfg.kind === 'kafka'
+    ? {
+        ...cfg,
+        consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, maxWaitTimeMs: 1_000 },
+      }
+    : cfg;
+}
+
+/**
+ * The roles other than the api listen on loopback only, on free ports: clients reach the
+ * whole server through the api's port, whose `/ws` upgrades go to the gateway.
+ */
+function internalConfig(config: Config): Config {
+  return {
+    ...config,
+    Server: {
+      ...config.Server,
+      Host: LOOPBACK,
+      GatewayPort: 0,
+      PersisterOpsPort: 0,
+      NotifierOpsPort: 0,
+      MailerOpsPort: 0,
+    },
+  };
+}
+
+/**
+ * Composition root of the standalone server (ARCHITECTURE.md, standalone; STYLE §3): every
+ * role in one process, sharing one adapter per port, each chosen by config (the embedded
+ * one unless its connection key is set; one log line per port names it). The database is
+ * migrated at start. Roles start consumers first and listeners last; one failure stops
+ * everything started so far and rejects, so the process exits non-zero.
+ */
+export async function start(
+  config: Config,
+  log: Logger,
+  deps: StandaloneDeps = {},
+): Promise<RunningStandalone> {
+  const started: Closable[] = [];
+  const role = (name: string) => log.child({ role: name });
+  const inside = internalConfig(config);
+  try {
+    const db = await createDatabase(databaseConfig(config), log);
+    started.push({ name: 'database', close: () => db.close() });
+    await migrate(db.orm, log);
+    const cache = createCacheAdapters(cacheConfig(config), log);
+    started.push({ name: 'cache', close: () => cache.close() });
+    const bus: Bus = createBus(standaloneBusConfig(config), log);
+    started.push({ name: 'bus', close: () => bus.close() });
+    const mailQueue = createJobQueue<EmailJob>(
+      jobQueueConfig(config),
+      { name: QUEUES.email, retry: retryPolicyFromConfig(config.Auto.Retry) },
+      log,
+    );
+    started.push({ name: 'mail queue', close: () => mailQueue.close() });
+    // The api and the gateway both assign message ids from App.MachineID: one generator.
+    const ids = new SnowflakeGenerator({ nodeId: config.App.MachineID });
+
+    const persister = await startPersister(inside, role('persister'), { bus, db });
+    started.push({ name: 'persister', close: () => persister.stop() });
+    const notifier = await startNotifier(inside, role('notifier'), { bus, cache, db });
+    started.push({ name: 'notifier', close: () => notifier.stop() });
+    const mailer = await startMailer(inside, role('mailer'), { queue: mailQueue });
+    started.push({ name: 'mailer', close: () => mailer.stop() });
+    // Records of the in-process bus live in memory only: before the workers stop, they
+    // handle what was acknowledged (a crash loses it; ARCHITECTURE.md guarantees need Kafka).
+    if (bus instanceof MemoryBus) {
+      const drainMs = Math.floor(config.Server.ShutdownTimeout / 3);
+      started.push({
+        name: 'bus drain',
+        close: async () => {
+          if (!(await bus.caughtUp(drainMs))) {
+            log.warn({ waitedMs: drainMs }, 'shutdown: the workers did not catch up with the bus');
+          }
+        },
+      });
+    }
+    const gateway = await startGateway(inside, role('gateway'), { port: 0, db, cache, bus, ids });
+    started.push({ name: 'gateway', close: () => gateway.stop() });
+    const api = await startApi(config, role('api'), {
+      port: deps.port ?? config.Server.ApiPort,
+      db,
+      cache,
+      bus,
+      mailQueue,
+      ids,
+      upgrade: wsUpgradeProxy({ path: WS_PATH, host: LOOPBACK, port: gateway.port }, log),
+    });
+    // Stopped after the gateway: the api's listener closes once no WebSocket is left on it.
+    started.splice(started.length - 1, 0, { name: 'api', close: () => api.stop() });
+    log.info(
+      { port: api.port, api: '/api', websocket: WS_PATH, dataDir: config.App.DataDir },
+      'standalone server listening',
+    );
+
+    let stopping: Promise<void> | undefined;
+    // STYLE §4, in reverse of start: the gateway closes sockets (1001) and drops presence,
+    // the api finishes its requests, the bus drains into the workers, the workers commit
+    // and finish their mail, then the shared adapters close.
+    return {
+      port: api.port,
+      stop: () => (stopping ??= closeInOrder(log, [...started].reverse())),
+    };
+  } catch (err) {
+    await closeInOrder(log, started.reverse());
+    throw err;
+  }
+}

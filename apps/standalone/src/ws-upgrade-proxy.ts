@@ -1,0 +1,51 @@
+import type { IncomingMessage } from 'node:http';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '@chat/logger';
+
+export interface UpgradeTarget {
+  /** Only upgrades of this path are handed on (`/ws`); others are refused with 404. */
+  path: string;
+  host: string;
+  port: number;
+}
+
+/**
+ * One port for the whole server: the api's HTTP listener takes every request, and hands a
+ * WebSocket upgrade of `/ws` to the gateway's uWebSockets.js listener on a loopback port by
+ * replaying the request and then copying bytes both ways. The client's address travels in
+ * `X-Forwarded-For` (replacing any the client sent, which nobody vouches for); the gateway
+ * believes that header from a loopback peer only. uWS cannot take
+ * over a socket Node has accepted, hence the local hop (one extra copy per frame).
+ */
+export function wsUpgradeProxy(target: UpgradeTarget, log: Logger) {
+  return (req: IncomingMessage, client: Duplex, head: Buffer): void => {
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (pathname !== target.path) {
+      client.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const upstream = net.connect(target.port, target.host);
+    const fail = (err?: Error) => {
+      if (err) log.debug({ err: err.message }, 'websocket hand-off ended with an error');
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', fail);
+    upstream.on('error', fail);
+    upstream.once('connect', () => {
+      upstream.setNoDelay(true);
+      const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) {
+        if (req.rawHeaders[i].toLowerCase() === 'x-forwarded-for') continue;
+        lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      }
+      lines.push(`X-Forwarded-For: ${req.socket.remoteAddress ?? ''}`);
+      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (head.length > 0) upstream.write(head);
+      client.pipe(upstream).pipe(client);
+    });
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  };
+}

@@ -1,0 +1,13 @@
+export {
+  createMetricsRegistry,
+  instrumentBatches,
+  registerQueueDepth,
+  type QueueCounts,
+  type Registry,
+} from './metrics';
+export { checkReadiness, type Readiness, type ReadinessCheck } from './readiness';
+export { OpsEndpoints, type OpsReply } from './ops-endpoints';
+export { startOpsServer, type OpsServer } from './ops-server';
+export { KafkaProbe, registerConsumerLag, type PartitionPosition } from './kafka-probe';
+export { RedisProbe } from './redis-probe';
+export { DependencyProbes, type ProbedServices } from './dependency-probes';

@@ -1,0 +1,71 @@
+import type { Registry } from 'prom-client';
+import { checkReadiness, type ReadinessCheck } from './readiness';
+
+/** One answer of an ops endpoint, for whichever HTTP server carries it. */
+export interface OpsReply {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export const OPS_PATHS = ['/healthz', '/readyz', '/metrics'] as const;
+export type OpsPath = (typeof OPS_PATHS)[number];
+
+/**
+ * What an operator's probes and Prometheus ask of every app, independent of the HTTP server
+ * that carries it (node:http in the workers, express in the api, uWS in the gateway):
+ *
+ * - `/healthz`: the process is alive and its event loop turns: always 200.
+ * - `/readyz`: 200 when every dependency answers, 503 with the failing ones otherwise, and
+ *   503 from the moment shutdown starts (STYLE §4: report not-ready first).
+ * - `/metrics`: the registry in Prometheus text format.
+ */
+export class OpsEndpoints {
+  private stopping = false;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly checks: ReadinessCheck[],
+  ) {}
+
+  /** From now on `/readyz` answers 503 (shutdown has begun). */
+  markStopping(): void {
+    this.stopping = true;
+  }
+
+  /** The reply for `path`, or undefined when it is not an ops path. */
+  answer(path: string): Promise<OpsReply> | undefined {
+    switch (path as OpsPath) {
+      case '/healthz':
+        return Promise.resolve(json(200, { status: 'ok' }));
+      case '/readyz':
+        return this.ready();
+      case '/metrics':
+        return this.metrics();
+      default:
+        return undefined;
+    }
+  }
+
+  private async ready(): Promise<OpsReply> {
+    if (this.stopping) return json(503, { status: 'stopping' });
+    const { isReady, checks } = await checkReadiness(this.checks);
+    return json(isReady ? 200 : 503, { status: isReady ? 'ready' : 'not ready', checks });
+  }
+
+  private async metrics(): Promise<OpsReply> {
+    try {
+      return {
+        status: 200,
+        contentType: this.registry.contentType,
+        body: await this.registry.metrics(),
+      };
+    } catch (err) {
+      return json(500, { status: 'error', error: (err as Error).message });
+    }
+  }
+}
+
+function json(status: number, body: object): OpsReply {
+  return { status, contentType: 'application/json', body: JSON.stringify(body) };
+}
