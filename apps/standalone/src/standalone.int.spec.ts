@@ -1,4 +1,5 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseMail } from '@chat/mail/testing';
@@ -95,6 +96,22 @@ describe('the standalone server', () => {
   afterAll(async () => {
     await app?.stop('SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** Set by isolated.int.spec.ts, which runs this file in a network namespace of its own. */
+  const isolated = process.env.STANDALONE_ISOLATED === '1';
+
+  (isolated ? it : it.skip)('has no Postgres, Redis, Kafka or SMTP within reach', async () => {
+    const refused = (p: number) =>
+      new Promise<string>((resolve) => {
+        const socket = net.connect(p, '127.0.0.1');
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve('open');
+        });
+        socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+      });
+    for (const p of [5432, 6379, 9092, 25, 587]) expect(await refused(p)).toBe('ECONNREFUSED');
   });
 
   it('serves the api and the WebSocket protocol on one port, keeps its data across a restart, and stops cleanly on Ctrl-C', async () => {
