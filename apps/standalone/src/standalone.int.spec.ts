@@ -46,7 +46,6 @@ describe('the standalone server', () => {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     // Replies are read loosely, field by field, as a client would.
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     return (await res.json()) as { status_code: number; status_msg: string; data?: any };
   }
   async function ok(method: string, route: string, body?: unknown, token?: string) {
