@@ -6,13 +6,7 @@ import { TokenService } from '@chat/auth';
 import { createBus, type Bus } from '@chat/bus';
 import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
 import type { Config } from '@chat/config';
-import {
-  AccountRepository,
-  SnowflakeGenerator,
-  UserRepository,
-  openDatabase,
-  type Database,
-} from '@chat/db';
+import { AccountRepository, SnowflakeGenerator, UserRepository, type Database } from '@chat/db';
 import { createJobQueue, retryPolicyFromConfig, type JobQueue } from '@chat/jobs';
 import type { Logger } from '@chat/logger';
 import { QUEUES, TOPICS, type EmailJob } from '@chat/protocol';
@@ -25,6 +19,7 @@ import { createBlobStore } from '@chat/storage';
 import {
   DependencyProbes,
   OpsEndpoints,
+  appDatabase,
   blobStoreConfig,
   busConfig,
   cacheConfig,
@@ -32,7 +27,6 @@ import {
   createMetricsRegistry,
   jobQueueConfig,
   registerQueueDepth,
-  requireDatabaseUrl,
   type Closable,
 } from '@chat/runtime';
 import { requestTimer } from './http/request-metrics';
@@ -85,13 +79,7 @@ export async function start(
   const port = deps.port ?? config.Server.ApiPort;
   const started: Closable[] = [];
   try {
-    const db =
-      deps.db ??
-      (await openDatabase(
-        { url: requireDatabaseUrl(config), poolMax: config.Postgresql.PoolMax },
-        log,
-      ));
-    if (!deps.db) started.push({ name: 'database', close: () => db.close() });
+    const db = await appDatabase(config, log, deps.db, started);
     const cache = deps.cache ?? createCacheAdapters(cacheConfig(config), log);
     if (!deps.cache) started.push({ name: 'cache', close: () => cache.close() });
     const bus = deps.bus ?? createBus(busConfig(config, 'api'), log);

@@ -1,10 +1,11 @@
 import { createBus, type Bus, type BusConfig } from '@chat/bus';
 import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
 import type { Config } from '@chat/config';
-import { ReceiverRepository, openDatabase, type Database } from '@chat/db';
+import { ReceiverRepository, type Database } from '@chat/db';
 import type { Logger } from '@chat/logger';
 import { TOPICS } from '@chat/protocol';
 import {
+  appDatabase,
   DependencyProbes,
   OpsEndpoints,
   busConfig,
@@ -13,7 +14,6 @@ import {
   createMetricsRegistry,
   instrumentBatches,
   registerConsumerLag,
-  requireDatabaseUrl,
   startOpsServer,
   type Closable,
 } from '@chat/runtime';
@@ -76,13 +76,7 @@ export async function start(
 ): Promise<RunningNotifier> {
   const started: Closable[] = [];
   try {
-    const db =
-      deps.db ??
-      (await openDatabase(
-        { url: requireDatabaseUrl(config), poolMax: config.Postgresql.PoolMax },
-        log,
-      ));
-    if (!deps.db) started.push({ name: 'database', close: () => db.close() });
+    const db = await appDatabase(config, log, deps.db, started);
     let cache = deps.cache;
     if (!cache) {
       const own = createCacheAdapters(cacheConfig(config), log);

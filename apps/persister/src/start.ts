@@ -1,14 +1,10 @@
 import { createBus, type Bus, type BusConfig } from '@chat/bus';
 import type { Config } from '@chat/config';
-import {
-  MessageStoreRepository,
-  ReadCursorRepository,
-  openDatabase,
-  type Database,
-} from '@chat/db';
+import { MessageStoreRepository, ReadCursorRepository, type Database } from '@chat/db';
 import type { Logger } from '@chat/logger';
 import { TOPICS } from '@chat/protocol';
 import {
+  appDatabase,
   DependencyProbes,
   OpsEndpoints,
   busConfig,
@@ -16,7 +12,6 @@ import {
   createMetricsRegistry,
   instrumentBatches,
   registerConsumerLag,
-  requireDatabaseUrl,
   startOpsServer,
   type Closable,
 } from '@chat/runtime';
@@ -72,13 +67,7 @@ export async function start(
 ): Promise<RunningPersister> {
   const started: Closable[] = [];
   try {
-    const db =
-      deps.db ??
-      (await openDatabase(
-        { url: requireDatabaseUrl(config), poolMax: config.Postgresql.PoolMax },
-        log,
-      ));
-    if (!deps.db) started.push({ name: 'database', close: () => db.close() });
+    const db = await appDatabase(config, log, deps.db, started);
     let bus = deps.bus;
     if (!bus) {
       const own = createBus(workerBusConfig(config), log);

@@ -9,6 +9,7 @@ export {
   requireDatabaseUrl,
 } from './adapter-configs';
 export { runMain, type Running } from './run-main';
+export { appDatabase } from './app-database';
 export {
   createMetricsRegistry,
   instrumentBatches,
