@@ -1,7 +1,7 @@
 import type { Bus, BusRecord } from '@chat/bus';
 import type { Presence } from '@chat/cache';
 import type { Logger } from '@chat/logger';
-import { batchFigures } from './batch-figures';
+import { batchFigures } from '@chat/runtime';
 import type { Planner } from './plans/plan';
 import { route } from './routing';
 

@@ -1,4 +1,4 @@
-import { createBus, type Bus, type BusConfig } from '@chat/bus';
+import type { Bus } from '@chat/bus';
 import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
 import type { Config } from '@chat/config';
 import { ReceiverRepository, type Database } from '@chat/db';
@@ -6,15 +6,12 @@ import type { Logger } from '@chat/logger';
 import { TOPICS } from '@chat/protocol';
 import {
   appDatabase,
-  DependencyProbes,
-  OpsEndpoints,
-  busConfig,
   cacheConfig,
   closeInOrder,
-  createMetricsRegistry,
   instrumentBatches,
-  registerConsumerLag,
-  startOpsServer,
+  startWorkerOps,
+  workerBus,
+  workerBusConfig,
   type Closable,
 } from '@chat/runtime';
 import { Notifier } from './notifier';
@@ -47,21 +44,6 @@ export const NOTIFIER_GROUP = 'notifier';
 const TOPICS_CONSUMED = [TOPICS.stored, TOPICS.reads, TOPICS.events];
 
 /**
- * Kafka timing of a worker: a member that dies loses its partitions after 10 s instead of
- * kafkajs's 30 s, and an idle fetch waits at most a second, which bounds how long stopping
- * takes.
- */
-function workerBusConfig(config: NotifierConfig): BusConfig {
-  const cfg = busConfig(config, 'notifier');
-  return cfg.kind === 'kafka'
-    ? {
-        ...cfg,
-        consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, maxWaitTimeMs: 1_000 },
-      }
-    : cfg;
-}
-
-/**
  * Composition root of the notifier (STYLE §3): database (members, senders), cache
  * (presence, push marks), bus, then the consumer last, in group `notifier` on
  * `chat.stored`, `chat.reads` and `chat.events`. A group that never committed starts at the
@@ -86,34 +68,25 @@ export async function start(
         log.warn('Redis.Url is not set: this notifier only sees presence of its own process');
       }
     }
-    let bus = deps.bus;
-    if (!bus) {
-      const own = createBus(workerBusConfig(config), log);
-      started.push({ name: 'bus', close: () => own.close() });
-      bus = own;
-      if (!config.Kafka.Brokers) {
-        log.warn('Kafka.Brokers is not set: this notifier only sees records of its own process');
-      }
-    }
+    const bus = workerBus(config, log, 'notifier', deps.bus, started);
     await bus.ensureTopics(TOPICS_CONSUMED);
 
     // Ops (issue 7): /healthz, /readyz (database, Redis, Kafka), /metrics with batch sizes
     // and lag.
-    const metrics = createMetricsRegistry('notifier');
-    const probes = new DependencyProbes({
-      database: db.orm,
-      redisUrl: deps.cache ? undefined : config.Redis.Url,
-      bus: deps.bus ? undefined : workerBusConfig(config),
-    });
-    started.push({ name: 'dependency probes', close: () => probes.close() });
-    if (probes.kafka) registerConsumerLag(metrics, probes.kafka, NOTIFIER_GROUP, TOPICS_CONSUMED);
-    const ops = new OpsEndpoints(metrics, probes.checks);
-    const opsServer = await startOpsServer(ops, {
-      host: config.Server.Host,
+    const { metrics, ops } = await startWorkerOps({
+      role: 'notifier',
+      group: NOTIFIER_GROUP,
+      topics: TOPICS_CONSUMED,
       port: config.Server.NotifierOpsPort,
+      services: {
+        database: db.orm,
+        redisUrl: deps.cache ? undefined : config.Redis.Url,
+        bus: deps.bus ? undefined : workerBusConfig(config, 'notifier'),
+      },
+      config,
       log,
+      started,
     });
-    started.push({ name: 'ops server', close: () => opsServer.close() });
 
     const receivers = new ReceiverRepository(db.em);
     const marks = new PushMarks(cache.cache);

@@ -1,18 +1,15 @@
-import { createBus, type Bus, type BusConfig } from '@chat/bus';
+import type { Bus } from '@chat/bus';
 import type { Config } from '@chat/config';
 import { MessageStoreRepository, ReadCursorRepository, type Database } from '@chat/db';
 import type { Logger } from '@chat/logger';
 import { TOPICS } from '@chat/protocol';
 import {
   appDatabase,
-  DependencyProbes,
-  OpsEndpoints,
-  busConfig,
   closeInOrder,
-  createMetricsRegistry,
   instrumentBatches,
-  registerConsumerLag,
-  startOpsServer,
+  startWorkerOps,
+  workerBus,
+  workerBusConfig,
   type Closable,
 } from '@chat/runtime';
 import { MessageWriter } from './messages/message-writer';
@@ -40,21 +37,6 @@ export interface RunningPersister {
 export const PERSISTER_GROUP = 'persister';
 
 /**
- * Kafka timing of a worker: a member that dies loses its partitions after 10 s instead of
- * kafkajs's 30 s, so its records are written by another member (or its restart) soon; and
- * an idle fetch waits at most a second, which bounds how long stopping takes.
- */
-function workerBusConfig(config: PersisterConfig): BusConfig {
-  const cfg = busConfig(config, 'persister');
-  return cfg.kind === 'kafka'
-    ? {
-        ...cfg,
-        consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, maxWaitTimeMs: 1_000 },
-      }
-    : cfg;
-}
-
-/**
  * Composition root of the persister (STYLE §3): database, bus, writers, then the consumer
  * last. One member of group `persister` consumes `chat.messages` and `chat.reads` from the
  * beginning (a new group must not skip what was sent before it existed); each batch is one
@@ -68,34 +50,23 @@ export async function start(
   const started: Closable[] = [];
   try {
     const db = await appDatabase(config, log, deps.db, started);
-    let bus = deps.bus;
-    if (!bus) {
-      const own = createBus(workerBusConfig(config), log);
-      started.push({ name: 'bus', close: () => own.close() });
-      bus = own;
-      if (!config.Kafka.Brokers) {
-        log.warn('Kafka.Brokers is not set: this persister only sees records of its own process');
-      }
-    }
+    const bus = workerBus(config, log, 'persister', deps.bus, started);
     await bus.ensureTopics([TOPICS.messages, TOPICS.reads, TOPICS.stored]);
 
     // Ops (issue 7): /healthz, /readyz (database, Kafka), /metrics with batch sizes and lag.
-    const metrics = createMetricsRegistry('persister');
-    const probes = new DependencyProbes({
-      database: db.orm,
-      bus: deps.bus ? undefined : workerBusConfig(config),
-    });
-    started.push({ name: 'dependency probes', close: () => probes.close() });
-    if (probes.kafka) {
-      registerConsumerLag(metrics, probes.kafka, PERSISTER_GROUP, [TOPICS.messages, TOPICS.reads]);
-    }
-    const ops = new OpsEndpoints(metrics, probes.checks);
-    const opsServer = await startOpsServer(ops, {
-      host: config.Server.Host,
+    const { metrics, ops } = await startWorkerOps({
+      role: 'persister',
+      group: PERSISTER_GROUP,
+      topics: [TOPICS.messages, TOPICS.reads],
       port: config.Server.PersisterOpsPort,
+      services: {
+        database: db.orm,
+        bus: deps.bus ? undefined : workerBusConfig(config, 'persister'),
+      },
+      config,
       log,
+      started,
     });
-    started.push({ name: 'ops server', close: () => opsServer.close() });
 
     const messages = new MessageWriter({
       store: new MessageStoreRepository(db.em),

@@ -10,6 +10,7 @@ export {
 } from './adapter-configs';
 export { runMain, type Running } from './run-main';
 export { appDatabase } from './app-database';
+export { workerBusConfig, workerBus, startWorkerOps, type WorkerOpsOptions } from './worker';
 export {
   createMetricsRegistry,
   instrumentBatches,
@@ -30,3 +31,4 @@ export {
   type PartitionPosition,
   type ProbedServices,
 } from './ops';
+export { batchFigures, readBatch, type UnreadableRecord } from './batches';

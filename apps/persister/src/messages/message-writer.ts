@@ -6,6 +6,7 @@ import {
   type StoredMessage,
 } from '@chat/db';
 import type { Logger } from '@chat/logger';
+import { batchFigures, readBatch } from '@chat/runtime';
 import {
   TOPICS,
   messageRecordSchema,
@@ -13,7 +14,6 @@ import {
   type MessageRecord,
   type StoredRecord,
 } from '@chat/protocol';
-import { batchFigures } from '../batch-figures';
 
 export interface MessageWriterDeps {
   store: Pick<MessageStoreRepository, 'store'>;
@@ -90,24 +90,11 @@ export class MessageWriter {
   async handle(records: BusRecord[]): Promise<void> {
     const startedAt = Date.now();
     const { log } = this.deps;
-    const messages: MessageRecord[] = [];
-    for (const record of records) {
-      const parsed = parseRecord(messageRecordSchema, record.value);
-      if (parsed.ok) {
-        messages.push(parsed.value);
-        continue;
-      }
-      this.skipped++;
-      log.warn(
-        {
-          err: parsed.error,
-          partition: record.partition,
-          offset: record.offset,
-          skipped: this.skipped,
-        },
-        'unreadable message record skipped',
-      );
-    }
+    const messages = readBatch(
+      records,
+      (value) => parseRecord(messageRecordSchema, value),
+      (at) => log.warn({ ...at, skipped: ++this.skipped }, 'unreadable message record skipped'),
+    );
     if (messages.length === 0) return;
 
     const result = await this.deps.store.store(messages.map(toRow));

@@ -1,8 +1,8 @@
 import type { BusRecord } from '@chat/bus';
 import type { ReadCursorRepository } from '@chat/db';
 import type { Logger } from '@chat/logger';
-import { parseRecord, readRecordSchema, type ReadRecord } from '@chat/protocol';
-import { batchFigures } from '../batch-figures';
+import { batchFigures, readBatch } from '@chat/runtime';
+import { parseRecord, readRecordSchema } from '@chat/protocol';
 
 export interface ReadWriterDeps {
   cursors: Pick<ReadCursorRepository, 'advance'>;
@@ -28,24 +28,11 @@ export class ReadWriter {
   async handle(records: BusRecord[]): Promise<void> {
     const startedAt = Date.now();
     const { log } = this.deps;
-    const reads: ReadRecord[] = [];
-    for (const record of records) {
-      const parsed = parseRecord(readRecordSchema, record.value);
-      if (parsed.ok) {
-        reads.push(parsed.value);
-        continue;
-      }
-      this.skipped++;
-      log.warn(
-        {
-          err: parsed.error,
-          partition: record.partition,
-          offset: record.offset,
-          skipped: this.skipped,
-        },
-        'unreadable read record skipped',
-      );
-    }
+    const reads = readBatch(
+      records,
+      (value) => parseRecord(readRecordSchema, value),
+      (at) => log.warn({ ...at, skipped: ++this.skipped }, 'unreadable read record skipped'),
+    );
     if (reads.length === 0) return;
 
     const result = await this.deps.cursors.advance(
