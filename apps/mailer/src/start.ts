@@ -8,6 +8,7 @@ import {
   DependencyProbes,
   OpsEndpoints,
   closeInOrder,
+  stopOnce,
   createMetricsRegistry,
   jobQueueConfig,
   registerQueueDepth,
@@ -107,14 +108,9 @@ export async function start(
     started.push({ name: 'job worker', close: () => worker.close() });
     log.info({ queue: queue.name, concurrency: SEND_CONCURRENCY }, 'mailer started');
 
-    let stopping: Promise<void> | undefined;
     // Reverse of start (STYLE §4): the worker finishes its mails before the mailer closes.
     return {
-      stop: () =>
-        (stopping ??= (async () => {
-          ops.markStopping();
-          await closeInOrder(log, started.reverse());
-        })()),
+      stop: stopOnce(log, started, () => ops.markStopping()),
     };
   } catch (err) {
     await closeInOrder(log, started.reverse());

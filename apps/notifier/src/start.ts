@@ -8,6 +8,7 @@ import {
   appDatabase,
   cacheConfig,
   closeInOrder,
+  stopOnce,
   instrumentBatches,
   startWorkerOps,
   workerBus,
@@ -117,14 +118,9 @@ export async function start(
     started.push({ name: 'consumer', close: () => subscription.stop() });
     log.info({ group: NOTIFIER_GROUP, topics: TOPICS_CONSUMED }, 'notifier started');
 
-    let stopping: Promise<void> | undefined;
     // Reverse of start (STYLE §4): the consumer commits its batch before the rest closes.
     return {
-      stop: () =>
-        (stopping ??= (async () => {
-          ops.markStopping();
-          await closeInOrder(log, [...started].reverse());
-        })()),
+      stop: stopOnce(log, started, () => ops.markStopping()),
     };
   } catch (err) {
     await closeInOrder(log, started.reverse());

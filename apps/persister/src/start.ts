@@ -6,6 +6,7 @@ import { TOPICS } from '@chat/protocol';
 import {
   appDatabase,
   closeInOrder,
+  stopOnce,
   instrumentBatches,
   startWorkerOps,
   workerBus,
@@ -92,15 +93,10 @@ export async function start(
       'persister started',
     );
 
-    let stopping: Promise<void> | undefined;
     // Reverse of start (STYLE §4): the consumer commits its batch before the bus flushes
     // and the database closes.
     return {
-      stop: () =>
-        (stopping ??= (async () => {
-          ops.markStopping();
-          await closeInOrder(log, [...started].reverse());
-        })()),
+      stop: stopOnce(log, started, () => ops.markStopping()),
     };
   } catch (err) {
     await closeInOrder(log, started.reverse());

@@ -1,4 +1,4 @@
-import { createBus, MemoryBus, type Bus, type BusConfig } from '@chat/bus';
+import { createBus, MemoryBus, type Bus } from '@chat/bus';
 import { createCacheAdapters } from '@chat/cache';
 import type { Config } from '@chat/config';
 import { SnowflakeGenerator, createDatabase, migrate } from '@chat/db';
@@ -6,9 +6,10 @@ import { createJobQueue, retryPolicyFromConfig } from '@chat/jobs';
 import type { Logger } from '@chat/logger';
 import { QUEUES, type EmailJob } from '@chat/protocol';
 import {
-  busConfig,
   cacheConfig,
   closeInOrder,
+  stopOnce,
+  workerBusConfig,
   databaseConfig,
   jobQueueConfig,
   type Closable,
@@ -37,21 +38,6 @@ export interface RunningStandalone {
 /** The WebSocket path of EVENTS.md §1, served on the api's port. */
 const WS_PATH = '/ws';
 const LOOPBACK = '127.0.0.1';
-
-/**
- * One bus for every role. With Kafka, the timings of the worker apps: a member that dies
- * loses its partitions after 10 s and an idle fetch waits at most a second, which bounds
- * how long stopping takes.
- */
-function standaloneBusConfig(config: Config): BusConfig {
-  const cfg = busConfig(config, 'standalone');
-  return cfg.kind === 'kafka'
-    ? {
-        ...cfg,
-        consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, maxWaitTimeMs: 1_000 },
-      }
-    : cfg;
-}
 
 /**
  * The roles other than the api listen on loopback only, on free ports: clients reach the
@@ -92,7 +78,7 @@ export async function start(
     await migrate(db.orm, log);
     const cache = createCacheAdapters(cacheConfig(config), log);
     started.push({ name: 'cache', close: () => cache.close() });
-    const bus: Bus = createBus(standaloneBusConfig(config), log);
+    const bus: Bus = createBus(workerBusConfig(config, 'standalone'), log);
     started.push({ name: 'bus', close: () => bus.close() });
     const mailQueue = createJobQueue<EmailJob>(
       jobQueueConfig(config),
@@ -140,13 +126,12 @@ export async function start(
       'standalone server listening',
     );
 
-    let stopping: Promise<void> | undefined;
     // STYLE §4, in reverse of start: the gateway closes sockets (1001) and drops presence,
     // the api finishes its requests, the bus drains into the workers, the workers commit
     // and finish their mail, then the shared adapters close.
     return {
       port: api.port,
-      stop: () => (stopping ??= closeInOrder(log, [...started].reverse())),
+      stop: stopOnce(log, started),
     };
   } catch (err) {
     await closeInOrder(log, started.reverse());

@@ -1,4 +1,4 @@
-export { closeInOrder, type Closable } from './close-in-order';
+export { closeInOrder, stopOnce, type Closable } from './close-in-order';
 export {
   cacheConfig,
   busConfig,
