@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { formatComparison, runBench } from './bench';
-import { parseArgs, usage, UsageError, type RunOptions } from './cli/args';
+import os from 'node:os';
+import path from 'node:path';
+import type { BenchReport } from './bench/run-bench';
+import { parseArgs, usage, UsageError, type BenchOptions, type RunOptions } from './cli/args';
 import { formatResult, type LoadResult } from './run/result';
 import { runScenario } from './run/run-scenario';
 import { ApiClient } from './setup/api-client';
@@ -67,6 +69,70 @@ async function run(opts: RunOptions): Promise<number> {
   }
 }
 
+/**
+ * A live line on stderr while a bench run is under way: rewritten in place on a terminal,
+ * one line every 5 s otherwise (logs, CI).
+ */
+function liveWriter() {
+  const tty = process.stderr.isTTY;
+  let shown = false;
+  let lastAt = 0;
+  return {
+    live(line: string) {
+      if (tty) {
+        process.stderr.write(`\r\x1b[K[bench] ${line}`);
+        shown = true;
+      } else if (Date.now() - lastAt >= 5000) {
+        lastAt = Date.now();
+        process.stderr.write(`[bench] ${line}\n`);
+      }
+    },
+    done() {
+      if (shown) process.stderr.write('\n');
+      shown = false;
+      lastAt = 0;
+    },
+  };
+}
+
+function machineInfo(): BenchReport['machine'] {
+  return {
+    nproc: os.availableParallelism(),
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+async function bench(opts: BenchOptions, argv: string[]): Promise<number> {
+  // Loaded only here: `run` needs none of the bench's servers or harness.
+  const { runBench } = await import('./bench/run-bench');
+  const { resultTables, writeReport } = await import('./bench/report');
+  const writer = liveWriter();
+  const report = await runBench(
+    opts,
+    ['npm run bench --', ...argv.slice(1)],
+    {
+      progress: (line) => {
+        writer.done();
+        progress(line);
+      },
+      live: writer.live,
+      liveDone: writer.done,
+    },
+    machineInfo(),
+  );
+  const stamp = report.startedAt.replace(/[:.]/g, '-');
+  const dir = path.resolve(opts.outDir, stamp);
+  const files = await writeReport(report, dir);
+  process.stdout.write(`\n${resultTables(report)}\nreports: ${files.join(', ')}\n`);
+  if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  if (report.systems.some((s) => s.error)) return 1;
+  const results = report.systems.flatMap((s) => s.points.map((p) => p.result));
+  return results.every(isClean) ? 0 : EXIT_LOSSY;
+}
+
 async function main(argv: string[]): Promise<number> {
   let command;
   try {
@@ -84,22 +150,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'run':
       return run(command);
-    case 'bench': {
-      const report = await runBench(command, progress);
-      const results = [report.warmup, report.main, ...report.comparisons.map((c) => c.result)];
-      const lines = [
-        `stack started in ${report.stackSeconds.toFixed(1)} s, accounts set up in ${report.setupSeconds.toFixed(1)} s`,
-        ...results.map(formatResult),
-        ...report.comparisons.map(formatComparison),
-      ];
-      if (command.json) {
-        process.stderr.write(`${lines.join('\n')}\n`);
-        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      } else {
-        process.stdout.write(`${lines.join('\n')}\n`);
-      }
-      return results.every(isClean) ? 0 : EXIT_LOSSY;
-    }
+    case 'bench':
+      return bench(command, argv);
   }
 }
 

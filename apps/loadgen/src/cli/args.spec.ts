@@ -74,17 +74,50 @@ describe('parseArgs', () => {
   });
 
   it('gives bench its own defaults and options', () => {
-    const o = parseArgs(['bench', '--compare', 'window', '--window', '8']) as BenchOptions;
+    const o = parseArgs(['bench', '--systems', 'relay,socketio', '--window', '8']) as BenchOptions;
     expect(o).toMatchObject({
       command: 'bench',
-      accounts: 40,
-      durationS: 15,
+      systems: ['relay', 'socketio'],
+      accounts: 200,
+      contentBytes: 100,
+      durationS: 20,
       gatewayCount: 2,
-      compare: ['window'],
+      idleSockets: 2000,
+      rates: [0],
       window: 8,
+      smoke: false,
+      outDir: 'bench-results',
     });
-    expect((parseArgs(['bench', '--compare', 'none']) as BenchOptions).compare).toEqual([]);
+    expect((parseArgs(['bench']) as BenchOptions).systems).toEqual([
+      'relay',
+      'socketio',
+      'standalone',
+      'distributed',
+    ]);
     expect(problemsOf(['bench', '--api', 'http://x'])).toEqual(['--api does not apply to "bench"']);
+    expect(problemsOf(['bench', '--systems', 'relay,nats'])).toEqual([
+      '--systems: "nats" is not one of relay, socketio, standalone, distributed',
+    ]);
+  });
+
+  it('takes a list of rates for bench, one for run', () => {
+    const o = parseArgs(['bench', '--rate', '1000,2_000', '--rate=0']) as BenchOptions;
+    expect(o.rates).toEqual([1000, 2000, 0]);
+    expect(problemsOf(['bench', '--rate', '1000,x'])).toEqual(['--rate: "x" is not a number']);
+    expect(problemsOf([...API, '--rate', '1,2'])).toEqual(['--rate: run takes one rate, got 2']);
+  });
+
+  it('shrinks every figure with --smoke, except the ones given', () => {
+    const o = parseArgs(['bench', '--smoke', '--duration', '3']) as BenchOptions;
+    expect(o).toMatchObject({
+      smoke: true,
+      accounts: 20,
+      durationS: 3,
+      idleSockets: 50,
+      warmupS: 1,
+      rates: [500],
+    });
+    expect(problemsOf(['run', ...API, '--smoke'])).toEqual(['--smoke does not apply to "run"']);
   });
 
   it('reports every problem at once, each naming its option', () => {
@@ -134,5 +167,6 @@ describe('parseArgs', () => {
     expect(text).toContain('--window W');
     expect(text).toContain('(default 16)');
     expect(text).toContain('(default run: 2000; bench: 10000000)');
+    expect(text).toContain('(default 2000) (--smoke: 50)');
   });
 });

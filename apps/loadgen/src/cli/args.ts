@@ -1,6 +1,10 @@
+import { parseArgs as tokenize } from 'node:util';
+
 export type Topology = 'pairs' | 'groups';
 export type CodeSourceKind = 'smtp' | 'mailbox';
-export type Comparison = 'window' | 'gateways';
+/** The systems `bench` measures side by side (docs/benchmarks.md). */
+export const SYSTEMS = ['relay', 'socketio', 'standalone', 'distributed'] as const;
+export type SystemName = (typeof SYSTEMS)[number];
 
 /** What is sent and how: shared by `run` and `bench`. */
 export interface ScenarioOptions {
@@ -37,10 +41,19 @@ export interface RunOptions extends ScenarioOptions {
   mailbox: string;
 }
 
-export interface BenchOptions extends ScenarioOptions {
+export interface BenchOptions extends Omit<ScenarioOptions, 'rate'> {
   command: 'bench';
+  systems: SystemName[];
+  /** One measured point per rate; 0 is a closed-loop point (as fast as the window allows). */
+  rates: number[];
+  /** Gateway processes of the distributed system. */
   gatewayCount: number;
-  compare: Comparison[];
+  /** Extra authenticated sockets held open to measure the server's memory per socket. */
+  idleSockets: number;
+  warmupS: number;
+  smoke: boolean;
+  /** Reports go to `<outDir>/<timestamp>/`. */
+  outDir: string;
 }
 
 export type Command = RunOptions | BenchOptions | { command: 'help' };
@@ -53,7 +66,7 @@ export class UsageError extends Error {
   }
 }
 
-type Kind = 'int' | 'number' | 'string' | 'bool' | 'list';
+type Kind = 'int' | 'number' | 'numbers' | 'string' | 'bool' | 'list';
 type CommandName = 'run' | 'bench';
 
 interface OptionSpec {
@@ -67,6 +80,8 @@ interface OptionSpec {
   min?: number;
   max?: number;
   choices?: readonly string[];
+  /** Default under `bench --smoke` when the option is not given. */
+  smoke?: unknown;
 }
 
 const both = (value: unknown) => ({ run: value, bench: value });
@@ -135,13 +150,52 @@ const OPTIONS: readonly OptionSpec[] = [
     describe: 'Gateway processes the bench starts.',
   },
   {
-    flag: 'compare',
-    key: 'compare',
+    flag: 'systems',
+    key: 'systems',
     kind: 'list',
-    choices: ['window', 'gateways', 'none'],
-    defaults: { bench: ['window', 'gateways'] },
+    choices: SYSTEMS,
+    defaults: { bench: [...SYSTEMS] },
     describe:
-      'Extra runs reported as ratios to the main one: window (window 1), gateways (every socket on the first gateway), none.',
+      'What to measure: relay (bare uWebSockets.js, no storage), socketio (Socket.IO + one INSERT per message), standalone (npm start), distributed (gateways, Kafka, persister, notifier).',
+  },
+  {
+    flag: 'idle-sockets',
+    key: 'idleSockets',
+    kind: 'int',
+    min: 0,
+    max: 100_000,
+    placeholder: 'N',
+    defaults: { bench: 2000 },
+    smoke: 50,
+    describe:
+      'Extra idle authenticated sockets opened to measure server memory per socket (0: skip).',
+  },
+  {
+    flag: 'warmup',
+    key: 'warmupS',
+    kind: 'number',
+    min: 0,
+    max: 600,
+    placeholder: 'S',
+    defaults: { bench: 3 },
+    smoke: 1,
+    describe: 'Seconds of paced sends before the measured runs of each system (0: none).',
+  },
+  {
+    flag: 'out',
+    key: 'outDir',
+    kind: 'string',
+    placeholder: 'DIR',
+    defaults: { bench: 'bench-results' },
+    describe: 'Folder of the reports: <DIR>/<timestamp>/report.json, report.md, latency-*.svg.',
+  },
+  {
+    flag: 'smoke',
+    key: 'smoke',
+    kind: 'bool',
+    defaults: { bench: false },
+    describe:
+      'Tiny numbers for a quick check: 10 pairs, 2 s at 500 msg/s, warm-up 1 s, 50 idle sockets (options given still win).',
   },
   {
     flag: 'accounts',
@@ -150,7 +204,8 @@ const OPTIONS: readonly OptionSpec[] = [
     min: 2,
     max: 100_000,
     placeholder: 'N',
-    defaults: { run: 20, bench: 40 },
+    defaults: { run: 20, bench: 200 },
+    smoke: 20,
     describe: 'Accounts to create.',
   },
   {
@@ -210,18 +265,21 @@ const OPTIONS: readonly OptionSpec[] = [
     min: 0,
     max: 86_400,
     placeholder: 'S',
-    defaults: { run: 0, bench: 15 },
+    defaults: { run: 0, bench: 20 },
+    smoke: 2,
     describe: 'Stop starting sends after S seconds (0: when every message is sent).',
   },
   {
     flag: 'rate',
     key: 'rate',
-    kind: 'number',
+    kind: 'numbers',
     min: 0,
     max: 10_000_000,
     placeholder: 'R',
-    defaults: both(0),
-    describe: 'Target messages per second in all (0: as fast as acks allow).',
+    defaults: { run: [0], bench: [0] },
+    smoke: [500],
+    describe:
+      'Target messages per second in all (0: as fast as acks allow); bench takes a list, one run per rate, e.g. 1000,2000,0.',
   },
   {
     flag: 'window',
@@ -250,7 +308,7 @@ const OPTIONS: readonly OptionSpec[] = [
     min: 1,
     max: 1000,
     placeholder: 'B',
-    defaults: both(64),
+    defaults: { run: 64, bench: 100 },
     describe: 'Length of each message (at least the stamp, about 40).',
   },
   {
@@ -295,7 +353,27 @@ export function parseArgs(argv: readonly string[]): Command {
   const args = [...argv];
   let command: CommandName = 'run';
   if (args[0] === 'run' || args[0] === 'bench') command = args.shift() as CommandName;
-  if (args.some((a) => a === '--help' || a === '-h' || a === 'help')) return { command: 'help' };
+  // node:util reads the tokens; the option table gives their meaning and checks.
+  const { tokens } = tokenize({
+    args,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      ...Object.fromEntries(
+        OPTIONS.map((o) => [
+          o.flag,
+          { type: o.kind === 'bool' ? ('boolean' as const) : ('string' as const), multiple: true },
+        ]),
+      ),
+    },
+    strict: false,
+    allowPositionals: true,
+    allowNegative: true,
+    tokens: true,
+  });
+  const isHelp = (t: (typeof tokens)[number]) =>
+    (t.kind === 'option' && (t.name === 'help' || t.name === 'h')) ||
+    (t.kind === 'positional' && t.value === 'help');
+  if (tokens.some(isHelp)) return { command: 'help' };
 
   const problems: string[] = [];
   const values: Record<string, unknown> = {};
@@ -304,37 +382,25 @@ export function parseArgs(argv: readonly string[]): Command {
     if (command in spec.defaults) values[spec.key] = structuredClone(spec.defaults[command]);
   }
 
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (!arg.startsWith('--')) {
-      problems.push(`unexpected argument "${arg}" (options start with --; see --help)`);
+  for (const token of tokens) {
+    if (token.kind === 'option-terminator') continue;
+    if (token.kind === 'positional') {
+      problems.push(`unexpected argument "${token.value}" (options start with --; see --help)`);
       continue;
     }
-    const eq = arg.indexOf('=');
-    let name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-    let inline: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
-    let spec = OPTIONS.find((o) => o.flag === name);
-    if (!spec && name.startsWith('no-') && inline === undefined) {
-      const positive = OPTIONS.find((o) => o.flag === name.slice(3) && o.kind === 'bool');
-      if (positive) {
-        spec = positive;
-        name = positive.flag;
-        inline = 'false';
-      }
-    }
+    const name = token.name;
+    const spec = OPTIONS.find((o) => o.flag === name);
     if (!spec) {
-      problems.push(`unknown option --${name} (see --help)`);
+      problems.push(`unknown option ${token.rawName} (see --help)`);
       continue;
     }
     if (!(command in spec.defaults)) {
       problems.push(`--${name} does not apply to "${command}"`);
-      if (spec.kind !== 'bool' && inline === undefined) i++; // its value
       continue;
     }
     let text: string;
-    if (inline !== undefined) text = inline;
-    else if (spec.kind === 'bool') text = 'true';
-    else if (i + 1 < args.length) text = args[++i];
+    if (token.value !== undefined) text = token.value;
+    else if (spec.kind === 'bool') text = token.rawName.startsWith('--no-') ? 'false' : 'true';
     else {
       problems.push(`--${name} needs a value`);
       continue;
@@ -344,24 +410,36 @@ export function parseArgs(argv: readonly string[]): Command {
       problems.push(`--${name}: ${parsed.problem}`);
       continue;
     }
-    if (spec.kind === 'list') {
-      const list = given.has(spec.key) ? (values[spec.key] as string[]) : [];
-      values[spec.key] = [...list, ...(parsed as string[])];
+    if (spec.kind === 'list' || spec.kind === 'numbers') {
+      const list = given.has(spec.key) ? (values[spec.key] as unknown[]) : [];
+      values[spec.key] = [...list, ...(parsed as unknown[])];
     } else {
       values[spec.key] = parsed;
     }
     given.add(spec.key);
   }
 
+  if (command === 'bench' && values.smoke === true) {
+    for (const spec of OPTIONS) {
+      if (spec.smoke !== undefined && !given.has(spec.key)) values[spec.key] = spec.smoke;
+    }
+  }
+  const rates = values.rate as number[];
   if (command === 'run') {
     if (!values.api) problems.push('--api is required (the REST base URL)');
     else checkUrl(values.api as string, ['http:', 'https:'], '--api', problems);
     const gateways = values.gateways as string[];
     if (gateways.length === 0) problems.push('--gateway is required (at least one WebSocket URL)');
     for (const g of gateways) checkUrl(g, ['ws:', 'wss:'], '--gateway', problems);
+    if (rates.length !== 1) problems.push(`--rate: run takes one rate, got ${rates.length}`);
+    values.rate = rates[0] ?? 0;
   } else {
-    const compare = (values.compare as string[]).filter((c) => c !== 'none');
-    values.compare = [...new Set(compare)];
+    values.systems = [...new Set(values.systems as SystemName[])];
+    if ((values.systems as SystemName[]).length === 0)
+      problems.push('--systems: name at least one');
+    if (rates.length === 0) problems.push('--rate: name at least one rate (0: closed loop)');
+    values.rates = rates;
+    delete values.rate;
   }
 
   const accounts = values.accounts as number;
@@ -384,6 +462,25 @@ export function parseArgs(argv: readonly string[]): Command {
   return { command, ...values } as Command;
 }
 
+function parseNumber(spec: OptionSpec, text: string): number | { problem: string } {
+  const n = Number(text.replace(/_/g, ''));
+  if (text.trim() === '' || !Number.isFinite(n)) return { problem: `"${text}" is not a number` };
+  if (spec.kind === 'int' && !Number.isInteger(n)) {
+    return { problem: `"${text}" is not a whole number` };
+  }
+  if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+    return { problem: `${n} is out of range (${spec.min}–${spec.max})` };
+  }
+  return n;
+}
+
+function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 function parseValue(spec: OptionSpec, text: string): unknown {
   switch (spec.kind) {
     case 'bool':
@@ -391,17 +488,11 @@ function parseValue(spec: OptionSpec, text: string): unknown {
       if (text === 'false' || text === '0') return false;
       return { problem: `expected true or false, got "${text}"` };
     case 'int':
-    case 'number': {
-      const n = Number(text.replace(/_/g, ''));
-      if (text.trim() === '' || !Number.isFinite(n))
-        return { problem: `"${text}" is not a number` };
-      if (spec.kind === 'int' && !Number.isInteger(n)) {
-        return { problem: `"${text}" is not a whole number` };
-      }
-      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
-        return { problem: `${n} is out of range (${spec.min}–${spec.max})` };
-      }
-      return n;
+    case 'number':
+      return parseNumber(spec, text);
+    case 'numbers': {
+      const items = splitList(text).map((item) => parseNumber(spec, item));
+      return items.find((i) => typeof i === 'object') ?? items;
     }
     case 'string':
       if (spec.choices && !spec.choices.includes(text)) {
@@ -409,10 +500,7 @@ function parseValue(spec: OptionSpec, text: string): unknown {
       }
       return text;
     case 'list': {
-      const items = text
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
+      const items = splitList(text);
       const bad = spec.choices ? items.filter((s) => !spec.choices!.includes(s)) : [];
       if (bad.length) return { problem: `"${bad[0]}" is not one of ${spec.choices!.join(', ')}` };
       return items;
@@ -444,9 +532,11 @@ export function usage(): string {
     '',
     'run creates the accounts over REST, befriends or groups them, opens the sockets, sends,',
     'and reports acked messages/s, send→ack and send→delivery latency, missing and duplicate',
-    'deliveries. bench starts Postgres-, Redis- and Kafka-backed apps (api, mailer, gateways,',
-    'persister, notifier; DATABASE_URL, REDIS_URL, KAFKA_BROKERS as for the tests), runs a',
-    'short scenario on them and stops everything.',
+    'deliveries. bench (npm run bench) measures four systems side by side with the same',
+    'client: a bare uWebSockets.js relay, Socket.IO with one INSERT per message, npm start,',
+    'and the distributed apps on DATABASE_URL, REDIS_URL, KAFKA_BROKERS; for each a warm-up,',
+    'one run per --rate, server memory per idle socket and CPU per process; it writes',
+    '<out>/<timestamp>/report.json, report.md and latency charts (docs/benchmarks.md).',
     '',
     'options:',
   ];
@@ -463,7 +553,11 @@ export function usage(): string {
       : same
         ? ` (default ${shown[0][1]})`
         : ` (default ${shown.map(([cmd, v]) => `${cmd}: ${v}`).join('; ')})`;
-    lines.push(head, `      ${o.describe}${only}${dflt}`);
+    const smoke =
+      o.smoke === undefined
+        ? ''
+        : ` (--smoke: ${Array.isArray(o.smoke) ? o.smoke.join(',') : String(o.smoke)})`;
+    lines.push(head, `      ${o.describe}${only}${dflt}${smoke}`);
   }
   return lines.join('\n');
 }

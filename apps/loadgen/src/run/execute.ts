@@ -3,6 +3,26 @@ import { openWorker, type WorkerLink } from './pool';
 import { nowMs } from './worker';
 import type { FromWorker, SendSettings, SentSummary, WorkerReport } from './wire';
 
+/** Counts while a run is under way, for a live progress line. */
+export interface LiveCounts {
+  /** Seconds since sending started. */
+  elapsedS: number;
+  acked: number;
+  delivered: number;
+}
+
+/** Moments of a run a caller can measure between (CPU of the server processes, say). */
+export interface ExecuteHooks {
+  /** Every socket is connected; `pids` are the worker processes (this one when in-process). */
+  connected?(pids: number[]): void | Promise<void>;
+  /** Sending starts now. */
+  sending?(): void;
+  /** Sending is over and the deliveries have arrived (or the drain gave up). */
+  drained?(): void;
+  /** About every 200 ms from the start of sending until drained. */
+  live?(counts: LiveCounts): void;
+}
+
 export interface ExecuteOptions {
   plan: RunPlan;
   settings: SendSettings;
@@ -10,6 +30,9 @@ export interface ExecuteOptions {
   forked: boolean;
   /** After the last worker is done sending, wait up to this long for missing deliveries. */
   drainMs: number;
+  /** Connect, call `hooks.connected`, then close without sending (idle sockets). */
+  connectOnly?: boolean;
+  hooks?: ExecuteHooks;
   progress?: (line: string) => void;
 }
 
@@ -27,24 +50,26 @@ const START_DELAY_MS = 250;
  * arrive; then the workers close their sockets and report.
  */
 export async function execute(opts: ExecuteOptions): Promise<Execution> {
-  const { plan, settings } = opts;
+  const { plan, settings, hooks = {} } = opts;
   const count = plan.workers;
-  const connected = new Set<number>();
+  const connected = new Map<number, number>();
   const sent = new Map<number, SentSummary>();
   const delivered = new Map<number, number>();
+  const acked = new Map<number, number>();
   const reports = new Map<number, WorkerReport>();
   let failure: Error | undefined;
 
   const onMessage = (m: FromWorker) => {
     switch (m.type) {
       case 'connected':
-        connected.add(m.worker);
+        connected.set(m.worker, m.pid);
         break;
       case 'sent':
         sent.set(m.worker, m.summary);
         break;
       case 'progress':
         delivered.set(m.worker, m.delivered);
+        acked.set(m.worker, m.acked);
         break;
       case 'report':
         reports.set(m.report.worker, m.report);
@@ -71,6 +96,8 @@ export async function execute(opts: ExecuteOptions): Promise<Execution> {
       await new Promise((r) => setTimeout(r, 20));
     }
   };
+  const sumOf = (m: Map<number, number>) => [...m.values()].reduce((n, d) => n + d, 0);
+  let ticker: NodeJS.Timeout | undefined;
 
   try {
     links.forEach((link, w) =>
@@ -87,30 +114,54 @@ export async function execute(opts: ExecuteOptions): Promise<Execution> {
       `${plan.sockets.length} sockets to connect`,
     );
     opts.progress?.(`${plan.sockets.length} sockets connected over ${count} worker(s)`);
+    await hooks.connected?.([...connected.values()]);
 
-    const startAt = nowMs() + START_DELAY_MS;
-    for (const link of links) link.post({ type: 'start', atMs: startAt });
-    await until(() => sent.size === count, Number.MAX_SAFE_INTEGER, 'the sends to finish');
-    const acked = [...sent.values()].reduce((n, s) => n + s.acked, 0);
-    opts.progress?.(`sending done: ${acked} acked in ${((nowMs() - startAt) / 1000).toFixed(1)} s`);
-
-    const ackedBy = new Map([...sent.values()].flatMap((s) => s.ackedBySocket));
-    const expected = plan.receiversOf.reduce(
-      (n, receivers, s) => n + receivers.length * (ackedBy.get(s) ?? 0),
-      0,
-    );
-    const total = () => [...delivered.values()].reduce((n, d) => n + d, 0);
-    await until(() => total() >= expected, opts.drainMs, 'deliveries').catch((err: unknown) => {
-      if (failure) throw failure;
+    let startAt = nowMs();
+    if (!opts.connectOnly) {
+      startAt = nowMs() + START_DELAY_MS;
+      for (const link of links) link.post({ type: 'start', atMs: startAt });
+      await new Promise((r) => setTimeout(r, Math.max(0, startAt - nowMs())));
+      hooks.sending?.();
+      if (hooks.live) {
+        const live = hooks.live;
+        ticker = setInterval(
+          () =>
+            live({
+              elapsedS: (nowMs() - startAt) / 1000,
+              acked: sumOf(acked),
+              delivered: sumOf(delivered),
+            }),
+          200,
+        );
+      }
+      await until(() => sent.size === count, Number.MAX_SAFE_INTEGER, 'the sends to finish');
+      const ackedNow = [...sent.values()].reduce((n, s) => n + s.acked, 0);
       opts.progress?.(
-        `drain ended with ${total()} of ${expected} deliveries seen (${String(err)})`,
+        `sending done: ${ackedNow} acked in ${((nowMs() - startAt) / 1000).toFixed(1)} s`,
       );
-    });
+
+      const ackedBy = new Map([...sent.values()].flatMap((s) => s.ackedBySocket));
+      const expected = plan.receiversOf.reduce(
+        (n, receivers, s) => n + receivers.length * (ackedBy.get(s) ?? 0),
+        0,
+      );
+      await until(() => sumOf(delivered) >= expected, opts.drainMs, 'deliveries').catch(
+        (err: unknown) => {
+          if (failure) throw failure;
+          opts.progress?.(
+            `drain ended with ${sumOf(delivered)} of ${expected} deliveries seen (${String(err)})`,
+          );
+        },
+      );
+      hooks.drained?.();
+      clearInterval(ticker);
+    }
 
     for (const link of links) link.post({ type: 'finish' });
     await until(() => reports.size === count, 30_000, 'the worker reports');
     return { reports: [...reports.values()].sort((a, b) => a.worker - b.worker), startAt };
   } catch (err) {
+    clearInterval(ticker);
     for (const link of links) link.kill();
     throw err;
   }

@@ -1,5 +1,10 @@
 import { tallyDeliveries, type DeliveryTally } from '../stats/deliveries';
-import { Histogram, summarizeMicros, type LatencySummary } from '../stats/histogram';
+import {
+  decodeHistogram,
+  mergeHistograms,
+  summarizeMicros,
+  type LatencySummary,
+} from '../stats/latency';
 import { SeqBits } from '../stats/seq-bits';
 import type { RunPlan } from './plan';
 import type { SendSettings, WorkerReport } from './wire';
@@ -18,6 +23,7 @@ export interface LoadResult {
     rate: number;
     window: number;
     workers: number;
+    transport: string;
     contentBytes: number;
     clientMsgId: boolean;
     durationS: number;
@@ -38,8 +44,18 @@ export interface LoadResult {
   ackLatencyMs: LatencySummary;
   deliveryLatencyMs: LatencySummary;
   deliveries: DeliveryTally;
+  /** Send→delivery per second since the start (by arrival), for the charts. */
+  deliverySeries: DeliverySecond[];
   /** CPU used by each worker process while sending, in % of one core. */
   clientCpuPercent: number[];
+}
+
+/** Deliveries that arrived in one second of a run, and their send→delivery latency. */
+export interface DeliverySecond {
+  second: number;
+  count: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
 }
 
 export interface ResultContext {
@@ -56,15 +72,25 @@ export interface ResultContext {
 
 /** Merges the worker reports: histograms, counters and the delivery tally. */
 export function buildResult(ctx: ResultContext, reports: readonly WorkerReport[]): LoadResult {
-  const ack = new Histogram();
-  const delivery = new Histogram();
+  const ack = mergeHistograms(reports.map((r) => decodeHistogram(r.ackLatencyUs)));
+  const delivery = mergeHistograms(reports.map((r) => decodeHistogram(r.deliveryLatencyUs)));
+  const bySecond = new Map<number, ReturnType<typeof decodeHistogram>[]>();
+  for (const r of reports) {
+    for (const [second, data] of r.deliveryBySecondUs) {
+      bySecond.set(second, [...(bySecond.get(second) ?? []), decodeHistogram(data)]);
+    }
+  }
+  const deliverySeries = [...bySecond.keys()]
+    .sort((a, b) => a - b)
+    .map((second) => {
+      const s = summarizeMicros(mergeHistograms(bySecond.get(second)!, 2));
+      return { second, count: s.count, p50Ms: s.p50, p99Ms: s.p99 };
+    });
   const errors: Record<string, number> = {};
   const acked = new Map<number, SeqBits>();
   let lastAck = ctx.startAt;
   let lastDelivery = ctx.startAt;
   for (const r of reports) {
-    ack.merge(Histogram.fromData(r.ackLatencyUs));
-    delivery.merge(Histogram.fromData(r.deliveryLatencyUs));
     for (const [code, n] of Object.entries(r.errors)) errors[code] = (errors[code] ?? 0) + n;
     for (const a of r.ackedSeqs) acked.set(a.socket, SeqBits.fromBytes(a.seqs));
     lastAck = Math.max(lastAck, r.lastAckAt ?? 0);
@@ -91,6 +117,7 @@ export function buildResult(ctx: ResultContext, reports: readonly WorkerReport[]
       rate: s.rate,
       window: s.window,
       workers: ctx.plan.workers,
+      transport: s.transport,
       contentBytes: s.contentBytes,
       clientMsgId: s.clientMsgId,
       durationS: s.durationMs / 1000,
@@ -107,6 +134,7 @@ export function buildResult(ctx: ResultContext, reports: readonly WorkerReport[]
     ackLatencyMs: summarizeMicros(ack),
     deliveryLatencyMs: summarizeMicros(delivery),
     deliveries,
+    deliverySeries,
     clientCpuPercent: reports.map((r) => (r.wallMs > 0 ? round((100 * r.cpuMs) / r.wallMs, 0) : 0)),
   };
 }
@@ -130,7 +158,8 @@ export function formatResult(r: LoadResult): string {
     `${head} | ${r.acked} acked in ${r.sendSeconds.toFixed(1)} s = ${Math.round(r.ackedPerSec)} msg/s` +
     ` | ack p50 ${ms(r.ackLatencyMs.p50)} p90 ${ms(r.ackLatencyMs.p90)} p99 ${ms(r.ackLatencyMs.p99)}` +
     ` max ${ms(r.ackLatencyMs.max)} ms` +
-    ` | delivery p50 ${ms(r.deliveryLatencyMs.p50)} p99 ${ms(r.deliveryLatencyMs.p99)} ms` +
+    ` | delivery p50 ${ms(r.deliveryLatencyMs.p50)} p99 ${ms(r.deliveryLatencyMs.p99)}` +
+    ` p99.9 ${ms(r.deliveryLatencyMs.p999)} ms` +
     ` | ${d.delivered}/${d.expected} delivered, ${d.missing} missing, ${d.duplicates} duplicate` +
     ` | client cpu ${r.clientCpuPercent.map((c) => `${c}%`).join('/')}`;
   const trouble: string[] = [];

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { ScenarioOptions } from '../cli/args';
 import type { Population } from '../setup/population';
-import { execute } from './execute';
+import { execute, type ExecuteHooks } from './execute';
 import { planRun } from './plan';
 import { buildResult, type LoadResult } from './result';
+import type { TransportKind } from './transport';
 import type { SendSettings } from './wire';
 
 export interface ScenarioRun {
@@ -24,6 +25,11 @@ export interface ScenarioRun {
     | 'drainS'
     | 'topology'
   >;
+  /** The protocol of the sockets (default `ws`, the chat protocol). */
+  transport?: TransportKind;
+  /** Connect every socket, call `hooks.connected`, close: nothing is sent. */
+  connectOnly?: boolean;
+  hooks?: ExecuteHooks;
   progress?: (line: string) => void;
 }
 
@@ -39,6 +45,7 @@ export async function runScenario(run: ScenarioRun): Promise<LoadResult> {
   const settings: SendSettings = {
     // A fresh id per run: pushes of an earlier run still in flight are not counted.
     runId: randomBytes(4).toString('hex'),
+    transport: run.transport ?? 'ws',
     rate: s.rate,
     totalSockets: plan.sockets.length,
     window: s.window,
@@ -53,6 +60,8 @@ export async function runScenario(run: ScenarioRun): Promise<LoadResult> {
     settings,
     forked: s.workers > 0,
     drainMs: s.drainS * 1000,
+    connectOnly: run.connectOnly,
+    hooks: run.hooks,
     progress,
   });
   return buildResult(

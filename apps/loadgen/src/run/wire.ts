@@ -1,10 +1,12 @@
-import type { HistogramData } from '../stats/histogram';
 import type { Receipt } from '../stats/deliveries';
 import type { SocketPlan } from './plan';
+import type { TransportKind } from './transport';
 
 /** How every socket of a run sends; the same for each worker. */
 export interface SendSettings {
   runId: string;
+  /** The protocol the sockets speak. */
+  transport: TransportKind;
   /** Target messages per second over all sockets of the run (0: window-bound). */
   rate: number;
   /** Sockets in the whole run (paces each socket's share of `rate`). */
@@ -35,8 +37,11 @@ export interface SentSummary {
 
 export interface WorkerReport extends SentSummary {
   worker: number;
-  ackLatencyUs: HistogramData;
-  deliveryLatencyUs: HistogramData;
+  /** HdrHistograms of microseconds, compressed base64 (stats/latency). */
+  ackLatencyUs: string;
+  deliveryLatencyUs: string;
+  /** Send→delivery by second since the start (by arrival): [second, histogram]. */
+  deliveryBySecondUs: [number, string][];
   timeouts: number;
   /** Sends lost with a socket that closed. */
   failed: number;
@@ -61,7 +66,8 @@ export interface WorkerReport extends SentSummary {
 
 /** Worker → parent. */
 export type FromWorker =
-  | { type: 'connected'; worker: number }
+  /** Every socket of the worker is open and authenticated; `pid` is the worker's process. */
+  | { type: 'connected'; worker: number; pid: number }
   | { type: 'sent'; worker: number; summary: SentSummary }
   /** Distinct deliveries so far (sent every 200 ms while running). */
   | { type: 'progress'; worker: number; delivered: number; acked: number }

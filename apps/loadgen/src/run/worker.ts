@@ -1,12 +1,15 @@
-import WebSocket from 'ws';
-import { Histogram } from '../stats/histogram';
 import { SeqBits } from '../stats/seq-bits';
+import {
+  encodeHistogram,
+  newLatencyHistogram,
+  recordMicros,
+  type Histogram,
+} from '../stats/latency';
 import { decodeContent, encodeContent } from './content';
 import type { SocketPlan } from './plan';
+import { openConnection, type Connection } from './transport';
 import type { FromWorker, SendSettings, ToWorker, WorkerReport } from './wire';
 
-/** Request ids from here up are control frames (auth); below, a send's id is its seq + 1. */
-const CONTROL_ID = 2 ** 50;
 const CONNECT_TIMEOUT_MS = 20_000;
 const CONNECTS_AT_ONCE = 32;
 const SWEEP_MS = 50;
@@ -26,16 +29,15 @@ interface Tally {
 
 /** One socket: its sends in flight, what was acked, and what it received from whom. */
 class Driver {
-  ws?: WebSocket;
+  conn?: Connection;
   next = 0;
-  /** seq → send time (epoch ms), in send order. */
+  /** seq → the time the send counts from (epoch ms), in send order. */
   readonly inflight = new Map<number, number>();
   readonly acked: SeqBits;
   ackedCount = 0;
   done = false;
   closed = false;
   readonly received = new Map<number, Tally>();
-  onControl?: (frame: { status_code?: number; status_msg?: string; data?: unknown }) => void;
 
   constructor(readonly plan: SocketPlan) {
     this.acked = new SeqBits(plan.quota);
@@ -43,17 +45,24 @@ class Driver {
 }
 
 /**
- * The sockets of one worker process: connects and authenticates them (EVENTS.md §2.1),
- * sends `send_msg` frames at the run's pace with at most `window` in flight per socket,
- * times each ack, and reads every pushed `send_msg` of the run for delivery latency and
- * missing / duplicate counts.
+ * The sockets of one worker process: connects and authenticates them (EVENTS.md §2.1, or
+ * the Socket.IO handshake for that baseline), sends `send_msg` at the run's pace with at
+ * most `window` in flight per socket, times each ack, and reads every pushed `send_msg` of
+ * the run for delivery latency and missing / duplicate counts.
+ *
+ * Paced runs time each message from when the schedule said to send it, not from when it
+ * left: a server that stalls makes sends queue behind the window, and timing from the late
+ * send would hide that wait (coordinated omission). Closed-loop runs have no schedule; they
+ * time from the send.
  */
 export class LoadWorker {
   private index = 0;
   private settings!: SendSettings;
   private drivers: Driver[] = [];
-  private readonly ackLatency = new Histogram();
-  private readonly deliveryLatency = new Histogram();
+  private readonly ackLatency = newLatencyHistogram();
+  private readonly deliveryLatency = newLatencyHistogram();
+  /** Send→delivery per second of the run (by arrival), for the latency-over-time chart. */
+  private readonly deliveryBySecond = new Map<number, Histogram>();
   private running = false;
   private finishing = false;
   private startAt = 0;
@@ -101,45 +110,25 @@ export class LoadWorker {
       while (next < this.drivers.length) await this.connect(this.drivers[next++]);
     };
     await Promise.all(Array.from({ length: Math.min(CONNECTS_AT_ONCE, sockets.length) }, lane));
-    this.emit({ type: 'connected', worker });
+    this.emit({ type: 'connected', worker, pid: process.pid });
   }
 
-  /** Opens the socket and authenticates with an `auth` frame; resolves once it is bound. */
-  private connect(d: Driver): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const ws = new WebSocket(d.plan.url, { perMessageDeflate: false });
-      d.ws = ws;
-      let settled = false;
-      const fail = (why: string) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        ws.terminate();
-        reject(new Error(`socket ${d.plan.index} (${d.plan.url}): ${why}`));
-      };
-      const timer = setTimeout(() => fail('no auth reply in time'), CONNECT_TIMEOUT_MS);
-      ws.on('error', (err) => fail(err.message));
-      ws.on('open', () =>
-        ws.send(JSON.stringify({ id: CONTROL_ID, event: 'auth', data: { token: d.plan.token } })),
+  private async connect(d: Driver): Promise<void> {
+    try {
+      d.conn = await openConnection(
+        this.settings.transport,
+        d.plan.url,
+        d.plan.token,
+        {
+          onReply: (id, status) => this.onReply(d, id, status),
+          onPush: (text) => this.onPush(d, text),
+          onClose: (code) => this.onClose(d, code),
+        },
+        CONNECT_TIMEOUT_MS,
       );
-      ws.on('message', (raw: Buffer, isBinary: boolean) => {
-        if (!isBinary) this.onFrame(d, raw);
-      });
-      ws.on('close', (code: number) => {
-        if (!settled) fail(`closed with ${code} while connecting`);
-        else this.onClose(d, code);
-      });
-      d.onControl = (frame) => {
-        if (frame.status_code !== 0) {
-          fail(`auth answered ${frame.status_code} ${frame.status_msg ?? ''}`);
-          return;
-        }
-        settled = true;
-        clearTimeout(timer);
-        d.onControl = undefined;
-        resolve();
-      };
-    });
+    } catch (err) {
+      throw new Error(`socket ${d.plan.index} (${d.plan.url}): ${(err as Error).message}`);
+    }
   }
 
   private start(atMs: number): void {
@@ -196,7 +185,7 @@ export class LoadWorker {
       !this.pastEnd(t) &&
       (rate === 0 || this.dueAt(d, d.next) <= t)
     ) {
-      this.send(d);
+      this.send(d, rate === 0 ? nowMs() : this.dueAt(d, d.next));
     }
     if (d.inflight.size === 0 && (d.closed || d.next >= d.plan.quota || this.pastEnd(t))) {
       d.done = true;
@@ -204,67 +193,45 @@ export class LoadWorker {
     }
   }
 
-  private send(d: Driver): void {
+  /** Sends the socket's next message, timed from `from` (epoch ms). */
+  private send(d: Driver, from: number): void {
     const { runId, contentBytes, clientMsgId } = this.settings;
     const seq = d.next++;
-    const t = nowMs();
     const content = encodeContent(
       runId,
-      { sender: d.plan.index, seq, sentAtUs: t * 1000 },
+      { sender: d.plan.index, seq, sentAtUs: from * 1000 },
       contentBytes,
     );
-    // Built by hand: the content is plain ASCII without quotes, and this is the hot path.
-    const key = clientMsgId ? `,"client_msg_id":"${runId}-${d.plan.index}-${seq}"` : '';
-    d.ws!.send(
-      `{"id":${seq + 1},"event":"send_msg","data":{"relation_id":${d.plan.relationId},"msg_content":"${content}"${key}}}`,
-    );
-    d.inflight.set(seq, t);
+    const key = clientMsgId ? `${runId}-${d.plan.index}-${seq}` : undefined;
+    d.conn!.sendMsg(seq + 1, d.plan.relationId, content, key);
+    d.inflight.set(seq, from);
     this.sent++;
-    this.firstSendAt ??= t;
+    this.firstSendAt ??= from;
   }
 
-  private onFrame(d: Driver, raw: Buffer): void {
-    let frame: {
-      id?: unknown;
-      event?: unknown;
-      status_code?: number;
-      status_msg?: string;
-      data?: { msg_info?: { msg_content?: unknown } };
-    };
-    try {
-      frame = JSON.parse(raw.toString('utf8'));
-    } catch {
+  private onReply(d: Driver, id: number, status: number): void {
+    const seq = id - 1;
+    const sentAt = d.inflight.get(seq);
+    if (sentAt === undefined) {
+      this.lateReplies++;
       return;
     }
-    if (typeof frame.id === 'number') {
-      if (frame.id >= CONTROL_ID) {
-        d.onControl?.(frame);
-        return;
-      }
-      const seq = frame.id - 1;
-      const sentAt = d.inflight.get(seq);
-      if (sentAt === undefined) {
-        this.lateReplies++;
-        return;
-      }
-      d.inflight.delete(seq);
-      const t = nowMs();
-      if (frame.status_code === 0) {
-        this.ackLatency.record((t - sentAt) * 1000);
-        d.acked.add(seq);
-        d.ackedCount++;
-        this.acked++;
-        this.lastAckAt = t;
-      } else {
-        const code = String(frame.status_code);
-        this.errors[code] = (this.errors[code] ?? 0) + 1;
-      }
-      this.pump(d, t);
-      return;
+    d.inflight.delete(seq);
+    const t = nowMs();
+    if (status === 0) {
+      recordMicros(this.ackLatency, (t - sentAt) * 1000);
+      d.acked.add(seq);
+      d.ackedCount++;
+      this.acked++;
+      this.lastAckAt = t;
+    } else {
+      const code = String(status);
+      this.errors[code] = (this.errors[code] ?? 0) + 1;
     }
-    if (frame.event !== 'send_msg') return;
-    const text = frame.data?.msg_info?.msg_content;
-    if (typeof text !== 'string') return;
+    this.pump(d, t);
+  }
+
+  private onPush(d: Driver, text: string): void {
     const stamp = decodeContent(this.settings.runId, text);
     if (!stamp) return;
     const t = nowMs();
@@ -279,7 +246,15 @@ export class LoadWorker {
     }
     if (stamp.seq < tally.last) tally.outOfOrder++;
     tally.last = stamp.seq;
-    this.deliveryLatency.record(t * 1000 - stamp.sentAtUs);
+    const us = t * 1000 - stamp.sentAtUs;
+    recordMicros(this.deliveryLatency, us);
+    const second = Math.max(0, Math.floor((t - this.startAt) / 1000));
+    let perSecond = this.deliveryBySecond.get(second);
+    if (!perSecond) {
+      perSecond = newLatencyHistogram(2);
+      this.deliveryBySecond.set(second, perSecond);
+    }
+    recordMicros(perSecond, us);
     this.delivered++;
     this.lastDeliveryAt = t;
   }
@@ -325,31 +300,15 @@ export class LoadWorker {
     this.finishing = true;
     this.running = false;
     for (const t of this.timers) clearTimeout(t);
-    await Promise.all(
-      this.drivers.map(
-        (d) =>
-          new Promise<void>((resolve) => {
-            const ws = d.ws;
-            if (!ws || ws.readyState === WebSocket.CLOSED) return resolve();
-            const timer = setTimeout(() => {
-              ws.terminate();
-              resolve();
-            }, 2000);
-            ws.once('close', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            ws.close(1000);
-          }),
-      ),
-    );
+    await Promise.all(this.drivers.map((d) => d.conn?.close()));
     const report: WorkerReport = {
       worker: this.index,
       sent: this.sent,
       acked: this.acked,
       ackedBySocket: this.drivers.map((d) => [d.plan.index, d.ackedCount]),
-      ackLatencyUs: this.ackLatency.toData(),
-      deliveryLatencyUs: this.deliveryLatency.toData(),
+      ackLatencyUs: encodeHistogram(this.ackLatency),
+      deliveryLatencyUs: encodeHistogram(this.deliveryLatency),
+      deliveryBySecondUs: [...this.deliveryBySecond].map(([s, h]) => [s, encodeHistogram(h)]),
       timeouts: this.timeouts,
       failed: this.failed,
       errors: this.errors,

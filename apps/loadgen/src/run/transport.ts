@@ -1,0 +1,193 @@
+import { io } from 'socket.io-client';
+import WebSocket from 'ws';
+
+/**
+ * How a load socket talks to the server: `ws` is the chat protocol (EVENTS.md: one JSON
+ * object per text frame, `auth` frame, replies matched by `id`); `socketio` is the same
+ * requests as Socket.IO events with acknowledgement callbacks, for the Socket.IO baseline.
+ */
+export type TransportKind = 'ws' | 'socketio';
+
+export interface ConnectionEvents {
+  /** The reply to the `send_msg` with request id `id`: its status code (0 is the ack). */
+  onReply(id: number, statusCode: number): void;
+  /** The `msg_content` of a pushed `send_msg`. */
+  onPush(content: string): void;
+  /** The connection closed without being asked to (close code, or 1006 when none). */
+  onClose(code: number): void;
+}
+
+/** One authenticated connection of one account. */
+export interface Connection {
+  sendMsg(id: number, relationId: number, content: string, clientMsgId?: string): void;
+  /** Closes politely; resolves once closed (forcibly after a grace period). */
+  close(): Promise<void>;
+}
+
+/** Request ids from here up are control frames (auth); below, a send's id is its seq + 1. */
+const CONTROL_ID = 2 ** 50;
+const CLOSE_GRACE_MS = 2000;
+
+/** Opens a connection to `url` and authenticates it with `token`; rejects after `timeoutMs`. */
+export function openConnection(
+  kind: TransportKind,
+  url: string,
+  token: string,
+  events: ConnectionEvents,
+  timeoutMs: number,
+): Promise<Connection> {
+  return kind === 'ws'
+    ? openWs(url, token, events, timeoutMs)
+    : openSocketIo(url, token, events, timeoutMs);
+}
+
+interface Frame {
+  id?: unknown;
+  event?: unknown;
+  status_code?: number;
+  status_msg?: string;
+  data?: { msg_info?: { msg_content?: unknown } };
+}
+
+function openWs(
+  url: string,
+  token: string,
+  events: ConnectionEvents,
+  timeoutMs: number,
+): Promise<Connection> {
+  return new Promise<Connection>((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    let settled = false;
+    let closing = false;
+    const fail = (why: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      ws.terminate();
+      reject(new Error(why));
+    };
+    const timer = setTimeout(() => fail('no auth reply in time'), timeoutMs);
+    ws.on('error', (err) => fail(err.message));
+    ws.on('open', () =>
+      ws.send(JSON.stringify({ id: CONTROL_ID, event: 'auth', data: { token } })),
+    );
+    ws.on('close', (code: number) => {
+      if (!settled) fail(`closed with ${code} while connecting`);
+      else if (!closing) events.onClose(code);
+    });
+    ws.on('message', (raw: Buffer, isBinary: boolean) => {
+      if (isBinary) return;
+      let frame: Frame;
+      try {
+        frame = JSON.parse(raw.toString('utf8')) as Frame;
+      } catch {
+        return;
+      }
+      if (typeof frame.id === 'number') {
+        if (frame.id < CONTROL_ID) events.onReply(frame.id, frame.status_code ?? -1);
+        else if (!settled) {
+          if (frame.status_code !== 0) {
+            fail(`auth answered ${frame.status_code} ${frame.status_msg ?? ''}`);
+            return;
+          }
+          settled = true;
+          clearTimeout(timer);
+          resolve(connection);
+        }
+        return;
+      }
+      if (frame.event !== 'send_msg') return;
+      const text = frame.data?.msg_info?.msg_content;
+      if (typeof text === 'string') events.onPush(text);
+    });
+    const connection: Connection = {
+      sendMsg(id, relationId, content, clientMsgId) {
+        // Built by hand: the content is plain ASCII without quotes, and this is the hot path.
+        const key = clientMsgId ? `,"client_msg_id":"${clientMsgId}"` : '';
+        ws.send(
+          `{"id":${id},"event":"send_msg","data":{"relation_id":${relationId},"msg_content":"${content}"${key}}}`,
+        );
+      },
+      close: () =>
+        new Promise<void>((done) => {
+          closing = true;
+          if (ws.readyState === WebSocket.CLOSED) return done();
+          const t = setTimeout(() => {
+            ws.terminate();
+            done();
+          }, CLOSE_GRACE_MS);
+          ws.once('close', () => {
+            clearTimeout(t);
+            done();
+          });
+          ws.close(1000);
+        }),
+    };
+  });
+}
+
+interface SocketIoReply {
+  status_code?: number;
+}
+
+function openSocketIo(
+  url: string,
+  token: string,
+  events: ConnectionEvents,
+  timeoutMs: number,
+): Promise<Connection> {
+  return new Promise<Connection>((resolve, reject) => {
+    // WebSocket from the start (no long-polling first), one engine per socket (forceNew:
+    // otherwise every socket of the worker would share one connection), no reconnects.
+    const socket = io(url, {
+      transports: ['websocket'],
+      auth: { token },
+      forceNew: true,
+      reconnection: false,
+      timeout: timeoutMs,
+    });
+    let settled = false;
+    let closing = false;
+    socket.once('connect', () => {
+      settled = true;
+      resolve(connection);
+    });
+    socket.once('connect_error', (err: Error) => {
+      if (settled) return;
+      settled = true;
+      socket.close();
+      reject(new Error(err.message));
+    });
+    socket.on('disconnect', (reason: string) => {
+      if (settled && !closing) events.onClose(reason === 'io server disconnect' ? 1000 : 1006);
+    });
+    socket.on('send_msg', (data: Frame['data']) => {
+      const text = data?.msg_info?.msg_content;
+      if (typeof text === 'string') events.onPush(text);
+    });
+    const connection: Connection = {
+      sendMsg(id, relationId, content, clientMsgId) {
+        socket.emit(
+          'send_msg',
+          {
+            relation_id: relationId,
+            msg_content: content,
+            ...(clientMsgId ? { client_msg_id: clientMsgId } : {}),
+          },
+          (reply: SocketIoReply) => events.onReply(id, reply?.status_code ?? -1),
+        );
+      },
+      close: () =>
+        new Promise<void>((done) => {
+          closing = true;
+          if (socket.disconnected) return done();
+          const t = setTimeout(done, CLOSE_GRACE_MS);
+          socket.once('disconnect', () => {
+            clearTimeout(t);
+            done();
+          });
+          socket.disconnect();
+        }),
+    };
+  });
+}
