@@ -1,6 +1,6 @@
 import { TokenService } from '@chat/auth';
 import { createBus, type Bus, type BusConfig, type Subscription } from '@chat/bus';
-import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
+import { LocalMembershipCache, createCacheAdapters, type CacheAdapters } from '@chat/cache';
 import type { Config } from '@chat/config';
 import { SnowflakeGenerator, openDatabase, type Database } from '@chat/db';
 import type { Logger } from '@chat/logger';
@@ -66,6 +66,12 @@ export interface RunningGateway {
  * invalidation from `chat.events` were lost.
  */
 const MEMBERSHIP_TTL_MS = 5 * 60 * 1000;
+/**
+ * How long this process answers membership checks itself before asking the shared cache
+ * again. Every invalidation from `chat.events` clears it first, so this only bounds the
+ * damage of a lost event, as the shared TTL does.
+ */
+const LOCAL_MEMBERSHIP_TTL_MS = 30 * 1000;
 
 /**
  * The bus as every app configures it, except that a Kafka fetch waits at most a second for
@@ -118,7 +124,11 @@ export async function start(
     await bus.ensureTopics([TOPICS.messages, TOPICS.reads, TOPICS.events, pushTopic(nodeId)]);
 
     const store = new GatewayStore(db);
-    const membership = cache.membership({ ttlMs: MEMBERSHIP_TTL_MS });
+    // This gateway sees every invalidation itself (its own `chat.events` group below), so
+    // it may answer checks from its memory: no Redis round trip per message (issue 10).
+    const membership = new LocalMembershipCache(cache.membership({ ttlMs: MEMBERSHIP_TTL_MS }), {
+      ttlMs: LOCAL_MEMBERSHIP_TTL_MS,
+    });
     const tokens = new TokenService({
       key: config.Token.Key,
       userTokenTtlMs: config.Token.UserTokenDuration,

@@ -68,7 +68,9 @@ export function createCacheAdapters(cfg: CacheConfig, log: Logger): CacheAdapter
 function redisAdapters(url: string, prefix: string, log: Logger): CacheAdapters {
   // Commands wait for a reconnect briefly, then fail (wrapped, retryable) rather than
   // queueing until the request deadline has long passed.
-  const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+  // Auto-pipelining sends every command issued in one tick in one write: the gateway's
+  // per-message reads and claims from many sockets share a round trip (issue 10).
+  const redis = new Redis(url, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   const keys = redisKeys(prefix);
   let closing: Promise<void> | undefined;

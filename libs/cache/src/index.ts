@@ -2,6 +2,7 @@ export { createCacheAdapters, type CacheAdapters, type CacheConfig } from './cre
 export type { Cache } from './cache';
 export type { Presence, PresenceEntry } from './presence';
 export type { MembersLoader, MembershipCache, MembershipCacheOptions } from './membership-cache';
+export { LocalMembershipCache, type LocalMembershipCacheOptions } from './local-membership-cache';
 export {
   MAX_FAILED_CHECKS,
   type EmailCodeOptions,

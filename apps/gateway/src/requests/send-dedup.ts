@@ -37,7 +37,7 @@ const CLAIM_PREFIX = 'claim:';
 
 /**
  * Idempotency of `send_msg` by (account, `client_msg_id`) (EVENTS.md §3.2, DATA.md §4).
- * Before producing, a send claims the key with `setIfAbsent`, so of concurrent sends with
+ * Before producing, a send claims the key with `setIfAbsent` (reading it only when taken), so of concurrent sends with
  * one key, even from different sockets or gateways, exactly one produces; the others wait
  * for its ack and answer with the same id. The ack is stored only after the bus accepted
  * the record; a failed publish releases the key, so a retry produces again. The
@@ -55,20 +55,20 @@ export class SendDedup {
     const holder = `${CLAIM_PREFIX}${owner}`;
     const deadline = Date.now() + this.opts.waitMs;
     for (;;) {
+      // Claim first: a new key (the common case) costs one round trip, not a read and a write.
+      if (await this.cache.setIfAbsent(key, holder, this.opts.claimTtlMs)) {
+        return {
+          kind: 'claimed',
+          claim: {
+            complete: (ack) => this.cache.set(key, ack, this.opts.ackTtlMs),
+            release: async () => void (await this.cache.releaseLock(key, holder)),
+          },
+        };
+      }
       const entry = await this.cache.get<SendAck | string>(key);
       if (entry !== undefined && typeof entry === 'object') return { kind: 'original', ack: entry };
-      if (entry === undefined) {
-        if (await this.cache.setIfAbsent(key, holder, this.opts.claimTtlMs)) {
-          return {
-            kind: 'claimed',
-            claim: {
-              complete: (ack) => this.cache.set(key, ack, this.opts.ackTtlMs),
-              release: async () => void (await this.cache.releaseLock(key, holder)),
-            },
-          };
-        }
-        continue;
-      }
+      // Gone between the two calls (released or expired): claim again.
+      if (entry === undefined) continue;
       if (Date.now() >= deadline) {
         throw new AppError(
           ErrorCode.Timeout,
