@@ -113,7 +113,9 @@ export async function start(
       NOTIFIER_GROUP,
       TOPICS_CONSUMED,
       instrumentBatches(metrics, NOTIFIER_GROUP, (records) => notifier.handle(records)),
-      { fromBeginning: false },
+      // Partitions are routed side by side: their Redis reads pipeline together and their
+      // delivery records share produce requests (issue 10).
+      { fromBeginning: false, concurrency: config.Kafka.Partitions },
     );
     started.push({ name: 'consumer', close: () => subscription.stop() });
     log.info({ group: NOTIFIER_GROUP, topics: TOPICS_CONSUMED }, 'notifier started');

@@ -85,7 +85,9 @@ export async function start(
       instrumentBatches(metrics, PERSISTER_GROUP, (records) =>
         records[0]?.topic === TOPICS.reads ? reads.handle(records) : messages.handle(records),
       ),
-      { fromBeginning: true },
+      // Every partition's batch at once: the message writer stores the batches handed
+      // over together in one transaction (group commit).
+      { fromBeginning: true, concurrency: config.Kafka.Partitions },
     );
     started.push({ name: 'consumer', close: () => subscription.stop() });
     log.info(

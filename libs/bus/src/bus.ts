@@ -51,6 +51,13 @@ export interface SubscribeOptions {
   fromBeginning?: boolean;
   /** Most records per handler call (default 500); larger fetches are split in order. */
   maxBatchSize?: number;
+  /**
+   * Batches of different partitions this member may handle at once (default 1). Each
+   * partition still gets one batch at a time, in order; a handler that coalesces the
+   * batches handed to it concurrently (one transaction for several partitions) gets more
+   * done per round trip.
+   */
+  concurrency?: number;
 }
 
 /**

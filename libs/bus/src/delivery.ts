@@ -35,6 +35,14 @@ export function validateMaxBatchSize(value: number | undefined): number {
   return size;
 }
 
+export function validateConcurrency(value: number | undefined): number {
+  const n = value ?? 1;
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(`concurrency must be a positive integer, got ${String(value)}`);
+  }
+  return n;
+}
+
 /** Resolves after `ms`, or earlier when `wake` is called; never rejects. */
 export function interruptibleSleep(ms: number): { done: Promise<void>; wake(): void } {
   let wake!: () => void;

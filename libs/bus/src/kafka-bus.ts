@@ -26,6 +26,7 @@ import {
   redeliveryDelayMs,
   runHandler,
   toBuffer,
+  validateConcurrency,
   validateMaxBatchSize,
 } from './delivery';
 import { TopicNotReadyError, untilSettled } from './settling';
@@ -179,6 +180,7 @@ export class KafkaBus implements Bus {
     if (this.closing) throw closedError();
     if (topics.length === 0) throw new RangeError('subscribe needs at least one topic');
     const maxBatchSize = validateMaxBatchSize(opts.maxBatchSize);
+    const concurrency = validateConcurrency(opts.concurrency);
     const fromBeginning = opts.fromBeginning ?? true;
     const groupId = this.groupPrefix + group;
     const unique = [...new Set(topics)];
@@ -248,7 +250,7 @@ export class KafkaBus implements Bus {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: 1,
+        partitionsConsumedConcurrently: concurrency,
         eachBatch: (payload) => this.handleBatch(payload, handle, maxBatchSize, log),
       });
     } catch (err) {

@@ -13,6 +13,7 @@ import {
   redeliveryDelayMs,
   runHandler,
   toBuffer,
+  validateConcurrency,
   validateMaxBatchSize,
 } from './delivery';
 
@@ -88,7 +89,8 @@ class Member {
   /** Next partition to look at, so a busy partition cannot starve the others. */
   cursor = 0;
   loop: Promise<void> = Promise.resolve();
-  private idleWaiter?: () => void;
+  /** One per delivery loop waiting for work (`SubscribeOptions.concurrency` loops). */
+  private idleWaiters: (() => void)[] = [];
   private backoffSleep?: { wake(): void };
 
   constructor(
@@ -99,13 +101,13 @@ class Member {
 
   /** Something changed (a record, a rebalance, a released partition): look for work. */
   notify(): void {
-    const waiter = this.idleWaiter;
-    this.idleWaiter = undefined;
-    waiter?.();
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   idle(): Promise<void> {
-    return new Promise((resolve) => (this.idleWaiter = resolve));
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   async backoff(ms: number): Promise<void> {
@@ -221,6 +223,7 @@ export class MemoryBus implements Bus {
     this.assertOpen();
     if (topics.length === 0) throw new RangeError('subscribe needs at least one topic');
     const maxBatchSize = validateMaxBatchSize(opts.maxBatchSize);
+    const concurrency = validateConcurrency(opts.concurrency);
     const fromBeginning = opts.fromBeginning ?? true;
     const g = this.group(group);
     for (const topic of new Set(topics)) {
@@ -238,7 +241,11 @@ export class MemoryBus implements Bus {
     const member = new Member([...new Set(topics)], handle, maxBatchSize);
     g.members.push(member);
     g.notifyAll();
-    member.loop = this.consume(g, member);
+    // Each loop claims a partition of its own (`busy`), so a partition never has two
+    // batches in hand.
+    member.loop = Promise.all(
+      Array.from({ length: concurrency }, () => this.consume(g, member)),
+    ).then(() => undefined);
     this.log.debug({ group, topics }, 'bus member joined');
 
     let stopping: Promise<void> | undefined;

@@ -47,7 +47,11 @@ export async function startApp(opts: StartAppOptions): Promise<RunningApp> {
   // signal and the app. (The tsx CLI relays a signal and then SIGKILLs its child when the
   // child does not confirm within 30 ms, which an app busy under load may not do.)
   const main = path.join(REPO, 'apps', opts.app, 'src/main.ts');
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', main], {
+  // CHAT_CPU_PROF_DIR=<dir>: each app writes a V8 CPU profile to <dir>/<app>/ when it exits
+  // (NODE_OPTIONS may not carry --cpu-prof), for profiling the roles under a benchmark.
+  const profDir = process.env.CHAT_CPU_PROF_DIR;
+  const profile = profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profDir, opts.app)}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', main], {
     cwd: REPO,
     env: { ...process.env, NODE_ENV: 'test', LOG_PRETTY: 'false', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,7 +6,7 @@ import {
   type StoredMessage,
 } from '@chat/db';
 import type { Logger } from '@chat/logger';
-import { batchFigures, readBatch } from '@chat/runtime';
+import { readBatch } from '@chat/runtime';
 import {
   TOPICS,
   messageRecordSchema,
@@ -77,8 +77,18 @@ export function toStoredRecord(message: MessageRecord, stored: StoredMessage): S
  * sender is gone), are logged, counted and skipped so they cannot block the partition; the
  * other records of the batch are stored as usual.
  */
+interface PendingBatch {
+  messages: MessageRecord[];
+  /** Records handed over, unreadable ones included (for the batch log line). */
+  records: number;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
 export class MessageWriter {
   private skipped = 0;
+  private queue: PendingBatch[] = [];
+  private writing?: Promise<void>;
 
   constructor(private readonly deps: MessageWriterDeps) {}
 
@@ -87,16 +97,48 @@ export class MessageWriter {
     return this.skipped;
   }
 
-  async handle(records: BusRecord[]): Promise<void> {
-    const startedAt = Date.now();
-    const { log } = this.deps;
+  /**
+   * Group commit (issue 10): batches handed over while a transaction runs (the bus hands
+   * several partitions' batches at once, `SubscribeOptions.concurrency`) wait and are then
+   * stored together, in one transaction and one publish, and each resolves after that.
+   * Partitions are disjoint by relation, so merging them keeps every relation's order;
+   * a failure rejects every batch of the group, and each is delivered again.
+   */
+  handle(records: BusRecord[]): Promise<void> {
     const messages = readBatch(
       records,
       (value) => parseRecord(messageRecordSchema, value),
-      (at) => log.warn({ ...at, skipped: ++this.skipped }, 'unreadable message record skipped'),
+      (at) =>
+        this.deps.log.warn({ ...at, skipped: ++this.skipped }, 'unreadable message record skipped'),
     );
-    if (messages.length === 0) return;
+    if (messages.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.queue.push({ messages, records: records.length, resolve, reject });
+      this.writing ??= this.drain();
+    });
+  }
 
+  private async drain(): Promise<void> {
+    while (this.queue.length) {
+      const group = this.queue;
+      this.queue = [];
+      try {
+        await this.write(
+          group.flatMap((b) => b.messages),
+          group.reduce((n, b) => n + b.records, 0),
+          group.length,
+        );
+        for (const b of group) b.resolve();
+      } catch (err) {
+        for (const b of group) b.reject(err);
+      }
+    }
+    this.writing = undefined;
+  }
+
+  private async write(messages: MessageRecord[], records: number, batches: number): Promise<void> {
+    const startedAt = Date.now();
+    const { log } = this.deps;
     const result = await this.deps.store.store(messages.map(toRow));
     for (const { item, reason } of result.rejected) {
       this.skipped++;
@@ -121,16 +163,20 @@ export class MessageWriter {
         value: JSON.stringify(s),
       })),
     );
-    log.debug(
-      {
-        ...batchFigures(records, startedAt),
-        inserted: result.stored.filter((s) => s.inserted).length,
-        republished: result.stored.filter((s) => !s.inserted).length,
-        duplicates: result.duplicates.length,
-        rejected: result.rejected.length,
-        unreadable: records.length - messages.length,
-      },
-      'message batch stored',
-    );
+    if (log.isLevelEnabled('debug')) {
+      log.debug(
+        {
+          records,
+          batches,
+          ms: Date.now() - startedAt,
+          inserted: result.stored.filter((s) => s.inserted).length,
+          republished: result.stored.filter((s) => !s.inserted).length,
+          duplicates: result.duplicates.length,
+          rejected: result.rejected.length,
+          unreadable: records - messages.length,
+        },
+        'message batch stored',
+      );
+    }
   }
 }

@@ -105,6 +105,49 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
       }
     });
 
+    it('with concurrency, handles batches of several partitions at once, each partition in order', async () => {
+      const topic = unique('concurrent');
+      const keys = range(12).map((k) => `key-${k}`);
+      const perKey = 10;
+      const got = collector();
+      let inHand = 0;
+      let mostInHand = 0;
+      const partitionsInHand = new Set<number>();
+      await bus().subscribe(
+        unique('group'),
+        [topic],
+        async (batch) => {
+          const partition = batch[0].partition;
+          // Never two batches of one partition at once.
+          expect(partitionsInHand.has(partition)).toBe(false);
+          partitionsInHand.add(partition);
+          mostInHand = Math.max(mostInHand, ++inHand);
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          inHand--;
+          partitionsInHand.delete(partition);
+          await got.handle(batch);
+        },
+        { concurrency: 4, maxBatchSize: 5 },
+      );
+      const expected: string[] = [];
+      for (let i = 0; i < perKey; i++) for (const key of keys) expected.push(`${key}:${i}`);
+      await bus().publishMany(
+        expected.map((value) => ({ topic, key: value.split(':')[0], value })),
+      );
+
+      await waitFor(() => got.records.length >= expected.length, {
+        ...DEADLINE,
+        what: 'every record',
+      });
+      expect(mostInHand).toBeGreaterThan(1);
+      expect(mostInHand).toBeLessThanOrEqual(4);
+      for (const key of keys) {
+        expect(got.records.filter((r) => r.key === key).map(text)).toEqual(
+          range(perKey).map((i) => `${key}:${i}`),
+        );
+      }
+    });
+
     it('gives every group every record', async () => {
       const topic = unique('fanout');
       const first = collector();
