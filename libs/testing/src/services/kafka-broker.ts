@@ -137,11 +137,48 @@ function watchParent(brokerPid: number): void {
 }
 
 /**
+ * JVM settings of the broker. `test` starts fast and stays small: a serial collector and
+ * the C1 compiler only, which suits a broker that lives for one test run. `production` is
+ * what Apache Kafka's own kafka-server-start.sh and kafka-run-class.sh use (1 GiB heap, G1
+ * with 20 ms pause target, C2): the figures of a benchmark are meant to say something about
+ * a real deployment.
+ */
+export type KafkaJvmProfile = 'test' | 'production';
+
+const JVM_FLAGS: Record<KafkaJvmProfile, string[]> = {
+  test: ['-Xms256m', '-Xmx768m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'],
+  production: [
+    '-Xmx1G',
+    '-Xms1G',
+    '-server',
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-XX:InitiatingHeapOccupancyPercent=35',
+    '-XX:+ExplicitGCInvokesConcurrent',
+  ],
+};
+
+export interface KafkaBrokerOptions {
+  /** Default: `CHAT_KAFKA_JVM` (`test` or `production`), else `test`. */
+  profile?: KafkaJvmProfile;
+}
+
+function profileFromEnv(): KafkaJvmProfile {
+  const value = process.env.CHAT_KAFKA_JVM;
+  if (value === undefined || value === '' || value === 'test') return 'test';
+  if (value === 'production') return 'production';
+  throw new Error(`CHAT_KAFKA_JVM: "${value}" is not one of test, production`);
+}
+
+/**
  * Starts a single-node Apache Kafka broker in KRaft mode (broker and controller in one
  * JVM) on free loopback ports, with its data in a fresh temporary folder, and waits until
  * it answers. `stop()` ends the JVM and deletes the folder.
  */
-export async function startKafkaBroker(log: (msg: string) => void): Promise<KafkaBroker> {
+export async function startKafkaBroker(
+  log: (msg: string) => void,
+  { profile = profileFromEnv() }: KafkaBrokerOptions = {},
+): Promise<KafkaBroker> {
   const classpath = await resolveKafkaClasspath(log);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'chat-kafka-'));
   const [port, controllerPort] = [await freePort(), await freePort()];
@@ -150,24 +187,31 @@ export async function startKafkaBroker(log: (msg: string) => void): Promise<Kafk
   writeFileSync(propsFile, serverProperties(dataDir, port, controllerPort));
 
   const java = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin/java') : 'java';
-  const jvm = [
-    '-Xms256m',
-    '-Xmx768m',
-    '-XX:+UseSerialGC',
-    '-XX:TieredStopAtLevel=1',
+  const common = [
     '-Djava.awt.headless=true',
     '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
     '-cp',
     classpath,
   ];
-  // What kafka-storage.sh format does, then what kafka-server-start.sh runs.
+  // What kafka-storage.sh format does (a short-lived tool: the quick-start flags), then
+  // what kafka-server-start.sh runs.
   await sh(
-    [java, ...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', propsFile]
+    [
+      java,
+      ...JVM_FLAGS.test,
+      ...common,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId(),
+      '-c',
+      propsFile,
+    ]
       .map((a) => JSON.stringify(a))
       .join(' ') + ` >> ${JSON.stringify(logFile)} 2>&1`,
   );
   const out = openSync(logFile, 'a');
-  const child = spawn(java, [...jvm, 'kafka.Kafka', propsFile], {
+  const child = spawn(java, [...JVM_FLAGS[profile], ...common, 'kafka.Kafka', propsFile], {
     stdio: ['ignore', out, out],
     detached: false,
   });
@@ -195,6 +239,6 @@ export async function startKafkaBroker(log: (msg: string) => void): Promise<Kafk
       cause: err,
     });
   }
-  log(`kafka: broker ${brokers} up (pid ${child.pid})`);
+  log(`kafka: broker ${brokers} up (pid ${child.pid}, ${profile} JVM flags)`);
   return { brokers, stop };
 }
