@@ -3,7 +3,7 @@ import type { MsgType, NotifyType } from '../entities/message.entity';
 import type { MsgExtend } from '../entities/msg-extend';
 import { toTextArrayLiteral } from '../types/text-array.type';
 import { isolateRejected, type Rejected } from './isolate-rejected';
-import { rows, unexpected } from './sql';
+import { affected, rows, unexpected } from './sql';
 
 /** A message to store (DATA.md §2.8), as the persister received it. */
 export interface NewMessageRow {
@@ -56,14 +56,24 @@ export interface StoreResult {
 
 interface ExistingRow {
   id: string;
-  relation_id: string;
   seq: string | null;
-  rly_id: string | null;
-  rly_type: MsgType | null;
-  rly_content: string | null;
-  rly_extend: MsgExtend | null;
-  rly_revoke: boolean | null;
 }
+
+interface ReplyTargetRow {
+  id: string;
+  relation_id: string;
+  msg_type: MsgType;
+  msg_content: string;
+  msg_extend: MsgExtend | null;
+  is_revoke: boolean;
+}
+
+/**
+ * The insert skipped a row that the checks before it did not see coming (a row with the same
+ * `client_msg_id` committed meanwhile by a writer of another relation): the transaction is
+ * rolled back and run again, which then finds that row.
+ */
+class RaceLost extends Error {}
 
 /** `{1,NULL,3}`: a bigint[] literal (the numbers are safe integers). */
 function bigintArray(values: (number | null)[]): string {
@@ -76,49 +86,57 @@ function nullableTextArray(values: (string | null)[]): string {
 }
 
 /**
- * One multi-row insert for the whole batch: each column travels as one array literal, so
- * the statement has the same 12 parameters for 1 or 1000 rows. `ON CONFLICT DO NOTHING`
- * covers the primary key (a redelivered record) and the unique (account_id,
- * client_msg_id) index (a resent message). `seq` stays null until numbered below.
+ * Locks the counters of the batch's relations, in id order so two writers cannot deadlock:
+ * whoever numbers a relation holds its row until commit, so the checks below cannot be
+ * overtaken by another writer of the same relation (a member taking a partition over during
+ * a rebalance).
+ */
+const LOCK_RELATIONS = `
+select id, last_seq from relation where id = any(?::bigint[]) order by id for update`;
+
+/** Rows of the batch already stored (a redelivered record), with their numbers. */
+const EXISTING = `select id, seq from message where id = any(?::bigint[])`;
+
+/** Which (account, client_msg_id) pairs of the batch another message already holds. */
+const TAKEN_CLIENT_IDS = `
+select m.account_id, m.client_msg_id
+from message m
+join unnest(?::bigint[], ?::text[]) as c(account_id, client_msg_id)
+  on m.account_id = c.account_id and m.client_msg_id = c.client_msg_id`;
+
+/**
+ * One multi-row insert for the new rows, numbered already: each column travels as one array
+ * literal, so the statement has the same 13 parameters for 1 or 1000 rows. Numbering before
+ * inserting matters: an update of `seq` afterwards would write every row twice, and every
+ * index entry (the search index's many grams included) twice with it. `ON CONFLICT DO
+ * NOTHING` stays as a guard; a row it skips is a lost race (see `RaceLost`).
  */
 const INSERT = `
 insert into message (id, relation_id, notify_type, msg_type, msg_content, msg_extend, file_id,
-  account_id, rly_msg_id, client_msg_id, create_at, pin_time, search_grams)
+  account_id, rly_msg_id, client_msg_id, create_at, pin_time, search_grams, seq)
 select u.id, u.relation_id, u.notify_type, u.msg_type, u.msg_content, u.msg_extend::jsonb,
   u.file_id, u.account_id, u.rly_msg_id, u.client_msg_id, u.create_at, u.create_at,
-  u.search_grams::text[]
+  u.search_grams::text[], u.seq
 from unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[],
-  ?::bigint[], ?::bigint[], ?::text[], ?::timestamptz[], ?::text[]) with ordinality
+  ?::bigint[], ?::bigint[], ?::text[], ?::timestamptz[], ?::text[], ?::bigint[]) with ordinality
   as u(id, relation_id, notify_type, msg_type, msg_content, msg_extend, file_id, account_id,
-  rly_msg_id, client_msg_id, create_at, search_grams, ord)
+  rly_msg_id, client_msg_id, create_at, search_grams, seq, ord)
 order by u.ord
-on conflict do nothing
-returning id`;
+on conflict do nothing`;
 
-/**
- * The batch's rows as they are now, locked so that two members numbering the same relation
- * during a rebalance take turns, with the replied-to message (same relation only, as
- * history joins it).
- */
-const EXISTING = `
-select m.id, m.relation_id, m.seq, r.id as rly_id, r.msg_type as rly_type,
-  r.msg_content as rly_content, r.msg_extend as rly_extend, r.is_revoke as rly_revoke
-from message m
-left join message r on r.id = m.rly_msg_id and r.relation_id = m.relation_id
-where m.id = any(?::bigint[])
-for update of m`;
+/** Moves each relation's counter to the last number handed out. */
+const ADVANCE = `
+update relation r set last_seq = c.last_seq
+from unnest(?::bigint[], ?::bigint[]) as c(id, last_seq)
+where r.id = c.id`;
 
-/** Reserves `n` numbers per relation; returns each relation's counter after the reservation. */
-const RESERVE = `
-update relation r set last_seq = r.last_seq + c.n
-from unnest(?::bigint[], ?::bigint[]) as c(id, n)
-where r.id = c.id
-returning r.id, r.last_seq`;
+/** The replied-to messages, read after the insert since a target may be in the batch. */
+const REPLY_TARGETS = `
+select id, relation_id, msg_type, msg_content, msg_extend, is_revoke
+from message where id = any(?::bigint[])`;
 
-const NUMBER = `
-update message m set seq = u.seq
-from unnest(?::bigint[], ?::bigint[]) as u(id, seq)
-where m.id = u.id`;
+const clientKey = (accountId: number | string | null, clientMsgId: string | null) =>
+  `${accountId}\u0000${clientMsgId}`;
 
 /**
  * Writes message batches for the persister (ARCHITECTURE.md, persister; DATA.md §2.8): an
@@ -158,78 +176,124 @@ export class MessageStoreRepository {
     }
   }
 
-  private storePart(part: NewMessageRow[]): Promise<StoredMessage[]> {
-    return this.root.fork().transactional(async (em) => {
-      const inserted = await rows<{ id: string }>(em, INSERT, [
-        bigintArray(part.map((r) => r.id)),
-        bigintArray(part.map((r) => r.relationId)),
-        toTextArrayLiteral(part.map((r) => r.notifyType)),
-        toTextArrayLiteral(part.map((r) => r.msgType)),
-        toTextArrayLiteral(part.map((r) => r.msgContent)),
-        nullableTextArray(part.map((r) => (r.msgExtend ? JSON.stringify(r.msgExtend) : null))),
-        bigintArray(part.map((r) => r.fileId)),
-        bigintArray(part.map((r) => r.accountId)),
-        bigintArray(part.map((r) => r.rlyMsgId)),
-        nullableTextArray(part.map((r) => r.clientMsgId)),
-        toTextArrayLiteral(part.map((r) => r.createAt.toISOString())),
-        toTextArrayLiteral(part.map((r) => toTextArrayLiteral(r.searchGrams))),
+  private async storePart(part: NewMessageRow[]): Promise<StoredMessage[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.root.fork().transactional((em) => this.storeOnce(em, part));
+      } catch (err) {
+        if (!(err instanceof RaceLost) || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  private async storeOnce(em: EntityManager, part: NewMessageRow[]): Promise<StoredMessage[]> {
+    const counters = new Map(
+      (
+        await rows<{ id: string; last_seq: string }>(em, LOCK_RELATIONS, [
+          bigintArray([...new Set(part.map((r) => r.relationId))]),
+        ])
+      ).map((r) => [Number(r.id), Number(r.last_seq)]),
+    );
+    const existing = new Map(
+      (await rows<ExistingRow>(em, EXISTING, [bigintArray(part.map((r) => r.id))])).map((r) => [
+        Number(r.id),
+        r.seq === null ? null : Number(r.seq),
+      ]),
+    );
+    const withClientId = part.filter(
+      (r) => r.clientMsgId !== null && r.accountId !== null && !existing.has(r.id),
+    );
+    const taken = new Set(
+      withClientId.length === 0
+        ? []
+        : (
+            await rows<{ account_id: string; client_msg_id: string }>(em, TAKEN_CLIENT_IDS, [
+              bigintArray(withClientId.map((r) => r.accountId)),
+              nullableTextArray(withClientId.map((r) => r.clientMsgId)),
+            ])
+          ).map((r) => clientKey(r.account_id, r.client_msg_id)),
+    );
+
+    // New rows in batch order, numbered from their relation's counter. A row whose relation
+    // is gone keeps no number and is left to the insert's foreign key to refuse.
+    const fresh: { row: NewMessageRow; seq: number | null }[] = [];
+    const seqs = new Map<number, number>();
+    for (const row of part) {
+      if (existing.has(row.id)) continue;
+      if (row.clientMsgId !== null && row.accountId !== null) {
+        const key = clientKey(row.accountId, row.clientMsgId);
+        // Held by a stored message, or by an earlier row of this batch: not stored.
+        if (taken.has(key)) continue;
+        taken.add(key);
+      }
+      const last = counters.get(row.relationId);
+      const seq = last === undefined ? null : last + 1;
+      if (seq !== null) {
+        counters.set(row.relationId, seq);
+        seqs.set(row.id, seq);
+      }
+      fresh.push({ row, seq });
+    }
+
+    if (fresh.length > 0) {
+      const rs = fresh.map((f) => f.row);
+      const inserted = await affected(em, INSERT, [
+        bigintArray(rs.map((r) => r.id)),
+        bigintArray(rs.map((r) => r.relationId)),
+        toTextArrayLiteral(rs.map((r) => r.notifyType)),
+        toTextArrayLiteral(rs.map((r) => r.msgType)),
+        toTextArrayLiteral(rs.map((r) => r.msgContent)),
+        nullableTextArray(rs.map((r) => (r.msgExtend ? JSON.stringify(r.msgExtend) : null))),
+        bigintArray(rs.map((r) => r.fileId)),
+        bigintArray(rs.map((r) => r.accountId)),
+        bigintArray(rs.map((r) => r.rlyMsgId)),
+        nullableTextArray(rs.map((r) => r.clientMsgId)),
+        toTextArrayLiteral(rs.map((r) => r.createAt.toISOString())),
+        toTextArrayLiteral(rs.map((r) => toTextArrayLiteral(r.searchGrams))),
+        bigintArray(fresh.map((f) => f.seq)),
       ]);
-      const insertedIds = new Set(inserted.map((r) => Number(r.id)));
-      const existing = new Map(
-        (await rows<ExistingRow>(em, EXISTING, [bigintArray(part.map((r) => r.id))])).map((r) => [
-          Number(r.id),
-          r,
-        ]),
+      if (inserted !== fresh.length) throw new RaceLost();
+      const moved = [...new Set(fresh.map((f) => f.row.relationId))].filter((id) =>
+        counters.has(id),
       );
+      await rows(em, ADVANCE, [
+        bigintArray(moved),
+        bigintArray(moved.map((id) => counters.get(id) as number)),
+      ]);
+    }
 
-      // Rows still without a number, in batch order, counted per relation.
-      const toNumber = part.filter((r) => existing.get(r.id)?.seq === null);
-      const seqs = new Map<number, number>();
-      if (toNumber.length > 0) {
-        const counts = new Map<number, number>();
-        for (const r of toNumber) counts.set(r.relationId, (counts.get(r.relationId) ?? 0) + 1);
-        const reserved = await rows<{ id: string; last_seq: string }>(em, RESERVE, [
-          bigintArray([...counts.keys()]),
-          bigintArray([...counts.values()]),
-        ]);
-        // The next number to hand out per relation: first of the reserved block.
-        const next = new Map(
-          reserved.map((r) => [
+    const rlyIds = [...new Set(part.map((r) => r.rlyMsgId).filter((id) => id !== null))];
+    const targets = new Map(
+      rlyIds.length === 0
+        ? []
+        : (await rows<ReplyTargetRow>(em, REPLY_TARGETS, [bigintArray(rlyIds)])).map((r) => [
             Number(r.id),
-            Number(r.last_seq) - (counts.get(Number(r.id)) ?? 0) + 1,
+            r,
           ]),
-        );
-        for (const r of toNumber) {
-          const seq = next.get(r.relationId);
-          // The insert's foreign key guarantees the relation row; its absence is a bug.
-          if (seq === undefined) throw new Error(`relation ${r.relationId} has no counter`);
-          seqs.set(r.id, seq);
-          next.set(r.relationId, seq + 1);
-        }
-        await rows(em, NUMBER, [bigintArray([...seqs.keys()]), bigintArray([...seqs.values()])]);
-      }
-
-      const stored: StoredMessage[] = [];
-      for (const row of part) {
-        const found = existing.get(row.id);
-        if (!found) continue;
-        stored.push({
-          row,
-          seq: seqs.get(row.id) ?? Number(found.seq),
-          inserted: insertedIds.has(row.id),
-          rly:
-            found.rly_id === null
-              ? null
-              : {
-                  id: Number(found.rly_id),
-                  msgType: found.rly_type as MsgType,
-                  msgContent: found.rly_content as string,
-                  msgExtend: found.rly_extend,
-                  isRevoke: found.rly_revoke === true,
-                },
-        });
-      }
-      return stored;
-    });
+    );
+    const insertedIds = new Set(fresh.map((f) => f.row.id));
+    const stored: StoredMessage[] = [];
+    for (const row of part) {
+      const seq = seqs.get(row.id) ?? existing.get(row.id);
+      if (seq === undefined || seq === null) continue;
+      const target = row.rlyMsgId === null ? undefined : targets.get(row.rlyMsgId);
+      stored.push({
+        row,
+        seq,
+        inserted: insertedIds.has(row.id),
+        // As history joins it: the replied-to message of the same relation only.
+        rly:
+          target && Number(target.relation_id) === row.relationId
+            ? {
+                id: Number(target.id),
+                msgType: target.msg_type,
+                msgContent: target.msg_content,
+                msgExtend: target.msg_extend,
+                isRevoke: target.is_revoke,
+              }
+            : null,
+      });
+    }
+    return stored;
   }
 }

@@ -10,6 +10,18 @@ export async function rows<T>(
   return (await em.getConnection().execute(sql, params, 'all', em.getTransactionContext())) as T[];
 }
 
+/** Runs a raw SQL write (positional `?` parameters) and returns how many rows it changed. */
+export async function affected(
+  em: EntityManager,
+  sql: string,
+  params: unknown[] = [],
+): Promise<number> {
+  const result = (await em
+    .getConnection()
+    .execute(sql, params, 'run', em.getTransactionContext())) as { affectedRows?: number };
+  return result.affectedRows ?? 0;
+}
+
 /** Postgres' SQLSTATE of a driver error, found on the error or its causes. */
 export function sqlState(err: unknown): string | undefined {
   for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
