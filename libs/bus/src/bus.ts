@@ -113,6 +113,14 @@ export interface Bus {
   ensureTopics(topics: string[]): Promise<void>;
 
   /**
+   * Records of `topics` that `group` has not committed yet, summed over partitions (a
+   * partition the group never committed on counts from its oldest retained record): how
+   * far the group is behind. The gateways read it to push back on senders before the
+   * pipeline's queue grows (ARCHITECTURE.md, Guarantees: backpressure).
+   */
+  backlog(group: string, topics: string[]): Promise<number>;
+
+  /**
    * Stops every subscription (each finishes and commits its current batch), waits for
    * publishes in flight, then releases connections. Safe to call twice; afterwards
    * `publish` and `subscribe` reject.

@@ -315,6 +315,29 @@ export class KafkaBus implements Bus {
     for (const t of missing) this.knownTopics.add(t);
   }
 
+  async backlog(group: string, topics: string[]): Promise<number> {
+    if (this.closing) throw closedError();
+    const physical = [...new Set(topics)].map((t) => this.cfg.topicPrefix + t);
+    try {
+      const admin = await this.admin();
+      const committed = await admin.fetchOffsets({
+        groupId: this.groupPrefix + group,
+        topics: physical,
+      });
+      let behind = 0;
+      for (const { topic, partitions } of committed) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        for (const end of ends) {
+          const at = Number(partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+          behind += Math.max(0, Number(end.high) - (at >= 0 ? at : Number(end.low)));
+        }
+      }
+      return behind;
+    } catch (err) {
+      throw wrap(err, `reading the backlog of ${group}`);
+    }
+  }
+
   close(): Promise<void> {
     return (this.closing ??= this.shutdown());
   }

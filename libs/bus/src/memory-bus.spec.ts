@@ -70,3 +70,50 @@ describe('MemoryBus caughtUp', () => {
     await bus.close();
   });
 });
+
+describe('MemoryBus durableAfter', () => {
+  it('resolves a publish only once the durable group has handled and committed the record', async () => {
+    const bus = new MemoryBus({ partitions: 2, durableAfter: { msgs: 'persister' } }, log);
+    const handled: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    await bus.subscribe('persister', ['msgs'], async (batch) => {
+      await gate;
+      handled.push(...batch.map((r) => r.value.toString()));
+    });
+    let isAcked = false;
+    const published = bus.publish('msgs', 'k', 'm1').then(() => (isAcked = true));
+    // A topic without a durable group resolves on append, as before.
+    await bus.publish('other', 'k', 'x');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(isAcked).toBe(false);
+    release();
+    await published;
+    expect(handled).toEqual(['m1']);
+    await bus.close();
+  });
+
+  it('fails a publish still waiting for its group when the bus closes', async () => {
+    const bus = new MemoryBus({ partitions: 1, durableAfter: { msgs: 'persister' } }, log);
+    const published = bus.publish('msgs', 'k', 'never handled');
+    await bus.close();
+    await expect(published).rejects.toThrow(/closed/);
+  });
+
+  it('counts the records a group has not committed as its backlog', async () => {
+    const bus = new MemoryBus({ partitions: 3 }, log);
+    await bus.publishMany(
+      Array.from({ length: 9 }, (_, i) => ({ topic: 'b', key: `k${i}`, value: `v${i}` })),
+    );
+    expect(await bus.backlog('nobody-yet', ['b'])).toBe(9);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    await bus.subscribe('g', ['b'], () => gate);
+    expect(await bus.backlog('g', ['b'])).toBe(9);
+    release();
+    await waitFor(async () => (await bus.backlog('g', ['b'])) === 0, {
+      what: 'the group to commit',
+    });
+    await bus.close();
+  });
+});

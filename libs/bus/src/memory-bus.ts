@@ -26,6 +26,21 @@ export interface MemoryBusConfig {
    * some group has not committed yet are never dropped: memory grows while a group lags.
    */
   retainedRecordsPerPartition?: number;
+  /**
+   * Topic → consumer group whose commit makes a record of that topic durable. This bus
+   * keeps records in process memory only, so a publish to such a topic resolves once that
+   * group has handled and committed the record (the persister's database commit, in the
+   * one-process server), never earlier: an ack given after `publish` then means what it
+   * means with Kafka (ARCHITECTURE.md, Guarantees). Other topics resolve on append.
+   */
+  durableAfter?: Record<string, string>;
+}
+
+/** A publish waiting for its record's group commit (`MemoryBusConfig.durableAfter`). */
+interface DurableWaiter {
+  offset: number;
+  resolve(): void;
+  reject(err: unknown): void;
 }
 
 const DEFAULT_RETAINED_RECORDS = 10_000;
@@ -166,6 +181,8 @@ export class MemoryBus implements Bus {
   private readonly topics = new Map<string, PartitionLog[]>();
   private readonly groups = new Map<string, Group>();
   private readonly subscriptions = new Set<Subscription>();
+  /** `topic\0partition` → publishes waiting for the durable group, in offset order. */
+  private readonly durableWaiters = new Map<string, DurableWaiter[]>();
   private closing?: Promise<void>;
 
   constructor(
@@ -191,11 +208,13 @@ export class MemoryBus implements Bus {
   async publishMany(records: OutgoingRecord[]): Promise<void> {
     this.assertOpen();
     const touched = new Set<string>();
+    const durable: Promise<void>[] = [];
     const timestamp = Date.now();
     for (const r of records) {
       const partitions = this.topic(r.topic);
       const partition = partitionOf(r.key, partitions.length);
       const log = partitions[partition];
+      const offset = log.endOffset;
       log.append({
         topic: r.topic,
         partition,
@@ -206,12 +225,35 @@ export class MemoryBus implements Bus {
       });
       if (log.size > this.retained) this.applyRetention(r.topic, partition);
       touched.add(r.topic);
+      if (this.cfg.durableAfter?.[r.topic] !== undefined) {
+        durable.push(this.untilCommitted(r.topic, partition, offset));
+      }
     }
     for (const group of this.groups.values()) {
       for (const member of group.members) {
         if (member.topics.some((t) => touched.has(t))) member.notify();
       }
     }
+    await Promise.all(durable);
+  }
+
+  private untilCommitted(topic: string, partition: number, offset: number): Promise<void> {
+    const id = `${topic}\u0000${partition}`;
+    return new Promise((resolve, reject) => {
+      let waiters = this.durableWaiters.get(id);
+      if (!waiters) this.durableWaiters.set(id, (waiters = []));
+      waiters.push({ offset, resolve, reject });
+    });
+  }
+
+  /** After `group` committed up to `position`: the publishes that waited for it resolve. */
+  private releaseDurable(group: string, topic: string, partition: number, position: number) {
+    if (this.cfg.durableAfter?.[topic] !== group) return;
+    const waiters = this.durableWaiters.get(`${topic}\u0000${partition}`);
+    if (!waiters) return;
+    let n = 0;
+    while (n < waiters.length && waiters[n].offset < position) waiters[n++].resolve();
+    if (n > 0) waiters.splice(0, n);
   }
 
   async subscribe(
@@ -269,6 +311,19 @@ export class MemoryBus implements Bus {
     for (const topic of topics) this.topic(topic);
   }
 
+  async backlog(group: string, topics: string[]): Promise<number> {
+    this.assertOpen();
+    const positions = this.groups.get(group)?.positions;
+    let behind = 0;
+    for (const topic of new Set(topics)) {
+      const committed = positions?.get(topic);
+      this.topic(topic).forEach((log, p) => {
+        behind += log.endOffset - Math.max(committed?.[p] ?? 0, log.firstOffset);
+      });
+    }
+    return behind;
+  }
+
   /**
    * Resolves `true` once every group with a live member has handled and committed every
    * record of the topics its members consume, `false` if that has not happened within
@@ -300,6 +355,10 @@ export class MemoryBus implements Bus {
   close(): Promise<void> {
     return (this.closing ??= (async () => {
       await Promise.all([...this.subscriptions].map((s) => s.stop()));
+      // Never committed by their group: not durable, so the publish fails (no ack).
+      const closed = new InfrastructureError('bus: closed before the record was handled');
+      for (const waiters of this.durableWaiters.values()) for (const w of waiters) w.reject(closed);
+      this.durableWaiters.clear();
       this.log.debug('bus closed');
     })());
   }
@@ -390,6 +449,7 @@ export class MemoryBus implements Bus {
     }
     const positions = group.positions.get(topic)!;
     positions[partition] = Number(records[records.length - 1].offset) + 1;
+    this.releaseDurable(group.name, topic, partition, positions[partition]);
     this.applyRetention(topic, partition);
   }
 

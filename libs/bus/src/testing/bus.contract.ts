@@ -148,6 +148,22 @@ export function busContract(name: string, make: () => Promise<BusUnderTest>): vo
       }
     });
 
+    it('reports as backlog the records a group has not committed yet', async () => {
+      const topic = unique('backlog');
+      const group = unique('group');
+      await bus().ensureTopics([topic]);
+      expect(await bus().backlog(group, [topic])).toBe(0);
+      await bus().publishMany(range(10).map((i) => ({ topic, key: `k${i}`, value: `v${i}` })));
+      expect(await bus().backlog(group, [topic])).toBe(10);
+      const got = collector();
+      await bus().subscribe(group, [topic], got.handle);
+      await waitFor(async () => (await bus().backlog(group, [topic])) === 0, {
+        ...DEADLINE,
+        what: 'the backlog to reach zero once the group committed everything',
+      });
+      expect(got.records).toHaveLength(10);
+    });
+
     it('gives every group every record', async () => {
       const topic = unique('fanout');
       const first = collector();
