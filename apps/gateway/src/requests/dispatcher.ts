@@ -63,7 +63,7 @@ export class Dispatcher {
         conn.close(CLOSE_CODES.frameTooLarge, 'frame too large');
         return;
       }
-      const admitted = conn.rate.admit(Date.now());
+      const admitted = conn.admitFrame(Date.now());
       const frame = parseFrame(isBinary ? null : Buffer.from(message).toString('utf8'));
       if (!frame.ok) {
         conn.send(

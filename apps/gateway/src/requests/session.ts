@@ -53,8 +53,6 @@ export class Session {
     }
     conn.accountId = verified.accountId;
     conn.expiresAt = verified.expiresAt;
-    if (conn.authTimer) clearTimeout(conn.authTimer);
-    conn.authTimer = undefined;
     sockets.bind(conn, verified.accountId);
     log.debug({ accountId: conn.accountId, connId: conn.connId }, 'socket authenticated');
     this.deps.track(

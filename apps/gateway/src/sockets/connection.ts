@@ -13,10 +13,14 @@ export const CLOSE_SEND_BUFFER_FULL = 4408;
 /** uWS keeps this object with the socket; `getUserData().conn` leads back to our state. */
 export interface SocketData {
   conn: Connection;
-  /** What the upgrade request carried: a token to check, or why its credentials failed. */
+  /**
+   * What the upgrade request carried: a token to check, or why its credentials failed.
+   * Cleared once the socket opened, so the token is not kept for the socket's lifetime.
+   */
   upgrade?: { token: string } | { error: AppError };
 }
 
+/** Shared by every connection of a server: one object, not one per socket. */
 export interface ConnectionLimits {
   framesPerSecond: number;
   maxBufferedBytes: number;
@@ -26,45 +30,77 @@ export interface ConnectionLimits {
  * One client socket and what the gateway knows of it. Every write goes through `send`,
  * which enforces the send-buffer bound: a client that stops reading is closed, so it can
  * never grow this process's memory beyond `maxBufferedBytes` (plus one frame).
+ *
+ * Most sockets sit idle most of the time, and each costs memory for as long as it is open
+ * (issue 10: at most 4 KB per idle authenticated socket). So an idle connection holds only
+ * what identifies it: the frame-rate bucket exists only while it has something to remember
+ * (see `admitFrame` and `forgetIdleState`), the request queue only while requests are
+ * queued, the limits and the `onSent` callback are shared, the auth deadline is kept by the
+ * server in one queue (no timer per socket), and nothing is stored twice.
  */
 export class Connection {
   /** Authenticated account; null until the first successful auth (EVENTS.md §2.1). */
   accountId: number | null = null;
   /** Expiry of the token that authenticated (or last refreshed) this connection, epoch ms. */
   expiresAt = 0;
-  /** True from uWS `open` until its `close`; a closed uWS socket must not be touched. */
-  isOpen = false;
   /** Requests accepted but not answered yet (queued, or waiting for a produce ack). */
   pending = 0;
-  readonly rate: FrameRate;
-  authTimer?: NodeJS.Timeout;
-  private ws?: WebSocket<SocketData>;
-  /** Requests of one connection are taken one after the other, in arrival order. */
-  private tail: Promise<void> = Promise.resolve();
+  /** Set from uWS `open` until its `close`; a closed uWS socket must not be touched. */
+  private ws?: WebSocket<SocketData> = undefined;
+  /**
+   * Frames of the last second (EVENTS.md §1.1); undefined stands for a full bucket, which
+   * is what a new connection has and what any bucket returns to after a second of silence.
+   */
+  private rate?: FrameRate = undefined;
+  /**
+   * Requests of one connection are taken one after the other, in arrival order: this is
+   * the last one queued, undefined once it has settled (nothing queued).
+   */
+  private tail?: Promise<void> = undefined;
 
+  /**
+   * `openedAt` is not kept: the frame-rate bucket starts full, which is the state it would
+   * have reached by the first frame anyway.
+   */
   constructor(
     readonly connId: string,
     /** Remote address of the upgrade request (`account_login {address}`). */
     readonly address: string,
     private readonly limits: ConnectionLimits,
-    readonly openedAt: number,
+    _openedAt: number,
     /** Told of every frame written (the frames-out metric). */
     private readonly onSent?: () => void,
-  ) {
-    this.rate = new FrameRate(limits.framesPerSecond, openedAt);
+  ) {}
+
+  /** True from uWS `open` until its `close`; a closed uWS socket must not be touched. */
+  get isOpen(): boolean {
+    return this.ws !== undefined;
   }
 
   attach(ws: WebSocket<SocketData>): void {
     this.ws = ws;
-    this.isOpen = true;
   }
 
   /** Called from uWS `close`: the socket is gone. */
   detach(): void {
-    this.isOpen = false;
     this.ws = undefined;
-    if (this.authTimer) clearTimeout(this.authTimer);
-    this.authTimer = undefined;
+    this.rate = undefined;
+  }
+
+  /** Counts one frame against `Gateway.FramesPerSecond`; false when it is over the limit. */
+  admitFrame(nowMs: number): boolean {
+    const perSecond = this.limits.framesPerSecond;
+    if (perSecond === 0) return true;
+    this.rate ??= new FrameRate(perSecond, nowMs);
+    return this.rate.admit(nowMs);
+  }
+
+  /**
+   * Drops the frame-rate bucket once it is full again (a second without frames), so a
+   * connection that went quiet costs no more than a new one. Called by the periodic ping.
+   */
+  forgetIdleState(nowMs: number): void {
+    if (this.rate?.isFull(nowMs)) this.rate = undefined;
   }
 
   /**
@@ -73,7 +109,7 @@ export class Connection {
    */
   send(text: string): boolean {
     const ws = this.ws;
-    if (!this.isOpen || !ws) return false;
+    if (!ws) return false;
     let status = 0;
     ws.cork(() => {
       status = ws.send(text, false, false);
@@ -89,20 +125,24 @@ export class Connection {
 
   /** Sends a WebSocket ping control frame (EVENTS.md §2.2). */
   ping(): void {
-    if (this.isOpen && this.ws) this.ws.ping();
+    this.ws?.ping();
   }
 
   /** Closes with a close frame; uWS runs the close handler synchronously. */
   close(code: number, reason: string): void {
-    const ws = this.ws;
-    if (!this.isOpen || !ws) return;
-    ws.end(code, reason);
+    this.ws?.end(code, reason);
   }
 
   /** Runs `task` after every task queued before it; a failing task does not stop the queue. */
   enqueue(task: () => Promise<void>): Promise<void> {
-    const run = this.tail.then(task);
-    this.tail = run.catch(() => undefined);
+    const run = (this.tail ?? Promise.resolve()).then(task);
+    // Nothing queued behind this task once it settles: the connection holds no queue then.
+    const settled = (): undefined => {
+      if (this.tail === tail) this.tail = undefined;
+      return undefined;
+    };
+    const tail: Promise<void> = run.then(settled, settled);
+    this.tail = tail;
     return run;
   }
 }

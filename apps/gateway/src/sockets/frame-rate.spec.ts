@@ -29,4 +29,14 @@ describe('FrameRate', () => {
     const rate = new FrameRate(0, 0);
     expect(Array.from({ length: 1000 }, () => rate.admit(0)).every(Boolean)).toBe(true);
   });
+
+  it('is full again once a second of frames has been refilled, as a new bucket is', () => {
+    const rate = new FrameRate(4, 0);
+    expect(rate.isFull(0)).toBe(true);
+    rate.admit(0);
+    rate.admit(0);
+    expect(rate.isFull(0)).toBe(false);
+    expect(rate.isFull(499)).toBe(false);
+    expect(rate.isFull(500)).toBe(true);
+  });
 });

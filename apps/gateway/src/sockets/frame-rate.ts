@@ -26,4 +26,13 @@ export class FrameRate {
     this.tokens -= 1;
     return true;
   }
+
+  /**
+   * True when the bucket holds its whole second's worth at `nowMs`: it then admits exactly
+   * what a new bucket would, so the caller may drop it and start a new one later.
+   */
+  isFull(nowMs: number): boolean {
+    const elapsed = Math.max(0, nowMs - this.at);
+    return this.tokens + (elapsed * this.perSecond) / 1000 >= this.perSecond;
+  }
 }

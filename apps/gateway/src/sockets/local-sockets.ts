@@ -1,9 +1,15 @@
 import type { Connection } from './connection';
 
-/** The sockets this node holds: all open ones, and the authenticated ones by account. */
+/**
+ * The sockets this node holds: all open ones, and the authenticated ones by account.
+ *
+ * Most accounts have a single connection on a node, so the index holds that connection
+ * itself and makes a set only for an account's second one: a `Set` per account would cost
+ * about a hundred bytes per idle socket (issue 10).
+ */
 export class LocalSockets {
   private readonly open = new Set<Connection>();
-  private readonly byAccount = new Map<number, Set<Connection>>();
+  private readonly byAccount = new Map<number, Connection | Set<Connection>>();
 
   add(conn: Connection): void {
     this.open.add(conn);
@@ -11,22 +17,30 @@ export class LocalSockets {
 
   /** Files an authenticated connection under its account. */
   bind(conn: Connection, accountId: number): void {
-    let set = this.byAccount.get(accountId);
-    if (!set) this.byAccount.set(accountId, (set = new Set()));
-    set.add(conn);
+    const held = this.byAccount.get(accountId);
+    if (held === undefined || held === conn) this.byAccount.set(accountId, conn);
+    else if (held instanceof Set) held.add(conn);
+    else this.byAccount.set(accountId, new Set([held, conn]));
   }
 
   delete(conn: Connection): void {
     this.open.delete(conn);
     if (conn.accountId === null) return;
-    const set = this.byAccount.get(conn.accountId);
-    set?.delete(conn);
-    if (set?.size === 0) this.byAccount.delete(conn.accountId);
+    const held = this.byAccount.get(conn.accountId);
+    if (held === conn) {
+      this.byAccount.delete(conn.accountId);
+    } else if (held instanceof Set && held.delete(conn)) {
+      // Back to the one-connection form (or none), as if the others had never come.
+      if (held.size === 1) this.byAccount.set(conn.accountId, held.values().next().value!);
+      else if (held.size === 0) this.byAccount.delete(conn.accountId);
+    }
   }
 
   /** The account's open connections here (a copy: sending may close some of them). */
   ofAccount(accountId: number): Connection[] {
-    return [...(this.byAccount.get(accountId) ?? [])];
+    const held = this.byAccount.get(accountId);
+    if (held === undefined) return [];
+    return held instanceof Set ? [...held] : [held];
   }
 
   /** Every open connection (a copy). */
@@ -36,7 +50,12 @@ export class LocalSockets {
 
   /** Every authenticated connection (a copy). */
   authenticated(): Connection[] {
-    return [...this.byAccount.values()].flatMap((set) => [...set]);
+    const conns: Connection[] = [];
+    for (const held of this.byAccount.values()) {
+      if (held instanceof Set) conns.push(...held);
+      else conns.push(held);
+    }
+    return conns;
   }
 
   get size(): number {
@@ -46,7 +65,7 @@ export class LocalSockets {
   /** How many open connections have authenticated. */
   get authenticatedCount(): number {
     let n = 0;
-    for (const set of this.byAccount.values()) n += set.size;
+    for (const held of this.byAccount.values()) n += held instanceof Set ? held.size : 1;
     return n;
   }
 }

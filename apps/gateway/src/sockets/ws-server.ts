@@ -18,7 +18,8 @@ import { errorPushText } from '../protocol/frames';
 import type { Dispatcher } from '../requests/dispatcher';
 import type { Session } from '../requests/session';
 import { clientAddress, readableAddress } from './address';
-import { Connection, type SocketData } from './connection';
+import { AuthDeadlines } from './auth-deadlines';
+import { Connection, type ConnectionLimits, type SocketData } from './connection';
 import type { LocalSockets } from './local-sockets';
 
 /**
@@ -69,11 +70,27 @@ export class WsServer {
   /** Per-process part of connection ids, so ids stay unique across restarts of a node. */
   private readonly boot = randomBytes(4).toString('hex');
   private nextConn = 0;
+  /** One limits object and one frames-out callback for every connection (issue 10). */
+  private readonly limits: ConnectionLimits;
+  private readonly frameSent: () => void;
+  /** EVENTS.md §2.1: authenticated within the deadline, or closed with 4401. */
+  private readonly authDeadlines: AuthDeadlines<Connection>;
 
   constructor(
     private readonly opts: WsServerOptions,
     private readonly deps: WsServerDeps,
   ) {
+    this.limits = {
+      framesPerSecond: opts.framesPerSecond,
+      maxBufferedBytes: opts.maxBufferedBytes,
+    };
+    this.frameSent = () => deps.metrics.frameOut();
+    this.authDeadlines = new AuthDeadlines(opts.authTimeoutMs, (conn) =>
+      this.guard('auth timeout', () => {
+        if (conn.accountId === null)
+          conn.close(CLOSE_CODES.notAuthenticated, 'authentication timeout');
+      }),
+    );
     const behavior: WebSocketBehavior<SocketData> & { resetIdleTimeoutOnSend: boolean } = {
       maxPayloadLength: Math.max(HARD_FRAME_LIMIT_BYTES, 2 * opts.maxFrameBytes),
       // uWS drops a send past this; `Connection.send` closes the socket before that.
@@ -135,6 +152,7 @@ export class WsServer {
   closeSockets(code: number, reason: string): void {
     if (this.pinger) clearInterval(this.pinger);
     this.pinger = undefined;
+    this.authDeadlines.clear();
     for (const conn of this.deps.sockets.all())
       this.guard('close socket', () => conn.close(code, reason));
   }
@@ -163,16 +181,7 @@ export class WsServer {
         req.getHeader('x-forwarded-for'),
       );
       const connId = `${this.deps.nodeId}.${this.boot}.${(++this.nextConn).toString(36)}`;
-      const conn = new Connection(
-        connId,
-        address,
-        {
-          framesPerSecond: this.opts.framesPerSecond,
-          maxBufferedBytes: this.opts.maxBufferedBytes,
-        },
-        Date.now(),
-        () => this.deps.metrics.frameOut(),
-      );
+      const conn = new Connection(connId, address, this.limits, Date.now(), this.frameSent);
       res.upgrade<SocketData>({ conn, upgrade }, key, protocol, extensions, context);
     } catch (err) {
       this.deps.log.error({ err }, 'upgrade failed');
@@ -200,24 +209,23 @@ export class WsServer {
   private open(ws: WebSocket<SocketData>): void {
     const data = ws.getUserData();
     const conn = data.conn;
+    const upgrade = data.upgrade;
+    // uWS keeps the user data as long as the socket: the token is not needed past here.
+    data.upgrade = undefined;
     conn.attach(ws);
     this.deps.sockets.add(conn);
     if (this.deps.isStopping()) {
       conn.close(CLOSE_CODES.goingAway, 'server going away');
       return;
     }
-    // EVENTS.md §2.1: authenticated within the deadline, or closed with 4401.
-    conn.authTimer = setTimeout(() => {
-      if (conn.accountId === null)
-        conn.close(CLOSE_CODES.notAuthenticated, 'authentication timeout');
-    }, this.opts.authTimeoutMs);
-    if (!data.upgrade) return;
-    if ('error' in data.upgrade) {
-      conn.send(errorPushText(data.upgrade.error.code, data.upgrade.error.message));
+    this.authDeadlines.add(conn);
+    if (!upgrade) return;
+    if ('error' in upgrade) {
+      conn.send(errorPushText(upgrade.error.code, upgrade.error.message));
       conn.close(CLOSE_CODES.notAuthenticated, 'authentication failed');
       return;
     }
-    this.deps.dispatcher.authenticateAtUpgrade(conn, data.upgrade.token);
+    this.deps.dispatcher.authenticateAtUpgrade(conn, upgrade.token);
   }
 
   private health(res: HttpResponse): void {
@@ -252,8 +260,15 @@ export class WsServer {
       .catch((err: unknown) => this.deps.log.error({ err, path }, 'ops request failed'));
   }
 
+  /** Pings every socket, and lets each that went quiet drop what it kept for its frames. */
   private pingAll(): void {
-    for (const conn of this.deps.sockets.all()) this.guard('ping', () => conn.ping());
+    const now = Date.now();
+    for (const conn of this.deps.sockets.all()) {
+      this.guard('ping', () => {
+        conn.ping();
+        conn.forgetIdleState(now);
+      });
+    }
   }
 
   private guard(what: string, run: () => void): void {
