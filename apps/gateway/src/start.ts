@@ -22,6 +22,7 @@ import { PresenceAnnouncer } from './presence/presence-announcer';
 import { Authenticator } from './requests/authenticator';
 import { Dispatcher } from './requests/dispatcher';
 import { InFlight } from './requests/in-flight';
+import { PipelineGate } from './requests/pipeline-gate';
 import { ReadMessageHandler } from './requests/read-msg.handler';
 import { SendDedup } from './requests/send-dedup';
 import { SendMessageHandler } from './requests/send-msg.handler';
@@ -163,6 +164,16 @@ export async function start(
     const presenceStep: Closable = { name: 'presence', close: () => announcer.stop() };
     started.push(presenceStep);
 
+    const gate = new PipelineGate({
+      bus,
+      maxBacklog: config.Gateway.MaxPipelineBacklog,
+      pollMs: config.Gateway.BacklogPollInterval,
+      log: log.child({ component: 'backpressure' }),
+    });
+    await gate.start();
+    const gateStep: Closable = { name: 'backpressure', close: async () => gate.stop() };
+    started.push(gateStep);
+
     const session = new Session({
       authenticator: new Authenticator(tokens, store),
       announcer,
@@ -178,6 +189,7 @@ export async function start(
         membership,
         store,
         dedup: new SendDedup(cache.cache),
+        gate,
         ids: deps.ids ?? new SnowflakeGenerator({ nodeId: config.App.MachineID }),
         nodeId,
         log,
@@ -258,6 +270,7 @@ export async function start(
               close: async () => server.closeSockets(CLOSE_CODES.goingAway, 'server going away'),
             },
             presenceStep,
+            gateStep,
             consumers,
             app,
             probesStep,

@@ -3,7 +3,7 @@ import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
 import type { Config } from '@chat/config';
 import { ReceiverRepository, type Database } from '@chat/db';
 import type { Logger } from '@chat/logger';
-import { TOPICS } from '@chat/protocol';
+import { GROUPS, TOPICS } from '@chat/protocol';
 import {
   appDatabase,
   cacheConfig,
@@ -41,7 +41,7 @@ export interface RunningNotifier {
 }
 
 /** The notifier's own consumer group: it sees every record, independently of the persister. */
-export const NOTIFIER_GROUP = 'notifier';
+export const NOTIFIER_GROUP = GROUPS.notifier;
 const TOPICS_CONSUMED = [TOPICS.stored, TOPICS.reads, TOPICS.events];
 
 /**

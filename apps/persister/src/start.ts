@@ -2,7 +2,7 @@ import type { Bus } from '@chat/bus';
 import type { Config } from '@chat/config';
 import { MessageStoreRepository, ReadCursorRepository, type Database } from '@chat/db';
 import type { Logger } from '@chat/logger';
-import { TOPICS } from '@chat/protocol';
+import { GROUPS, TOPICS } from '@chat/protocol';
 import {
   appDatabase,
   closeInOrder,
@@ -35,7 +35,7 @@ export interface RunningPersister {
 }
 
 /** The consumer group of every persister: each partition is written by one member. */
-export const PERSISTER_GROUP = 'persister';
+export const PERSISTER_GROUP = GROUPS.persister;
 
 /**
  * Composition root of the persister (STYLE §3): database, bus, writers, then the consumer

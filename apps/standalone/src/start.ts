@@ -4,7 +4,7 @@ import type { Config } from '@chat/config';
 import { SnowflakeGenerator, createDatabase, migrate } from '@chat/db';
 import { createJobQueue, retryPolicyFromConfig } from '@chat/jobs';
 import type { Logger } from '@chat/logger';
-import { QUEUES, type EmailJob } from '@chat/protocol';
+import { GROUPS, QUEUES, TOPICS, type EmailJob } from '@chat/protocol';
 import {
   cacheConfig,
   closeInOrder,
@@ -78,7 +78,18 @@ export async function start(
     await migrate(db.orm, log);
     const cache = createCacheAdapters(cacheConfig(config), log);
     started.push({ name: 'cache', close: () => cache.close() });
-    const bus: Bus = createBus(workerBusConfig(config, 'standalone'), log);
+    const busCfg = workerBusConfig(config, 'standalone');
+    // The in-process bus holds records in memory only: a message is acked once the
+    // persister committed it to the database, not when it is in memory (issue 10).
+    const bus: Bus = createBus(
+      busCfg.kind === 'memory'
+        ? {
+            ...busCfg,
+            durableAfter: { [TOPICS.messages]: GROUPS.persister, [TOPICS.reads]: GROUPS.persister },
+          }
+        : busCfg,
+      log,
+    );
     started.push({ name: 'bus', close: () => bus.close() });
     const mailQueue = createJobQueue<EmailJob>(
       jobQueueConfig(config),

@@ -133,6 +133,16 @@ export const CONFIG_TREE = {
       describe: 'Presence entries expire this long after the last heartbeat.',
       default: '30s',
     }),
+    MaxPipelineBacklog: int({
+      describe:
+        'Messages accepted but not yet stored and routed (the persister and notifier backlog) past which send_msg answers 1004 with data.retry_after_ms, so latency and memory stay bounded under overload; 0 disables.',
+      default: 1000,
+      min: 0,
+    }),
+    BacklogPollInterval: duration({
+      describe: 'How often each gateway reads that backlog.',
+      default: '100ms',
+    }),
   },
   Postgresql: {
     Url: optionalStr({

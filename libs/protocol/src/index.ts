@@ -5,7 +5,7 @@ export {
   PermissionDeniedError,
   InfrastructureError,
 } from './app-error';
-export { TOPICS, QUEUES, pushTopic, type TopicName } from './topics';
+export { GROUPS, TOPICS, QUEUES, pushTopic, type TopicName } from './topics';
 export type { EmailJob, VerificationCodeEmailJob } from './jobs';
 export { text, id, queryId, email, gender, GENDERS, paging, MAX_ID } from './api/fields';
 export {

@@ -16,6 +16,17 @@ export const TOPICS = {
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 
+/**
+ * Consumer groups of the workers: each partition of their topics is handled by one member
+ * of the group. The gateways read their backlog to push back on senders.
+ */
+export const GROUPS = {
+  /** Consumes chat.messages and chat.reads; writes Postgres. */
+  persister: 'persister',
+  /** Consumes chat.stored, chat.reads and chat.events; routes pushes. */
+  notifier: 'notifier',
+} as const;
+
 /** Per-gateway delivery topic: the notifier routes each push to the node holding the socket. */
 export function pushTopic(gatewayNodeId: string): string {
   return `push.${gatewayNodeId}`;

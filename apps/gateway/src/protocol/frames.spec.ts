@@ -122,6 +122,12 @@ describe('reply and push texts', () => {
     });
   });
 
+  it('lets a 1004 reply carry its retry hint', () => {
+    expect(
+      JSON.parse(replyText(4, ErrorCode.TooManyRequests, 'busy', { retry_after_ms: 250 })),
+    ).toEqual({ id: 4, status_code: 1004, status_msg: 'busy', data: { retry_after_ms: 250 } });
+  });
+
   it('builds error pushes without an id', () => {
     expect(JSON.parse(errorPushText(ErrorCode.TokenExpired))).toEqual({
       event: 'error',

@@ -68,7 +68,9 @@ export function replyText(id: number, code: ErrorCode, message?: string, data?: 
     status_code: code,
     status_msg: message ?? ERROR_MESSAGES[code],
   };
-  if (code === ErrorCode.Success && data !== undefined) frame.data = data;
+  // An error carries data only where it tells the client what to do: 1004's retry_after_ms.
+  const hasData = code === ErrorCode.Success || code === ErrorCode.TooManyRequests;
+  if (hasData && data !== undefined) frame.data = data;
   return JSON.stringify(frame);
 }
 

@@ -18,6 +18,7 @@ import type { GatewayMetrics } from '../ops/gateway-metrics';
 import type { Connection } from '../sockets/connection';
 import { Deferred } from './deferred';
 import type { InFlight } from './in-flight';
+import { PipelineBusyError } from './pipeline-gate';
 import type { ReadMessageHandler } from './read-msg.handler';
 import type { SendMessageHandler } from './send-msg.handler';
 import type { Session } from './session';
@@ -199,7 +200,9 @@ export class Dispatcher {
         return;
       }
       const { code, message } = this.toReply(err, conn);
-      conn.send(replyText(id, code, message));
+      const data =
+        err instanceof PipelineBusyError ? { retry_after_ms: err.retryAfterMs } : undefined;
+      conn.send(replyText(id, code, message, data));
     } finally {
       conn.pending -= 1;
     }

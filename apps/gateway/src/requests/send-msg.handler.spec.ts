@@ -5,6 +5,7 @@ import { AppError, InfrastructureError, type MessageRecord } from '@chat/protoco
 import { Connection } from '../sockets/connection';
 import type { ReplyTarget } from '../store/gateway-store';
 import { Deferred } from './deferred';
+import { PipelineBusyError, PipelineGate } from './pipeline-gate';
 import { DEFAULT_SEND_DEDUP, SendDedup } from './send-dedup';
 import { SendMessageHandler } from './send-msg.handler';
 
@@ -37,6 +38,9 @@ describe('SendMessageHandler', () => {
   let bus: ReturnType<typeof manualBus>;
   let targets: Map<number, ReplyTarget>;
   let handler: SendMessageHandler;
+  /** The pipeline's backlog as the gate reads it. */
+  let backlog = 0;
+  let gate: PipelineGate;
   const conn = new Connection(
     'gw1.test.1',
     '127.0.0.1',
@@ -45,7 +49,15 @@ describe('SendMessageHandler', () => {
   );
   const ids = new SnowflakeGenerator({ nodeId: 1 });
 
-  beforeEach(() => {
+  beforeEach(async () => {
+    backlog = 0;
+    gate = new PipelineGate({
+      bus: { backlog: async () => backlog },
+      maxBacklog: 100,
+      pollMs: 5,
+      log,
+    });
+    await gate.start();
     bus = manualBus();
     targets = new Map();
     const cache = createCacheAdapters({ kind: 'memory' }, log);
@@ -57,6 +69,7 @@ describe('SendMessageHandler', () => {
         replyTarget: async (id) => targets.get(id) ?? null,
       },
       dedup: new SendDedup(cache.cache, { ...DEFAULT_SEND_DEDUP, pollMs: 1 }),
+      gate,
       ids,
       nodeId: 'gw1',
       log,
@@ -124,6 +137,27 @@ describe('SendMessageHandler', () => {
     expect(bus.calls).toHaveLength(1);
     bus.calls[0].settle();
     expect(await resend).toEqual(await first);
+  });
+
+  afterEach(() => gate.stop());
+
+  it('refuses sends with 1004 and a retry hint while the pipeline is behind, and accepts again once it caught up', async () => {
+    // Each of the two stages reports this backlog: 2 × 80 = 160 > 100.
+    backlog = 80;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const refused = await send({ client_msg_id: 'busy-1' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(PipelineBusyError);
+    expect((refused as PipelineBusyError).code).toBe(1004);
+    expect((refused as PipelineBusyError).retryAfterMs).toBe(400);
+    expect(bus.calls).toHaveLength(0);
+
+    backlog = 10;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Refused means not claimed: the same client_msg_id is accepted afterwards.
+    const accepted = await deferred({ client_msg_id: 'busy-1' });
+    expect(bus.calls).toHaveLength(1);
+    bus.calls[0].settle();
+    await expect(accepted.ack).resolves.toMatchObject({ msg_id: bus.calls[0].record.id });
   });
 
   it('refuses a non-member before anything else', async () => {

@@ -13,6 +13,7 @@ import {
 import type { Connection } from '../sockets/connection';
 import type { GatewayStore, ReplyTarget } from '../store/gateway-store';
 import { Deferred } from './deferred';
+import type { PipelineGate } from './pipeline-gate';
 import type { SendAck, SendClaim, SendDedup } from './send-dedup';
 
 /**
@@ -27,6 +28,8 @@ export interface SendMessageDeps {
   membership: MembershipCache;
   store: Pick<GatewayStore, 'members' | 'replyTarget'>;
   dedup: SendDedup;
+  /** Refuses sends while the pipeline is too far behind (backpressure). */
+  gate: Pick<PipelineGate, 'check'>;
   ids: SnowflakeGenerator;
   nodeId: string;
   log: Logger;
@@ -47,6 +50,8 @@ export class SendMessageHandler {
     data: SendMsgData,
   ): Promise<Deferred | SendAck> {
     const { membership, store, dedup } = this.deps;
+    // Before anything else: a refused send costs the pipeline nothing.
+    this.deps.gate.check();
     if (!(await membership.isMember(data.relation_id, accountId, (r) => store.members(r)))) {
       throw new PermissionDeniedError('not a member of this relation');
     }
