@@ -98,6 +98,7 @@ function problems(report: BenchReport): string[] {
       const r = p.result;
       const bad: string[] = [];
       if (r.timeouts) bad.push(`${r.timeouts} timed out`);
+      if (r.retried) bad.push(`${r.retried} refused as busy (1004) and sent again`);
       if (r.failed) bad.push(`${r.failed} lost with closed sockets`);
       if (r.disconnects) bad.push(`${r.disconnects} sockets closed early`);
       for (const [code, n] of Object.entries(r.errors)) bad.push(`${n} × error ${code}`);

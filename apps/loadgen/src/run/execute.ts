@@ -53,6 +53,13 @@ export async function execute(opts: ExecuteOptions): Promise<Execution> {
   const { plan, settings, hooks = {} } = opts;
   const count = plan.workers;
   const connected = new Map<number, number>();
+  /**
+   * Worker clock minus this one's, per worker. Start times and results use the workers'
+   * clock: workers forked together read the same wall clock, but this process may have
+   * started long ago, and on a VM whose wall clock is being corrected, its
+   * `timeOrigin + now()` can be seconds away from theirs.
+   */
+  const offsets: number[] = [];
   const sent = new Map<number, SentSummary>();
   const delivered = new Map<number, number>();
   const acked = new Map<number, number>();
@@ -63,6 +70,7 @@ export async function execute(opts: ExecuteOptions): Promise<Execution> {
     switch (m.type) {
       case 'connected':
         connected.set(m.worker, m.pid);
+        offsets.push(m.now - nowMs());
         break;
       case 'sent':
         sent.set(m.worker, m.summary);
@@ -116,18 +124,21 @@ export async function execute(opts: ExecuteOptions): Promise<Execution> {
     opts.progress?.(`${plan.sockets.length} sockets connected over ${count} worker(s)`);
     await hooks.connected?.([...connected.values()]);
 
-    let startAt = nowMs();
+    // The median offset: one odd worker (slow to answer) does not move the start.
+    const offset = [...offsets].sort((a, b) => a - b)[Math.floor(offsets.length / 2)] ?? 0;
+    const workerNow = () => nowMs() + offset;
+    let startAt = workerNow();
     if (!opts.connectOnly) {
-      startAt = nowMs() + START_DELAY_MS;
+      startAt = workerNow() + START_DELAY_MS;
       for (const link of links) link.post({ type: 'start', atMs: startAt });
-      await new Promise((r) => setTimeout(r, Math.max(0, startAt - nowMs())));
+      await new Promise((r) => setTimeout(r, Math.max(0, startAt - workerNow())));
       hooks.sending?.();
       if (hooks.live) {
         const live = hooks.live;
         ticker = setInterval(
           () =>
             live({
-              elapsedS: (nowMs() - startAt) / 1000,
+              elapsedS: (workerNow() - startAt) / 1000,
               acked: sumOf(acked),
               delivered: sumOf(delivered),
             }),
@@ -137,7 +148,7 @@ export async function execute(opts: ExecuteOptions): Promise<Execution> {
       await until(() => sent.size === count, Number.MAX_SAFE_INTEGER, 'the sends to finish');
       const ackedNow = [...sent.values()].reduce((n, s) => n + s.acked, 0);
       opts.progress?.(
-        `sending done: ${ackedNow} acked in ${((nowMs() - startAt) / 1000).toFixed(1)} s`,
+        `sending done: ${ackedNow} acked in ${((workerNow() - startAt) / 1000).toFixed(1)} s`,
       );
 
       const ackedBy = new Map([...sent.values()].flatMap((s) => s.ackedBySocket));

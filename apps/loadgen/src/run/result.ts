@@ -34,7 +34,9 @@ export interface LoadResult {
   timeouts: number;
   /** Sends lost with a closed socket. */
   failed: number;
-  /** Error replies by status code (API.md §2). */
+  /** Sends refused with 1004 (server busy) and sent again, as a client does. */
+  retried: number;
+  /** Error replies by status code (API.md §2); a 1004 that was retried is not one. */
   errors: Record<string, number>;
   disconnects: number;
   /** From the common start to the last ack. */
@@ -125,6 +127,7 @@ export function buildResult(ctx: ResultContext, reports: readonly WorkerReport[]
     sent: sum((r) => r.sent),
     acked: sum((r) => r.acked),
     timeouts: sum((r) => r.timeouts),
+    retried: sum((r) => r.retried),
     failed: sum((r) => r.failed),
     errors,
     disconnects: sum((r) => r.disconnects.length),
@@ -164,6 +167,7 @@ export function formatResult(r: LoadResult): string {
     ` | client cpu ${r.clientCpuPercent.map((c) => `${c}%`).join('/')}`;
   const trouble: string[] = [];
   if (r.timeouts) trouble.push(`${r.timeouts} timed out`);
+  if (r.retried) trouble.push(`${r.retried} refused as busy (1004) and sent again`);
   if (r.failed) trouble.push(`${r.failed} lost with closed sockets`);
   if (r.disconnects) trouble.push(`${r.disconnects} sockets closed early`);
   for (const [code, n] of Object.entries(r.errors)) trouble.push(`${n} × error ${code}`);

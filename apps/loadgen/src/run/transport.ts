@@ -9,8 +9,11 @@ import WebSocket from 'ws';
 export type TransportKind = 'ws' | 'socketio';
 
 export interface ConnectionEvents {
-  /** The reply to the `send_msg` with request id `id`: its status code (0 is the ack). */
-  onReply(id: number, statusCode: number): void;
+  /**
+   * The reply to the `send_msg` with request id `id`: its status code (0 is the ack) and,
+   * on a 1004 refusal, the server's `retry_after_ms` hint when it gave one.
+   */
+  onReply(id: number, statusCode: number, retryAfterMs?: number): void;
   /** The `msg_content` of a pushed `send_msg`. */
   onPush(content: string): void;
   /** The connection closed without being asked to (close code, or 1006 when none). */
@@ -46,7 +49,7 @@ interface Frame {
   event?: unknown;
   status_code?: number;
   status_msg?: string;
-  data?: { msg_info?: { msg_content?: unknown } };
+  data?: { msg_info?: { msg_content?: unknown }; retry_after_ms?: unknown };
 }
 
 function openWs(
@@ -84,8 +87,14 @@ function openWs(
         return;
       }
       if (typeof frame.id === 'number') {
-        if (frame.id < CONTROL_ID) events.onReply(frame.id, frame.status_code ?? -1);
-        else if (!settled) {
+        if (frame.id < CONTROL_ID) {
+          const retry = frame.data?.retry_after_ms;
+          events.onReply(
+            frame.id,
+            frame.status_code ?? -1,
+            typeof retry === 'number' ? retry : undefined,
+          );
+        } else if (!settled) {
           if (frame.status_code !== 0) {
             fail(`auth answered ${frame.status_code} ${frame.status_msg ?? ''}`);
             return;

@@ -47,6 +47,8 @@ export interface WorkerReport extends SentSummary {
   failed: number;
   /** Error replies by status code. */
   errors: Record<string, number>;
+  /** Sends refused with 1004 (busy) and sent again after the server's hint. */
+  retried: number;
   /** Replies that came after their send had timed out. */
   lateReplies: number;
   /** Sockets that closed before the end: [socket, close code]. */
@@ -67,7 +69,7 @@ export interface WorkerReport extends SentSummary {
 /** Worker → parent. */
 export type FromWorker =
   /** Every socket of the worker is open and authenticated; `pid` is the worker's process. */
-  | { type: 'connected'; worker: number; pid: number }
+  | { type: 'connected'; worker: number; pid: number; now: number }
   | { type: 'sent'; worker: number; summary: SentSummary }
   /** Distinct deliveries so far (sent every 200 ms while running). */
   | { type: 'progress'; worker: number; delivered: number; acked: number }

@@ -13,6 +13,9 @@ import type { FromWorker, SendSettings, ToWorker, WorkerReport } from './wire';
 const CONNECT_TIMEOUT_MS = 20_000;
 const CONNECTS_AT_ONCE = 32;
 const SWEEP_MS = 50;
+/** 1004 without a `retry_after_ms` hint: wait this long before sending again. */
+const DEFAULT_RETRY_MS = 100;
+const TOO_MANY_REQUESTS = 1004;
 const PROGRESS_MS = 200;
 
 /** Epoch milliseconds with sub-millisecond resolution, comparable across this machine's processes. */
@@ -72,6 +75,8 @@ export class LoadWorker {
   private timeouts = 0;
   private failed = 0;
   private lateReplies = 0;
+  private retried = 0;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
   private doneCount = 0;
   private readonly errors: Record<string, number> = {};
   private readonly disconnects: [number, number][] = [];
@@ -110,7 +115,7 @@ export class LoadWorker {
       while (next < this.drivers.length) await this.connect(this.drivers[next++]);
     };
     await Promise.all(Array.from({ length: Math.min(CONNECTS_AT_ONCE, sockets.length) }, lane));
-    this.emit({ type: 'connected', worker, pid: process.pid });
+    this.emit({ type: 'connected', worker, pid: process.pid, now: nowMs() });
   }
 
   private async connect(d: Driver): Promise<void> {
@@ -120,7 +125,7 @@ export class LoadWorker {
         d.plan.url,
         d.plan.token,
         {
-          onReply: (id, status) => this.onReply(d, id, status),
+          onReply: (id, status, retryAfterMs) => this.onReply(d, id, status, retryAfterMs),
           onPush: (text) => this.onPush(d, text),
           onClose: (code) => this.onClose(d, code),
         },
@@ -195,8 +200,16 @@ export class LoadWorker {
 
   /** Sends the socket's next message, timed from `from` (epoch ms). */
   private send(d: Driver, from: number): void {
-    const { runId, contentBytes, clientMsgId } = this.settings;
     const seq = d.next++;
+    this.transmit(d, seq, from);
+    d.inflight.set(seq, from);
+    this.sent++;
+    this.firstSendAt ??= from;
+  }
+
+  /** The frame of message `seq`; a retry sends the very same (same stamp, same key). */
+  private transmit(d: Driver, seq: number, from: number): void {
+    const { runId, contentBytes, clientMsgId } = this.settings;
     const content = encodeContent(
       runId,
       { sender: d.plan.index, seq, sentAtUs: from * 1000 },
@@ -204,16 +217,27 @@ export class LoadWorker {
     );
     const key = clientMsgId ? `${runId}-${d.plan.index}-${seq}` : undefined;
     d.conn!.sendMsg(seq + 1, d.plan.relationId, content, key);
-    d.inflight.set(seq, from);
-    this.sent++;
-    this.firstSendAt ??= from;
   }
 
-  private onReply(d: Driver, id: number, status: number): void {
+  private onReply(d: Driver, id: number, status: number, retryAfterMs?: number): void {
     const seq = id - 1;
     const sentAt = d.inflight.get(seq);
     if (sentAt === undefined) {
       this.lateReplies++;
+      return;
+    }
+    if (status === TOO_MANY_REQUESTS && !this.finishing) {
+      // Refused, not accepted (the server is busy): as a client does, send it again after
+      // the hint. It keeps its place in the window and its original time, so the wait
+      // counts in its latency; the ack timeout still bounds it.
+      this.retried++;
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer);
+        if (d.inflight.get(seq) === sentAt && !d.closed && !this.finishing) {
+          this.transmit(d, seq, sentAt);
+        }
+      }, retryAfterMs ?? DEFAULT_RETRY_MS);
+      this.retryTimers.add(timer);
       return;
     }
     d.inflight.delete(seq);
@@ -299,7 +323,7 @@ export class LoadWorker {
   private async finish(): Promise<void> {
     this.finishing = true;
     this.running = false;
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of [...this.timers, ...this.retryTimers]) clearTimeout(t);
     await Promise.all(this.drivers.map((d) => d.conn?.close()));
     const report: WorkerReport = {
       worker: this.index,
@@ -313,6 +337,7 @@ export class LoadWorker {
       failed: this.failed,
       errors: this.errors,
       lateReplies: this.lateReplies,
+      retried: this.retried,
       disconnects: this.disconnects,
       firstSendAt: this.firstSendAt,
       lastAckAt: this.lastAckAt,
