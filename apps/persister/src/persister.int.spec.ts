@@ -5,6 +5,8 @@ import { loadConfig, type Config } from '@chat/config';
 import {
   contentGrams,
   Message,
+  MessageQueryRepository,
+  MessageStoreRepository,
   ReadCursor,
   Relation,
   SnowflakeGenerator,
@@ -15,6 +17,7 @@ import { openMigratedDatabase, TestData } from '@chat/db/testing';
 import { createLogger } from '@chat/logger';
 import { TOPICS, type MessageRecord, type ReadRecord, type StoredRecord } from '@chat/protocol';
 import { createSuiteContext, startApp, waitFor, type SuiteContext } from '@chat/testing';
+import { toRow, toStoredRecord } from './messages/message-writer';
 import { start, type RunningPersister } from './start';
 
 const TOKEN_KEY = 'persister-test-key-0123456789-abcdefghij';
@@ -99,6 +102,47 @@ describe('persister', () => {
   };
   const cursorOf = async (accountId: number, relationId: number) =>
     (await db.em.fork().findOne(ReadCursor, { accountId, relationId }))?.lastReadMsgId ?? 0;
+  /** The grams the indexer wrote for a message; undefined while it has none. */
+  const gramsOf = async (messageId: number) =>
+    (
+      await db.em
+        .fork()
+        .execute<
+          { grams: string[] }[]
+        >('SELECT grams FROM message_search WHERE message_id = ?', [messageId])
+    )[0]?.grams;
+  const indexedCount = async (relationIds: number[]) =>
+    Number(
+      (
+        await db.em
+          .fork()
+          .execute<
+            { n: string }[]
+          >('SELECT count(*) AS n FROM message_search WHERE relation_id = any(?::bigint[])', [`{${relationIds.join(',')}}`])
+      )[0].n,
+    );
+  const search = async (caller: number, relationId: number, q: string) =>
+    (await new MessageQueryRepository(db.em).search(caller, relationId, q, {
+      page: 1,
+      pageSize: 20,
+    }))!.rows.map((r) => r.msgContent);
+  /**
+   * Stores records as the persister does, without announcing them, and returns the
+   * `chat.stored` records it would publish: the indexer's input, under the test's control.
+   */
+  const storeQuietly = async (records: MessageRecord[]): Promise<StoredRecord[]> => {
+    const result = await new MessageStoreRepository(db.em).store(records.map(toRow));
+    const byId = new Map(records.map((m) => [m.id, m]));
+    return result.stored.map((s) => toStoredRecord(byId.get(s.row.id)!, s));
+  };
+  const announce = (records: StoredRecord[]) =>
+    bus.publishMany(
+      records.map((r) => ({
+        topic: TOPICS.stored,
+        key: String(r.message.relation_id),
+        value: JSON.stringify(r),
+      })),
+    );
 
   beforeAll(async () => {
     ctx = await createSuiteContext('persister');
@@ -174,8 +218,12 @@ describe('persister', () => {
       [original.id, 1],
       [system.id, 2],
     ]);
-    expect(xRows[0].searchGrams).toEqual(contentGrams('Hello 世界'));
-    expect(xRows[2]).toMatchObject({ msgType: 'file', fileId: file.id, searchGrams: [] });
+    expect(xRows[2]).toMatchObject({ msgType: 'file', fileId: file.id });
+    // The indexer writes the grams of text messages a moment later; `last` comes after the
+    // file message in their partition, so by then the file message was passed over.
+    await waitFor(() => gramsOf(last.id), { what: 'the last message to be indexed' });
+    expect(await gramsOf(first.id)).toEqual(contentGrams('Hello 世界'));
+    expect(await gramsOf(fileMsg.id)).toBeUndefined();
     expect(storedIds().has(resent.id)).toBe(false);
 
     const byId = new Map(stored.map((s) => [s.message.id, s]));
@@ -271,6 +319,66 @@ describe('persister', () => {
     expect(await cursorOf(x.a, x.rel)).toBe(300);
   });
 
+  it('indexes stored text messages for search from chat.stored (group indexer)', async () => {
+    const x = await pair();
+    const file = await data.file({ relationId: x.rel, accountId: x.a });
+    const records = [
+      message(x.rel, x.a, '明天下午三点开会'),
+      message(x.rel, x.b, file.url, { msg_type: 'file', file_id: file.id }),
+      message(x.rel, x.b, '今天天气很好'),
+    ];
+    const announced = await storeQuietly(records);
+    expect(await search(x.a, x.rel, '天')).toEqual([]);
+
+    await announce(announced);
+    await waitFor(async () => (await search(x.a, x.rel, '天')).length === 2 || undefined, {
+      what: 'the stored messages to be searchable',
+    });
+    expect(await search(x.a, x.rel, '天')).toEqual(['今天天气很好', '明天下午三点开会']);
+    expect(await search(x.b, 0, '天气')).toEqual(['今天天气很好']);
+    expect(await gramsOf(records[1].id)).toBeUndefined();
+  });
+
+  it('changes nothing when stored records are delivered again', async () => {
+    const x = await pair();
+    const first = await storeQuietly([message(x.rel, x.a, 'one'), message(x.rel, x.b, 'two')]);
+    await announce(first);
+    await waitFor(() => gramsOf(first[1].message.id), { what: 'the first delivery' });
+
+    // The same records again (a redelivery, or the persister announcing them twice), then
+    // one more behind them in the same partition.
+    const next = await storeQuietly([message(x.rel, x.a, 'three')]);
+    await announce([...first, ...first, ...next]);
+    await waitFor(() => gramsOf(next[0].message.id), { what: 'the record after the repeats' });
+    expect(await indexedCount([x.rel])).toBe(3);
+    expect(await gramsOf(first[0].message.id)).toEqual(contentGrams('one'));
+    expect(await search(x.a, x.rel, 'o')).toEqual(['two', 'one']);
+  });
+
+  it('passes over a message deleted before it was indexed without blocking the partition', async () => {
+    const x = await pair();
+    const gone = await pair();
+    const kept = await storeQuietly([message(x.rel, x.a, 'kept one')]);
+    const deleted = await storeQuietly([message(x.rel, x.a, 'deleted')]);
+    const ofGone = await storeQuietly([message(gone.rel, gone.a, 'relation deleted')]);
+    const after = await storeQuietly([message(x.rel, x.b, 'kept two')]);
+    await db.em.fork().nativeDelete(Message, { id: deleted[0].message.id });
+    await db.em.fork().nativeDelete(Relation, { id: gone.rel });
+
+    // One partition, one batch if the bus hands them over together.
+    const records = [...kept, ...deleted, ...ofGone, ...after];
+    await bus.publishMany(
+      records.map((r) => ({ topic: TOPICS.stored, key: String(x.rel), value: JSON.stringify(r) })),
+    );
+    await bus.publish(TOPICS.stored, String(x.rel), '{not json');
+    const last = await storeQuietly([message(x.rel, x.a, 'kept three')]);
+    await announce(last);
+
+    await waitFor(() => gramsOf(last[0].message.id), { what: 'the record after the deleted ones' });
+    expect(await search(x.a, x.rel, 'kept')).toEqual(['kept three', 'kept two', 'kept one']);
+    expect(await indexedCount([x.rel, gone.rel])).toBe(3);
+  });
+
   it('stores every message exactly once, gap-free, across a crash (SIGKILL) and a restart', async () => {
     await persister?.stop();
     persister = undefined;
@@ -318,6 +426,11 @@ describe('persister', () => {
         timeoutMs: 20_000,
         what: 'every stored record to be published',
       });
+      // The indexer of the same process catches up too: every message indexed once.
+      await waitFor(
+        async () => (await indexedCount(relations.map((r) => r.rel))) === sent.length,
+        { timeoutMs: 20_000, intervalMs: 250, what: 'every message to be indexed' },
+      );
       // SIGTERM: the batch in hand finishes and commits, then a clean exit.
       expect(await app.stop()).toBe(0);
     } finally {

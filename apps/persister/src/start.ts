@@ -1,6 +1,11 @@
 import type { Bus } from '@chat/bus';
 import type { Config } from '@chat/config';
-import { MessageStoreRepository, ReadCursorRepository, type Database } from '@chat/db';
+import {
+  MessageSearchRepository,
+  MessageStoreRepository,
+  ReadCursorRepository,
+  type Database,
+} from '@chat/db';
 import type { Logger } from '@chat/logger';
 import { GROUPS, TOPICS } from '@chat/protocol';
 import {
@@ -15,6 +20,7 @@ import {
 } from '@chat/runtime';
 import { MessageWriter } from './messages/message-writer';
 import { ReadWriter } from './reads/read-writer';
+import { SearchIndexer } from './search/search-indexer';
 
 /** The config slice the persister reads. */
 export type PersisterConfig = Pick<Config, 'App' | 'Server' | 'Postgresql' | 'Kafka'>;
@@ -37,11 +43,16 @@ export interface RunningPersister {
 /** The consumer group of every persister: each partition is written by one member. */
 export const PERSISTER_GROUP = GROUPS.persister;
 
+/** The consumer group of every persister's search indexer, a group of its own on chat.stored. */
+export const INDEXER_GROUP = GROUPS.indexer;
+
 /**
  * Composition root of the persister (STYLE §3): database, bus, writers, then the consumer
  * last. One member of group `persister` consumes `chat.messages` and `chat.reads` from the
  * beginning (a new group must not skip what was sent before it existed); each batch is one
- * partition's records in order.
+ * partition's records in order. Beside it, one member of group `indexer` consumes
+ * `chat.stored`, also from the beginning, and writes the search index of what was stored:
+ * a moment later and in a transaction of its own, so the index is not part of storing.
  */
 export async function start(
   config: PersisterConfig,
@@ -78,6 +89,21 @@ export async function start(
       cursors: new ReadCursorRepository(db.em),
       log: log.child({ component: 'reads' }),
     });
+    const indexer = new SearchIndexer({
+      search: new MessageSearchRepository(db.em),
+      log: log.child({ component: 'search' }),
+    });
+    // Started before the persister's consumer so it stops after it (reverse order): the
+    // records of the persister's last batch may still reach the index before it stops.
+    const indexing = await bus.subscribe(
+      INDEXER_GROUP,
+      [TOPICS.stored],
+      instrumentBatches(metrics, INDEXER_GROUP, (records) => indexer.handle(records)),
+      // Every partition's batch at once, indexed together in one statement.
+      { fromBeginning: true, concurrency: config.Kafka.Partitions },
+    );
+    started.push({ name: 'indexer', close: () => indexing.stop() });
+
     const subscription = await bus.subscribe(
       PERSISTER_GROUP,
       [TOPICS.messages, TOPICS.reads],
@@ -91,7 +117,11 @@ export async function start(
     );
     started.push({ name: 'consumer', close: () => subscription.stop() });
     log.info(
-      { group: PERSISTER_GROUP, topics: [TOPICS.messages, TOPICS.reads] },
+      {
+        group: PERSISTER_GROUP,
+        topics: [TOPICS.messages, TOPICS.reads],
+        indexer: { group: INDEXER_GROUP, topics: [TOPICS.stored] },
+      },
       'persister started',
     );
 

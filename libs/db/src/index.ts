@@ -70,6 +70,7 @@ export {
   type StoredReplyTarget,
   type StoreResult,
 } from './repositories/message-store.repository';
+export { MessageSearchRepository, type SearchEntry } from './repositories/message-search.repository';
 export {
   ReadCursorRepository,
   type CursorAdvance,

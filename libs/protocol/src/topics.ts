@@ -25,6 +25,8 @@ export const GROUPS = {
   persister: 'persister',
   /** Consumes chat.stored, chat.reads and chat.events; routes pushes. */
   notifier: 'notifier',
+  /** Consumes chat.stored; writes the message search index (in the persister process). */
+  indexer: 'indexer',
 } as const;
 
 /** Per-gateway delivery topic: the notifier routes each push to the node holding the socket. */

@@ -1,10 +1,5 @@
 import type { Bus, BusRecord } from '@chat/bus';
-import {
-  contentGrams,
-  type MessageStoreRepository,
-  type NewMessageRow,
-  type StoredMessage,
-} from '@chat/db';
+import type { MessageStoreRepository, NewMessageRow, StoredMessage } from '@chat/db';
 import type { Logger } from '@chat/logger';
 import { readBatch } from '@chat/runtime';
 import {
@@ -21,7 +16,7 @@ export interface MessageWriterDeps {
   log: Logger;
 }
 
-/** The row of a record: search grams for text (DATA.md §3), none for files. */
+/** The row of a record. Its search grams are the indexer's (`SearchIndexer`), a moment later. */
 export function toRow(m: MessageRecord): NewMessageRow {
   return {
     id: m.id,
@@ -35,7 +30,6 @@ export function toRow(m: MessageRecord): NewMessageRow {
     rlyMsgId: m.rly_msg_id,
     clientMsgId: m.client_msg_id,
     createAt: new Date(m.create_at),
-    searchGrams: m.msg_type === 'text' ? contentGrams(m.msg_content) : [],
   };
 }
 

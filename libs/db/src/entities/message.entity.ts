@@ -1,5 +1,4 @@
 import { EntitySchema, OptionalProps } from '@mikro-orm/core';
-import { TextArrayType } from '../types/text-array.type';
 import { numberBigInt } from '../types/number-bigint.type';
 import type { MsgExtend } from './msg-extend';
 
@@ -10,9 +9,10 @@ export type MsgType = 'text' | 'file';
  * A message (DATA.md §2.8). `id` is a snowflake made by the application (`SnowflakeGenerator`)
  * and `createAt` must equal the time encoded in it (`snowflakeTime(id)`); the database
  * checks that. Insert with `ON CONFLICT (id) DO NOTHING` so a redelivered batch is harmless.
+ * Its search grams live in `message_search`, written by the indexer (`MessageSearchRepository`).
  */
 export class Message {
-  [OptionalProps]?: 'isRevoke' | 'isTop' | 'isPin' | 'searchGrams' | 'seq';
+  [OptionalProps]?: 'isRevoke' | 'isTop' | 'isPin' | 'seq';
   id!: number;
   relationId!: number;
   notifyType!: NotifyType;
@@ -34,8 +34,6 @@ export class Message {
   isPin!: boolean;
   /** `createAt` at insert, now when pinned. */
   pinTime!: Date;
-  /** `contentGrams(msgContent)` for text messages, `[]` for files (DATA.md §3). */
-  searchGrams!: string[];
   /** Per-relation sequence (1, 2, …), set by the persister in the inserting transaction. */
   seq!: number | null;
 }
@@ -60,7 +58,6 @@ export const MessageSchema = new EntitySchema<Message>({
     isTop: { type: 'boolean', default: false },
     isPin: { type: 'boolean', default: false },
     pinTime: { type: 'Date' },
-    searchGrams: { type: new TextArrayType(), default: '{}' },
     seq: { type: numberBigInt(), nullable: true },
   },
 });

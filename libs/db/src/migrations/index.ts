@@ -1,6 +1,7 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126000000_initial } from './Migration20261126000000_initial';
 import { Migration20261127000000_message_seq } from './Migration20261127000000_message_seq';
+import { Migration20261128000000_message_search } from './Migration20261128000000_message_search';
 
 /**
  * Every migration, oldest first, registered explicitly: no glob or file discovery, so it
@@ -10,4 +11,8 @@ import { Migration20261127000000_message_seq } from './Migration20261127000000_m
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261126000000_initial', class: Migration20261126000000_initial },
   { name: 'Migration20261127000000_message_seq', class: Migration20261127000000_message_seq },
+  {
+    name: 'Migration20261128000000_message_search',
+    class: Migration20261128000000_message_search,
+  },
 ];

@@ -245,9 +245,11 @@ export class MessageQueryRepository {
   }
 
   /**
-   * list/content (DATA.md §3): the GIN index on search_grams narrows, ILIKE confirms the
-   * substring. `relationId` 0 searches every relation of the caller. Newest first. Null when
-   * the query has no grams (only whitespace): the caller answers 1001.
+   * list/content (DATA.md §3): the GIN index on `message_search.grams` narrows, within the
+   * caller's relations, ILIKE confirms the substring on the message. `relationId` 0 searches
+   * every relation of the caller. Newest first. A message is found once the indexer has
+   * written its grams, a moment after it was stored. Null when the query has no grams (only
+   * whitespace): the caller answers 1001.
    */
   search(caller: number, relationId: number, query: string, page: Page) {
     const grams = queryGrams(query);
@@ -256,12 +258,15 @@ export class MessageQueryRepository {
     const likePattern = `%${escapeLike(normalize(query))}%`;
     const scope =
       relationId > 0
-        ? 'm.relation_id = ?'
-        : 'm.relation_id in (select relation_id from setting where account_id = ?)';
+        ? 's.relation_id = ?'
+        : 's.relation_id in (select relation_id from setting where account_id = ?)';
     return this.list(
       caller,
-      `${scope} and m.search_grams @> ?::text[] and not m.is_revoke and m.msg_type = 'text'
-         and m.msg_content ilike ? escape '\\'`,
+      // The candidates first, as an array: the planner cannot then start from the message
+      // rows on an optimistic guess of the ILIKE's selectivity and scan them all.
+      `m.id = any(array(select s.message_id from message_search s
+                          where ${scope} and s.grams @> ?::text[]))
+         and not m.is_revoke and m.msg_type = 'text' and m.msg_content ilike ? escape '\\'`,
       [relationId > 0 ? relationId : caller, gramsLiteral, likePattern],
       'm.id desc',
       page,

@@ -3,7 +3,7 @@ import type { MsgType, NotifyType } from '../entities/message.entity';
 import type { MsgExtend } from '../entities/msg-extend';
 import { toTextArrayLiteral } from '../types/text-array.type';
 import { isolateRejected, type Rejected } from './isolate-rejected';
-import { affected, rows, unexpected } from './sql';
+import { affected, bigintArray, rows, unexpected } from './sql';
 
 /** A message to store (DATA.md §2.8), as the persister received it. */
 export interface NewMessageRow {
@@ -19,8 +19,6 @@ export interface NewMessageRow {
   clientMsgId: string | null;
   /** Must equal the time encoded in `id` (the table checks it). */
   createAt: Date;
-  /** `contentGrams(msgContent)` for a text message, `[]` for a file message (DATA.md §3). */
-  searchGrams: string[];
 }
 
 /** The replied-to message of the same relation, as it is when the reply is stored. */
@@ -75,11 +73,6 @@ interface ReplyTargetRow {
  */
 class RaceLost extends Error {}
 
-/** `{1,NULL,3}`: a bigint[] literal (the numbers are safe integers). */
-function bigintArray(values: (number | null)[]): string {
-  return `{${values.map((v) => (v === null ? 'NULL' : String(v))).join(',')}}`;
-}
-
 /** A text[] literal whose null elements stay SQL NULL (`toTextArrayLiteral` quotes every one). */
 function nullableTextArray(values: (string | null)[]): string {
   return `{${values.map((v) => (v === null ? 'NULL' : toTextArrayLiteral([v]).slice(1, -1))).join(',')}}`;
@@ -106,21 +99,22 @@ join unnest(?::bigint[], ?::text[]) as c(account_id, client_msg_id)
 
 /**
  * One multi-row insert for the new rows, numbered already: each column travels as one array
- * literal, so the statement has the same 13 parameters for 1 or 1000 rows. Numbering before
+ * literal, so the statement has the same 12 parameters for 1 or 1000 rows. Numbering before
  * inserting matters: an update of `seq` afterwards would write every row twice, and every
- * index entry (the search index's many grams included) twice with it. `ON CONFLICT DO
- * NOTHING` stays as a guard; a row it skips is a lost race (see `RaceLost`).
+ * index entry twice with it. No search grams here: the indexer writes `message_search` a
+ * moment later (`MessageSearchRepository`), since maintaining that GIN index in this
+ * transaction was most of its time. `ON CONFLICT DO NOTHING` stays as a guard; a row it
+ * skips is a lost race (see `RaceLost`).
  */
 const INSERT = `
 insert into message (id, relation_id, notify_type, msg_type, msg_content, msg_extend, file_id,
-  account_id, rly_msg_id, client_msg_id, create_at, pin_time, search_grams, seq)
+  account_id, rly_msg_id, client_msg_id, create_at, pin_time, seq)
 select u.id, u.relation_id, u.notify_type, u.msg_type, u.msg_content, u.msg_extend::jsonb,
-  u.file_id, u.account_id, u.rly_msg_id, u.client_msg_id, u.create_at, u.create_at,
-  u.search_grams::text[], u.seq
+  u.file_id, u.account_id, u.rly_msg_id, u.client_msg_id, u.create_at, u.create_at, u.seq
 from unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[],
-  ?::bigint[], ?::bigint[], ?::text[], ?::timestamptz[], ?::text[], ?::bigint[]) with ordinality
+  ?::bigint[], ?::bigint[], ?::text[], ?::timestamptz[], ?::bigint[]) with ordinality
   as u(id, relation_id, notify_type, msg_type, msg_content, msg_extend, file_id, account_id,
-  rly_msg_id, client_msg_id, create_at, search_grams, seq, ord)
+  rly_msg_id, client_msg_id, create_at, seq, ord)
 order by u.ord
 on conflict do nothing`;
 
@@ -249,7 +243,6 @@ export class MessageStoreRepository {
         bigintArray(rs.map((r) => r.rlyMsgId)),
         nullableTextArray(rs.map((r) => r.clientMsgId)),
         toTextArrayLiteral(rs.map((r) => r.createAt.toISOString())),
-        toTextArrayLiteral(rs.map((r) => toTextArrayLiteral(r.searchGrams))),
         bigintArray(fresh.map((f) => f.seq)),
       ]);
       if (inserted !== fresh.length) throw new RaceLost();

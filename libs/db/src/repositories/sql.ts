@@ -22,6 +22,11 @@ export async function affected(
   return result.affectedRows ?? 0;
 }
 
+/** `{1,NULL,3}`: a bigint[] literal (the numbers are safe integers), for `?::bigint[]`. */
+export function bigintArray(values: (number | null)[]): string {
+  return `{${values.map((v) => (v === null ? 'NULL' : String(v))).join(',')}}`;
+}
+
 /** Postgres' SQLSTATE of a driver error, found on the error or its causes. */
 export function sqlState(err: unknown): string | undefined {
   for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {

@@ -21,6 +21,7 @@ import { User } from '../entities/user.entity';
 import { createDatabase } from '../create-database';
 import { migrate } from '../migrate';
 import { openDatabase, type Database } from '../open-database';
+import { MessageSearchRepository } from '../repositories/message-search.repository';
 import { contentGrams } from '../search-grams';
 import { SnowflakeGenerator, snowflakeTime } from '../snowflake';
 
@@ -240,13 +241,21 @@ export class TestData {
     return file;
   }
 
-  /** A common text message with its search grams, as the persister would store it. */
+  /**
+   * A common text message, as the persister would store it, and its search grams, as the
+   * indexer would write them a moment later; `indexed: false` leaves the grams to a test
+   * of the indexer.
+   */
   async textMessage(
     relation: Id,
     sender: Id,
     content: string,
-    overrides: Partial<Pick<Message, 'rlyMsgId' | 'clientMsgId' | 'isRevoke'>> & {
+    {
+      indexed = true,
+      ...overrides
+    }: Partial<Pick<Message, 'rlyMsgId' | 'clientMsgId' | 'isRevoke'>> & {
       msgExtend?: MsgExtend | null;
+      indexed?: boolean;
     } = {},
   ): Promise<Message> {
     const id = this.ids.next();
@@ -264,10 +273,14 @@ export class TestData {
       clientMsgId: null,
       createAt,
       pinTime: createAt,
-      searchGrams: contentGrams(content),
       ...overrides,
     });
     await this.em.flush();
+    if (indexed) {
+      await new MessageSearchRepository(this.em).index([
+        { messageId: id, relationId: idOf(relation), grams: contentGrams(content) },
+      ]);
+    }
     return message;
   }
 }

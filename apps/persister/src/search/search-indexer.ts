@@ -1,0 +1,117 @@
+import type { BusRecord } from '@chat/bus';
+import { contentGrams, type MessageSearchRepository, type SearchEntry } from '@chat/db';
+import type { Logger } from '@chat/logger';
+import { readBatch } from '@chat/runtime';
+import { parseRecord, storedRecordSchema, type StoredRecord } from '@chat/protocol';
+
+export interface SearchIndexerDeps {
+  search: Pick<MessageSearchRepository, 'index'>;
+  log: Logger;
+}
+
+/** The search entry of a stored text message (DATA.md §3); null for a file message. */
+export function toSearchEntry(stored: StoredRecord): SearchEntry | null {
+  const m = stored.message;
+  return m.msg_type === 'text'
+    ? { messageId: m.id, relationId: m.relation_id, grams: contentGrams(m.msg_content) }
+    : null;
+}
+
+/**
+ * `chat.stored` checks only what routing needs (`storedRecordSchema`); the indexer also
+ * needs the type and a text to take grams from.
+ */
+function isIndexable(stored: StoredRecord): boolean {
+  const { msg_type: type, msg_content: content } = stored.message;
+  return type === 'file' || (type === 'text' && typeof content === 'string');
+}
+
+interface PendingBatch {
+  entries: SearchEntry[];
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Handles `chat.stored` batches for group `indexer` (DATA.md §3): writes the search grams
+ * of every stored text message to `message_search`, a moment after the persister committed
+ * the message. Keeping this GIN index out of the persister's transaction was two thirds of
+ * a stored batch's time, and so of the delivery latency under load; search may find a
+ * message a moment later instead (within a second in normal load).
+ *
+ * Redelivery is harmless: a message already indexed is left as it is, so a batch delivered
+ * again, or a record the persister announced twice, changes nothing. A message deleted
+ * before its record arrives is left out (`MessageSearchRepository.index`) and never blocks
+ * the partition; neither does an unreadable record, which is logged, counted and skipped.
+ * Order does not matter here, so batches handed over together are simply written together.
+ */
+export class SearchIndexer {
+  private skipped = 0;
+  private queue: PendingBatch[] = [];
+  private writing?: Promise<void>;
+
+  constructor(private readonly deps: SearchIndexerDeps) {}
+
+  /** Records skipped so far (unreadable), for logs and tests. */
+  get skippedCount(): number {
+    return this.skipped;
+  }
+
+  /**
+   * Group commit, as the message writer does: batches handed over while a statement runs
+   * (`SubscribeOptions.concurrency`) wait and are then indexed in one statement, and each
+   * resolves after it; a failure rejects every batch of the group, and each is delivered
+   * again.
+   */
+  handle(records: BusRecord[]): Promise<void> {
+    const unreadable = (at: object) =>
+      this.deps.log.warn({ ...at, skipped: ++this.skipped }, 'unreadable stored record skipped');
+    const entries: SearchEntry[] = [];
+    for (const stored of readBatch(
+      records,
+      (value) => parseRecord(storedRecordSchema, value),
+      unreadable,
+    )) {
+      if (!isIndexable(stored)) {
+        unreadable({ msgId: stored.message.id, err: 'no text message and no file message' });
+        continue;
+      }
+      const entry = toSearchEntry(stored);
+      if (entry) entries.push(entry);
+    }
+    if (entries.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.queue.push({ entries, resolve, reject });
+      this.writing ??= this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length) {
+      const group = this.queue;
+      this.queue = [];
+      try {
+        await this.write(
+          group.flatMap((b) => b.entries),
+          group.length,
+        );
+        for (const b of group) b.resolve();
+      } catch (err) {
+        for (const b of group) b.reject(err);
+      }
+    }
+    this.writing = undefined;
+  }
+
+  private async write(entries: SearchEntry[], batches: number): Promise<void> {
+    const startedAt = Date.now();
+    const indexed = await this.deps.search.index(entries);
+    const { log } = this.deps;
+    if (log.isLevelEnabled('debug')) {
+      log.debug(
+        { entries: entries.length, batches, indexed, ms: Date.now() - startedAt },
+        'search entries indexed',
+      );
+    }
+  }
+}
