@@ -93,12 +93,25 @@ export async function start(
       search: new MessageSearchRepository(db.em),
       log: log.child({ component: 'search' }),
     });
+    // A batch holds the records of one partition of one topic. One instrumented handler
+    // for both groups (a registry takes each metric once); the topic label tells the
+    // indexer's batches (chat.stored) apart.
+    const handle = instrumentBatches(metrics, PERSISTER_GROUP, (records) => {
+      switch (records[0]?.topic) {
+        case TOPICS.stored:
+          return indexer.handle(records);
+        case TOPICS.reads:
+          return reads.handle(records);
+        default:
+          return messages.handle(records);
+      }
+    });
     // Started before the persister's consumer so it stops after it (reverse order): the
     // records of the persister's last batch may still reach the index before it stops.
     const indexing = await bus.subscribe(
       INDEXER_GROUP,
       [TOPICS.stored],
-      instrumentBatches(metrics, INDEXER_GROUP, (records) => indexer.handle(records)),
+      handle,
       // Every partition's batch at once, indexed together in one statement.
       { fromBeginning: true, concurrency: config.Kafka.Partitions },
     );
@@ -107,10 +120,7 @@ export async function start(
     const subscription = await bus.subscribe(
       PERSISTER_GROUP,
       [TOPICS.messages, TOPICS.reads],
-      // A batch holds the records of one partition of one topic.
-      instrumentBatches(metrics, PERSISTER_GROUP, (records) =>
-        records[0]?.topic === TOPICS.reads ? reads.handle(records) : messages.handle(records),
-      ),
+      handle,
       // Every partition's batch at once: the message writer stores the batches handed
       // over together in one transaction (group commit).
       { fromBeginning: true, concurrency: config.Kafka.Partitions },
