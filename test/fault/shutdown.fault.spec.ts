@@ -97,7 +97,13 @@ describe('graceful shutdown under load', () => {
   beforeAll(async () => {
     stack = await startStack(
       'fault_shutdown',
-      { GATEWAY_FRAMES_PER_SECOND: '0', LIMIT_API_LIMIT_EMAIL: '[]' },
+      {
+        GATEWAY_FRAMES_PER_SECOND: '0',
+        LIMIT_API_LIMIT_EMAIL: '[]',
+        // Workers are stopped under load here on purpose: the gateways must keep acking
+        // meanwhile (Kafka holds the records), not push back (overload.fault.spec.ts).
+        GATEWAY_MAX_PIPELINE_BACKLOG: '0',
+      },
       { gateways: 2, workers: true },
     );
     [ann, bob] = await Promise.all([

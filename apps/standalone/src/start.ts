@@ -35,6 +35,9 @@ export interface RunningStandalone {
   stop(): Promise<void>;
 }
 
+/** Records the in-process bus keeps per partition once every group handled them. */
+const STANDALONE_RETAINED_RECORDS = 256;
+
 /** The WebSocket path of EVENTS.md §1, served on the api's port. */
 const WS_PATH = '/ws';
 const LOOPBACK = '127.0.0.1';
@@ -86,6 +89,9 @@ export async function start(
         ? {
             ...busCfg,
             durableAfter: { [TOPICS.messages]: GROUPS.persister, [TOPICS.reads]: GROUPS.persister },
+            // Every group subscribes at start, so handled records need not be kept for a
+            // late one: memory stays flat under load instead of filling a large history.
+            retainedRecordsPerPartition: STANDALONE_RETAINED_RECORDS,
           }
         : busCfg,
       log,

@@ -1,0 +1,236 @@
+import { readFileSync } from 'node:fs';
+import { waitFor, WsClient, type RunningApp } from '@chat/testing';
+import { openSession, type Session } from '../e2e/support/session';
+import { startStack } from '../e2e/support/stack';
+import { startStandaloneStack } from '../e2e/support/standalone-stack';
+import type { TargetStack } from '../e2e/support/target';
+
+/** How long each mode is offered more than it can take. */
+const OVERLOAD_MS = 30_000;
+const PAIRS = 4;
+/** Sends in flight per socket: far more than the pipeline drains, so the gate must act. */
+const WINDOW = 64;
+/**
+ * A small bound, so that the gate is reached in both modes: in the one-process server an
+ * ack already waits for the database commit, which by itself holds the backlog to the
+ * clients' windows.
+ */
+const MAX_BACKLOG = 300;
+/**
+ * Send→delivery bound the test enforces: the issue's target is a p99 under 1 s at twice the
+ * sustainable rate; this leaves room for a loaded CI machine while still failing outright
+ * without backpressure, where delivery latency grows with the run (tens of seconds).
+ */
+const P99_DELIVERY_LIMIT_MS = 3000;
+/** Resident memory the serving processes may gain between a third of the run and its end. */
+const RSS_GROWTH_LIMIT_MB = 96;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function rssMb(app: RunningApp): number {
+  const status = readFileSync(`/proc/${app.pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+interface Pair {
+  from: Session;
+  to: Session;
+  relation: number;
+}
+
+interface Outcome {
+  acked: number;
+  refused: number;
+  delivered: number;
+  duplicates: number;
+  missing: number;
+  deliveryMs: number[];
+  rssAtThirdMb: number;
+  rssAtEndMb: number;
+}
+
+/**
+ * Closed-loop senders that honour 1004's `retry_after_ms` (wait, then send the same
+ * `client_msg_id` again), as a well-behaved client does, for `OVERLOAD_MS`; then every
+ * acked message must reach its receiver exactly once. Latency runs from the send that was
+ * acked to the push on the receiver's socket.
+ */
+async function overload(
+  wsUrls: string[],
+  pairs: Pair[],
+  serving: () => RunningApp[],
+): Promise<Outcome> {
+  const senders = await Promise.all(
+    pairs.map((p, i) =>
+      WsClient.connect(wsUrls[i % wsUrls.length], { token: p.from.accountToken }),
+    ),
+  );
+  const receivers = await Promise.all(
+    pairs.map((p, i) =>
+      WsClient.connect(wsUrls[(i + 1) % wsUrls.length], { token: p.to.accountToken }),
+    ),
+  );
+  const sentAt = new Map<number, number>(); // acked msg id → time of the accepted send
+  const deliveredAt = new Map<number, number>();
+  let duplicates = 0;
+  for (const r of receivers) {
+    r.socket.on('message', (raw: Buffer) => {
+      const frame = JSON.parse(raw.toString()) as {
+        event?: string;
+        data?: { msg_info?: { id: number } };
+      };
+      const id = frame.event === 'send_msg' ? frame.data?.msg_info?.id : undefined;
+      if (id === undefined) return;
+      if (deliveredAt.has(id)) duplicates++;
+      else deliveredAt.set(id, Date.now());
+    });
+  }
+  const procs = serving();
+  const rss = () => procs.reduce((sum, app) => sum + rssMb(app), 0);
+  let rssAtThirdMb = 0;
+  const sampler = setTimeout(() => (rssAtThirdMb = rss()), OVERLOAD_MS / 3);
+
+  let acked = 0;
+  let refused = 0;
+  const until = Date.now() + OVERLOAD_MS;
+  await Promise.all(
+    senders.map(async (ws, i) => {
+      let n = 0;
+      const sendOne = async (clientMsgId: string, content: string): Promise<void> => {
+        for (;;) {
+          const t0 = Date.now();
+          const reply = await ws.request(
+            'send_msg',
+            { relation_id: pairs[i].relation, msg_content: content, client_msg_id: clientMsgId },
+            60_000,
+          );
+          if (reply.status_code === 0) {
+            acked++;
+            sentAt.set(reply.data.msg_id, t0);
+            return;
+          }
+          if (reply.status_code !== 1004) {
+            throw new Error(`send answered ${reply.status_code} ${reply.status_msg}`);
+          }
+          refused++;
+          const wait = (reply.data as { retry_after_ms?: number } | undefined)?.retry_after_ms;
+          expect(wait).toBeGreaterThan(0);
+          await new Promise((resolve) => setTimeout(resolve, wait));
+        }
+      };
+      const inFlight = new Set<Promise<void>>();
+      while (Date.now() < until) {
+        const k = n++;
+        const p = sendOne(`o${i}-${k}`, `overload ${i} ${k}`);
+        inFlight.add(p);
+        void p.finally(() => inFlight.delete(p));
+        if (inFlight.size >= WINDOW) await Promise.race(inFlight);
+      }
+      await Promise.all(inFlight);
+    }),
+  );
+  clearTimeout(sampler);
+  const rssAtEndMb = rss();
+  await waitFor(() => [...sentAt.keys()].every((id) => deliveredAt.has(id)), {
+    timeoutMs: 60_000,
+    intervalMs: 250,
+    what: 'every acked message to be delivered',
+  }).catch(() => undefined);
+  await Promise.all([...senders, ...receivers].map((c) => c.close()));
+
+  const deliveryMs = [...sentAt]
+    .filter(([id]) => deliveredAt.has(id))
+    .map(([id, t0]) => (deliveredAt.get(id) as number) - t0)
+    .sort((a, b) => a - b);
+  return {
+    acked,
+    refused,
+    delivered: deliveryMs.length,
+    duplicates,
+    missing: [...sentAt.keys()].filter((id) => !deliveredAt.has(id)).length,
+    deliveryMs,
+    rssAtThirdMb,
+    rssAtEndMb,
+  };
+}
+
+function report(mode: string, o: Outcome): void {
+  process.stdout.write(
+    `\n[overload ${mode}] ${o.acked} acked (${Math.round(o.acked / (OVERLOAD_MS / 1000))}/s), ` +
+      `${o.refused} refused with 1004, ${o.delivered} delivered, ${o.missing} missing, ` +
+      `${o.duplicates} duplicate; send→delivery p50 ${percentile(o.deliveryMs, 50)} ms, ` +
+      `p99 ${percentile(o.deliveryMs, 99)} ms; RSS ${o.rssAtThirdMb.toFixed(0)} → ` +
+      `${o.rssAtEndMb.toFixed(0)} MB\n`,
+  );
+}
+
+function expectBounded(o: Outcome): void {
+  expect(o.acked).toBeGreaterThan(0);
+  // The gate acted: the offered load was refused in part, with a retry hint.
+  expect(o.refused).toBeGreaterThan(0);
+  // An ack is a promise: every acked message arrived, once.
+  expect(o.missing).toBe(0);
+  expect(o.duplicates).toBe(0);
+  expect(percentile(o.deliveryMs, 99)).toBeLessThan(P99_DELIVERY_LIMIT_MS);
+  expect(o.rssAtEndMb - o.rssAtThirdMb).toBeLessThan(RSS_GROWTH_LIMIT_MB);
+}
+
+async function befriendPairs(stack: TargetStack, tag: string): Promise<Pair[]> {
+  const sessions: Session[] = [];
+  for (let i = 0; i < PAIRS * 2; i++) {
+    sessions.push(await openSession(stack, `${tag}${i}.overload@example.com`, `${tag}${i}`));
+  }
+  const pairs: Pair[] = [];
+  for (let i = 0; i < PAIRS; i++) {
+    const [from, to] = [sessions[2 * i], sessions[2 * i + 1]];
+    pairs.push({ from, to, relation: await from.befriend(to) });
+  }
+  return pairs;
+}
+
+const SETTINGS = {
+  GATEWAY_FRAMES_PER_SECOND: '0',
+  GATEWAY_MAX_PIPELINE_BACKLOG: String(MAX_BACKLOG),
+};
+
+/**
+ * ARCHITECTURE.md, Guarantees: backpressure. Each mode is offered far more than it can
+ * store and deliver for 30 s. What it accepts must follow what it delivers: refusals (1004
+ * with a retry hint) instead of a queue that grows, so delivery latency stays bounded, memory
+ * stays flat and every acked message is delivered exactly once.
+ */
+describe('overload', () => {
+  it('distributed: the gateways push back, latency and memory stay bounded, nothing acked is lost', async () => {
+    const stack = await startStack('fault_overload', SETTINGS, { gateways: 2, workers: true });
+    try {
+      const pairs = await befriendPairs(stack, 'd');
+      const outcome = await overload(
+        stack.gateways.map((g) => g.wsUrl),
+        pairs,
+        () => stack.gateways.map((g) => g.app),
+      );
+      report('distributed', outcome);
+      expectBounded(outcome);
+    } finally {
+      await stack.stop();
+    }
+  }, 300_000);
+
+  it('one process: acks wait for the database, the gateway pushes back, nothing acked is lost', async () => {
+    const stack = await startStandaloneStack(SETTINGS, { gateways: 1 });
+    try {
+      const pairs = await befriendPairs(stack, 's');
+      const outcome = await overload(
+        stack.gateways.map((g) => g.wsUrl),
+        pairs,
+        () => stack.apps,
+      );
+      report('standalone', outcome);
+      expectBounded(outcome);
+    } finally {
+      await stack.stop();
+    }
+  }, 300_000);
+});
