@@ -134,6 +134,7 @@ export class MessageWriter {
     const startedAt = Date.now();
     const { log } = this.deps;
     const result = await this.deps.store.store(messages.map(toRow));
+    const storeMs = Date.now() - startedAt;
     for (const { item, reason } of result.rejected) {
       this.skipped++;
       log.warn(
@@ -163,6 +164,7 @@ export class MessageWriter {
           records,
           batches,
           ms: Date.now() - startedAt,
+          storeMs,
           inserted: result.stored.filter((s) => s.inserted).length,
           republished: result.stored.filter((s) => !s.inserted).length,
           duplicates: result.duplicates.length,
