@@ -32,3 +32,4 @@ export {
   type ProbedServices,
 } from './ops';
 export { batchFigures, readBatch, type UnreadableRecord } from './batches';
+export { GroupCommit } from './group-commit';

@@ -1,7 +1,7 @@
 import type { Bus, BusRecord } from '@chat/bus';
 import type { MessageStoreRepository, NewMessageRow, StoredMessage } from '@chat/db';
 import type { Logger } from '@chat/logger';
-import { readBatch } from '@chat/runtime';
+import { GroupCommit, readBatch } from '@chat/runtime';
 import {
   TOPICS,
   messageRecordSchema,
@@ -71,18 +71,11 @@ export function toStoredRecord(message: MessageRecord, stored: StoredMessage): S
  * sender is gone), are logged, counted and skipped so they cannot block the partition; the
  * other records of the batch are stored as usual.
  */
-interface PendingBatch {
-  messages: MessageRecord[];
-  /** Records handed over, unreadable ones included (for the batch log line). */
-  records: number;
-  resolve(): void;
-  reject(err: unknown): void;
-}
-
 export class MessageWriter {
   private skipped = 0;
-  private queue: PendingBatch[] = [];
-  private writing?: Promise<void>;
+  private readonly commits = new GroupCommit<MessageRecord>((messages, batches) =>
+    this.write(messages, batches),
+  );
 
   constructor(private readonly deps: MessageWriterDeps) {}
 
@@ -92,45 +85,24 @@ export class MessageWriter {
   }
 
   /**
-   * Group commit (issue 10): batches handed over while a transaction runs (the bus hands
-   * several partitions' batches at once, `SubscribeOptions.concurrency`) wait and are then
-   * stored together, in one transaction and one publish, and each resolves after that.
-   * Partitions are disjoint by relation, so merging them keeps every relation's order;
-   * a failure rejects every batch of the group, and each is delivered again.
+   * Group commit (`GroupCommit`): the batches of several partitions handed over while a
+   * transaction runs are stored together, in one transaction and one publish.
    */
   handle(records: BusRecord[]): Promise<void> {
-    const messages = readBatch(
-      records,
-      (value) => parseRecord(messageRecordSchema, value),
-      (at) =>
-        this.deps.log.warn({ ...at, skipped: ++this.skipped }, 'unreadable message record skipped'),
+    return this.commits.add(
+      readBatch(
+        records,
+        (value) => parseRecord(messageRecordSchema, value),
+        (at) =>
+          this.deps.log.warn(
+            { ...at, skipped: ++this.skipped },
+            'unreadable message record skipped',
+          ),
+      ),
     );
-    if (messages.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.queue.push({ messages, records: records.length, resolve, reject });
-      this.writing ??= this.drain();
-    });
   }
 
-  private async drain(): Promise<void> {
-    while (this.queue.length) {
-      const group = this.queue;
-      this.queue = [];
-      try {
-        await this.write(
-          group.flatMap((b) => b.messages),
-          group.reduce((n, b) => n + b.records, 0),
-          group.length,
-        );
-        for (const b of group) b.resolve();
-      } catch (err) {
-        for (const b of group) b.reject(err);
-      }
-    }
-    this.writing = undefined;
-  }
-
-  private async write(messages: MessageRecord[], records: number, batches: number): Promise<void> {
+  private async write(messages: MessageRecord[], batches: number): Promise<void> {
     const startedAt = Date.now();
     const { log } = this.deps;
     const result = await this.deps.store.store(messages.map(toRow));
@@ -161,7 +133,7 @@ export class MessageWriter {
     if (log.isLevelEnabled('debug')) {
       log.debug(
         {
-          records,
+          messages: messages.length,
           batches,
           ms: Date.now() - startedAt,
           storeMs,
@@ -169,7 +141,6 @@ export class MessageWriter {
           republished: result.stored.filter((s) => !s.inserted).length,
           duplicates: result.duplicates.length,
           rejected: result.rejected.length,
-          unreadable: records - messages.length,
         },
         'message batch stored',
       );

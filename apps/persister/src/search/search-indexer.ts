@@ -1,7 +1,7 @@
 import type { BusRecord } from '@chat/bus';
 import { contentGrams, type MessageSearchRepository, type SearchEntry } from '@chat/db';
 import type { Logger } from '@chat/logger';
-import { readBatch } from '@chat/runtime';
+import { GroupCommit, readBatch } from '@chat/runtime';
 import { parseRecord, storedRecordSchema, type StoredRecord } from '@chat/protocol';
 
 export interface SearchIndexerDeps {
@@ -26,12 +26,6 @@ function isIndexable(stored: StoredRecord): boolean {
   return type === 'file' || (type === 'text' && typeof content === 'string');
 }
 
-interface PendingBatch {
-  entries: SearchEntry[];
-  resolve(): void;
-  reject(err: unknown): void;
-}
-
 /**
  * Handles `chat.stored` batches for group `indexer` (DATA.md §3): writes the search grams
  * of every stored text message to `message_search`, a moment after the persister committed
@@ -47,8 +41,9 @@ interface PendingBatch {
  */
 export class SearchIndexer {
   private skipped = 0;
-  private queue: PendingBatch[] = [];
-  private writing?: Promise<void>;
+  private readonly commits = new GroupCommit<SearchEntry>((entries, batches) =>
+    this.write(entries, batches),
+  );
 
   constructor(private readonly deps: SearchIndexerDeps) {}
 
@@ -57,12 +52,7 @@ export class SearchIndexer {
     return this.skipped;
   }
 
-  /**
-   * Group commit, as the message writer does: batches handed over while a statement runs
-   * (`SubscribeOptions.concurrency`) wait and are then indexed in one statement, and each
-   * resolves after it; a failure rejects every batch of the group, and each is delivered
-   * again.
-   */
+  /** Group commit (`GroupCommit`): batches handed over together are indexed in one statement. */
   handle(records: BusRecord[]): Promise<void> {
     const unreadable = (at: object) =>
       this.deps.log.warn({ ...at, skipped: ++this.skipped }, 'unreadable stored record skipped');
@@ -79,28 +69,7 @@ export class SearchIndexer {
       const entry = toSearchEntry(stored);
       if (entry) entries.push(entry);
     }
-    if (entries.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.queue.push({ entries, resolve, reject });
-      this.writing ??= this.drain();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length) {
-      const group = this.queue;
-      this.queue = [];
-      try {
-        await this.write(
-          group.flatMap((b) => b.entries),
-          group.length,
-        );
-        for (const b of group) b.resolve();
-      } catch (err) {
-        for (const b of group) b.reject(err);
-      }
-    }
-    this.writing = undefined;
+    return this.commits.add(entries);
   }
 
   private async write(entries: SearchEntry[], batches: number): Promise<void> {
