@@ -1,6 +1,13 @@
 import { GroupCommit } from './group-commit';
 
 describe('GroupCommit', () => {
+  it('writes the batches handed over together in one write', async () => {
+    const writes: number[][] = [];
+    const commit = new GroupCommit<number>(async (items) => void writes.push(items));
+    await Promise.all([commit.add([1]), Promise.resolve().then(() => commit.add([2, 3]))]);
+    expect(writes).toEqual([[1, 2, 3]]);
+  });
+
   it('writes what arrives during a write together in the next one, in arrival order', async () => {
     const writes: { items: number[]; batches: number }[] = [];
     let release!: () => void;
@@ -13,9 +20,10 @@ describe('GroupCommit', () => {
       }
     });
     const a = commit.add([1, 2]);
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
     const b = commit.add([3]);
     const c = commit.add([4, 5]);
-    await new Promise((resolve) => setImmediate(resolve));
     release();
     await Promise.all([a, b, c]);
     expect(writes).toEqual([

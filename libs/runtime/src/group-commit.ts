@@ -21,6 +21,9 @@ export class GroupCommit<T> {
   }
 
   private async drain(): Promise<void> {
+    // The bus hands a fetch's batches over within a moment of each other: let them all
+    // arrive before the first write, or that write carries only the first of them.
+    await new Promise((resolve) => setImmediate(resolve));
     while (this.queue.length) {
       const group = this.queue;
       this.queue = [];

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { toTextArrayLiteral } from '../types/text-array.type';
-import { affected, bigintArray, FOREIGN_KEY_VIOLATION, sqlState, unexpected } from './sql';
+import { bigintArray, boundCount, FOREIGN_KEY_VIOLATION, sqlState, unexpected } from './sql';
 
 /** One text message to make searchable (DATA.md §3). */
 export interface SearchEntry {
@@ -58,7 +58,7 @@ export class MessageSearchRepository {
     ];
     for (let attempt = 1; ; attempt++) {
       try {
-        return await affected(this.root.fork(), INDEX, params);
+        return await boundCount(this.root.fork(), INDEX, params);
       } catch (err) {
         if (sqlState(err) === FOREIGN_KEY_VIOLATION && attempt < ATTEMPTS) continue;
         unexpected('indexing messages for search', err);

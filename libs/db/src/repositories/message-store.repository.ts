@@ -3,7 +3,7 @@ import type { MsgType, NotifyType } from '../entities/message.entity';
 import type { MsgExtend } from '../entities/msg-extend';
 import { toTextArrayLiteral } from '../types/text-array.type';
 import { isolateRejected, type Rejected } from './isolate-rejected';
-import { affected, bigintArray, rows, unexpected } from './sql';
+import { bigintArray, boundCount, boundRows, unexpected } from './sql';
 
 /** A message to store (DATA.md §2.8), as the persister received it. */
 export interface NewMessageRow {
@@ -183,13 +183,13 @@ export class MessageStoreRepository {
   private async storeOnce(em: EntityManager, part: NewMessageRow[]): Promise<StoredMessage[]> {
     const counters = new Map(
       (
-        await rows<{ id: string; last_seq: string }>(em, LOCK_RELATIONS, [
+        await boundRows<{ id: string; last_seq: string }>(em, LOCK_RELATIONS, [
           bigintArray([...new Set(part.map((r) => r.relationId))]),
         ])
       ).map((r) => [Number(r.id), Number(r.last_seq)]),
     );
     const existing = new Map(
-      (await rows<ExistingRow>(em, EXISTING, [bigintArray(part.map((r) => r.id))])).map((r) => [
+      (await boundRows<ExistingRow>(em, EXISTING, [bigintArray(part.map((r) => r.id))])).map((r) => [
         Number(r.id),
         r.seq === null ? null : Number(r.seq),
       ]),
@@ -201,7 +201,7 @@ export class MessageStoreRepository {
       withClientId.length === 0
         ? []
         : (
-            await rows<{ account_id: string; client_msg_id: string }>(em, TAKEN_CLIENT_IDS, [
+            await boundRows<{ account_id: string; client_msg_id: string }>(em, TAKEN_CLIENT_IDS, [
               bigintArray(withClientId.map((r) => r.accountId)),
               nullableTextArray(withClientId.map((r) => r.clientMsgId)),
             ])
@@ -231,7 +231,7 @@ export class MessageStoreRepository {
 
     if (fresh.length > 0) {
       const rs = fresh.map((f) => f.row);
-      const inserted = await affected(em, INSERT, [
+      const inserted = await boundCount(em, INSERT, [
         bigintArray(rs.map((r) => r.id)),
         bigintArray(rs.map((r) => r.relationId)),
         toTextArrayLiteral(rs.map((r) => r.notifyType)),
@@ -249,7 +249,7 @@ export class MessageStoreRepository {
       const moved = [...new Set(fresh.map((f) => f.row.relationId))].filter((id) =>
         counters.has(id),
       );
-      await rows(em, ADVANCE, [
+      await boundRows(em, ADVANCE, [
         bigintArray(moved),
         bigintArray(moved.map((id) => counters.get(id) as number)),
       ]);
@@ -259,7 +259,7 @@ export class MessageStoreRepository {
     const targets = new Map(
       rlyIds.length === 0
         ? []
-        : (await rows<ReplyTargetRow>(em, REPLY_TARGETS, [bigintArray(rlyIds)])).map((r) => [
+        : (await boundRows<ReplyTargetRow>(em, REPLY_TARGETS, [bigintArray(rlyIds)])).map((r) => [
             Number(r.id),
             r,
           ]),

@@ -1,7 +1,7 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import { InfrastructureError } from '@chat/protocol';
 
-/** Runs raw SQL (positional `?` parameters) and returns its rows. */
+/** Runs raw SQL (positional `?` parameters, inlined by MikroORM) and returns its rows. */
 export async function rows<T>(
   em: EntityManager,
   sql: string,
@@ -10,16 +10,45 @@ export async function rows<T>(
   return (await em.getConnection().execute(sql, params, 'all', em.getTransactionContext())) as T[];
 }
 
-/** Runs a raw SQL write (positional `?` parameters) and returns how many rows it changed. */
-export async function affected(
+/** A value `bound` sends as a parameter. */
+export type BoundValue = string | number | boolean | null;
+
+/**
+ * Runs raw SQL whose `?` values travel as bound parameters, in the entity manager's
+ * transaction when it has one. For the batch statements of the message path: MikroORM's
+ * `execute` inlines every value into the statement text, which for a batch of a thousand
+ * messages is a large escaped literal built in JavaScript and parsed again by Postgres
+ * (issue 10). Each value must be a scalar (array literals as strings, `?::bigint[]`): a
+ * JavaScript array is not expanded into a list here, as `rows` does.
+ */
+async function bound(
   em: EntityManager,
   sql: string,
-  params: unknown[] = [],
+  params: BoundValue[],
+): Promise<{ rows: unknown[]; rowCount: number }> {
+  const raw = em.getConnection().getKnex().raw(sql, params);
+  const trx = em.getTransactionContext<Knex.Transaction>();
+  if (trx) raw.transacting(trx);
+  const result = (await raw) as { rows: unknown[]; rowCount: number | null };
+  return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+}
+
+/** `bound`, returning the rows. */
+export async function boundRows<T>(
+  em: EntityManager,
+  sql: string,
+  params: BoundValue[],
+): Promise<T[]> {
+  return (await bound(em, sql, params)).rows as T[];
+}
+
+/** `bound`, returning how many rows the statement changed. */
+export async function boundCount(
+  em: EntityManager,
+  sql: string,
+  params: BoundValue[],
 ): Promise<number> {
-  const result = (await em
-    .getConnection()
-    .execute(sql, params, 'run', em.getTransactionContext())) as { affectedRows?: number };
-  return result.affectedRows ?? 0;
+  return (await bound(em, sql, params)).rowCount;
 }
 
 /** `{1,NULL,3}`: a bigint[] literal (the numbers are safe integers), for `?::bigint[]`. */
