@@ -69,7 +69,14 @@ export class PipelineGate {
     const retryAfterMs = Math.round(
       Math.min(MAX_RETRY_AFTER_MS, Math.max(MIN_RETRY_AFTER_MS, (250 * this.backlog) / maxBacklog)),
     );
-    throw new PipelineBusyError(retryAfterMs);
+    // Refusals are what an overloaded gateway does most: no stack trace to capture.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      throw new PipelineBusyError(retryAfterMs);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
 
   private async poll(): Promise<void> {
