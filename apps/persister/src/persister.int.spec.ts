@@ -107,18 +107,19 @@ describe('persister', () => {
     (
       await db.em
         .fork()
-        .execute<
-          { grams: string[] }[]
-        >('SELECT grams FROM message_search WHERE message_id = ?', [messageId])
+        .execute<{ grams: string[] }[]>('SELECT grams FROM message_search WHERE message_id = ?', [
+          messageId,
+        ])
     )[0]?.grams;
   const indexedCount = async (relationIds: number[]) =>
     Number(
       (
         await db.em
           .fork()
-          .execute<
-            { n: string }[]
-          >('SELECT count(*) AS n FROM message_search WHERE relation_id = any(?::bigint[])', [`{${relationIds.join(',')}}`])
+          .execute<{ n: string }[]>(
+            'SELECT count(*) AS n FROM message_search WHERE relation_id = any(?::bigint[])',
+            [`{${relationIds.join(',')}}`],
+          )
       )[0].n,
     );
   const search = async (caller: number, relationId: number, q: string) =>
@@ -434,10 +435,11 @@ describe('persister', () => {
         what: 'every stored record to be published',
       });
       // The indexer of the same process catches up too: every message indexed once.
-      await waitFor(
-        async () => (await indexedCount(relations.map((r) => r.rel))) === sent.length,
-        { timeoutMs: 20_000, intervalMs: 250, what: 'every message to be indexed' },
-      );
+      await waitFor(async () => (await indexedCount(relations.map((r) => r.rel))) === sent.length, {
+        timeoutMs: 20_000,
+        intervalMs: 250,
+        what: 'every message to be indexed',
+      });
       // SIGTERM: the batch in hand finishes and commits, then a clean exit.
       expect(await app.stop()).toBe(0);
     } finally {
