@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { killWhenParentDies } from './services/run';
 import { waitFor } from './wait-for';
 
 const REPO = path.resolve(__dirname, '../../..');
@@ -58,6 +59,8 @@ export async function startApp(opts: StartAppOptions): Promise<RunningApp> {
     // Its own process group, so SIGKILL reaches anything the app started too.
     detached: true,
   });
+  // Its own group outlives a killed test run unless something ends it.
+  killWhenParentDies(child.pid!, { group: true });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

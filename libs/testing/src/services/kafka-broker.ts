@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { waitFor } from '../wait-for';
-import { freePort, sh } from './run';
+import { freePort, killWhenParentDies, sh } from './run';
 
 /** Folder of the pom.xml that names the broker's artifact (org.apache.kafka:kafka_2.13). */
 const POM_DIR = path.resolve(__dirname, '../../kafka');
@@ -126,17 +126,6 @@ function stopProcess(child: ChildProcess, graceMs: number): Promise<void> {
 }
 
 /**
- * A killed test run (Ctrl-C twice, a CI time-out) must not leave a JVM behind: a detached
- * shell polls this process and kills the broker once it is gone.
- */
-function watchParent(brokerPid: number): void {
-  const script =
-    `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${brokerPid} 2>/dev/null; do sleep 2; done; ` +
-    `kill -9 ${brokerPid} 2>/dev/null`;
-  spawn('bash', ['-c', script], { detached: true, stdio: 'ignore' }).unref();
-}
-
-/**
  * JVM settings of the broker. `test` starts fast and stays small: a serial collector and
  * the C1 compiler only, which suits a broker that lives for one test run. `production` is
  * what Apache Kafka's own kafka-server-start.sh and kafka-run-class.sh use (1 GiB heap, G1
@@ -215,7 +204,8 @@ export async function startKafkaBroker(
     stdio: ['ignore', out, out],
     detached: false,
   });
-  watchParent(child.pid!);
+  // A killed test run must not leave a JVM behind.
+  killWhenParentDies(child.pid!);
   const brokers = `127.0.0.1:${port}`;
   let exited = false;
   child.once('exit', () => (exited = true));

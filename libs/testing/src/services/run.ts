@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import net from 'node:net';
 
@@ -44,4 +44,18 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A killed test run (Ctrl-C twice, a CI time-out, a killed Jest worker) must not leave what
+ * it started behind: a detached shell polls this process and, once it is gone, kills `pid`
+ * (with `group`, the whole process group that `pid` leads). Stray apps from killed runs were
+ * found still running an hour later, taking CPU from every benchmark after them.
+ */
+export function killWhenParentDies(pid: number, opts: { group?: boolean } = {}): void {
+  const target = opts.group ? `-${pid}` : String(pid);
+  const script =
+    `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${pid} 2>/dev/null; do sleep 2; done; ` +
+    `kill -9 -- ${target} 2>/dev/null`;
+  spawn('bash', ['-c', script], { detached: true, stdio: 'ignore' }).unref();
 }
