@@ -10,7 +10,7 @@
 import { createServer } from 'node:http';
 import { Pool } from 'pg';
 import { Server } from 'socket.io';
-import { accountOfToken, membersOf } from './synthetic';
+import { accountOfToken, membersOf, textMsgInfo } from './synthetic';
 
 interface SendMsg {
   relation_id?: unknown;
@@ -66,24 +66,7 @@ async function main(): Promise<void> {
         const createAt = rows[0].create_at.toISOString();
         ack({ status_code: 0, status_msg: 'ok', data: { msg_id: msgId, create_at: createAt } });
         socket.to(members.map((m) => `a${m}`)).emit('send_msg', {
-          msg_info: {
-            id: msgId,
-            notify_type: 'common',
-            msg_type: 'text',
-            msg_content: content,
-            msg_extend: null,
-            file_id: 0,
-            account_id: accountId,
-            relation_id: data.relation_id,
-            create_at: createAt,
-            is_revoke: false,
-            is_top: false,
-            is_pin: false,
-            pin_time: createAt,
-            read_ids: [],
-            reply_count: 0,
-            rly_msg: null,
-          },
+          msg_info: textMsgInfo(msgId, accountId, data.relation_id, content, createAt),
         });
       } catch (err) {
         ack({ status_code: 1003, status_msg: (err as Error).message });

@@ -32,3 +32,34 @@ export function membersOf(relationId: unknown): number[] | undefined {
   if (size < 1 || first < 1) return undefined;
   return Array.from({ length: size }, (_, i) => first + i);
 }
+
+/**
+ * The `msg_info` a baseline pushes for a new text message: the chat protocol's shape, so the
+ * load client reads the baselines' pushes exactly as it reads ours.
+ */
+export function textMsgInfo(
+  id: number,
+  accountId: number,
+  relationId: unknown,
+  content: string,
+  createAt: string,
+) {
+  return {
+    id,
+    notify_type: 'common',
+    msg_type: 'text',
+    msg_content: content,
+    msg_extend: null,
+    file_id: 0,
+    account_id: accountId,
+    relation_id: relationId,
+    create_at: createAt,
+    is_revoke: false,
+    is_top: false,
+    is_pin: false,
+    pin_time: createAt,
+    read_ids: [],
+    reply_count: 0,
+    rly_msg: null,
+  };
+}

@@ -10,7 +10,7 @@
  *   PORT=9001 node --import tsx apps/loadgen/src/baselines/uws-relay.ts
  */
 import uWS, { type WebSocket } from 'uWebSockets.js';
-import { accountOfToken, membersOf } from './synthetic';
+import { accountOfToken, membersOf, textMsgInfo } from './synthetic';
 
 interface SocketData {
   accountId?: number;
@@ -67,24 +67,7 @@ function onMessage(ws: WebSocket<SocketData>, raw: ArrayBuffer, isBinary: boolea
   const push = JSON.stringify({
     event: 'send_msg',
     data: {
-      msg_info: {
-        id: msgId,
-        notify_type: 'common',
-        msg_type: 'text',
-        msg_content: content,
-        msg_extend: null,
-        file_id: 0,
-        account_id: user.accountId,
-        relation_id: req.data?.relation_id,
-        create_at: createAt,
-        is_revoke: false,
-        is_top: false,
-        is_pin: false,
-        pin_time: createAt,
-        read_ids: [],
-        reply_count: 0,
-        rly_msg: null,
-      },
+      msg_info: textMsgInfo(msgId, user.accountId, req.data?.relation_id, content, createAt),
     },
   });
   for (const member of members) {
