@@ -3,6 +3,7 @@ import { PUSH_EVENTS } from '@chat/protocol';
 import { startApp, waitFor, WsClient, type RunningApp } from '@chat/testing';
 import { ok } from '../e2e/support/http';
 import { openSession, type Session } from '../e2e/support/session';
+import { startStandaloneStack } from '../e2e/support/standalone-stack';
 import { startStack, type Stack } from '../e2e/support/stack';
 
 /** `Server.ShutdownTimeout` of the started apps (config default). */
@@ -294,4 +295,42 @@ describe('graceful shutdown under load', () => {
     // Every request that got an answer got a whole, successful one.
     expect(answers.every((c) => c === 0)).toBe(true);
   }, 120_000);
+});
+
+/**
+ * A server whose log reader stopped reading (a log shipper that hung, a parent that went
+ * away while another process keeps the pipe open) must still stop on SIGTERM: standard
+ * output fills after 64 KB, logging then holds or drops lines instead of blocking, and the
+ * last flush at exit gives up after a bound (seen before: the stopped server waiting in
+ * `Atomics.wait` for minutes with its port already released).
+ */
+describe('standalone shutdown with nobody reading its standard output', () => {
+  it('exits 0 in time after SIGTERM while its log pipe is full', async () => {
+    const stack = await startStandaloneStack(
+      // Debug lines (socket, store and push batches) fill the pipe within a few hundred messages.
+      { LOG_LEVEL: 'debug', GATEWAY_FRAMES_PER_SECOND: '0', LIMIT_API_LIMIT_EMAIL: '[]' },
+      { gateways: 1, stdout: 'unread' },
+    );
+    try {
+      const [ann, bob] = await Promise.all([
+        openSession(stack, 'ann.quiet@example.com', 'ann'),
+        openSession(stack, 'bob.quiet@example.com', 'bob'),
+      ]);
+      const relation = await ann.befriend(bob);
+      const clients = await Promise.all(
+        [ann, bob].map((s) => WsClient.connect(stack.gateways[0].wsUrl, { token: s.accountToken })),
+      );
+      const load = new Load(clients, [relation], 'quiet');
+      try {
+        await load.waitForAcks(1500, '1500 acks with standard output unread');
+      } finally {
+        await load.stop();
+      }
+      const { code, ms } = await terminate(stack.apps[0]);
+      expect(code).toBe(0);
+      expect(ms).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
+    } finally {
+      await stack.stop();
+    }
+  }, 240_000);
 });

@@ -15,7 +15,12 @@ describe('createLogger', () => {
     log.info({ accountId: 7 }, 'socket authenticated');
     await new Promise((r) => setImmediate(r));
     const line = JSON.parse(lines[0]);
-    expect(line).toMatchObject({ name: 'api', level: 30, accountId: 7, msg: 'socket authenticated' });
+    expect(line).toMatchObject({
+      name: 'api',
+      level: 30,
+      accountId: 7,
+      msg: 'socket authenticated',
+    });
   });
 
   it('never writes tokens or passwords', async () => {

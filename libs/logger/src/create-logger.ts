@@ -1,4 +1,5 @@
 import pino, { type Logger, type LoggerOptions } from 'pino';
+import { sharedStdout } from './stdout-destination';
 
 export type { Logger } from 'pino';
 
@@ -8,7 +9,10 @@ export interface LoggerSettings {
   level?: string;
   /** Human-readable colour output for development; JSON lines when false. */
   pretty?: boolean;
-  /** Where lines go; defaults to standard output. Tests pass a stream to read them back. */
+  /**
+   * Where lines go; defaults to standard output (`sharedStdout`, which never blocks the
+   * process). Tests pass a stream to read them back.
+   */
   destination?: NodeJS.WritableStream;
 }
 
@@ -46,7 +50,7 @@ export function createLogger(settings: LoggerSettings): Logger {
       },
     });
   }
-  return pino(options, (settings.destination ?? pino.destination(1)) as pino.DestinationStream);
+  return pino(options, (settings.destination ?? sharedStdout()) as pino.DestinationStream);
 }
 
 /** Development gets readable lines, everything else JSON (NODE_ENV or config decides). */

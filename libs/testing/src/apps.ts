@@ -37,6 +37,11 @@ export interface StartAppOptions {
    */
   opsReady?: boolean;
   readyTimeoutMs?: number;
+  /**
+   * `'unread'`: the app's standard output is a pipe held open by a process that never reads
+   * it (a log reader that hung), so it fills after 64 KB; `output()` then has stderr only.
+   */
+  stdout?: 'captured' | 'unread';
 }
 
 /**
@@ -52,21 +57,30 @@ export async function startApp(opts: StartAppOptions): Promise<RunningApp> {
   // (NODE_OPTIONS may not carry --cpu-prof), for profiling the roles under a benchmark.
   const profDir = process.env.CHAT_CPU_PROF_DIR;
   const profile = profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profDir, opts.app)}`] : [];
+  const sink =
+    opts.stdout === 'unread'
+      ? spawn('sleep', ['infinity'], { stdio: ['pipe', 'ignore', 'ignore'] })
+      : undefined;
   const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', main], {
     cwd: REPO,
     env: { ...process.env, NODE_ENV: 'test', LOG_PRETTY: 'false', ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', sink ? sink.stdin! : 'pipe', 'pipe'],
     // Its own process group, so SIGKILL reaches anything the app started too.
     detached: true,
   });
   // Its own group outlives a killed test run unless something ends it.
   killWhenParentDies(child.pid!, { group: true });
+  if (sink) killWhenParentDies(sink.pid!);
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   );
+  if (sink) {
+    sink.stdin!.destroy(); // only the app holds the write end now
+    void exited.then(() => sink.kill('SIGKILL'));
+  }
   let done = false;
   void exited.then(() => (done = true));
   let opsUrl = originOf(opts.readyUrl);

@@ -20,6 +20,8 @@ export interface StackOptions {
   gateways?: number;
   /** Start the persister and the notifier (the realtime pipeline). */
   workers?: boolean;
+  /** Standalone target only: the server's standard output is never read (`startApp`). */
+  stdout?: 'captured' | 'unread';
 }
 
 export interface GatewayProcess {

@@ -35,6 +35,7 @@ const SETTINGS: Record<string, string> = {
 
 async function startServer(
   env: Record<string, string>,
+  stdout?: 'captured' | 'unread',
 ): Promise<{ app: RunningApp; client: ApiClient; dataDir: string; ownsDataDir: boolean }> {
   const ownsDataDir = !env.DATA_DIR;
   const dataDir = env.DATA_DIR || (await mkdtemp(path.join(os.tmpdir(), 'e2e-standalone-')));
@@ -45,6 +46,7 @@ async function startServer(
       env: { ...env, DATA_DIR: dataDir, PORT: String(port) },
       readyUrl: `http://127.0.0.1:${port}/readyz`,
       readyTimeoutMs: 120_000,
+      stdout,
     });
     return { app, client: new ApiClient(`http://127.0.0.1:${port}`), dataDir, ownsDataDir };
   } catch (err) {
@@ -59,7 +61,7 @@ export async function startStandaloneStack(
   options: StackOptions,
 ): Promise<TargetStack> {
   const env = { ...EMBEDDED, ...SETTINGS, ...extraEnv };
-  const main = await startServer(env);
+  const main = await startServer(env, options.stdout);
   const apps: RunningApp[] = [main.app];
   const folders = main.ownsDataDir ? [main.dataDir] : [];
   const wsUrl = `${main.client.baseUrl.replace(/^http/, 'ws')}/ws`;
