@@ -32,7 +32,7 @@ describe('the app bundles of the image', () => {
     const ok = spawnSync(process.execPath, [path.join(OUT, 'config-check.js')], {
       cwd: REPO,
       encoding: 'utf8',
-      env: { ...process.env, TOKEN_KEY: 'k'.repeat(40) },
+      env: { ...process.env, TOKEN_KEY: 'test-signing-key-7Hq2Xv9LmP4zR8sK1wN6bT3y' },
     });
     expect(ok.stderr).not.toMatch(/Cannot find module/);
     expect(ok.stdout).toContain('config: ok');

@@ -94,7 +94,7 @@ function configOf(svc: Service): Config {
   // Token.Key has no default; the operator supplies it (docker/README.md).
   return loadConfig({
     dir: CONFIG_DIR,
-    env: { ...env, TOKEN_KEY: env.TOKEN_KEY || 'k'.repeat(32) },
+    env: { ...env, TOKEN_KEY: env.TOKEN_KEY || 'test-signing-key-7Hq2Xv9LmP4zR8sK1wN6bT3y' },
   });
 }
 

@@ -46,7 +46,7 @@ describe('mailer on BullMQ and SMTP', () => {
       dir: CONFIG_DIR,
       env: {},
       overrides: {
-        Token: { Key: 'x'.repeat(32) },
+        Token: { Key: 'test-signing-key-7Hq2Xv9LmP4zR8sK1wN6bT3y' },
         Redis: { Url: ctx.redisUrl, KeyPrefix: ctx.redisPrefix },
         Email: { SmtpUrl: sink.url },
         Auto: { Retry: { Duration: '50ms', MaxTimes: 3 } },
@@ -154,7 +154,10 @@ describe('mailer on the embedded adapters', () => {
     const config = loadConfig({
       dir: CONFIG_DIR,
       env: {},
-      overrides: { Token: { Key: 'x'.repeat(32) }, App: { DataDir: dataDir } },
+      overrides: {
+        Token: { Key: 'test-signing-key-7Hq2Xv9LmP4zR8sK1wN6bT3y' },
+        App: { DataDir: dataDir },
+      },
     });
     expect(config.Redis.Url).toBeUndefined();
     expect(config.Email.SmtpUrl).toBeUndefined();

@@ -29,7 +29,7 @@ describe('storedTokenKey', () => {
   });
 
   it('leaves a configured key alone, and a config with other problems to start-up', () => {
-    expect(load({ TOKEN_KEY: 'x'.repeat(32) })).toBeUndefined();
+    expect(load({ TOKEN_KEY: 'test-signing-key-7Hq2Xv9LmP4zR8sK1wN6bT3y' })).toBeUndefined();
     expect(load({ TOKEN_KEY: 'short' })).toBeUndefined();
     expect(load({ PORT: 'not-a-port' })).toBeUndefined();
   });

@@ -13,7 +13,8 @@ export interface StoredTokenKey {
 
 /** Long enough for `Token.Key` (at least 32 characters), random. */
 const KEY_BYTES = 32;
-const PLACEHOLDER = 'k'.repeat(32);
+/** Stands in for the key while reading the rest of the config (never used to sign). */
+const PLACEHOLDER = randomBytes(KEY_BYTES).toString('base64url');
 
 /**
  * `Token.Key` has no default, and `npm start` must work with no private.yml: when neither

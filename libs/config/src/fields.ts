@@ -65,13 +65,25 @@ export function bool(opts: Common<boolean>): Field<boolean> {
 }
 
 export function str(
-  opts: Common<string> & { min?: number; max?: number; pattern?: [RegExp, string] },
+  opts: Common<string> & {
+    min?: number;
+    max?: number;
+    pattern?: [RegExp, string];
+    /** Further check: the problem with a value (named with its fix), or undefined. */
+    check?: (value: string) => string | undefined;
+  },
 ): Field<string> {
   let s = z.string();
   if (opts.min !== undefined) s = s.min(opts.min);
   if (opts.max !== undefined) s = s.max(opts.max);
   if (opts.pattern) s = s.regex(opts.pattern[0], { message: opts.pattern[1] });
-  return field(s, opts);
+  const check = opts.check;
+  if (!check) return field(s, opts);
+  const checked = s.superRefine((value, ctx) => {
+    const problem = check(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+  return field(checked, opts);
 }
 
 /** An optional string: absent or empty means "not configured" (undefined). */

@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig, loadConfigWithDetails, redactConfig } from './load-config';
 import { renderConfigFile } from './render-yaml';
 
-const KEY = 'k'.repeat(40);
+const KEY = 'test-signing-key-7Hq2Xv9LmP4zR8sK1wN6bT3y';
 const REPO_CONFIG = path.resolve(__dirname, '../../../config/app');
 
 function dirWith(files: Record<string, string>): string {
@@ -198,10 +199,34 @@ describe('generated config files', () => {
     },
   );
 
-  it('private.example.yml, copied as private.yml, loads', () => {
+  it('private.example.yml, copied as private.yml, asks for a key and loads once one is given', () => {
     const dir = dirWith({ 'private.yml': renderConfigFile('private.example') });
-    const c = loadConfig({ dir, env: {} });
-    expect(c.Token.Key.length).toBeGreaterThanOrEqual(32);
+    expect(problemsOf(() => loadConfig({ dir, env: {} }))).toEqual([
+      expect.stringMatching(/^Token\.Key: not set/),
+    ]);
+    expect(loadConfig({ dir, env: { TOKEN_KEY: KEY } }).Token.Key).toBe(KEY);
+  });
+
+  it('refuses the example placeholder and predictable keys, naming the fix', () => {
+    const weak = [
+      'replace-with-at-least-32-random-characters',
+      'please-change-me-please-change-me-1234',
+      'k'.repeat(40),
+      'abababababababababababababababababababab',
+      '0123456701234567012345670123456701234567',
+    ];
+    for (const key of weak) {
+      const problems = problemsOf(() => loadConfig({ dir: REPO_CONFIG, env: { TOKEN_KEY: key } }));
+      expect(problems).toEqual([expect.stringMatching(/^Token\.Key: .*openssl rand -base64 32/)]);
+    }
+    // What the fix prints, and random hex of the same length, pass.
+    for (const key of [
+      randomBytes(32).toString('base64'),
+      randomBytes(16).toString('hex'),
+      randomBytes(32).toString('base64url'),
+    ]) {
+      expect(loadConfig({ dir: REPO_CONFIG, env: { TOKEN_KEY: key } }).Token.Key).toBe(key);
+    }
   });
 
   it('public.yml loads to the same values as the schema defaults', () => {

@@ -27,14 +27,22 @@ function scalar(value: unknown): string {
   return YAML.stringify(value).trim();
 }
 
-function hasRequired(tree: Tree): boolean {
-  return Object.values(tree).some((n) => (isField(n) ? isRequired(n) : hasRequired(n)));
+/**
+ * Written live in private.example.yml: required keys, except secrets. A secret's example is
+ * a placeholder the loader refuses; a copy of the file must make its reader choose one.
+ */
+function isLive(f: Field): boolean {
+  return isRequired(f) && !f.secret;
+}
+
+function hasLive(tree: Tree): boolean {
+  return Object.values(tree).some((n) => (isField(n) ? isLive(n) : hasLive(n)));
 }
 
 /**
  * public.yml: every non-secret key that has a default. private.example.yml: every key with
- * its description and environment names; keys that must be set are live, the rest are
- * commented out, so a copy changes nothing until a line is uncommented.
+ * its description and environment names; keys that must be set are live (secrets excepted),
+ * the rest are commented out, so a copy changes nothing until a line is uncommented.
  */
 function renderTree(tree: Tree, file: ConfigFile, path: string[], indent: string): string[] {
   const lines: string[] = [];
@@ -46,7 +54,7 @@ function renderTree(tree: Tree, file: ConfigFile, path: string[], indent: string
     }
     const inner = renderTree(node, file, keys, `${indent}  `);
     if (!inner.length) continue;
-    const live = file === 'public' || hasRequired(node);
+    const live = file === 'public' || hasLive(node);
     lines.push(`${indent}${live ? '' : '# '}${key}:`, ...inner);
   }
   return lines;
@@ -65,7 +73,7 @@ function renderField(f: Field, file: ConfigFile, keys: string[], indent: string)
   const value = f.example ?? f.defaultValue;
   return [
     `${indent}# ${f.describe}${status} Env: ${envs}.`,
-    `${indent}${required ? '' : '# '}${key}: ${scalar(value)}`,
+    `${indent}${isLive(f) ? '' : '# '}${key}: ${scalar(value)}`,
   ];
 }
 

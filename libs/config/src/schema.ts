@@ -11,6 +11,7 @@ import {
   type RateWindow,
   type Tree,
 } from './fields';
+import { weakKeyReason } from './signing-key';
 
 const URL_PG: [RegExp, string] = [
   /^postgres(ql)?:\/\//,
@@ -173,10 +174,13 @@ export const CONFIG_TREE = {
   },
   Token: {
     Key: str({
-      describe: 'Secret that signs user and account tokens: at least 32 characters, random.',
+      describe:
+        'Secret that signs user and account tokens: at least 32 random characters (openssl rand -base64 32); placeholders and predictable keys are refused.',
       example: 'replace-with-at-least-32-random-characters',
       secret: true,
       min: 32,
+      // A short key is reported as short (by `min`) only.
+      check: (key) => (key.length >= 32 ? weakKeyReason(key) : undefined),
     }),
     UserTokenDuration: duration({
       describe: 'Lifetime of user tokens (register, login).',

@@ -9,7 +9,7 @@ import {
 } from './adapter-configs';
 
 const dir = path.resolve(__dirname, '../../../config/app');
-const key = 'k'.repeat(32);
+const key = 'test-signing-key-7Hq2Xv9LmP4zR8sK1wN6bT3y';
 
 describe('adapter configs', () => {
   it('pick the embedded adapters when no connection key is set', () => {

@@ -4,6 +4,7 @@
  * start-up, so this is only needed there to migrate without starting), and prints each one
  * applied. Exit codes: 0 done (or nothing to do), 1 bad config or a failed migration.
  */
+import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig } from '@chat/config';
 import { createLogger } from '@chat/logger';
 import { createDatabase, embeddedDatabaseDir, type DatabaseSelection } from '../create-database';
@@ -14,7 +15,7 @@ async function main(): Promise<number> {
   let config: ReturnType<typeof loadConfig>;
   try {
     // Migrating signs nothing: Token.Key, which has no default, is not asked for here.
-    config = loadConfig({ overrides: { Token: { Key: 'k'.repeat(32) } } });
+    config = loadConfig({ overrides: { Token: { Key: randomBytes(32).toString('base64url') } } });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${err.message}\n`);
