@@ -57,6 +57,31 @@ async function authenticate(route: AnyRoute, req: Request, deps: HttpDeps): Prom
   return { kind: 'account', accountId: subject, userId: owner };
 }
 
+/** Request ids a caller may choose (`X-Request-Id`); anything else is replaced by a UUID. */
+const CALLER_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The request's id: the caller's `X-Request-Id` when it is a plain token (so a proxy's id
+ * follows the request into the log), else a new UUID. Answered in `X-Request-Id` on every
+ * response and named in 1003 and 1005 answers, so a report can be matched to the log.
+ */
+export function requestIdOf(header: string | undefined): string {
+  return header && CALLER_REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+/** 1003: nothing of the failure itself, only what lets an operator find it in the log. */
+export function serverErrorMessage(requestId: string): string {
+  return `server error (request ${requestId})`;
+}
+
+/**
+ * 1005: the handler is not cancelled part-way, so work it had begun (a commit, a publish)
+ * may still complete after the answer; the caller reads the state back before retrying.
+ */
+export function timeoutMessage(requestId: string): string {
+  return `request timed out and may still complete: read the state back before retrying (request ${requestId})`;
+}
+
 function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -80,7 +105,8 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   if (deps.first) app.use(deps.first);
 
   app.use((req, res, next) => {
-    res.locals.requestId = req.get('x-request-id') || randomUUID();
+    res.locals.requestId = requestIdOf(req.get('x-request-id'));
+    res.setHeader('X-Request-Id', res.locals.requestId as string);
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Access-Control-Allow-Methods', 'GET,POST,PUT,DELETE,OPTIONS');
     res.setHeader(
@@ -147,9 +173,16 @@ export function createHttpApp(deps: HttpDeps): express.Express {
 
   // The one place errors become replies (STYLE §6).
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const requestId = res.locals.requestId as string;
     if (err instanceof AppError) {
       if (err.code === ErrorCode.ServerError) {
-        deps.log.error({ err, requestId: res.locals.requestId, path: req.path }, 'request failed');
+        // The detail (a dependency's message, SQL) stays in the log; the caller gets the id.
+        deps.log.error({ err, requestId, path: req.path }, 'request failed');
+        return sendError(res, err.code, serverErrorMessage(requestId));
+      }
+      if (err.code === ErrorCode.Timeout) {
+        deps.log.warn({ requestId, path: req.path }, 'request passed its deadline');
+        return sendError(res, err.code, timeoutMessage(requestId));
       }
       return sendError(res, err.code, err.message);
     }
@@ -161,8 +194,8 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
       return sendError(res, ErrorCode.InvalidParams, 'body: unsupported encoding');
     }
-    deps.log.error({ err, requestId: res.locals.requestId, path: req.path }, 'unexpected error');
-    sendError(res, ErrorCode.ServerError, 'server error', 500);
+    deps.log.error({ err, requestId, path: req.path }, 'unexpected error');
+    sendError(res, ErrorCode.ServerError, serverErrorMessage(requestId), 500);
   });
   return app;
 }

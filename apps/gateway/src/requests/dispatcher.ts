@@ -104,7 +104,7 @@ export class Dispatcher {
         try {
           await this.deps.session.authenticate(conn, token);
         } catch (err) {
-          const { code, message } = this.toReply(err, conn);
+          const { code, message } = this.toReply(err, conn, 'auth');
           conn.send(errorPushText(code, message));
           if (code === ErrorCode.ServerError) conn.close(1011, 'authentication unavailable');
           else conn.close(CLOSE_CODES.notAuthenticated, 'authentication failed');
@@ -199,7 +199,7 @@ export class Dispatcher {
         conn.close(CLOSE_CODES.notAuthenticated, 'token expired');
         return;
       }
-      const { code, message } = this.toReply(err, conn);
+      const { code, message } = this.toReply(err, conn, id);
       const data =
         err instanceof PipelineBusyError ? { retry_after_ms: err.retryAfterMs } : undefined;
       conn.send(replyText(id, code, message, data));
@@ -208,12 +208,27 @@ export class Dispatcher {
     }
   }
 
-  /** AppError → its code and text; infrastructure and unknown errors → 1003, logged. */
-  private toReply(err: unknown, conn: Connection): { code: ErrorCode; message: string } {
-    if (err instanceof AppError && !(err instanceof InfrastructureError)) {
+  /**
+   * AppError → its code and text; infrastructure and unknown errors → 1003 with a reference
+   * (connection and frame id) that names the log line holding the detail.
+   */
+  private toReply(
+    err: unknown,
+    conn: Connection,
+    frameId: unknown,
+  ): { code: ErrorCode; message: string } {
+    if (
+      err instanceof AppError &&
+      !(err instanceof InfrastructureError) &&
+      err.code !== ErrorCode.ServerError
+    ) {
       return { code: err.code, message: err.message };
     }
-    this.deps.log.error({ err, connId: conn.connId }, 'request failed');
-    return { code: ErrorCode.ServerError, message: ERROR_MESSAGES[ErrorCode.ServerError] };
+    const requestId = `${conn.connId}/${String(frameId)}`;
+    this.deps.log.error({ err, connId: conn.connId, requestId }, 'request failed');
+    return {
+      code: ErrorCode.ServerError,
+      message: `${ERROR_MESSAGES[ErrorCode.ServerError]} (request ${requestId})`,
+    };
   }
 }

@@ -1,0 +1,122 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { z } from 'zod';
+import { TokenService } from '@chat/auth';
+import { createLogger } from '@chat/logger';
+import { AppError, ErrorCode, InfrastructureError } from '@chat/protocol';
+import { createHttpApp } from './app';
+import { buildOpenApi } from './openapi';
+import { route } from './route';
+
+const SECRET_DETAIL = 'relation "message" violates check constraint at 10.0.0.7:5432';
+
+/** An app whose routes fail in each way an answer can, with its log lines captured. */
+async function serve() {
+  const out = new PassThrough();
+  const lines: Record<string, unknown>[] = [];
+  out.on('data', (d: Buffer) => {
+    for (const l of d.toString().trim().split('\n')) lines.push(JSON.parse(l));
+  });
+  const log = createLogger({ name: 'app-test', destination: out });
+  const failing = (path: string, fail: () => Promise<never>) =>
+    route({
+      method: 'get',
+      path,
+      auth: 'none',
+      tag: 'test',
+      summary: path,
+      from: 'query',
+      input: z.object({}),
+      handle: fail,
+    });
+  let finished = 0;
+  const routes = [
+    failing('/api/infra', async () => {
+      throw new InfrastructureError(SECRET_DETAIL);
+    }),
+    failing('/api/server', async () => {
+      throw new AppError(ErrorCode.ServerError, SECRET_DETAIL);
+    }),
+    failing('/api/bug', async () => {
+      throw new TypeError(SECRET_DETAIL);
+    }),
+    failing('/api/slow', async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      finished += 1;
+      throw new AppError(ErrorCode.InvalidParams, 'finished late');
+    }),
+  ];
+  const app = createHttpApp({
+    routes,
+    tokens: new TokenService({
+      key: 'app-test-key-0123456789-abcdefghijklm',
+      userTokenTtlMs: 60_000,
+      accountTokenTtlMs: 60_000,
+      headerName: 'Authorization',
+      scheme: 'bearer',
+    }),
+    callers: { userExists: async () => true, accountOwner: async () => 1 },
+    ipLimit: async () => true,
+    routeLimits: { email: async () => true, upload: async () => true },
+    requestTimeoutMs: 100,
+    openapi: buildOpenApi(routes, { title: 't', version: '1' }),
+    log,
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const get = async (path: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${base}${path}`, { headers });
+    const text = await res.text();
+    return { id: res.headers.get('x-request-id'), text, body: JSON.parse(text || '{}') };
+  };
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  return { get, lines, close, finished: () => finished };
+}
+
+describe('http app: errors and request ids', () => {
+  let s: Awaited<ReturnType<typeof serve>>;
+  beforeAll(async () => (s = await serve()));
+  afterAll(() => s.close());
+
+  it.each(['/api/infra', '/api/server', '/api/bug'])(
+    '%s answers 1003 with the request id only; the detail is in the log line of that id',
+    async (path) => {
+      const { id, text, body } = await s.get(path);
+      expect(body.status_code).toBe(ErrorCode.ServerError);
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(body.status_msg).toBe(`server error (request ${id})`);
+      expect(text).not.toContain('violates');
+      const logged = s.lines.find((l) => l.requestId === id);
+      expect(logged).toMatchObject({ level: 50, path });
+      expect((logged?.err as { message?: string }).message).toBe(SECRET_DETAIL);
+    },
+  );
+
+  it('answers X-Request-Id on every response, keeping a plain id the caller sent', async () => {
+    expect((await s.get('/api/none')).id).toMatch(/^[0-9a-f-]{36}$/); // 404 → 1002
+    expect((await s.get('/api/none', { 'X-Request-Id': 'lb-7f3a.42' })).id).toBe('lb-7f3a.42');
+    // Anything that is not a plain token (spaces, quotes, newlines, 200 characters) is replaced.
+    for (const bad of ['a b', '"x"', 'x'.repeat(200)]) {
+      const { id } = await s.get('/api/none', { 'X-Request-Id': bad });
+      expect(id).not.toBe(bad);
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+
+  it('a request past its deadline answers 1005 saying it may still complete', async () => {
+    const { id, body } = await s.get('/api/slow');
+    expect(body.status_code).toBe(ErrorCode.Timeout);
+    expect(body.status_msg).toContain('may still complete');
+    expect(body.status_msg).toContain(id);
+    // And indeed it does: the handler ran on after the answer.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(s.finished()).toBe(1);
+  });
+});
