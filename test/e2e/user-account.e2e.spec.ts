@@ -103,6 +103,40 @@ describe('users, email codes and accounts over REST', () => {
     ).toBe(ErrorCode.UserNotFound);
   });
 
+  it('refuses logins once an email or a client address has failed too often, before checking the password', async () => {
+    await register('lou@example.com');
+    const login = (email: string, password: string, from?: string) =>
+      api.post('/api/user/login', {
+        body: { email, password },
+        headers: from ? { 'X-Forwarded-For': from } : {},
+      });
+    // Limit.APILimit.LoginFailEmail default: 10 failures a minute per email (from any address).
+    for (let i = 0; i < 10; i++) {
+      const from = `198.51.100.${i + 1}`;
+      expect((await login('lou@example.com', `wrong-${i}`, from)).status_code).toBe(
+        ErrorCode.WrongPassword,
+      );
+    }
+    const locked = await login('lou@example.com', 'secret-1', '198.51.100.99');
+    expect(locked.status_code).toBe(ErrorCode.TooManyRequests);
+    expect(locked.status_msg).toMatch(/too many failed logins: retry in \d+ s/);
+
+    // LoginFailAddress default: 30 failures a minute per address; an IPv6 client counts by
+    // its /64, and the test client is on loopback, which Server.TrustProxy believes.
+    const net64 = (n: number) => `2001:db8:7:7::${n.toString(16)}`;
+    for (let i = 0; i < 30; i++) {
+      expect((await login(`ghost${i}@example.com`, 'secret-1', net64(i + 1))).status_code).toBe(
+        ErrorCode.UserNotFound,
+      );
+    }
+    expect((await login('ann@example.com', 'secret-1', net64(0xbeef))).status_code).toBe(
+      ErrorCode.TooManyRequests,
+    );
+    // Another /64 and another address are not held back; a correct login does not count.
+    ok(await login('ann@example.com', 'secret-1', '2001:db8:7:8::1'));
+    ok(await login('ann@example.com', 'secret-1', '203.0.113.50'));
+  });
+
   it('answers 1001 naming the field for bad input, and survives it', async () => {
     const missing = await api.post('/api/user/login', { body: { email: 'ann@example.com' } });
     expect(missing.status_code).toBe(ErrorCode.InvalidParams);

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { TokenService } from '@chat/auth';
 import { createBus, type Bus } from '@chat/bus';
 import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
-import type { Config } from '@chat/config';
+import { compileTrustProxy, type Config } from '@chat/config';
 import { AccountRepository, SnowflakeGenerator, UserRepository, type Database } from '@chat/db';
 import { createJobQueue, retryPolicyFromConfig, type JobQueue } from '@chat/jobs';
 import type { Logger } from '@chat/logger';
@@ -173,6 +173,7 @@ export async function start(
           (await limiter.take(`upload:${key}`, config.Limit.APILimit.Upload)).allowed,
       },
       requestTimeoutMs: config.Server.DefaultContextTimeout,
+      trustProxy: compileTrustProxy(config.Server.TrustProxy),
       openapi: buildOpenApi(routes, { title: `${config.App.Name} api`, version: '1' }),
       log,
       extra: (http) => {

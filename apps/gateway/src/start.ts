@@ -1,7 +1,7 @@
 import { TokenService } from '@chat/auth';
 import { createBus, type Bus, type BusConfig, type Subscription } from '@chat/bus';
 import { LocalMembershipCache, createCacheAdapters, type CacheAdapters } from '@chat/cache';
-import type { Config } from '@chat/config';
+import { compileTrustProxy, type Config } from '@chat/config';
 import { SnowflakeGenerator, openDatabase, type Database } from '@chat/db';
 import type { Logger } from '@chat/logger';
 import { CLOSE_CODES, TOPICS, pushTopic } from '@chat/protocol';
@@ -237,6 +237,7 @@ export async function start(
         maxBufferedBytes: config.Gateway.MaxBufferedBytes,
         framesPerSecond: config.Gateway.FramesPerSecond,
         authorizationHeader: config.Token.AuthorizationKey,
+        trustProxy: compileTrustProxy(config.Server.TrustProxy),
       },
       { dispatcher, session, sockets, tokens, nodeId, isStopping, ops, metrics, log },
     );

@@ -51,6 +51,11 @@ function internalConfig(config: Config): Config {
     ...config,
     Server: {
       ...config.Server,
+      // The api's front door hands every WebSocket to the gateway over loopback.
+      TrustProxy:
+        config.Server.TrustProxy.trim() === 'none'
+          ? 'loopback'
+          : `loopback, ${config.Server.TrustProxy}`,
       Host: LOOPBACK,
       GatewayPort: 0,
       PersisterOpsPort: 0,

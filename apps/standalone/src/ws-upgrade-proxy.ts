@@ -14,8 +14,8 @@ export interface UpgradeTarget {
  * One port for the whole server: the api's HTTP listener takes every request, and hands a
  * WebSocket upgrade of `/ws` to the gateway's uWebSockets.js listener on a loopback port by
  * replaying the request and then copying bytes both ways. The client's address travels in
- * `X-Forwarded-For` (replacing any the client sent, which nobody vouches for); the gateway
- * believes that header from a loopback peer only. uWS cannot take
+ * `X-Forwarded-For`, appended to what earlier hops wrote; the gateway believes the entries
+ * of trusted hops only (`Server.TrustProxy`, plus loopback for this hop). uWS cannot take
  * over a socket Node has accepted, hence the local hop (one extra copy per frame).
  */
 export function wsUpgradeProxy(target: UpgradeTarget, log: Logger) {
@@ -36,11 +36,18 @@ export function wsUpgradeProxy(target: UpgradeTarget, log: Logger) {
     upstream.once('connect', () => {
       upstream.setNoDelay(true);
       const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+      const forwarded: string[] = [];
       for (let i = 0; i < req.rawHeaders.length; i += 2) {
-        if (req.rawHeaders[i].toLowerCase() === 'x-forwarded-for') continue;
+        if (req.rawHeaders[i].toLowerCase() === 'x-forwarded-for') {
+          forwarded.push(req.rawHeaders[i + 1]);
+          continue;
+        }
         lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
       }
-      lines.push(`X-Forwarded-For: ${req.socket.remoteAddress ?? ''}`);
+      // The peer is appended as any proxy does: the gateway walks the list back only
+      // through hops that Server.TrustProxy names, so an entry a client wrote is not believed.
+      forwarded.push(req.socket.remoteAddress ?? '');
+      lines.push(`X-Forwarded-For: ${forwarded.join(', ')}`);
       upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
       if (head.length > 0) upstream.write(head);
       client.pipe(upstream).pipe(client);

@@ -203,6 +203,21 @@ export function cacheContract(setup: () => CacheContractHarness): void {
       expect(decisions[5].retryAfterMs).toBeLessThanOrEqual(1000);
     });
 
+    it('checks windows without recording, and refuses once takes filled them', async () => {
+      const { limiter } = setup().adapters;
+      const rule = [{ Count: 2, Window: LONG_MS }];
+      const key = unique('login');
+      for (let i = 0; i < 5; i++) expect((await limiter.check(key, rule)).allowed).toBe(true);
+      expect((await limiter.take(key, rule)).allowed).toBe(true);
+      expect((await limiter.check(key, rule)).allowed).toBe(true);
+      expect((await limiter.take(key, rule)).allowed).toBe(true);
+      const refused = await limiter.check(key, rule);
+      expect(refused.allowed).toBe(false);
+      expect(refused.retryAfterMs).toBeGreaterThan(0);
+      expect(refused.retryAfterMs).toBeLessThanOrEqual(LONG_MS);
+      expect((await limiter.check(key, [])).allowed).toBe(true); // [] disables
+    });
+
     it('admits a request only when every window allows it', async () => {
       const { limiter } = setup().adapters;
       const rule = [

@@ -44,6 +44,11 @@ export class MemoryRateLimiter implements RateLimiter {
     return isBucketDisabled(rule) ? ALLOWED : this.takeToken(key, rule);
   }
 
+  async check(key: string, rule: readonly RateWindow[]): Promise<RateDecision> {
+    const windows = activeWindows(rule);
+    return windows.length ? this.takeWindows(key, windows, false) : ALLOWED;
+  }
+
   private takeToken(key: string, rule: TokenBucketRule): RateDecision {
     const { bucket, refill, intervalMs, cost } = rule;
     const now = this.now();
@@ -60,7 +65,7 @@ export class MemoryRateLimiter implements RateLimiter {
     return ALLOWED;
   }
 
-  private takeWindows(key: string, windows: RateWindow[]): RateDecision {
+  private takeWindows(key: string, windows: RateWindow[], record = true): RateDecision {
     const now = this.now();
     const longestMs = Math.max(...windows.map((w) => w.Window));
     // A request at time t counts in a window of length W while now - W < t.
@@ -75,6 +80,7 @@ export class MemoryRateLimiter implements RateLimiter {
       }
     }
     if (retryAfterMs > 0) return { allowed: false, retryAfterMs: Math.ceil(retryAfterMs) };
+    if (!record) return ALLOWED;
     log.push(now);
     this.logs.set(key, log, longestMs);
     return ALLOWED;

@@ -31,6 +31,12 @@ export interface RateDecision {
 export interface RateLimiter {
   /** Records one request for `key` if `rule` allows it now, and says whether it did. */
   take(key: string, rule: RateRule): Promise<RateDecision>;
+  /**
+   * Whether `windows` would allow one more request for `key` now, recording nothing: for
+   * limits that count only some outcomes (failed logins), checked before the work and
+   * `take`n after it when the outcome counts.
+   */
+  check(key: string, windows: readonly RateWindow[]): Promise<RateDecision>;
 }
 
 export const ALLOWED: RateDecision = Object.freeze({ allowed: true, retryAfterMs: 0 });

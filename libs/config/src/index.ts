@@ -8,3 +8,4 @@ export {
 } from './load-config';
 export { CONFIG_TREE, type Config, type RateWindow } from './schema';
 export { envName } from './fields';
+export { compileTrustProxy, trustProxyProblem, type TrustProxy } from './trust-proxy';

@@ -207,6 +207,18 @@ describe('generated config files', () => {
     expect(loadConfig({ dir, env: { TOKEN_KEY: KEY } }).Token.Key).toBe(KEY);
   });
 
+  it('refuses a Server.TrustProxy that is not addresses, ranges or known names', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ dir: REPO_CONFIG, env: { TOKEN_KEY: KEY, SERVER_TRUST_PROXY: 'everyone' } }),
+    );
+    expect(problems).toEqual([expect.stringMatching(/^Server\.TrustProxy: "everyone" is not/)]);
+    const c = loadConfig({
+      dir: REPO_CONFIG,
+      env: { TOKEN_KEY: KEY, SERVER_TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::/8' },
+    });
+    expect(c.Server.TrustProxy).toBe('loopback, 10.0.0.0/8, fd00::/8');
+  });
+
   it('refuses the example placeholder and predictable keys, naming the fix', () => {
     const weak = [
       'replace-with-at-least-32-random-characters',

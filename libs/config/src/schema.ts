@@ -12,6 +12,7 @@ import {
   type Tree,
 } from './fields';
 import { weakKeyReason } from './signing-key';
+import { trustProxyProblem } from './trust-proxy';
 
 const URL_PG: [RegExp, string] = [
   /^postgres(ql)?:\/\//,
@@ -97,6 +98,12 @@ export const CONFIG_TREE = {
     ShutdownTimeout: duration({
       describe: 'Bound on draining in-flight work after SIGTERM before exiting.',
       default: '15s',
+    }),
+    TrustProxy: str({
+      describe:
+        'Peers believed when they say in X-Forwarded-For whom they forward for (load balancers, the standalone front door): none, or addresses, CIDR ranges, loopback, linklocal, uniquelocal, comma-separated. Client addresses feed the per-address limits and account_login pushes.',
+      default: 'loopback',
+      check: trustProxyProblem,
     }),
     PublicUrl: optionalStr({
       describe:
@@ -357,6 +364,22 @@ export const CONFIG_TREE = {
       Upload: rateWindows({
         describe: 'Windows for /msg/file and /file/avatar; [] disables.',
         default: [{ Count: 1, Window: '1s' }],
+      }),
+      LoginFailEmail: rateWindows({
+        describe:
+          'Failed logins per email address; once a window is full, logins for it answer 1004 without checking the password (no password hash work for a flood); [] disables.',
+        default: [
+          { Count: 10, Window: '1m' },
+          { Count: 50, Window: '1h' },
+        ],
+      }),
+      LoginFailAddress: rateWindows({
+        describe:
+          'Failed logins per client address (IPv6: per /64), whatever the email; [] disables.',
+        default: [
+          { Count: 30, Window: '1m' },
+          { Count: 300, Window: '1h' },
+        ],
       }),
     },
   },

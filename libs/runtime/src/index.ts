@@ -33,3 +33,4 @@ export {
 } from './ops';
 export { batchFigures, readBatch, type UnreadableRecord } from './batches';
 export { GroupCommit } from './group-commit';
+export { clientAddress, plainAddress, rateKeyOfAddress } from './client-address';

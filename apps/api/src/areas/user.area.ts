@@ -3,6 +3,7 @@ import { AccountRepository, UserRepository } from '@chat/db';
 import { UserService } from '@chat/domain';
 import { userAccountSchemas } from '@chat/protocol';
 import { userRoutes } from '../handlers/user.routes';
+import { LoginGuard } from './login-guard';
 import type { Area } from './area';
 
 /** API.md §4–6: ping, user and email. */
@@ -24,6 +25,10 @@ export const userArea: Area = {
       codeValidMs: config.Rule.CodeMarkDuration,
       log,
     });
-    return userRoutes(service, userAccountSchemas(limits));
+    const guard = new LoginGuard(cache.limiter, {
+      email: config.Limit.APILimit.LoginFailEmail,
+      address: config.Limit.APILimit.LoginFailAddress,
+    });
+    return userRoutes(service, userAccountSchemas(limits), guard);
   },
 };

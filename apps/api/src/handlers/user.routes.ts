@@ -1,9 +1,14 @@
 import type { UserService } from '@chat/domain';
 import { ErrorCode, type UserAccountSchemas } from '@chat/protocol';
+import type { LoginGuard } from '../areas/login-guard';
 import { route, type AnyRoute } from '../http/route';
 
 /** API.md §4–6: ping, user and email areas. */
-export function userRoutes(users: UserService, s: UserAccountSchemas): AnyRoute[] {
+export function userRoutes(
+  users: UserService,
+  s: UserAccountSchemas,
+  loginGuard: LoginGuard,
+): AnyRoute[] {
   return [
     route({
       method: 'get',
@@ -35,8 +40,9 @@ export function userRoutes(users: UserService, s: UserAccountSchemas): AnyRoute[
       from: 'body',
       input: s.login.body,
       reply: s.login.reply,
-      errors: [ErrorCode.UserNotFound, ErrorCode.WrongPassword],
-      handle: ({ input }) => users.login(input.email, input.password),
+      errors: [ErrorCode.UserNotFound, ErrorCode.WrongPassword, ErrorCode.TooManyRequests],
+      handle: ({ input, ip }) =>
+        loginGuard.attempt(input.email, ip, () => users.login(input.email, input.password)),
     }),
     route({
       method: 'put',

@@ -6,8 +6,10 @@ import express, {
   type Response,
 } from 'express';
 import swaggerUi from 'swagger-ui-express';
+import { compileTrustProxy, type TrustProxy } from '@chat/config';
 import type { Logger } from '@chat/logger';
 import type { TokenService } from '@chat/auth';
+import { plainAddress, rateKeyOfAddress } from '@chat/runtime';
 import { AppError, ErrorCode } from '@chat/protocol';
 import { sendError, sendOk } from './envelope';
 import { multipartReader } from './multipart';
@@ -28,8 +30,10 @@ export interface HttpDeps {
   routes: AnyRoute[];
   tokens: TokenService;
   callers: CallerDirectory;
-  /** Per client IP on every /api request (`Limit.IPLimit`). */
+  /** Per client address (IPv6: its /64) on every /api request (`Limit.IPLimit`). */
   ipLimit: LimitCheck;
+  /** `Server.TrustProxy`: the hops whose `X-Forwarded-For` is believed (default loopback). */
+  trustProxy?: TrustProxy;
   /** Per-route extra limits (`Limit.APILimit.*`), keyed by the route's `limit`. */
   routeLimits: Record<'email' | 'upload', LimitCheck>;
   requestTimeoutMs: number;
@@ -101,7 +105,7 @@ function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, ms: number):
 export function createHttpApp(deps: HttpDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', deps.trustProxy ?? compileTrustProxy('loopback'));
   if (deps.first) app.use(deps.first);
 
   app.use((req, res, next) => {
@@ -125,7 +129,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   app.use('/api', async (req, _res, next) => {
     try {
       next(
-        (await deps.ipLimit(req.ip ?? 'unknown'))
+        (await deps.ipLimit(rateKeyOfAddress(req.ip ?? 'unknown')))
           ? undefined
           : new AppError(ErrorCode.TooManyRequests),
       );
@@ -142,7 +146,10 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     const readUpload = route.upload && multipartReader(route.upload);
     app[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       try {
-        if (route.limit && !(await deps.routeLimits[route.limit](req.ip ?? 'unknown'))) {
+        if (
+          route.limit &&
+          !(await deps.routeLimits[route.limit](rateKeyOfAddress(req.ip ?? 'unknown')))
+        ) {
           throw new AppError(ErrorCode.TooManyRequests);
         }
         const caller = await authenticate(route, req, deps);
@@ -156,7 +163,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
               caller: caller as never,
               signal,
               requestId: res.locals.requestId as string,
-              ip: req.ip ?? 'unknown',
+              ip: plainAddress(req.ip ?? 'unknown'),
             }),
           deps.requestTimeoutMs,
         );

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { TokenService } from '@chat/auth';
+import type { TrustProxy } from '@chat/config';
 import type { Logger } from '@chat/logger';
 import { AppError, CLOSE_CODES, ErrorCode } from '@chat/protocol';
-import type { OpsEndpoints } from '@chat/runtime';
+import { clientAddress, type OpsEndpoints } from '@chat/runtime';
 import uWS, {
   type HttpRequest,
   type HttpResponse,
@@ -17,7 +18,7 @@ import type { GatewayMetrics } from '../ops/gateway-metrics';
 import { errorPushText } from '../protocol/frames';
 import type { Dispatcher } from '../requests/dispatcher';
 import type { Session } from '../requests/session';
-import { clientAddress, readableAddress } from './address';
+import { readableAddress } from './address';
 import { AuthDeadlines } from './auth-deadlines';
 import { Connection, type ConnectionLimits, type SocketData } from './connection';
 import type { LocalSockets } from './local-sockets';
@@ -43,6 +44,8 @@ export interface WsServerOptions {
   framesPerSecond: number;
   /** `Token.AuthorizationKey`, the header that may carry the token at upgrade. */
   authorizationHeader: string;
+  /** `Server.TrustProxy`: hops whose `X-Forwarded-For` is believed. */
+  trustProxy: TrustProxy;
 }
 
 export interface WsServerDeps {
@@ -179,6 +182,7 @@ export class WsServer {
       const address = clientAddress(
         readableAddress(Buffer.from(res.getRemoteAddressAsText()).toString()),
         req.getHeader('x-forwarded-for'),
+        this.opts.trustProxy,
       );
       const connId = `${this.deps.nodeId}.${this.boot}.${(++this.nextConn).toString(36)}`;
       const conn = new Connection(connId, address, this.limits, Date.now(), this.frameSent);
