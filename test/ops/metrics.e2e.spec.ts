@@ -193,6 +193,13 @@ describe('ops endpoints of the distributed apps', () => {
       before.api.sum('chat_http_request_duration_seconds_count', { route: '/api/account/info' }),
     );
 
+    // Api: the outbox relay published what the changes wrote (befriending: the application
+    // pushes, "成为好友"), and nothing waits; the oldest-record age is there for alerting.
+    expect(api.sum('chat_outbox_published_total')).toBeGreaterThan(0);
+    expect(api.sum('chat_outbox_records')).toBe(0);
+    expect(api.has('chat_outbox_oldest_record_age_seconds')).toBe(true);
+    expect(api.has('chat_outbox_relay_failures_total')).toBe(true);
+
     // Mailer: every code mail above was sent.
     const mailer = await scrape('mailer');
     expect(mailer.sum('chat_mailer_send_attempts_total', { outcome: 'sent' })).toBeGreaterThan(

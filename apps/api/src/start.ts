@@ -6,12 +6,19 @@ import { TokenService } from '@chat/auth';
 import { createBus, type Bus } from '@chat/bus';
 import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
 import { compileTrustProxy, type Config } from '@chat/config';
-import { AccountRepository, SnowflakeGenerator, UserRepository, type Database } from '@chat/db';
+import {
+  AccountRepository,
+  OutboxRepository,
+  SnowflakeGenerator,
+  UserRepository,
+  type Database,
+} from '@chat/db';
 import { createJobQueue, retryPolicyFromConfig, type JobQueue } from '@chat/jobs';
 import type { Logger } from '@chat/logger';
 import { QUEUES, TOPICS, type EmailJob } from '@chat/protocol';
-import { BusEventPublisher } from './events';
-import { BusMessagePublisher } from './messages';
+import { OutboxRelay } from './outbox/outbox-relay';
+import { registerOutboxBacklog } from './outbox/outbox-metrics';
+import { OutboxUnitOfWork } from './outbox/outbox-unit-of-work';
 import { AREAS, type AreaContext } from './areas';
 import { createHttpApp } from './http/app';
 import { buildOpenApi } from './http/openapi';
@@ -31,6 +38,12 @@ import {
 } from '@chat/runtime';
 import { requestTimer } from './http/request-metrics';
 
+/**
+ * TTL of the shared membership cache as the gateways configure it. The api only
+ * invalidates (after a membership change commits); the TTL sets how long that is remembered.
+ */
+const MEMBERSHIP_TTL_MS = 5 * 60 * 1000;
+
 /** The config slice the api reads. */
 export type ApiConfig = Pick<
   Config,
@@ -44,6 +57,7 @@ export type ApiConfig = Pick<
   | 'Page'
   | 'Limit'
   | 'Auto'
+  | 'Outbox'
   | 'AliyunOSS'
 >;
 
@@ -63,6 +77,12 @@ export interface ApiDeps {
   ids?: SnowflakeGenerator;
   /** Takes HTTP upgrade requests (a one-process runner hands `/ws` to its gateway). */
   upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /**
+   * No other api uses this database (the one-process server): the outbox relay then takes
+   * no lock and holds no transaction while it publishes. Default false: several api
+   * processes may share the database, and their relays take turns.
+   */
+  soleApi?: boolean;
 }
 
 export interface RunningApi {
@@ -103,17 +123,41 @@ export async function start(
       headerName: config.Token.AuthorizationKey,
       scheme: config.Token.AuthorizationType,
     });
-    const events = new BusEventPublisher(
+    // Ops (issue 7): /healthz, /readyz (database, Redis, Kafka) and /metrics on this port,
+    // with request latency by route, the email queue's depth and the outbox's backlog.
+    const metrics = createMetricsRegistry('api');
+    registerQueueDepth(metrics, mailQueue);
+    // The transactional outbox: changes commit with their bus records, which the relay
+    // publishes after the commit (ARCHITECTURE.md, guarantees).
+    const outbox = new OutboxRepository(db.em);
+    registerOutboxBacklog(metrics, outbox);
+    const relay = new OutboxRelay({
+      outbox,
       bus,
-      { delayMs: config.Auto.Retry.Duration, maxTimes: config.Auto.Retry.MaxTimes },
-      log.child({ component: 'events' }),
-    );
+      exclusive: !deps.soleApi,
+      batchSize: config.Outbox.BatchSize,
+      pollMs: config.Outbox.PollInterval,
+      retryDelayMs: config.Auto.Retry.Duration,
+      hold: config.Outbox.HoldRelay,
+      metrics,
+      log: log.child({ component: 'outbox' }),
+    });
+    relay.start();
+    // Stopped after the listener, so it publishes what the last requests committed.
+    started.push({ name: 'outbox relay', close: () => relay.stop() });
+    const work = new OutboxUnitOfWork({
+      db,
+      outbox,
+      relay,
+      membership: cache.membership({ ttlMs: MEMBERSHIP_TTL_MS }),
+      publishWaitMs: config.Outbox.PublishWait,
+      log: log.child({ component: 'outbox' }),
+    });
     const ctx: AreaContext = {
       config,
       db,
       cache,
-      events,
-      messages: new BusMessagePublisher(bus),
+      work,
       ids: deps.ids ?? new SnowflakeGenerator({ nodeId: config.App.MachineID }),
       storage,
       mailQueue,
@@ -138,10 +182,6 @@ export async function start(
     const accounts = new AccountRepository(db.em);
     const ip = config.Limit.IPLimit;
     const limiter = cache.limiter;
-    // Ops (issue 7): /healthz, /readyz (database, Redis, Kafka) and /metrics on this port,
-    // with request latency by route and the email queue's depth.
-    const metrics = createMetricsRegistry('api');
-    registerQueueDepth(metrics, mailQueue);
     const probes = new DependencyProbes({
       database: db.orm,
       redisUrl: config.Redis.Url,

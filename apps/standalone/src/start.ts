@@ -140,6 +140,9 @@ export async function start(
       mailQueue,
       ids,
       upgrade: wsUpgradeProxy({ path: WS_PATH, host: LOOPBACK, port: gateway.port }, log),
+      // One process owns the database: its outbox relay needs no lock (and holds no
+      // transaction while the in-process bus waits for the persister's commit).
+      soleApi: true,
     });
     // Stopped after the gateway: the api's listener closes once no WebSocket is left on it.
     started.splice(started.length - 1, 0, { name: 'api', close: () => api.stop() });

@@ -338,6 +338,29 @@ export const CONFIG_TREE = {
       }),
     },
   },
+  Outbox: {
+    PollInterval: duration({
+      describe:
+        "How often the api's outbox relay looks for records no commit of its own announced (left by a stopped api); its own commits wake it at once.",
+      default: '1s',
+      minMs: 10,
+    }),
+    BatchSize: int({
+      describe: 'Most outbox records the relay publishes in one round trip to the bus.',
+      default: 500,
+      min: 1,
+    }),
+    PublishWait: duration({
+      describe:
+        'How long a REST call waits after its commit for the relay to publish its events; past it the call answers, and the events follow from the outbox.',
+      default: '2s',
+    }),
+    HoldRelay: bool({
+      describe:
+        'Test only: the relay publishes nothing and records stay in the outbox (fault tests kill the api between commit and publish). Never set in production.',
+      default: false,
+    }),
+  },
   Limit: {
     IPLimit: {
       Bucket: int({

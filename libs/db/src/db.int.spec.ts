@@ -89,6 +89,7 @@ describe('migrations', () => {
       'message',
       'message_search',
       'mikro_orm_migrations',
+      'outbox',
       'read_cursor',
       'relation',
       'setting',

@@ -70,7 +70,10 @@ export {
   type StoredReplyTarget,
   type StoreResult,
 } from './repositories/message-store.repository';
-export { MessageSearchRepository, type SearchEntry } from './repositories/message-search.repository';
+export {
+  MessageSearchRepository,
+  type SearchEntry,
+} from './repositories/message-search.repository';
 export {
   ReadCursorRepository,
   type CursorAdvance,
@@ -94,3 +97,11 @@ export {
   type FriendSettingRow,
   type SettingChangeRow,
 } from './repositories/setting.repository';
+export { inTransaction, joinWork } from './repositories/unit-of-work';
+export {
+  OutboxRepository,
+  type OutboxRecord,
+  type OutboxRow,
+  type OutboxBacklog,
+  type RelayStep,
+} from './repositories/outbox.repository';

@@ -6,7 +6,7 @@ export {
   type AccountFields,
 } from './accounts/account.service';
 export { accountInfo, userInfo, iso } from './views';
-export type { MessagePublisher, IdGenerator } from './messages/publisher';
+export type { IdGenerator } from './messages/system-message';
 export { GroupService, type GroupServiceDeps } from './groups/group.service';
 export type {
   GroupRepository,

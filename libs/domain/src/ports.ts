@@ -3,7 +3,7 @@
  * (libs/db, libs/cache, libs/bus, libs/jobs) implement these shapes; the apps pass the
  * instances in. Domain code never imports a driver.
  */
-import type { ChatEvent, EmailJob } from '@chat/protocol';
+import type { ChatEvent, EmailJob, MessageRecord } from '@chat/protocol';
 
 export type Gender = '男' | '女' | '未知';
 
@@ -81,15 +81,31 @@ export interface AccountRepository {
   deleteAccount(id: number): Promise<DeletedAccount | 'leader'>;
 }
 
-/** A push-carrying domain event before the publisher stamps `id` and `at`. */
+/** A push-carrying domain event before the outbox stamps `id` and `at`. */
 export type ChatEventDraft = Omit<ChatEvent, 'id' | 'at'> & {
   /** Bus key: events with one key are delivered in order (a relation, an account). */
   key: string;
 };
 
-/** Publishes after commit (API.md §3.1: pushes are sent after the change is committed). */
-export interface EventPublisher {
-  publish(events: ChatEventDraft[]): Promise<void>;
+/**
+ * The bus records a unit of work causes, kept with its change (the transactional outbox):
+ * they are written in its transaction and published once it has committed, at least once,
+ * in the order recorded per key. Nothing is published for a unit that throws.
+ */
+export interface Outbox {
+  /** Domain events for `chat.events` (pushes, cache effects). */
+  events(drafts: ChatEventDraft[]): void;
+  /** A message the server creates (a system message) for `chat.messages`. */
+  message(record: MessageRecord): void;
+}
+
+/**
+ * Runs `work` as one database transaction (API.md §3.1: pushes follow the commit): the
+ * repositories it calls join the transaction, and what it records in `outbox` commits with
+ * the change or not at all. Throwing rolls everything back. Resolves after the commit.
+ */
+export interface UnitOfWork {
+  run<T>(work: (outbox: Outbox) => Promise<T>): Promise<T>;
 }
 
 /** Producer side of the `email` job queue (libs/jobs). */

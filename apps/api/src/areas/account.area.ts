@@ -7,11 +7,11 @@ import type { Area } from './area';
 /** API.md §7: accounts. */
 export const accountArea: Area = {
   name: 'account',
-  routes: ({ config, db, events, tokens, limits, log }) => {
+  routes: ({ config, db, work, tokens, limits, log }) => {
     const service = new AccountService({
       accounts: new AccountRepository(db.em),
       tokens,
-      events,
+      work,
       maxPerUser: config.Rule.AccountNumMax,
       defaultAvatar: config.Rule.DefaultAvatarURL,
       log,

@@ -7,11 +7,10 @@ import type { Area } from './area';
 /** API.md §8: friend requests. */
 export const applicationArea: Area = {
   name: 'application',
-  routes: ({ db, events, messages, ids, limits, log }) => {
+  routes: ({ db, work, ids, limits, log }) => {
     const service = new ApplicationService({
       applications: new ApplicationRepository(db.em),
-      events,
-      messages,
+      work,
       ids,
       log,
     });

@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import type { TokenService } from '@chat/auth';
 import type { CacheAdapters } from '@chat/cache';
 import type { Database } from '@chat/db';
-import type { EventPublisher, IdGenerator, MailQueue, MessagePublisher } from '@chat/domain';
+import type { IdGenerator, MailQueue, UnitOfWork } from '@chat/domain';
 import type { Logger } from '@chat/logger';
 import type { InputLimits } from '@chat/protocol';
 import type { Closable } from '@chat/runtime';
@@ -15,10 +15,12 @@ export interface AreaContext {
   config: ApiConfig;
   db: Database;
   cache: CacheAdapters;
-  events: EventPublisher;
-  /** New messages (system and file messages) go to `chat.messages` through this. */
-  messages: MessagePublisher;
-  /** Snowflake ids for those messages (node id `App.MachineID`). */
+  /**
+   * One transaction per change, with the bus records it causes in the outbox (domain
+   * events, system messages), published after the commit by the api's relay.
+   */
+  work: UnitOfWork;
+  /** Snowflake ids for the system messages (node id `App.MachineID`). */
   ids: IdGenerator;
   /** Object storage of uploads (OSS, or local disk served by the api). */
   storage: BlobStore;

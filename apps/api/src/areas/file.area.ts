@@ -10,12 +10,12 @@ import { scheduleFileCleanup } from './file-cleanup';
 /** API.md §12 (files and avatars) and §14 (the orphan-file clean-up). */
 export const fileArea: Area = {
   name: 'file',
-  routes: ({ config, db, storage, events, limits, log }) => {
+  routes: ({ config, db, storage, work, limits, log }) => {
     const service = new FileService({
       files: new FileRepository(db.em),
       relations: new MembershipRepository(db.em),
       store: storage,
-      events,
+      work,
       maxImageBytes: config.Rule.BiggestImageSize,
       log: log.child({ component: 'files' }),
     });

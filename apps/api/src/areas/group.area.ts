@@ -7,10 +7,10 @@ import type { Area } from './area';
 /** API.md §10: groups. */
 export const groupArea: Area = {
   name: 'group',
-  routes: ({ config, db, events, limits, log }) => {
+  routes: ({ config, db, work, limits, log }) => {
     const service = new GroupService({
       groups: new GroupRepository(db.em),
-      events,
+      work,
       defaultAvatar: config.Rule.DefaultAvatarURL,
       log,
     });

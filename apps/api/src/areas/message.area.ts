@@ -7,12 +7,11 @@ import type { Area } from './area';
 /** API.md §11: history, search, pin / top / revoke, and sequence sync. */
 export const messageArea: Area = {
   name: 'message',
-  routes: ({ db, events, messages, ids, limits, log }) => {
+  routes: ({ db, work, ids, limits, log }) => {
     const service = new MessageService({
       messages: new MessageQueryRepository(db.em),
       membership: new MembershipRepository(db.em),
-      events,
-      publisher: messages,
+      work,
       ids,
       log,
     });

@@ -7,11 +7,11 @@ import type { Area } from './area';
 /** API.md §13: group notices. */
 export const notifyArea: Area = {
   name: 'notify',
-  routes: ({ db, events, limits, log }) => {
+  routes: ({ db, work, limits, log }) => {
     const service = new NoticeService({
       notices: new NoticeRepository(db.em),
       groups: new GroupRepository(db.em),
-      events,
+      work,
       log,
     });
     return notifyRoutes(service, groupSchemas(limits));

@@ -7,10 +7,10 @@ import type { Area } from './area';
 /** API.md §9: conversation settings and friends. */
 export const settingArea: Area = {
   name: 'setting',
-  routes: ({ db, events, limits, log }) => {
+  routes: ({ db, work, limits, log }) => {
     const service = new SettingService({
       settings: new SettingRepository(db.em),
-      events,
+      work,
       log,
     });
     return settingRoutes(service, socialSchemas(limits));

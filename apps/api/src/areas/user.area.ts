@@ -9,7 +9,7 @@ import type { Area } from './area';
 /** API.md §4–6: ping, user and email. */
 export const userArea: Area = {
   name: 'user',
-  routes: ({ config, db, cache, events, mailQueue, tokens, limits, log }) => {
+  routes: ({ config, db, cache, work, mailQueue, tokens, limits, log }) => {
     const service = new UserService({
       users: new UserRepository(db.em),
       accounts: new AccountRepository(db.em),
@@ -21,7 +21,7 @@ export const userArea: Area = {
       mailQueue,
       tokens,
       passwords: { hash: hashPassword, verify: verifyPassword },
-      events,
+      work,
       codeValidMs: config.Rule.CodeMarkDuration,
       log,
     });

@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126000000_initial } from './Migration20261126000000_initial';
 import { Migration20261127000000_message_seq } from './Migration20261127000000_message_seq';
 import { Migration20261128000000_message_search } from './Migration20261128000000_message_search';
+import { Migration20261203120000_outbox } from './Migration20261203120000_outbox';
 
 /**
  * Every migration, oldest first, registered explicitly: no glob or file discovery, so it
@@ -15,4 +16,5 @@ export const MIGRATIONS: MigrationObject[] = [
     name: 'Migration20261128000000_message_search',
     class: Migration20261128000000_message_search,
   },
+  { name: 'Migration20261203120000_outbox', class: Migration20261203120000_outbox },
 ];

@@ -4,6 +4,7 @@ import { Relation } from '../entities/relation.entity';
 import { Setting } from '../entities/setting.entity';
 import { escapeLike } from '../search-grams';
 import { UNIQUE_VIOLATION, constraintOf, rows, sqlState, unexpected } from './sql';
+import { joinWork } from './unit-of-work';
 
 export interface NewAccountRow {
   userId: number;
@@ -21,7 +22,7 @@ export class AccountRepository {
   constructor(private readonly root: EntityManager) {}
 
   private get em(): EntityManager {
-    return this.root.fork();
+    return joinWork(this.root);
   }
 
   findById(id: number): Promise<Account | null> {

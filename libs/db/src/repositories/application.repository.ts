@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ApplicationStatus } from '../entities/application.entity';
 import { FOREIGN_KEY_VIOLATION, UNIQUE_VIOLATION, rows, sqlState, unexpected } from './sql';
+import { joinWork } from './unit-of-work';
 
 /** One side of an application, with what the other side is shown of it. */
 export interface ApplicationPartyRow {
@@ -105,7 +106,7 @@ export class ApplicationRepository {
   constructor(private readonly root: EntityManager) {}
 
   private get em(): EntityManager {
-    return this.root.fork();
+    return joinWork(this.root);
   }
 
   /**

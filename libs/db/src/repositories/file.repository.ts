@@ -4,6 +4,7 @@ import { Account } from '../entities/account.entity';
 import { StoredFile, type FileType } from '../entities/file.entity';
 import { Relation } from '../entities/relation.entity';
 import { rows, unexpected } from './sql';
+import { joinWork } from './unit-of-work';
 
 /** A stored object about to be recorded (its row is written by this repository). */
 export interface NewFileRow {
@@ -31,7 +32,7 @@ export class FileRepository {
   constructor(private readonly root: EntityManager) {}
 
   private get em(): EntityManager {
-    return this.root.fork();
+    return joinWork(this.root);
   }
 
   findById(id: number): Promise<StoredFile | null> {

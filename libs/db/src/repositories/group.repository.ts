@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { escapeLike } from '../search-grams';
 import { FOREIGN_KEY_VIOLATION, rows, sqlState, unexpected } from './sql';
+import { joinWork } from './unit-of-work';
 
 export interface GroupRow {
   /** The group's relation id. */
@@ -71,7 +72,7 @@ export class GroupRepository {
   constructor(private readonly root: EntityManager) {}
 
   private get em(): EntityManager {
-    return this.root.fork();
+    return joinWork(this.root);
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { rows } from './sql';
+import { joinWork } from './unit-of-work';
 
 export interface RelationSummary {
   id: number;
@@ -18,7 +19,7 @@ export class MembershipRepository {
 
   async isMember(accountId: number, relationId: number): Promise<boolean> {
     const found = await rows(
-      this.root.fork(),
+      joinWork(this.root),
       'select 1 from setting where account_id = ? and relation_id = ?',
       [accountId, relationId],
     );
@@ -28,7 +29,7 @@ export class MembershipRepository {
   /** Member account ids of a relation, ascending. */
   async members(relationId: number): Promise<number[]> {
     const found = await rows<{ account_id: string }>(
-      this.root.fork(),
+      joinWork(this.root),
       'select account_id from setting where relation_id = ? order by account_id',
       [relationId],
     );
@@ -42,7 +43,7 @@ export class MembershipRepository {
       account1_id: string | null;
       account2_id: string | null;
     }>(
-      this.root.fork(),
+      joinWork(this.root),
       'select id, relation_type, account1_id, account2_id from relation where id = ?',
       [relationId],
     );

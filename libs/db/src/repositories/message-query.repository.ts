@@ -4,6 +4,7 @@ import { escapeLike, normalize, queryGrams } from '../search-grams';
 import { idBoundForTime } from '../snowflake';
 import { toTextArrayLiteral } from '../types/text-array.type';
 import { rows } from './sql';
+import { joinWork } from './unit-of-work';
 
 /** One message as history shows it to one caller (API.md §3 MsgInfoWithRly, before mapping). */
 export interface MessageView {
@@ -146,7 +147,7 @@ export class MessageQueryRepository {
     page: Page | null,
     maxRows?: number,
   ): Promise<{ rows: MessageView[]; total: number }> {
-    const em = this.root.fork();
+    const em = joinWork(this.root);
     const limit = page
       ? ` limit ${page.pageSize} offset ${(page.page - 1) * page.pageSize}`
       : maxRows
@@ -233,7 +234,7 @@ export class MessageQueryRepository {
       limit + 1,
     );
     const [rel] = await rows<{ last_seq: string }>(
-      this.root.fork(),
+      joinWork(this.root),
       'select last_seq from relation where id = ?',
       [relationId],
     );
@@ -282,7 +283,7 @@ export class MessageQueryRepository {
       is_pin: boolean;
       is_top: boolean;
     }>(
-      this.root.fork(),
+      joinWork(this.root),
       'select id, relation_id, account_id, is_revoke, is_pin, is_top from message where id = ?',
       [id],
     );
@@ -301,7 +302,7 @@ export class MessageQueryRepository {
   /** Pins (pin_time = now) or unpins; true when the state changed. */
   async setPin(id: number, isPin: boolean): Promise<boolean> {
     const changed = await rows(
-      this.root.fork(),
+      joinWork(this.root),
       `update message set is_pin = ?, pin_time = case when ? then now() else pin_time end
         where id = ? and is_pin <> ? returning id`,
       [isPin, isPin, id, isPin],
@@ -319,7 +320,7 @@ export class MessageQueryRepository {
     id: number,
     isTop: boolean,
   ): Promise<{ changed: boolean; previousTop: number | null }> {
-    return this.root.fork().transactional(async (em) => {
+    return joinWork(this.root).transactional(async (em) => {
       let previousTop: number | null = null;
       if (isTop) {
         const prev = await rows<{ id: string }>(
@@ -341,7 +342,7 @@ export class MessageQueryRepository {
   /** Revokes and clears pin and top; null when it was already revoked (raced). */
   async revoke(id: number): Promise<{ wasPinned: boolean; wasTop: boolean } | null> {
     const [r] = await rows<{ was_pinned: boolean; was_top: boolean }>(
-      this.root.fork(),
+      joinWork(this.root),
       `update message m set is_revoke = true, is_pin = false, is_top = false
          from (select id, is_pin as was_pinned, is_top as was_top from message where id = ? for update) old
         where m.id = old.id and not m.is_revoke

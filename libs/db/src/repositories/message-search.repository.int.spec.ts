@@ -38,9 +38,10 @@ const indexedIds = async (relationId: number) =>
   (
     await db.em
       .fork()
-      .execute<
-        { message_id: string }[]
-      >('SELECT message_id FROM message_search WHERE relation_id = ? ORDER BY message_id', [relationId])
+      .execute<{ message_id: string }[]>(
+        'SELECT message_id FROM message_search WHERE relation_id = ? ORDER BY message_id',
+        [relationId],
+      )
   ).map((r) => Number(r.message_id));
 
 beforeAll(async () => {
@@ -64,9 +65,10 @@ describe('MessageSearchRepository.index', () => {
     expect(await found(x.account, 0, 'hello world')).toEqual(['Hello World']);
     const [row] = await db.em
       .fork()
-      .execute<
-        { relation_id: string; grams: string[] }[]
-      >('SELECT relation_id, grams FROM message_search WHERE message_id = ?', [x.messages[2].id]);
+      .execute<{ relation_id: string; grams: string[] }[]>(
+        'SELECT relation_id, grams FROM message_search WHERE message_id = ?',
+        [x.messages[2].id],
+      );
     expect(row).toEqual({ relation_id: String(x.relation), grams: contentGrams('Hello World') });
   });
 

@@ -189,10 +189,9 @@ export class MessageStoreRepository {
       ).map((r) => [Number(r.id), Number(r.last_seq)]),
     );
     const existing = new Map(
-      (await boundRows<ExistingRow>(em, EXISTING, [bigintArray(part.map((r) => r.id))])).map((r) => [
-        Number(r.id),
-        r.seq === null ? null : Number(r.seq),
-      ]),
+      (await boundRows<ExistingRow>(em, EXISTING, [bigintArray(part.map((r) => r.id))])).map(
+        (r) => [Number(r.id), r.seq === null ? null : Number(r.seq)],
+      ),
     );
     const withClientId = part.filter(
       (r) => r.clientMsgId !== null && r.accountId !== null && !existing.has(r.id),

@@ -2,13 +2,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { GroupNotify } from '../entities/group-notify.entity';
 import type { MsgExtend } from '../entities/msg-extend';
 import { FOREIGN_KEY_VIOLATION, sqlState, unexpected } from './sql';
+import { joinWork } from './unit-of-work';
 
 /** Group notices (DATA.md §2.9). Every lookup is by notice id AND group (REFERENCE-DEFECTS §10). */
 export class NoticeRepository {
   constructor(private readonly root: EntityManager) {}
 
   private get em(): EntityManager {
-    return this.root.fork();
+    return joinWork(this.root);
   }
 
   /** Stored with the time now as `createAt`; `group_gone` when the group was just dissolved. */

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { escapeLike } from '../search-grams';
 import { rows } from './sql';
+import { joinWork } from './unit-of-work';
 
 /** The other account of a friendship (the account itself for the self conversation). */
 export interface FriendRow {
@@ -106,7 +107,7 @@ export class SettingRepository {
   constructor(private readonly root: EntityManager) {}
 
   private get em(): EntityManager {
-    return this.root.fork();
+    return joinWork(this.root);
   }
 
   /** By `pin_time` ascending, then relation id. */

@@ -7,13 +7,14 @@ import {
   sqlState,
   unexpected,
 } from './sql';
+import { joinWork } from './unit-of-work';
 
 /** Users (DATA.md §2.1); emails compare case-insensitively through `lower(email)`. */
 export class UserRepository {
   constructor(private readonly root: EntityManager) {}
 
   private get em(): EntityManager {
-    return this.root.fork();
+    return joinWork(this.root);
   }
 
   findById(id: number): Promise<User | null> {

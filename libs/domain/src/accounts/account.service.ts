@@ -5,15 +5,17 @@ import type {
   AccountRecord,
   AccountRepository,
   ChatEventDraft,
-  EventPublisher,
+  DeletedAccount,
   Gender,
+  UnitOfWork,
 } from '../ports';
 import { accountInfo, iso } from '../views';
 
 export interface AccountServiceDeps {
   accounts: AccountRepository;
   tokens: TokenService;
-  events: EventPublisher;
+  /** A change and its pushes (and the 4403 of a deleted account) commit together. */
+  work: UnitOfWork;
   /** `Rule.AccountNumMax` */
   maxPerUser: number;
   /** `Rule.DefaultAvatarURL` */
@@ -25,6 +27,36 @@ export interface AccountFields {
   name: string;
   gender: Gender;
   signature: string;
+}
+
+/**
+ * The events of an account deletion (API.md §7): `delete_relation` to each former friend,
+ * `group_quit_account` to the remaining members of each group it left, each marking the
+ * relation's cached membership stale, and the account's sockets closed with 4403.
+ */
+function deletionEvents(accountId: number, removed: DeletedAccount): ChatEventDraft[] {
+  return [
+    ...removed.friendships.map(({ relationId, otherAccountId }) => ({
+      key: `relation:${relationId}`,
+      push: {
+        event: PUSH_EVENTS.deleteRelation,
+        data: { relation_id: relationId },
+        to: [otherAccountId],
+      },
+      effects: { membershipChanged: [relationId] },
+    })),
+    ...removed.groups.map(({ relationId, remainingAccountIds }) => ({
+      key: `relation:${relationId}`,
+      push: {
+        event: PUSH_EVENTS.groupQuitAccount,
+        data: { relation_id: relationId, account_id: accountId },
+        to: remainingAccountIds,
+      },
+      effects: { membershipChanged: [relationId] },
+    })),
+    // No push of its own: gateways close the account's sockets with 4403.
+    { key: `account:${accountId}`, effects: { accountsDeleted: [accountId] } },
+  ];
 }
 
 /** The account area of API.md §7. */
@@ -72,54 +104,36 @@ export class AccountService {
    */
   async delete(userId: number, accountId: number): Promise<void> {
     await this.owned(userId, accountId);
-    const removed = await this.d.accounts.deleteAccount(accountId);
-    if (removed === 'leader') throw new AppError(ErrorCode.AccountIsGroupLeader);
-    const events: ChatEventDraft[] = [
-      ...removed.friendships.map(({ relationId, otherAccountId }) => ({
-        key: `relation:${relationId}`,
-        push: {
-          event: PUSH_EVENTS.deleteRelation,
-          data: { relation_id: relationId },
-          to: [otherAccountId],
-        },
-        effects: { membershipChanged: [relationId] },
-      })),
-      ...removed.groups.map(({ relationId, remainingAccountIds }) => ({
-        key: `relation:${relationId}`,
-        push: {
-          event: PUSH_EVENTS.groupQuitAccount,
-          data: { relation_id: relationId, account_id: accountId },
-          to: remainingAccountIds,
-        },
-        effects: { membershipChanged: [relationId] },
-      })),
-    ];
-    // No push of its own: gateways close the account's sockets with 4403.
-    events.push({ key: `account:${accountId}`, effects: { accountsDeleted: [accountId] } });
-    await this.d.events.publish(events);
+    await this.d.work.run(async (outbox) => {
+      const removed = await this.d.accounts.deleteAccount(accountId);
+      if (removed === 'leader') throw new AppError(ErrorCode.AccountIsGroupLeader);
+      outbox.events(deletionEvents(accountId, removed));
+    });
     this.d.log.info({ userId, accountId }, 'account deleted');
   }
 
   /** PUT /api/account/update: 2011 when another account of the user has the name. */
   async update(accountId: number, fields: AccountFields): Promise<void> {
-    const updated = await this.d.accounts.update(accountId, fields);
-    if (updated === 'name_taken') throw new AppError(ErrorCode.AccountNameUsed);
-    await this.d.events.publish([
-      {
-        key: `account:${accountId}`,
-        push: {
-          event: PUSH_EVENTS.updateAccount,
-          data: {
-            account_id: updated.id,
-            name: updated.name,
-            gender: updated.gender,
-            signature: updated.signature,
-            avatar: updated.avatar,
+    await this.d.work.run(async (outbox) => {
+      const updated = await this.d.accounts.update(accountId, fields);
+      if (updated === 'name_taken') throw new AppError(ErrorCode.AccountNameUsed);
+      outbox.events([
+        {
+          key: `account:${accountId}`,
+          push: {
+            event: PUSH_EVENTS.updateAccount,
+            data: {
+              account_id: updated.id,
+              name: updated.name,
+              gender: updated.gender,
+              signature: updated.signature,
+              avatar: updated.avatar,
+            },
+            to: [accountId],
           },
-          to: [accountId],
         },
-      },
-    ]);
+      ]);
+    });
   }
 
   /** GET /api/account/info */

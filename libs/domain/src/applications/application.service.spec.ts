@@ -1,6 +1,6 @@
 import pino from 'pino';
-import { AppError, ErrorCode, PUSH_EVENTS, SYSTEM_TEXTS, type MessageRecord } from '@chat/protocol';
-import type { ChatEventDraft } from '../ports';
+import { AppError, ErrorCode, PUSH_EVENTS, SYSTEM_TEXTS } from '@chat/protocol';
+import { RecordingWork } from '../testing/recording-work';
 import { ApplicationService, applicationInfo } from './application.service';
 import type { ApplicationRecord, ApplicationRepository } from './ports';
 
@@ -32,27 +32,14 @@ function application(overrides: Partial<ApplicationRecord> = {}): ApplicationRec
 }
 
 function setup(answers: Partial<Record<keyof ApplicationRepository, unknown>>) {
-  const order: string[] = [];
-  const published: ChatEventDraft[] = [];
-  const messages: MessageRecord[] = [];
+  const work = new RecordingWork();
   const service = new ApplicationService({
     applications: repo<ApplicationRepository>(answers),
-    events: {
-      publish: async (e) => {
-        order.push('events');
-        published.push(...e);
-      },
-    },
-    messages: {
-      publish: async (m) => {
-        order.push('message');
-        messages.push(m);
-      },
-    },
+    work,
     ids: { next: () => 77, timeOf: () => T0 },
     log,
   });
-  return { service, published, messages, order };
+  return { service, work, published: work.events, messages: work.messages, order: work.order };
 }
 
 async function codeOf(p: Promise<unknown>): Promise<number> {
@@ -118,13 +105,15 @@ describe('ApplicationService', () => {
     ['applicant_missing', ErrorCode.AccountNotFound],
     ['friends', ErrorCode.RelationExists],
   ])('answers an accept that found %s with %i, with no message', async (answer, code) => {
-    const { service, published, messages } = setup({ accept: answer });
+    const { service, work, published, messages } = setup({ accept: answer });
     expect(await codeOf(service.accept(2, 1))).toBe(code);
+    // Refused inside the unit of work: whatever it wrote is rolled back with it.
+    expect(work.rolledBack).toBe(1);
     expect(published).toEqual([]);
     expect(messages).toEqual([]);
   });
 
-  it('publishes "成为好友" first, then the membership change and both application pushes', async () => {
+  it('records "成为好友" first, then the membership change and both application pushes', async () => {
     const accepted = application({ status: '已同意' });
     const { service, published, messages, order } = setup({
       accept: { application: accepted, relationId: 40 },

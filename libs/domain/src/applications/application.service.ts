@@ -1,15 +1,15 @@
 import type { Logger } from '@chat/logger';
-import { AppError, ErrorCode, PUSH_EVENTS, SYSTEM_TEXTS, type MessageRecord } from '@chat/protocol';
-import type { IdGenerator, MessagePublisher } from '../messages/publisher';
-import type { ChatEventDraft, EventPublisher } from '../ports';
+import { AppError, ErrorCode, PUSH_EVENTS, SYSTEM_TEXTS } from '@chat/protocol';
+import { systemMessage, type IdGenerator } from '../messages/system-message';
+import type { ChatEventDraft, UnitOfWork } from '../ports';
 import { iso } from '../views';
 import type { ApplicationRecord, ApplicationRepository } from './ports';
 
 export interface ApplicationServiceDeps {
   applications: ApplicationRepository;
-  events: EventPublisher;
-  /** The "成为好友" system message goes to `chat.messages` through this. */
-  messages: MessagePublisher;
+  /** Each change and its pushes (and the "成为好友" system message) commit together. */
+  work: UnitOfWork;
+  /** Ids of the system messages. */
   ids: IdGenerator;
   log: Logger;
 }
@@ -55,13 +55,15 @@ export class ApplicationService {
    */
   async create(callerId: number, targetId: number, applyMsg: string): Promise<void> {
     if (targetId === callerId) throw new AppError(ErrorCode.ApplicationInvalid);
-    const created = await this.d.applications.create(callerId, targetId, applyMsg);
-    if (created === 'target_missing' || created === 'applicant_missing') {
-      throw new AppError(ErrorCode.AccountNotFound);
-    }
-    if (created === 'friends') throw new AppError(ErrorCode.RelationExists);
-    if (created === 'pending') throw new AppError(ErrorCode.ApplicationExists);
-    await this.d.events.publish(applicationEvents(created));
+    await this.d.work.run(async (outbox) => {
+      const created = await this.d.applications.create(callerId, targetId, applyMsg);
+      if (created === 'target_missing' || created === 'applicant_missing') {
+        throw new AppError(ErrorCode.AccountNotFound);
+      }
+      if (created === 'friends') throw new AppError(ErrorCode.RelationExists);
+      if (created === 'pending') throw new AppError(ErrorCode.ApplicationExists);
+      outbox.events(applicationEvents(created));
+    });
     this.d.log.info({ accountId: callerId, targetId }, 'application created');
   }
 
@@ -74,31 +76,37 @@ export class ApplicationService {
 
   /**
    * PUT /api/application/accept: the friendship, both settings and the accepted status in
-   * one transaction; then the "成为好友" system message and the `application` pushes.
+   * one transaction, and with them, in the outbox, the "成为好友" system message and the
+   * `application` pushes.
    */
   async accept(callerId: number, applicantId: number): Promise<void> {
-    const done = await this.d.applications.accept(applicantId, callerId);
-    if (done === 'missing') throw new AppError(ErrorCode.ApplicationNotFound);
-    if (done === 'accepted') throw new AppError(ErrorCode.ApplicationRepeated);
-    if (done === 'applicant_missing') throw new AppError(ErrorCode.AccountNotFound);
-    if (done === 'friends') throw new AppError(ErrorCode.RelationExists);
-    const { application, relationId } = done;
-    // The system message is published before anything announces the relation, so it is
-    // the first record of the conversation's partition (API.md §8: its first message).
-    await this.d.messages.publish(this.becameFriends(relationId));
-    await this.d.events.publish([
-      { key: `relation:${relationId}`, effects: { membershipChanged: [relationId] } },
-      ...applicationEvents(application),
-    ]);
+    const relationId = await this.d.work.run(async (outbox) => {
+      const done = await this.d.applications.accept(applicantId, callerId);
+      if (done === 'missing') throw new AppError(ErrorCode.ApplicationNotFound);
+      if (done === 'accepted') throw new AppError(ErrorCode.ApplicationRepeated);
+      if (done === 'applicant_missing') throw new AppError(ErrorCode.AccountNotFound);
+      if (done === 'friends') throw new AppError(ErrorCode.RelationExists);
+      const { application, relationId } = done;
+      // The system message is recorded before anything announces the relation, so it is
+      // the first record of the conversation's partition (API.md §8: its first message).
+      outbox.message(systemMessage(this.d.ids, relationId, SYSTEM_TEXTS.becameFriends));
+      outbox.events([
+        { key: `relation:${relationId}`, effects: { membershipChanged: [relationId] } },
+        ...applicationEvents(application),
+      ]);
+      return relationId;
+    });
     this.d.log.info({ accountId: callerId, applicantId, relationId }, 'application accepted');
   }
 
   /** PUT /api/application/refuse: 3004 once refused or accepted (REFERENCE-DEFECTS §16). */
   async refuse(callerId: number, applicantId: number, refuseMsg: string): Promise<void> {
-    const done = await this.d.applications.refuse(applicantId, callerId, refuseMsg);
-    if (done === 'missing') throw new AppError(ErrorCode.ApplicationNotFound);
-    if (done === 'handled') throw new AppError(ErrorCode.ApplicationRepeated);
-    await this.d.events.publish(applicationEvents(done));
+    await this.d.work.run(async (outbox) => {
+      const done = await this.d.applications.refuse(applicantId, callerId, refuseMsg);
+      if (done === 'missing') throw new AppError(ErrorCode.ApplicationNotFound);
+      if (done === 'handled') throw new AppError(ErrorCode.ApplicationRepeated);
+      outbox.events(applicationEvents(done));
+    });
     this.d.log.info({ accountId: callerId, applicantId }, 'application refused');
   }
 
@@ -106,23 +114,5 @@ export class ApplicationService {
   async list(callerId: number, page: number, pageSize: number) {
     const { rows, total } = await this.d.applications.listOf(callerId, page, pageSize);
     return { list: rows.map((a) => applicationInfo(a, callerId)), total };
-  }
-
-  /** The system message of API.md §3.1: no sender, `create_at` = the time in its id. */
-  private becameFriends(relationId: number): MessageRecord {
-    const id = this.d.ids.next();
-    return {
-      id,
-      relation_id: relationId,
-      notify_type: 'system',
-      msg_type: 'text',
-      msg_content: SYSTEM_TEXTS.becameFriends,
-      msg_extend: null,
-      file_id: null,
-      account_id: null,
-      rly_msg_id: null,
-      client_msg_id: null,
-      create_at: iso(this.d.ids.timeOf(id)),
-    };
   }
 }

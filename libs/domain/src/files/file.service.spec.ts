@@ -1,6 +1,7 @@
 import { createLogger } from '@chat/logger';
 import { AppError, ErrorCode, PUSH_EVENTS } from '@chat/protocol';
-import type { AccountRecord, ChatEventDraft } from '../ports';
+import type { AccountRecord } from '../ports';
+import { RecordingWork } from '../testing/recording-work';
 import { FileService } from './file.service';
 import type { FileRecord, FileRepository, IncomingFile, NewFile } from './ports';
 
@@ -26,7 +27,8 @@ function world() {
   let nextId = 100;
   const rows = new Map<number, FileRecord>();
   const objects = new Set<string>();
-  const events: ChatEventDraft[] = [];
+  const work = new RecordingWork();
+  const events = work.events;
   const fail = { put: false, delete: false, record: false };
   const account: AccountRecord = {
     id: ME,
@@ -109,7 +111,7 @@ function world() {
         objects.delete(key);
       },
     },
-    events: { publish: async (drafts) => void events.push(...drafts) },
+    work,
     maxImageBytes: 100,
     log,
   });

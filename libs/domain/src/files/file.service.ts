@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@chat/logger';
 import { AppError, ErrorCode, InvalidInputError, PUSH_EVENTS } from '@chat/protocol';
-import type { EventPublisher } from '../ports';
+import type { UnitOfWork } from '../ports';
 import { iso } from '../views';
 import {
   detectImageType,
@@ -22,7 +22,8 @@ export interface FileServiceDeps {
   files: FileRepository;
   relations: RelationLookup;
   store: FileStore;
-  events: EventPublisher;
+  /** An avatar change and its `update_account` push commit together. */
+  work: UnitOfWork;
   /** `Rule.BiggestImageSize`, bytes. */
   maxImageBytes: number;
   log: Logger;
@@ -114,7 +115,28 @@ export class FileService {
   private async accountAvatar(accountId: number, upload: IncomingFile, image: ImageType) {
     const file = await this.store(`avatars/account/${accountId}`, upload, image);
     const replaced = await this.recordOrDiscard(file, () =>
-      this.d.files.replaceAccountAvatar(accountId, file),
+      this.d.work.run(async (outbox) => {
+        const replaced = await this.d.files.replaceAccountAvatar(accountId, file);
+        if (replaced === 'account_gone') return replaced;
+        const { account } = replaced;
+        outbox.events([
+          {
+            key: `account:${accountId}`,
+            push: {
+              event: PUSH_EVENTS.updateAccount,
+              data: {
+                account_id: account.id,
+                name: account.name,
+                gender: account.gender,
+                signature: account.signature,
+                avatar: account.avatar,
+              },
+              to: [accountId],
+            },
+          },
+        ]);
+        return replaced;
+      }),
     );
     if (replaced === 'account_gone') {
       await this.discardObject(file.key);
@@ -122,23 +144,6 @@ export class FileService {
     }
     this.d.log.info({ accountId, fileId: replaced.file.id }, 'account avatar replaced');
     await this.discardPrevious(replaced.previous);
-    const { account } = replaced;
-    await this.d.events.publish([
-      {
-        key: `account:${accountId}`,
-        push: {
-          event: PUSH_EVENTS.updateAccount,
-          data: {
-            account_id: account.id,
-            name: account.name,
-            gender: account.gender,
-            signature: account.signature,
-            avatar: account.avatar,
-          },
-          to: [accountId],
-        },
-      },
-    ]);
     return { url: replaced.file.url };
   }
 

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { AppError, ErrorCode, PUSH_EVENTS } from '@chat/protocol';
-import type { ChatEventDraft } from '../ports';
+import { RecordingWork } from '../testing/recording-work';
 import { GroupService } from './group.service';
 import type { GroupRepository } from './ports';
 
@@ -17,10 +17,11 @@ function repo<T extends object>(answers: Partial<Record<keyof T, unknown>>): T {
 }
 
 function setup(groups: Partial<Record<keyof GroupRepository, unknown>>) {
-  const published: ChatEventDraft[] = [];
+  const work = new RecordingWork();
+  const published = work.events;
   const service = new GroupService({
     groups: repo<GroupRepository>(groups),
-    events: { publish: async (e) => void published.push(...e) },
+    work,
     defaultAvatar: 'https://example.com/default.png',
     log,
   });

@@ -1,12 +1,13 @@
 import type { Logger } from '@chat/logger';
 import { AppError, ErrorCode, PUSH_EVENTS, type PushEventName } from '@chat/protocol';
-import type { ChatEventDraft, EventPublisher } from '../ports';
+import type { ChatEventDraft, UnitOfWork } from '../ports';
 import { iso } from '../views';
 import type { GroupMemberRow, GroupRepository, GroupSettingRow, RelationRole } from './ports';
 
 export interface GroupServiceDeps {
   groups: GroupRepository;
-  events: EventPublisher;
+  /** Each membership change and its pushes commit together. */
+  work: UnitOfWork;
   /** `Rule.DefaultAvatarURL`: the avatar of new groups. */
   defaultAvatar: string;
   log: Logger;
@@ -77,17 +78,18 @@ export class GroupService {
 
   /** POST /api/group/create: the group and its leader in one transaction (REFERENCE-DEFECTS §19). */
   async create(callerId: number, name: string, description: string) {
-    const group = await this.d.groups.create({
-      leaderId: callerId,
-      name,
-      description,
-      avatar: this.d.defaultAvatar,
+    const group = await this.d.work.run(async (outbox) => {
+      const group = await this.d.groups.create({
+        leaderId: callerId,
+        name,
+        description,
+        avatar: this.d.defaultAvatar,
+      });
+      if (group === 'account_gone') throw new AppError(ErrorCode.AccountNotFound);
+      // No push (API.md §10), but the new membership must reach the gateways' caches.
+      outbox.events([{ key: `relation:${group.id}`, effects: { membershipChanged: [group.id] } }]);
+      return group;
     });
-    if (group === 'account_gone') throw new AppError(ErrorCode.AccountNotFound);
-    // No push (API.md §10), but the new membership must reach the gateways' caches.
-    await this.d.events.publish([
-      { key: `relation:${group.id}`, effects: { membershipChanged: [group.id] } },
-    ]);
     this.d.log.info({ accountId: callerId, relationId: group.id }, 'group created');
     return {
       name: group.name,
@@ -103,18 +105,22 @@ export class GroupService {
    * target is a member; transferring to oneself changes nothing and pushes nothing.
    */
   async transfer(callerId: number, relationId: number, toAccountId: number) {
-    const done = await this.d.groups.transfer(relationId, callerId, toAccountId);
-    if (done === 'not_leader') throw new AppError(ErrorCode.NotGroupLeader);
-    if (done === 'not_member') throw new AppError(ErrorCode.NotGroupMember);
-    if (done === 'unchanged') return {};
-    await this.d.events.publish([
-      groupEvent(
-        relationId,
-        PUSH_EVENTS.groupTransferred,
-        { account_id: toAccountId },
-        done.memberIds,
-      ),
-    ]);
+    const changed = await this.d.work.run(async (outbox) => {
+      const done = await this.d.groups.transfer(relationId, callerId, toAccountId);
+      if (done === 'not_leader') throw new AppError(ErrorCode.NotGroupLeader);
+      if (done === 'not_member') throw new AppError(ErrorCode.NotGroupMember);
+      if (done === 'unchanged') return false;
+      outbox.events([
+        groupEvent(
+          relationId,
+          PUSH_EVENTS.groupTransferred,
+          { account_id: toAccountId },
+          done.memberIds,
+        ),
+      ]);
+      return true;
+    });
+    if (!changed) return {};
     this.d.log.info({ relationId, from: callerId, to: toAccountId }, 'group transferred');
     return {};
   }
@@ -124,11 +130,11 @@ export class GroupService {
    * members read before the deletion (REFERENCE-DEFECTS §4).
    */
   async dissolve(callerId: number, relationId: number) {
-    const done = await this.d.groups.dissolve(relationId, callerId);
-    if (done === 'not_leader') throw new AppError(ErrorCode.NotGroupLeader);
-    await this.d.events.publish([
-      groupEvent(relationId, PUSH_EVENTS.groupDissolved, {}, done.memberIds),
-    ]);
+    await this.d.work.run(async (outbox) => {
+      const done = await this.d.groups.dissolve(relationId, callerId);
+      if (done === 'not_leader') throw new AppError(ErrorCode.NotGroupLeader);
+      outbox.events([groupEvent(relationId, PUSH_EVENTS.groupDissolved, {}, done.memberIds)]);
+    });
     this.d.log.info({ relationId, accountId: callerId }, 'group dissolved');
     return {};
   }
@@ -149,19 +155,22 @@ export class GroupService {
    * to every member after the change, the new ones included.
    */
   async invite(callerId: number, relationId: number, accountIds: number[]) {
-    const done = await this.d.groups.invite(relationId, callerId, accountIds);
-    if (done === 'not_member') throw new AppError(ErrorCode.NotGroupMember);
-    if (done === 'not_group') throw new AppError(ErrorCode.RelationNotFound);
-    await this.d.events.publish(
-      done.added.map((accountId) =>
-        groupEvent(
-          relationId,
-          PUSH_EVENTS.groupNewAccount,
-          { account_id: accountId },
-          done.memberIds,
+    const done = await this.d.work.run(async (outbox) => {
+      const done = await this.d.groups.invite(relationId, callerId, accountIds);
+      if (done === 'not_member') throw new AppError(ErrorCode.NotGroupMember);
+      if (done === 'not_group') throw new AppError(ErrorCode.RelationNotFound);
+      outbox.events(
+        done.added.map((accountId) =>
+          groupEvent(
+            relationId,
+            PUSH_EVENTS.groupNewAccount,
+            { account_id: accountId },
+            done.memberIds,
+          ),
         ),
-      ),
-    );
+      );
+      return done;
+    });
     if (done.added.length) {
       this.d.log.info({ relationId, accountId: callerId, added: done.added }, 'group invite');
     }
@@ -173,16 +182,18 @@ export class GroupService {
    * §15: not a silent success). The quitter hears of it too (§4).
    */
   async quit(callerId: number, relationId: number) {
-    const done = await this.d.groups.quit(relationId, callerId);
-    if (done === 'leader') throw new AppError(ErrorCode.LeaderCannotQuit);
-    if (done === 'not_member') throw new AppError(ErrorCode.NotGroupMember);
-    if (done === 'not_group') throw new AppError(ErrorCode.RelationNotFound);
-    await this.d.events.publish([
-      groupEvent(relationId, PUSH_EVENTS.groupQuitAccount, { account_id: callerId }, [
-        ...done.remainingIds,
-        callerId,
-      ]),
-    ]);
+    await this.d.work.run(async (outbox) => {
+      const done = await this.d.groups.quit(relationId, callerId);
+      if (done === 'leader') throw new AppError(ErrorCode.LeaderCannotQuit);
+      if (done === 'not_member') throw new AppError(ErrorCode.NotGroupMember);
+      if (done === 'not_group') throw new AppError(ErrorCode.RelationNotFound);
+      outbox.events([
+        groupEvent(relationId, PUSH_EVENTS.groupQuitAccount, { account_id: callerId }, [
+          ...done.remainingIds,
+          callerId,
+        ]),
+      ]);
+    });
     this.d.log.info({ relationId, accountId: callerId }, 'group quit');
     return {};
   }

@@ -1,23 +1,16 @@
 import type { MembershipRepository, MessageQueryRepository, MessageView, Page } from '@chat/db';
 import type { Logger } from '@chat/logger';
-import {
-  AppError,
-  ErrorCode,
-  InvalidInputError,
-  PUSH_EVENTS,
-  SYSTEM_TEXTS,
-  type MessageRecord,
-} from '@chat/protocol';
-import type { ChatEventDraft, EventPublisher } from '../ports';
-import { iso } from '../views';
+import { AppError, ErrorCode, InvalidInputError, PUSH_EVENTS, SYSTEM_TEXTS } from '@chat/protocol';
+import type { ChatEventDraft, UnitOfWork } from '../ports';
 import { briefMsgInfo, msgInfo, msgInfoWithRly } from './msg-info';
-import type { IdGenerator, MessagePublisher } from './publisher';
+import { systemMessage, type IdGenerator } from './system-message';
 
 export interface MessageServiceDeps {
   messages: MessageQueryRepository;
   membership: MembershipRepository;
-  events: EventPublisher;
-  publisher: MessagePublisher;
+  /** A state change, its pushes and its system message commit together. */
+  work: UnitOfWork;
+  /** Ids of the system messages. */
   ids: IdGenerator;
   log: Logger;
 }
@@ -130,50 +123,33 @@ export class MessageService {
     };
   }
 
-  /** A system message of API.md §3.1, handed to the pipeline like any other message. */
-  private async systemMessage(relationId: number, text: string): Promise<void> {
-    const id = this.d.ids.next();
-    const record: MessageRecord = {
-      id,
-      relation_id: relationId,
-      notify_type: 'system',
-      msg_type: 'text',
-      msg_content: text,
-      msg_extend: null,
-      file_id: null,
-      account_id: null,
-      rly_msg_id: null,
-      client_msg_id: null,
-      create_at: iso(this.d.ids.timeOf(id)),
-    };
-    await this.d.publisher.publish(record);
-  }
-
   /** PUT /api/msg/update/pin */
   async setPin(caller: number, relationId: number, id: number, isPin: boolean): Promise<void> {
     const msg = await this.messageIn(caller, relationId, id);
     if (isPin && msg.isRevoke) throw new AppError(ErrorCode.MessageRevoked);
-    if (!(await this.d.messages.setPin(id, isPin))) return;
-    const members = await this.d.membership.members(relationId);
-    await this.d.events.publish([this.stateEvent(relationId, members, 'pin', id, isPin)]);
+    await this.d.work.run(async (outbox) => {
+      if (!(await this.d.messages.setPin(id, isPin))) return;
+      const members = await this.d.membership.members(relationId);
+      outbox.events([this.stateEvent(relationId, members, 'pin', id, isPin)]);
+    });
   }
 
   /** PUT /api/msg/update/top: one top message per relation, then the system message. */
   async setTop(caller: number, relationId: number, id: number, isTop: boolean): Promise<void> {
     const msg = await this.messageIn(caller, relationId, id);
     if (isTop && msg.isRevoke) throw new AppError(ErrorCode.MessageRevoked);
-    const { changed, previousTop } = await this.d.messages.setTop(relationId, id, isTop);
-    if (!changed) return;
-    const members = await this.d.membership.members(relationId);
-    const events: ChatEventDraft[] = [];
-    if (previousTop !== null)
-      events.push(this.stateEvent(relationId, members, 'top', previousTop, false));
-    events.push(this.stateEvent(relationId, members, 'top', id, isTop));
-    await this.d.events.publish(events);
-    await this.systemMessage(
-      relationId,
-      isTop ? SYSTEM_TEXTS.pinnedTop(caller) : SYSTEM_TEXTS.removedTop(caller),
-    );
+    await this.d.work.run(async (outbox) => {
+      const { changed, previousTop } = await this.d.messages.setTop(relationId, id, isTop);
+      if (!changed) return;
+      const members = await this.d.membership.members(relationId);
+      const events: ChatEventDraft[] = [];
+      if (previousTop !== null)
+        events.push(this.stateEvent(relationId, members, 'top', previousTop, false));
+      events.push(this.stateEvent(relationId, members, 'top', id, isTop));
+      outbox.events(events);
+      const text = isTop ? SYSTEM_TEXTS.pinnedTop(caller) : SYSTEM_TEXTS.removedTop(caller);
+      outbox.message(systemMessage(this.d.ids, relationId, text));
+    });
   }
 
   /** PUT /api/msg/update/revoke: only the sender; clears pin and top in the same statement. */
@@ -183,13 +159,17 @@ export class MessageService {
     if (msg.accountId !== caller)
       throw new AppError(ErrorCode.PermissionDenied, 'only the sender can revoke');
     if (msg.isRevoke) throw new AppError(ErrorCode.MessageRevoked);
-    const done = await this.d.messages.revoke(id);
-    if (!done) throw new AppError(ErrorCode.MessageRevoked);
-    const members = await this.d.membership.members(msg.relationId);
-    const events = [this.stateEvent(msg.relationId, members, 'revoke', id, true)];
-    if (done.wasPinned) events.push(this.stateEvent(msg.relationId, members, 'pin', id, false));
-    if (done.wasTop) events.push(this.stateEvent(msg.relationId, members, 'top', id, false));
-    await this.d.events.publish(events);
-    if (done.wasTop) await this.systemMessage(msg.relationId, SYSTEM_TEXTS.removedTop(caller));
+    await this.d.work.run(async (outbox) => {
+      const done = await this.d.messages.revoke(id);
+      if (!done) throw new AppError(ErrorCode.MessageRevoked);
+      const members = await this.d.membership.members(msg.relationId);
+      const events = [this.stateEvent(msg.relationId, members, 'revoke', id, true)];
+      if (done.wasPinned) events.push(this.stateEvent(msg.relationId, members, 'pin', id, false));
+      if (done.wasTop) events.push(this.stateEvent(msg.relationId, members, 'top', id, false));
+      outbox.events(events);
+      if (done.wasTop) {
+        outbox.message(systemMessage(this.d.ids, msg.relationId, SYSTEM_TEXTS.removedTop(caller)));
+      }
+    });
   }
 }

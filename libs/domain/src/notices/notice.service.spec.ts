@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { AppError, ErrorCode, PUSH_EVENTS } from '@chat/protocol';
-import type { ChatEventDraft } from '../ports';
+import { RecordingWork } from '../testing/recording-work';
 import type { GroupRepository } from '../groups/ports';
 import { NoticeService } from './notice.service';
 import type { NoticeRecord, NoticeRepository } from './ports';
@@ -40,11 +40,12 @@ describe('NoticeService', () => {
   };
 
   function notices(role: unknown, store: Partial<Record<keyof NoticeRepository, unknown>> = {}) {
-    const published: ChatEventDraft[] = [];
+    const work = new RecordingWork();
+    const published = work.events;
     const service = new NoticeService({
       notices: repo<NoticeRepository>(store),
       groups: repo<GroupRepository>({ role, memberIds: [1, 2, 3] }),
-      events: { publish: async (e) => void published.push(...e) },
+      work,
       log,
     });
     return { service, published };

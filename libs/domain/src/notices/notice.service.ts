@@ -1,6 +1,6 @@
 import type { Logger } from '@chat/logger';
 import { AppError, ErrorCode, PUSH_EVENTS, type MsgExtend } from '@chat/protocol';
-import type { EventPublisher } from '../ports';
+import type { Outbox, UnitOfWork } from '../ports';
 import { iso } from '../views';
 import { requireGroupMember } from '../groups/group.service';
 import type { GroupRepository } from '../groups/ports';
@@ -9,7 +9,8 @@ import type { NoticeRecord, NoticeRepository } from './ports';
 export interface NoticeServiceDeps {
   notices: NoticeRepository;
   groups: Pick<GroupRepository, 'role' | 'memberIds'>;
-  events: EventPublisher;
+  /** A notice and its push commit together. */
+  work: UnitOfWork;
   log: Logger;
 }
 
@@ -56,28 +57,30 @@ export class NoticeService {
   }
 
   private async pushToMembers(
+    outbox: Outbox,
     event: typeof PUSH_EVENTS.createNotify | typeof PUSH_EVENTS.updateNotify,
     n: NoticeRecord,
   ) {
     const to = await this.d.groups.memberIds(n.relationId);
-    await this.d.events.publish([
-      { key: `relation:${n.relationId}`, push: { event, data: notifyPush(n), to } },
-    ]);
+    outbox.events([{ key: `relation:${n.relationId}`, push: { event, data: notifyPush(n), to } }]);
   }
 
   /** POST /api/notify/create: 7003 for a non-member, 7001 for a member who does not lead. */
   async create(callerId: number, relationId: number, content: NoticeContent) {
     const role = await this.member(callerId, relationId);
     if (!role.isLeader) throw new AppError(ErrorCode.NotGroupLeader);
-    const created = await this.d.notices.create({
-      relationId,
-      authorId: callerId,
-      msgContent: content.msgContent,
-      msgExpand: content.msgExpand ?? null,
+    const created = await this.d.work.run(async (outbox) => {
+      const created = await this.d.notices.create({
+        relationId,
+        authorId: callerId,
+        msgContent: content.msgContent,
+        msgExpand: content.msgExpand ?? null,
+      });
+      // Dissolved between the check and the insert: the caller is no longer a member.
+      if (created === 'group_gone') throw new AppError(ErrorCode.NotGroupMember);
+      await this.pushToMembers(outbox, PUSH_EVENTS.createNotify, created);
+      return created;
     });
-    // Dissolved between the check and the insert: the caller is no longer a member.
-    if (created === 'group_gone') throw new AppError(ErrorCode.NotGroupMember);
-    await this.pushToMembers(PUSH_EVENTS.createNotify, created);
     return notify(created, 'none');
   }
 
@@ -87,15 +90,17 @@ export class NoticeService {
    */
   async update(callerId: number, id: number, relationId: number, content: NoticeContent) {
     await this.member(callerId, relationId);
-    const updated = await this.d.notices.update({
-      id,
-      relationId,
-      authorId: callerId,
-      msgContent: content.msgContent,
-      msgExpand: content.msgExpand ?? null,
+    await this.d.work.run(async (outbox) => {
+      const updated = await this.d.notices.update({
+        id,
+        relationId,
+        authorId: callerId,
+        msgContent: content.msgContent,
+        msgExpand: content.msgExpand ?? null,
+      });
+      if (!updated) throw new AppError(ErrorCode.NotifyNotFound);
+      await this.pushToMembers(outbox, PUSH_EVENTS.updateNotify, updated);
     });
-    if (!updated) throw new AppError(ErrorCode.NotifyNotFound);
-    await this.pushToMembers(PUSH_EVENTS.updateNotify, updated);
     return {};
   }
 

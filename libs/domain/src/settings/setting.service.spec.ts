@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { AppError, ErrorCode, PUSH_EVENTS } from '@chat/protocol';
-import type { ChatEventDraft } from '../ports';
+import { RecordingWork } from '../testing/recording-work';
 import type { SettingRecord, SettingRepository } from './ports';
 import { SettingService } from './setting.service';
 
@@ -16,10 +16,11 @@ function repo<T extends object>(answers: Partial<Record<keyof T, unknown>>): T {
 }
 
 function setup(answers: Partial<Record<keyof SettingRepository, unknown>>) {
-  const published: ChatEventDraft[] = [];
+  const work = new RecordingWork();
+  const published = work.events;
   const service = new SettingService({
     settings: repo<SettingRepository>(answers),
-    events: { publish: async (e) => void published.push(...e) },
+    work,
     log,
   });
   return { service, published };

@@ -1,7 +1,7 @@
 import type { Logger } from '@chat/logger';
 import { AppError, ErrorCode, PUSH_EVENTS } from '@chat/protocol';
 import type { GroupRecord } from '../groups/ports';
-import type { ChatEventDraft, EventPublisher } from '../ports';
+import type { ChatEventDraft, UnitOfWork } from '../ports';
 import { iso } from '../views';
 import type {
   FriendRecord,
@@ -13,7 +13,8 @@ import type {
 
 export interface SettingServiceDeps {
   settings: SettingRepository;
-  events: EventPublisher;
+  /** Each change and its push commit together. */
+  work: UnitOfWork;
   log: Logger;
 }
 
@@ -92,9 +93,6 @@ export class SettingService {
    * `last_show` and is announced, since it moves the conversation in `/setting/shows`.
    */
   async update(callerId: number, relationId: number, change: SettingChange): Promise<void> {
-    const done = await this.d.settings.update(callerId, relationId, change);
-    if (done === 'missing') throw new AppError(ErrorCode.RelationNotFound);
-    if (done === 'unchanged') return;
     const push =
       change.field === 'nickName'
         ? {
@@ -107,7 +105,11 @@ export class SettingService {
             data: { type: STATE_TYPES[change.field], relation_id: relationId, state: change.value },
             to: [callerId],
           };
-    await this.d.events.publish([{ key: `account:${callerId}`, push }]);
+    await this.d.work.run(async (outbox) => {
+      const done = await this.d.settings.update(callerId, relationId, change);
+      if (done === 'missing') throw new AppError(ErrorCode.RelationNotFound);
+      if (done !== 'unchanged') outbox.events([{ key: `account:${callerId}`, push }]);
+    });
   }
 
   /** GET /api/setting/friend/list: the self conversation included, by friend name. */
@@ -123,22 +125,24 @@ export class SettingService {
    * repository read before deleting (§4).
    */
   async deleteFriend(callerId: number, relationId: number): Promise<void> {
-    const done = await this.d.settings.deleteFriend(callerId, relationId);
-    if (done === 'missing') throw new AppError(ErrorCode.RelationNotFound);
-    if (done === 'not_party') throw new AppError(ErrorCode.PermissionDenied);
-    if (done === 'self') {
-      throw new AppError(ErrorCode.PermissionDenied, 'the self conversation cannot be deleted');
-    }
-    const event: ChatEventDraft = {
-      key: `relation:${relationId}`,
-      push: {
-        event: PUSH_EVENTS.deleteRelation,
-        data: { relation_id: relationId },
-        to: done.accountIds,
-      },
-      effects: { membershipChanged: [relationId] },
-    };
-    await this.d.events.publish([event]);
+    await this.d.work.run(async (outbox) => {
+      const done = await this.d.settings.deleteFriend(callerId, relationId);
+      if (done === 'missing') throw new AppError(ErrorCode.RelationNotFound);
+      if (done === 'not_party') throw new AppError(ErrorCode.PermissionDenied);
+      if (done === 'self') {
+        throw new AppError(ErrorCode.PermissionDenied, 'the self conversation cannot be deleted');
+      }
+      const event: ChatEventDraft = {
+        key: `relation:${relationId}`,
+        push: {
+          event: PUSH_EVENTS.deleteRelation,
+          data: { relation_id: relationId },
+          to: done.accountIds,
+        },
+        effects: { membershipChanged: [relationId] },
+      };
+      outbox.events([event]);
+    });
     this.d.log.info({ accountId: callerId, relationId }, 'friend deleted');
   }
 

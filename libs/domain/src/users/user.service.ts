@@ -4,8 +4,8 @@ import { AppError, ErrorCode, InfrastructureError, PUSH_EVENTS } from '@chat/pro
 import type { Logger } from '@chat/logger';
 import type {
   AccountRepository,
-  EventPublisher,
   MailQueue,
+  UnitOfWork,
   UserRecord,
   UserRepository,
 } from '../ports';
@@ -23,7 +23,8 @@ export interface UserServiceDeps {
   mailQueue: MailQueue;
   tokens: TokenService;
   passwords: PasswordHasher;
-  events: EventPublisher;
+  /** An email change and its push commit together. */
+  work: UnitOfWork;
   /** `Rule.CodeMarkDuration`, quoted in the mail. */
   codeValidMs: number;
   log: Logger;
@@ -69,18 +70,24 @@ export class UserService {
     if (sameEmail(user.email, email)) throw new AppError(ErrorCode.EmailSame);
     if (await this.d.users.findByEmail(email)) throw new AppError(ErrorCode.EmailRegistered);
     await this.requireCode(email, code);
-    if ((await this.d.users.updateEmail(userId, email)) === 'email_taken') {
-      throw new AppError(ErrorCode.EmailRegistered);
-    }
-    const accounts = await this.d.accounts.listByUser(userId);
-    if (accounts.length) {
-      await this.d.events.publish([
-        {
-          key: `user:${userId}`,
-          push: { event: PUSH_EVENTS.updateEmail, data: { email }, to: accounts.map((a) => a.id) },
-        },
-      ]);
-    }
+    await this.d.work.run(async (outbox) => {
+      if ((await this.d.users.updateEmail(userId, email)) === 'email_taken') {
+        throw new AppError(ErrorCode.EmailRegistered);
+      }
+      const accounts = await this.d.accounts.listByUser(userId);
+      if (accounts.length) {
+        outbox.events([
+          {
+            key: `user:${userId}`,
+            push: {
+              event: PUSH_EVENTS.updateEmail,
+              data: { email },
+              to: accounts.map((a) => a.id),
+            },
+          },
+        ]);
+      }
+    });
   }
 
   /** PUT /api/user/update/pwd: the code must belong to the current email. */
