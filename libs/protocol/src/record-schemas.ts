@@ -14,7 +14,9 @@ const origin = z.object({ node: z.string(), conn: z.string() });
 /**
  * A `chat.messages` record (the `MessageRecord` contract). Only types and ranges are checked
  * here; the table's own checks (text length, the file of a file message, `create_at`
- * matching the id) reject the rest row by row.
+ * matching the id) reject the rest row by row, and the persister sends what they reject to
+ * `chat.dead-letter`. The edge refuses what the table would (`text` in `api/fields.ts`), so
+ * only a record that bypassed it, or whose relation went away meanwhile, ends there.
  */
 export const messageRecordSchema: z.ZodType<MessageRecord> = z.object({
   id,
