@@ -120,6 +120,9 @@ const anyExtend = fc.oneof(
     .map(([remind, extra]) => ({ ...extra, remind })),
 );
 
+/** Hundreds of transactions each; PGlite on a busy machine takes its time. */
+const PROPERTY_TIMEOUT_MS = 120_000;
+
 const codes = (s: string) => [...s].slice(0, 40).map((c) => c.codePointAt(0)!.toString(16));
 
 describe('the edge refuses exactly what the message table refuses or alters', () => {
@@ -191,61 +194,73 @@ describe('the edge refuses exactly what the message table refuses or alters', ()
     expect(jsonb.refused).toBe('22P05');
   });
 
-  it('msg_content: the send_msg schema accepts a text iff the table stores it unchanged', async () => {
-    const schema = sendMsgData.shape.msg_content;
-    await fc.assert(
-      fc.asyncProperty(anyText, async (s) => {
-        const { refused, row } = await storeOne({ msg_content: s });
-        const keptExactly = refused === undefined && row.msg_content === s;
-        expect({ text: codes(s), length: [...s].length, accepted: accepts(schema, s) }).toEqual({
-          text: codes(s),
-          length: [...s].length,
-          accepted: keptExactly,
-        });
-      }),
-      { numRuns: 400 },
-    );
-  });
+  it(
+    'msg_content: the send_msg schema accepts a text iff the table stores it unchanged',
+    async () => {
+      const schema = sendMsgData.shape.msg_content;
+      await fc.assert(
+        fc.asyncProperty(anyText, async (s) => {
+          const { refused, row } = await storeOne({ msg_content: s });
+          const keptExactly = refused === undefined && row.msg_content === s;
+          expect({ text: codes(s), length: [...s].length, accepted: accepts(schema, s) }).toEqual({
+            text: codes(s),
+            length: [...s].length,
+            accepted: keptExactly,
+          });
+        }),
+        { numRuns: 400 },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it('client_msg_id: the send_msg schema accepts an id iff the table stores it unchanged', async () => {
-    const schema = sendMsgData.shape.client_msg_id;
-    const shortText = fc
-      .array(
-        piece.filter((p) => p.length < 40),
-        { minLength: 1, maxLength: 12 },
-      )
-      .map((parts) => parts.join(''))
-      .filter((s) => s.length > 0);
-    await fc.assert(
-      fc.asyncProperty(fc.oneof(anyText, shortText), async (s) => {
-        const { refused, row } = await storeOne({ client_msg_id: s });
-        const keptExactly = refused === undefined && row.client_msg_id === s;
-        expect({ id: codes(s), accepted: accepts(schema, s) }).toEqual({
-          id: codes(s),
-          accepted: keptExactly,
-        });
-      }),
-      { numRuns: 300 },
-    );
-  });
+  it(
+    'client_msg_id: the send_msg schema accepts an id iff the table stores it unchanged',
+    async () => {
+      const schema = sendMsgData.shape.client_msg_id;
+      const shortText = fc
+        .array(
+          piece.filter((p) => p.length < 40),
+          { minLength: 1, maxLength: 12 },
+        )
+        .map((parts) => parts.join(''))
+        .filter((s) => s.length > 0);
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(anyText, shortText), async (s) => {
+          const { refused, row } = await storeOne({ client_msg_id: s });
+          const keptExactly = refused === undefined && row.client_msg_id === s;
+          expect({ id: codes(s), accepted: accepts(schema, s) }).toEqual({
+            id: codes(s),
+            accepted: keptExactly,
+          });
+        }),
+        { numRuns: 300 },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it('msg_extend: whatever the send_msg schema makes of it, the jsonb column stores unchanged', async () => {
-    const schema = sendMsgData.shape.msg_extend;
-    let storedShapes = 0;
-    await fc.assert(
-      fc.asyncProperty(anyExtend, async (raw) => {
-        const parsed = schema.safeParse(raw);
-        if (!parsed.success || parsed.data === undefined) return;
-        storedShapes++;
-        const { refused, row } = await storeOne({ msg_extend: parsed.data });
-        expect(refused).toBeUndefined();
-        expect(row.msg_extend).toEqual(parsed.data);
-      }),
-      { numRuns: 300 },
-    );
-    // The property saw accepted values, not only refusals.
-    expect(storedShapes).toBeGreaterThan(30);
-  });
+  it(
+    'msg_extend: whatever the send_msg schema makes of it, the jsonb column stores unchanged',
+    async () => {
+      const schema = sendMsgData.shape.msg_extend;
+      let storedShapes = 0;
+      await fc.assert(
+        fc.asyncProperty(anyExtend, async (raw) => {
+          const parsed = schema.safeParse(raw);
+          if (!parsed.success || parsed.data === undefined) return;
+          storedShapes++;
+          const { refused, row } = await storeOne({ msg_extend: parsed.data });
+          expect(refused).toBeUndefined();
+          expect(row.msg_extend).toEqual(parsed.data);
+        }),
+        { numRuns: 300 },
+      );
+      // The property saw accepted values, not only refusals.
+      expect(storedShapes).toBeGreaterThan(30);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
   it('every REST text field is no longer than the column it is stored in', async () => {
     const account = userAccountSchemas(LIMITS);
