@@ -5,9 +5,16 @@ set -eu
 BOOTSTRAP="${KAFKA_BOOTSTRAP:-kafka:9092}"
 PARTITIONS="${KAFKA_PARTITIONS:-12}"
 PREFIX="${KAFKA_TOPIC_PREFIX:-}"
-for topic in chat.messages chat.reads chat.stored chat.events; do
+create() {
+  topic="$1"
+  shift
   /opt/kafka/bin/kafka-topics.sh --bootstrap-server "$BOOTSTRAP" --create --if-not-exists \
     --topic "${PREFIX}${topic}" --partitions "$PARTITIONS" --replication-factor 1 \
-    --config min.insync.replicas=1
+    --config min.insync.replicas=1 "$@"
+}
+for topic in chat.messages chat.reads chat.stored chat.events; do
+  create "$topic"
 done
+# Records the persister could not store: kept until an operator deletes them, not 7 days.
+create chat.dead-letter --config retention.ms=-1
 /opt/kafka/bin/kafka-topics.sh --bootstrap-server "$BOOTSTRAP" --list

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createBus, type Bus } from '@chat/bus';
+import { PassThrough } from 'node:stream';
+import { createBus, type Bus, type BusRecord } from '@chat/bus';
 import { loadConfig, type Config } from '@chat/config';
 import {
   contentGrams,
@@ -15,7 +16,13 @@ import {
 } from '@chat/db';
 import { openMigratedDatabase, TestData } from '@chat/db/testing';
 import { createLogger } from '@chat/logger';
-import { TOPICS, type MessageRecord, type ReadRecord, type StoredRecord } from '@chat/protocol';
+import {
+  DEAD_LETTER_HEADERS,
+  TOPICS,
+  type MessageRecord,
+  type ReadRecord,
+  type StoredRecord,
+} from '@chat/protocol';
 import { createSuiteContext, startApp, waitFor, type SuiteContext } from '@chat/testing';
 import { toRow, toStoredRecord } from './messages/message-writer';
 import { start, type RunningPersister } from './start';
@@ -56,6 +63,47 @@ describe('persister', () => {
   let bus: Bus;
   let persister: RunningPersister | undefined;
   const stored: StoredRecord[] = [];
+  const deadLetters: BusRecord[] = [];
+  /** The in-process persister's log lines (JSON), read back by the dead-letter tests. */
+  const persisterLines: Record<string, unknown>[] = [];
+  const persisterOutput = new PassThrough();
+  persisterOutput.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) {
+      if (line.trim()) persisterLines.push(JSON.parse(line) as Record<string, unknown>);
+    }
+  });
+  const persisterLog = createLogger({
+    name: 'persister-test',
+    level: 'info',
+    destination: persisterOutput,
+  });
+  /** The in-process persister's /metrics (its ops server listens on a free port). */
+  const scrapeMetrics = async () => {
+    const listening = persisterLines.find((l) => l.msg === 'ops server listening');
+    if (!listening) throw new Error('the persister logged no ops port');
+    return (await fetch(`http://127.0.0.1:${String(listening.port)}/metrics`)).text();
+  };
+  /** `chat_dead_letter_records_total` by its labels, as the persister's /metrics shows it. */
+  const deadLetterCounts = async () => {
+    const counts: Record<string, number> = {};
+    for (const line of (await scrapeMetrics()).split('\n')) {
+      const m = /^chat_dead_letter_records_total\{(.*)\} (\d+)$/.exec(line);
+      if (!m) continue;
+      const labels = Object.fromEntries(
+        [...m[1].matchAll(/(\w+)="([^"]*)"/g)].map(([, k, v]) => [k, v]),
+      );
+      counts[`${labels.group} ${labels.topic} ${labels.reason} ${labels.sql_state}`] = Number(m[2]);
+    }
+    return counts;
+  };
+  const deadLetterOf = (id: number) =>
+    deadLetters.find((r) => {
+      try {
+        return (JSON.parse(r.value.toString()) as { id?: unknown }).id === id;
+      } catch {
+        return false;
+      }
+    });
 
   const message = (
     relationId: number,
@@ -154,6 +202,8 @@ describe('persister', () => {
       env: {},
       overrides: {
         Postgresql: { Url: ctx.databaseUrl, PoolMax: 4 },
+        // A free port: other suites may run a persister on this machine at the same time.
+        Server: { PersisterOpsPort: 0 },
         Kafka: {
           Brokers: ctx.kafkaBrokers.join(','),
           TopicPrefix: ctx.topicPrefix,
@@ -185,7 +235,10 @@ describe('persister', () => {
         }
       }
     });
-    persister = await start(config, log);
+    await bus.subscribe('test.dead-letter', [TOPICS.deadLetter], async (records) => {
+      deadLetters.push(...records);
+    });
+    persister = await start(config, persisterLog);
   });
 
   afterAll(async () => {
@@ -279,7 +332,7 @@ describe('persister', () => {
     ]);
   });
 
-  it('skips unreadable records and messages of a deleted relation without blocking the partition', async () => {
+  it('sends unreadable records and messages of a deleted relation to chat.dead-letter without blocking the partition', async () => {
     const x = await pair();
     const gone = await pair();
     await db.em.fork().nativeDelete(Relation, { id: gone.rel });
@@ -299,6 +352,130 @@ describe('persister', () => {
     ]);
     expect(await db.em.fork().findOne(Message, { id: lost.id })).toBeNull();
     expect(storedIds().has(lost.id)).toBe(false);
+    // None of the three went silently: each is on the dead-letter topic, as it was sent.
+    await waitFor(() => deadLetterOf(lost.id), { what: 'the refused record as a dead letter' });
+    expect(deadLetterOf(lost.id)!.headers).toMatchObject({
+      [DEAD_LETTER_HEADERS.reason]: 'refused',
+      [DEAD_LETTER_HEADERS.sqlState]: '23503',
+    });
+    const values = deadLetters.map((r) => r.value.toString());
+    expect(values).toEqual(expect.arrayContaining(['{not json', JSON.stringify({ id: 'x' })]));
+  });
+
+  it('sends every record it cannot store to chat.dead-letter, counts and logs it, and goes on', async () => {
+    const x = await pair();
+    const gone = await pair();
+    await db.em.fork().nativeDelete(Relation, { id: gone.rel });
+    const countsBefore = await deadLetterCounts();
+    const first = message(x.rel, x.a, 'first');
+    // What the edge refuses with 1001, published straight to the bus: the database refuses
+    // the first two (a failed check, a relation gone); the persister reads the last two as
+    // not storable (U+0000 is refused, a lone surrogate would be stored as U+FFFD).
+    const tooLong = message(x.rel, x.a, '字'.repeat(1001));
+    const ofGone = message(gone.rel, gone.a, 'to a deleted relation');
+    const nul = message(x.rel, x.a, 'nul \u0000 inside');
+    const surrogate = message(x.rel, x.b, 'lone \ud800 half');
+    const last = message(x.rel, x.b, 'last');
+    const sameKey = () => String(x.rel);
+    await publish(TOPICS.messages, [first, tooLong, ofGone, nul, surrogate, last], sameKey);
+
+    // The next records of the same partition are stored and announced as usual.
+    await waitFor(() => storedIds().has(last.id), { what: 'the record after the refused ones' });
+    expect((await rowsOf(x.rel)).map((m) => [m.id, m.seq])).toEqual([
+      [first.id, 1],
+      [last.id, 2],
+    ]);
+    const given = [tooLong, ofGone, nul, surrogate];
+    await waitFor(() => given.every((m) => deadLetterOf(m.id)), { what: 'four dead letters' });
+    for (const m of given) expect(storedIds().has(m.id)).toBe(false);
+
+    // Each dead letter is the record as published (same key, same bytes), with its origin.
+    const byId = (m: MessageRecord) => deadLetterOf(m.id)!;
+    for (const m of given) {
+      expect(byId(m).key).toBe(sameKey());
+      expect(byId(m).value.toString()).toBe(JSON.stringify(m));
+      expect(byId(m).headers).toMatchObject({
+        [DEAD_LETTER_HEADERS.topic]: TOPICS.messages,
+        [DEAD_LETTER_HEADERS.group]: 'persister',
+      });
+      expect(byId(m).headers[DEAD_LETTER_HEADERS.offset]).toMatch(/^\d+$/);
+    }
+    expect(byId(tooLong).headers).toMatchObject({
+      [DEAD_LETTER_HEADERS.reason]: 'refused',
+      [DEAD_LETTER_HEADERS.sqlState]: '23514',
+    });
+    expect(byId(tooLong).headers[DEAD_LETTER_HEADERS.detail]).toContain(
+      'message_text_length_check',
+    );
+    expect(byId(ofGone).headers).toMatchObject({
+      [DEAD_LETTER_HEADERS.reason]: 'refused',
+      [DEAD_LETTER_HEADERS.sqlState]: '23503',
+    });
+    for (const m of [nul, surrogate]) {
+      expect(byId(m).headers).toMatchObject({ [DEAD_LETTER_HEADERS.reason]: 'unreadable' });
+      expect(byId(m).headers[DEAD_LETTER_HEADERS.detail]).toMatch(/^msg_content: /);
+      expect(byId(m).headers[DEAD_LETTER_HEADERS.sqlState]).toBeUndefined();
+    }
+
+    // Counted on the persister's /metrics by reason and SQLSTATE …
+    const counts = await deadLetterCounts();
+    const grew = (labels: string) => (counts[labels] ?? 0) - (countsBefore[labels] ?? 0);
+    expect(grew('persister chat.messages refused 23514')).toBe(1);
+    expect(grew('persister chat.messages refused 23503')).toBe(1);
+    expect(grew('persister chat.messages unreadable ')).toBe(2);
+    // … and logged at error level with the record's key, position and SQLSTATE.
+    const logged = (m: MessageRecord) =>
+      persisterLines.find((l) => l.msgId === m.id && l.level === 50);
+    expect(logged(tooLong)).toMatchObject({
+      key: sameKey(),
+      topic: TOPICS.messages,
+      sqlState: '23514',
+      reason: 'refused',
+      relationId: x.rel,
+      partition: expect.any(Number),
+      offset: byId(tooLong).headers[DEAD_LETTER_HEADERS.offset],
+    });
+    expect(logged(ofGone)).toMatchObject({ key: sameKey(), sqlState: '23503' });
+    const unreadableLines = persisterLines.filter(
+      (l) =>
+        l.level === 50 &&
+        l.reason === 'unreadable' &&
+        [nul, surrogate].some((m) => byId(m).headers[DEAD_LETTER_HEADERS.offset] === l.offset),
+    );
+    expect(unreadableLines).toHaveLength(2);
+    expect(unreadableLines.every((l) => l.key === sameKey())).toBe(true);
+    // The log names the record; it never carries the message's text.
+    expect(JSON.stringify(persisterLines)).not.toContain('to a deleted relation');
+  });
+
+  it('sends an unreadable read record to chat.dead-letter and goes on', async () => {
+    const x = await pair();
+    const countsBefore = await deadLetterCounts();
+    const read = (last: number, reader = x.a): ReadRecord => ({
+      relation_id: x.rel,
+      reader_id: reader,
+      msg_ids: [last],
+      last_read_msg_id: last,
+      previous_read_msg_id: 0,
+    });
+    const unreadable = JSON.stringify({ ...read(5), msg_ids: [] });
+    await publish(TOPICS.reads, [read(10)]);
+    await bus.publish(TOPICS.reads, String(x.rel), unreadable);
+    await publish(TOPICS.reads, [read(20, x.b)]);
+
+    await waitFor(async () => (await cursorOf(x.b, x.rel)) === 20, { what: 'the read after' });
+    expect(await cursorOf(x.a, x.rel)).toBe(10);
+    await waitFor(() => deadLetters.find((r) => r.value.toString() === unreadable), {
+      what: 'the unreadable read as a dead letter',
+    });
+    const letter = deadLetters.find((r) => r.value.toString() === unreadable)!;
+    expect(letter.headers).toMatchObject({
+      [DEAD_LETTER_HEADERS.topic]: TOPICS.reads,
+      [DEAD_LETTER_HEADERS.reason]: 'unreadable',
+    });
+    const counts = await deadLetterCounts();
+    const labels = 'persister chat.reads unreadable ';
+    expect((counts[labels] ?? 0) - (countsBefore[labels] ?? 0)).toBe(1);
   });
 
   it('moves read cursors forward only: out-of-order and replayed records are harmless', async () => {
@@ -385,6 +562,17 @@ describe('persister', () => {
     await waitFor(() => gramsOf(last[0].message.id), { what: 'the record after the deleted ones' });
     expect(await search(x.a, x.rel, 'kept')).toEqual(['kept three', 'kept two', 'kept one']);
     expect(await indexedCount([x.rel, gone.rel])).toBe(3);
+    // The unreadable one is on the dead-letter topic, given up by the indexer.
+    expect(
+      deadLetters.find(
+        (r) =>
+          r.value.toString() === '{not json' &&
+          r.headers[DEAD_LETTER_HEADERS.topic] === TOPICS.stored,
+      )?.headers,
+    ).toMatchObject({
+      [DEAD_LETTER_HEADERS.group]: 'indexer',
+      [DEAD_LETTER_HEADERS.reason]: 'unreadable',
+    });
   });
 
   it('stores every message exactly once, gap-free, across a crash (SIGKILL) and a restart', async () => {
@@ -396,6 +584,7 @@ describe('persister', () => {
       KAFKA_BROKERS: ctx.kafkaBrokers.join(','),
       KAFKA_TOPIC_PREFIX: ctx.topicPrefix,
       KAFKA_PARTITIONS: String(PARTITIONS),
+      SERVER_PERSISTER_OPS_PORT: '0',
       LOG_LEVEL: 'info',
     };
     const relations = [await pair(), await pair(), await pair()];

@@ -18,6 +18,7 @@ import {
   workerBusConfig,
   type Closable,
 } from '@chat/runtime';
+import { DeadLetters } from './dead-letters/dead-letters';
 import { MessageWriter } from './messages/message-writer';
 import { ReadWriter } from './reads/read-writer';
 import { SearchIndexer } from './search/search-indexer';
@@ -63,7 +64,7 @@ export async function start(
   try {
     const db = await appDatabase(config, log, deps.db, started);
     const bus = workerBus(config, log, 'persister', deps.bus, started);
-    await bus.ensureTopics([TOPICS.messages, TOPICS.reads, TOPICS.stored]);
+    await bus.ensureTopics([TOPICS.messages, TOPICS.reads, TOPICS.stored, TOPICS.deadLetter]);
 
     // Ops (issue 7): /healthz, /readyz (database, Kafka), /metrics with batch sizes and lag.
     const { metrics, ops } = await startWorkerOps({
@@ -80,17 +81,24 @@ export async function start(
       started,
     });
 
+    // What a group cannot store goes to chat.dead-letter, counted and logged at error level.
+    const deadLetters = (group: string) =>
+      new DeadLetters({ bus, group, metrics, log: log.child({ component: 'dead-letters' }) });
+    const persisterLetters = deadLetters(PERSISTER_GROUP);
     const messages = new MessageWriter({
       store: new MessageStoreRepository(db.em),
       bus,
+      deadLetters: persisterLetters,
       log: log.child({ component: 'messages' }),
     });
     const reads = new ReadWriter({
       cursors: new ReadCursorRepository(db.em),
+      deadLetters: persisterLetters,
       log: log.child({ component: 'reads' }),
     });
     const indexer = new SearchIndexer({
       search: new MessageSearchRepository(db.em),
+      deadLetters: deadLetters(INDEXER_GROUP),
       log: log.child({ component: 'search' }),
     });
     // A batch holds the records of one partition of one topic. One instrumented handler

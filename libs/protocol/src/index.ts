@@ -7,7 +7,18 @@ export {
 } from './app-error';
 export { GROUPS, TOPICS, QUEUES, pushTopic, type TopicName } from './topics';
 export type { EmailJob, VerificationCodeEmailJob } from './jobs';
-export { text, id, queryId, email, gender, GENDERS, paging, MAX_ID } from './api/fields';
+export {
+  text,
+  storableString,
+  unstorableText,
+  id,
+  queryId,
+  email,
+  gender,
+  GENDERS,
+  paging,
+  MAX_ID,
+} from './api/fields';
 export {
   userAccountSchemas,
   TokenOut,
@@ -17,7 +28,13 @@ export {
   type UserAccountSchemas,
 } from './api/schemas';
 export { PUSH_EVENTS, CLOSE_CODES, type PushEventName, type ChatEvent, type Push } from './events';
-export { SYSTEM_TEXTS, type MessageRecord, type MsgExtend } from './records';
+export {
+  SYSTEM_TEXTS,
+  DEAD_LETTER_HEADERS,
+  type MessageRecord,
+  type MsgExtend,
+  type DeadLetterReason,
+} from './records';
 export type { ReadRecord, StoredRecord, DeliveryRecord } from './records';
 export {
   CLIENT_EVENTS,

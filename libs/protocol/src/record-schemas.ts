@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id, MAX_ID, text } from './api/fields';
+import { id, MAX_ID, storableString, text } from './api/fields';
 import { PUSH_EVENTS, type ChatEvent, type PushEventName } from './events';
 import type { MessageRecord, ReadRecord, StoredRecord } from './records';
 import { msgExtend } from './ws/frames';
@@ -12,16 +12,20 @@ import { msgExtend } from './ws/frames';
 const origin = z.object({ node: z.string(), conn: z.string() });
 
 /**
- * A `chat.messages` record (the `MessageRecord` contract). Only types and ranges are checked
- * here; the table's own checks (text length, the file of a file message, `create_at`
- * matching the id) reject the rest row by row.
+ * A `chat.messages` record (the `MessageRecord` contract). Types and ranges are checked
+ * here, and that its texts can be stored exactly (`storableString`: a lone surrogate would
+ * be stored as U+FFFD, not refused); the table's own checks (text length, the file of a
+ * file message, `create_at` matching the id) reject the rest row by row. The persister
+ * sends what either refuses to `chat.dead-letter`. The edge refuses all of it first
+ * (`text` in `api/fields.ts`), so only a record that bypassed the edge, or whose relation
+ * went away meanwhile, ends there.
  */
 export const messageRecordSchema: z.ZodType<MessageRecord> = z.object({
   id,
   relation_id: id,
   notify_type: z.enum(['common', 'system']),
   msg_type: z.enum(['text', 'file']),
-  msg_content: z.string(),
+  msg_content: storableString(),
   msg_extend: msgExtend,
   file_id: id.nullable(),
   account_id: id.nullable(),

@@ -84,3 +84,26 @@ export interface DeliveryRecord {
   /** Close these accounts' sockets with this code after writing (4403 on deletion). */
   close?: { code: number; reason: string };
 }
+
+/**
+ * The headers of a `chat.dead-letter` record. Its key and value are the original record's,
+ * byte for byte, so it can be published back to its topic once the cause is fixed.
+ */
+export const DEAD_LETTER_HEADERS = {
+  /** The topic, partition and offset the record was read from. */
+  topic: 'dead-letter-topic',
+  partition: 'dead-letter-partition',
+  offset: 'dead-letter-offset',
+  /** The consumer group that gave it up. */
+  group: 'dead-letter-group',
+  /** `unreadable` (not a record of the topic's contract) or `refused` (by the database). */
+  reason: 'dead-letter-reason',
+  /** The SQLSTATE of a refused record (`22021`, `23503`, …); absent when unreadable. */
+  sqlState: 'dead-letter-sql-state',
+  /** What went wrong, in words: the constraint and ids, or the parse error. */
+  detail: 'dead-letter-detail',
+  /** When it was given up, RFC 3339. */
+  at: 'dead-letter-at',
+} as const;
+
+export type DeadLetterReason = 'unreadable' | 'refused';

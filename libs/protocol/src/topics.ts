@@ -12,6 +12,12 @@ export const TOPICS = {
   stored: 'chat.stored',
   /** Api → notifier (and gateway caches): domain events after commit. */
   events: 'chat.events',
+  /**
+   * Persister → operators: records it read but could not store (unreadable, or refused by
+   * the database), each as it was read, with headers saying where it came from and why
+   * (`DEAD_LETTER_HEADERS`). Nothing consumes it; it is for inspection and replay.
+   */
+  deadLetter: 'chat.dead-letter',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];

@@ -132,6 +132,33 @@ describe('multipart routes', () => {
     expect(s.received.length).toBe(before);
   });
 
+  it('answers 1001 for a file name the database could not store (U+0000)', async () => {
+    const before = s.received.length;
+    const boundary = 'edge-boundary';
+    const part = (filename: string) =>
+      Buffer.from(
+        `--${boundary}\r\n` +
+          `Content-Disposition: form-data; name="file"; filename*=UTF-8''${filename}\r\n` +
+          `Content-Type: application/octet-stream\r\n\r\nabc\r\n--${boundary}--\r\n`,
+      );
+    const upload = async (filename: string) =>
+      (await (
+        await fetch(`${s.base}/api/any`, {
+          method: 'POST',
+          headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+          body: part(filename),
+        })
+      ).json()) as { status_code: number; status_msg: string; data?: { name: string } };
+    const nul = await upload('a%00b.txt');
+    expect(nul.status_code).toBe(ErrorCode.InvalidParams);
+    expect(nul.status_msg).toContain('file: its file name must not contain the character U+0000');
+    expect(s.received.length).toBe(before);
+    expect(await upload('a%E5%AD%97b.txt')).toMatchObject({
+      status_code: 0,
+      data: { name: 'a字b.txt' },
+    });
+  });
+
   it('documents the form in the OpenAPI document', async () => {
     const doc = (await (await fetch(`${s.base}/api/openapi.json`)).json()) as {
       paths: Record<string, { post: { requestBody: { content: Record<string, unknown> } } }>;

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import multer, { MulterError, type StorageEngine } from 'multer';
 import { detectImageType, IMAGE_SNIFF_BYTES } from '@chat/domain';
-import { AppError, ErrorCode, InvalidInputError } from '@chat/protocol';
+import { AppError, ErrorCode, InvalidInputError, unstorableText } from '@chat/protocol';
 import type { UploadSpec, UploadedFile } from './route';
 
 /** Bounds on the text part of a form: a few short fields, never a second body. */
@@ -113,6 +113,10 @@ export function multipartReader(spec: UploadSpec) {
     );
     const file = req.file as (Express.Multer.File & { kind: 'img' | 'file' }) | undefined;
     if (!file) throw new InvalidInputError(`${spec.field}: is required`);
+    // The name is stored as the file's `file_name`: refused here, like every request text,
+    // if the database could not store it as sent.
+    const badName = unstorableText(file.originalname);
+    if (badName) throw new InvalidInputError(`${spec.field}: its file name ${badName}`);
     return {
       name: file.originalname,
       size: file.size,

@@ -1,18 +1,14 @@
 import type { Bus, BusRecord } from '@chat/bus';
 import type { MessageStoreRepository, NewMessageRow, StoredMessage } from '@chat/db';
 import type { Logger } from '@chat/logger';
-import { GroupCommit, readBatch } from '@chat/runtime';
-import {
-  TOPICS,
-  messageRecordSchema,
-  parseRecord,
-  type MessageRecord,
-  type StoredRecord,
-} from '@chat/protocol';
+import { GroupCommit } from '@chat/runtime';
+import { TOPICS, messageRecordSchema, type MessageRecord, type StoredRecord } from '@chat/protocol';
+import type { DeadLetters, ReadValue } from '../dead-letters/dead-letters';
 
 export interface MessageWriterDeps {
   store: Pick<MessageStoreRepository, 'store'>;
   bus: Pick<Bus, 'publishMany'>;
+  deadLetters: DeadLetters;
   log: Logger;
 }
 
@@ -68,52 +64,41 @@ export function toStoredRecord(message: MessageRecord, stored: StoredMessage): S
  * push announces a message that history cannot return yet.
  *
  * Records that cannot be read, and rows the database refuses (their relation, file or
- * sender is gone), are logged, counted and skipped so they cannot block the partition; the
- * other records of the batch are stored as usual.
+ * sender is gone; a value the edge should have refused), go to `chat.dead-letter`
+ * (`DeadLetters`) before the batch resolves, so they cannot block the partition and are
+ * never lost silently; the other records of the batch are stored as usual.
  */
 export class MessageWriter {
-  private skipped = 0;
-  private readonly commits = new GroupCommit<MessageRecord>((messages, batches) =>
+  private readonly commits = new GroupCommit<ReadValue<MessageRecord>>((messages, batches) =>
     this.write(messages, batches),
   );
 
   constructor(private readonly deps: MessageWriterDeps) {}
 
-  /** Records skipped so far (unreadable or refused), for logs and tests. */
-  get skippedCount(): number {
-    return this.skipped;
-  }
-
   /**
    * Group commit (`GroupCommit`): the batches of several partitions handed over while a
-   * transaction runs are stored together, in one transaction and one publish.
+   * transaction runs are stored together, in one transaction and one publish. Unreadable
+   * records are on the dead-letter topic before the batch's messages join the group.
    */
-  handle(records: BusRecord[]): Promise<void> {
-    return this.commits.add(
-      readBatch(
-        records,
-        (value) => parseRecord(messageRecordSchema, value),
-        (at) =>
-          this.deps.log.warn(
-            { ...at, skipped: ++this.skipped },
-            'unreadable message record skipped',
-          ),
-      ),
-    );
+  async handle(records: BusRecord[]): Promise<void> {
+    const { values, unreadable } = this.deps.deadLetters.read(records, messageRecordSchema);
+    await this.deps.deadLetters.send(unreadable);
+    await this.commits.add(values);
   }
 
-  private async write(messages: MessageRecord[], batches: number): Promise<void> {
+  private async write(read: ReadValue<MessageRecord>[], batches: number): Promise<void> {
     const startedAt = Date.now();
-    const { log } = this.deps;
+    const { log, deadLetters } = this.deps;
+    const messages = read.map((r) => r.value);
     const result = await this.deps.store.store(messages.map(toRow));
     const storeMs = Date.now() - startedAt;
-    for (const { item, reason } of result.rejected) {
-      this.skipped++;
-      log.warn(
-        { reason, msgId: item.id, relationId: item.relationId, skipped: this.skipped },
-        'message refused by the database, skipped',
-      );
-    }
+    const sourceOf = new Map(read.map((r) => [r.value.id, r.record]));
+    const refused = result.rejected.map((r) =>
+      deadLetters.refused(sourceOf.get(r.item.id) as BusRecord, r, {
+        msgId: r.item.id,
+        relationId: r.item.relationId,
+      }),
+    );
     for (const row of result.duplicates) {
       log.debug(
         { msgId: row.id, accountId: row.accountId, clientMsgId: row.clientMsgId },
@@ -123,13 +108,15 @@ export class MessageWriter {
 
     const byId = new Map(messages.map((m) => [m.id, m]));
     const stored = result.stored.map((s) => toStoredRecord(byId.get(s.row.id) as MessageRecord, s));
-    await this.deps.bus.publishMany(
-      stored.map((s) => ({
+    await this.deps.bus.publishMany([
+      ...stored.map((s) => ({
         topic: TOPICS.stored,
         key: String(s.message.relation_id),
         value: JSON.stringify(s),
       })),
-    );
+      ...deadLetters.outgoing(refused),
+    ]);
+    deadLetters.published(refused);
     if (log.isLevelEnabled('debug')) {
       log.debug(
         {

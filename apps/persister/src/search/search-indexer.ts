@@ -1,11 +1,14 @@
 import type { BusRecord } from '@chat/bus';
 import { contentGrams, type MessageSearchRepository, type SearchEntry } from '@chat/db';
 import type { Logger } from '@chat/logger';
-import { GroupCommit, readBatch } from '@chat/runtime';
-import { parseRecord, storedRecordSchema, type StoredRecord } from '@chat/protocol';
+import { GroupCommit } from '@chat/runtime';
+import { storedRecordSchema, type StoredRecord } from '@chat/protocol';
+import type { DeadLetters } from '../dead-letters/dead-letters';
 
 export interface SearchIndexerDeps {
   search: Pick<MessageSearchRepository, 'index'>;
+  /** Dead letters of group `indexer`. */
+  deadLetters: DeadLetters;
   log: Logger;
 }
 
@@ -36,40 +39,36 @@ function isIndexable(stored: StoredRecord): boolean {
  * Redelivery is harmless: a message already indexed is left as it is, so a batch delivered
  * again, or a record the persister announced twice, changes nothing. A message deleted
  * before its record arrives is left out (`MessageSearchRepository.index`) and never blocks
- * the partition; neither does an unreadable record, which is logged, counted and skipped.
- * Order does not matter here, so batches handed over together are simply written together.
+ * the partition; an unreadable record goes to `chat.dead-letter` (`DeadLetters`) before the
+ * batch resolves. Order does not matter here, so batches handed over together are simply
+ * written together.
  */
 export class SearchIndexer {
-  private skipped = 0;
   private readonly commits = new GroupCommit<SearchEntry>((entries, batches) =>
     this.write(entries, batches),
   );
 
   constructor(private readonly deps: SearchIndexerDeps) {}
 
-  /** Records skipped so far (unreadable), for logs and tests. */
-  get skippedCount(): number {
-    return this.skipped;
-  }
-
   /** Group commit (`GroupCommit`): batches handed over together are indexed in one statement. */
-  handle(records: BusRecord[]): Promise<void> {
-    const unreadable = (at: object) =>
-      this.deps.log.warn({ ...at, skipped: ++this.skipped }, 'unreadable stored record skipped');
+  async handle(records: BusRecord[]): Promise<void> {
+    const { deadLetters } = this.deps;
+    const { values, unreadable } = deadLetters.read(records, storedRecordSchema);
     const entries: SearchEntry[] = [];
-    for (const stored of readBatch(
-      records,
-      (value) => parseRecord(storedRecordSchema, value),
-      unreadable,
-    )) {
+    for (const { value: stored, record } of values) {
       if (!isIndexable(stored)) {
-        unreadable({ msgId: stored.message.id, err: 'no text message and no file message' });
+        unreadable.push(
+          deadLetters.unreadable(record, 'no text message and no file message', {
+            msgId: stored.message.id,
+          }),
+        );
         continue;
       }
       const entry = toSearchEntry(stored);
       if (entry) entries.push(entry);
     }
-    return this.commits.add(entries);
+    await deadLetters.send(unreadable);
+    await this.commits.add(entries);
   }
 
   private async write(entries: SearchEntry[], batches: number): Promise<void> {

@@ -3,6 +3,8 @@ import { constraintOf, sqlState } from './sql';
 /** One item the database refused, and why. */
 export interface Rejected<T> {
   item: T;
+  /** The SQLSTATE the database answered (class 22 or 23: `22021`, `23503`, …). */
+  sqlState: string;
   /**
    * SQLSTATE, constraint and the server's detail line (`23503 message_relation_id_fkey: Key
    * (relation_id)=(7) is not present in table "relation".`): ids only, never the statement,
@@ -63,7 +65,11 @@ export async function isolateRejected<T, R>(
     } catch (err) {
       if (!isRowError(err)) throw err;
       if (part.length === 1) {
-        rejected.push({ item: part[0], reason: describeRowError(err) });
+        rejected.push({
+          item: part[0],
+          sqlState: sqlState(err) as string,
+          reason: describeRowError(err),
+        });
         return;
       }
       const half = Math.ceil(part.length / 2);

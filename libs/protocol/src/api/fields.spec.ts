@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { email, id, paging, queryId, text } from './fields';
+import { msgExtend } from '../ws/frames';
+import { email, id, MAX_ID, paging, queryId, storableString, text, unstorableText } from './fields';
 
 describe('request fields', () => {
   it('counts string length in code points, not UTF-16 units', () => {
@@ -7,6 +8,50 @@ describe('request fields', () => {
     expect(name.safeParse('😀😀😀').success).toBe(true);
     expect(name.safeParse('😀😀😀😀').success).toBe(false);
     expect(name.safeParse('').error?.issues[0].message).toBe('must not be empty');
+  });
+
+  it('refuses what PostgreSQL cannot store exactly: U+0000 and lone surrogates', () => {
+    const content = text(1, 1000);
+    for (const bad of ['a\u0000b', '\u0000', 'x\ud800', '\udc00y', '\ude00\ud83d']) {
+      expect(content.safeParse(bad).success).toBe(false);
+      expect(storableString().safeParse(bad).success).toBe(false);
+      expect(unstorableText(bad)).toBeDefined();
+    }
+    expect(content.safeParse('a\u0000b').error?.issues[0].message).toBe(
+      'must not contain the character U+0000',
+    );
+    expect(content.safeParse('x\ud800').error?.issues[0].message).toMatch(/lone UTF-16 surrogate/);
+    // A surrogate pair is one well-formed code point; other control characters are text.
+    for (const good of [
+      '😀',
+      '\ud83d\ude00',
+      'tab\there',
+      '\u0001\u007f',
+      '\uffff',
+      '\u{10ffff}',
+    ]) {
+      expect(content.safeParse(good).success).toBe(true);
+      expect(unstorableText(good)).toBeUndefined();
+    }
+    expect(email.safeParse('a\u0000@example.com').success).toBe(false);
+  });
+
+  it('counts the length limit as PostgreSQL counts characters (code points)', () => {
+    const content = text(1, 1000);
+    expect(content.safeParse('字'.repeat(1000)).success).toBe(true);
+    expect(content.safeParse('😀'.repeat(1000)).success).toBe(true);
+    expect(content.safeParse('😀'.repeat(1001)).error?.issues[0].message).toBe(
+      'must be at most 1000 characters (got 1001)',
+    );
+  });
+
+  it('keeps no string in msg_extend, so its jsonb column has none to refuse', () => {
+    const parsed = msgExtend.parse({
+      remind: [{ idx: 1, account_id: 7, note: 'x\u0000' }],
+      text: 'bad\u0000',
+    });
+    expect(parsed).toEqual({ remind: [{ idx: 1, account_id: 7 }] });
+    expect(msgExtend.safeParse({ remind: [{ idx: 2 ** 53, account_id: 7 }] }).success).toBe(false);
   });
 
   it('accepts ids from 1 to 2^53 − 1 only', () => {
@@ -36,6 +81,17 @@ describe('request fields', () => {
     expect(p.parse({ page: '0', page_size: 'x' })).toEqual({ page: 1, page_size: 10 });
     expect(p.parse({ page: '3', page_size: '500' })).toEqual({ page: 3, page_size: 200 });
     expect(p.parse({ page: -2, page_size: 20 })).toEqual({ page: 1, page_size: 20 });
+  });
+
+  it('clamps the page so its row offset stays a safe integer (a bigint in SQL)', () => {
+    for (const max of [200, 5000]) {
+      const { page, page_size } = paging(10, max).parse({
+        page: String(MAX_ID),
+        page_size: String(max),
+      });
+      expect(Number.isSafeInteger((page - 1) * page_size)).toBe(true);
+      expect(page).toBeGreaterThan(1000);
+    }
   });
 
   it('names the failing field in the issue path', () => {

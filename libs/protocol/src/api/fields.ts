@@ -6,11 +6,43 @@ export const MAX_ID = Number.MAX_SAFE_INTEGER;
 const codePoints = (s: string) => [...s].length;
 
 /**
- * A string whose length is counted in Unicode code points (API.md §1.2). Required strings
- * must be non-empty, so `min` defaults to 1.
+ * Why PostgreSQL could not store `s` exactly, or undefined when it can. A text column (and
+ * a string inside jsonb) refuses U+0000 outright, and a lone UTF-16 surrogate has no UTF-8
+ * form: the driver would write U+FFFD instead, so the row would differ from what was sent.
+ * Every string of a request or frame passes this check before it reaches the domain, so
+ * nothing accepted at the edge can be refused (or altered) on its way to the database.
+ */
+export function unstorableText(s: string): string | undefined {
+  if (s.includes('\u0000')) return 'must not contain the character U+0000';
+  // With the `u` flag a surrogate pair is one code point: only a lone half matches.
+  if (/\p{Cs}/u.test(s)) return 'must be valid Unicode (it has a lone UTF-16 surrogate)';
+  return undefined;
+}
+
+/**
+ * A string that PostgreSQL stores exactly as sent (`unstorableText`): the primitive under
+ * every string field of a request, a frame or a record field that reaches a text column.
+ */
+export function storableString(params?: Parameters<typeof z.string>[0]) {
+  return z.string(params).superRefine((s, ctx) => {
+    const problem = unstorableText(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
+
+/**
+ * A string whose length is counted in Unicode code points (API.md §1.2), as PostgreSQL's
+ * `char_length` and `varchar(n)` count them, and which the database stores exactly
+ * (`unstorableText`). Required strings must be non-empty, so `min` defaults to 1; `max`
+ * must not exceed the column the field is stored in.
  */
 export function text(min = 1, max?: number) {
   return z.string().superRefine((s, ctx) => {
+    const problem = unstorableText(s);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem });
+      return;
+    }
     const n = codePoints(s);
     if (n < min) {
       ctx.addIssue({
@@ -38,8 +70,7 @@ export const queryId = z
   .pipe(id);
 
 /** Email as API.md gives it: valid address, at most 50 characters. */
-export const email = z
-  .string({ error: 'is required' })
+export const email = storableString({ error: 'is required' })
   .max(50, { error: 'must be at most 50 characters' })
   .pipe(z.email({ error: 'is not a valid email address' }));
 
@@ -57,13 +88,17 @@ function lenient(fallback: number) {
 
 /**
  * Paging of API.md §1.3: `page` ≤ 0 or non-numeric → 1; `page_size` ≤ 0 or non-numeric →
- * the default; larger than the maximum → the maximum.
+ * the default; larger than the maximum → the maximum. A `page` whose offset would pass
+ * 2^53 − 1 rows becomes the last such page (empty either way).
  */
 export function paging(defaultPageSize: number, maxPageSize: number) {
+  // The row offset, (page − 1) × page_size, stays a safe integer and so a valid bigint:
+  // a larger page is as empty as any page past the last row, so it is clamped here.
+  const lastPage = Math.floor(MAX_ID / maxPageSize) + 1;
   return z.object({
     page: lenient(1)
       .optional()
-      .transform((v) => v ?? 1),
+      .transform((v) => Math.min(v ?? 1, lastPage)),
     page_size: lenient(defaultPageSize)
       .optional()
       .transform((v) => Math.min(v ?? defaultPageSize, maxPageSize)),

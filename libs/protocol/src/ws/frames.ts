@@ -21,6 +21,10 @@ export const requestFrame = z.object({
 });
 export type RequestFrame = z.infer<typeof requestFrame>;
 
+/**
+ * MsgExtend (API.md §3), stored in a jsonb column. Unknown members are dropped, so what is
+ * stored holds numbers only: no string inside for jsonb to refuse (it refuses U+0000).
+ */
 export const msgExtend = z
   .object({
     remind: z
