@@ -98,20 +98,27 @@ function configOf(svc: Service): Config {
   });
 }
 
-/** The port each app listens on for /healthz and /readyz, read from its configuration. */
+/**
+ * The port of each app's ops server (/healthz, /readyz, /metrics), read from its
+ * configuration; the api's and the gateways' public ports serve a plain /healthz only.
+ */
 function probePort(name: string, config: Config): number {
-  const server = config.Server as Record<string, unknown>;
-  const key = name.startsWith('gateway-')
-    ? 'GatewayPort'
-    : {
-        api: 'ApiPort',
-        persister: 'PersisterOpsPort',
-        notifier: 'NotifierOpsPort',
-        mailer: 'MailerOpsPort',
-      }[name];
-  const port = key ? server[key] : undefined;
-  if (typeof port !== 'number')
-    throw new Error(`no Server port key for ${name} (looked for ${key})`);
+  return serverPort(
+    config,
+    name.startsWith('gateway-')
+      ? 'GatewayOpsPort'
+      : {
+          api: 'ApiOpsPort',
+          persister: 'PersisterOpsPort',
+          notifier: 'NotifierOpsPort',
+          mailer: 'MailerOpsPort',
+        }[name],
+  );
+}
+
+function serverPort(config: Config, key: string | undefined): number {
+  const port = key ? (config.Server as Record<string, unknown>)[key] : undefined;
+  if (typeof port !== 'number') throw new Error(`no Server port key ${key}`);
   return port;
 }
 
@@ -278,8 +285,16 @@ describe('docker-compose.yml services', () => {
       const url = test.find((arg) => /^https?:\/\//.test(arg));
       expect(url).toBeDefined();
       const probed = new URL(url!);
-      expect(probed.pathname).toMatch(/^\/(healthz|readyz)$/);
+      expect(probed.pathname).toBe('/readyz');
       expect(Number(probed.port)).toBe(probePort(name, config));
+      // The ops port is for the network the apps share: never published on the host.
+      const published = ((svc.ports ?? []) as string[]).map((p) =>
+        Number(interpolateDefaults(p).split(':').pop()),
+      );
+      expect({ name, published: published.includes(probePort(name, config)) }).toEqual({
+        name,
+        published: false,
+      });
       expect(['always', 'unless-stopped', 'on-failure']).toContain(svc.restart);
       expect(svc.depends_on?.migrate).toEqual({ condition: 'service_completed_successfully' });
       expect(svc.depends_on?.postgres).toEqual({ condition: 'service_healthy' });
@@ -317,6 +332,15 @@ describe('docker-compose.yml services', () => {
     }
   });
 
+  it('never lets the mailer fall back to the dev mailbox unless the operator asks', () => {
+    const config = configOf(services.mailer);
+    // With no variable set: no SMTP server, and the dev mailbox not allowed, so the mailer
+    // refuses to start and says which key to set rather than keep codes in a file.
+    expect(config.Email.SmtpUrl).toBeUndefined();
+    expect(config.Email.DevMailbox).toBe(false);
+    expect(containerEnv(services.mailer).SMTP_URL).toBe('');
+  });
+
   it('gives the api and every gateway its own App.MachineID', () => {
     const ids = ['api', ...gatewayNames].map((n) => configOf(services[n]).App.MachineID);
     expect(new Set(ids).size).toBe(ids.length);
@@ -334,9 +358,19 @@ describe('docker-compose.yml services', () => {
         name,
         aliases: expect.arrayContaining([host]),
       });
-      expect(probePort(name, configOf(gw))).toBe(Number(port));
+      expect(serverPort(configOf(gw), 'GatewayPort')).toBe(Number(port));
       expect(gw.ports).toBeUndefined();
     }
+    // The balancer asks each gateway's /readyz on its ops port, not on the public one.
+    const check = /^\s*default-server\s.*\bcheck\b.*\bport\s+(\d+)/m.exec(cfg);
+    expect(check).not.toBeNull();
+    for (const name of gatewayNames) {
+      expect({ name, checked: Number(check![1]) }).toEqual({
+        name,
+        checked: probePort(name, configOf(services[name])),
+      });
+    }
+    expect(cfg).toMatch(/^\s*http-check send meth GET uri \/readyz\b/m);
     const lb = services['gateway-lb'];
     expect(lb.volumes).toContain(
       './docker/haproxy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro',

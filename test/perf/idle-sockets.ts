@@ -231,13 +231,16 @@ async function measure(opts: Options): Promise<void> {
         ...env,
         APP_MACHINE_ID: '1',
         SERVER_GATEWAY_PORT: String(port),
+        SERVER_GATEWAY_OPS_PORT: '0',
         NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc --require ${PROBE}`.trim(),
         CHAT_MEMORY_PROBE: probeFile,
       },
-      readyUrl: `http://127.0.0.1:${port}/readyz`,
+      readyUrl: `http://127.0.0.1:${port}/healthz`,
+      opsReady: true,
     });
     const url = `ws://127.0.0.1:${port}/ws`;
-    const opsUrl = `http://127.0.0.1:${port}`;
+    // The figures are on the gateway's ops port, not on its public one.
+    const opsUrl = gateway.opsUrl!;
     for (let i = 0; i < opts.clients; i++) {
       clients.push(fork(process.argv[1], ['--client'], { stdio: 'inherit' }));
     }

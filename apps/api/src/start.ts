@@ -34,7 +34,9 @@ import {
   createMetricsRegistry,
   jobQueueConfig,
   registerQueueDepth,
+  startOpsServer,
   type Closable,
+  type OpsHost,
 } from '@chat/runtime';
 import { requestTimer } from './http/request-metrics';
 
@@ -83,10 +85,17 @@ export interface ApiDeps {
    * processes may share the database, and their relays take turns.
    */
   soleApi?: boolean;
+  /**
+   * The process's one ops server, when the api runs beside other roles (the standalone
+   * server): its figures go there and it starts no ops server of its own.
+   */
+  ops?: OpsHost;
 }
 
 export interface RunningApi {
   port: number;
+  /** Port of its ops server (`Server.ApiOpsPort`); none when `deps.ops` hosts its figures. */
+  opsPort?: number;
   stop(): Promise<void>;
 }
 
@@ -123,9 +132,10 @@ export async function start(
       headerName: config.Token.AuthorizationKey,
       scheme: config.Token.AuthorizationType,
     });
-    // Ops (issue 7): /healthz, /readyz (database, Redis, Kafka) and /metrics on this port,
-    // with request latency by route, the email queue's depth and the outbox's backlog.
-    const metrics = createMetricsRegistry('api');
+    // Ops (issue 7): /healthz, /readyz (database, Redis, Kafka) and /metrics on the ops
+    // port (Server.ApiOpsPort), with request latency by route, the email queue's depth and
+    // the outbox's backlog. The public port has a plain /healthz only (issue 11).
+    const metrics = deps.ops?.registry('api') ?? createMetricsRegistry('api');
     registerQueueDepth(metrics, mailQueue);
     // The transactional outbox: changes commit with their bus records, which the relay
     // publishes after the commit (ARCHITECTURE.md, guarantees).
@@ -218,20 +228,28 @@ export async function start(
       log,
       extra: (http) => {
         for (const area of AREAS) area.http?.(http, ctx);
-        for (const path of ['/healthz', '/readyz', '/metrics']) {
-          http.get(path, async (_req, res) => {
-            const reply = await ops.answer(path)!;
-            res.status(reply.status).type(reply.contentType).send(reply.body);
-          });
-        }
+        http.get('/healthz', (_req, res) => {
+          const reply = ops.publicHealth();
+          res.status(reply.status).type(reply.contentType).send(reply.body);
+        });
       },
     });
 
+    // Just before the listener: a port already taken stops the start before it serves.
+    const opsServer = deps.ops
+      ? undefined
+      : await startOpsServer(ops, {
+          host: config.Server.Host,
+          port: config.Server.ApiOpsPort,
+          log,
+        });
+    if (opsServer) started.push({ name: 'ops server', close: () => opsServer.close() });
     const server = await listen(app, config.Server.Host, port, deps.upgrade);
     const actualPort = (server.address() as AddressInfo).port;
     log.info({ port: actualPort }, 'api listening');
     return {
       port: actualPort,
+      opsPort: opsServer?.port,
       stop: async () => {
         ops.markStopping();
         await closeInOrder(log, [

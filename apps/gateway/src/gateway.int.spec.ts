@@ -79,7 +79,7 @@ describe('gateway', () => {
       env: {},
       overrides: {
         App: { MachineID: MACHINE_ID },
-        Server: { Host: '127.0.0.1', ShutdownTimeout: '10s' },
+        Server: { Host: '127.0.0.1', ShutdownTimeout: '10s', GatewayOpsPort: 0 },
         Gateway: {
           AuthTimeout: `${AUTH_TIMEOUT_MS}ms`,
           FramesPerSecond: FRAMES_PER_SECOND,
@@ -137,6 +137,25 @@ describe('gateway', () => {
     const res = await fetch(`http://127.0.0.1:${gateway.port}/healthz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('serves /readyz and /metrics on its ops port only, never on the public one', async () => {
+    expect(gateway.opsPort).toEqual(expect.any(Number));
+    expect(gateway.opsPort).not.toBe(gateway.port);
+    for (const path of ['/readyz', '/metrics']) {
+      const res = await fetch(`http://127.0.0.1:${gateway.port}${path}`);
+      expect([path, res.status, await res.text()]).toEqual([path, 404, 'not found']);
+    }
+    const ops = `http://127.0.0.1:${gateway.opsPort}`;
+    const ready = await fetch(`${ops}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { database: 'ok', redis: 'ok', kafka: 'ok' },
+    });
+    const metrics = await fetch(`${ops}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/^chat_gateway_open_sockets\{app="gateway"\} \d+$/m);
   });
 
   describe('authentication', () => {
@@ -633,6 +652,8 @@ describe('gateway', () => {
       await gateway.stop();
       expect((await client.waitClosed()).code).toBe(1001);
       expect((await cache.presence.lookup([a.id])).get(a.id)).toEqual([]);
+      // Its ops server is closed with the rest.
+      await expect(fetch(`http://127.0.0.1:${gateway.opsPort}/healthz`)).rejects.toThrow();
     });
   });
 });

@@ -13,7 +13,9 @@ import {
   closeInOrder,
   createMetricsRegistry,
   requireDatabaseUrl,
+  startOpsServer,
   type Closable,
+  type OpsHost,
 } from '@chat/runtime';
 import { DeliveryConsumer } from './delivery/delivery-consumer';
 import { GatewayMetrics } from './ops/gateway-metrics';
@@ -53,10 +55,17 @@ export interface GatewayDeps {
    * from the same `App.MachineID`. Default: its own.
    */
   ids?: SnowflakeGenerator;
+  /**
+   * The process's one ops server, when the gateway runs beside other roles (the standalone
+   * server): its figures go there and it starts no ops server of its own.
+   */
+  ops?: OpsHost;
 }
 
 export interface RunningGateway {
   port: number;
+  /** Port of its ops server (`Server.GatewayOpsPort`); none when `deps.ops` hosts its figures. */
+  opsPort?: number;
   /** This node's id (`gw<App.MachineID>`): its presence entries and its delivery topic. */
   nodeId: string;
   stop(): Promise<void>;
@@ -139,8 +148,9 @@ export async function start(
     });
     const sockets = new LocalSockets();
     const inFlight = new InFlight();
-    // Ops (issue 7): /healthz, /readyz (database, Redis, Kafka) and /metrics on this port.
-    const registry = createMetricsRegistry('gateway');
+    // Ops (issue 7): /healthz, /readyz (database, Redis, Kafka) and /metrics on the ops
+    // port (Server.GatewayOpsPort). The public port has a plain /healthz only (issue 11).
+    const registry = deps.ops?.registry('gateway') ?? createMetricsRegistry('gateway');
     const metrics = new GatewayMetrics(registry, sockets);
     const probes = new DependencyProbes({
       database: db.orm,
@@ -239,16 +249,29 @@ export async function start(
         authorizationHeader: config.Token.AuthorizationKey,
         trustProxy: compileTrustProxy(config.Server.TrustProxy),
       },
-      { dispatcher, session, sockets, tokens, nodeId, isStopping, ops, metrics, log },
+      { dispatcher, session, sockets, tokens, nodeId, isStopping, metrics, log },
     );
     const app: Closable = { name: 'uws app', close: async () => server.close() };
     started.push(app);
+    // Just before the listener: a port already taken stops the start before it serves.
+    const opsServer = deps.ops
+      ? undefined
+      : await startOpsServer(ops, {
+          host: config.Server.Host,
+          port: config.Server.GatewayOpsPort,
+          log,
+        });
+    const opsSteps = owned(
+      { name: 'ops server', close: async () => opsServer?.close() },
+      !opsServer,
+    );
     const actualPort = await server.listen(config.Server.Host, port);
     log.info({ port: actualPort, nodeId }, 'gateway started');
 
     let stopped: Promise<void> | undefined;
     return {
       port: actualPort,
+      opsPort: opsServer?.port,
       nodeId,
       // STYLE §4: stop accepting, let taken requests get their acks, close the sockets with
       // 1001, drop this node's presence so nothing is routed here, then the rest.
@@ -274,6 +297,7 @@ export async function start(
             gateStep,
             consumers,
             app,
+            ...opsSteps,
             probesStep,
             ...busSteps,
             ...cacheSteps,

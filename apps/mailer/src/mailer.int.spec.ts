@@ -2,12 +2,12 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { loadConfig, type Config } from '@chat/config';
+import { ConfigError, loadConfig, type Config } from '@chat/config';
 import { BullmqJobQueue, MemoryJobQueue, retryPolicyFromConfig } from '@chat/jobs';
 import { createLogger, type Logger } from '@chat/logger';
 import { startSmtpSink, type SmtpSink } from '@chat/mail/testing';
 import { QUEUES, type EmailJob } from '@chat/protocol';
-import { createSuiteContext, waitFor, type SuiteContext } from '@chat/testing';
+import { createSuiteContext, runScript, waitFor, type SuiteContext } from '@chat/testing';
 import { start, type RunningMailer } from './start';
 
 const CONFIG_DIR = path.resolve(__dirname, '../../../config/app');
@@ -50,6 +50,7 @@ describe('mailer on BullMQ and SMTP', () => {
         Redis: { Url: ctx.redisUrl, KeyPrefix: ctx.redisPrefix },
         Email: { SmtpUrl: sink.url },
         Auto: { Retry: { Duration: '50ms', MaxTimes: 3 } },
+        Server: { MailerOpsPort: 0 },
       },
     });
     const captured = capturingLogger();
@@ -157,6 +158,8 @@ describe('mailer on the embedded adapters', () => {
       overrides: {
         Token: { Key: 'test-signing-key-7Hq2Xv9LmP4zR8sK1wN6bT3y' },
         App: { DataDir: dataDir },
+        Server: { MailerOpsPort: 0 },
+        Email: { DevMailbox: true },
       },
     });
     expect(config.Redis.Url).toBeUndefined();
@@ -185,4 +188,62 @@ describe('mailer on the embedded adapters', () => {
       await queue.close();
     }
   });
+});
+
+describe('mailer without SMTP', () => {
+  const FIX = [
+    'Email.SmtpUrl: not set, and Email.DevMailbox is false',
+    'Set Email.SmtpUrl in config/app/private.yml or SMTP_URL',
+    'Email.DevMailbox: true or EMAIL_DEV_MAILBOX=true',
+  ];
+
+  it('refuses to start unless Email.DevMailbox allows the dev mailbox, naming both keys and the fix', async () => {
+    const config = loadConfig({
+      dir: CONFIG_DIR,
+      env: {},
+      overrides: {
+        Token: { Key: 'test-signing-key-7Hq2Xv9LmP4zR8sK1wN6bT3y' },
+        Server: { MailerOpsPort: 0 },
+      },
+    });
+    expect([config.Email.SmtpUrl, config.Email.DevMailbox]).toEqual([undefined, false]);
+    const { log, lines } = capturingLogger();
+    const queue = new MemoryJobQueue<EmailJob>(
+      QUEUES.email,
+      retryPolicyFromConfig(config.Auto.Retry),
+      log,
+    );
+    try {
+      const failure = await start(config, log, { queue }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(failure).toBeInstanceOf(ConfigError);
+      const problems = (failure as ConfigError).problems;
+      expect(problems).toHaveLength(1);
+      for (const part of FIX) expect(problems[0]).toContain(part);
+      // Refused before anything started: no ops server, no worker.
+      expect(lines.map((l) => l.msg)).not.toContain('ops server listening');
+      expect(lines.map((l) => l.msg)).not.toContain('mailer started');
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('exits 1 as a process and prints the problem, as a config problem found at load is', async () => {
+    const failure = await runScript('apps/mailer/src/main.ts', {
+      TOKEN_KEY: 'test-signing-key-7Hq2Xv9LmP4zR8sK1wN6bT3y',
+      SMTP_URL: '',
+      EMAIL_DEV_MAILBOX: '',
+      REDIS_URL: '',
+      SERVER_MAILER_OPS_PORT: '0',
+      LOG_LEVEL: 'info',
+    }).then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
+    expect(failure?.message).toContain('apps/mailer/src/main.ts exited with 1');
+    expect(failure?.message).toContain('config: 1 problem');
+    for (const part of FIX) expect(failure?.message).toContain(part);
+  }, 60_000);
 });

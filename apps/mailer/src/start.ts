@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Config } from '@chat/config';
+import { ConfigError, type Config } from '@chat/config';
 import { createJobQueue, retryPolicyFromConfig, type JobQueue } from '@chat/jobs';
 import type { Logger } from '@chat/logger';
 import { createMailer, type MailConfig } from '@chat/mail';
@@ -14,6 +14,7 @@ import {
   registerQueueDepth,
   startOpsServer,
   type Closable,
+  type OpsHost,
 } from '@chat/runtime';
 import { Counter } from 'prom-client';
 import { sendEmailHandler } from './email/send-email.handler';
@@ -27,6 +28,11 @@ export interface MailerDeps {
    * the mailer works it but does not close it. Default: its own, from config.
    */
   queue?: JobQueue<EmailJob>;
+  /**
+   * The process's one ops server, when the mailer runs beside other roles (the standalone
+   * server): its figures go there and it starts no ops server of its own.
+   */
+  ops?: OpsHost;
 }
 
 export interface RunningMailer {
@@ -40,11 +46,24 @@ export interface RunningMailer {
  */
 const SEND_CONCURRENCY = 4;
 
-/** SMTP when `Email.SmtpUrl` is set, else the dev mailbox under `App.DataDir/mailbox`. */
+/**
+ * SMTP when `Email.SmtpUrl` is set, else the dev mailbox under `App.DataDir/mailbox`, but
+ * only where `Email.DevMailbox` allows it: a deployed mailer without SMTP would leave every
+ * verification code in a file and a log line instead of sending it, so it refuses to start.
+ * The standalone server (`npm start`) allows the dev mailbox by itself.
+ */
 export function mailConfig(config: Pick<Config, 'App' | 'Email'>): MailConfig {
-  return config.Email.SmtpUrl
-    ? { kind: 'smtp', url: config.Email.SmtpUrl, from: config.Email.From }
-    : { kind: 'dev', dir: path.join(config.App.DataDir, 'mailbox'), from: config.Email.From };
+  const { SmtpUrl, DevMailbox, From } = config.Email;
+  if (SmtpUrl) return { kind: 'smtp', url: SmtpUrl, from: From };
+  if (!DevMailbox) {
+    throw new ConfigError([
+      'Email.SmtpUrl: not set, and Email.DevMailbox is false: the mailer has nowhere to send mail. ' +
+        'Set Email.SmtpUrl in config/app/private.yml or SMTP_URL (smtp://user:password@host:587), ' +
+        'or, for development only, Email.DevMailbox: true or EMAIL_DEV_MAILBOX=true to write each ' +
+        'mail under App.DataDir/mailbox and log it.',
+    ]);
+  }
+  return { kind: 'dev', dir: path.join(config.App.DataDir, 'mailbox'), from: From };
 }
 
 /** Composition root of the mailer (STYLE §3): mailer, queue, then the worker last. */
@@ -72,7 +91,7 @@ export async function start(
     }
 
     // Ops (issue 7): /healthz, /readyz (Redis), /metrics with the queue's depth and sends.
-    const metrics = createMetricsRegistry('mailer');
+    const metrics = deps.ops?.registry('mailer') ?? createMetricsRegistry('mailer');
     registerQueueDepth(metrics, queue);
     const attempts = new Counter({
       name: 'chat_mailer_send_attempts_total',
@@ -85,12 +104,14 @@ export async function start(
     const probes = new DependencyProbes({ redisUrl: deps.queue ? undefined : config.Redis.Url });
     started.push({ name: 'dependency probes', close: () => probes.close() });
     const ops = new OpsEndpoints(metrics, probes.checks);
-    const opsServer = await startOpsServer(ops, {
-      host: config.Server.Host,
-      port: config.Server.MailerOpsPort,
-      log,
-    });
-    started.push({ name: 'ops server', close: () => opsServer.close() });
+    if (!deps.ops) {
+      const opsServer = await startOpsServer(ops, {
+        host: config.Server.Host,
+        port: config.Server.MailerOpsPort,
+        log,
+      });
+      started.push({ name: 'ops server', close: () => opsServer.close() });
+    }
 
     const send = sendEmailHandler(mailer, config.App.Name, log);
     const worker = queue.process(

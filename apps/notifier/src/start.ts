@@ -14,6 +14,7 @@ import {
   workerBus,
   workerBusConfig,
   type Closable,
+  type OpsHost,
 } from '@chat/runtime';
 import { Notifier } from './notifier';
 import { EventsPlanner } from './plans/events.planner';
@@ -33,6 +34,8 @@ export interface NotifierDeps {
   bus?: Bus;
   cache?: CacheAdapters;
   db?: Database;
+  /** The process's one ops server, when it runs beside other roles (the standalone server). */
+  ops?: OpsHost;
 }
 
 export interface RunningNotifier {
@@ -79,6 +82,7 @@ export async function start(
       group: NOTIFIER_GROUP,
       topics: TOPICS_CONSUMED,
       port: config.Server.NotifierOpsPort,
+      host: deps.ops,
       services: {
         database: db.orm,
         redisUrl: deps.cache ? undefined : config.Redis.Url,

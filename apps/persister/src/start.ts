@@ -17,6 +17,7 @@ import {
   workerBus,
   workerBusConfig,
   type Closable,
+  type OpsHost,
 } from '@chat/runtime';
 import { DeadLetters } from './dead-letters/dead-letters';
 import { MessageWriter } from './messages/message-writer';
@@ -34,6 +35,8 @@ export interface PersisterDeps {
    */
   bus?: Bus;
   db?: Database;
+  /** The process's one ops server, when it runs beside other roles (the standalone server). */
+  ops?: OpsHost;
 }
 
 export interface RunningPersister {
@@ -72,6 +75,7 @@ export async function start(
       group: PERSISTER_GROUP,
       topics: [TOPICS.messages, TOPICS.reads],
       port: config.Server.PersisterOpsPort,
+      host: deps.ops,
       services: {
         database: db.orm,
         bus: deps.bus ? undefined : workerBusConfig(config, 'persister'),

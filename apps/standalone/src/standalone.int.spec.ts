@@ -13,8 +13,10 @@ import { freePort, startApp, waitFor, WsClient, type RunningApp } from '@chat/te
 describe('the standalone server', () => {
   let dataDir: string;
   let port: number;
+  let opsPort: number;
   let app: RunningApp | undefined;
   const base = () => `http://127.0.0.1:${port}`;
+  const ops = () => `http://127.0.0.1:${opsPort}`;
 
   /** No connection key from the test environment may reach it: each port stays embedded. */
   const env = () => ({
@@ -25,6 +27,8 @@ describe('the standalone server', () => {
     TOKEN_KEY: '',
     DATA_DIR: dataDir,
     PORT: String(port),
+    // Its one ops server: a free port rather than the default, which another run may hold.
+    SERVER_API_OPS_PORT: String(opsPort),
     LOG_LEVEL: 'info',
     LIMIT_IP_LIMIT_BUCKET: '1000',
   });
@@ -32,7 +36,9 @@ describe('the standalone server', () => {
     startApp({
       app: 'standalone',
       env: env(),
-      readyUrl: `${base()}/readyz`,
+      readyUrl: `${base()}/healthz`,
+      opsReady: true,
+      opsUrl: ops(),
       readyTimeoutMs: 90_000,
     });
 
@@ -75,8 +81,9 @@ describe('the standalone server', () => {
   async function register(email: string, name: string) {
     await ok('POST', '/api/email/send', { email });
     const code = await codeFromMailbox(email);
-    // The dev mailbox also logs each mail, code included, for a developer reading the log.
-    expect(app!.output()).toContain(code);
+    // The dev mailbox also logs each mail, code included, for a developer reading the log
+    // (the line is written after the file, and reaches this process a moment later).
+    await waitFor(() => app!.output().includes(code!), { what: `the code ${code} in the log` });
     const user = await ok('POST', '/api/user/register', { email, password: 'secret-1', code });
     const account = await ok(
       'POST',
@@ -90,6 +97,7 @@ describe('the standalone server', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'standalone-'));
     port = await freePort();
+    opsPort = await freePort();
   });
 
   afterAll(async () => {
@@ -128,6 +136,21 @@ describe('the standalone server', () => {
       expect(log).toMatch(new RegExp(`"port":"${port}","adapter":"${adapter}"`));
     }
     expect(log).toContain('generated a random key and stored it');
+    // The development server: no SMTP needed, and it says where the mails go instead.
+    expect(log).toContain('Email.SmtpUrl is not set: mails go to the dev mailbox');
+    // One ops server for every role, on its own port; the public port has /healthz only.
+    expect(log.match(/"msg":"ops server listening"/g)).toHaveLength(1);
+    expect(await (await fetch(`${base()}/healthz`)).json()).toEqual({ status: 'ok' });
+    for (const path of ['/readyz', '/metrics']) {
+      const res = await fetch(`${base()}${path}`);
+      const body = (await res.json()) as { status_code: number };
+      expect([path, res.status, body.status_code]).toEqual([path, 404, 1002]);
+    }
+    const ready = await fetch(`${ops()}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([
+      200,
+      { status: 'ready', checks: { database: 'ok' } },
+    ]);
 
     const ann = await register('ann@example.com', 'ann');
     const bob = await register('bob@example.com', 'bob');
@@ -153,6 +176,13 @@ describe('the standalone server', () => {
       'the message at bob',
     );
     expect(push.data.msg_info).toMatchObject({ relation_id: relation, msg_content: '你好 bob' });
+    // Every role's figures at the one /metrics, the process's own once.
+    const metrics = await (await fetch(`${ops()}/metrics`)).text();
+    expect(metrics).toMatch(/^chat_gateway_open_sockets\{app="gateway"\} 2$/m);
+    expect(metrics).toMatch(/^chat_http_request_duration_seconds_count\{.*app="api"\} \d+$/m);
+    expect(metrics).toMatch(/^chat_consumer_batch_records_count\{.*app="persister"\} \d+$/m);
+    expect(metrics).toMatch(/^chat_mailer_send_attempts_total\{outcome="sent",app="mailer"\} 2$/m);
+    expect(metrics.match(/^process_cpu_seconds_total\{/gm)).toEqual(['process_cpu_seconds_total{']);
 
     // Ctrl-C: sockets are told the server goes away, the process exits 0.
     const [exit, closed] = await Promise.all([app.stop('SIGINT'), bobWs.closed]);

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { createBus, MemoryBus, type Bus } from '@chat/bus';
 import { createCacheAdapters } from '@chat/cache';
 import type { Config } from '@chat/config';
@@ -6,13 +7,18 @@ import { createJobQueue, retryPolicyFromConfig } from '@chat/jobs';
 import type { Logger } from '@chat/logger';
 import { GROUPS, QUEUES, TOPICS, type EmailJob } from '@chat/protocol';
 import {
+  DependencyProbes,
+  OpsEndpoints,
+  SharedOps,
   cacheConfig,
   closeInOrder,
   stopOnce,
+  startOpsServer,
   workerBusConfig,
   databaseConfig,
   jobQueueConfig,
   type Closable,
+  type OpsServer,
 } from '@chat/runtime';
 // The one-process server composes the roles' own composition roots (ARCHITECTURE.md,
 // standalone): the same `start` each app's main runs, given shared adapters.
@@ -32,6 +38,8 @@ export interface StandaloneDeps {
 
 export interface RunningStandalone {
   port: number;
+  /** Port of the one ops server (`Server.ApiOpsPort`): /healthz, /readyz, /metrics. */
+  opsPort: number;
   stop(): Promise<void>;
 }
 
@@ -44,7 +52,10 @@ const LOOPBACK = '127.0.0.1';
 
 /**
  * The roles other than the api listen on loopback only, on free ports: clients reach the
- * whole server through the api's port, whose `/ws` upgrades go to the gateway.
+ * whole server through the api's port, whose `/ws` upgrades go to the gateway. None of
+ * them starts an ops server (the process has one, see `start`); their ops ports are 0 all
+ * the same, so nothing here could take a port the operator configured for something else.
+ * This is the development server: without `Email.SmtpUrl` the mailer uses the dev mailbox.
  */
 function internalConfig(config: Config): Config {
   return {
@@ -58,10 +69,13 @@ function internalConfig(config: Config): Config {
           : `loopback, ${config.Server.TrustProxy}`,
       Host: LOOPBACK,
       GatewayPort: 0,
+      ApiOpsPort: 0,
+      GatewayOpsPort: 0,
       PersisterOpsPort: 0,
       NotifierOpsPort: 0,
       MailerOpsPort: 0,
     },
+    Email: { ...config.Email, DevMailbox: true },
   };
 }
 
@@ -110,12 +124,37 @@ export async function start(
     started.push({ name: 'mail queue', close: () => mailQueue.close() });
     // The api and the gateway both assign message ids from App.MachineID: one generator.
     const ids = new SnowflakeGenerator({ nodeId: config.App.MachineID });
+    // One ops server for the process (issue 11): the roles put their figures here, and
+    // /readyz asks the adapters they share.
+    const shared = new SharedOps('standalone');
+    const probes = new DependencyProbes({
+      database: db.orm,
+      redisUrl: config.Redis.Url,
+      bus: busCfg,
+    });
+    started.push({ name: 'dependency probes', close: () => probes.close() });
+    const ops = new OpsEndpoints(shared, probes.checks);
+    // Started last (below), closed once the roles have stopped: until then it answers
+    // /readyz with "stopping" (see stopOnce).
+    let opsServer: OpsServer | undefined;
+    started.push({ name: 'ops server', close: async () => opsServer?.close() });
+    if (!config.Email.SmtpUrl) {
+      log.info(
+        { dir: path.join(config.App.DataDir, 'mailbox') },
+        'Email.SmtpUrl is not set: mails go to the dev mailbox (written there and logged)',
+      );
+    }
 
-    const persister = await startPersister(inside, role('persister'), { bus, db });
+    const persister = await startPersister(inside, role('persister'), { bus, db, ops: shared });
     started.push({ name: 'persister', close: () => persister.stop() });
-    const notifier = await startNotifier(inside, role('notifier'), { bus, cache, db });
+    const notifier = await startNotifier(inside, role('notifier'), {
+      bus,
+      cache,
+      db,
+      ops: shared,
+    });
     started.push({ name: 'notifier', close: () => notifier.stop() });
-    const mailer = await startMailer(inside, role('mailer'), { queue: mailQueue });
+    const mailer = await startMailer(inside, role('mailer'), { queue: mailQueue, ops: shared });
     started.push({ name: 'mailer', close: () => mailer.stop() });
     // Records of the in-process bus live in memory only: before the workers stop, they
     // handle what was acknowledged (a crash loses it; ARCHITECTURE.md guarantees need Kafka).
@@ -130,7 +169,14 @@ export async function start(
         },
       });
     }
-    const gateway = await startGateway(inside, role('gateway'), { port: 0, db, cache, bus, ids });
+    const gateway = await startGateway(inside, role('gateway'), {
+      port: 0,
+      db,
+      cache,
+      bus,
+      ids,
+      ops: shared,
+    });
     started.push({ name: 'gateway', close: () => gateway.stop() });
     const api = await startApi(config, role('api'), {
       port: deps.port ?? config.Server.ApiPort,
@@ -143,20 +189,35 @@ export async function start(
       // One process owns the database: its outbox relay needs no lock (and holds no
       // transaction while the in-process bus waits for the persister's commit).
       soleApi: true,
+      ops: shared,
     });
     // Stopped after the gateway: the api's listener closes once no WebSocket is left on it.
     started.splice(started.length - 1, 0, { name: 'api', close: () => api.stop() });
+    // Last: it answers ready once every role serves.
+    opsServer = await startOpsServer(ops, {
+      host: config.Server.Host,
+      port: config.Server.ApiOpsPort,
+      log,
+    });
     log.info(
-      { port: api.port, api: '/api', websocket: WS_PATH, dataDir: config.App.DataDir },
+      {
+        port: api.port,
+        api: '/api',
+        websocket: WS_PATH,
+        opsPort: opsServer.port,
+        dataDir: config.App.DataDir,
+      },
       'standalone server listening',
     );
 
-    // STYLE §4, in reverse of start: the gateway closes sockets (1001) and drops presence,
-    // the api finishes its requests, the bus drains into the workers, the workers commit
-    // and finish their mail, then the shared adapters close.
+    // STYLE §4, in reverse of start: the ops server answers "stopping", the gateway closes
+    // sockets (1001) and drops presence, the api finishes its requests, the bus drains into
+    // the workers, the workers commit and finish their mail, then the ops server and the
+    // shared adapters close.
     return {
       port: api.port,
-      stop: stopOnce(log, started),
+      opsPort: opsServer.port,
+      stop: stopOnce(log, started, () => ops.markStopping()),
     };
   } catch (err) {
     await closeInOrder(log, started.reverse());

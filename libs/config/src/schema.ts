@@ -57,7 +57,8 @@ export const CONFIG_TREE = {
       default: '0.0.0.0',
     }),
     ApiPort: int({
-      describe: 'Port of the REST api, which also serves /healthz, /readyz and /metrics.',
+      describe:
+        'Port of the REST api (public): /api, /files and a plain /healthz for a load balancer; /readyz and /metrics are on ApiOpsPort.',
       default: 8080,
       min: 1,
       max: 65535,
@@ -65,9 +66,23 @@ export const CONFIG_TREE = {
     }),
     GatewayPort: int({
       describe:
-        'Port of the WebSocket gateway (/ws), which also serves /healthz, /readyz and /metrics.',
+        'Port of the WebSocket gateway (public): /ws and a plain /healthz for a load balancer; /readyz and /metrics are on GatewayOpsPort.',
       default: 8081,
       min: 1,
+      max: 65535,
+    }),
+    ApiOpsPort: int({
+      describe:
+        "Port of the api's ops server (/healthz, /readyz with dependency detail, /metrics), and of the standalone server's one ops server; keep it off the public network. 0 picks a free port, logged at start.",
+      default: 8094,
+      min: 0,
+      max: 65535,
+    }),
+    GatewayOpsPort: int({
+      describe:
+        "Port of the gateway's ops server (/healthz, /readyz with dependency detail, /metrics); keep it off the public network. 0 picks a free port, logged at start.",
+      default: 8095,
+      min: 0,
       max: 65535,
     }),
     PersisterOpsPort: int({
@@ -213,11 +228,16 @@ export const CONFIG_TREE = {
   Email: {
     SmtpUrl: optionalStr({
       describe:
-        'SMTP server URL (smtps:// for TLS). Unset: a dev mailbox that writes each mail under App.DataDir.',
+        'SMTP server URL (smtps:// for TLS). Unset: the dev mailbox (see DevMailbox); the mailer refuses to start without one of the two.',
       example: 'smtp://user:change-me@smtp.example.com:587',
       secret: true,
       env: ['SMTP_URL'],
       pattern: URL_SMTP,
+    }),
+    DevMailbox: bool({
+      describe:
+        'Without Email.SmtpUrl, write each mail under App.DataDir/mailbox and log it, code included, instead of sending it: for development only. The standalone server (npm start) allows it by itself; the mailer refuses to start without SMTP unless this is true.',
+      default: false,
     }),
     From: str({
       describe: 'Sender address of verification mails.',

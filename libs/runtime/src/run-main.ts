@@ -40,6 +40,9 @@ export function runMain(
 
   const startup = start(config, log);
   startup.catch((err: unknown) => {
+    // A setting this app cannot run with (found at start, e.g. the mailer without SMTP):
+    // its lines name the key and the fix, like a problem found while loading.
+    if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
     log.fatal({ err }, 'start failed');
     log.flush();
     process.exit(1);

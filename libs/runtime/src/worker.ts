@@ -9,6 +9,7 @@ import { registerConsumerLag } from './ops/kafka-probe';
 import { createMetricsRegistry } from './ops/metrics';
 import { OpsEndpoints } from './ops/ops-endpoints';
 import { startOpsServer } from './ops/ops-server';
+import type { OpsHost } from './ops/shared-ops';
 
 /**
  * Kafka timing of a worker (persister, notifier): a member that dies loses its partitions
@@ -53,6 +54,11 @@ export interface WorkerOpsOptions {
   topics: string[];
   /** The ops server's port (`Server.*OpsPort`; 0 picks a free one). */
   port: number;
+  /**
+   * The process's one ops server, when the worker runs beside other roles (the standalone
+   * server): the worker's figures go there and it starts no ops server of its own.
+   */
+  host?: OpsHost;
   /** What `/readyz` asks; leave out what the process does not own (a shared adapter). */
   services: ProbedServices;
   config: Pick<Config, 'Server'>;
@@ -63,16 +69,17 @@ export interface WorkerOpsOptions {
 /**
  * A worker's ops side (issue 7): a metrics registry, readiness probes of its own services,
  * consumer-lag gauges when it uses Kafka, and `/healthz`, `/readyz`, `/metrics` on its ops
- * port. The probes and the server join `started`.
+ * port (or its figures on the `host`'s). The probes and the server join `started`.
  */
 export async function startWorkerOps(
   opts: WorkerOpsOptions,
 ): Promise<{ metrics: Registry; ops: OpsEndpoints }> {
-  const metrics = createMetricsRegistry(opts.role);
+  const metrics = opts.host?.registry(opts.role) ?? createMetricsRegistry(opts.role);
   const probes = new DependencyProbes(opts.services);
   opts.started.push({ name: 'dependency probes', close: () => probes.close() });
   if (probes.kafka) registerConsumerLag(metrics, probes.kafka, opts.group, opts.topics);
   const ops = new OpsEndpoints(metrics, probes.checks);
+  if (opts.host) return { metrics, ops };
   const server = await startOpsServer(ops, {
     host: opts.config.Server.Host,
     port: opts.port,

@@ -12,8 +12,8 @@ export interface RunningApp {
   /** Everything the process wrote, stdout and stderr interleaved. */
   output(): string;
   /**
-   * Base URL of the app's `/healthz`, `/readyz` and `/metrics`: its ops server with
-   * `opsReady`, else the origin of `readyUrl`.
+   * Base URL of the app's ops server (`/healthz`, `/readyz`, `/metrics`), with `opsReady`
+   * or `opsUrl`. The public ports (api, gateway) serve none of these but `/healthz`.
    */
   opsUrl?: string;
   /** Resolves with the exit code (or the signal name) once the process ended. */
@@ -27,15 +27,17 @@ export interface StartAppOptions {
   app: string;
   /** Environment on top of this process's (config keys by their env names). */
   env?: Record<string, string>;
-  /** Ready when this URL answers HTTP 200. */
+  /** Ready when this URL answers HTTP 200 (a public port's `/healthz`, say)... */
   readyUrl?: string;
-  /** Or when the output contains this text (and, with `opsReady`, that too). */
+  /** ...and the output contains this text... */
   readyText?: string;
   /**
-   * Ready when the app's ops server answers `/readyz` with 200: its port is read from the
-   * app's `ops server listening` log line (so it may be started on port 0).
+   * ...and the app's ops server answers `/readyz` with 200. Its port is read from the app's
+   * `ops server listening` log line (so it may be started on port 0), unless `opsUrl` is given.
    */
   opsReady?: boolean;
+  /** Base URL of the app's ops server, when its port was chosen in advance. */
+  opsUrl?: string;
   readyTimeoutMs?: number;
   /**
    * `'unread'`: the app's standard output is a pipe held open by a process that never reads
@@ -83,7 +85,7 @@ export async function startApp(opts: StartAppOptions): Promise<RunningApp> {
   }
   let done = false;
   void exited.then(() => (done = true));
-  let opsUrl = originOf(opts.readyUrl);
+  let opsUrl = opts.opsUrl;
 
   const stop = async (signal: NodeJS.Signals = 'SIGTERM', graceMs = 15_000) => {
     if (!done) {
@@ -113,12 +115,11 @@ export async function startApp(opts: StartAppOptions): Promise<RunningApp> {
       async () => {
         if (done) throw new Error(`${opts.app} exited early`);
         if (opts.readyText && !out.includes(opts.readyText)) return false;
+        if (opts.readyUrl && (await fetch(opts.readyUrl)).status !== 200) return false;
         if (opts.opsReady) {
           opsUrl ??= loggedOpsUrl(out);
           return opsUrl !== undefined && (await fetch(`${opsUrl}/readyz`)).status === 200;
         }
-        if (opts.readyText) return true;
-        if (opts.readyUrl) return (await fetch(opts.readyUrl)).status === 200;
         return true;
       },
       {
@@ -134,10 +135,6 @@ export async function startApp(opts: StartAppOptions): Promise<RunningApp> {
     });
   }
   return { name: opts.app, pid: child.pid!, output: () => out, opsUrl, exited, stop };
-}
-
-function originOf(url: string | undefined): string | undefined {
-  return url ? new URL(url).origin : undefined;
 }
 
 /** `http://127.0.0.1:<port>` of the app's `ops server listening` log line, once written. */

@@ -77,7 +77,9 @@ export async function startStack(
     // refuse the suite. The suites that test the limits start an api with their own.
     LIMIT_IP_LIMIT_BUCKET: '10000',
     LIMIT_IP_LIMIT_REFILL: '10000',
-    // Ops servers of the workers on free ports; each app logs the one it took.
+    // Ops servers on free ports; each app logs the one it took (RunningApp.opsUrl).
+    SERVER_API_OPS_PORT: '0',
+    SERVER_GATEWAY_OPS_PORT: '0',
     SERVER_PERSISTER_OPS_PORT: '0',
     SERVER_NOTIFIER_OPS_PORT: '0',
     SERVER_MAILER_OPS_PORT: '0',
@@ -97,7 +99,8 @@ export async function startStack(
       const app = await startApp({
         app: 'api',
         env: { ...env, SERVER_API_PORT: String(port), ...more },
-        readyUrl: `http://127.0.0.1:${port}/readyz`,
+        readyUrl: `http://127.0.0.1:${port}/healthz`,
+        opsReady: true,
       });
       apps.push(app);
       return { app, client: new ApiClient(`http://127.0.0.1:${port}`) };
@@ -113,6 +116,7 @@ export async function startStack(
         app: 'gateway',
         env: { ...env, APP_MACHINE_ID: String(machineId), SERVER_GATEWAY_PORT: String(port) },
         readyUrl: `http://127.0.0.1:${port}/healthz`,
+        opsReady: true,
       });
       apps.push(app);
       return { app, wsUrl: `ws://127.0.0.1:${port}/ws`, machineId };

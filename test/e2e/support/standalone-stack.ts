@@ -40,11 +40,15 @@ async function startServer(
   const ownsDataDir = !env.DATA_DIR;
   const dataDir = env.DATA_DIR || (await mkdtemp(path.join(os.tmpdir(), 'e2e-standalone-')));
   const port = await freePort();
+  // Chosen here rather than read from the log: with `stdout: 'unread'` nothing reads it.
+  const opsPort = await freePort();
   try {
     const app = await startApp({
       app: 'standalone',
-      env: { ...env, DATA_DIR: dataDir, PORT: String(port) },
-      readyUrl: `http://127.0.0.1:${port}/readyz`,
+      env: { ...env, DATA_DIR: dataDir, PORT: String(port), SERVER_API_OPS_PORT: String(opsPort) },
+      readyUrl: `http://127.0.0.1:${port}/healthz`,
+      opsReady: true,
+      opsUrl: `http://127.0.0.1:${opsPort}`,
       readyTimeoutMs: 120_000,
       stdout,
     });

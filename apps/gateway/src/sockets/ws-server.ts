@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
 import type { TokenService } from '@chat/auth';
 import type { TrustProxy } from '@chat/config';
 import type { Logger } from '@chat/logger';
 import { AppError, CLOSE_CODES, ErrorCode } from '@chat/protocol';
-import { clientAddress, type OpsEndpoints } from '@chat/runtime';
+import { clientAddress } from '@chat/runtime';
 import uWS, {
   type HttpRequest,
   type HttpResponse,
@@ -55,15 +54,14 @@ export interface WsServerDeps {
   tokens: Pick<TokenService, 'fromHeader'>;
   nodeId: string;
   isStopping(): boolean;
-  /** Answers `/readyz` and `/metrics`. */
-  ops: Pick<OpsEndpoints, 'answer'>;
   metrics: Pick<GatewayMetrics, 'frameIn' | 'frameOut'>;
   log: Logger;
 }
 
 /**
  * The uWebSockets.js side of the gateway: `/ws` upgrades, socket events, WebSocket pings,
- * and the ops endpoints `GET /healthz`, `/readyz`, `/metrics` on the same port. Every uWS callback is wrapped: nothing a client sends can throw out of
+ * and a plain `GET /healthz` for a load balancer (`/readyz` and `/metrics` are on the ops
+ * port, not here). Every uWS callback is wrapped: nothing a client sends can throw out of
  * one (EVENTS.md §1.1: a bad frame never affects other connections or the process).
  */
 export class WsServer {
@@ -121,8 +119,6 @@ export class WsServer {
       .App()
       .ws<SocketData>('/ws', behavior)
       .get('/healthz', (res) => this.health(res))
-      .get('/readyz', (res) => this.opsReply(res, '/readyz'))
-      .get('/metrics', (res) => this.opsReply(res, '/metrics'))
       .any('/*', (res) => {
         res.cork(() => res.writeStatus('404 Not Found').end('not found'));
       });
@@ -240,28 +236,6 @@ export class WsServer {
         .writeHeader('content-type', 'application/json')
         .end(JSON.stringify({ status: stopping ? 'stopping' : 'ok' })),
     );
-  }
-
-  /** An ops endpoint answered asynchronously: uWS needs `onAborted` before any await. */
-  private opsReply(res: HttpResponse, path: string): void {
-    let isAborted = false;
-    res.onAborted(() => (isAborted = true));
-    const answer = this.deps.ops.answer(path);
-    if (!answer) {
-      res.cork(() => res.writeStatus('404 Not Found').end('not found'));
-      return;
-    }
-    answer
-      .then((reply) => {
-        if (isAborted) return;
-        res.cork(() =>
-          res
-            .writeStatus(`${reply.status} ${STATUS_CODES[reply.status] ?? ''}`)
-            .writeHeader('content-type', reply.contentType)
-            .end(reply.body),
-        );
-      })
-      .catch((err: unknown) => this.deps.log.error({ err, path }, 'ops request failed'));
   }
 
   /** Pings every socket, and lets each that went quiet drop what it kept for its frames. */

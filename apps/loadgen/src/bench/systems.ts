@@ -174,6 +174,7 @@ async function startStandalone({ opts, progress }: SystemContext): Promise<Runni
   const remove = () => rm(dataDir, { recursive: true, force: true });
   try {
     const port = await freePort();
+    const opsPort = await freePort();
     // `npm start` with its embedded adapters: no connection key may reach it.
     const server = await startServer({
       name: 'standalone',
@@ -182,11 +183,13 @@ async function startStandalone({ opts, progress }: SystemContext): Promise<Runni
         DATA_DIR: dataDir,
         TOKEN_KEY: randomBytes(24).toString('hex'),
         SERVER_API_PORT: String(port),
+        SERVER_API_OPS_PORT: String(opsPort),
         LOG_LEVEL: 'info',
         LOG_PRETTY: 'false',
         ...LOAD_LIMITS,
       }),
-      readyUrl: `http://127.0.0.1:${port}/readyz`,
+      // Its ops server starts once every role serves.
+      readyUrl: `http://127.0.0.1:${opsPort}/readyz`,
     });
     const startSeconds = seconds(t0);
     try {

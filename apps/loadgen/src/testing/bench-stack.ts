@@ -48,7 +48,9 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     LIMIT_IP_LIMIT_BUCKET: '100000',
     LIMIT_IP_LIMIT_REFILL: '100000',
     LIMIT_API_LIMIT_EMAIL: '[]',
-    // Ops servers of the workers on free ports, so two stacks on one machine do not clash.
+    // Ops servers on free ports, so two stacks on one machine do not clash.
+    SERVER_API_OPS_PORT: '0',
+    SERVER_GATEWAY_OPS_PORT: '0',
     SERVER_PERSISTER_OPS_PORT: '0',
     SERVER_NOTIFIER_OPS_PORT: '0',
     SERVER_MAILER_OPS_PORT: '0',
@@ -74,7 +76,7 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       launch(
         'api',
         { SERVER_API_PORT: String(apiPort) },
-        { readyUrl: `http://127.0.0.1:${apiPort}/readyz` },
+        { readyUrl: `http://127.0.0.1:${apiPort}/healthz`, opsReady: true },
       ),
       launch('mailer', {}, { readyText: '"mailer started"' }),
     ]);
@@ -86,7 +88,7 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       await launch(
         'gateway',
         { APP_MACHINE_ID: String(i + 1), SERVER_GATEWAY_PORT: String(port) },
-        { readyUrl: `http://127.0.0.1:${port}/healthz` },
+        { readyUrl: `http://127.0.0.1:${port}/healthz`, opsReady: true },
       );
     }
     opts.progress?.(

@@ -6,7 +6,8 @@ export {
   type Registry,
 } from './metrics';
 export { checkReadiness, type Readiness, type ReadinessCheck } from './readiness';
-export { OpsEndpoints, type OpsReply } from './ops-endpoints';
+export { OpsEndpoints, type MetricsSource, type OpsReply } from './ops-endpoints';
+export { SharedOps, type OpsHost } from './shared-ops';
 export { startOpsServer, type OpsServer } from './ops-server';
 export { KafkaProbe, registerConsumerLag, type PartitionPosition } from './kafka-probe';
 export { RedisProbe } from './redis-probe';

@@ -11,26 +11,41 @@ export interface OpsReply {
 export const OPS_PATHS = ['/healthz', '/readyz', '/metrics'] as const;
 export type OpsPath = (typeof OPS_PATHS)[number];
 
+/** What `/metrics` serves: an app's registry, or the figures of several (`SharedOps`). */
+export type MetricsSource = Pick<Registry, 'metrics' | 'contentType'>;
+
 /**
- * What an operator's probes and Prometheus ask of every app, independent of the HTTP server
- * that carries it (node:http in the workers, express in the api, uWS in the gateway):
+ * What an operator's probes and Prometheus ask of every app, on its ops server (a port of
+ * its own, kept off the public network; `startOpsServer`):
  *
  * - `/healthz`: the process is alive and its event loop turns: always 200.
  * - `/readyz`: 200 when every dependency answers, 503 with the failing ones otherwise, and
  *   503 from the moment shutdown starts (STYLE §4: report not-ready first).
  * - `/metrics`: the registry in Prometheus text format.
+ *
+ * A public listener (the api's, the gateway's) serves `publicHealth` at `/healthz` only:
+ * no dependency detail and no figures reach the public port.
  */
 export class OpsEndpoints {
   private stopping = false;
 
   constructor(
-    private readonly registry: Registry,
+    private readonly registry: MetricsSource,
     private readonly checks: ReadinessCheck[],
   ) {}
 
-  /** From now on `/readyz` answers 503 (shutdown has begun). */
+  /** From now on `/readyz` and `publicHealth` answer 503 (shutdown has begun). */
   markStopping(): void {
     this.stopping = true;
+  }
+
+  /**
+   * `/healthz` of a public port, for a load balancer: 200 while the listener takes work,
+   * 503 from the moment shutdown begins so the balancer stops routing here. Nothing about
+   * the dependencies: that is `/readyz`, on the ops port.
+   */
+  publicHealth(): OpsReply {
+    return this.stopping ? json(503, { status: 'stopping' }) : json(200, { status: 'ok' });
   }
 
   /** The reply for `path`, or undefined when it is not an ops path. */
