@@ -18,7 +18,6 @@ import {
   databaseConfig,
   jobQueueConfig,
   type Closable,
-  type OpsServer,
 } from '@chat/runtime';
 // The one-process server composes the roles' own composition roots (ARCHITECTURE.md,
 // standalone): the same `start` each app's main runs, given shared adapters.
@@ -134,10 +133,9 @@ export async function start(
     });
     started.push({ name: 'dependency probes', close: () => probes.close() });
     const ops = new OpsEndpoints(shared, probes.checks);
-    // Started last (below), closed once the roles have stopped: until then it answers
-    // /readyz with "stopping" (see stopOnce).
-    let opsServer: OpsServer | undefined;
-    started.push({ name: 'ops server', close: async () => opsServer?.close() });
+    // Started last (below) but closed here, once the roles have stopped: until then it
+    // answers /readyz with "stopping" (see stopOnce).
+    const opsServerAt = started.length;
     if (!config.Email.SmtpUrl) {
       log.info(
         { dir: path.join(config.App.DataDir, 'mailbox') },
@@ -194,11 +192,12 @@ export async function start(
     // Stopped after the gateway: the api's listener closes once no WebSocket is left on it.
     started.splice(started.length - 1, 0, { name: 'api', close: () => api.stop() });
     // Last: it answers ready once every role serves.
-    opsServer = await startOpsServer(ops, {
+    const opsServer = await startOpsServer(ops, {
       host: config.Server.Host,
       port: config.Server.ApiOpsPort,
       log,
     });
+    started.splice(opsServerAt, 0, { name: 'ops server', close: () => opsServer.close() });
     log.info(
       {
         port: api.port,
