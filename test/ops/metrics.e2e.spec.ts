@@ -11,8 +11,10 @@ type AppName = (typeof APPS)[number];
 
 /**
  * Issue 7, operations: every distributed app, started as its own process, answers
- * `/healthz` and `/readyz` and serves the figures an operator watches at `/metrics`; each
- * figure exists and moves with real traffic over HTTP and WebSocket.
+ * `/healthz` and `/readyz` and serves the figures an operator watches at `/metrics`, all on
+ * its ops port (issue 11: never on the api's or the gateway's public port, see
+ * e2e/ops-ports.e2e.spec.ts); each figure exists and moves with real traffic over HTTP and
+ * WebSocket.
  */
 describe('ops endpoints of the distributed apps', () => {
   let stack: Stack;
