@@ -300,27 +300,48 @@ export class MessageQueryRepository {
   }
 
   /** Pins (pin_time = now) or unpins; true when the state changed. */
-  async setPin(id: number, isPin: boolean): Promise<boolean> {
-    const changed = await rows(
+  /**
+   * Pins or unpins. Pinning is conditional on the message not being revoked, in the same
+   * statement, so a revoke that commits between the caller's check and this update wins:
+   * `revoked` then, and nothing changed.
+   */
+  async setPin(id: number, isPin: boolean): Promise<'changed' | 'unchanged' | 'revoked'> {
+    const [r] = await rows<{ changed: boolean; is_revoke: boolean }>(
       joinWork(this.root),
-      `update message set is_pin = ?, pin_time = case when ? then now() else pin_time end
-        where id = ? and is_pin <> ? returning id`,
-      [isPin, isPin, id, isPin],
+      `with changed as (
+         update message set is_pin = ?, pin_time = case when ? then now() else pin_time end
+          where id = ? and is_pin <> ? and not (? and is_revoke)
+         returning id)
+       select exists(select 1 from changed) as changed, is_revoke from message where id = ?`,
+      [isPin, isPin, id, isPin, isPin, id],
     );
-    return changed.length > 0;
+    if (r?.changed) return 'changed';
+    return isPin && r?.is_revoke ? 'revoked' : 'unchanged';
   }
 
   /**
    * Tops or un-tops; topping un-tops the relation's previous top message in the same
-   * transaction (at most one per relation, DATA.md §2.8). Returns whether this message
-   * changed and which other message lost the top.
+   * transaction (at most one per relation, DATA.md §2.8). Concurrent tops of one relation
+   * are serialised on the relation's row, so the later one wins and un-tops the earlier
+   * (instead of both committing into the one-top index's unique violation). Topping is
+   * conditional on the message not being revoked (`revoked`: nothing changed). Returns
+   * whether this message changed and which other message lost the top.
    */
   async setTop(
     relationId: number,
     id: number,
     isTop: boolean,
-  ): Promise<{ changed: boolean; previousTop: number | null }> {
+  ): Promise<{ changed: boolean; previousTop: number | null; revoked?: true }> {
     return joinWork(this.root).transactional(async (em) => {
+      await rows(em, 'select 1 from relation where id = ? for update', [relationId]);
+      if (isTop) {
+        const [msg] = await rows<{ is_revoke: boolean }>(
+          em,
+          'select is_revoke from message where id = ? for update',
+          [id],
+        );
+        if (!msg || msg.is_revoke) return { changed: false, previousTop: null, revoked: true };
+      }
       let previousTop: number | null = null;
       if (isTop) {
         const prev = await rows<{ id: string }>(

@@ -128,7 +128,9 @@ export class MessageService {
     const msg = await this.messageIn(caller, relationId, id);
     if (isPin && msg.isRevoke) throw new AppError(ErrorCode.MessageRevoked);
     await this.d.work.run(async (outbox) => {
-      if (!(await this.d.messages.setPin(id, isPin))) return;
+      const outcome = await this.d.messages.setPin(id, isPin);
+      if (outcome === 'revoked') throw new AppError(ErrorCode.MessageRevoked);
+      if (outcome === 'unchanged') return;
       const members = await this.d.membership.members(relationId);
       outbox.events([this.stateEvent(relationId, members, 'pin', id, isPin)]);
     });
@@ -139,7 +141,8 @@ export class MessageService {
     const msg = await this.messageIn(caller, relationId, id);
     if (isTop && msg.isRevoke) throw new AppError(ErrorCode.MessageRevoked);
     await this.d.work.run(async (outbox) => {
-      const { changed, previousTop } = await this.d.messages.setTop(relationId, id, isTop);
+      const { changed, previousTop, revoked } = await this.d.messages.setTop(relationId, id, isTop);
+      if (revoked) throw new AppError(ErrorCode.MessageRevoked);
       if (!changed) return;
       const members = await this.d.membership.members(relationId);
       const events: ChatEventDraft[] = [];
