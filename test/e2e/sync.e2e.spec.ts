@@ -1,3 +1,4 @@
+import { ErrorCode, SYNC_MAX_MESSAGES, SYNC_MAX_RELATIONS } from '@chat/protocol';
 import { WsClient } from '@chat/testing';
 import { ok } from './support/http';
 import { startTargetStack, type TargetStack } from './support/target';
@@ -82,4 +83,53 @@ describe('sync by sequence while sends interleave across gateways', () => {
     expect(received.map((m) => m.seq)).toEqual(received.map((_, i) => i + 1)); // no gap
     await Promise.all(senders.map((s) => s.close()));
   }, 120_000);
+
+  it('bounds one call: a relation named twice is synced once, and the total is capped', async () => {
+    const sync = (relations: { relation_id: number; after_seq: number }[], limit?: number) =>
+      bob.api.post('/api/msg/sync', { token: bob.accountToken, body: { relations, limit } });
+    // Named twice: one entry, from the earlier position.
+    const twice = ok(
+      await sync(
+        [
+          { relation_id: relation, after_seq: 300 },
+          { relation_id: relation, after_seq: 10 },
+        ],
+        5,
+      ),
+    );
+    expect(twice.list).toHaveLength(1);
+    expect(twice.list[0].messages.map((m: { seq: number }) => m.seq)).toEqual([11, 12, 13, 14, 15]);
+    // The same relation up to the most a call may name: still one entry, one relation's rows.
+    const many = ok(
+      await sync(
+        Array.from({ length: SYNC_MAX_RELATIONS }, () => ({ relation_id: relation, after_seq: 0 })),
+        500,
+      ),
+    );
+    expect(many.list).toHaveLength(1);
+    expect(many.list[0].messages.length).toBeGreaterThan(SYNC_MAX_MESSAGES / 5);
+    // Five relations share the total: each gets at most SYNC_MAX_MESSAGES ÷ 5, and the one
+    // holding more says so. (The first test stored over 400 messages in `relation`.)
+    const groups: number[] = [];
+    for (let i = 0; i < 4; i++) groups.push(await ann.createGroup(`sync ${i}`, [bob]));
+    const five = ok(
+      await sync(
+        [relation, ...groups].map((id) => ({ relation_id: id, after_seq: 0 })),
+        500,
+      ),
+    );
+    expect(five.list).toHaveLength(5);
+    const first = five.list.find((e: { relation_id: number }) => e.relation_id === relation);
+    expect(first.messages).toHaveLength(SYNC_MAX_MESSAGES / 5);
+    expect(first.has_more).toBe(true);
+    // One more relation than allowed is refused, naming the field.
+    const tooMany = await sync(
+      Array.from({ length: SYNC_MAX_RELATIONS + 1 }, () => ({
+        relation_id: relation,
+        after_seq: 0,
+      })),
+    );
+    expect(tooMany.status_code).toBe(ErrorCode.InvalidParams);
+    expect(tooMany.status_msg).toContain('relations');
+  });
 });

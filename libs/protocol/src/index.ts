@@ -58,6 +58,7 @@ export {
   BriefMsgInfoOut,
   SYNC_MAX_RELATIONS,
   SYNC_MAX_LIMIT,
+  SYNC_MAX_MESSAGES,
   type MessageSchemas,
 } from './api/message.schemas';
 export {

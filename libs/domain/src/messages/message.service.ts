@@ -1,6 +1,13 @@
 import type { MembershipRepository, MessageQueryRepository, MessageView, Page } from '@chat/db';
 import type { Logger } from '@chat/logger';
-import { AppError, ErrorCode, InvalidInputError, PUSH_EVENTS, SYSTEM_TEXTS } from '@chat/protocol';
+import {
+  AppError,
+  ErrorCode,
+  InvalidInputError,
+  PUSH_EVENTS,
+  SYNC_MAX_MESSAGES,
+  SYSTEM_TEXTS,
+} from '@chat/protocol';
 import type { ChatEventDraft, UnitOfWork } from '../ports';
 import { briefMsgInfo, msgInfo, msgInfoWithRly } from './msg-info';
 import { systemMessage, type IdGenerator } from './system-message';
@@ -84,10 +91,16 @@ export class MessageService {
     relations: { relation_id: number; after_seq: number }[],
     limit: number,
   ) {
-    const list = [];
+    // A relation named twice is synced once, from the earlier of its two positions.
+    const from = new Map<number, number>();
     for (const { relation_id, after_seq } of relations) {
+      from.set(relation_id, Math.min(after_seq, from.get(relation_id) ?? after_seq));
+    }
+    const perRelation = Math.max(1, Math.min(limit, Math.floor(SYNC_MAX_MESSAGES / from.size)));
+    const list = [];
+    for (const [relation_id, after_seq] of from) {
       await this.requireMember(caller, relation_id);
-      const r = await this.d.messages.afterSeq(caller, relation_id, after_seq, limit);
+      const r = await this.d.messages.afterSeq(caller, relation_id, after_seq, perRelation);
       list.push({
         relation_id,
         messages: r.rows.map(msgInfoWithRly),

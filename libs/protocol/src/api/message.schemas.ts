@@ -75,6 +75,12 @@ const list = <T extends z.ZodType>(item: T) =>
 /** Most relations one sync call may name, and most messages per relation it returns. */
 export const SYNC_MAX_RELATIONS = 100;
 export const SYNC_MAX_LIMIT = 500;
+/**
+ * Most messages one sync call returns in all: each relation gets at most
+ * `min(limit, SYNC_MAX_MESSAGES ÷ relations)` (at least 1), and `has_more` says where to
+ * call again. Bounds the rows, JSON and memory of one request whatever it names.
+ */
+export const SYNC_MAX_MESSAGES = 2000;
 
 /** The message area of API.md §11, plus the sequence-based sync endpoint. */
 export function messageSchemas(l: InputLimits) {
