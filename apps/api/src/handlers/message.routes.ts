@@ -1,5 +1,5 @@
 import type { MessageService } from '@chat/domain';
-import { ErrorCode, SYNC_MAX_LIMIT, type MessageSchemas } from '@chat/protocol';
+import { ErrorCode, SYNC_MAX_LIMIT, SYNC_MAX_MESSAGES, type MessageSchemas } from '@chat/protocol';
 import { route, type AnyRoute } from '../http/route';
 
 const page = (i: { page: number; page_size: number }) => ({ page: i.page, pageSize: i.page_size });
@@ -123,7 +123,7 @@ export function messageRoutes(messages: MessageService, s: MessageSchemas): AnyR
       path: '/api/msg/sync',
       auth: 'account',
       tag: 'message',
-      summary: `Everything after the last sequence seen, per conversation (up to ${SYNC_MAX_LIMIT} each)`,
+      summary: `Everything after the last sequence seen, per conversation: each named once, up to min(limit ≤ ${SYNC_MAX_LIMIT}, ${SYNC_MAX_MESSAGES} ÷ conversations) messages each; has_more says where to call again`,
       from: 'body',
       input: s.sync.body,
       reply: s.sync.reply,
