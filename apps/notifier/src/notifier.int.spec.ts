@@ -1,11 +1,13 @@
 import path from 'node:path';
-import { createBus, type Bus } from '@chat/bus';
+import { PassThrough } from 'node:stream';
+import { createBus, type Bus, type BusRecord } from '@chat/bus';
 import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
 import { loadConfig } from '@chat/config';
 import { SnowflakeGenerator, snowflakeTime, type Database } from '@chat/db';
 import { openMigratedDatabase, TestData } from '@chat/db/testing';
 import { createLogger } from '@chat/logger';
 import {
+  DEAD_LETTER_HEADERS,
   TOPICS,
   pushTopic,
   type ChatEvent,
@@ -28,7 +30,14 @@ interface Seen {
 }
 
 describe('notifier', () => {
-  const log = createLogger({ name: 'notifier-test', level: 'warn' });
+  /** Warnings and errors of the notifier, read back by the dead-letter test. */
+  const logLines: Record<string, unknown>[] = [];
+  const logOut = new PassThrough();
+  logOut.on('data', (d: Buffer) => {
+    for (const l of d.toString().trim().split('\n')) logLines.push(JSON.parse(l));
+  });
+  const log = createLogger({ name: 'notifier-test', level: 'warn', destination: logOut });
+  const deadLetters: BusRecord[] = [];
   const ids = new SnowflakeGenerator({ nodeId: 11 });
   let ctx: SuiteContext;
   let db: Database;
@@ -114,6 +123,9 @@ describe('notifier', () => {
         });
       }
     });
+    await bus.subscribe('test.dead-letter', [TOPICS.deadLetter], async (records) => {
+      deadLetters.push(...records);
+    });
     const config = loadConfig({
       dir: path.resolve(__dirname, '../../../config/app'),
       env: {},
@@ -178,6 +190,32 @@ describe('notifier', () => {
     }
     expect(deliveries.flatMap((d) => d.record.accounts)).not.toContain(offline);
     expect(deliveries.flatMap((d) => d.record.accounts)).not.toContain(outsider);
+  });
+
+  it('sends records it cannot read to chat.dead-letter, logs them, and routes the rest', async () => {
+    const sender = await account(['s1', NODE_A]);
+    const peer = await account(['p1', NODE_B]);
+    const { relation } = await data.friendship(sender, peer);
+    const good = stored(relation.id, sender, 1);
+    const key = String(relation.id);
+    await bus.publish(TOPICS.stored, key, '{not json');
+    await bus.publish(TOPICS.events, key, JSON.stringify({ id: 'no such event shape' }));
+    await publish(TOPICS.stored, key, [good]);
+
+    await waitFor(() => sendMsgOf(good.message.id).length > 0, { what: 'the good record pushed' });
+    await waitFor(() => deadLetters.length >= 2, { what: 'two dead letters' });
+    const byValue = new Map(deadLetters.map((r) => [r.value.toString(), r]));
+    for (const value of ['{not json', JSON.stringify({ id: 'no such event shape' })]) {
+      expect(byValue.get(value)?.key).toBe(key);
+      expect(byValue.get(value)?.headers).toMatchObject({
+        [DEAD_LETTER_HEADERS.group]: 'notifier',
+        [DEAD_LETTER_HEADERS.reason]: 'unreadable',
+      });
+    }
+    const logged = logLines.filter(
+      (l) => l.msg === 'unreadable record, sent to the dead-letter topic',
+    );
+    expect(logged.map((l) => l.level)).toEqual([50, 50]);
   });
 
   it('pushes a stored message announced again only once', async () => {

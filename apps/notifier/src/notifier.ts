@@ -1,7 +1,7 @@
 import type { Bus, BusRecord } from '@chat/bus';
 import type { Presence } from '@chat/cache';
 import type { Logger } from '@chat/logger';
-import { batchFigures } from '@chat/runtime';
+import { batchFigures, type DeadLetters } from '@chat/runtime';
 import type { Planner } from './plans/plan';
 import { route } from './routing';
 
@@ -10,6 +10,8 @@ export interface NotifierDeps {
   planners: Record<string, Planner>;
   presence: Pick<Presence, 'lookup'>;
   bus: Pick<Bus, 'publishMany'>;
+  /** Where records no planner can read go (never skipped silently). */
+  deadLetters: Pick<DeadLetters, 'unreadable' | 'outgoing' | 'published' | 'send'>;
   log: Logger;
 }
 
@@ -34,13 +36,17 @@ export class Notifier {
       return;
     }
     const plan = await planner.plan(records);
+    const { deadLetters } = this.deps;
+    const letters = plan.unreadable.map((u) => deadLetters.unreadable(u.record, u.error));
     let deliveries = 0;
     if (plan.pushes.length > 0) {
       const undo = await plan.mark();
       try {
         const online = await presence.lookup([...new Set(plan.pushes.flatMap((p) => p.to))]);
         const out = route(plan.pushes, online);
-        await bus.publishMany(out);
+        // Dead letters go with the deliveries, in one durable publish before the commit.
+        await bus.publishMany([...out, ...deadLetters.outgoing(letters)]);
+        deadLetters.published(letters);
         deliveries = out.length;
       } catch (err) {
         await undo().catch((e: unknown) =>
@@ -48,6 +54,8 @@ export class Notifier {
         );
         throw err;
       }
+    } else {
+      await deadLetters.send(letters);
     }
     log.debug(
       {
@@ -55,7 +63,7 @@ export class Notifier {
         pushes: plan.pushes.length,
         deliveries,
         repeats: plan.repeats,
-        unreadable: plan.unreadable,
+        unreadable: plan.unreadable.length,
       },
       'batch routed',
     );

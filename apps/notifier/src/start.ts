@@ -5,6 +5,7 @@ import { ReceiverRepository, type Database } from '@chat/db';
 import type { Logger } from '@chat/logger';
 import { GROUPS, TOPICS } from '@chat/protocol';
 import {
+  DeadLetters,
   appDatabase,
   cacheConfig,
   closeInOrder,
@@ -73,7 +74,7 @@ export async function start(
       }
     }
     const bus = workerBus(config, log, 'notifier', deps.bus, started);
-    await bus.ensureTopics(TOPICS_CONSUMED);
+    await bus.ensureTopics([...TOPICS_CONSUMED, TOPICS.deadLetter]);
 
     // Ops (issue 7): /healthz, /readyz (database, Redis, Kafka), /metrics with batch sizes
     // and lag.
@@ -111,6 +112,7 @@ export async function start(
       },
       presence: cache.presence,
       bus,
+      deadLetters: new DeadLetters({ bus, group: NOTIFIER_GROUP, metrics, log }),
       log,
     });
     const subscription = await bus.subscribe(

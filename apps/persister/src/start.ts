@@ -19,7 +19,7 @@ import {
   type Closable,
   type OpsHost,
 } from '@chat/runtime';
-import { DeadLetters } from './dead-letters/dead-letters';
+import { DeadLetters } from '@chat/runtime';
 import { MessageWriter } from './messages/message-writer';
 import { ReadWriter } from './reads/read-writer';
 import { SearchIndexer } from './search/search-indexer';

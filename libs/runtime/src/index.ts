@@ -37,3 +37,4 @@ export {
 export { batchFigures, readBatch, type UnreadableRecord } from './batches';
 export { GroupCommit } from './group-commit';
 export { clientAddress, plainAddress, rateKeyOfAddress } from './client-address';
+export { DeadLetters, type DeadLetter, type ReadValue } from './dead-letters';

@@ -23,7 +23,7 @@ export class EventsPlanner implements Planner {
   constructor(private readonly deps: EventsPlannerDeps) {}
 
   async plan(records: BusRecord[]): Promise<Plan> {
-    const { items: all, unreadable } = readAll(records, parseEvent, this.deps.log);
+    const { items: all, unreadable } = readAll(records, parseEvent);
     // Events that only change caches (membership) push nothing and need no claim.
     const items = all.filter(
       ({ value }) =>

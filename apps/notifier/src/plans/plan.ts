@@ -1,5 +1,4 @@
 import type { BusRecord } from '@chat/bus';
-import type { Logger } from '@chat/logger';
 import type { Undo } from '../push-marks';
 import type { PlannedPush } from '../routing';
 
@@ -10,8 +9,8 @@ export interface Plan {
   mark(): Promise<Undo>;
   /** Records that repeat what was pushed before, skipped. */
   repeats: number;
-  /** Records that could not be read, skipped. */
-  unreadable: number;
+  /** Records that could not be read: the notifier sends them to the dead-letter topic. */
+  unreadable: { record: BusRecord; error: unknown }[];
 }
 
 export interface Planner {
@@ -21,29 +20,19 @@ export interface Planner {
 export const noUndo: Undo = async () => undefined;
 
 /**
- * The readable records of a batch with their keys, in order; the others are logged and
- * skipped (a push is best effort, and a bad record must not block its partition).
+ * The readable records of a batch with their keys, in order, and the others with why (a
+ * bad record must not block its partition: the notifier dead-letters it).
  */
 export function readAll<T>(
   records: BusRecord[],
   parse: (value: Buffer) => { ok: true; value: T } | { ok: false; error: unknown },
-  log: Logger,
-): { items: { key: string; value: T }[]; unreadable: number } {
+): { items: { key: string; value: T }[]; unreadable: Plan['unreadable'] } {
   const items: { key: string; value: T }[] = [];
+  const unreadable: Plan['unreadable'] = [];
   for (const record of records) {
     const parsed = parse(record.value);
     if (parsed.ok) items.push({ key: record.key, value: parsed.value });
-    else {
-      log.warn(
-        {
-          err: parsed.error,
-          topic: record.topic,
-          partition: record.partition,
-          offset: record.offset,
-        },
-        'unreadable record skipped',
-      );
-    }
+    else unreadable.push({ record, error: parsed.error });
   }
-  return { items, unreadable: records.length - items.length };
+  return { items, unreadable };
 }

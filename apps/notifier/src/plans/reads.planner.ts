@@ -32,8 +32,8 @@ export class ReadsPlanner implements Planner {
   constructor(private readonly deps: ReadsPlannerDeps) {}
 
   async plan(records: BusRecord[]): Promise<Plan> {
-    const { receivers, marks, log } = this.deps;
-    const { items, unreadable } = readAll(records, parseRead, log);
+    const { receivers, marks } = this.deps;
+    const { items, unreadable } = readAll(records, parseRead);
     const keyOf = (r: ReadRecord) => markKeys.read(r.relation_id, r.reader_id);
     const previous = await marks.read(items.map(({ value }) => keyOf(value)));
     const next = new Map(previous);

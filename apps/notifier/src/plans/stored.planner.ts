@@ -27,7 +27,7 @@ export class StoredPlanner implements Planner {
   constructor(private readonly deps: StoredPlannerDeps) {}
 
   async plan(records: BusRecord[]): Promise<Plan> {
-    const { items, unreadable } = readAll(records, parseStored, this.deps.log);
+    const { items, unreadable } = readAll(records, parseStored);
     const keys = items.map(({ value }) => markKeys.stored(value.message.relation_id));
     const previous = await this.deps.marks.read(keys);
     const next = new Map(previous);

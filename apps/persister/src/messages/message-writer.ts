@@ -3,7 +3,7 @@ import type { MessageStoreRepository, NewMessageRow, StoredMessage } from '@chat
 import type { Logger } from '@chat/logger';
 import { GroupCommit } from '@chat/runtime';
 import { TOPICS, messageRecordSchema, type MessageRecord, type StoredRecord } from '@chat/protocol';
-import type { DeadLetters, ReadValue } from '../dead-letters/dead-letters';
+import type { DeadLetters, ReadValue } from '@chat/runtime';
 
 export interface MessageWriterDeps {
   store: Pick<MessageStoreRepository, 'store'>;

@@ -3,7 +3,7 @@ import type { CursorAdvance, ReadCursorRepository } from '@chat/db';
 import type { Logger } from '@chat/logger';
 import { batchFigures } from '@chat/runtime';
 import { readRecordSchema } from '@chat/protocol';
-import type { DeadLetters } from '../dead-letters/dead-letters';
+import type { DeadLetters } from '@chat/runtime';
 
 export interface ReadWriterDeps {
   cursors: Pick<ReadCursorRepository, 'advance'>;

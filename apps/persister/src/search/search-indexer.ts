@@ -3,7 +3,7 @@ import { contentGrams, type MessageSearchRepository, type SearchEntry } from '@c
 import type { Logger } from '@chat/logger';
 import { GroupCommit } from '@chat/runtime';
 import { storedRecordSchema, type StoredRecord } from '@chat/protocol';
-import type { DeadLetters } from '../dead-letters/dead-letters';
+import type { DeadLetters } from '@chat/runtime';
 
 export interface SearchIndexerDeps {
   search: Pick<MessageSearchRepository, 'index'>;

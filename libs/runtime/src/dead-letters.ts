@@ -43,13 +43,14 @@ function describe(err: unknown): string {
 }
 
 /**
- * The persister's dead-letter topic (ARCHITECTURE.md, Guarantees): a record it read but
- * cannot store (unreadable, or refused by the database) is never skipped silently. It goes
+ * The dead-letter topic of a worker (ARCHITECTURE.md, Guarantees): a record it read but
+ * cannot handle (unreadable, or refused by the database) is never skipped silently. It goes
  * to `chat.dead-letter` unchanged (same key, same bytes) with headers saying where it came
  * from and why (`DEAD_LETTER_HEADERS`), durably, before its batch's offsets are committed;
  * then it is counted in `chat_dead_letter_records_total{group, topic, reason, sql_state}`
  * and logged at error level with its key, position and SQLSTATE. A publish that fails
- * fails the batch, which is then delivered again: nothing is given up unrecorded.
+ * fails the batch, which is then delivered again: nothing is given up unrecorded. Used by
+ * the persister, the search indexer and the notifier.
  */
 export class DeadLetters {
   private readonly counter: Counter<'group' | 'topic' | 'reason' | 'sql_state'>;
@@ -57,7 +58,7 @@ export class DeadLetters {
   constructor(
     private readonly deps: {
       bus: Pick<Bus, 'publishMany'>;
-      /** The consumer group whose records these are (`persister`, `indexer`). */
+      /** The consumer group whose records these are (`persister`, `indexer`, `notifier`). */
       group: string;
       metrics: Registry;
       log: Logger;
