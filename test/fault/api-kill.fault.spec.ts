@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { ErrorCode, PUSH_EVENTS, SYSTEM_TEXTS } from '@chat/protocol';
-import { waitFor, WsClient, type WsPush } from '@chat/testing';
-import { ok, type ApiClient } from '../e2e/support/http';
+import { waitFor, WsClient, type RunningApp, type WsPush } from '@chat/testing';
+import { ok } from '../e2e/support/http';
 import { openSession, type Session } from '../e2e/support/session';
 import { startStack, type Stack } from '../e2e/support/stack';
 
@@ -52,8 +52,9 @@ describe('api killed between commit and publish', () => {
   const outboxRows = async () =>
     Number((await db.query<{ n: string }>('select count(*) as n from outbox')).rows[0].n);
 
-  const metric = async (app: ApiClient, name: string) => {
-    const text = await (await fetch(new URL('/metrics', app.baseUrl))).text();
+  /** A figure of the api's `/metrics`, served on its ops port only. */
+  const metric = async (app: RunningApp, name: string) => {
+    const text = await (await fetch(`${app.opsUrl!}/metrics`)).text();
     const line = text.split('\n').find((l) => l.startsWith(`${name}{`));
     return line === undefined ? undefined : Number(line.split(' ').pop());
   };
@@ -103,8 +104,8 @@ describe('api killed between commit and publish', () => {
 
     // Committed, not published: 2 + (1 message, 1 membership change, 2) + 1 quit.
     expect(await outboxRows()).toBe(7);
-    expect(await metric(api, 'chat_outbox_records')).toBe(7);
-    expect(await metric(api, 'chat_outbox_oldest_record_age_seconds')).toBeGreaterThan(0);
+    expect(await metric(held.app, 'chat_outbox_records')).toBe(7);
+    expect(await metric(held.app, 'chat_outbox_oldest_record_age_seconds')).toBeGreaterThan(0);
     // The quit dropped the group from the shared cache before it answered: a gateway
     // without the group in its own front refuses bob's message (no event reached it).
     expect((await send(bobOther, 'after quitting')).status_code).toBe(ErrorCode.PermissionDenied);
@@ -142,7 +143,7 @@ describe('api killed between commit and publish', () => {
     expect((await send(bobFront, 'still here?')).status_code).toBe(ErrorCode.PermissionDenied);
 
     await waitFor(async () => (await outboxRows()) === 0, { what: 'an empty outbox' });
-    expect(await metric(next.client, 'chat_outbox_records')).toBe(0);
+    expect(await metric(next.app, 'chat_outbox_records')).toBe(0);
     const stored = await db.query<{ n: string; seq: string }>(
       `select count(*) as n, min(seq) as seq from message
         where relation_id = $1 and notify_type = 'system'`,
