@@ -53,5 +53,10 @@ export interface ChatEvent {
     membershipChanged?: number[];
     /** These accounts were deleted: close their sockets with 4403. */
     accountsDeleted?: number[];
+    /**
+     * The sessions of these accounts ended (password or email change, logout): sockets
+     * authenticated with a token of an earlier epoch are closed with 4401.
+     */
+    tokensRevoked?: { accountId: number; epoch: number }[];
   };
 }
