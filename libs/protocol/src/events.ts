@@ -24,7 +24,9 @@ export type PushEventName = (typeof PUSH_EVENTS)[keyof typeof PUSH_EVENTS];
 
 /** WebSocket close codes of EVENTS.md §2.4. */
 export const CLOSE_CODES = {
+  /** Not authenticated in time, failed at upgrade, token expired or its session ended. */
   notAuthenticated: 4401,
+  /** The account was deleted. */
   accountGone: 4403,
   frameTooLarge: 1009,
   goingAway: 1001,
