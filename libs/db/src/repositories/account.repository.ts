@@ -29,11 +29,6 @@ export class AccountRepository {
     return this.em.findOne(Account, { id });
   }
 
-  /** The owning user, or null when the account does not exist. */
-  async ownerOf(id: number): Promise<number | null> {
-    return (await this.tokenEpoch(id))?.owner ?? null;
-  }
-
   /** The account's token epoch and owning user, or null when the account does not exist. */
   async tokenEpoch(id: number): Promise<{ epoch: number; owner: number } | null> {
     const [row] = await rows<{ user_id: string; token_epoch: number }>(
