@@ -34,6 +34,8 @@ const typ = (op: Operation) => (op.scheme === 'userToken' ? 'user' : 'account');
 describe('authorization matrix: bad credentials on every authenticated endpoint', () => {
   let stack: TargetStack;
   let ann: Session;
+  /** Tokens of a session that ended (its user logged out), both kinds. */
+  let ended: { userToken: string; accountToken: string };
   let operations: Operation[];
   let db: Client | undefined;
 
@@ -42,6 +44,10 @@ describe('authorization matrix: bad credentials on every authenticated endpoint'
     // an anonymous flood is limited too); hundreds of calls from one address would meet it.
     stack = await startTargetStack('e2e_authz', { LIMIT_API_LIMIT_UPLOAD: '[]' }, { gateways: 1 });
     ann = await openSession(stack, 'ann.authz@example.com', 'ann');
+    const bob = await openSession(stack, 'bob.authz@example.com', 'bob');
+    ended = { userToken: bob.userToken, accountToken: bob.accountToken };
+    const logout = await stack.api.post('/api/user/logout', { token: bob.userToken });
+    expect(logout.status_code).toBe(0);
     const doc = (await (await fetch(`${stack.api.baseUrl}/api/openapi.json`)).json()) as {
       paths: Record<string, Record<string, { security?: object[] }>>;
     };
@@ -117,6 +123,11 @@ describe('authorization matrix: bad credentials on every authenticated endpoint'
       name: 'the other kind of token',
       header: (op) => bearer(op.scheme === 'userToken' ? ann.accountToken : ann.userToken),
       code: ErrorCode.AuthFailed,
+    },
+    {
+      name: 'a token of an ended session',
+      header: (op) => bearer(op.scheme === 'userToken' ? ended.userToken : ended.accountToken),
+      code: ErrorCode.TokenExpired,
     },
     {
       name: 'a subject that does not exist',

@@ -371,7 +371,7 @@ describe('users, email codes and accounts over REST', () => {
       expect(literal).toEqual({ list: [], total: 0 });
     });
 
-    it('changes the email with a code sent to the new address and publishes update_email', async () => {
+    it('changes the email with a code sent to the new address, publishes update_email and ends the old tokens', async () => {
       const same = await api.put('/api/user/update/email', {
         token: userToken,
         body: { email: 'ANN@example.com', code: '123456' },
@@ -402,14 +402,20 @@ describe('users, email codes and accounts over REST', () => {
         expect(event.push!.data).toEqual({ email: 'ann.new@example.com' });
         expect([...event.push!.to].sort()).toEqual(accounts.map((a) => a.id).sort());
       });
-      ok(
+      // The change ended the user's sessions: the old token is refused, a new login works.
+      const old = await api.get('/api/account/infos/user', { token: userToken });
+      expect(old).toMatchObject({
+        status_code: ErrorCode.TokenExpired,
+        status_msg: 'token revoked',
+      });
+      userToken = ok(
         await api.post('/api/user/login', {
           body: { email: 'ann.new@example.com', password: 'secret-1' },
         }),
-      );
+      ).user_token.token;
     });
 
-    it('changes the password with a code sent to the current address', async () => {
+    it('changes the password with a code sent to the current address and ends the old tokens', async () => {
       const code = await codeFor('ann.new@example.com');
       ok(
         await api.put('/api/user/update/pwd', {
@@ -424,11 +430,16 @@ describe('users, email codes and accounts over REST', () => {
           })
         ).status_code,
       ).toBe(ErrorCode.WrongPassword);
-      ok(
+      const old = await api.get('/api/account/infos/user', { token: userToken });
+      expect(old).toMatchObject({
+        status_code: ErrorCode.TokenExpired,
+        status_msg: 'token revoked',
+      });
+      userToken = ok(
         await api.post('/api/user/login', {
           body: { email: 'ann.new@example.com', password: 'secret-9' },
         }),
-      );
+      ).user_token.token;
       const reused = await api.put('/api/user/update/pwd', {
         token: userToken,
         body: { code, new_password: 'secret-8' },

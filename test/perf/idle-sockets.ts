@@ -222,7 +222,7 @@ async function measure(opts: Options): Promise<void> {
       headerName: 'Authorization',
       scheme: 'bearer',
     });
-    const accountTokens = accountIds.map((id) => tokens.issue('account', id).token);
+    const accountTokens = accountIds.map((id) => tokens.issue('account', id, 0).token);
 
     const port = await freePort();
     gateway = await startApp({

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
-import { TokenService } from '@chat/auth';
+import { TOKEN_EPOCH_CACHE_TTL_MS, TokenService } from '@chat/auth';
 import { createBus, type Bus } from '@chat/bus';
 import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
 import { compileTrustProxy, type Config } from '@chat/config';
@@ -13,6 +13,7 @@ import {
   UserRepository,
   type Database,
 } from '@chat/db';
+import { SessionService } from '@chat/domain';
 import { createJobQueue, retryPolicyFromConfig, type JobQueue } from '@chat/jobs';
 import type { Logger } from '@chat/logger';
 import { QUEUES, TOPICS, type EmailJob } from '@chat/protocol';
@@ -163,6 +164,12 @@ export async function start(
       publishWaitMs: config.Outbox.PublishWait,
       log: log.child({ component: 'outbox' }),
     });
+    const sessions = new SessionService({
+      epochs: cache.tokenEpochs({ ttlMs: TOKEN_EPOCH_CACHE_TTL_MS }),
+      users: new UserRepository(db.em),
+      accounts: new AccountRepository(db.em),
+      log: log.child({ component: 'sessions' }),
+    });
     const ctx: AreaContext = {
       config,
       db,
@@ -172,6 +179,7 @@ export async function start(
       storage,
       mailQueue,
       tokens,
+      sessions,
       limits: {
         passwordLenMin: config.Rule.PasswordLenMin,
         passwordLenMax: config.Rule.PasswordLenMax,
@@ -188,8 +196,6 @@ export async function start(
       const job = area.background?.(ctx);
       if (job) started.push(job);
     }
-    const users = new UserRepository(db.em);
-    const accounts = new AccountRepository(db.em);
     const ip = config.Limit.IPLimit;
     const limiter = cache.limiter;
     const probes = new DependencyProbes({
@@ -204,8 +210,8 @@ export async function start(
       routes,
       tokens,
       callers: {
-        userExists: (id) => users.exists(id),
-        accountOwner: (id) => accounts.ownerOf(id),
+        user: (id) => sessions.user(id),
+        account: (id) => sessions.account(id),
       },
       ipLimit: async (key) =>
         (

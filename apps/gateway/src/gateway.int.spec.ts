@@ -47,7 +47,7 @@ describe('gateway', () => {
     headerName: 'Authorization',
     scheme: 'bearer',
   });
-  const token = (accountId: number) => tokens.issue('account', accountId).token;
+  const token = (accountId: number, epoch = 0) => tokens.issue('account', accountId, epoch).token;
 
   const connect = async (opts: { token?: string; headers?: Record<string, string> } = {}) => {
     const client = await TestClient.connect(url, opts);
@@ -175,14 +175,14 @@ describe('gateway', () => {
 
     it.each([
       ['an invalid token', () => 'not-a-token', 2008],
-      ['a user token', () => tokens.issue('user', 1).token, 2008],
+      ['a user token', () => tokens.issue('user', 1, 0).token, 2008],
       [
         'an expired token',
         () =>
           new TokenService(
             { ...tokenSettings(), accountTokenTtlMs: 1000 },
             () => Date.now() - 60_000,
-          ).issue('account', 1).token,
+          ).issue('account', 1, 0).token,
         2013,
       ],
       ['a token of a missing account', () => token(987_654_321), 2010],
@@ -248,6 +248,7 @@ describe('gateway', () => {
       const short = new TokenService({ ...tokenSettings(), accountTokenTtlMs: 2000 }).issue(
         'account',
         a.id,
+        0,
       );
       const expiring = await connect();
       const refreshed = await connect();
@@ -269,6 +270,86 @@ describe('gateway', () => {
         data: { status_code: 2013, status_msg: expect.any(String) },
       });
       expect((await refreshed.request('ping')).status_code).toBe(0);
+    });
+  });
+
+  describe('ended sessions', () => {
+    const revoke = (accountId: number, epoch: number) => {
+      const event: ChatEvent = {
+        id: `revoke-${accountId}-${epoch}`,
+        at: new Date().toISOString(),
+        effects: { tokensRevoked: [{ accountId, epoch }] },
+      };
+      return bus.publish(TOPICS.events, `account:${accountId}`, JSON.stringify(event));
+    };
+    const expectEnded = async (client: TestClient, message: string) => {
+      expect((await client.waitClosed(5000)).code).toBe(4401);
+      expect(client.pushes).toContainEqual({
+        event: 'error',
+        data: { status_code: 2013, status_msg: message },
+      });
+    };
+
+    it('closes a socket at its token’s expiry though it sends nothing, and not a refreshed one', async () => {
+      const a = await data.account();
+      const short = new TokenService({ ...tokenSettings(), accountTokenTtlMs: 2000 });
+      const silent = await connect({ token: short.issue('account', a.id, 0).token });
+      const refreshed = await connect({ token: short.issue('account', a.id, 0).token });
+      expect((await silent.request('ping')).status_code).toBe(0);
+      expect((await refreshed.request('auth', { token: token(a.id) })).status_code).toBe(0);
+      const closed = await silent.waitClosed(5000);
+      expect(closed.code).toBe(4401);
+      expect(silent.pushes).toContainEqual({
+        event: 'error',
+        data: { status_code: 2013, status_msg: 'token expired' },
+      });
+      expect(refreshed.closed).toBeUndefined();
+      expect((await refreshed.request('ping')).status_code).toBe(0);
+    });
+
+    it('closes the sockets of an ended session when chat.events announces it, and only those', async () => {
+      const [a, b] = [await data.account(), await data.account()];
+      const old = await online(a.id);
+      const renewed = await online(a.id);
+      expect((await renewed.request('auth', { token: token(a.id, 1) })).status_code).toBe(0);
+      const other = await online(b.id);
+      await revoke(a.id, 1);
+      await expectEnded(old, 'token revoked');
+      // A redelivered or repeated record closes nothing more.
+      await revoke(a.id, 1);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(renewed.closed).toBeUndefined();
+      expect(other.closed).toBeUndefined();
+      expect((await renewed.request('ping')).status_code).toBe(0);
+      expect((await other.request('ping')).status_code).toBe(0);
+      await waitFor(async () => (await connIds(a.id)).length === 1, { what: 'presence left' });
+    });
+
+    it('refuses a token of an ended session it saw, even before the cache says so', async () => {
+      const a = await data.account();
+      const witness = await online(a.id);
+      await revoke(a.id, 1);
+      // The witness closing shows the gateway has handled the record; the shared cache was
+      // never told (the api writes it), so only the gateway's memory refuses the old token.
+      await expectEnded(witness, 'token revoked');
+      const late = await connect();
+      const reply = await late.request('auth', { token: token(a.id) });
+      expect(reply).toMatchObject({ status_code: 2013, status_msg: 'token revoked' });
+      expect((await late.request('auth', { token: token(a.id, 1) })).status_code).toBe(0);
+    });
+
+    it('refuses a token older than the account’s epoch in the shared cache (2013 at upgrade)', async () => {
+      const a = await data.account();
+      const epochs = cache.tokenEpochs({ ttlMs: 60_000 });
+      await epochs.advance([{ kind: 'account', id: a.id, state: { epoch: 3, owner: a.userId } }]);
+      const old = await connect({ token: token(a.id, 2) });
+      expect((await old.waitClosed()).code).toBe(4401);
+      expect(old.pushes).toEqual([
+        { event: 'error', data: { status_code: 2013, status_msg: 'token revoked' } },
+      ]);
+      const current = await connect({ token: token(a.id, 3) });
+      expect((await current.request('ping')).status_code).toBe(0);
+      expect(current.closed).toBeUndefined();
     });
   });
 

@@ -1,4 +1,4 @@
-import { TokenService } from '@chat/auth';
+import { TOKEN_EPOCH_CACHE_TTL_MS, TokenService } from '@chat/auth';
 import { createBus, type Bus, type BusConfig, type Subscription } from '@chat/bus';
 import { LocalMembershipCache, createCacheAdapters, type CacheAdapters } from '@chat/cache';
 import { compileTrustProxy, type Config } from '@chat/config';
@@ -30,6 +30,7 @@ import { SendDedup } from './requests/send-dedup';
 import { SendMessageHandler } from './requests/send-msg.handler';
 import { Session } from './requests/session';
 import { LocalSockets } from './sockets/local-sockets';
+import { SessionEnds } from './sockets/session-ends';
 import { WsServer } from './sockets/ws-server';
 import { GatewayStore } from './store/gateway-store';
 
@@ -184,10 +185,24 @@ export async function start(
     const gateStep: Closable = { name: 'backpressure', close: async () => gate.stop() };
     started.push(gateStep);
 
+    // Token epochs from the shared cache (the api moves them as sessions end), so a login
+    // costs no database query; revocations reach this node on `chat.events` (below).
+    const tokenEpochs = cache.tokenEpochs({ ttlMs: TOKEN_EPOCH_CACHE_TTL_MS });
+    const authenticator = new Authenticator(tokens, {
+      accountTokens: (id) => tokenEpochs.get('account', id, () => store.accountTokenEpoch(id)),
+    });
+    const ends = new SessionEnds(
+      sockets,
+      { rememberMs: TOKEN_EPOCH_CACHE_TTL_MS },
+      log.child({ component: 'sessions' }),
+    );
+    const endsStep: Closable = { name: 'session ends', close: async () => ends.clear() };
+    started.push(endsStep);
     const session = new Session({
-      authenticator: new Authenticator(tokens, store),
+      authenticator,
       announcer,
       sockets,
+      ends,
       track: (work) => inFlight.track(work),
       isStopping,
       log,
@@ -212,7 +227,7 @@ export async function start(
       log,
     });
 
-    const events = new EventsConsumer(membership, log.child({ component: 'events' }));
+    const events = new EventsConsumer(membership, ends, log.child({ component: 'events' }));
     const delivery = new DeliveryConsumer(sockets, startedAt, log.child({ component: 'delivery' }));
     const subscriptions: Subscription[] = [];
     // Stopped together: each stop waits for its consumer's fetch in progress to return.
@@ -293,6 +308,7 @@ export async function start(
               name: 'sockets',
               close: async () => server.closeSockets(CLOSE_CODES.goingAway, 'server going away'),
             },
+            endsStep,
             presenceStep,
             gateStep,
             consumers,

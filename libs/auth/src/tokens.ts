@@ -17,6 +17,12 @@ export interface TokenClaims {
   subject: number;
   /** Expiry, epoch milliseconds. */
   expiresAt: number;
+  /**
+   * The subject's token epoch when the token was issued (claim `ep`; 0 for tokens issued
+   * before epochs existed). Password or email change, logout and deletion move the
+   * subject's epoch forward, which ends every token carrying an older one (`checkSession`).
+   */
+  epoch: number;
 }
 
 export interface TokenSettings {
@@ -33,6 +39,8 @@ export interface TokenSettings {
 interface Payload {
   typ: TokenKind;
   sub: string;
+  /** Token epoch of the subject at issue time. */
+  ep?: number;
 }
 
 const ALGORITHM = 'HS256';
@@ -57,7 +65,11 @@ export class TokenService {
     return this.settings.headerName;
   }
 
-  issue(kind: TokenKind, subject: number): IssuedToken {
+  /** A token for `subject`, carrying the subject's current token `epoch`. */
+  issue(kind: TokenKind, subject: number, epoch: number): IssuedToken {
+    if (!Number.isSafeInteger(epoch) || epoch < 0) {
+      throw new RangeError(`token epoch must be a whole number ≥ 0, got ${epoch}`);
+    }
     const ttlMs = kind === 'user' ? this.settings.userTokenTtlMs : this.settings.accountTokenTtlMs;
     const nowMs = this.now();
     // JWT times are whole seconds; the reported expiry is the one the token really carries.
@@ -65,6 +77,7 @@ export class TokenService {
     const payload: Payload & { iat: number; exp: number } = {
       typ: kind,
       sub: String(subject),
+      ep: epoch,
       iat: Math.floor(nowMs / 1000),
       exp,
     };
@@ -89,16 +102,19 @@ export class TokenService {
     }
     const p = decoded as Partial<Payload> & { exp?: number };
     const subject = Number(p.sub);
+    const epoch = p.ep ?? 0;
     if (
       (p.typ !== 'user' && p.typ !== 'account') ||
       !Number.isSafeInteger(subject) ||
       subject < 1 ||
-      typeof p.exp !== 'number'
+      typeof p.exp !== 'number' ||
+      !Number.isSafeInteger(epoch) ||
+      epoch < 0
     ) {
       throw new AppError(ErrorCode.AuthFailed);
     }
     if (p.typ !== expected) throw new AppError(ErrorCode.AuthFailed, 'token of the wrong kind');
-    return { kind: p.typ, subject, expiresAt: p.exp * 1000 };
+    return { kind: p.typ, subject, expiresAt: p.exp * 1000, epoch };
   }
 
   /**

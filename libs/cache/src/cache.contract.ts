@@ -2,6 +2,7 @@ import { type CacheAdapters } from './create-cache';
 import { type EmailCodeOptions, type EmailCodeStore } from './email-code-store';
 import { type MembersLoader } from './membership-cache';
 import { type RateRule } from './rate-limiter';
+import { type TokenEpoch, type TokenEpochLoader } from './token-epoch-cache';
 
 /** What an adapter's spec supplies to run the shared cases against it. */
 export interface CacheContractHarness {
@@ -551,6 +552,123 @@ export function cacheContract(setup: () => CacheContractHarness): void {
     it('refuses a loaded account id that is not a positive integer', async () => {
       const cache = membership();
       await expect(cache.members(relation(), async () => [1, 0])).rejects.toThrow(TypeError);
+    });
+  });
+
+  describe('token epochs', () => {
+    let nextId = Math.floor(Math.random() * 1e9) * 1000;
+    const subject = () => ++nextId;
+    const epochs = () => setup().adapters.tokenEpochs({ ttlMs: LONG_MS });
+    /** A loader over a mutable database row that counts its calls. */
+    const source = (initial: TokenEpoch | null) => {
+      const state = { row: initial, loads: 0 };
+      const load: TokenEpochLoader = async () => {
+        state.loads += 1;
+        return state.row && { ...state.row };
+      };
+      return { state, load };
+    };
+
+    it('loads a subject once, then answers from the cache, for every cache made', async () => {
+      const id = subject();
+      const { state, load } = source({ epoch: 2, owner: 7 });
+      expect(await epochs().get('account', id, load)).toEqual({ epoch: 2, owner: 7 });
+      state.row = { epoch: 3, owner: 7 };
+      expect(await epochs().get('account', id, load)).toEqual({ epoch: 2, owner: 7 });
+      expect(state.loads).toBe(1);
+    });
+
+    it('keeps users and accounts of the same id apart', async () => {
+      const id = subject();
+      const cache = epochs();
+      await cache.get('user', id, source({ epoch: 1, owner: id }).load);
+      expect(await cache.get('account', id, source({ epoch: 5, owner: 3 }).load)).toEqual({
+        epoch: 5,
+        owner: 3,
+      });
+      expect(await cache.get('user', id, source(null).load)).toEqual({ epoch: 1, owner: id });
+    });
+
+    it('caches a deleted subject as deleted', async () => {
+      const id = subject();
+      const { state, load } = source(null);
+      expect(await epochs().get('user', id, load)).toBeNull();
+      expect(await epochs().get('user', id, load)).toBeNull();
+      expect(state.loads).toBe(1);
+    });
+
+    it('moves a cached epoch forward on advance, never back', async () => {
+      const id = subject();
+      const cache = epochs();
+      const { state, load } = source({ epoch: 1, owner: 4 });
+      await cache.get('account', id, load);
+      await cache.advance([{ kind: 'account', id, state: { epoch: 3, owner: 4 } }]);
+      expect(await cache.get('account', id, load)).toEqual({ epoch: 3, owner: 4 });
+      // A late or repeated update of an earlier change is ignored.
+      await cache.advance([{ kind: 'account', id, state: { epoch: 2, owner: 4 } }]);
+      expect(await cache.get('account', id, load)).toEqual({ epoch: 3, owner: 4 });
+      expect(state.loads).toBe(1);
+    });
+
+    it('records an advance for a subject not cached yet', async () => {
+      const id = subject();
+      await epochs().advance([{ kind: 'user', id, state: { epoch: 9, owner: id } }]);
+      const { state, load } = source({ epoch: 9, owner: id });
+      expect(await epochs().get('user', id, load)).toEqual({ epoch: 9, owner: id });
+      expect(state.loads).toBe(0);
+    });
+
+    it('keeps a deletion over any epoch, whatever the order of the writes', async () => {
+      const [a, b] = [subject(), subject()];
+      const cache = epochs();
+      await cache.advance([{ kind: 'account', id: a, state: null }]);
+      await cache.advance([{ kind: 'account', id: a, state: { epoch: 50, owner: 1 } }]);
+      await cache.advance([{ kind: 'account', id: b, state: { epoch: 50, owner: 1 } }]);
+      await cache.advance([{ kind: 'account', id: b, state: null }]);
+      const never = source({ epoch: 0, owner: 1 });
+      expect(await cache.get('account', a, never.load)).toBeNull();
+      expect(await cache.get('account', b, never.load)).toBeNull();
+      expect(never.state.loads).toBe(0);
+    });
+
+    it('never lets a state loaded before an update replace the update', async () => {
+      const id = subject();
+      const cache = epochs();
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let started = false;
+      // The load reads the old row, then the change commits and is recorded, then the load
+      // finishes: later readers must see the change.
+      const stale: TokenEpochLoader = async () => {
+        started = true;
+        await gate;
+        return { epoch: 0, owner: 2 };
+      };
+      const loading = cache.get('account', id, stale);
+      await setup().eventually(async () => started, 'the load to start');
+      await cache.advance([{ kind: 'account', id, state: { epoch: 1, owner: 2 } }]);
+      release();
+      expect(await loading).toEqual({ epoch: 1, owner: 2 });
+      const never = source({ epoch: 0, owner: 2 });
+      expect(await cache.get('account', id, never.load)).toEqual({ epoch: 1, owner: 2 });
+      expect(never.state.loads).toBe(0);
+    });
+
+    it('reads the database again once ttlMs has passed', async () => {
+      const cache = setup().adapters.tokenEpochs({ ttlMs: SHORT_MS });
+      const id = subject();
+      const { state, load } = source({ epoch: 0, owner: 3 });
+      await cache.get('account', id, load);
+      state.row = { epoch: 4, owner: 3 };
+      await setup().elapse(SHORT_MS + PAST_MS);
+      expect(await cache.get('account', id, load)).toEqual({ epoch: 4, owner: 3 });
+      expect(state.loads).toBe(2);
+    });
+
+    it('refuses a loaded epoch that is not a whole number ≥ 0', async () => {
+      await expect(
+        epochs().get('user', subject(), async () => ({ epoch: -1, owner: 1 })),
+      ).rejects.toThrow(TypeError);
     });
   });
 }

@@ -17,6 +17,9 @@ import { RedisEmailCodeStore } from './redis-email-code-store';
 import { RedisMembershipCache } from './redis-membership-cache';
 import { RedisPresence } from './redis-presence';
 import { RedisRateLimiter } from './redis-rate-limiter';
+import { RedisTokenEpochCache } from './redis-token-epoch-cache';
+import { createMemoryTokenEpochState, MemoryTokenEpochCache } from './memory-token-epoch-cache';
+import { type TokenEpochCache, type TokenEpochCacheOptions } from './token-epoch-cache';
 
 /**
  * Which adapter backs the cache ports: Redis when `Redis.Url` is set, else in-process
@@ -34,6 +37,8 @@ export interface CacheAdapters {
   presence: Presence;
   /** A membership cache with these options; every one made here shares the same lists. */
   membership(opts: MembershipCacheOptions): MembershipCache;
+  /** Token epochs with these options; every cache made here shares the same states. */
+  tokenEpochs(opts: TokenEpochCacheOptions): TokenEpochCache;
   close(): Promise<void>;
 }
 
@@ -49,12 +54,14 @@ export function createCacheAdapters(cfg: CacheConfig, log: Logger): CacheAdapter
       const now = cfg.now ?? Date.now;
       const codeState = createMemoryCodeState(now);
       const membershipState = createMemoryMembershipState(now);
+      const tokenEpochState = createMemoryTokenEpochState(now);
       return {
         codes: (opts) => new MemoryEmailCodeStore(opts, codeState),
         limiter: new MemoryRateLimiter(now),
         cache: new MemoryCache(now),
         presence: new MemoryPresence(now),
         membership: (opts) => new MemoryMembershipCache(opts, membershipState),
+        tokenEpochs: (opts) => new MemoryTokenEpochCache(opts, tokenEpochState),
         close: async () => undefined,
       };
     }
@@ -80,6 +87,7 @@ function redisAdapters(url: string, prefix: string, log: Logger): CacheAdapters 
     cache: new RedisCache(redis, keys),
     presence: new RedisPresence(redis, keys),
     membership: (opts) => new RedisMembershipCache(redis, keys, opts),
+    tokenEpochs: (opts) => new RedisTokenEpochCache(redis, keys, opts),
     close: () =>
       (closing ??= (async () => {
         if (redis.status !== 'ready') return redis.disconnect();

@@ -11,3 +11,11 @@ export {
 } from './email-code-store';
 export type { RateDecision, RateLimiter, RateRule, TokenBucketRule } from './rate-limiter';
 export type { Clock } from './expiring-map';
+export type {
+  TokenEpoch,
+  TokenEpochCache,
+  TokenEpochCacheOptions,
+  TokenEpochLoader,
+  TokenEpochUpdate,
+  TokenSubjectKind,
+} from './token-epoch-cache';

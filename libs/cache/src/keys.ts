@@ -24,6 +24,8 @@ export function redisKeys(prefix: string) {
     membershipMembers: (relationId: number) => `${prefix}membership:members:${relationId}`,
     /** Invalidation counter of one relation's member set. */
     membershipGeneration: (relationId: number) => `${prefix}membership:gen:${relationId}`,
+    /** `<epoch>:<owner>` or `deleted`: the token epoch of one user or account, with a TTL. */
+    tokenEpoch: (kind: 'user' | 'account', id: number) => `${prefix}token-epoch:${kind}:${id}`,
   };
 }
 

@@ -5,6 +5,7 @@ export {
   type AccountServiceDeps,
   type AccountFields,
 } from './accounts/account.service';
+export { SessionService, type SessionServiceDeps } from './sessions/session.service';
 export { accountInfo, userInfo, iso } from './views';
 export type { IdGenerator } from './messages/system-message';
 export { GroupService, type GroupServiceDeps } from './groups/group.service';

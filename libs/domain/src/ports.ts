@@ -13,6 +13,8 @@ export interface UserRecord {
   /** argon2id hash (never the password). */
   password: string;
   createAt: Date;
+  /** Carried by every token issued for the user; moving it ends the earlier ones. */
+  tokenEpoch: number;
 }
 
 export interface AccountRecord {
@@ -23,6 +25,28 @@ export interface AccountRecord {
   gender: Gender;
   signature: string;
   createAt: Date;
+  /** Carried by every token issued for the account; moving it ends the earlier ones. */
+  tokenEpoch: number;
+}
+
+/** A subject's token epoch and owner (a user owns itself), as tokens are checked against. */
+export interface TokenEpochRecord {
+  epoch: number;
+  owner: number;
+}
+
+/** What ending a user's sessions moved, as committed: its epoch and each account's. */
+export interface EndedUserSessions {
+  userId: number;
+  epoch: number;
+  accounts: { accountId: number; epoch: number }[];
+}
+
+/** What ending one account's sessions moved, as committed. */
+export interface EndedAccountSessions {
+  accountId: number;
+  epoch: number;
+  owner: number;
 }
 
 export interface UserRepository {
@@ -31,8 +55,15 @@ export interface UserRepository {
   findByEmail(email: string): Promise<UserRecord | null>;
   /** `email_taken` when a concurrent insert won the unique index. */
   create(email: string, passwordHash: string): Promise<UserRecord | 'email_taken'>;
-  updateEmail(id: number, email: string): Promise<'ok' | 'email_taken'>;
-  updatePassword(id: number, passwordHash: string): Promise<void>;
+  /** The user's token epoch; null when it does not exist. */
+  tokenEpoch(id: number): Promise<TokenEpochRecord | null>;
+  /**
+   * These three end every session of the user and of its accounts in the transaction of
+   * the change; null when the user does not exist.
+   */
+  updateEmail(id: number, email: string): Promise<EndedUserSessions | 'email_taken' | null>;
+  updatePassword(id: number, passwordHash: string): Promise<EndedUserSessions | null>;
+  endSessions(id: number): Promise<EndedUserSessions | null>;
   /** `has_accounts` while any account refers to the user (API 3005). */
   delete(id: number): Promise<'ok' | 'has_accounts'>;
 }
@@ -57,6 +88,10 @@ export interface DeletedAccount {
 
 export interface AccountRepository {
   findById(id: number): Promise<AccountRecord | null>;
+  /** The account's token epoch and owning user; null when it does not exist. */
+  tokenEpoch(id: number): Promise<TokenEpochRecord | null>;
+  /** Ends every session of the account (moves its epoch); null when it does not exist. */
+  endSessions(id: number): Promise<EndedAccountSessions | null>;
   /** Oldest first. */
   listByUser(userId: number): Promise<AccountRecord[]>;
   /** Account, its self conversation and self setting, in one transaction. */

@@ -24,7 +24,9 @@ export type PushEventName = (typeof PUSH_EVENTS)[keyof typeof PUSH_EVENTS];
 
 /** WebSocket close codes of EVENTS.md §2.4. */
 export const CLOSE_CODES = {
+  /** Not authenticated in time, failed at upgrade, token expired or its session ended. */
   notAuthenticated: 4401,
+  /** The account was deleted. */
   accountGone: 4403,
   frameTooLarge: 1009,
   goingAway: 1001,
@@ -53,5 +55,10 @@ export interface ChatEvent {
     membershipChanged?: number[];
     /** These accounts were deleted: close their sockets with 4403. */
     accountsDeleted?: number[];
+    /**
+     * The sessions of these accounts ended (password or email change, logout): sockets
+     * authenticated with a token of an earlier epoch are closed with 4401.
+     */
+    tokensRevoked?: { accountId: number; epoch: number }[];
   };
 }

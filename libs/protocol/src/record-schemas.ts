@@ -67,6 +67,9 @@ export const chatEventSchema: z.ZodType<ChatEvent> = z.object({
     .object({
       membershipChanged: z.array(id).optional(),
       accountsDeleted: z.array(id).optional(),
+      tokensRevoked: z
+        .array(z.object({ accountId: id, epoch: z.number().int().min(1) }))
+        .optional(),
     })
     .optional(),
 });

@@ -7,11 +7,12 @@ import type { Area } from './area';
 /** API.md §7: accounts. */
 export const accountArea: Area = {
   name: 'account',
-  routes: ({ config, db, work, tokens, limits, log }) => {
+  routes: ({ config, db, work, tokens, sessions, limits, log }) => {
     const service = new AccountService({
       accounts: new AccountRepository(db.em),
       tokens,
       work,
+      sessions,
       maxPerUser: config.Rule.AccountNumMax,
       defaultAvatar: config.Rule.DefaultAvatarURL,
       log,

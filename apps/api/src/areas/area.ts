@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import type { TokenService } from '@chat/auth';
 import type { CacheAdapters } from '@chat/cache';
 import type { Database } from '@chat/db';
-import type { IdGenerator, MailQueue, UnitOfWork } from '@chat/domain';
+import type { IdGenerator, MailQueue, SessionService, UnitOfWork } from '@chat/domain';
 import type { Logger } from '@chat/logger';
 import type { InputLimits } from '@chat/protocol';
 import type { Closable } from '@chat/runtime';
@@ -26,6 +26,8 @@ export interface AreaContext {
   storage: BlobStore;
   mailQueue: MailQueue;
   tokens: TokenService;
+  /** Token epochs: checked on every request, moved when sessions end. */
+  sessions: SessionService;
   /** Request limits of API.md §1.5, for the zod schemas. */
   limits: InputLimits;
   log: Logger;

@@ -9,7 +9,7 @@ import type { Area } from './area';
 /** API.md §4–6: ping, user and email. */
 export const userArea: Area = {
   name: 'user',
-  routes: ({ config, db, cache, work, mailQueue, tokens, limits, log }) => {
+  routes: ({ config, db, cache, work, mailQueue, tokens, sessions, limits, log }) => {
     const service = new UserService({
       users: new UserRepository(db.em),
       accounts: new AccountRepository(db.em),
@@ -22,6 +22,7 @@ export const userArea: Area = {
       tokens,
       passwords: { hash: hashPassword, verify: verifyPassword },
       work,
+      sessions,
       codeValidMs: config.Rule.CodeMarkDuration,
       log,
     });

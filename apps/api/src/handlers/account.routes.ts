@@ -30,11 +30,23 @@ export function accountRoutes(accounts: AccountService, s: UserAccountSchemas): 
       handle: ({ input, caller }) => accounts.token(caller.userId, input.account_id),
     }),
     route({
+      method: 'post',
+      path: '/api/account/logout',
+      auth: 'account',
+      tag: 'account',
+      summary: 'Log the account out on every device',
+      description:
+        'Ends every token of this account: they answer 2013 from now on, and sockets opened with them are closed with 4401. The user token and the user’s other accounts are not affected.',
+      from: 'none',
+      handle: ({ caller }) => accounts.logout(caller.accountId),
+    }),
+    route({
       method: 'delete',
       path: '/api/account/delete',
       auth: 'user',
       tag: 'account',
       summary: 'Delete an account of the user',
+      description: 'Its tokens answer 2010 from now on, and its open sockets are closed with 4403.',
       // The reference server read it from the query; its document said body (API.md §1.3).
       from: 'both',
       input: s.accountDelete.body,

@@ -50,6 +50,8 @@ export function userRoutes(
       auth: 'user',
       tag: 'user',
       summary: 'Change the email (code sent to the new address)',
+      description:
+        'Ends every token of the user and of its accounts: they answer 2013 from now on, and sockets opened with them are closed with 4401.',
       from: 'body',
       input: s.updateEmail.body,
       errors: [ErrorCode.EmailSame, ErrorCode.EmailRegistered, ErrorCode.EmailCodeInvalid],
@@ -61,6 +63,8 @@ export function userRoutes(
       auth: 'user',
       tag: 'user',
       summary: 'Change the password (code sent to the current address)',
+      description:
+        'Ends every token of the user and of its accounts: they answer 2013 from now on, and sockets opened with them are closed with 4401.',
       from: 'body',
       input: s.updatePassword.body,
       errors: [ErrorCode.EmailCodeInvalid],
@@ -68,11 +72,23 @@ export function userRoutes(
         users.updatePassword(caller.userId, input.code, input.new_password),
     }),
     route({
+      method: 'post',
+      path: '/api/user/logout',
+      auth: 'user',
+      tag: 'user',
+      summary: 'Log out on every device',
+      description:
+        'Ends every token of the user and of its accounts: they answer 2013 from now on, and sockets opened with them are closed with 4401.',
+      from: 'none',
+      handle: ({ caller }) => users.logout(caller.userId),
+    }),
+    route({
       method: 'delete',
       path: '/api/user/delete',
       auth: 'user',
       tag: 'user',
       summary: 'Delete the user (after its accounts)',
+      description: 'Its tokens answer 2001 from now on.',
       from: 'none',
       errors: [ErrorCode.UserHasAccounts],
       handle: ({ caller }) => users.deleteUser(caller.userId),

@@ -56,7 +56,10 @@ async function serve() {
       headerName: 'Authorization',
       scheme: 'bearer',
     }),
-    callers: { userExists: async () => true, accountOwner: async () => 1 },
+    callers: {
+      user: async (id) => ({ epoch: 0, owner: id }),
+      account: async () => ({ epoch: 0, owner: 1 }),
+    },
     ipLimit: async () => true,
     routeLimits: { email: async () => true, upload: async () => true },
     requestTimeoutMs: 100,

@@ -8,7 +8,7 @@ import express, {
 import swaggerUi from 'swagger-ui-express';
 import { compileTrustProxy, type TrustProxy } from '@chat/config';
 import type { Logger } from '@chat/logger';
-import type { TokenService } from '@chat/auth';
+import { checkSession, type SubjectTokens, type TokenService } from '@chat/auth';
 import { plainAddress, rateKeyOfAddress } from '@chat/runtime';
 import { AppError, ErrorCode } from '@chat/protocol';
 import { sendError, sendOk } from './envelope';
@@ -16,11 +16,16 @@ import { multipartReader } from './multipart';
 import type { AnyRoute, Caller } from './route';
 import { readInput } from './validate';
 
-/** Looks callers up after their token verified (API.md §1.4: 2001, 2010). */
+/**
+ * Looks callers up after their token verified (API.md §1.4: 2001, 2010; 2013 for an ended
+ * session): the subject's current token epoch, from a cache, so that authenticating a
+ * request costs no database query.
+ */
 export interface CallerDirectory {
-  userExists(userId: number): Promise<boolean>;
-  /** The owning user of an account, or null when the account no longer exists. */
-  accountOwner(accountId: number): Promise<number | null>;
+  /** The user's token epoch, or null when the user no longer exists. */
+  user(userId: number): Promise<SubjectTokens | null>;
+  /** The account's token epoch and owning user, or null when it no longer exists. */
+  account(accountId: number): Promise<SubjectTokens | null>;
 }
 
 /** A limiter check: resolves whether the request may proceed (1004 otherwise). */
@@ -51,14 +56,13 @@ async function authenticate(route: AnyRoute, req: Request, deps: HttpDeps): Prom
   if (route.auth === 'none') return { kind: 'none' };
   const token = deps.tokens.fromHeader(req.get(deps.tokens.headerName));
   if (route.auth === 'user') {
-    const { subject } = deps.tokens.verify(token, 'user');
-    if (!(await deps.callers.userExists(subject))) throw new AppError(ErrorCode.UserNotFound);
-    return { kind: 'user', userId: subject };
+    const claims = deps.tokens.verify(token, 'user');
+    checkSession(claims, await deps.callers.user(claims.subject));
+    return { kind: 'user', userId: claims.subject };
   }
-  const { subject } = deps.tokens.verify(token, 'account');
-  const owner = await deps.callers.accountOwner(subject);
-  if (owner === null) throw new AppError(ErrorCode.AccountNotFound);
-  return { kind: 'account', accountId: subject, userId: owner };
+  const claims = deps.tokens.verify(token, 'account');
+  const { owner } = checkSession(claims, await deps.callers.account(claims.subject));
+  return { kind: 'account', accountId: claims.subject, userId: owner };
 }
 
 /** Request ids a caller may choose (`X-Request-Id`); anything else is replaced by a UUID. */

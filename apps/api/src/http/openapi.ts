@@ -28,6 +28,13 @@ const COMMON: Record<string, ErrorCode[]> = {
   ],
 };
 
+/** How a token stops working (docs/sessions.md), for both security schemes. */
+const TOKEN_ENDS =
+  'Valid until its expired_at (then 2013) unless its session ends first: a password or ' +
+  'email change or POST /api/user/logout ends every token of the user and its accounts, ' +
+  'POST /api/account/logout every token of one account (2013 from then on); a deleted ' +
+  'user or account answers 2001 or 2010.';
+
 function envelope(data: z.ZodType | undefined) {
   return z.object({
     status_code: z.number().int().meta({ description: '0 on success, else an error code' }),
@@ -73,7 +80,7 @@ export function buildOpenApi(routes: AnyRoute[], info: { title: string; version:
     const op: ZodOpenApiOperationObject = {
       tags: [r.tag],
       summary: r.summary,
-      description: `Status codes: ${codesText(r)}.`,
+      description: [r.description, `Status codes: ${codesText(r)}.`].filter(Boolean).join(' '),
       security:
         r.auth === 'none' ? [] : [{ [r.auth === 'user' ? 'userToken' : 'accountToken']: [] }],
       responses: {
@@ -97,11 +104,15 @@ export function buildOpenApi(routes: AnyRoute[], info: { title: string; version:
     info: { ...info, description: 'REST surface of the chat server (spec/API.md).' },
     components: {
       securitySchemes: {
-        userToken: { type: 'http', scheme: 'bearer', description: 'user token (register, login)' },
+        userToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: `user token (register, login). ${TOKEN_ENDS}`,
+        },
         accountToken: {
           type: 'http',
           scheme: 'bearer',
-          description: 'account token (account create, token)',
+          description: `account token (account create, token). ${TOKEN_ENDS}`,
         },
       },
     },

@@ -60,6 +60,8 @@ export interface RouteSpec<A extends AuthKind = AuthKind, S extends z.ZodType = 
   auth: A;
   tag: string;
   summary: string;
+  /** What a client must know beyond the summary, for the OpenAPI document. */
+  description?: string;
   /**
    * `both`: query string and JSON body merged, body winning (API.md §1.3). `multipart`:
    * query string and the form's text fields merged, fields winning; the file per `upload`.

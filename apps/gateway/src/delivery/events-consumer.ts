@@ -2,18 +2,22 @@ import type { BusRecord } from '@chat/bus';
 import type { MembershipCache } from '@chat/cache';
 import type { Logger } from '@chat/logger';
 import type { ChatEvent } from '@chat/protocol';
+import type { SessionEnds } from '../sockets/session-ends';
 
 /**
  * Keeps the membership cache honest (ARCHITECTURE.md, gateway: "a cache invalidated by
  * chat.events"): every relation an event lists in `effects.membershipChanged` is dropped
  * from the cache. Account deletions arrive with the relations they changed listed there
  * too, and their sockets are closed through the delivery topic (`DeliveryRecord.close`),
- * so `accountsDeleted` needs nothing here. A failed invalidation throws, so the batch is
- * delivered again rather than leaving a stale member list behind.
+ * so `accountsDeleted` needs nothing here. Ended sessions (`effects.tokensRevoked`) close
+ * this gateway's sockets of those accounts authenticated before (`SessionEnds`): every
+ * gateway reads every event in a group of its own. A failed invalidation throws, so the
+ * batch is delivered again rather than leaving a stale member list behind.
  */
 export class EventsConsumer {
   constructor(
     private readonly membership: Pick<MembershipCache, 'invalidate'>,
+    private readonly ends: Pick<SessionEnds, 'revoke'>,
     private readonly log: Logger,
   ) {}
 
@@ -29,6 +33,12 @@ export class EventsConsumer {
       }
       for (const id of event?.effects?.membershipChanged ?? []) {
         if (Number.isSafeInteger(id) && id > 0) changed.add(id);
+      }
+      for (const ended of event?.effects?.tokensRevoked ?? []) {
+        const { accountId, epoch } = ended ?? {};
+        if (Number.isSafeInteger(accountId) && accountId > 0 && Number.isSafeInteger(epoch)) {
+          this.ends.revoke(accountId, epoch);
+        }
       }
     }
     if (changed.size > 0) await this.membership.invalidate([...changed]);

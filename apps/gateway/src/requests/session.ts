@@ -3,7 +3,8 @@ import { AppError, ErrorCode, PUSH_EVENTS } from '@chat/protocol';
 import type { PresenceAnnouncer } from '../presence/presence-announcer';
 import type { Connection } from '../sockets/connection';
 import type { LocalSockets } from '../sockets/local-sockets';
-import type { Authenticator } from './authenticator';
+import type { SessionEnds } from '../sockets/session-ends';
+import type { Authenticator, VerifiedAccount } from './authenticator';
 
 export interface AuthReply {
   account_id: number;
@@ -14,6 +15,8 @@ export interface SessionDeps {
   authenticator: Authenticator;
   announcer: PresenceAnnouncer;
   sockets: LocalSockets;
+  /** Closes sockets at their token's expiry and when their session ends. */
+  ends: SessionEnds;
   /** Runs best-effort background work (login/logout pushes) that shutdown waits for. */
   track(work: Promise<unknown>): void;
   /** True once shutdown began: closing sockets then neither leave presence nor announce. */
@@ -32,28 +35,35 @@ export class Session {
    * Authenticates `conn` with `token`. The first success binds the connection, adds it to
    * the online set and pushes `account_login` to the account's other connections; a later
    * success for the same account only extends the expiry; another account is 2008 and the
-   * binding stays. Returns undefined if the socket closed meanwhile.
+   * binding stays. Returns undefined if the socket closed meanwhile. From then on the socket
+   * is closed at its token's expiry, or when its session ends (`SessionEnds`).
    */
   async authenticate(conn: Connection, token: string): Promise<AuthReply | undefined> {
-    const { authenticator, announcer, sockets, log } = this.deps;
+    const { authenticator, announcer, sockets, ends, log } = this.deps;
     const verified = await authenticator.verify(token);
+    this.refuseEnded(verified);
     if (conn.accountId !== null) {
       if (conn.accountId !== verified.accountId) {
         throw new AppError(ErrorCode.AuthFailed, 'connection already bound to a different account');
       }
       conn.expiresAt = Math.max(conn.expiresAt, verified.expiresAt);
+      conn.tokenEpoch = Math.max(conn.tokenEpoch, verified.epoch);
+      ends.track(conn);
       return this.reply(conn);
     }
 
     await announcer.join(conn, verified.accountId);
-    if (!conn.isOpen) {
-      // Closed while joining: its close handler saw no account, so leave here.
+    if (!conn.isOpen || ends.hasEnded(verified.accountId, verified.epoch)) {
+      // Closed, or its session ended, while joining: its close handler saw no account.
       await announcer.leave(conn, verified.accountId);
-      return undefined;
+      if (!conn.isOpen) return undefined;
+      this.refuseEnded(verified);
     }
     conn.accountId = verified.accountId;
     conn.expiresAt = verified.expiresAt;
+    conn.tokenEpoch = verified.epoch;
     sockets.bind(conn, verified.accountId);
+    ends.track(conn);
     log.debug({ accountId: conn.accountId, connId: conn.connId }, 'socket authenticated');
     this.deps.track(
       announcer
@@ -65,8 +75,9 @@ export class Session {
 
   /** The socket closed (uWS `close`): leave the online set and tell the other connections. */
   closed(conn: Connection): void {
-    const { announcer, sockets, log } = this.deps;
+    const { announcer, sockets, ends, log } = this.deps;
     sockets.delete(conn);
+    ends.forget(conn);
     conn.detach();
     const accountId = conn.accountId;
     // On shutdown `dropNode` removes every entry at once, and the clients reconnect
@@ -78,6 +89,16 @@ export class Session {
         await announcer.announce(PUSH_EVENTS.accountLogout, accountId, conn);
       })().catch((err: unknown) => log.warn({ err, connId: conn.connId }, 'logout failed')),
     );
+  }
+
+  /**
+   * 2013 for a token whose session this gateway saw end, though the cache did not say so
+   * yet when the token was checked (a revocation racing the login).
+   */
+  private refuseEnded(verified: VerifiedAccount): void {
+    if (this.deps.ends.hasEnded(verified.accountId, verified.epoch)) {
+      throw new AppError(ErrorCode.TokenExpired, 'token revoked');
+    }
   }
 
   private reply(conn: Connection): AuthReply {

@@ -35,14 +35,22 @@ export interface ConnectionLimits {
  * (issue 10: at most 4 KB per idle authenticated socket). So an idle connection holds only
  * what identifies it: the frame-rate bucket exists only while it has something to remember
  * (see `admitFrame` and `forgetIdleState`), the request queue only while requests are
- * queued, the limits and the `onSent` callback are shared, the auth deadline is kept by the
- * server in one queue (no timer per socket), and nothing is stored twice.
+ * queued, the limits and the `onSent` callback are shared, the auth deadline and the token
+ * expiry are kept by the server in one queue each (no timer per socket), and nothing is
+ * stored twice.
  */
 export class Connection {
   /** Authenticated account; null until the first successful auth (EVENTS.md §2.1). */
   accountId: number | null = null;
-  /** Expiry of the token that authenticated (or last refreshed) this connection, epoch ms. */
+  /**
+   * Expiry of the token that authenticated (or last refreshed) this connection, epoch ms.
+   * Changed only through `SessionEnds.track`, whose queue closes the socket at that time.
+   */
   expiresAt = 0;
+  /** Token epoch of that token: a revocation of a later epoch closes the socket. */
+  tokenEpoch = 0;
+  /** Position in the expiry queue, −1 when not in it (owned by `ExpiryQueue`). */
+  expirySlot = -1;
   /** Requests accepted but not answered yet (queued, or waiting for a produce ack). */
   pending = 0;
   /** Set from uWS `open` until its `close`; a closed uWS socket must not be touched. */

@@ -8,8 +8,8 @@ export interface ReplyTarget {
 }
 
 /**
- * The gateway's few reads from Postgres: account existence at auth, member lists on a
- * membership-cache miss, the replied-to message and the reader's cursor. Everything else
+ * The gateway's few reads from Postgres: an account's token epoch on a cache miss at auth,
+ * member lists on a membership-cache miss, the replied-to message and the reader's cursor. Everything else
  * the gateway does goes to the bus.
  */
 export class GatewayStore {
@@ -21,8 +21,9 @@ export class GatewayStore {
     this.memberships = new MembershipRepository(db.em);
   }
 
-  async accountExists(accountId: number): Promise<boolean> {
-    return (await this.guard('account lookup', () => this.accounts.ownerOf(accountId))) !== null;
+  /** The account's token epoch and owner (read on a token epoch cache miss); null: none. */
+  accountTokenEpoch(accountId: number): Promise<{ epoch: number; owner: number } | null> {
+    return this.guard('account lookup', () => this.accounts.tokenEpoch(accountId));
   }
 
   members(relationId: number): Promise<number[]> {

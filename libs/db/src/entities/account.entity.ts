@@ -6,7 +6,7 @@ export type Gender = (typeof GENDERS)[number];
 
 /** One of a user's chat identities (DATA.md §2.2). */
 export class Account {
-  [OptionalProps]?: 'id' | 'gender' | 'createAt';
+  [OptionalProps]?: 'id' | 'gender' | 'createAt' | 'tokenEpoch';
   id!: number;
   /** The owner; the user cannot be deleted while this row exists. */
   userId!: number;
@@ -16,6 +16,8 @@ export class Account {
   gender!: Gender;
   signature!: string;
   createAt!: Date;
+  /** Moves forward to end every token issued before (see `TokenService`). */
+  tokenEpoch!: number;
 }
 
 export const AccountSchema = new EntitySchema<Account>({
@@ -29,5 +31,6 @@ export const AccountSchema = new EntitySchema<Account>({
     gender: { type: 'text', default: '未知' },
     signature: { type: 'string', length: 200 },
     createAt: { type: 'Date', defaultRaw: 'now()' },
+    tokenEpoch: { type: 'integer', default: 0 },
   },
 });

@@ -3,7 +3,7 @@ import { numberBigInt } from '../types/number-bigint.type';
 
 /** A login identity owning one or more accounts (DATA.md §2.1). */
 export class User {
-  [OptionalProps]?: 'id' | 'createAt';
+  [OptionalProps]?: 'id' | 'createAt' | 'tokenEpoch';
   /** Identity column, ≤ 2^53 − 1. */
   id!: number;
   /** Unique case-insensitively (`lower(email)`); stored as given. */
@@ -11,6 +11,8 @@ export class User {
   /** argon2id hash, never the password. */
   password!: string;
   createAt!: Date;
+  /** Moves forward to end every token issued before (see `TokenService`). */
+  tokenEpoch!: number;
 }
 
 export const UserSchema = new EntitySchema<User>({
@@ -21,5 +23,6 @@ export const UserSchema = new EntitySchema<User>({
     email: { type: 'string', length: 255 },
     password: { type: 'string', length: 255, hidden: true },
     createAt: { type: 'Date', defaultRaw: 'now()' },
+    tokenEpoch: { type: 'integer', default: 0 },
   },
 });

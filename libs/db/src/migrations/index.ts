@@ -3,6 +3,7 @@ import { Migration20261126000000_initial } from './Migration20261126000000_initi
 import { Migration20261127000000_message_seq } from './Migration20261127000000_message_seq';
 import { Migration20261128000000_message_search } from './Migration20261128000000_message_search';
 import { Migration20261203120000_outbox } from './Migration20261203120000_outbox';
+import { Migration20261203130000_token_epoch } from './Migration20261203130000_token_epoch';
 
 /**
  * Every migration, oldest first, registered explicitly: no glob or file discovery, so it
@@ -17,4 +18,5 @@ export const MIGRATIONS: MigrationObject[] = [
     class: Migration20261128000000_message_search,
   },
   { name: 'Migration20261203120000_outbox', class: Migration20261203120000_outbox },
+  { name: 'Migration20261203130000_token_epoch', class: Migration20261203130000_token_epoch },
 ];

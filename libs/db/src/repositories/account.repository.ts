@@ -29,14 +29,31 @@ export class AccountRepository {
     return this.em.findOne(Account, { id });
   }
 
-  /** The owning user, or null when the account does not exist. */
-  async ownerOf(id: number): Promise<number | null> {
-    const [row] = await rows<{ user_id: string }>(
+  /** The account's token epoch and owning user, or null when the account does not exist. */
+  async tokenEpoch(id: number): Promise<{ epoch: number; owner: number } | null> {
+    const [row] = await rows<{ user_id: string; token_epoch: number }>(
       this.em,
-      'select user_id from account where id = ?',
+      'select user_id, token_epoch from account where id = ?',
       [id],
     );
-    return row ? Number(row.user_id) : null;
+    return row ? { epoch: Number(row.token_epoch), owner: Number(row.user_id) } : null;
+  }
+
+  /**
+   * Ends every session of the account (its logout): moves its token epoch forward. Null
+   * when the account does not exist.
+   */
+  async endSessions(
+    id: number,
+  ): Promise<{ accountId: number; epoch: number; owner: number } | null> {
+    const [row] = await rows<{ user_id: string; token_epoch: number }>(
+      this.em,
+      'update account set token_epoch = token_epoch + 1 where id = ? returning user_id, token_epoch',
+      [id],
+    );
+    return row
+      ? { accountId: id, epoch: Number(row.token_epoch), owner: Number(row.user_id) }
+      : null;
   }
 
   listByUser(userId: number): Promise<Account[]> {
@@ -64,6 +81,7 @@ export class AccountRepository {
           gender: input.gender,
           signature: input.signature,
           avatar: input.avatar,
+          tokenEpoch: 0,
         });
         await em.flush();
         const self = em.create(Relation, {

@@ -9,6 +9,7 @@ import type {
   Gender,
   UnitOfWork,
 } from '../ports';
+import { accountSessionsEndedEvents, type SessionService } from '../sessions/session.service';
 import { accountInfo, iso } from '../views';
 
 export interface AccountServiceDeps {
@@ -16,6 +17,8 @@ export interface AccountServiceDeps {
   tokens: TokenService;
   /** A change and its pushes (and the 4403 of a deleted account) commit together. */
   work: UnitOfWork;
+  /** Ends sessions: an account's logout, and its deletion, end its tokens. */
+  sessions: SessionService;
   /** `Rule.AccountNumMax` */
   maxPerUser: number;
   /** `Rule.DefaultAvatarURL` */
@@ -79,7 +82,7 @@ export class AccountService {
       id: account.id,
       name: account.name,
       avatar: account.avatar,
-      account_token: this.d.tokens.issue('account', account.id),
+      account_token: this.d.tokens.issue('account', account.id, account.tokenEpoch),
     };
   }
 
@@ -93,8 +96,22 @@ export class AccountService {
 
   /** GET /api/account/token */
   async token(userId: number, accountId: number) {
-    await this.owned(userId, accountId);
-    return { account_token: this.d.tokens.issue('account', accountId) };
+    const account = await this.owned(userId, accountId);
+    return { account_token: this.d.tokens.issue('account', accountId, account.tokenEpoch) };
+  }
+
+  /**
+   * POST /api/account/logout: ends every session of the calling account (its tokens on
+   * every device, and its sockets); the user's other accounts keep theirs.
+   */
+  async logout(accountId: number): Promise<void> {
+    const ended = await this.d.work.run(async (outbox) => {
+      const changed = await this.d.accounts.endSessions(accountId);
+      if (changed === null) throw new AppError(ErrorCode.AccountNotFound);
+      outbox.events(accountSessionsEndedEvents(changed));
+      return changed;
+    });
+    await this.d.sessions.accountEnded(ended, 'logout');
   }
 
   /**
@@ -109,6 +126,7 @@ export class AccountService {
       if (removed === 'leader') throw new AppError(ErrorCode.AccountIsGroupLeader);
       outbox.events(deletionEvents(accountId, removed));
     });
+    await this.d.sessions.accountDeleted(accountId);
     this.d.log.info({ userId, accountId }, 'account deleted');
   }
 

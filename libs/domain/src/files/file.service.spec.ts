@@ -38,6 +38,7 @@ function world() {
     gender: '未知',
     signature: 's',
     createAt: new Date(0),
+    tokenEpoch: 0,
   };
   const insert = (
     file: NewFile,

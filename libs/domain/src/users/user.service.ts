@@ -9,6 +9,7 @@ import type {
   UserRecord,
   UserRepository,
 } from '../ports';
+import { userSessionsEndedEvents, type SessionService } from '../sessions/session.service';
 import { userInfo } from '../views';
 
 export interface PasswordHasher {
@@ -23,8 +24,10 @@ export interface UserServiceDeps {
   mailQueue: MailQueue;
   tokens: TokenService;
   passwords: PasswordHasher;
-  /** An email change and its push commit together. */
+  /** A change and its push (and the close of the sockets it ends) commit together. */
   work: UnitOfWork;
+  /** Ends sessions: password and email changes and logout end every token of the user. */
+  sessions: SessionService;
   /** `Rule.CodeMarkDuration`, quoted in the mail. */
   codeValidMs: number;
   log: Logger;
@@ -41,7 +44,10 @@ export class UserService {
   }
 
   private session(user: UserRecord) {
-    return { user_info: userInfo(user), user_token: this.d.tokens.issue('user', user.id) };
+    return {
+      user_info: userInfo(user),
+      user_token: this.d.tokens.issue('user', user.id, user.tokenEpoch),
+    };
   }
 
   /** POST /api/user/register: 2006 before the code is looked at, then 2004. */
@@ -64,37 +70,63 @@ export class UserService {
     return this.session(user);
   }
 
-  /** PUT /api/user/update/email; pushes `update_email` to every account of the user. */
+  /**
+   * PUT /api/user/update/email; pushes `update_email` to every account of the user, then
+   * ends every session of the user and its accounts (their tokens, their sockets).
+   */
   async updateEmail(userId: number, email: string, code: string): Promise<void> {
     const user = await this.mustFind(userId);
     if (sameEmail(user.email, email)) throw new AppError(ErrorCode.EmailSame);
     if (await this.d.users.findByEmail(email)) throw new AppError(ErrorCode.EmailRegistered);
     await this.requireCode(email, code);
-    await this.d.work.run(async (outbox) => {
-      if ((await this.d.users.updateEmail(userId, email)) === 'email_taken') {
-        throw new AppError(ErrorCode.EmailRegistered);
-      }
-      const accounts = await this.d.accounts.listByUser(userId);
-      if (accounts.length) {
+    const ended = await this.d.work.run(async (outbox) => {
+      const changed = await this.d.users.updateEmail(userId, email);
+      if (changed === 'email_taken') throw new AppError(ErrorCode.EmailRegistered);
+      if (changed === null) throw new AppError(ErrorCode.UserNotFound);
+      if (changed.accounts.length) {
         outbox.events([
           {
             key: `user:${userId}`,
             push: {
               event: PUSH_EVENTS.updateEmail,
               data: { email },
-              to: accounts.map((a) => a.id),
+              to: changed.accounts.map((a) => a.accountId),
             },
           },
         ]);
       }
+      outbox.events(userSessionsEndedEvents(changed));
+      return changed;
     });
+    await this.d.sessions.userEnded(ended, 'email changed');
   }
 
-  /** PUT /api/user/update/pwd: the code must belong to the current email. */
+  /**
+   * PUT /api/user/update/pwd: the code must belong to the current email. Ends every
+   * session of the user and its accounts.
+   */
   async updatePassword(userId: number, code: string, newPassword: string): Promise<void> {
     const user = await this.mustFind(userId);
     await this.requireCode(user.email, code);
-    await this.d.users.updatePassword(userId, await this.d.passwords.hash(newPassword));
+    const hash = await this.d.passwords.hash(newPassword);
+    const ended = await this.d.work.run(async (outbox) => {
+      const changed = await this.d.users.updatePassword(userId, hash);
+      if (changed === null) throw new AppError(ErrorCode.UserNotFound);
+      outbox.events(userSessionsEndedEvents(changed));
+      return changed;
+    });
+    await this.d.sessions.userEnded(ended, 'password changed');
+  }
+
+  /** POST /api/user/logout: ends every session of the user and its accounts, on every device. */
+  async logout(userId: number): Promise<void> {
+    const ended = await this.d.work.run(async (outbox) => {
+      const changed = await this.d.users.endSessions(userId);
+      if (changed === null) throw new AppError(ErrorCode.UserNotFound);
+      outbox.events(userSessionsEndedEvents(changed));
+      return changed;
+    });
+    await this.d.sessions.userEnded(ended, 'logout');
   }
 
   /** DELETE /api/user/delete: 3005 while the user owns accounts. */
@@ -102,6 +134,7 @@ export class UserService {
     if ((await this.d.users.delete(userId)) === 'has_accounts') {
       throw new AppError(ErrorCode.UserHasAccounts);
     }
+    await this.d.sessions.userDeleted(userId);
     this.d.log.info({ userId }, 'user deleted');
   }
 
