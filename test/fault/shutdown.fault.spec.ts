@@ -2,72 +2,13 @@ import { Client } from 'pg';
 import { PUSH_EVENTS } from '@chat/protocol';
 import { startApp, waitFor, WsClient, type RunningApp } from '@chat/testing';
 import { ok } from '../e2e/support/http';
+import { Load } from '../e2e/support/load';
 import { openSession, type Session } from '../e2e/support/session';
 import { startStandaloneStack } from '../e2e/support/standalone-stack';
 import { startStack, type Stack } from '../e2e/support/stack';
 
 /** `Server.ShutdownTimeout` of the started apps (config default). */
 const SHUTDOWN_TIMEOUT_MS = 15_000;
-/** Requests each load client keeps in flight. */
-const WINDOW = 8;
-
-/**
- * Sends `send_msg` from some sockets without pause until stopped, keeping `WINDOW` requests
- * in flight per socket; a socket stops when the server closes it. Every acked id is kept.
- */
-class Load {
-  readonly acked = new Map<number, number>(); // msg id → relation
-  private stopped = false;
-  private readonly done: Promise<void>;
-  private n = 0;
-
-  constructor(clients: WsClient[], relations: number[], tag: string) {
-    this.done = Promise.all(
-      clients.map(async (ws, c) => {
-        // Requests left unanswered when the server closes the socket will never be.
-        const closed = ws.closed.then(() => Promise.reject(new Error('socket closed')));
-        closed.catch(() => undefined);
-        const inFlight = new Set<Promise<void>>();
-        while (!this.stopped && ws.isOpen) {
-          const i = this.n++;
-          const relation = relations[i % relations.length];
-          const request = ws.request(
-            'send_msg',
-            {
-              relation_id: relation,
-              msg_content: `${tag} ${i}`,
-              client_msg_id: `${tag}-${c}-${i}`,
-            },
-            20_000,
-          );
-          request.catch(() => undefined);
-          const p = Promise.race([request, closed]).then(
-            (reply) => {
-              if (reply.status_code === 0) this.acked.set(reply.data.msg_id as number, relation);
-            },
-            () => undefined, // no reply: the socket closed (not acked, so not promised)
-          );
-          inFlight.add(p);
-          void p.finally(() => inFlight.delete(p));
-          if (inFlight.size >= WINDOW) await Promise.race(inFlight);
-        }
-        await Promise.all(inFlight);
-      }),
-    ).then(() => undefined);
-  }
-
-  /** Resolves once at least `count` sends have been acked in total. */
-  waitForAcks(count: number, what: string): Promise<unknown> {
-    return waitFor(() => this.acked.size >= count, { timeoutMs: 60_000, what });
-  }
-
-  /** Stops sending and waits for every reply still due. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.done;
-  }
-}
-
 /** Sends SIGTERM and reports the exit code and how long the app took to exit. */
 async function terminate(app: RunningApp): Promise<{ code: number | string; ms: number }> {
   const t0 = Date.now();

@@ -20,6 +20,9 @@ export interface StackOptions {
   gateways?: number;
   /** Start the persister and the notifier (the realtime pipeline). */
   workers?: boolean;
+  /** With `workers`: how many persisters and notifiers to start (1 each unless given). */
+  persisters?: number;
+  notifiers?: number;
   /** Standalone target only: the server's standard output is never read (`startApp`). */
   stdout?: 'captured' | 'unread';
 }
@@ -132,7 +135,12 @@ export async function startStack(
       return app;
     };
     const gateways: GatewayProcess[] = [];
-    if (options.workers) await Promise.all([startWorker('persister'), startWorker('notifier')]);
+    if (options.workers) {
+      await Promise.all([
+        ...Array.from({ length: options.persisters ?? 1 }, () => startWorker('persister')),
+        ...Array.from({ length: options.notifiers ?? 1 }, () => startWorker('notifier')),
+      ]);
+    }
     for (let i = 1; i <= (options.gateways ?? 0); i++) gateways.push(await startGateway(i));
     return {
       target: 'distributed',
