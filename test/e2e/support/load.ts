@@ -1,4 +1,4 @@
-import { waitFor, WsClient } from '@chat/testing';
+import { waitFor, type WsClient } from '@chat/testing';
 
 /** Requests each load client keeps in flight, unless told otherwise. */
 export const LOAD_WINDOW = 8;
