@@ -21,8 +21,16 @@ const deliverySchema = z.object({
  * deleted account, EVENTS.md §2.2). Pushes are best effort (EVENTS.md §5): a record that
  * cannot be read is logged and skipped, never retried, and records appended before this
  * process started are skipped, so a restarted node never replays old pushes to new sockets.
+ *
+ * Pushes are at most once per connection: a batch whose offsets could not be committed (the
+ * broker went away after the frames were written) comes back when the consumer rejoins, and
+ * its records are skipped by offset. This node's delivery group has this process as its one
+ * member, so the highest offset written per partition, kept in memory, is exact.
  */
 export class DeliveryConsumer {
+  /** Per partition of the delivery topic, the highest offset whose frames were written. */
+  private readonly delivered = new Map<number, bigint>();
+
   constructor(
     private readonly sockets: LocalSockets,
     private readonly startedAt: number,
@@ -31,6 +39,10 @@ export class DeliveryConsumer {
 
   async handle(records: BusRecord[]): Promise<void> {
     for (const record of records) {
+      const offset = BigInt(record.offset);
+      const done = this.delivered.get(record.partition);
+      if (done !== undefined && offset <= done) continue;
+      this.delivered.set(record.partition, offset);
       try {
         if (record.timestamp < this.startedAt) continue;
         this.deliver(deliverySchema.parse(JSON.parse(record.value.toString('utf8'))));
