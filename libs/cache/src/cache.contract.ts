@@ -423,6 +423,20 @@ export function cacheContract(setup: () => CacheContractHarness): void {
       expect(await online(a)).toEqual([`on-live@${live}`]);
     });
 
+    it('says whether a node was alive when it beats', async () => {
+      const { presence } = setup().adapters;
+      const [gw, other] = [node(), node()];
+      expect(await presence.heartbeat(gw, SHORT_MS)).toBe(false); // first beat
+      expect(await presence.heartbeat(gw, SHORT_MS)).toBe(true);
+      await presence.heartbeat(other, LONG_MS);
+      await setup().elapse(SHORT_MS + PAST_MS);
+      // Expired in between (or lost by the store): the node announces its connections again.
+      expect(await presence.heartbeat(gw, LONG_MS)).toBe(false);
+      expect(await presence.heartbeat(other, LONG_MS)).toBe(true);
+      await presence.dropNode(gw);
+      expect(await presence.heartbeat(gw, LONG_MS)).toBe(false);
+    });
+
     it('keeps a node online while it beats within its TTL', async () => {
       const { presence } = setup().adapters;
       const [a, gw] = [account(), node()];

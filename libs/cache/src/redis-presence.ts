@@ -112,11 +112,13 @@ export class RedisPresence implements Presence {
     );
   }
 
-  async heartbeat(nodeId: string, ttlMs: number): Promise<void> {
+  async heartbeat(nodeId: string, ttlMs: number): Promise<boolean> {
     const ttl = checkTtlMs(ttlMs);
-    await redisCall('presence heartbeat', () =>
-      this.redis.set(this.keys.presenceNode(nodeId), '1', 'PX', ttl),
+    // GET: the previous value in the same command, nil when the key had expired or was lost.
+    const previous = await redisCall('presence heartbeat', () =>
+      this.redis.set(this.keys.presenceNode(nodeId), '1', 'PX', ttl, 'GET'),
     );
+    return previous !== null;
   }
 
   async dropNode(nodeId: string): Promise<void> {
