@@ -29,6 +29,14 @@ import type { Session } from './session';
  */
 export const MAX_PENDING_PER_CONNECTION = 100;
 
+/**
+ * Requests a client may simply send again when a service they need is unreachable: a
+ * resent `send_msg` carries its `client_msg_id`, and `read_msg` only moves a cursor forward.
+ */
+const RESENDABLE_EVENTS = new Set(['send_msg', 'read_msg']);
+/** What a sender refused during an outage is told to wait (`retry_after_ms`) before resending. */
+export const UNAVAILABLE_RETRY_AFTER_MS = 1000;
+
 export interface DispatcherDeps {
   session: Session;
   sendMessage: SendMessageHandler;
@@ -44,6 +52,14 @@ export interface DispatcherDeps {
 
 /** Thrown when a request arrives after the connection's token expired (EVENTS.md §2.2). */
 class ConnectionExpired extends Error {}
+
+const UNAVAILABLE_MESSAGE =
+  'a service this request needs is unavailable; send it again after retry_after_ms';
+
+/** A dependency (the bus, Redis, the database) failed in a way a retry may fix. */
+function isOutage(err: unknown): boolean {
+  return err instanceof InfrastructureError && err.retryable;
+}
 
 /**
  * Frames in, replies out (EVENTS.md §1, §1.1): size and rate limits, envelope checks,
@@ -129,14 +145,14 @@ export class Dispatcher {
     try {
       answer = await this.route(conn, event, data);
     } catch (err) {
-      await this.settle(conn, id, Promise.reject(err), answered);
+      await this.settle(conn, id, event, Promise.reject(err), answered);
       return;
     }
     if (answer instanceof Deferred) {
       // The connection's next request may start; the reply waits for the ack.
-      this.deps.inFlight.track(this.settle(conn, id, answer.result, answered));
+      this.deps.inFlight.track(this.settle(conn, id, event, answer.result, answered));
     } else {
-      await this.settle(conn, id, Promise.resolve(answer), answered);
+      await this.settle(conn, id, event, Promise.resolve(answer), answered);
     }
   }
 
@@ -185,6 +201,7 @@ export class Dispatcher {
   private async settle(
     conn: Connection,
     id: number,
+    event: string,
     answer: Promise<unknown>,
     answered?: (isOk: boolean) => void,
   ): Promise<void> {
@@ -197,6 +214,17 @@ export class Dispatcher {
       if (err instanceof ConnectionExpired) {
         conn.send(errorPushText(ErrorCode.TokenExpired));
         conn.close(CLOSE_CODES.notAuthenticated, 'token expired');
+        return;
+      }
+      if (isOutage(err) && RESENDABLE_EVENTS.has(event)) {
+        // Not taken, and safe to send again: say so, rather than 1003 (docs/errors.md, 1004).
+        const requestId = `${conn.connId}/${String(id)}`;
+        this.deps.log.warn({ err, connId: conn.connId, requestId }, 'request refused: outage');
+        conn.send(
+          replyText(id, ErrorCode.TooManyRequests, UNAVAILABLE_MESSAGE, {
+            retry_after_ms: UNAVAILABLE_RETRY_AFTER_MS,
+          }),
+        );
         return;
       }
       const { code, message } = this.toReply(err, conn, id);
