@@ -85,14 +85,27 @@ const MEMBERSHIP_TTL_MS = 5 * 60 * 1000;
 const LOCAL_MEMBERSHIP_TTL_MS = 30 * 1000;
 
 /**
- * The bus as every app configures it, except that a Kafka fetch waits at most a second for
- * records: stopping a consumer waits for its fetch in progress, so this bounds shutdown,
- * and pushes are not delayed by it (a fetch returns as soon as a record is there).
+ * The bus as every app configures it, except for the consumers' timing:
+ * - a Kafka fetch waits at most a second for records: stopping a consumer waits for its
+ *   fetch in progress, so this bounds shutdown, and pushes are not delayed by it (a fetch
+ *   returns as soon as a record is there);
+ * - a member's session lasts 10 s (heartbeats every second), as the workers' do. After the
+ *   broker restarts, kafkajs rejoins as a new member and the group waits for the old one's
+ *   session to expire before it hands out the partitions again: with kafkajs's 30 s default,
+ *   pushes stopped for half a minute after every broker restart.
  */
 function gatewayBusConfig(config: GatewayConfig): BusConfig {
   const cfg = busConfig(config, 'gateway');
   return cfg.kind === 'kafka'
-    ? { ...cfg, consumer: { ...cfg.consumer, maxWaitTimeMs: 1000 } }
+    ? {
+        ...cfg,
+        consumer: {
+          ...cfg.consumer,
+          sessionTimeoutMs: 10_000,
+          heartbeatIntervalMs: 1_000,
+          maxWaitTimeMs: 1000,
+        },
+      }
     : cfg;
 }
 
