@@ -5,6 +5,7 @@ import {
   startApp,
   startSmtpSink,
   type RunningApp,
+  type ServiceEnv,
   type SmtpSink,
   type SuiteContext,
 } from '@chat/testing';
@@ -23,6 +24,11 @@ export interface StackOptions {
   /** With `workers`: how many persisters and notifiers to start (1 each unless given). */
   persisters?: number;
   notifiers?: number;
+  /**
+   * Private service instances (a fault test that stops and starts them); the shared ones
+   * of the environment for what is not given.
+   */
+  services?: Partial<ServiceEnv>;
   /** Standalone target only: the server's standard output is never read (`startApp`). */
   stdout?: 'captured' | 'unread';
 }
@@ -62,7 +68,7 @@ export async function startStack(
   extraEnv: Record<string, string> = {},
   options: StackOptions = {},
 ): Promise<Stack> {
-  const ctx = await createSuiteContext(name);
+  const ctx = await createSuiteContext(name, { services: options.services });
   const sink = await startSmtpSink();
   const apps: RunningApp[] = [];
   const env: Record<string, string> = {
