@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { PUSH_EVENTS } from '@chat/protocol';
 import { waitFor, WsClient, type RunningApp } from '@chat/testing';
-import { Load } from '../e2e/support/load';
+import { Load, waitUntilStored } from '../e2e/support/load';
 import { openSession, type Session } from '../e2e/support/session';
 import { startStack, type Stack } from '../e2e/support/stack';
 
@@ -111,16 +111,7 @@ describe('persisters and notifiers scaled out, one of each killed and one added 
 
     // Stored: every acked message, once.
     const ids = [...acked.keys()];
-    await waitFor(
-      async () => {
-        const { rows } = await db.query<{ n: string }>(
-          'select count(*) as n from message where id = any($1::bigint[])',
-          [ids],
-        );
-        return Number(rows[0].n) === ids.length;
-      },
-      { timeoutMs: 90_000, intervalMs: 500, what: `all ${ids.length} acked messages in Postgres` },
-    );
+    await waitUntilStored(db, ids, 90_000);
     const relations = [...members.keys()];
     const { rows: stored } = await db.query<{
       id: string;
