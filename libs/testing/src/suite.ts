@@ -157,7 +157,8 @@ async function deleteGroups(admin: Admin, groupIds: string[], patienceMs = 60_00
       if (!(err instanceof KafkaJSDeleteGroupsError)) throw err;
       const failed = (err.groups ?? []) as Array<{ groupId: string; error?: { type?: string } }>;
       const retriable = failed.filter(
-        (g) => g.error?.type === 'NON_EMPTY_GROUP' || g.error?.type === 'COORDINATOR_LOAD_IN_PROGRESS',
+        (g) =>
+          g.error?.type === 'NON_EMPTY_GROUP' || g.error?.type === 'COORDINATOR_LOAD_IN_PROGRESS',
       );
       if (retriable.length < failed.length || Date.now() > deadline) {
         const detail = failed.map((g) => `${g.groupId}: ${g.error?.type ?? 'unknown'}`).join(', ');
