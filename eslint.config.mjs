@@ -18,7 +18,7 @@ export default tseslint.config(
       ],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'no-console': 'error',
-      // Layering of STYLE §1: apps use anything; domain uses utils and adapter ports;
+      // Layering of docs/development.md §1: apps use anything; domain uses utils and adapter ports;
       // adapters and utils use utils only; testing code is for tests alone.
       '@nx/enforce-module-boundaries': [
         'error',

@@ -13,7 +13,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /**
- * ARCHITECTURE.md, guarantees: an ack means the message will not be lost. 10,000 messages
+ * docs/architecture.md, guarantees: an ack means the message will not be lost. 10,000 messages
  * go through while the persister is killed with SIGKILL and restarted mid-stream; every
  * acked message must end up in Postgres exactly once, numbered without gaps.
  */

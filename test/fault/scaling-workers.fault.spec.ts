@@ -21,11 +21,11 @@ interface Socket {
 }
 
 /**
- * ARCHITECTURE.md: persisters and notifiers scale out in their consumer groups, the
+ * docs/architecture.md: persisters and notifiers scale out in their consumer groups, the
  * relation id keying a relation's records to one partition. Three of each run under load
  * from both gateways; one of each is killed with SIGKILL and one of each is added. Every
  * acked message is stored once, numbered 1..n per relation in each sender's order, and
- * pushed once to every connection that must hear of it (EVENTS.md §4, §5).
+ * pushed once to every connection that must hear of it (docs/protocol.md §4, §5).
  */
 describe('persisters and notifiers scaled out, one of each killed and one added under load', () => {
   let stack: Stack;

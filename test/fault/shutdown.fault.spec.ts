@@ -25,8 +25,8 @@ async function terminate(app: RunningApp): Promise<{ code: number | string; ms: 
 }
 
 /**
- * ARCHITECTURE.md: on SIGTERM every app stops taking work, drains, commits, closes its
- * connections and exits 0 within `Server.ShutdownTimeout` (STYLE §4), losing nothing: each
+ * docs/architecture.md: on SIGTERM every app stops taking work, drains, commits, closes its
+ * connections and exits 0 within `Server.ShutdownTimeout` (docs/development.md §4), losing nothing: each
  * app is stopped under load, and what it had accepted is done by it or by its successor.
  */
 describe('graceful shutdown under load', () => {

@@ -102,8 +102,8 @@ export function gatewayNodeId(machineId: number): string {
 }
 
 /**
- * Composition root of the gateway (STYLE §3): adapters, then presence, consumers and the
- * listener last. `stop` undoes it in reverse (STYLE §4).
+ * Composition root of the gateway (docs/development.md §3): adapters, then presence, consumers and the
+ * listener last. `stop` undoes it in reverse (docs/development.md §4).
  */
 export async function start(
   config: GatewayConfig,
@@ -288,7 +288,7 @@ export async function start(
       port: actualPort,
       opsPort: opsServer?.port,
       nodeId,
-      // STYLE §4: stop accepting, let taken requests get their acks, close the sockets with
+      // docs/development.md §4: stop accepting, let taken requests get their acks, close the sockets with
       // 1001, drop this node's presence so nothing is routed here, then the rest.
       stop: () =>
         (stopped ??= (async () => {

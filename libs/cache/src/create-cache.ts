@@ -23,7 +23,7 @@ import { type TokenEpochCache, type TokenEpochCacheOptions } from './token-epoch
 
 /**
  * Which adapter backs the cache ports: Redis when `Redis.Url` is set, else in-process
- * (ARCHITECTURE.md, ports and adapters). `now` lets tests move the memory adapters' clock.
+ * (docs/architecture.md, ports and adapters). `now` lets tests move the memory adapters' clock.
  */
 export type CacheConfig =
   { kind: 'redis'; url: string; prefix: string } | { kind: 'memory'; now?: Clock };
@@ -42,7 +42,7 @@ export interface CacheAdapters {
   close(): Promise<void>;
 }
 
-/** The one place that picks the cache adapter (STYLE §2). */
+/** The one place that picks the cache adapter (docs/development.md §2). */
 export function createCacheAdapters(cfg: CacheConfig, log: Logger): CacheAdapters {
   switch (cfg.kind) {
     case 'redis': {

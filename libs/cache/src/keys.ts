@@ -1,10 +1,10 @@
 /**
- * Every Redis key this lib writes (STYLE §8), under the configured prefix
+ * Every Redis key this lib writes (docs/development.md §8), under the configured prefix
  * (`Redis.KeyPrefix`). Emails arrive already normalised to lower case.
  */
 export function redisKeys(prefix: string) {
   return {
-    /** Hash `{ code, failed_attempts }` (DATA.md §4), lives `Rule.CodeMarkDuration`. */
+    /** Hash `{ code, failed_attempts }` (docs/data-model.md §4), lives `Rule.CodeMarkDuration`. */
     emailCode: (email: string) => `${prefix}email:code:${email}`,
     /** Send marker, present for `Rule.UserMarkDuration` after a code was issued. */
     emailMark: (email: string) => `${prefix}email:mark:${email}`,

@@ -28,18 +28,18 @@ const URL_SMTP: [RegExp, string] = [
 ];
 
 /**
- * Every configuration key. Section and key names follow the spec (API.md §1.5: `Rule.*`,
+ * Every configuration key. Section and key names follow the spec (docs/api.md §1.5: `Rule.*`,
  * `Page.*`, `Auto.*`, `Limit.*`, `Token.*`). Durations are written `60s`, `1h` and loaded
  * as milliseconds. Optional connection keys (`Postgresql.Url`, `Redis.Url`,
  * `Kafka.Brokers`, `Email.SmtpUrl`, `AliyunOSS.*`) select the production adapter of their
- * port when set and the embedded one when absent (ARCHITECTURE.md, ports and adapters).
+ * port when set and the embedded one when absent (docs/architecture.md, ports and adapters).
  */
 export const CONFIG_TREE = {
   App: {
     Name: str({ describe: 'Name of the service, shown in logs and mail.', default: 'chat' }),
     MachineID: int({
       describe:
-        'Node id of this process in message ids (DATA.md §1); unique per running generator.',
+        'Node id of this process in message ids (docs/data-model.md §1); unique per running generator.',
       default: 0,
       min: 0,
       max: 31,
@@ -132,7 +132,7 @@ export const CONFIG_TREE = {
   },
   Gateway: {
     AuthTimeout: duration({
-      describe: 'A socket must authenticate within this (EVENTS.md §2.1).',
+      describe: 'A socket must authenticate within this (docs/protocol.md §2.1).',
       default: '10s',
     }),
     PingInterval: duration({ describe: 'Interval of WebSocket ping frames.', default: '25s' }),

@@ -42,13 +42,13 @@ export interface DispatcherDeps {
   log: Logger;
 }
 
-/** Thrown when a request arrives after the connection's token expired (EVENTS.md §2.2). */
+/** Thrown when a request arrives after the connection's token expired (docs/protocol.md §2.2). */
 class ConnectionExpired extends Error {}
 
 /**
- * Frames in, replies out (EVENTS.md §1, §1.1): size and rate limits, envelope checks,
+ * Frames in, replies out (docs/protocol.md §1, §1.1): size and rate limits, envelope checks,
  * routing, the authentication gate and expiry, and one place where errors become reply
- * codes (STYLE §6). Nothing thrown here reaches uWS: a bad frame affects only its reply.
+ * codes (docs/development.md §6). Nothing thrown here reaches uWS: a bad frame affects only its reply.
  */
 export class Dispatcher {
   constructor(private readonly deps: DispatcherDeps) {}
@@ -94,7 +94,7 @@ export class Dispatcher {
   }
 
   /**
-   * Authenticates with the token given at upgrade (EVENTS.md §2.1): on failure the client
+   * Authenticates with the token given at upgrade (docs/protocol.md §2.1): on failure the client
    * gets an `error` push and close 4401. Queued first, so requests sent right after
    * connecting are taken once it is done.
    */
@@ -181,7 +181,7 @@ export class Dispatcher {
     }
   }
 
-  /** Sends the one reply of a request (EVENTS.md §1) once its answer settles. */
+  /** Sends the one reply of a request (docs/protocol.md §1) once its answer settles. */
   private async settle(
     conn: Connection,
     id: number,

@@ -30,7 +30,7 @@ export interface PipelineGateOptions {
 }
 
 /**
- * Backpressure at the edge (ARCHITECTURE.md, Guarantees: backpressure). What the gateways
+ * Backpressure at the edge (docs/architecture.md, Guarantees: backpressure). What the gateways
  * accept must follow what the pipeline stores and delivers: otherwise acked messages queue
  * up behind the persister and notifier, delivery latency grows without bound, and with the
  * in-process bus the queue is this process's memory. The gate reads how far those groups

@@ -36,10 +36,10 @@ export interface SendMessageDeps {
 }
 
 /**
- * `send_msg` (EVENTS.md §3.2): checks in the spec's order, idempotency by
+ * `send_msg` (docs/protocol.md §3.2): checks in the spec's order, idempotency by
  * `client_msg_id`, a snowflake id, then the record to `chat.messages` keyed by relation. The
  * ack is sent only after the bus holds the record (acks = all): an ack means the message
- * will not be lost (ARCHITECTURE.md, Guarantees).
+ * will not be lost (docs/architecture.md, Guarantees).
  */
 export class SendMessageHandler {
   constructor(private readonly deps: SendMessageDeps) {}
@@ -59,7 +59,7 @@ export class SendMessageHandler {
     let claim: SendClaim | undefined;
     if (data.client_msg_id !== undefined) {
       const found = await dedup.claim(accountId, data.client_msg_id, conn.connId);
-      // A resend: nothing is produced, so nothing is pushed again (EVENTS.md §3.2).
+      // A resend: nothing is produced, so nothing is pushed again (docs/protocol.md §3.2).
       if (found.kind === 'original') return found.ack;
       claim = found.claim;
     }
@@ -124,7 +124,7 @@ export class SendMessageHandler {
   }
 
   /**
-   * 5001 / 5004 / 5003 of EVENTS.md §3.2. A message acked a moment ago may not be stored
+   * 5001 / 5004 / 5003 of docs/protocol.md §3.2. A message acked a moment ago may not be stored
    * yet, so a recent id that is missing is looked up again for up to about a second before
    * it counts as missing; an old missing id is answered at once.
    */

@@ -25,7 +25,7 @@ export interface SessionDeps {
 }
 
 /**
- * Binding of connections to accounts (EVENTS.md §2.1, §2.3): authentication, token refresh,
+ * Binding of connections to accounts (docs/protocol.md §2.1, §2.3): authentication, token refresh,
  * joining and leaving the online set, and the login/logout pushes.
  */
 export class Session {

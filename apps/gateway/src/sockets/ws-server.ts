@@ -25,7 +25,7 @@ import type { LocalSockets } from './local-sockets';
 /**
  * uWS closes a socket whose message exceeds its `maxPayloadLength` without a close frame
  * (the client sees 1006). So uWS is given this larger hard bound and the gateway itself
- * closes with 1009 above `Gateway.MaxFrameBytes` (EVENTS.md §1.1); only frames past the
+ * closes with 1009 above `Gateway.MaxFrameBytes` (docs/protocol.md §1.1); only frames past the
  * hard bound are dropped abruptly. It also bounds what uWS buffers per socket for one frame.
  */
 const HARD_FRAME_LIMIT_BYTES = 2 * 1024 * 1024;
@@ -62,7 +62,7 @@ export interface WsServerDeps {
  * The uWebSockets.js side of the gateway: `/ws` upgrades, socket events, WebSocket pings,
  * and a plain `GET /healthz` for a load balancer (`/readyz` and `/metrics` are on the ops
  * port, not here). Every uWS callback is wrapped: nothing a client sends can throw out of
- * one (EVENTS.md §1.1: a bad frame never affects other connections or the process).
+ * one (docs/protocol.md §1.1: a bad frame never affects other connections or the process).
  */
 export class WsServer {
   private readonly app: TemplatedApp;
@@ -74,7 +74,7 @@ export class WsServer {
   /** One limits object and one frames-out callback for every connection (issue 10). */
   private readonly limits: ConnectionLimits;
   private readonly frameSent: () => void;
-  /** EVENTS.md §2.1: authenticated within the deadline, or closed with 4401. */
+  /** docs/protocol.md §2.1: authenticated within the deadline, or closed with 4401. */
   private readonly authDeadlines: AuthDeadlines<Connection>;
 
   constructor(
@@ -98,7 +98,7 @@ export class WsServer {
       maxBackpressure: opts.maxBufferedBytes,
       closeOnBackpressureLimit: 0,
       compression: uWS.DISABLED,
-      // Silence (no frame, no pong) for the idle timeout ends the socket (EVENTS.md §2.2).
+      // Silence (no frame, no pong) for the idle timeout ends the socket (docs/protocol.md §2.2).
       // Our own sends must not count as activity, or a dead client would never time out.
       idleTimeout: Math.min(
         IDLE_TIMEOUT_MAX_SEC,
@@ -133,7 +133,7 @@ export class WsServer {
           return;
         }
         this.listenSocket = socket;
-        // Pings every `Gateway.PingInterval` (EVENTS.md §2.2); uWS's own automatic pings
+        // Pings every `Gateway.PingInterval` (docs/protocol.md §2.2); uWS's own automatic pings
         // come only shortly before the idle timeout.
         this.pinger = setInterval(() => this.pingAll(), this.opts.pingIntervalMs);
         resolve(uWS.us_socket_local_port(socket as unknown as uWS.us_socket));

@@ -84,7 +84,7 @@ describe('GroupService', () => {
     expect(same.published).toEqual([]);
   });
 
-  it('maps each refusal to the code of API.md §10', async () => {
+  it('maps each refusal to the code of docs/api.md §10', async () => {
     expect(await rejectionCode(setup({ transfer: 'not_leader' }).service.transfer(1, 2, 3))).toBe(
       ErrorCode.NotGroupLeader,
     );

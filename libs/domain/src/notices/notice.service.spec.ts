@@ -86,7 +86,7 @@ describe('NoticeService', () => {
     ]);
   });
 
-  it('checks membership, group, leadership and the notice in the order of API.md §13', async () => {
+  it('checks membership, group, leadership and the notice in the order of docs/api.md §13', async () => {
     const c = { msgContent: 'x' };
     expect(await rejectionCode(notices(null).service.create(1, 40, c))).toBe(
       ErrorCode.NotGroupMember,
