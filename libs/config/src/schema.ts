@@ -153,7 +153,8 @@ export const CONFIG_TREE = {
       min: 0,
     }),
     PresenceTtl: duration({
-      describe: 'Presence entries expire this long after the last heartbeat.',
+      describe:
+        'Presence entries, and the connection counts of the limits below, expire this long after the last heartbeat of their gateway.',
       default: '30s',
     }),
     MaxPipelineBacklog: int({
@@ -165,6 +166,26 @@ export const CONFIG_TREE = {
     BacklogPollInterval: duration({
       describe: 'How often each gateway reads that backlog.',
       default: '100ms',
+    }),
+    SendRate: rateWindows({
+      describe:
+        'send_msg per account, over all its sockets and every gateway: windows that must each allow a message, else send_msg answers 1004 with data.retry_after_ms and nothing is stored; [] disables.',
+      default: [
+        { Count: 20, Window: '1s' },
+        { Count: 300, Window: '1m' },
+      ],
+    }),
+    MaxConnectionsPerAccount: int({
+      describe:
+        'Open sockets per account over every gateway; a socket authenticating past it is answered 1004 and closed with 4429. The sockets of a gateway that died stop counting within PresenceTtl. 0 disables.',
+      default: 20,
+      min: 0,
+    }),
+    MaxConnectionsPerAddress: int({
+      describe:
+        'Open sockets per client address (as Server.TrustProxy lets the gateway see it; IPv6 per /64) over every gateway; an upgrade past it is answered HTTP 429. 0 disables: set 0 behind a balancer that hides client addresses (a TCP balancer without X-Forwarded-For) and limit there.',
+      default: 1000,
+      min: 0,
     }),
   },
   Postgresql: {
