@@ -28,7 +28,9 @@ import { PipelineGate } from './requests/pipeline-gate';
 import { ReadMessageHandler } from './requests/read-msg.handler';
 import { SendDedup } from './requests/send-dedup';
 import { SendMessageHandler } from './requests/send-msg.handler';
+import { SendRate } from './requests/send-rate';
 import { Session } from './requests/session';
+import { ConnectionAdmission } from './sockets/connection-admission';
 import { LocalSockets } from './sockets/local-sockets';
 import { SessionEnds } from './sockets/session-ends';
 import { WsServer } from './sockets/ws-server';
@@ -175,6 +177,28 @@ export async function start(
     const presenceStep: Closable = { name: 'presence', close: () => announcer.stop() };
     started.push(presenceStep);
 
+    // Limits per account and per client address (docs/limits.md), counted across gateways.
+    const admission = new ConnectionAdmission(
+      {
+        counts: cache.connections,
+        nodeId,
+        isStopping,
+        onRefused: (limit) => metrics.refused(limit),
+        log: log.child({ component: 'limits' }),
+      },
+      {
+        perAccount: config.Gateway.MaxConnectionsPerAccount,
+        perAddress: config.Gateway.MaxConnectionsPerAddress,
+        ttlMs: config.Gateway.PresenceTtl,
+      },
+    );
+    await admission.start();
+    const admissionStep: Closable = { name: 'connection limits', close: () => admission.stop() };
+    started.push(admissionStep);
+    const sendRate = new SendRate(cache.limiter, config.Gateway.SendRate, () =>
+      metrics.refused('send_rate'),
+    );
+
     const gate = new PipelineGate({
       bus,
       maxBacklog: config.Gateway.MaxPipelineBacklog,
@@ -203,6 +227,7 @@ export async function start(
       announcer,
       sockets,
       ends,
+      admission,
       track: (work) => inFlight.track(work),
       isStopping,
       log,
@@ -215,6 +240,7 @@ export async function start(
         store,
         dedup: new SendDedup(cache.cache),
         gate,
+        sendRate,
         ids: deps.ids ?? new SnowflakeGenerator({ nodeId: config.App.MachineID }),
         nodeId,
         log,
@@ -264,7 +290,7 @@ export async function start(
         authorizationHeader: config.Token.AuthorizationKey,
         trustProxy: compileTrustProxy(config.Server.TrustProxy),
       },
-      { dispatcher, session, sockets, tokens, nodeId, isStopping, metrics, log },
+      { dispatcher, session, sockets, admission, tokens, nodeId, isStopping, metrics, log },
     );
     const app: Closable = { name: 'uws app', close: async () => server.close() };
     started.push(app);
@@ -310,6 +336,7 @@ export async function start(
             },
             endsStep,
             presenceStep,
+            admissionStep,
             gateStep,
             consumers,
             app,

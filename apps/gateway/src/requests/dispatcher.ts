@@ -16,9 +16,13 @@ import {
 } from '../protocol/frames';
 import type { GatewayMetrics } from '../ops/gateway-metrics';
 import type { Connection } from '../sockets/connection';
+import {
+  CLOSE_TOO_MANY_CONNECTIONS,
+  TooManyConnectionsError,
+} from '../sockets/connection-admission';
 import { Deferred } from './deferred';
 import type { InFlight } from './in-flight';
-import { PipelineBusyError } from './pipeline-gate';
+import { RetryLaterError } from './retry-later';
 import type { ReadMessageHandler } from './read-msg.handler';
 import type { SendMessageHandler } from './send-msg.handler';
 import type { Session } from './session';
@@ -106,8 +110,13 @@ export class Dispatcher {
         } catch (err) {
           const { code, message } = this.toReply(err, conn, 'auth');
           conn.send(errorPushText(code, message));
-          if (code === ErrorCode.ServerError) conn.close(1011, 'authentication unavailable');
-          else conn.close(CLOSE_CODES.notAuthenticated, 'authentication failed');
+          if (err instanceof TooManyConnectionsError) {
+            conn.close(CLOSE_TOO_MANY_CONNECTIONS, 'too many connections');
+          } else if (code === ErrorCode.ServerError) {
+            conn.close(1011, 'authentication unavailable');
+          } else {
+            conn.close(CLOSE_CODES.notAuthenticated, 'authentication failed');
+          }
         }
       }),
     );
@@ -201,8 +210,12 @@ export class Dispatcher {
       }
       const { code, message } = this.toReply(err, conn, id);
       const data =
-        err instanceof PipelineBusyError ? { retry_after_ms: err.retryAfterMs } : undefined;
+        err instanceof RetryLaterError ? { retry_after_ms: err.retryAfterMs } : undefined;
       conn.send(replyText(id, code, message, data));
+      // The account holds its most sockets: this one is told why, then closed.
+      if (err instanceof TooManyConnectionsError) {
+        conn.close(CLOSE_TOO_MANY_CONNECTIONS, 'too many connections');
+      }
     } finally {
       conn.pending -= 1;
     }

@@ -15,6 +15,7 @@ import type { GatewayStore, ReplyTarget } from '../store/gateway-store';
 import { Deferred } from './deferred';
 import type { PipelineGate } from './pipeline-gate';
 import type { SendAck, SendClaim, SendDedup } from './send-dedup';
+import type { SendRate } from './send-rate';
 
 /**
  * A replied-to message younger than this that is not in Postgres yet may still be on its
@@ -30,6 +31,8 @@ export interface SendMessageDeps {
   dedup: SendDedup;
   /** Refuses sends while the pipeline is too far behind (backpressure). */
   gate: Pick<PipelineGate, 'check'>;
+  /** Messages per account (`Gateway.SendRate`); none: no limit. */
+  sendRate?: Pick<SendRate, 'take'>;
   ids: SnowflakeGenerator;
   nodeId: string;
   log: Logger;
@@ -52,6 +55,8 @@ export class SendMessageHandler {
     const { membership, store, dedup } = this.deps;
     // Before anything else: a refused send costs the pipeline nothing.
     this.deps.gate.check();
+    // Then the account's rate: a refused send is stored nowhere and counts for nothing.
+    await this.deps.sendRate?.take(accountId);
     if (!(await membership.isMember(data.relation_id, accountId, (r) => store.members(r)))) {
       throw new PermissionDeniedError('not a member of this relation');
     }

@@ -53,6 +53,12 @@ export class Connection {
   expirySlot = -1;
   /** Requests accepted but not answered yet (queued, or waiting for a produce ack). */
   pending = 0;
+  /**
+   * What this connection holds in the connection limits (`ConnectionAdmission`): a place
+   * under its client address, and the account whose place it holds (0: none).
+   */
+  countedAddress = false;
+  countedAccount = 0;
   /** Set from uWS `open` until its `close`; a closed uWS socket must not be touched. */
   private ws?: WebSocket<SocketData> = undefined;
   /**

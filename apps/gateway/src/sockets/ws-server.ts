@@ -20,6 +20,7 @@ import type { Session } from '../requests/session';
 import { readableAddress } from './address';
 import { AuthDeadlines } from './auth-deadlines';
 import { Connection, type ConnectionLimits, type SocketData } from './connection';
+import type { ConnectionAdmission } from './connection-admission';
 import type { LocalSockets } from './local-sockets';
 
 /**
@@ -51,6 +52,8 @@ export interface WsServerDeps {
   dispatcher: Dispatcher;
   session: Session;
   sockets: LocalSockets;
+  /** Connection limits: the address is counted at the upgrade, places given back at close. */
+  admission: Pick<ConnectionAdmission, 'limitsAddresses' | 'admitAddress' | 'release'>;
   tokens: Pick<TokenService, 'fromHeader'>;
   nodeId: string;
   isStopping(): boolean;
@@ -113,7 +116,12 @@ export class WsServer {
           deps.metrics.frameIn();
           deps.dispatcher.onFrame(ws.getUserData().conn, message, isBinary);
         }),
-      close: (ws) => this.guard('close', () => deps.session.closed(ws.getUserData().conn)),
+      close: (ws) =>
+        this.guard('close', () => {
+          const conn = ws.getUserData().conn;
+          deps.session.closed(conn);
+          deps.admission.release(conn);
+        }),
     };
     this.app = uWS
       .App()
@@ -182,14 +190,63 @@ export class WsServer {
       );
       const connId = `${this.deps.nodeId}.${this.boot}.${(++this.nextConn).toString(36)}`;
       const conn = new Connection(connId, address, this.limits, Date.now(), this.frameSent);
-      res.upgrade<SocketData>({ conn, upgrade }, key, protocol, extensions, context);
+      const accept = () =>
+        res.upgrade<SocketData>({ conn, upgrade }, key, protocol, extensions, context);
+      if (this.deps.admission.limitsAddresses) this.admitThenUpgrade(res, conn, accept);
+      else accept();
     } catch (err) {
       this.deps.log.error({ err }, 'upgrade failed');
-      try {
-        res.cork(() => res.writeStatus('500 Internal Server Error').end());
-      } catch {
-        // The response is gone already; nothing is left to answer.
-      }
+      this.answer(res, '500 Internal Server Error', '');
+    }
+  }
+
+  /**
+   * `Gateway.MaxConnectionsPerAddress`: the upgrade waits for the address to be counted
+   * (across every gateway) and is answered 429 past the limit, before any socket exists.
+   * A client that went away meanwhile gives its place back; a count that cannot be taken
+   * (Redis unreachable) is answered 503.
+   */
+  private admitThenUpgrade(res: HttpResponse, conn: Connection, accept: () => void): void {
+    const { admission, log } = this.deps;
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    void admission
+      .admitAddress(conn)
+      .then(
+        (admitted) => {
+          if (aborted) {
+            admission.release(conn);
+          } else if (!admitted) {
+            this.answer(res, '429 Too Many Requests', 'too many connections from this address');
+          } else if (this.deps.isStopping()) {
+            admission.release(conn);
+            this.answer(res, '503 Service Unavailable', 'shutting down');
+          } else {
+            try {
+              res.cork(accept);
+            } catch (err) {
+              admission.release(conn);
+              log.error({ err }, 'upgrade failed');
+              this.answer(res, '500 Internal Server Error', '');
+            }
+          }
+        },
+        (err: unknown) => {
+          log.warn({ err }, 'connection count unavailable, upgrade refused');
+          if (!aborted) this.answer(res, '503 Service Unavailable', 'try again later');
+        },
+      )
+      .catch((err: unknown) => log.error({ err }, 'upgrade failed'));
+  }
+
+  /** Answers an upgrade request with a plain HTTP response, if it is still there. */
+  private answer(res: HttpResponse, status: string, body: string): void {
+    try {
+      res.cork(() => res.writeStatus(status).writeHeader('content-type', 'text/plain').end(body));
+    } catch {
+      // The response is gone already; nothing is left to answer.
     }
   }
 
