@@ -45,15 +45,6 @@ export interface AdmissionDeps {
   now?: () => number;
 }
 
-/** What this node counts under one key, and whether the store may disagree. */
-interface KeyState {
-  count: number;
-  /** Store calls under way for the key: its count is not final until they return. */
-  pending: number;
-  /** A store call failed, or the node's heartbeat lapsed: write `count` again. */
-  dirty: boolean;
-}
-
 export const accountKey = (accountId: number): string => `account:${accountId}`;
 export const addressKey = (address: string): string => `address:${rateKeyOfAddress(address)}`;
 
@@ -73,7 +64,12 @@ export const addressKey = (address: string): string => `address:${rateKeyOfAddre
  * from here by the next heartbeat, each once no call for it is under way.
  */
 export class ConnectionAdmission {
-  private readonly keys = new Map<string, KeyState>();
+  /** What this node counts per key (keys at 0 are left out). */
+  private readonly counts = new Map<string, number>();
+  /** Store calls under way per key: its count in the store is not final until they return. */
+  private readonly pending = new Map<string, number>();
+  /** Keys whose count the store may have wrong: a call failed, or the heartbeat lapsed. */
+  private readonly dirty = new Set<string>();
   private timer?: NodeJS.Timeout;
   private beating?: Promise<void>;
   /** When the last heartbeat succeeded (0: never). */
@@ -111,7 +107,8 @@ export class ConnectionAdmission {
     this.timer = undefined;
     await this.beating;
     await this.deps.counts.dropNode(this.deps.nodeId);
-    this.keys.clear();
+    this.counts.clear();
+    this.dirty.clear();
   }
 
   /** Counts `conn` under its client address; false when that address is at its limit. */
@@ -169,8 +166,8 @@ export class ConnectionAdmission {
         const lapsed = this.lastBeatAt > 0 && now - this.lastBeatAt >= this.opts.ttlMs;
         this.lastBeatAt = now;
         if (lapsed) {
-          log.warn({ keys: this.keys.size }, 'connection counts lapsed, writing them again');
-          for (const state of this.keys.values()) state.dirty = true;
+          log.warn({ keys: this.counts.size }, 'connection counts lapsed, writing them again');
+          for (const key of this.counts.keys()) this.dirty.add(key);
         }
         await this.resync();
       } catch (err) {
@@ -184,43 +181,39 @@ export class ConnectionAdmission {
 
   /** This node's count of `key`, as it knows it (for tests and logs). */
   localCount(key: string): number {
-    return this.keys.get(key)?.count ?? 0;
+    return this.counts.get(key) ?? 0;
   }
 
   private async acquire(key: string, limit: number): Promise<boolean> {
-    const state = this.stateOf(key);
-    state.pending += 1;
+    this.startCall(key);
     try {
       const admitted = await this.deps.counts.acquire(this.deps.nodeId, key, limit);
-      if (admitted) state.count += 1;
+      if (admitted) this.counts.set(key, this.localCount(key) + 1);
       return admitted;
     } catch (err) {
       // Counted or not, nobody knows: the next heartbeat writes the count again.
-      state.dirty = true;
+      this.dirty.add(key);
       throw err;
     } finally {
-      state.pending -= 1;
-      this.forgetIfIdle(key, state);
+      this.endCall(key);
     }
   }
 
   private releaseKey(key: string): void {
-    const state = this.keys.get(key);
-    if (!state || state.count === 0) return;
-    state.count -= 1;
+    const count = this.localCount(key);
+    if (count === 0) return;
+    if (count === 1) this.counts.delete(key);
+    else this.counts.set(key, count - 1);
     // On shutdown `dropNode` removes every count at once: one call per socket is noise.
     if (this.deps.isStopping()) return;
-    state.pending += 1;
+    this.startCall(key);
     this.deps.counts
       .release(this.deps.nodeId, key)
       .catch((err: unknown) => {
-        state.dirty = true;
+        this.dirty.add(key);
         this.deps.log.warn({ err, key }, 'connection count release failed');
       })
-      .finally(() => {
-        state.pending -= 1;
-        this.forgetIfIdle(key, state);
-      });
+      .finally(() => this.endCall(key));
   }
 
   /**
@@ -228,38 +221,32 @@ export class ConnectionAdmission {
    * the counts just before it is sent: calls issued after it reach the store after it.
    */
   private async resync(): Promise<void> {
-    const dirty = [...this.keys.keys()].filter((k) => this.keys.get(k)?.dirty);
+    const dirty = [...this.dirty];
     for (let i = 0; i < dirty.length; i += RESTORE_CHUNK) {
-      const chunk: [string, KeyState][] = [];
-      for (const key of dirty.slice(i, i + RESTORE_CHUNK)) {
-        const state = this.keys.get(key);
-        if (state?.dirty && state.pending === 0) chunk.push([key, state]);
-      }
+      const chunk = dirty
+        .slice(i, i + RESTORE_CHUNK)
+        .filter((key) => this.dirty.has(key) && !this.pending.has(key));
       if (chunk.length === 0) continue;
-      for (const [, state] of chunk) state.dirty = false;
+      for (const key of chunk) this.dirty.delete(key);
       try {
         await this.deps.counts.restore(
           this.deps.nodeId,
-          chunk.map(([key, state]) => [key, state.count] as const),
+          chunk.map((key) => [key, this.localCount(key)] as const),
         );
       } catch (err) {
-        for (const [, state] of chunk) state.dirty = true;
+        for (const key of chunk) this.dirty.add(key);
         throw err;
-      } finally {
-        for (const [key, state] of chunk) this.forgetIfIdle(key, state);
       }
     }
   }
 
-  private stateOf(key: string): KeyState {
-    let state = this.keys.get(key);
-    if (!state) this.keys.set(key, (state = { count: 0, pending: 0, dirty: false }));
-    return state;
+  private startCall(key: string): void {
+    this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
   }
 
-  private forgetIfIdle(key: string, state: KeyState): void {
-    if (state.count === 0 && state.pending === 0 && !state.dirty && this.keys.get(key) === state) {
-      this.keys.delete(key);
-    }
+  private endCall(key: string): void {
+    const left = (this.pending.get(key) ?? 1) - 1;
+    if (left > 0) this.pending.set(key, left);
+    else this.pending.delete(key);
   }
 }
