@@ -279,4 +279,21 @@ describe('limits per account and per address', () => {
       expect(messages.map((m) => m.msg_content)).not.toContain(`rate ${SEND_COUNT + 2}`);
     });
   });
+
+  it('counts the refusals of each limit on the ops port', async () => {
+    // The gateways still running (the standalone server: its one ops port), after the
+    // refusals of the cases above: 3 sends, 3 sockets per account, 5 upgrades at least.
+    const apps = [...new Set(stack.gateways.map((g) => g.app))];
+    const total = { send_rate: 0, connections_per_account: 0, connections_per_address: 0 };
+    for (const app of apps) {
+      const text = await (await fetch(`${app.opsUrl}/metrics`)).text();
+      for (const m of text.matchAll(/^chat_gateway_limit_refusals_total\{([^}]*)\} (\d+)$/gm)) {
+        const limit = /limit="([a-z_]+)"/.exec(m[1])?.[1] as keyof typeof total;
+        total[limit] += Number(m[2]);
+      }
+    }
+    expect(total.send_rate).toBeGreaterThanOrEqual(3);
+    expect(total.connections_per_account).toBeGreaterThanOrEqual(3);
+    expect(total.connections_per_address).toBeGreaterThanOrEqual(5);
+  });
 });
