@@ -40,7 +40,7 @@ export class SendRate {
     /** Told of each refusal (the metric). */
     private readonly onRefused?: () => void,
   ) {
-    // A window of count or length 0 is off (API.md §1.5); none left: nothing to ask.
+    // A window of count or length 0 is off (docs/limits.md); none left: nothing to ask.
     this.windows = windows.filter((w) => w.Count > 0 && w.Window > 0);
   }
 

@@ -6,8 +6,8 @@ import type { Connection } from './connection';
 
 /**
  * Close code for a socket refused by `Gateway.MaxConnectionsPerAccount`, after the 1004
- * reply (or `error` push) that says why. EVENTS.md §2.4 has no code for it; 4429 sits next
- * to the spec's 44xx codes, after HTTP 429.
+ * reply (or `error` push) that says why (docs/protocol.md §2.4, docs/limits.md): 4429 sits
+ * next to the other 44xx codes, after HTTP 429.
  */
 export const CLOSE_TOO_MANY_CONNECTIONS = 4429;
 
