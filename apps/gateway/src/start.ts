@@ -28,7 +28,9 @@ import { PipelineGate } from './requests/pipeline-gate';
 import { ReadMessageHandler } from './requests/read-msg.handler';
 import { SendDedup } from './requests/send-dedup';
 import { SendMessageHandler } from './requests/send-msg.handler';
+import { SendRate } from './requests/send-rate';
 import { Session } from './requests/session';
+import { ConnectionAdmission } from './sockets/connection-admission';
 import { LocalSockets } from './sockets/local-sockets';
 import { SessionEnds } from './sockets/session-ends';
 import { WsServer } from './sockets/ws-server';
@@ -115,8 +117,8 @@ export function gatewayNodeId(machineId: number): string {
 }
 
 /**
- * Composition root of the gateway (STYLE §3): adapters, then presence, consumers and the
- * listener last. `stop` undoes it in reverse (STYLE §4).
+ * Composition root of the gateway (docs/development.md §3): adapters, then presence, consumers and the
+ * listener last. `stop` undoes it in reverse (docs/development.md §4).
  */
 export async function start(
   config: GatewayConfig,
@@ -188,6 +190,28 @@ export async function start(
     const presenceStep: Closable = { name: 'presence', close: () => announcer.stop() };
     started.push(presenceStep);
 
+    // Limits per account and per client address (docs/limits.md), counted across gateways.
+    const admission = new ConnectionAdmission(
+      {
+        counts: cache.connections,
+        nodeId,
+        isStopping,
+        onRefused: (limit) => metrics.refused(limit),
+        log: log.child({ component: 'limits' }),
+      },
+      {
+        perAccount: config.Gateway.MaxConnectionsPerAccount,
+        perAddress: config.Gateway.MaxConnectionsPerAddress,
+        ttlMs: config.Gateway.PresenceTtl,
+      },
+    );
+    await admission.start();
+    const admissionStep: Closable = { name: 'connection limits', close: () => admission.stop() };
+    started.push(admissionStep);
+    const sendRate = new SendRate(cache.limiter, config.Gateway.SendRate, () =>
+      metrics.refused('send_rate'),
+    );
+
     const gate = new PipelineGate({
       bus,
       maxBacklog: config.Gateway.MaxPipelineBacklog,
@@ -216,6 +240,7 @@ export async function start(
       announcer,
       sockets,
       ends,
+      admission,
       track: (work) => inFlight.track(work),
       isStopping,
       log,
@@ -228,6 +253,7 @@ export async function start(
         store,
         dedup: new SendDedup(cache.cache),
         gate,
+        sendRate,
         ids: deps.ids ?? new SnowflakeGenerator({ nodeId: config.App.MachineID }),
         nodeId,
         log,
@@ -277,7 +303,7 @@ export async function start(
         authorizationHeader: config.Token.AuthorizationKey,
         trustProxy: compileTrustProxy(config.Server.TrustProxy),
       },
-      { dispatcher, session, sockets, tokens, nodeId, isStopping, metrics, log },
+      { dispatcher, session, sockets, admission, tokens, nodeId, isStopping, metrics, log },
     );
     const app: Closable = { name: 'uws app', close: async () => server.close() };
     started.push(app);
@@ -301,7 +327,7 @@ export async function start(
       port: actualPort,
       opsPort: opsServer?.port,
       nodeId,
-      // STYLE §4: stop accepting, let taken requests get their acks, close the sockets with
+      // docs/development.md §4: stop accepting, let taken requests get their acks, close the sockets with
       // 1001, drop this node's presence so nothing is routed here, then the rest.
       stop: () =>
         (stopped ??= (async () => {
@@ -323,6 +349,7 @@ export async function start(
             },
             endsStep,
             presenceStep,
+            admissionStep,
             gateStep,
             consumers,
             app,

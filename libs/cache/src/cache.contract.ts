@@ -21,9 +21,9 @@ const PAST_MS = 50;
 const LONG_MS = 60_000;
 
 /**
- * Cases every cache adapter passes (STYLE §7): email codes (API.md §6), rate limits
- * (API.md §1.5), the generic cache with its lock, presence and the membership cache
- * (DATA.md §4). `setup` is called inside
+ * Cases every cache adapter passes (docs/development.md §7): email codes (docs/api.md §6), rate limits
+ * (docs/api.md §1.5), the generic cache with its lock, presence and the membership cache
+ * (docs/data-model.md §4). `setup` is called inside
  * each case, after the spec's `beforeAll` has built the harness.
  */
 export function cacheContract(setup: () => CacheContractHarness): void {

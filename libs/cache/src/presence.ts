@@ -5,7 +5,7 @@ export interface PresenceEntry {
 }
 
 /**
- * Who is online where (DATA.md §4, ARCHITECTURE.md: "presence routes pushes"): for each
+ * Who is online where (docs/data-model.md §4, docs/architecture.md: "presence routes pushes"): for each
  * account, its open connections and the gateway node holding each. A node's entries count
  * only while the node keeps heart-beating, so the entries of a crashed node stop counting
  * within one TTL; nothing has to clean up after it for routing to be right.

@@ -78,7 +78,7 @@ afterAll(async () => {
 });
 
 describe('migrations', () => {
-  it('create every table of DATA.md §2 on a fresh database', async () => {
+  it('create every table of docs/data-model.md §2 on a fresh database', async () => {
     expect(tablesBefore).toEqual([]);
     expect(firstRun).toEqual(MIGRATIONS.map((m) => m.name));
     expect(await tableNames(db.em.fork())).toEqual([
@@ -586,9 +586,9 @@ describe('constraints', () => {
   });
 });
 
-describe('message search (DATA.md §3)', () => {
+describe('message search (docs/data-model.md §3)', () => {
   /**
-   * The query of DATA.md §3, restricted to one relation, over the indexer's table: the
+   * The query of docs/data-model.md §3, restricted to one relation, over the indexer's table: the
    * candidates from `message_search`, then the message rows (as `MessageQueryRepository`).
    */
   const SEARCH_SQL = `

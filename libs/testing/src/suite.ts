@@ -56,7 +56,7 @@ async function adminQuery(url: string, sql: string): Promise<void> {
 
 /**
  * Creates the resources of one suite. The database uses a UTF-8 character type so that
- * text functions classify Chinese characters (see DATA.md §3).
+ * text functions classify Chinese characters (see docs/data-model.md §3).
  */
 export async function createSuiteContext(
   name: string,

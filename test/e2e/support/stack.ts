@@ -86,6 +86,11 @@ export async function startStack(
     // refuse the suite. The suites that test the limits start an api with their own.
     LIMIT_IP_LIMIT_BUCKET: '10000',
     LIMIT_IP_LIMIT_REFILL: '10000',
+    // Likewise for sockets per address; and the load and fault suites send from one account
+    // as fast as acks come back, far past one person's message rate. limits.e2e.spec.ts
+    // tests both limits with its own settings; sockets per account stay at the default.
+    GATEWAY_MAX_CONNECTIONS_PER_ADDRESS: '0',
+    GATEWAY_SEND_RATE: '[]',
     // Ops servers on free ports; each app logs the one it took (RunningApp.opsUrl).
     SERVER_API_OPS_PORT: '0',
     SERVER_GATEWAY_OPS_PORT: '0',

@@ -15,10 +15,10 @@ const deliverySchema = z.object({
 });
 
 /**
- * Writes the records of this node's delivery topic to its sockets (ARCHITECTURE.md: the
+ * Writes the records of this node's delivery topic to its sockets (docs/architecture.md: the
  * notifier routes each push to the gateway holding the socket): the frame to every local
  * socket of the listed accounts except `exclude_conn`, then the close, if any (4403 for a
- * deleted account, EVENTS.md §2.2). Pushes are best effort (EVENTS.md §5): a record that
+ * deleted account, docs/protocol.md §2.2). Pushes are best effort (docs/protocol.md §5): a record that
  * cannot be read is logged and skipped, never retried, and records appended before this
  * process started are skipped, so a restarted node never replays old pushes to new sockets.
  *

@@ -22,7 +22,7 @@ export interface PresenceAnnouncerDeps {
 }
 
 /**
- * This node's side of presence (DATA.md §4, EVENTS.md §2.1, §2.3): the online set entries
+ * This node's side of presence (docs/data-model.md §4, docs/protocol.md §2.1, §2.3): the online set entries
  * of its authenticated sockets, the node heartbeat, and the `account_login` /
  * `account_logout` pushes to an account's other connections, written here for local
  * sockets and sent as a `DeliveryRecord` to each other node that holds one.
@@ -73,7 +73,8 @@ export class PresenceAnnouncer {
    * One heartbeat; resolves false when it failed. When the node was not alive any more at
    * this beat (the previous success is a TTL or more ago, so other processes may have removed
    * this node's entries as dead; or Redis restarted empty and lost them), every local
-   * connection is announced again (DATA.md §4: "re-announced by the next heartbeat").
+   * connection is announced again (docs/data-model.md §4: "re-announced by the next
+   * heartbeat").
    */
   beat(): Promise<boolean> {
     this.beating ??= (async () => {
@@ -106,7 +107,7 @@ export class PresenceAnnouncer {
   /**
    * Pushes `account_login` or `account_logout {address}` to the account's connections other
    * than `conn`: local ones directly, remote ones through their nodes' delivery topics.
-   * Best effort, like every push (EVENTS.md §5).
+   * Best effort, like every push (docs/protocol.md §5).
    */
   async announce(
     event: typeof PUSH_EVENTS.accountLogin | typeof PUSH_EVENTS.accountLogout,

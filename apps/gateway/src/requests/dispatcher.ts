@@ -16,9 +16,13 @@ import {
 } from '../protocol/frames';
 import type { GatewayMetrics } from '../ops/gateway-metrics';
 import type { Connection } from '../sockets/connection';
+import {
+  CLOSE_TOO_MANY_CONNECTIONS,
+  TooManyConnectionsError,
+} from '../sockets/connection-admission';
 import { Deferred } from './deferred';
 import type { InFlight } from './in-flight';
-import { PipelineBusyError } from './pipeline-gate';
+import { RetryLaterError } from './retry-later';
 import type { ReadMessageHandler } from './read-msg.handler';
 import type { SendMessageHandler } from './send-msg.handler';
 import type { Session } from './session';
@@ -50,7 +54,7 @@ export interface DispatcherDeps {
   log: Logger;
 }
 
-/** Thrown when a request arrives after the connection's token expired (EVENTS.md §2.2). */
+/** Thrown when a request arrives after the connection's token expired (docs/protocol.md §2.2). */
 class ConnectionExpired extends Error {}
 
 const UNAVAILABLE_MESSAGE =
@@ -62,9 +66,9 @@ function isOutage(err: unknown): boolean {
 }
 
 /**
- * Frames in, replies out (EVENTS.md §1, §1.1): size and rate limits, envelope checks,
+ * Frames in, replies out (docs/protocol.md §1, §1.1): size and rate limits, envelope checks,
  * routing, the authentication gate and expiry, and one place where errors become reply
- * codes (STYLE §6). Nothing thrown here reaches uWS: a bad frame affects only its reply.
+ * codes (docs/development.md §6). Nothing thrown here reaches uWS: a bad frame affects only its reply.
  */
 export class Dispatcher {
   constructor(private readonly deps: DispatcherDeps) {}
@@ -110,7 +114,7 @@ export class Dispatcher {
   }
 
   /**
-   * Authenticates with the token given at upgrade (EVENTS.md §2.1): on failure the client
+   * Authenticates with the token given at upgrade (docs/protocol.md §2.1): on failure the client
    * gets an `error` push and close 4401. Queued first, so requests sent right after
    * connecting are taken once it is done.
    */
@@ -122,8 +126,13 @@ export class Dispatcher {
         } catch (err) {
           const { code, message } = this.toReply(err, conn, 'auth');
           conn.send(errorPushText(code, message));
-          if (code === ErrorCode.ServerError) conn.close(1011, 'authentication unavailable');
-          else conn.close(CLOSE_CODES.notAuthenticated, 'authentication failed');
+          if (err instanceof TooManyConnectionsError) {
+            conn.close(CLOSE_TOO_MANY_CONNECTIONS, 'too many connections');
+          } else if (code === ErrorCode.ServerError) {
+            conn.close(1011, 'authentication unavailable');
+          } else {
+            conn.close(CLOSE_CODES.notAuthenticated, 'authentication failed');
+          }
         }
       }),
     );
@@ -197,7 +206,7 @@ export class Dispatcher {
     }
   }
 
-  /** Sends the one reply of a request (EVENTS.md §1) once its answer settles. */
+  /** Sends the one reply of a request (docs/protocol.md §1) once its answer settles. */
   private async settle(
     conn: Connection,
     id: number,
@@ -229,8 +238,12 @@ export class Dispatcher {
       }
       const { code, message } = this.toReply(err, conn, id);
       const data =
-        err instanceof PipelineBusyError ? { retry_after_ms: err.retryAfterMs } : undefined;
+        err instanceof RetryLaterError ? { retry_after_ms: err.retryAfterMs } : undefined;
       conn.send(replyText(id, code, message, data));
+      // The account holds its most sockets: this one is told why, then closed.
+      if (err instanceof TooManyConnectionsError) {
+        conn.close(CLOSE_TOO_MANY_CONNECTIONS, 'too many connections');
+      }
     } finally {
       conn.pending -= 1;
     }

@@ -29,7 +29,7 @@ export interface FileServiceDeps {
   log: Logger;
 }
 
-/** File of API.md §3. */
+/** File of docs/api.md §3. */
 export function fileInfo(f: FileRecord) {
   return {
     file_id: f.id,
@@ -42,17 +42,17 @@ export function fileInfo(f: FileRecord) {
   };
 }
 
-/** The `file_name` column holds 255 characters (DATA.md §2.7). */
+/** The `file_name` column holds 255 characters (docs/data-model.md §2.7). */
 function storedName(name: string, fallback: string): string {
   const chars = [...name.trim()];
   return chars.length ? chars.slice(0, 255).join('') : fallback;
 }
 
-/** The file area of API.md §12. */
+/** The file area of docs/api.md §12. */
 export class FileService {
   constructor(private readonly d: FileServiceDeps) {}
 
-  /** POST /api/file/getall: 2009 unless the caller is a member (REFERENCE-DEFECTS §11). */
+  /** POST /api/file/getall: 2009 unless the caller is a member (docs/pitfalls.md §11). */
   async getAll(callerId: number, relationId: number) {
     if (!(await this.d.relations.isMember(callerId, relationId))) {
       throw new AppError(ErrorCode.PermissionDenied, 'not a member of this conversation');
@@ -81,7 +81,7 @@ export class FileService {
    * POST /api/file/avatar: the caller's own avatar (`relationId` 0) or a group's. Every
    * check runs before anything is stored; the previous avatar's object is deleted at once,
    * and its row with it, or left as an orphan for the clean-up job when that delete fails
-   * (DATA.md §2.7, REFERENCE-DEFECTS §20).
+   * (docs/data-model.md §2.7, docs/pitfalls.md §20).
    */
   async uploadAvatar(callerId: number, relationId: number, upload: IncomingFile) {
     const image = detectImageType(upload.buffer);

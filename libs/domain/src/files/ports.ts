@@ -1,5 +1,5 @@
 /**
- * What the file area needs from storage and object storage (API.md §12, §14, DATA.md §2.7).
+ * What the file area needs from storage and object storage (docs/api.md §12, §14, docs/data-model.md §2.7).
  * libs/db and libs/storage implement these shapes.
  */
 import type { Readable } from 'node:stream';
@@ -61,7 +61,7 @@ export interface FileRepository {
     uploaderId: number,
     file: NewFile,
   ): Promise<{ file: FileRecord; previous: FileRecord | null } | 'not_group'>;
-  /** Orphans of DATA.md §2.7 with `id > afterId`, by id, at most `limit`. */
+  /** Orphans of docs/data-model.md §2.7 with `id > afterId`, by id, at most `limit`. */
   orphans(afterId: number, limit: number): Promise<FileRecord[]>;
   countOrphans(): Promise<number>;
   /** Deletes the row if it still is an orphan; false when it was not (or is gone). */
@@ -79,7 +79,7 @@ export interface FileStore {
   delete(key: string): Promise<void>;
 }
 
-/** Who may see what: membership of API.md §3.1 and the kind of a relation. */
+/** Who may see what: membership of docs/api.md §3.1 and the kind of a relation. */
 export interface RelationLookup {
   isMember(accountId: number, relationId: number): Promise<boolean>;
   relation(relationId: number): Promise<{ relationType: 'friend' | 'group' } | null>;
