@@ -149,8 +149,8 @@ describe('the edge refuses exactly what the message table refuses or alters', ()
 
   /**
    * Stores one text message the way the persister does and reads its row back: `stored`
-   * when the database kept exactly what was given. The row is deleted again, so a
-   * `client_msg_id` never counts as taken by an earlier run.
+   * when the database kept exactly what was given. The row is deleted again, so every run
+   * leaves the table as it found it.
    */
   async function storeOne(more: Partial<MessageRecord>) {
     const id = ids.next();

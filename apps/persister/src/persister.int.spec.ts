@@ -248,21 +248,22 @@ describe('persister', () => {
     await ctx?.cleanup();
   });
 
-  it('stores each message once and numbers every relation 1..n in publish order', async () => {
+  it('stores each message once, a reused client_msg_id too, and numbers every relation 1..n in publish order', async () => {
     const x = await pair();
     const y = await pair();
     const file = await data.file({ relationId: x.rel, accountId: x.b });
     const first = message(x.rel, x.a, 'Hello 世界');
     const reply = message(x.rel, x.b, 'a reply', { rly_msg_id: first.id });
     const original = message(y.rel, y.a, 'once', { client_msg_id: 'c-7' });
-    const resent = message(y.rel, y.a, 'once', { client_msg_id: 'c-7' });
+    // The gateway acked this one with its own id (a reuse after the dedup window).
+    const resent = message(y.rel, y.a, 'again', { client_msg_id: 'c-7' });
     const fileMsg = message(x.rel, x.b, file.url, { msg_type: 'file', file_id: file.id });
     const system = message(y.rel, null, '成为好友');
     const last = message(x.rel, x.a, 'last one');
     const sent = [first, original, reply, first, resent, fileMsg, system, last, reply];
     await publish(TOPICS.messages, sent);
 
-    const expected = [first, reply, fileMsg, last, original, system].map((m) => m.id);
+    const expected = [first, reply, fileMsg, last, original, resent, system].map((m) => m.id);
     await waitFor(() => expected.every((id) => storedIds().has(id)), {
       timeoutMs: 20_000,
       what: 'stored records',
@@ -277,7 +278,8 @@ describe('persister', () => {
     ]);
     expect((await rowsOf(y.rel)).map((m) => [m.id, m.seq])).toEqual([
       [original.id, 1],
-      [system.id, 2],
+      [resent.id, 2],
+      [system.id, 3],
     ]);
     expect(xRows[2]).toMatchObject({ msgType: 'file', fileId: file.id });
     // The indexer writes the grams of text messages a moment later; `last` comes after the
@@ -285,7 +287,6 @@ describe('persister', () => {
     await waitFor(() => gramsOf(last.id), { what: 'the last message to be indexed' });
     expect(await gramsOf(first.id)).toEqual(contentGrams('Hello 世界'));
     expect(await gramsOf(fileMsg.id)).toBeUndefined();
-    expect(storedIds().has(resent.id)).toBe(false);
 
     const byId = new Map(stored.map((s) => [s.message.id, s]));
     expect(byId.get(reply.id)).toMatchObject({
@@ -300,7 +301,8 @@ describe('persister', () => {
       },
     });
     expect(byId.get(first.id)).toMatchObject({ seq: 1, rly_msg: null, message: first });
-    expect(byId.get(system.id)).toMatchObject({ seq: 2, message: { account_id: null } });
+    expect(byId.get(resent.id)).toMatchObject({ seq: 2, message: { client_msg_id: 'c-7' } });
+    expect(byId.get(system.id)).toMatchObject({ seq: 3, message: { account_id: null } });
     for (const s of stored) {
       const row = await db.em.fork().findOne(Message, { id: s.message.id });
       expect(row?.seq).toBe(s.seq);

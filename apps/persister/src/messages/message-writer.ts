@@ -57,11 +57,14 @@ export function toStoredRecord(message: MessageRecord, stored: StoredMessage): S
  * on redelivery what it never published, so no stored message goes unannounced; the cost is
  * that a plain redelivery (died after publishing, before committing offsets) publishes the
  * same records again, with the same numbers. The notifier drops those by number (it keeps
- * the last number it pushed per relation), so pushes stay at most once. A record that
- * inserted nothing because its `client_msg_id` was taken publishes nothing: the original
- * was announced when it was stored. Either way `chat.stored` holds a relation's records in
- * number order apart from such repeats, and each before the batch's offsets commit, so no
- * push announces a message that history cannot return yet.
+ * the last number it pushed per relation), so pushes stay at most once. `chat.stored` holds
+ * a relation's records in number order apart from such repeats, and each before the batch's
+ * offsets commit, so no push announces a message that history cannot return yet.
+ *
+ * Every record with a new id is stored, whatever its `client_msg_id`: the gateway acked it,
+ * and it alone decides what is a resend (docs/send-msg.md). A key already in the table is
+ * a reuse after the dedup window, or a resend the gateway could not recognise (it lost its
+ * Redis entries before the original was stored): either way the sender was given this id.
  *
  * Records that cannot be read, and rows the database refuses (their relation, file or
  * sender is gone; a value the edge should have refused), go to `chat.dead-letter`
@@ -99,13 +102,6 @@ export class MessageWriter {
         relationId: r.item.relationId,
       }),
     );
-    for (const row of result.duplicates) {
-      log.debug(
-        { msgId: row.id, accountId: row.accountId, clientMsgId: row.clientMsgId },
-        'message with a client_msg_id already stored, not stored again',
-      );
-    }
-
     const byId = new Map(messages.map((m) => [m.id, m]));
     const stored = result.stored.map((s) => toStoredRecord(byId.get(s.row.id) as MessageRecord, s));
     await this.deps.bus.publishMany([
@@ -126,7 +122,6 @@ export class MessageWriter {
           storeMs,
           inserted: result.stored.filter((s) => s.inserted).length,
           republished: result.stored.filter((s) => !s.inserted).length,
-          duplicates: result.duplicates.length,
           rejected: result.rejected.length,
         },
         'message batch stored',

@@ -26,7 +26,7 @@ export class Message {
   accountId!: number | null;
   /** The replied-to message of the same relation (not a foreign key, see docs/data-model.md §2.8). */
   rlyMsgId!: number | null;
-  /** The sender's idempotency key, unique per account. */
+  /** The sender's idempotency key: unique per account within the send dedup window only. */
   clientMsgId!: string | null;
   createAt!: Date;
   isRevoke!: boolean;

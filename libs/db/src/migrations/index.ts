@@ -4,6 +4,7 @@ import { Migration20261127000000_message_seq } from './Migration20261127000000_m
 import { Migration20261128000000_message_search } from './Migration20261128000000_message_search';
 import { Migration20261203120000_outbox } from './Migration20261203120000_outbox';
 import { Migration20261203130000_token_epoch } from './Migration20261203130000_token_epoch';
+import { Migration20261205090000_client_msg_id_window } from './Migration20261205090000_client_msg_id_window';
 
 /**
  * Every migration, oldest first, registered explicitly: no glob or file discovery, so it
@@ -19,4 +20,8 @@ export const MIGRATIONS: MigrationObject[] = [
   },
   { name: 'Migration20261203120000_outbox', class: Migration20261203120000_outbox },
   { name: 'Migration20261203130000_token_epoch', class: Migration20261203130000_token_epoch },
+  {
+    name: 'Migration20261205090000_client_msg_id_window',
+    class: Migration20261205090000_client_msg_id_window,
+  },
 ];

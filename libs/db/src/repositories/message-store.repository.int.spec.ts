@@ -108,17 +108,28 @@ describe('MessageStoreRepository.store', () => {
     expect((await seqsOf(x.rel)).map(([, seq]) => seq)).toEqual([1, 2, 3]);
   });
 
-  it('stores one message per client_msg_id and spends no number on the duplicate', async () => {
+  it('stores every message of a reused client_msg_id: which sends are resends is the gateway’s call', async () => {
     const x = await pair();
-    const original = text(x.rel, x.a, 'hello', { clientMsgId: 'c-1' });
-    const resend = text(x.rel, x.a, 'hello', { clientMsgId: 'c-1' });
+    const earlier = text(x.rel, x.a, 'hello', { clientMsgId: 'c-1' });
+    await store.store([earlier]);
+    // A reuse after the dedup window, in a later batch and within one batch: each was acked
+    // with its own id, so each is stored and numbered.
+    const reuse = text(x.rel, x.a, 'hello again', { clientMsgId: 'c-1' });
+    const again = text(x.rel, x.a, 'and again', { clientMsgId: 'c-1' });
     const other = text(x.rel, x.b, 'hi', { clientMsgId: 'c-1' });
-    const result = await store.store([original, resend, other]);
-    expect(result.stored.map((s) => [s.row.id, s.seq])).toEqual([
-      [original.id, 1],
-      [other.id, 2],
+    const result = await store.store([reuse, again, other]);
+    expect(result.stored.map((s) => [s.row.id, s.seq, s.inserted])).toEqual([
+      [reuse.id, 2, true],
+      [again.id, 3, true],
+      [other.id, 4, true],
     ]);
-    expect(result.duplicates.map((r) => r.id)).toEqual([resend.id]);
+    expect(result.rejected).toEqual([]);
+    expect((await seqsOf(x.rel)).map(([id]) => id)).toEqual([
+      earlier.id,
+      reuse.id,
+      again.id,
+      other.id,
+    ]);
   });
 
   it('rejects rows of a relation that is gone and stores the rest of the batch in order', async () => {

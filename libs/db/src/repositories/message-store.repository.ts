@@ -41,13 +41,13 @@ export interface StoredMessage {
 }
 
 export interface StoreResult {
-  /** Every message of the batch that is stored now, in batch order. */
-  stored: StoredMessage[];
   /**
-   * Messages not stored because another message of the same account already has their
-   * `client_msg_id` (the durable send dedup of docs/data-model.md §2.8); they consumed no number.
+   * Every message of the batch that is stored now, in batch order: every one the database
+   * did not refuse. A `client_msg_id` seen before does not stop a row: the gateway decides
+   * which sends are resends (within `Gateway.SendDedupWindow`, docs/send-msg.md), and a
+   * record that reaches the persister was acked, so it must be stored.
    */
-  duplicates: NewMessageRow[];
+  stored: StoredMessage[];
   /** Messages the database refused (their relation, file or sender is gone; a failed check). */
   rejected: Rejected<NewMessageRow>[];
 }
@@ -67,9 +67,10 @@ interface ReplyTargetRow {
 }
 
 /**
- * The insert skipped a row that the checks before it did not see coming (a row with the same
- * `client_msg_id` committed meanwhile by a writer of another relation): the transaction is
- * rolled back and run again, which then finds that row.
+ * The insert skipped a row that the check before it did not see coming (a row with the same
+ * id committed meanwhile by another writer): the transaction is rolled back and run again,
+ * which then finds that row. Rows of one relation are numbered under its lock, so this is
+ * a guard rather than an expected path.
  */
 class RaceLost extends Error {}
 
@@ -90,21 +91,15 @@ select id, last_seq from relation where id = any(?::bigint[]) order by id for up
 /** Rows of the batch already stored (a redelivered record), with their numbers. */
 const EXISTING = `select id, seq from message where id = any(?::bigint[])`;
 
-/** Which (account, client_msg_id) pairs of the batch another message already holds. */
-const TAKEN_CLIENT_IDS = `
-select m.account_id, m.client_msg_id
-from message m
-join unnest(?::bigint[], ?::text[]) as c(account_id, client_msg_id)
-  on m.account_id = c.account_id and m.client_msg_id = c.client_msg_id`;
-
 /**
  * One multi-row insert for the new rows, numbered already: each column travels as one array
  * literal, so the statement has the same 12 parameters for 1 or 1000 rows. Numbering before
  * inserting matters: an update of `seq` afterwards would write every row twice, and every
  * index entry twice with it. No search grams here: the indexer writes `message_search` a
  * moment later (`MessageSearchRepository`), since maintaining that GIN index in this
- * transaction was most of its time. `ON CONFLICT DO NOTHING` stays as a guard; a row it
- * skips is a lost race (see `RaceLost`).
+ * transaction was most of its time. `ON CONFLICT (id) DO NOTHING` stays as a guard; a row
+ * it skips is a lost race (see `RaceLost`). Only the id conflicts: a `client_msg_id` is not
+ * unique in the table (docs/send-msg.md).
  */
 const INSERT = `
 insert into message (id, relation_id, notify_type, msg_type, msg_content, msg_extend, file_id,
@@ -116,7 +111,7 @@ from unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[]
   as u(id, relation_id, notify_type, msg_type, msg_content, msg_extend, file_id, account_id,
   rly_msg_id, client_msg_id, create_at, seq, ord)
 order by u.ord
-on conflict do nothing`;
+on conflict (id) do nothing`;
 
 /** Moves each relation's counter to the last number handed out. */
 const ADVANCE = `
@@ -129,9 +124,6 @@ const REPLY_TARGETS = `
 select id, relation_id, msg_type, msg_content, msg_extend, is_revoke
 from message where id = any(?::bigint[])`;
 
-const clientKey = (accountId: number | string | null, clientMsgId: string | null) =>
-  `${accountId}\u0000${clientMsgId}`;
-
 /**
  * Writes message batches for the persister (docs/architecture.md, persister; docs/data-model.md §2.8): an
  * idempotent multi-row insert and the per-relation sequence numbers, in one transaction.
@@ -139,8 +131,8 @@ const clientKey = (accountId: number | string | null, clientMsgId: string | null
  * Numbering rule: within the transaction, every row of the batch that has no `seq` yet (the
  * rows just inserted) gets the next numbers of its relation's counter, in batch order, so a
  * relation's numbers follow its partition's order. A redelivered record finds its row
- * already numbered and a resent `client_msg_id` inserts no row, so neither consumes a
- * number: the numbers of a relation stay 1, 2, 3, … without gaps.
+ * already numbered, so it consumes no number: the numbers of a relation stay 1, 2, 3, …
+ * without gaps.
  */
 export class MessageStoreRepository {
   constructor(private readonly root: EntityManager) {}
@@ -158,13 +150,11 @@ export class MessageStoreRepository {
       const { results, rejected } = await isolateRejected(unique, (part) => this.storePart(part));
       const byId = new Map(results.map((s) => [s.row.id, s]));
       const stored: StoredMessage[] = [];
-      const duplicates: NewMessageRow[] = [];
       for (const row of unique) {
         const found = byId.get(row.id);
         if (found) stored.push(found);
-        else if (!rejected.some((r) => r.item === row)) duplicates.push(row);
       }
-      return { stored, duplicates, rejected };
+      return { stored, rejected };
     } catch (err) {
       unexpected('storing messages', err);
     }
@@ -193,19 +183,6 @@ export class MessageStoreRepository {
         (r) => [Number(r.id), r.seq === null ? null : Number(r.seq)],
       ),
     );
-    const withClientId = part.filter(
-      (r) => r.clientMsgId !== null && r.accountId !== null && !existing.has(r.id),
-    );
-    const taken = new Set(
-      withClientId.length === 0
-        ? []
-        : (
-            await boundRows<{ account_id: string; client_msg_id: string }>(em, TAKEN_CLIENT_IDS, [
-              bigintArray(withClientId.map((r) => r.accountId)),
-              nullableTextArray(withClientId.map((r) => r.clientMsgId)),
-            ])
-          ).map((r) => clientKey(r.account_id, r.client_msg_id)),
-    );
 
     // New rows in batch order, numbered from their relation's counter. A row whose relation
     // is gone keeps no number and is left to the insert's foreign key to refuse.
@@ -213,12 +190,6 @@ export class MessageStoreRepository {
     const seqs = new Map<number, number>();
     for (const row of part) {
       if (existing.has(row.id)) continue;
-      if (row.clientMsgId !== null && row.accountId !== null) {
-        const key = clientKey(row.accountId, row.clientMsgId);
-        // Held by a stored message, or by an earlier row of this batch: not stored.
-        if (taken.has(key)) continue;
-        taken.add(key);
-      }
       const last = counters.get(row.relationId);
       const seq = last === undefined ? null : last + 1;
       if (seq !== null) {
