@@ -4,7 +4,7 @@ import { LocalMembershipCache, createCacheAdapters, type CacheAdapters } from '@
 import { compileTrustProxy, type Config } from '@chat/config';
 import { SnowflakeGenerator, openDatabase, type Database } from '@chat/db';
 import type { Logger } from '@chat/logger';
-import { CLOSE_CODES, TOPICS, pushTopic } from '@chat/protocol';
+import { CLOSE_CODES, GROUPS, TOPICS, pushTopic } from '@chat/protocol';
 import {
   DependencyProbes,
   OpsEndpoints,
@@ -26,9 +26,11 @@ import { Dispatcher } from './requests/dispatcher';
 import { InFlight } from './requests/in-flight';
 import { PipelineGate } from './requests/pipeline-gate';
 import { ReadMessageHandler } from './requests/read-msg.handler';
-import { SendDedup } from './requests/send-dedup';
+import { DedupEpoch } from './requests/dedup-epoch';
+import { DEFAULT_SEND_DEDUP, SendDedup } from './requests/send-dedup';
 import { SendMessageHandler } from './requests/send-msg.handler';
 import { SendRate } from './requests/send-rate';
+import { SentLookup } from './requests/sent-lookup';
 import { Session } from './requests/session';
 import { ConnectionAdmission } from './sockets/connection-admission';
 import { LocalSockets } from './sockets/local-sockets';
@@ -222,6 +224,23 @@ export async function start(
     const gateStep: Closable = { name: 'backpressure', close: async () => gate.stop() };
     started.push(gateStep);
 
+    // Send dedup within Gateway.SendDedupWindow (docs/send-msg.md): claims in the cache, and
+    // while they may have been lost (Redis flushed, or empty at start), Postgres behind them.
+    const windowMs = config.Gateway.SendDedupWindow;
+    const dedupEpoch = new DedupEpoch({
+      cache: cache.cache,
+      windowMs,
+      sentSince: async (sinceMs) =>
+        (await store.anySendSince(sinceMs)) ||
+        (await bus.backlog(GROUPS.persister, [TOPICS.messages])) > 0,
+      log: log.child({ component: 'send-dedup' }),
+    });
+    await dedupEpoch.start();
+    const dedup = new SendDedup(
+      { cache: cache.cache, epoch: dedupEpoch, sent: new SentLookup(store) },
+      { ...DEFAULT_SEND_DEDUP, windowMs },
+    );
+
     // Token epochs from the shared cache (the api moves them as sessions end), so a login
     // costs no database query; revocations reach this node on `chat.events` (below).
     const tokenEpochs = cache.tokenEpochs({ ttlMs: TOKEN_EPOCH_CACHE_TTL_MS });
@@ -251,7 +270,7 @@ export async function start(
         bus,
         membership,
         store,
-        dedup: new SendDedup(cache.cache),
+        dedup,
         gate,
         sendRate,
         ids: deps.ids ?? new SnowflakeGenerator({ nodeId: config.App.MachineID }),

@@ -137,6 +137,12 @@ export const CONFIG_TREE = {
     }),
     PingInterval: duration({ describe: 'Interval of WebSocket ping frames.', default: '25s' }),
     IdleTimeout: duration({ describe: 'A socket silent this long is terminated.', default: '60s' }),
+    SendDedupWindow: duration({
+      describe:
+        'How long a client_msg_id stays taken after a send_msg, per account: a resend within it is answered with the original msg_id, a reuse after it is a new message (docs/send-msg.md).',
+      default: '24h',
+      minMs: 1000,
+    }),
     MaxFrameBytes: int({
       describe: 'Largest accepted frame; larger closes with 1009.',
       default: 65536,

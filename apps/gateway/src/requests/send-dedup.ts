@@ -1,5 +1,7 @@
-import type { Cache } from '@chat/cache';
+import type { Cache, Clock } from '@chat/cache';
 import { AppError, ErrorCode } from '@chat/protocol';
+import type { DedupEpoch } from './dedup-epoch';
+import type { SentLookup } from './sent-lookup';
 
 /** What an ack carries (docs/protocol.md §3.2), and what a resend gets back. */
 export interface SendAck {
@@ -8,8 +10,11 @@ export interface SendAck {
 }
 
 export interface SendDedupOptions {
-  /** How long an ack is remembered (docs/data-model.md §4: 24 h). */
-  ackTtlMs: number;
+  /**
+   * `Gateway.SendDedupWindow`: how long a `client_msg_id` stays taken after its send; the
+   * ack is remembered that long, and a resend within it gets the original back.
+   */
+  windowMs: number;
   /** How long a claim holds when its owner dies before finishing. */
   claimTtlMs: number;
   /** How long a resend waits for a send in progress with the same key before giving up. */
@@ -18,11 +23,20 @@ export interface SendDedupOptions {
 }
 
 export const DEFAULT_SEND_DEDUP: SendDedupOptions = {
-  ackTtlMs: 24 * 60 * 60 * 1000,
+  windowMs: 24 * 60 * 60 * 1000,
   claimTtlMs: 30_000,
   waitMs: 10_000,
   pollMs: 25,
 };
+
+export interface SendDedupDeps {
+  cache: Pick<Cache, 'get' | 'set' | 'setIfAbsent' | 'releaseLock'>;
+  /** Tells when claims may have been lost (`DedupEpoch`). */
+  epoch: Pick<DedupEpoch, 'read' | 'isCurrent' | 'isSuspect' | 'settle'>;
+  /** Finds the original of a resend in Postgres while claims may have been lost. */
+  sent: Pick<SentLookup, 'find'>;
+  now?: Clock;
+}
 
 /** A send that holds the key: it finishes with the ack, or releases the key on failure. */
 export interface SendClaim {
@@ -36,40 +50,62 @@ export type DedupResult =
 const CLAIM_PREFIX = 'claim:';
 
 /**
- * Idempotency of `send_msg` by (account, `client_msg_id`) (docs/protocol.md §3.2, docs/data-model.md §4).
- * Before producing, a send claims the key with `setIfAbsent` (reading it only when taken), so of concurrent sends with
- * one key, even from different sockets or gateways, exactly one produces; the others wait
- * for its ack and answer with the same id. The ack is stored only after the bus accepted
- * the record; a failed publish releases the key, so a retry produces again. The
- * persister's unique index on (account_id, client_msg_id) remains the durable guard if
- * the cache forgets.
+ * Idempotency of `send_msg` by (account, `client_msg_id`) within the dedup window
+ * (docs/send-msg.md). Before producing, a send claims the key with `setIfAbsent` (reading
+ * it only when taken), so of concurrent sends with one key, even from different sockets or
+ * gateways, exactly one produces; the others wait for its ack and answer with the same id.
+ * The ack is stored for the window only after the bus accepted the record; a failed publish
+ * releases the key, so a retry produces again. A key whose window has passed is free: its
+ * reuse is a new message, which the persister stores like any other.
+ *
+ * The cache is the only record of recent keys while Redis is intact: the normal path costs
+ * the claim and a read of the epoch, in one round trip, and nothing in Postgres. When the
+ * epoch says the cache lost its claims (`DedupEpoch`), then for one window a claim that
+ * looks new is checked against the stored messages of that account and key within the
+ * window; a hit is answered as a resend and written back to the cache.
  */
 export class SendDedup {
+  private readonly now: Clock;
+
   constructor(
-    private readonly cache: Cache,
+    private readonly deps: SendDedupDeps,
     private readonly opts: SendDedupOptions = DEFAULT_SEND_DEDUP,
-  ) {}
+  ) {
+    this.now = deps.now ?? Date.now;
+  }
 
   async claim(accountId: number, clientMsgId: string, owner: string): Promise<DedupResult> {
+    const { cache, epoch } = this.deps;
     const key = `send-dedup:${accountId}:${clientMsgId}`;
     const holder = `${CLAIM_PREFIX}${owner}`;
-    const deadline = Date.now() + this.opts.waitMs;
+    const deadline = this.now() + this.opts.waitMs;
     for (;;) {
       // Claim first: a new key (the common case) costs one round trip, not a read and a write.
-      if (await this.cache.setIfAbsent(key, holder, this.opts.claimTtlMs)) {
-        return {
-          kind: 'claimed',
-          claim: {
-            complete: (ack) => this.cache.set(key, ack, this.opts.ackTtlMs),
-            release: async () => void (await this.cache.releaseLock(key, holder)),
-          },
+      // The epoch is read after the claim in the same tick, so in the same pipeline: if it
+      // is the known one, Redis had not lost its data when the claim was taken.
+      const [taken, observed] = await Promise.all([
+        cache.setIfAbsent(key, holder, this.opts.claimTtlMs),
+        epoch.read(),
+      ]);
+      if (taken) {
+        const claim: SendClaim = {
+          complete: (ack) => cache.set(key, ack, this.opts.windowMs),
+          release: async () => void (await cache.releaseLock(key, holder)),
         };
+        if (epoch.isCurrent(observed) && !epoch.isSuspect()) return { kind: 'claimed', claim };
+        const original = await this.storedOriginal(key, accountId, clientMsgId, observed).catch(
+          async (err: unknown) => {
+            await claim.release().catch(() => undefined);
+            throw err;
+          },
+        );
+        return original ? { kind: 'original', ack: original } : { kind: 'claimed', claim };
       }
-      const entry = await this.cache.get<SendAck | string>(key);
+      const entry = await cache.get<SendAck | string>(key);
       if (entry !== undefined && typeof entry === 'object') return { kind: 'original', ack: entry };
       // Gone between the two calls (released or expired): claim again.
       if (entry === undefined) continue;
-      if (Date.now() >= deadline) {
+      if (this.now() >= deadline) {
         throw new AppError(
           ErrorCode.Timeout,
           'a send with this client_msg_id is still in progress; send it again',
@@ -77,5 +113,29 @@ export class SendDedup {
       }
       await new Promise((resolve) => setTimeout(resolve, this.opts.pollMs));
     }
+  }
+
+  /**
+   * For a claim taken while the cache may have lost older ones: the original message of
+   * this key within the window, from Postgres, put back in the cache for the rest of its
+   * window; undefined when there is none (the claim stands).
+   */
+  private async storedOriginal(
+    key: string,
+    accountId: number,
+    clientMsgId: string,
+    observed: string | undefined,
+  ): Promise<SendAck | undefined> {
+    const { cache, epoch, sent } = this.deps;
+    await epoch.settle(observed);
+    if (!epoch.isSuspect()) return undefined;
+    const now = this.now();
+    // Within the window: younger than it, as a cache entry written at the ack would still be.
+    const original = await sent.find({ accountId, clientMsgId }, now - this.opts.windowMs + 1);
+    if (!original) return undefined;
+    const leftMs = Date.parse(original.create_at) + this.opts.windowMs - now;
+    // Replaces this send's own claim: concurrent resends waiting on it read the original.
+    await cache.set(key, original, Math.max(1, leftMs));
+    return original;
   }
 }

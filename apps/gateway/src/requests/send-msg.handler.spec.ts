@@ -3,10 +3,10 @@ import { SnowflakeGenerator, snowflakeTime } from '@chat/db';
 import { createLogger } from '@chat/logger';
 import { AppError, InfrastructureError, type MessageRecord } from '@chat/protocol';
 import { Connection } from '../sockets/connection';
+import { testSendDedup } from '../testing/send-dedup';
 import type { ReplyTarget } from '../store/gateway-store';
 import { Deferred } from './deferred';
 import { PipelineBusyError, PipelineGate } from './pipeline-gate';
-import { DEFAULT_SEND_DEDUP, SendDedup } from './send-dedup';
 import { SendMessageHandler } from './send-msg.handler';
 
 /** A bus whose publishes the test settles by hand. */
@@ -68,7 +68,7 @@ describe('SendMessageHandler', () => {
         members: async () => [ME, 2],
         replyTarget: async (id) => targets.get(id) ?? null,
       },
-      dedup: new SendDedup(cache.cache, { ...DEFAULT_SEND_DEDUP, pollMs: 1 }),
+      dedup: testSendDedup(cache.cache, { pollMs: 1 }),
       gate,
       ids,
       nodeId: 'gw1',

@@ -3,8 +3,8 @@ import { SnowflakeGenerator } from '@chat/db';
 import { createLogger } from '@chat/logger';
 import { ErrorCode } from '@chat/protocol';
 import { Connection } from '../sockets/connection';
+import { testSendDedup } from '../testing/send-dedup';
 import { Deferred } from './deferred';
-import { DEFAULT_SEND_DEDUP, SendDedup } from './send-dedup';
 import { SendMessageHandler } from './send-msg.handler';
 import { SendRate, SendRateError } from './send-rate';
 
@@ -64,7 +64,7 @@ describe('SendRate', () => {
       bus: { publish: async (_topic, _key, value) => void published.push(String(value)) },
       membership: cache.membership({ ttlMs: 60_000 }),
       store: { members: async () => [1, 2], replyTarget: async () => null },
-      dedup: new SendDedup(cache.cache, { ...DEFAULT_SEND_DEDUP, pollMs: 1 }),
+      dedup: testSendDedup(cache.cache, { pollMs: 1 }),
       gate: { check: () => undefined },
       sendRate: new SendRate(cache.limiter, [{ Count: 2, Window: 1000 }]),
       ids: new SnowflakeGenerator({ nodeId: 1 }),

@@ -1,5 +1,13 @@
-import { AccountRepository, MembershipRepository, type Database } from '@chat/db';
+import {
+  AccountRepository,
+  MembershipRepository,
+  idBoundForTime,
+  snowflakeTime,
+  toTextArrayLiteral,
+  type Database,
+} from '@chat/db';
 import { InfrastructureError } from '@chat/protocol';
+import type { SendKey, SentMessage } from '../requests/sent-lookup';
 
 /** What the gateway needs to know about a message being replied to (docs/protocol.md §3.2). */
 export interface ReplyTarget {
@@ -8,9 +16,28 @@ export interface ReplyTarget {
 }
 
 /**
+ * For each key, its newest message at or after an id bound: one descent of the index on
+ * (account_id, client_msg_id, id) per key.
+ */
+const NEWEST_SENDS = `
+select c.account_id, c.client_msg_id, m.id
+from unnest(?::bigint[], ?::text[]) as c(account_id, client_msg_id)
+cross join lateral (
+  select id from message
+  where account_id = c.account_id and client_msg_id = c.client_msg_id and id >= ?
+  order by id desc
+  limit 1
+) m`;
+
+/** Whether any message with a client_msg_id has an id at or past the bound. */
+const ANY_SEND_SINCE = `
+select exists (select 1 from message where id >= ? and client_msg_id is not null) as found`;
+
+/**
  * The gateway's few reads from Postgres: an account's token epoch on a cache miss at auth,
- * member lists on a membership-cache miss, the replied-to message and the reader's cursor. Everything else
- * the gateway does goes to the bus.
+ * member lists on a membership-cache miss, the replied-to message, the reader's cursor,
+ * and resends' originals after the cache lost its dedup claims (docs/send-msg.md).
+ * Everything else the gateway does goes to the bus.
  */
 export class GatewayStore {
   private readonly accounts: AccountRepository;
@@ -47,6 +74,34 @@ export class GatewayStore {
       [accountId, relationId],
     );
     return row ? Number(row.last_read_msg_id) : 0;
+  }
+
+  /** The newest message of each key created at or after `sinceMs`; none for the others. */
+  async newestSends(keys: SendKey[], sinceMs: number): Promise<SentMessage[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.query<{ account_id: string; client_msg_id: string; id: string }>(
+      'resend look-up',
+      NEWEST_SENDS,
+      [
+        `{${keys.map((k) => k.accountId).join(',')}}`,
+        toTextArrayLiteral(keys.map((k) => k.clientMsgId)),
+        idBoundForTime(sinceMs),
+      ],
+    );
+    return rows.map((r) => ({
+      accountId: Number(r.account_id),
+      clientMsgId: r.client_msg_id,
+      msgId: Number(r.id),
+      createAt: snowflakeTime(Number(r.id)).toISOString(),
+    }));
+  }
+
+  /** Whether any message with a `client_msg_id` was created at or after `sinceMs`. */
+  async anySendSince(sinceMs: number): Promise<boolean> {
+    const [row] = await this.query<{ found: boolean }>('recent send check', ANY_SEND_SINCE, [
+      idBoundForTime(sinceMs),
+    ]);
+    return row?.found === true;
   }
 
   private query<T>(what: string, sql: string, params: unknown[]): Promise<T[]> {
