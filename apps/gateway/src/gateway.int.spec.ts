@@ -1,9 +1,16 @@
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { TokenService } from '@chat/auth';
 import { createBus, type Bus, type BusRecord } from '@chat/bus';
 import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
 import { loadConfig } from '@chat/config';
-import { idBoundForTime, type Database } from '@chat/db';
+import {
+  MessageStoreRepository,
+  idBoundForTime,
+  snowflakeTime,
+  type Database,
+  type NewMessageRow,
+} from '@chat/db';
 import { openMigratedDatabase, TestData } from '@chat/db/testing';
 import { createLogger } from '@chat/logger';
 import {
@@ -16,6 +23,7 @@ import {
 } from '@chat/protocol';
 import { createSuiteContext, waitFor, type SuiteContext } from '@chat/testing';
 import { start, type RunningGateway } from './start';
+import { GatewayStore } from './store/gateway-store';
 import { TestClient } from './testing/ws-client';
 
 const TOKEN_KEY = 'gateway-test-key-0123456789-abcdefghij';
@@ -518,6 +526,126 @@ describe('gateway', () => {
       expect(all.filter((m) => m.client_msg_id === 'dup-concurrent').map((m) => m.id)).toEqual([
         x.data?.msg_id,
       ]);
+    });
+
+    describe('after Redis lost the dedup claims', () => {
+      /** What a FLUSHALL does to this suite's claims and the epoch beside them. */
+      const flushDedupKeys = async () => {
+        const raw = new Redis(ctx.redisUrl);
+        try {
+          const keys = await raw.keys(`${ctx.redisPrefix}cache:*`);
+          expect(keys).toContain(`${ctx.redisPrefix}cache:send-dedup-epoch`);
+          await raw.unlink(...keys);
+        } finally {
+          raw.disconnect();
+        }
+      };
+      /** Stores records as the persister does (this suite runs no persister). */
+      const persist = async (records: MessageRecord[]) => {
+        const rows: NewMessageRow[] = records.map((m) => ({
+          id: m.id,
+          relationId: m.relation_id,
+          notifyType: m.notify_type,
+          msgType: m.msg_type,
+          msgContent: m.msg_content,
+          msgExtend: m.msg_extend,
+          fileId: m.file_id,
+          accountId: m.account_id,
+          rlyMsgId: m.rly_msg_id,
+          clientMsgId: m.client_msg_id,
+          createAt: new Date(m.create_at),
+        }));
+        const result = await new MessageStoreRepository(db.em).store(rows);
+        expect(result.stored).toHaveLength(rows.length);
+      };
+      const recordsOf = async (relationId: number, sentinelId: number) => {
+        await waitFor(() =>
+          parsed<MessageRecord>(observed.messages).some((m) => m.id === sentinelId),
+        );
+        return parsed<MessageRecord>(observed.messages).filter((m) => m.relation_id === relationId);
+      };
+
+      it('answers a resend with the stored original, produces nothing, and puts the ack back in Redis', async () => {
+        const a = await data.account();
+        const { relation } = await data.friendship(a, a);
+        const client = await online(a.id);
+        const msg = (client_msg_id: string) => ({
+          relation_id: relation.id,
+          msg_content: client_msg_id,
+          client_msg_id,
+        });
+        const ack = async (clientMsgId: string) => {
+          const reply = await client.request('send_msg', msg(clientMsgId));
+          expect(reply.status_code).toBe(0);
+          return reply.data as { msg_id: number; create_at: string };
+        };
+        const first = await ack('lost-1');
+        const before = await recordsOf(relation.id, first.msg_id);
+        await persist(before);
+
+        await flushDedupKeys();
+        expect(await ack('lost-1')).toEqual(first);
+        // A key that was never used is still a new message.
+        const fresh = await ack('lost-2');
+        expect(fresh.msg_id).not.toBe(first.msg_id);
+
+        const sentinel = await ack('lost-sentinel');
+        const all = await recordsOf(relation.id, sentinel.msg_id);
+        expect(all.filter((m) => m.client_msg_id === 'lost-1').map((m) => m.id)).toEqual([
+          first.msg_id,
+        ]);
+        expect(all.filter((m) => m.client_msg_id === 'lost-2').map((m) => m.id)).toEqual([
+          fresh.msg_id,
+        ]);
+        expect(await cache.cache.get(`send-dedup:${a.id}:lost-1`)).toEqual(first);
+      });
+
+      it('reads the newest stored message of each key within the bound, in one query', async () => {
+        const [a, b] = [await data.account(), await data.account()];
+        const { relation } = await data.friendship(a, b);
+        const hour = 3_600_000;
+        const t = Date.now();
+        let n = 0;
+        const at = (ms: number, accountId: number, clientMsgId: string): NewMessageRow => {
+          const id = idBoundForTime(ms) + ++n;
+          return {
+            id,
+            relationId: relation.id,
+            notifyType: 'common',
+            msgType: 'text',
+            msgContent: clientMsgId,
+            msgExtend: null,
+            fileId: null,
+            accountId,
+            rlyMsgId: null,
+            clientMsgId,
+            createAt: snowflakeTime(id),
+          };
+        };
+        const older = at(t - 3 * hour, a.id, 'k,"1"');
+        const newer = at(t - 2 * hour, a.id, 'k,"1"');
+        const others = at(t - 2 * hour, b.id, 'k,"1"');
+        const stale = at(t - 5 * hour, a.id, 'k2');
+        await new MessageStoreRepository(db.em).store([stale, older, newer, others]);
+
+        const gatewayStore = new GatewayStore(db);
+        const keys = [
+          { accountId: a.id, clientMsgId: 'k,"1"' },
+          { accountId: a.id, clientMsgId: 'k2' },
+          { accountId: a.id, clientMsgId: 'never' },
+        ];
+        expect(await gatewayStore.newestSends(keys, t - 4 * hour)).toEqual([
+          {
+            accountId: a.id,
+            clientMsgId: 'k,"1"',
+            msgId: newer.id,
+            createAt: newer.createAt.toISOString(),
+          },
+        ]);
+        expect(await gatewayStore.newestSends(keys, t - 2 * hour + 1)).toEqual([]);
+        expect(await gatewayStore.anySendSince(t - 2 * hour)).toBe(true);
+        expect(await gatewayStore.anySendSince(t + hour)).toBe(false);
+      });
     });
 
     it('caches membership and drops it when chat.events announces a change', async () => {
