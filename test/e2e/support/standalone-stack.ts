@@ -35,15 +35,26 @@ const SETTINGS: Record<string, string> = {
   GATEWAY_SEND_RATE: '[]',
 };
 
+interface StartedServer {
+  app: RunningApp;
+  client: ApiClient;
+  dataDir: string;
+  ownsDataDir: boolean;
+  port: number;
+  opsPort: number;
+}
+
 async function startServer(
   env: Record<string, string>,
   stdout?: 'captured' | 'unread',
-): Promise<{ app: RunningApp; client: ApiClient; dataDir: string; ownsDataDir: boolean }> {
+  /** The ports of a server started again (`restart`); free ones otherwise. */
+  ports?: { port: number; opsPort: number },
+): Promise<StartedServer> {
   const ownsDataDir = !env.DATA_DIR;
   const dataDir = env.DATA_DIR || (await mkdtemp(path.join(os.tmpdir(), 'e2e-standalone-')));
-  const port = await freePort();
+  const port = ports?.port ?? (await freePort());
   // Chosen here rather than read from the log: with `stdout: 'unread'` nothing reads it.
-  const opsPort = await freePort();
+  const opsPort = ports?.opsPort ?? (await freePort());
   try {
     const app = await startApp({
       app: 'standalone',
@@ -54,7 +65,14 @@ async function startServer(
       readyTimeoutMs: 120_000,
       stdout,
     });
-    return { app, client: new ApiClient(`http://127.0.0.1:${port}`), dataDir, ownsDataDir };
+    return {
+      app,
+      client: new ApiClient(`http://127.0.0.1:${port}`),
+      dataDir,
+      ownsDataDir,
+      port,
+      opsPort,
+    };
   } catch (err) {
     if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
     throw err;
@@ -68,11 +86,18 @@ export async function startStandaloneStack(
 ): Promise<TargetStack> {
   const env = { ...EMBEDDED, ...SETTINGS, ...extraEnv };
   const main = await startServer(env, options.stdout);
+  /** The suite's server as it runs now (`restart` replaces it). */
+  let current = main.app;
   const apps: RunningApp[] = [main.app];
   const folders = main.ownsDataDir ? [main.dataDir] : [];
   const wsUrl = `${main.client.baseUrl.replace(/^http/, 'ws')}/ws`;
   // Node ids of the distributed gateways; here one server holds every socket.
-  const gatewayAt = (machineId: number): GatewayProcess => ({ app: main.app, wsUrl, machineId });
+  const handedOut: GatewayProcess[] = [];
+  const gatewayAt = (machineId: number): GatewayProcess => {
+    const gateway = { app: current, wsUrl, machineId };
+    handedOut.push(gateway);
+    return gateway;
+  };
   return {
     target: 'standalone',
     sink: new DevMailboxInbox(path.join(main.dataDir, 'mailbox')),
@@ -81,7 +106,17 @@ export async function startStandaloneStack(
     apps,
     gateways: Array.from({ length: options.gateways ?? 0 }, (_, i) => gatewayAt(i + 1)),
     startGateway: async (machineId) => gatewayAt(machineId),
-    startWorker: async () => main.app,
+    startWorker: async () => current,
+    async restart() {
+      const code = await current.stop('SIGINT');
+      if (code !== 0) {
+        throw new Error(`standalone server exited with ${code}\n${current.output().slice(-3000)}`);
+      }
+      const next = await startServer({ ...env, DATA_DIR: main.dataDir }, options.stdout, main);
+      apps[apps.indexOf(current)] = next.app;
+      for (const gateway of handedOut) gateway.app = next.app;
+      current = next.app;
+    },
     async startApi(more = {}) {
       const other = await startServer({ ...env, ...more, DATA_DIR: '' });
       apps.push(other.app);
@@ -95,7 +130,7 @@ export async function startStandaloneStack(
       const unclean = codes.filter((code) => code !== 0);
       if (unclean.length > 0) {
         throw new Error(
-          `standalone server exited with ${unclean.join(', ')}\n${main.app.output().slice(-3000)}`,
+          `standalone server exited with ${unclean.join(', ')}\n${current.output().slice(-3000)}`,
         );
       }
     },

@@ -50,6 +50,12 @@ export interface TargetStack {
    * it does not see the suite's data.
    */
   startApi(extraEnv?: Record<string, string>): Promise<{ app: RunningApp; client: ApiClient }>;
+  /**
+   * Standalone target only: stops the server (SIGINT) and starts it again on the same data
+   * folder and ports, as an operator restarting `npm start` would. Its sockets close and its
+   * in-process cache (presence, dedup claims, …) starts empty; the database keeps everything.
+   */
+  restart?(): Promise<void>;
   stop(): Promise<void>;
 }
 
