@@ -33,8 +33,8 @@ export interface DedupEpochDeps {
  * made before may be gone, so for one dedup window from then on (`isSuspect`) a claim that
  * looks new is checked against Postgres before it is trusted.
  *
- * The epoch is read in the same round trip as each claim, right after it, so no claim is
- * trusted past a loss; it costs no extra round trip. It cannot tell a Redis that restarted
+ * The epoch is read after each claim, on the same connection, so no claim is trusted past a
+ * loss; the claims of one turn of the event loop share that read. It cannot tell a Redis that restarted
  * from an older snapshot (its epoch is still there) nor a key evicted under memory
  * pressure: Redis must not evict (`noeviction`), see docs/send-msg.md.
  */
@@ -44,6 +44,8 @@ export class DedupEpoch {
   /** Claims that look new are checked against Postgres until then (ms of `now`). */
   private suspectUntil = 0;
   private recovering?: Promise<void>;
+  /** The read every claim of this turn of the event loop shares (see `read`). */
+  private nextRead?: Promise<string | undefined>;
   private readonly now: Clock;
 
   constructor(private readonly deps: DedupEpochDeps) {
@@ -56,14 +58,25 @@ export class DedupEpoch {
    * gateway ran; treated as a loss.
    */
   async start(): Promise<void> {
-    const value = await this.read();
+    const value = await this.deps.cache.get<string>(DEDUP_EPOCH_KEY);
     if (value !== undefined) this.known = value;
     else await this.recover();
   }
 
-  /** The epoch as the cache holds it now: read it right after a claim, in the same tick. */
+  /**
+   * The epoch as the cache holds it after every claim issued so far: call it right after
+   * issuing a claim. The claims of one turn of the event loop share one read, issued once
+   * they all are (`setImmediate`), so on Redis's one connection it runs after each of them;
+   * under load, many sends cost one extra command rather than one each.
+   */
   read(): Promise<string | undefined> {
-    return this.deps.cache.get<string>(DEDUP_EPOCH_KEY);
+    this.nextRead ??= new Promise((resolve, reject) => {
+      setImmediate(() => {
+        this.nextRead = undefined;
+        this.deps.cache.get<string>(DEDUP_EPOCH_KEY).then(resolve, reject);
+      });
+    });
+    return this.nextRead;
   }
 
   /** Whether a claim taken just before `observed` was read can be trusted on its own. */
@@ -93,7 +106,7 @@ export class DedupEpoch {
         const mine = randomUUID();
         const written = await cache.setIfAbsent(DEDUP_EPOCH_KEY, mine, EPOCH_TTL_MS);
         // Someone else (another gateway) may have noticed first and written its own.
-        const current = written ? mine : await this.read();
+        const current = written ? mine : await cache.get<string>(DEDUP_EPOCH_KEY);
         let lost = true;
         try {
           lost = await this.deps.sentSince(lossAt - windowMs + 1);

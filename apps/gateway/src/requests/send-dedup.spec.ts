@@ -50,9 +50,9 @@ describe('SendDedup', () => {
   let nextId: number;
 
   /** One gateway's dedup over the shared cache and database. */
-  async function gateway(): Promise<SendDedup> {
+  async function gateway(shared: Cache = cache): Promise<SendDedup> {
     const epoch = new DedupEpoch({
-      cache,
+      cache: shared,
       windowMs: WINDOW_MS,
       sentSince: (sinceMs) => stored.anySendSince(sinceMs),
       log,
@@ -60,7 +60,7 @@ describe('SendDedup', () => {
     });
     await epoch.start();
     return new SendDedup(
-      { cache, epoch, sent: new SentLookup(stored), now },
+      { cache: shared, epoch, sent: new SentLookup(stored), now },
       { ...DEFAULT_SEND_DEDUP, windowMs: WINDOW_MS, pollMs: 1 },
     );
   }
@@ -191,6 +191,25 @@ describe('SendDedup', () => {
     await expect(dedup.claim(ME, 'k2', 'conn-1')).rejects.toThrow('database down');
     stored.failing = false;
     expect((await dedup.claim(ME, 'k2', 'conn-1')).kind).toBe('claimed');
+  });
+
+  it('reads the epoch once for the claims issued together, after all of them', async () => {
+    const calls: string[] = [];
+    const watched: Cache = {
+      get: <T>(key: string) => (calls.push(`get ${key}`), cache.get<T>(key)),
+      set: (key, value, ttlMs) => cache.set(key, value, ttlMs),
+      del: (key) => cache.del(key),
+      setIfAbsent: (key, value, ttlMs) => (
+        calls.push('claim'),
+        cache.setIfAbsent(key, value, ttlMs)
+      ),
+      releaseLock: (key, holder) => cache.releaseLock(key, holder),
+    };
+    const dedup = await gateway(watched);
+    calls.length = 0;
+    const results = await Promise.all(['a', 'b', 'c'].map((k) => dedup.claim(ME, k, 'conn-1')));
+    expect(results.map((r) => r.kind)).toEqual(['claimed', 'claimed', 'claimed']);
+    expect(calls).toEqual(['claim', 'claim', 'claim', `get ${DEDUP_EPOCH_KEY}`]);
   });
 
   it('treats an empty cache at start as a loss when something was sent within the window', async () => {

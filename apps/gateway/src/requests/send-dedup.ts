@@ -59,7 +59,7 @@ const CLAIM_PREFIX = 'claim:';
  * reuse is a new message, which the persister stores like any other.
  *
  * The cache is the only record of recent keys while Redis is intact: the normal path costs
- * the claim and a read of the epoch, in one round trip, and nothing in Postgres. When the
+ * the claim, a read of the epoch shared by the claims of one moment, and nothing in Postgres. When the
  * epoch says the cache lost its claims (`DedupEpoch`), then for one window a claim that
  * looks new is checked against the stored messages of that account and key within the
  * window; a hit is answered as a resend and written back to the cache.
@@ -81,12 +81,11 @@ export class SendDedup {
     const deadline = this.now() + this.opts.waitMs;
     for (;;) {
       // Claim first: a new key (the common case) costs one round trip, not a read and a write.
-      // The epoch is read after the claim in the same tick, so in the same pipeline: if it
-      // is the known one, Redis had not lost its data when the claim was taken.
-      const [taken, observed] = await Promise.all([
-        cache.setIfAbsent(key, holder, this.opts.claimTtlMs),
-        epoch.read(),
-      ]);
+      // The epoch is read after the claim on the same connection (a read shared with the
+      // other claims of this turn): if it is the known one, Redis had not lost its data when
+      // the claim was taken.
+      const taking = cache.setIfAbsent(key, holder, this.opts.claimTtlMs);
+      const [taken, observed] = await Promise.all([taking, epoch.read()]);
       if (taken) {
         const claim: SendClaim = {
           complete: (ack) => cache.set(key, ack, this.opts.windowMs),
