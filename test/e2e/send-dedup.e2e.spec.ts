@@ -103,6 +103,7 @@ describe('send_msg dedup within the window, through a loss of the cache', () => 
     await stack?.stop();
   });
 
+  // Longer than the default: on the standalone target the server restarts within it.
   it('answers a resend after the cache lost its claims with the original id, stored and pushed once', async () => {
     const pair = await befriend(stack, 'lost');
     let [annWs, bobWs] = [await open(pair.ann), await open(pair.bob)];
@@ -146,7 +147,7 @@ describe('send_msg dedup within the window, through a loss of the cache', () => 
       [fresh.msg_id, 'a new one'],
       [sentinel.msg_id, 'sentinel lost'],
     ]);
-  });
+  }, 180_000);
 
   // The standalone server's presence is in its own memory: it loses it only with its sockets.
   (E2E_TARGET === 'distributed' ? it : it.skip)(
