@@ -491,8 +491,8 @@ describe('service restarts under traffic', () => {
     const acked = sender.acked;
     expect(acked.length).toBe(sender.messages.length);
 
-    // ...every acked message is stored once (by its content: the unique index on
-    // client_msg_id is not what is under test), under the id of its ack...
+    // ...every acked message is stored once (counted by content, not by client_msg_id,
+    // whose uniqueness holds only within the dedup window), under the id of its ack...
     const storedRows = await waitFor(
       async () => {
         const rows = await query<{ id: string; client_msg_id: string; msg_content: string }>(
