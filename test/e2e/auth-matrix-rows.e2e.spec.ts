@@ -70,6 +70,8 @@ describe('authorization matrix: permission rows', () => {
   const msgs: Record<string, number> = {};
   let notice: number;
   let groupAvatarFile: number;
+  /** A message file in each relation. */
+  const files = { friendship: 0, group: 0 };
   let db: Client | undefined;
   let outboxSequence = '';
   const sockets = new Map<string, WsClient>();
@@ -170,6 +172,28 @@ describe('authorization matrix: permission rows', () => {
     groupAvatarFile = ok(
       await api().post('/api/file/getall', { token: lea.token, body: { relation_id: group } }),
     ).list[0].file_id;
+    // File messages (API.md §11): a document in the friendship, an image in the group.
+    const annFile = ok(await uploadReply(ann, friendship, msgs['f-bob']));
+    files.friendship = annFile.file_id;
+    msgs['f-file'] = annFile.id;
+    const leaFile = ok(await upload('/api/msg/file', lea, group));
+    files.group = leaFile.file_id;
+    msgs['g-file'] = leaFile.id;
+    // Every member hears of a file message, the uploader's sockets included.
+    for (const [who, id] of [
+      ['ann', annFile.id],
+      ['bob', annFile.id],
+      ['lea', leaFile.id],
+      ['mia', leaFile.id],
+    ] as const) {
+      const push = await sockets
+        .get(who)!
+        .waitForPush(
+          (p) => p.event === 'send_msg' && p.data.msg_info.id === id,
+          `the file message at ${who}`,
+        );
+      expect(push.data.msg_info).toMatchObject({ msg_type: 'file', file_id: expect.any(Number) });
+    }
     // The system messages (friendship, top) are stored through the outbox and the bus.
     const system = async (p: Person, relationId: number) =>
       (await history(p, relationId)).find((m) => m.notify_type === 'system')?.id;
@@ -179,7 +203,7 @@ describe('authorization matrix: permission rows', () => {
     msgs['g-system'] = await waitFor(() => system(lea, group), { what: 'the top system message' });
     await waitFor(
       async () =>
-        (await history(ann, friendship)).length === 3 && (await history(lea, group)).length === 3,
+        (await history(ann, friendship)).length === 4 && (await history(lea, group)).length === 4,
       { what: 'every message of the setup stored' },
     );
 
@@ -389,6 +413,9 @@ describe('authorization matrix: permission rows', () => {
       add(out, `POST /api/file/getall of the ${name}`, 2009, () =>
         s.post('/api/file/getall', { relation_id: relationId }),
       );
+      add(out, `POST /api/file/details of a message file of the ${name}`, 2009, () =>
+        s.post('/api/file/details', { file_id: files[name] }),
+      );
       for (const [path, body] of [
         ['nick_name', { nick_name: 'intruder' }],
         ['pin', { is_pin: true }],
@@ -491,6 +518,9 @@ describe('authorization matrix: permission rows', () => {
     );
     add(right, 'PUT /api/msg/update/revoke of the leader’s message by a member', 2009, () =>
       m.put('/api/msg/update/revoke', { id: msgs['g-lea'] }),
+    );
+    add(right, 'PUT /api/msg/update/revoke of the leader’s file message by a member', 2009, () =>
+      m.put('/api/msg/update/revoke', { id: msgs['g-file'] }),
     );
     add(right, 'PUT /api/msg/update/revoke of the group’s system message', 2009, () =>
       m.put('/api/msg/update/revoke', { id: msgs['g-system'] }),
