@@ -15,7 +15,8 @@ import { startTargetStack, type TargetStack } from './support/target';
  * that cache by a first message, before the change; right after the REST answer it sends
  * again and must get 2009 (EVENTS.md §3.2), and nothing is stored. Quitting a group, the
  * group dissolved, the friendship deleted and the account deleted: every way a member
- * leaves a relation.
+ * leaves a relation. The other way round, a member invited while the gateway holds the
+ * group can send at once.
  */
 describe('membership changes against a stale gateway cache (relay held)', () => {
   let stack: TargetStack;
@@ -136,6 +137,32 @@ describe('membership changes against a stale gateway cache (relay held)', () => 
     expect(await storedAnywhere('bob, after quitting')).not.toBe(true);
   });
 
+  it('admits a member invited a moment ago, whose relation the gateway already holds', async () => {
+    const group = ok(
+      await stack.api.post('/api/group/create', {
+        token: ann.accountToken,
+        body: { name: 'joiners', description: 'cat joins' },
+      }),
+    ).relation_id as number;
+    const annWs = await socketOf(ann.accountToken);
+    const catWs = await socketOf(cat.accountToken);
+    await sendOk(annWs, group, 'ann, alone');
+    expect((await send(catWs, group, 'cat, not yet in')).status_code).toBe(
+      ErrorCode.PermissionDenied,
+    );
+    ok(
+      await stack.api.post('/api/group/invite', {
+        token: ann.accountToken,
+        body: { relation_id: group, account_id: [cat.accountId] },
+      }),
+    );
+    await sendOk(catWs, group, 'cat, invited');
+    await waitFor(
+      async () => (await history(ann.accountToken, group)).includes('cat, invited') || undefined,
+      { timeoutMs: 15_000, what: 'the invited member’s message in history' },
+    );
+  });
+
   it('refuses a member of a dissolved group', async () => {
     const group = await ann.createGroup('dissolved', [cat]);
     const catWs = await socketOf(cat.accountToken);
@@ -186,6 +213,16 @@ describe('membership changes against a stale gateway cache (relay held)', () => 
     const eveWs = await socketOf(eve.token);
     await sendOk(eveWs, group, 'eve, in the group');
     await sendOk(eveWs, friendship, 'eve, to her friend');
+    // Stored before the account goes: this case is about the sends after it.
+    for (const [relationId, text] of [
+      [group, 'eve, in the group'],
+      [friendship, 'eve, to her friend'],
+    ] as const) {
+      await waitFor(
+        async () => (await history(ann.accountToken, relationId)).includes(text) || undefined,
+        { timeoutMs: 15_000, what: `"${text}" in history` },
+      );
+    }
     ok(
       await stack.api.delete('/api/account/delete', {
         token: eveUserToken,
