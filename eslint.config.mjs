@@ -12,22 +12,36 @@ export default tseslint.config(
     files: ['**/*.ts'],
     plugins: { '@nx': nx },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'no-console': 'error',
-      // Layering of STYLE §1: apps use anything; domain uses utils and adapter ports;
+      // Layering of docs/development.md §1: apps use anything; domain uses utils and adapter ports;
       // adapters and utils use utils only; testing code is for tests alone.
       '@nx/enforce-module-boundaries': [
         'error',
         {
           allow: ['@chat/db/testing'],
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:runtime', 'type:domain', 'type:adapter', 'type:util'] },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: [
+                'type:runtime',
+                'type:domain',
+                'type:adapter',
+                'type:util',
+              ],
+            },
             { sourceTag: 'type:runtime', onlyDependOnLibsWithTags: ['type:adapter', 'type:util'] },
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:util', 'type:adapter'] },
             { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:util'] },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:util', 'type:adapter', 'type:testing'] },
+            {
+              sourceTag: 'type:testing',
+              onlyDependOnLibsWithTags: ['type:util', 'type:adapter', 'type:testing'],
+            },
           ],
         },
       ],
@@ -44,7 +58,15 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        process: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

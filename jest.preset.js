@@ -37,5 +37,25 @@ const services = {
   globalTeardown: path.join(root, 'libs/testing/src/jest/global-teardown.ts'),
 };
 
+/**
+ * For projects whose tests open the embedded PGlite: its CommonJS build loads parts of itself
+ * with `import()`, which Jest's module sandbox refuses; compiling it like our sources turns
+ * those into `require`.
+ */
+const pglite = {
+  transform: {
+    ...base.transform,
+    '/node_modules/@electric-sql/.+\\.c?js$': [
+      '@swc/jest',
+      { jsc: { target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!@electric-sql/)'],
+  setupFiles: [path.join(root, 'libs/db/jest.pglite.setup.js')],
+};
+
 // Not enumerable, so `...preset` copies only Jest options.
-module.exports = Object.defineProperty({ ...base }, 'services', { value: services });
+module.exports = Object.defineProperties(
+  { ...base },
+  { services: { value: services }, pglite: { value: pglite } },
+);

@@ -5,7 +5,7 @@ const { reporters, ...project } = preset;
 delete project.testTimeout;
 
 /**
- * Two projects over the same end-to-end suites (STYLE §7): every suite against the
+ * Two projects over the same end-to-end suites (docs/development.md §7): every suite against the
  * distributed apps, then the e2e/ suites once more against one standalone server
  * (`E2E_TARGET=standalone`, see e2e/support/target.ts). The fault, ops and deploy suites
  * are about the distributed topology and run against it alone.

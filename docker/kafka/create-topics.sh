@@ -1,5 +1,5 @@
 #!/bin/sh
-# One-shot: creates the bus topics (ARCHITECTURE.md, topology) on the compose Kafka broker.
+# One-shot: creates the bus topics (docs/architecture.md, topology) on the compose Kafka broker.
 # Partitions bound how many persisters and notifiers can share the load.
 set -eu
 BOOTSTRAP="${KAFKA_BOOTSTRAP:-kafka:9092}"

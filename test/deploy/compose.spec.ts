@@ -298,7 +298,7 @@ describe('docker-compose.yml services', () => {
       expect(['always', 'unless-stopped', 'on-failure']).toContain(svc.restart);
       expect(svc.depends_on?.migrate).toEqual({ condition: 'service_completed_successfully' });
       expect(svc.depends_on?.postgres).toEqual({ condition: 'service_healthy' });
-      // Docker's SIGKILL must not cut the drain short (Server.ShutdownTimeout, STYLE §4).
+      // Docker's SIGKILL must not cut the drain short (Server.ShutdownTimeout, docs/development.md §4).
       expect(durationMs(String(svc.stop_grace_period ?? '10s'))).toBeGreaterThan(
         config.Server.ShutdownTimeout,
       );

@@ -42,7 +42,7 @@ const PNG = Buffer.concat([
  *   on them (messages, history, sync, pin/top/revoke, files, settings, group and notice
  *   operations), or names their messages and notices from a relation of his own;
  * - member without the right: mia, an ordinary member of lea's group, does what only the
- *   leader may; a member revokes someone else's message (only the sender may, API.md §11),
+ *   leader may; a member revokes someone else's message (only the sender may, docs/api.md §11),
  *   deletes her self conversation, or handles an application from the wrong side.
  *
  * Nothing changed: the state the members read over REST (history with pin/top/revoke
@@ -51,7 +51,7 @@ const PNG = Buffer.concat([
  * are hashed before and after as well. What sam can list without naming a relation shows
  * nothing of theirs, and his socket receives none of their pushes.
  *
- * What the spec lets any member do is not a row here: rename the group (API.md §10),
+ * What the spec lets any member do is not a row here: rename the group (docs/api.md §10),
  * edit a notice (§13), change the group's avatar (§12), invite friends (§10).
  */
 describe('authorization matrix: permission rows', () => {
@@ -172,7 +172,7 @@ describe('authorization matrix: permission rows', () => {
     groupAvatarFile = ok(
       await api().post('/api/file/getall', { token: lea.token, body: { relation_id: group } }),
     ).list[0].file_id;
-    // File messages (API.md §11): a document in the friendship, an image in the group.
+    // File messages (docs/api.md §11): a document in the friendship, an image in the group.
     const annFile = ok(await uploadReply(ann, friendship, msgs['f-bob']));
     files.friendship = annFile.file_id;
     msgs['f-file'] = annFile.id;
@@ -610,7 +610,7 @@ describe('authorization matrix: permission rows', () => {
     }
     const accounts = ok(await api().get('/api/account/infos/user', { token: sam.userToken }));
     expect(accounts.list.map((a: { account_id: number }) => a.account_id)).toEqual([sam.id]);
-    // The group's avatar is readable by anyone (API.md §12); its other files are not listed.
+    // The group's avatar is readable by anyone (docs/api.md §12); its other files are not listed.
     expect(
       ok(await api().post('/api/file/details', { token: s, body: { file_id: groupAvatarFile } }))
         .file_id,

@@ -13,7 +13,7 @@ import { startTargetStack, type TargetStack } from './support/target';
  * reaches the gateway's `chat.events` consumer and its in-process membership cache is
  * never cleared. Each former member's socket was opened, and its membership loaded into
  * that cache by a first message, before the change; right after the REST answer it sends
- * again and must get 2009 (EVENTS.md §3.2), and nothing is stored. Quitting a group, the
+ * again and must get 2009 (docs/protocol.md §3.2), and nothing is stored. Quitting a group, the
  * group dissolved, the friendship deleted and the account deleted: every way a member
  * leaves a relation. The other way round, a member invited while the gateway holds the
  * group can send at once.

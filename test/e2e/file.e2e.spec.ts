@@ -31,7 +31,7 @@ interface UploadOptions {
 }
 
 /**
- * File uploads, avatars, file listings and the orphan clean-up (API.md §12, §14) against the
+ * File uploads, avatars, file listings and the orphan clean-up (docs/api.md §12, §14) against the
  * api running as its own process, files on local disk served by the api; or against the
  * standalone server (E2E_TARGET), which serves its files the same way.
  */
@@ -275,14 +275,14 @@ describe('files and avatars over REST', () => {
         }),
       );
       expect(viaQuery).toEqual(file);
-      // Avatars are readable by anyone (API.md §12).
+      // Avatars are readable by anyone (docs/api.md §12).
       expect(ok(await details(other, groupAvatarFileId))).toEqual(file);
       expect((await details(owner, 987654321)).status_code).toBe(ErrorCode.FileNotFound);
       expect((await details(owner, 0)).status_code).toBe(ErrorCode.InvalidParams);
     });
   });
 
-  // Needs friend requests (API.md §8): a plain member joins through a friend's invitation.
+  // Needs friend requests (docs/api.md §8): a plain member joins through a friend's invitation.
   describe('a plain group member', () => {
     let member: Actor;
     let friendshipId: number;

@@ -4,7 +4,7 @@ import { ok, type ApiClient, type Reply } from './support/http';
 import type { EventLog } from './support/events';
 import { onBus, startTargetStack, type TargetStack } from './support/target';
 
-/** The wire shapes this suite reads (API.md §3). */
+/** The wire shapes this suite reads (docs/api.md §3). */
 interface SettingGroup {
   relation_id: number;
   group_info: { relation_id: number; name: string; description: string; avatar: string };
@@ -26,14 +26,14 @@ const DEFAULT_AVATAR_PATTERN = /^https?:\/\//;
 const ascending = (ids: number[]) => [...ids].sort((a, b) => a - b);
 
 /**
- * Groups and group notices (API.md §10, §13) against the api running as its own process on
+ * Groups and group notices (docs/api.md §10, §13) against the api running as its own process on
  * real Postgres, Redis and Kafka, pushes read from chat.events; or against the standalone
  * server (E2E_TARGET), where the REST behaviour is checked and the bus is not readable.
  */
 describe('groups and group notices over REST', () => {
   let stack: TargetStack;
   let api: ApiClient;
-  // Created in this order, so small.id < leader.id < big.id (REFERENCE-DEFECTS §18).
+  // Created in this order, so small.id < leader.id < big.id (docs/pitfalls.md §18).
   let small: Actor;
   let leader: Actor;
   let big: Actor;
@@ -114,7 +114,7 @@ describe('groups and group notices over REST', () => {
         description: 'we walk',
         avatar: expect.stringMatching(DEFAULT_AVATAR_PATTERN),
       });
-      // What the list reads back from the database is the same avatar (REFERENCE-DEFECTS §19).
+      // What the list reads back from the database is the same avatar (docs/pitfalls.md §19).
       const list = ok(await as(leader).get('/api/group/list'));
       expect(list.list).toEqual([
         {
@@ -407,7 +407,7 @@ describe('groups and group notices over REST', () => {
         read_ids: [small.id],
       });
 
-      // A notice of another group, named with this group's id, is not found (REFERENCE-DEFECTS §10).
+      // A notice of another group, named with this group's id, is not found (docs/pitfalls.md §10).
       const elsewhere = await newGroup(small, 'elsewhere');
       const foreign = ok(
         await as(small).post('/api/notify/create', { relation_id: elsewhere, msg_content: 'mine' }),
@@ -472,7 +472,7 @@ describe('groups and group notices over REST', () => {
       expect(code(await as(leader).post('/api/group/quit', { relation_id: groupId }))).toBe(
         ErrorCode.LeaderCannotQuit,
       );
-      // Not a silent success (REFERENCE-DEFECTS §15).
+      // Not a silent success (docs/pitfalls.md §15).
       expect(code(await as(stranger).post('/api/group/quit', { relation_id: groupId }))).toBe(
         ErrorCode.NotGroupMember,
       );

@@ -49,7 +49,7 @@ describe('ops endpoints: ops port only', () => {
         }
       }
     }
-    // The api answers them as any unknown route (API.md: 404 with status_code 1002).
+    // The api answers them as any unknown route (docs/api.md: 404 with status_code 1002).
     for (const path of ['/readyz', '/metrics']) {
       const reply = await stack.api.get(path);
       expect([path, reply.http, reply.status_code]).toEqual([path, 404, ErrorCode.NotFound]);

@@ -5,7 +5,7 @@ import { startTargetStack, type TargetStack } from './support/target';
 import { openSession, type Session } from './support/session';
 
 /**
- * The realtime pipeline as ARCHITECTURE.md draws it: two gateways, the api, a persister and
+ * The realtime pipeline as docs/architecture.md draws it: two gateways, the api, a persister and
  * a notifier as separate processes on real Postgres, Redis and Kafka. Three accounts with
  * two devices each, one device on each gateway.
  */

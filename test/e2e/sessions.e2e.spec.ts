@@ -10,7 +10,7 @@ const ACCOUNT_TOKEN_SEC = 8;
 const PROMPT_MS = 3000;
 
 /**
- * Sessions end with their rights (ARCHITECTURE.md, guarantees): a password or email change,
+ * Sessions end with their rights (docs/architecture.md, guarantees): a password or email change,
  * a logout (user-wide or one account) and a deletion end the tokens issued before over REST
  * and close the sockets opened with them at once, on every gateway, while everyone else's
  * stay; a socket is closed when its token expires even if it only answers pings. Two

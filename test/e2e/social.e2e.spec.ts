@@ -13,7 +13,7 @@ import { ok, type ApiClient, type Reply } from './support/http';
 import type { EventLog } from './support/events';
 import { onBus, startTargetStack, type TargetStack } from './support/target';
 
-/** The wire shapes this suite reads (API.md §3). */
+/** The wire shapes this suite reads (docs/api.md §3). */
 interface ApplicationInfo {
   account1_id: number;
   account2_id: number;
@@ -116,7 +116,7 @@ const SETTING_INFO_KEYS = [
 ];
 
 /**
- * Friend requests, conversation settings and friends (API.md §8, §9) against the api,
+ * Friend requests, conversation settings and friends (docs/api.md §8, §9) against the api,
  * persister and notifier running as their own processes on real Postgres, Redis and Kafka,
  * pushes read from chat.events; or against the standalone server (E2E_TARGET), where the
  * REST behaviour and history are checked and the bus is not readable.
@@ -325,7 +325,7 @@ describe('friend requests, settings and friends over REST', () => {
     });
 
     it('refuses the application that was made, once, and then lets either side apply again', async () => {
-      // Alice has no application from bob to refuse (REFERENCE-DEFECTS §16: not the reverse row).
+      // Alice has no application from bob to refuse (docs/pitfalls.md §16: not the reverse row).
       expect(
         code(
           await as(alice).put('/api/application/refuse', { account_id: bob.id, refuse_msg: 'no' }),
@@ -375,7 +375,7 @@ describe('friend requests, settings and friends over REST', () => {
         ErrorCode.InvalidParams,
       );
 
-      // A finished application does not block a new one (REFERENCE-DEFECTS §17).
+      // A finished application does not block a new one (docs/pitfalls.md §17).
       ok(
         await as(bob).post('/api/application/create', { account_id: alice.id, apply_msg: 'sorry' }),
       );
@@ -583,7 +583,7 @@ describe('friend requests, settings and friends over REST', () => {
         friend_info: { account_id: bob.id, name: 'bob' },
       });
       const byRemark = ok(await as(alice).get('/api/setting/friend/name', { name: '鲍' }));
-      // friend_info.name is the account name, never the remark (REFERENCE-DEFECTS §25).
+      // friend_info.name is the account name, never the remark (docs/pitfalls.md §25).
       expect(byRemark.list.map((f: SettingFriend) => f.friend_info.name)).toEqual(['bob']);
       expect(Object.keys(byRemark.list[0]).sort()).toEqual(
         [...SETTING_INFO_KEYS, 'friend_info'].sort(),
@@ -812,7 +812,7 @@ describe('friend requests, settings and friends over REST', () => {
           await as(alice).put('/api/setting/update/pin', { relation_id: withBob, is_pin: true }),
         ),
       ).toBe(ErrorCode.RelationNotFound);
-      // The accepted application went with it (REFERENCE-DEFECTS §17).
+      // The accepted application went with it (docs/pitfalls.md §17).
       expect((await applicationsOf(alice)).total).toBe(0);
       expect(
         code(await as(alice).delete('/api/setting/friend/delete', { relation_id: withBob })),

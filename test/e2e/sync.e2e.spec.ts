@@ -5,7 +5,7 @@ import { startTargetStack, type TargetStack } from './support/target';
 import { openSession, type Session } from './support/session';
 
 /**
- * ARCHITECTURE.md, "sync without gaps": sends to one conversation interleave from both
+ * docs/architecture.md, "sync without gaps": sends to one conversation interleave from both
  * gateways while a client syncs by sequence in a loop; it must end with every acked
  * message, none twice, with no gap in the sequence.
  */

@@ -6,7 +6,7 @@ import { TOKEN_KEY } from './support/stack';
 import { onBus, startTargetStack, type TargetStack } from './support/target';
 
 /**
- * Users, email codes, accounts and tokens (API.md §4–7) against the api and mailer running
+ * Users, email codes, accounts and tokens (docs/api.md §4–7) against the api and mailer running
  * as separate processes on real Postgres, Redis, Kafka and an SMTP sink, or against the
  * standalone server (E2E_TARGET).
  */

@@ -6,7 +6,7 @@ import { openSession, type Session } from '../e2e/support/session';
 import { startStack, type Stack } from '../e2e/support/stack';
 
 /**
- * ARCHITECTURE.md, guarantees: events after commit, through an outbox. An api commits
+ * docs/architecture.md, guarantees: events after commit, through an outbox. An api commits
  * changes and is killed with SIGKILL before it published anything (its relay is held with
  * the test-only `Outbox.HoldRelay`, which makes "between commit and publish" last as long
  * as the test needs); once an api runs again, every push of those changes reaches the

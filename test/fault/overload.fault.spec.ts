@@ -219,7 +219,7 @@ const SETTINGS = {
 };
 
 /**
- * ARCHITECTURE.md, Guarantees: backpressure. Each mode is offered far more than it can
+ * docs/architecture.md, Guarantees: backpressure. Each mode is offered far more than it can
  * store and deliver for 45 s. What it accepts must follow what it delivers: refusals (1004
  * with a retry hint) instead of a queue that grows, so delivery latency stays bounded, memory
  * stays flat and every acked message is delivered exactly once.

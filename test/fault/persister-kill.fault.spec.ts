@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { waitFor, WsClient } from '@chat/testing';
 import { startStack, type Stack } from '../e2e/support/stack';
 import { openSession, type Session } from '../e2e/support/session';
+import { waitUntilStored } from '../e2e/support/load';
 
 const TOTAL = 10_000;
 const SOCKETS = 8;
@@ -12,7 +13,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /**
- * ARCHITECTURE.md, guarantees: an ack means the message will not be lost. 10,000 messages
+ * docs/architecture.md, guarantees: an ack means the message will not be lost. 10,000 messages
  * go through while the persister is killed with SIGKILL and restarted mid-stream; every
  * acked message must end up in Postgres exactly once, numbered without gaps.
  */
@@ -97,16 +98,7 @@ describe('persister killed mid-stream', () => {
     await db.connect();
     try {
       const ids = [...acked.keys()];
-      await waitFor(
-        async () => {
-          const { rows } = await db.query<{ n: string }>(
-            'select count(*) as n from message where id = any($1::bigint[])',
-            [ids],
-          );
-          return Number(rows[0].n) === ids.length;
-        },
-        { timeoutMs: 120_000, intervalMs: 500, what: 'every acked message in Postgres' },
-      );
+      await waitUntilStored(db, ids, 120_000);
       const { rows: perRelation } = await db.query<{
         relation_id: string;
         n: string;

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { PUSH_EVENTS } from '@chat/protocol';
 import { waitFor, WsClient, type RunningApp } from '@chat/testing';
-import { Load } from '../e2e/support/load';
+import { Load, waitUntilStored } from '../e2e/support/load';
 import { openSession, type Session } from '../e2e/support/session';
 import { startStack, type Stack } from '../e2e/support/stack';
 
@@ -21,11 +21,11 @@ interface Socket {
 }
 
 /**
- * ARCHITECTURE.md: persisters and notifiers scale out in their consumer groups, the
+ * docs/architecture.md: persisters and notifiers scale out in their consumer groups, the
  * relation id keying a relation's records to one partition. Three of each run under load
  * from both gateways; one of each is killed with SIGKILL and one of each is added. Every
  * acked message is stored once, numbered 1..n per relation in each sender's order, and
- * pushed once to every connection that must hear of it (EVENTS.md §4, §5).
+ * pushed once to every connection that must hear of it (docs/protocol.md §4, §5).
  */
 describe('persisters and notifiers scaled out, one of each killed and one added under load', () => {
   let stack: Stack;
@@ -111,16 +111,7 @@ describe('persisters and notifiers scaled out, one of each killed and one added 
 
     // Stored: every acked message, once.
     const ids = [...acked.keys()];
-    await waitFor(
-      async () => {
-        const { rows } = await db.query<{ n: string }>(
-          'select count(*) as n from message where id = any($1::bigint[])',
-          [ids],
-        );
-        return Number(rows[0].n) === ids.length;
-      },
-      { timeoutMs: 90_000, intervalMs: 500, what: `all ${ids.length} acked messages in Postgres` },
-    );
+    await waitUntilStored(db, ids, 90_000);
     const relations = [...members.keys()];
     const { rows: stored } = await db.query<{
       id: string;

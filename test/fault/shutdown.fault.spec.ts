@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { PUSH_EVENTS } from '@chat/protocol';
 import { startApp, waitFor, WsClient, type RunningApp } from '@chat/testing';
 import { ok } from '../e2e/support/http';
-import { Load } from '../e2e/support/load';
+import { Load, waitUntilStored } from '../e2e/support/load';
 import { openSession, type Session } from '../e2e/support/session';
 import { startStandaloneStack } from '../e2e/support/standalone-stack';
 import { startStack, type Stack } from '../e2e/support/stack';
@@ -25,8 +25,8 @@ async function terminate(app: RunningApp): Promise<{ code: number | string; ms: 
 }
 
 /**
- * ARCHITECTURE.md: on SIGTERM every app stops taking work, drains, commits, closes its
- * connections and exits 0 within `Server.ShutdownTimeout` (STYLE §4), losing nothing: each
+ * docs/architecture.md: on SIGTERM every app stops taking work, drains, commits, closes its
+ * connections and exits 0 within `Server.ShutdownTimeout` (docs/development.md §4), losing nothing: each
  * app is stopped under load, and what it had accepted is done by it or by its successor.
  */
 describe('graceful shutdown under load', () => {
@@ -67,16 +67,7 @@ describe('graceful shutdown under load', () => {
   /** Waits until every acked message is in Postgres, and checks none is stored twice. */
   async function expectStored(acked: Map<number, number>) {
     const ids = [...acked.keys()];
-    await waitFor(
-      async () => {
-        const { rows } = await db.query<{ n: string }>(
-          'select count(*) as n from message where id = any($1::bigint[])',
-          [ids],
-        );
-        return Number(rows[0].n) === ids.length;
-      },
-      { timeoutMs: 60_000, intervalMs: 500, what: `all ${ids.length} acked messages in Postgres` },
-    );
+    await waitUntilStored(db, ids, 60_000);
     const { rows } = await db.query<{ n: string; seqs: string }>(
       `select count(*) as n, count(distinct (relation_id, seq)) as seqs
          from message where relation_id = any($1::bigint[])`,

@@ -195,6 +195,8 @@ async function measure(opts: Options): Promise<void> {
       KAFKA_TOPIC_PREFIX: ctx.topicPrefix,
       KAFKA_PARTITIONS: '3',
       LOG_LEVEL: 'info',
+      // Every socket comes from 127.0.0.1; the per-account count stays on, as in production.
+      GATEWAY_MAX_CONNECTIONS_PER_ADDRESS: '0',
     };
     await runScript('libs/db/src/cli/migrate.ts', env);
 

@@ -100,7 +100,7 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-/** Composition root of the api (STYLE §3): adapters, services, routes, then the listener. */
+/** Composition root of the api (docs/development.md §3): adapters, services, routes, then the listener. */
 export async function start(
   config: ApiConfig,
   log: Logger,
@@ -139,7 +139,7 @@ export async function start(
     const metrics = deps.ops?.registry('api') ?? createMetricsRegistry('api');
     registerQueueDepth(metrics, mailQueue);
     // The transactional outbox: changes commit with their bus records, which the relay
-    // publishes after the commit (ARCHITECTURE.md, guarantees).
+    // publishes after the commit (docs/architecture.md, guarantees).
     const outbox = new OutboxRepository(db.em);
     registerOutboxBacklog(metrics, outbox);
     const relay = new OutboxRelay({
@@ -289,7 +289,7 @@ function listen(
 const DRAIN_TICK_MS = 100;
 
 /**
- * Stops accepting, lets in-flight requests finish, and ends keep-alive connections (STYLE
+ * Stops accepting, lets in-flight requests finish, and ends keep-alive connections (docs/development.md
  * §4): requests arriving on them from now on are answered with `Connection: close`, and
  * each is closed as soon as it is idle, so a busy client cannot hold the listener open.
  */

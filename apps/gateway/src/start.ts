@@ -28,7 +28,9 @@ import { PipelineGate } from './requests/pipeline-gate';
 import { ReadMessageHandler } from './requests/read-msg.handler';
 import { SendDedup } from './requests/send-dedup';
 import { SendMessageHandler } from './requests/send-msg.handler';
+import { SendRate } from './requests/send-rate';
 import { Session } from './requests/session';
+import { ConnectionAdmission } from './sockets/connection-admission';
 import { LocalSockets } from './sockets/local-sockets';
 import { SessionEnds } from './sockets/session-ends';
 import { WsServer } from './sockets/ws-server';
@@ -86,14 +88,27 @@ const MEMBERSHIP_TTL_MS = 5 * 60 * 1000;
 const LOCAL_MEMBERSHIP_TTL_MS = 30 * 1000;
 
 /**
- * The bus as every app configures it, except that a Kafka fetch waits at most a second for
- * records: stopping a consumer waits for its fetch in progress, so this bounds shutdown,
- * and pushes are not delayed by it (a fetch returns as soon as a record is there).
+ * The bus as every app configures it, except for the consumers' timing:
+ * - a Kafka fetch waits at most a second for records: stopping a consumer waits for its
+ *   fetch in progress, so this bounds shutdown, and pushes are not delayed by it (a fetch
+ *   returns as soon as a record is there);
+ * - a member's session lasts 10 s (heartbeats every second), as the workers' do. After the
+ *   broker restarts, kafkajs rejoins as a new member and the group waits for the old one's
+ *   session to expire before it hands out the partitions again: with kafkajs's 30 s default,
+ *   pushes stopped for half a minute after every broker restart.
  */
 function gatewayBusConfig(config: GatewayConfig): BusConfig {
   const cfg = busConfig(config, 'gateway');
   return cfg.kind === 'kafka'
-    ? { ...cfg, consumer: { ...cfg.consumer, maxWaitTimeMs: 1000 } }
+    ? {
+        ...cfg,
+        consumer: {
+          ...cfg.consumer,
+          sessionTimeoutMs: 10_000,
+          heartbeatIntervalMs: 1_000,
+          maxWaitTimeMs: 1000,
+        },
+      }
     : cfg;
 }
 
@@ -103,8 +118,8 @@ export function gatewayNodeId(machineId: number): string {
 }
 
 /**
- * Composition root of the gateway (STYLE §3): adapters, then presence, consumers and the
- * listener last. `stop` undoes it in reverse (STYLE §4).
+ * Composition root of the gateway (docs/development.md §3): adapters, then presence, consumers and the
+ * listener last. `stop` undoes it in reverse (docs/development.md §4).
  */
 export async function start(
   config: GatewayConfig,
@@ -178,6 +193,28 @@ export async function start(
     const presenceStep: Closable = { name: 'presence', close: () => announcer.stop() };
     started.push(presenceStep);
 
+    // Limits per account and per client address (docs/limits.md), counted across gateways.
+    const admission = new ConnectionAdmission(
+      {
+        counts: cache.connections,
+        nodeId,
+        isStopping,
+        onRefused: (limit) => metrics.refused(limit),
+        log: log.child({ component: 'limits' }),
+      },
+      {
+        perAccount: config.Gateway.MaxConnectionsPerAccount,
+        perAddress: config.Gateway.MaxConnectionsPerAddress,
+        ttlMs: config.Gateway.PresenceTtl,
+      },
+    );
+    await admission.start();
+    const admissionStep: Closable = { name: 'connection limits', close: () => admission.stop() };
+    started.push(admissionStep);
+    const sendRate = new SendRate(cache.limiter, config.Gateway.SendRate, () =>
+      metrics.refused('send_rate'),
+    );
+
     const gate = new PipelineGate({
       bus,
       maxBacklog: config.Gateway.MaxPipelineBacklog,
@@ -206,6 +243,7 @@ export async function start(
       announcer,
       sockets,
       ends,
+      admission,
       track: (work) => inFlight.track(work),
       isStopping,
       log,
@@ -218,6 +256,7 @@ export async function start(
         store,
         dedup: new SendDedup(cache.cache),
         gate,
+        sendRate,
         ids: deps.ids ?? new SnowflakeGenerator({ nodeId: config.App.MachineID }),
         nodeId,
         log,
@@ -267,7 +306,7 @@ export async function start(
         authorizationHeader: config.Token.AuthorizationKey,
         trustProxy: compileTrustProxy(config.Server.TrustProxy),
       },
-      { dispatcher, session, sockets, tokens, nodeId, isStopping, metrics, log },
+      { dispatcher, session, sockets, admission, tokens, nodeId, isStopping, metrics, log },
     );
     const app: Closable = { name: 'uws app', close: async () => server.close() };
     started.push(app);
@@ -291,7 +330,7 @@ export async function start(
       port: actualPort,
       opsPort: opsServer?.port,
       nodeId,
-      // STYLE §4: stop accepting, let taken requests get their acks, close the sockets with
+      // docs/development.md §4: stop accepting, let taken requests get their acks, close the sockets with
       // 1001, drop this node's presence so nothing is routed here, then the rest.
       stop: () =>
         (stopped ??= (async () => {
@@ -313,6 +352,7 @@ export async function start(
             },
             endsStep,
             presenceStep,
+            admissionStep,
             gateStep,
             consumers,
             app,

@@ -66,7 +66,7 @@ export function mailConfig(config: Pick<Config, 'App' | 'Email'>): MailConfig {
   return { kind: 'dev', dir: path.join(config.App.DataDir, 'mailbox'), from: From };
 }
 
-/** Composition root of the mailer (STYLE §3): mailer, queue, then the worker last. */
+/** Composition root of the mailer (docs/development.md §3): mailer, queue, then the worker last. */
 export async function start(
   config: MailerConfig,
   log: Logger,
@@ -129,7 +129,7 @@ export async function start(
     started.push({ name: 'job worker', close: () => worker.close() });
     log.info({ queue: queue.name, concurrency: SEND_CONCURRENCY }, 'mailer started');
 
-    // Reverse of start (STYLE §4): the worker finishes its mails before the mailer closes.
+    // Reverse of start (docs/development.md §4): the worker finishes its mails before the mailer closes.
     return {
       stop: stopOnce(log, started, () => ops.markStopping()),
     };

@@ -28,7 +28,7 @@ const stored = (more: Partial<StoredRecord> = {}): StoredRecord => ({
 });
 
 describe('newMsgInfo', () => {
-  it('is a valid MsgInfoWithRly of a new message (API.md §3, EVENTS.md §4)', () => {
+  it('is a valid MsgInfoWithRly of a new message (docs/api.md §3, docs/protocol.md §4)', () => {
     const info = newMsgInfo(stored());
     expect(MsgInfoWithRlyOut.parse(info)).toEqual(info);
     expect(info).toMatchObject({

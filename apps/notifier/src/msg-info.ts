@@ -1,7 +1,7 @@
 import type { StoredRecord } from '@chat/protocol';
 
 /**
- * The `msg_info` of a `send_msg` push (EVENTS.md §4 notes; API.md §3 MsgInfoWithRly) for a
+ * The `msg_info` of a `send_msg` push (docs/protocol.md §4 notes; docs/api.md §3 MsgInfoWithRly) for a
  * message just stored: not revoked, topped or pinned, `pin_time` = `create_at`, no reads
  * and no replies yet, 0 for a missing file or sender (system messages), its sequence
  * number, and the replied-to message blanked when that one is revoked.

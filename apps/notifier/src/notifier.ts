@@ -17,7 +17,7 @@ export interface NotifierDeps {
 
 /**
  * Handles one batch (one partition of one topic, in order): the topic's planner says who
- * must hear what (EVENTS.md §4), presence says where those accounts are online, and the
+ * must hear what (docs/protocol.md §4), presence says where those accounts are online, and the
  * delivery records of the whole batch, one per push and gateway node, are published at
  * once; the batch resolves (and commits) only after that. Marks of what was pushed are
  * written just before publishing and undone when publishing fails, so the redelivered

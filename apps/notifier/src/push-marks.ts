@@ -10,7 +10,7 @@ export type Undo = () => Promise<void>;
  */
 export const MARK_TTL_MS = 60 * 60 * 1000;
 
-/** Every cache key of the notifier, so key formats live in one place (STYLE §8). */
+/** Every cache key of the notifier, so key formats live in one place (docs/development.md §8). */
 export const markKeys = {
   /** Highest `seq` of a relation announced by a `send_msg` push. */
   stored: (relationId: number) => `notifier:stored:${relationId}`,
@@ -23,7 +23,7 @@ export const markKeys = {
 /**
  * What has been pushed already, shared by every notifier through the cache, so that a
  * record delivered again (a redelivered batch, or the persister announcing a stored message
- * a second time) pushes nothing new: pushes are at most once per connection (EVENTS.md §5).
+ * a second time) pushes nothing new: pushes are at most once per connection (docs/protocol.md §5).
  * Marks are written before the pushes are published and undone if publishing fails; a
  * worker dying in between loses those pushes rather than repeating them.
  */

@@ -31,7 +31,7 @@ describe('route', () => {
     ]);
   });
 
-  it('skips offline accounts instead of stopping at them (REFERENCE-DEFECTS §1)', () => {
+  it('skips offline accounts instead of stopping at them (docs/pitfalls.md §1)', () => {
     const out = decoded({ key: '9', frame, to: [3, 4, 5] });
     expect(out.map((o) => [o.topic, o.record.accounts])).toEqual([['push.gw2', [5]]]);
   });

@@ -8,7 +8,7 @@ export interface PlannedPush {
   key: string;
   frame: { event: string; data: unknown };
   to: number[];
-  /** The connection that caused it, which must not get it (EVENTS.md §3.2, §3.3). */
+  /** The connection that caused it, which must not get it (docs/protocol.md §3.2, §3.3). */
   excludeConn?: string;
   /** Close the accounts' sockets after the frame (4403 when an account is deleted). */
   close?: { code: number; reason: string };
@@ -16,8 +16,8 @@ export interface PlannedPush {
 
 /**
  * Turns pushes into delivery records: for each push, one record per gateway node that holds
- * a connection of a target account, listing those accounts (ARCHITECTURE.md, notifier).
- * Offline accounts are skipped, never a reason to stop (REFERENCE-DEFECTS §1); an account
+ * a connection of a target account, listing those accounts (docs/architecture.md, notifier).
+ * Offline accounts are skipped, never a reason to stop (docs/pitfalls.md §1); an account
  * whose only connection on a node is the excluded one needs nothing from that node.
  */
 export function route(

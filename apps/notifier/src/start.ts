@@ -49,10 +49,10 @@ export const NOTIFIER_GROUP = GROUPS.notifier;
 const TOPICS_CONSUMED = [TOPICS.stored, TOPICS.reads, TOPICS.events];
 
 /**
- * Composition root of the notifier (STYLE §3): database (members, senders), cache
+ * Composition root of the notifier (docs/development.md §3): database (members, senders), cache
  * (presence, push marks), bus, then the consumer last, in group `notifier` on
  * `chat.stored`, `chat.reads` and `chat.events`. A group that never committed starts at the
- * end of the topics, like a gateway's delivery group: pushes are best effort (EVENTS.md §5),
+ * end of the topics, like a gateway's delivery group: pushes are best effort (docs/protocol.md §5),
  * and a new deployment must not push the topics' whole retained history to whoever is online.
  * Once it has committed, the group resumes where it stopped, so a restart loses nothing.
  */
@@ -126,7 +126,7 @@ export async function start(
     started.push({ name: 'consumer', close: () => subscription.stop() });
     log.info({ group: NOTIFIER_GROUP, topics: TOPICS_CONSUMED }, 'notifier started');
 
-    // Reverse of start (STYLE §4): the consumer commits its batch before the rest closes.
+    // Reverse of start (docs/development.md §4): the consumer commits its batch before the rest closes.
     return {
       stop: stopOnce(log, started, () => ops.markStopping()),
     };

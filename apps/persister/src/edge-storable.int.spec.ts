@@ -80,7 +80,7 @@ const piece = fc.oneof(
   },
 );
 
-/** A non-empty string (required strings must be non-empty, API.md §1.2). */
+/** A non-empty string (required strings must be non-empty, docs/api.md §1.2). */
 const anyText = fc
   .array(piece, { minLength: 1, maxLength: 5 })
   .map((parts) => parts.join(''))

@@ -51,7 +51,7 @@ export const PERSISTER_GROUP = GROUPS.persister;
 export const INDEXER_GROUP = GROUPS.indexer;
 
 /**
- * Composition root of the persister (STYLE §3): database, bus, writers, then the consumer
+ * Composition root of the persister (docs/development.md §3): database, bus, writers, then the consumer
  * last. One member of group `persister` consumes `chat.messages` and `chat.reads` from the
  * beginning (a new group must not skip what was sent before it existed); each batch is one
  * partition's records in order. Beside it, one member of group `indexer` consumes
@@ -147,7 +147,7 @@ export async function start(
       'persister started',
     );
 
-    // Reverse of start (STYLE §4): the consumer commits its batch before the bus flushes
+    // Reverse of start (docs/development.md §4): the consumer commits its batch before the bus flushes
     // and the database closes.
     return {
       stop: stopOnce(log, started, () => ops.markStopping()),

@@ -3,7 +3,7 @@ import { start } from './start';
 import { storedTokenKey } from './token-key';
 
 // `npm start`: every role in one process on the embedded adapters. Config, logger, and
-// SIGTERM/SIGINT handling live in runMain (STYLE §3–4); with no Token.Key configured the
+// SIGTERM/SIGINT handling live in runMain (docs/development.md §3–4); with no Token.Key configured the
 // key comes from the data folder (see storedTokenKey).
 const stored = storedTokenKey();
 runMain(

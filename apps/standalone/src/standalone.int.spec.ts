@@ -6,7 +6,7 @@ import { parseMail } from '@chat/mail/testing';
 import { freePort, startApp, waitFor, WsClient, type RunningApp } from '@chat/testing';
 
 /**
- * `npm start` as a newcomer runs it (ARCHITECTURE.md, embedded default): no Postgres,
+ * `npm start` as a newcomer runs it (docs/architecture.md, embedded default): no Postgres,
  * Redis, Kafka or SMTP configured, every role in one process on one port, data in the data
  * folder. Driven over HTTP and WebSocket only, like any client.
  */

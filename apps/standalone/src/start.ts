@@ -19,7 +19,7 @@ import {
   jobQueueConfig,
   type Closable,
 } from '@chat/runtime';
-// The one-process server composes the roles' own composition roots (ARCHITECTURE.md,
+// The one-process server composes the roles' own composition roots (docs/architecture.md,
 // standalone): the same `start` each app's main runs, given shared adapters.
 /* eslint-disable @nx/enforce-module-boundaries */
 import { start as startApi } from '../../api/src/start';
@@ -45,7 +45,7 @@ export interface RunningStandalone {
 /** Records the in-process bus keeps per partition once every group handled them. */
 const STANDALONE_RETAINED_RECORDS = 256;
 
-/** The WebSocket path of EVENTS.md §1, served on the api's port. */
+/** The WebSocket path of docs/protocol.md §1, served on the api's port. */
 const WS_PATH = '/ws';
 const LOOPBACK = '127.0.0.1';
 
@@ -79,7 +79,7 @@ function internalConfig(config: Config): Config {
 }
 
 /**
- * Composition root of the standalone server (ARCHITECTURE.md, standalone; STYLE §3): every
+ * Composition root of the standalone server (docs/architecture.md, standalone; docs/development.md §3): every
  * role in one process, sharing one adapter per port, each chosen by config (the embedded
  * one unless its connection key is set; one log line per port names it). The database is
  * migrated at start. Roles start consumers first and listeners last; one failure stops
@@ -155,7 +155,7 @@ export async function start(
     const mailer = await startMailer(inside, role('mailer'), { queue: mailQueue, ops: shared });
     started.push({ name: 'mailer', close: () => mailer.stop() });
     // Records of the in-process bus live in memory only: before the workers stop, they
-    // handle what was acknowledged (a crash loses it; ARCHITECTURE.md guarantees need Kafka).
+    // handle what was acknowledged (a crash loses it; docs/architecture.md guarantees need Kafka).
     if (bus instanceof MemoryBus) {
       const drainMs = Math.floor(config.Server.ShutdownTimeout / 3);
       started.push({
@@ -209,7 +209,7 @@ export async function start(
       'standalone server listening',
     );
 
-    // STYLE §4, in reverse of start: the ops server answers "stopping", the gateway closes
+    // docs/development.md §4, in reverse of start: the ops server answers "stopping", the gateway closes
     // sockets (1001) and drops presence, the api finishes its requests, the bus drains into
     // the workers, the workers commit and finish their mail, then the ops server and the
     // shared adapters close.

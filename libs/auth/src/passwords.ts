@@ -6,7 +6,7 @@ const ARGON2ID = 2;
 /**
  * argon2id with the library's defaults (19 MiB memory, 2 passes, OWASP's minimum). The
  * hash string records its parameters, so they can be raised later without a migration
- * (DATA.md §2.1).
+ * (docs/data-model.md §2.1).
  */
 export function hashPassword(password: string): Promise<string> {
   return hash(password, { algorithm: ARGON2ID });

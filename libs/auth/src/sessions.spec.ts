@@ -1,4 +1,5 @@
-import { AppError, ErrorCode } from '@chat/protocol';
+import { ErrorCode } from '@chat/protocol';
+import { codeOf } from '@chat/protocol/testing';
 import { checkSession, isRevoked } from './sessions';
 import type { TokenClaims } from './tokens';
 
@@ -8,16 +9,6 @@ const claims = (kind: TokenClaims['kind'], epoch: number): TokenClaims => ({
   expiresAt: Date.UTC(2030, 0, 1),
   epoch,
 });
-
-function codeOf(fn: () => unknown): number {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof AppError) return err.code;
-    throw err;
-  }
-  throw new Error('expected an AppError');
-}
 
 describe('checkSession (the token epoch check)', () => {
   it('accepts a token of the subject’s current epoch and returns the subject', () => {

@@ -22,7 +22,7 @@ export interface SubjectTokens {
 export const TOKEN_EPOCH_CACHE_TTL_MS = 10 * 60 * 1000;
 
 /**
- * The checks of API.md §1.4 after the signature and expiry: a subject that no longer
+ * The checks of docs/api.md §1.4 after the signature and expiry: a subject that no longer
  * exists is 2001 (user) or 2010 (account); a token issued before the subject's epoch moved
  * (password or email changed, logged out) is 2013, like an expired one: the session it
  * belonged to has ended and the client must log in again.

@@ -1,5 +1,6 @@
 import jwt from 'jsonwebtoken';
-import { AppError, ErrorCode } from '@chat/protocol';
+import { ErrorCode } from '@chat/protocol';
+import { codeOf } from '@chat/protocol/testing';
 import { TokenService, type TokenSettings } from './tokens';
 import { hashPassword, verifyPassword } from './passwords';
 
@@ -10,16 +11,6 @@ const settings: TokenSettings = {
   headerName: 'Authorization',
   scheme: 'bearer',
 };
-
-function codeOf(fn: () => unknown): number {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof AppError) return err.code;
-    throw err;
-  }
-  throw new Error('expected an AppError');
-}
 
 describe('TokenService', () => {
   let now = Date.UTC(2025, 0, 1);

@@ -2,12 +2,12 @@ import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { AppError, ErrorCode } from '@chat/protocol';
 
-/** API.md §1.4: a token carries a type, the subject id and an expiry. */
+/** docs/api.md §1.4: a token carries a type, the subject id and an expiry. */
 export type TokenKind = 'user' | 'account';
 
 export interface IssuedToken {
   token: string;
-  /** RFC 3339 with milliseconds, UTC (API.md §1.2). */
+  /** RFC 3339 with milliseconds, UTC (docs/api.md §1.2). */
   expired_at: string;
 }
 
@@ -86,7 +86,7 @@ export class TokenService {
   }
 
   /**
-   * Checks a bare token. Order of API.md §1.4: undecodable or bad signature → 2008,
+   * Checks a bare token. Order of docs/api.md §1.4: undecodable or bad signature → 2008,
    * expired → 2013, token of the other kind → 2008.
    */
   verify(token: string, expected: TokenKind): TokenClaims {

@@ -1,5 +1,5 @@
 /**
- * The bus port (ARCHITECTURE.md, ports and adapters: "topics, keyed records, consumer
+ * The bus port (docs/architecture.md, ports and adapters: "topics, keyed records, consumer
  * groups, commit after handling"). Domain code and apps talk to `Bus`; config picks Kafka
  * or the in-process adapter (`createBus`), and both pass `busContract`.
  *
@@ -43,7 +43,7 @@ export interface SubscribeOptions {
   /**
    * Where a group that has never committed on a partition starts. `true` (the default):
    * the oldest retained record, so a new worker group processes everything that was
-   * published before it existed (ARCHITECTURE.md, Guarantees: no message loss). `false`:
+   * published before it existed (docs/architecture.md, Guarantees: no message loss). `false`:
    * the end of the partition as of `subscribe`, so the group sees every record published
    * after `subscribe` resolves and none from before. A group that has committed resumes
    * after its last commit either way.
@@ -65,7 +65,7 @@ export interface SubscribeOptions {
  *
  * - Order: records with the same key go to the same partition, and each partition is
  *   handled by one member of a group at a time, one batch after the other, in publish
- *   order (ARCHITECTURE.md, Guarantees: order).
+ *   order (docs/architecture.md, Guarantees: order).
  * - At least once: a group's position on a partition advances only after the handler of
  *   the batch resolves; a throw, a crash or a rebalance means the records are delivered
  *   again, never skipped. Handlers must therefore be idempotent.
@@ -116,7 +116,7 @@ export interface Bus {
    * Records of `topics` that `group` has not committed yet, summed over partitions (a
    * partition the group never committed on counts from its oldest retained record): how
    * far the group is behind. The gateways read it to push back on senders before the
-   * pipeline's queue grows (ARCHITECTURE.md, Guarantees: backpressure).
+   * pipeline's queue grows (docs/architecture.md, Guarantees: backpressure).
    */
   backlog(group: string, topics: string[]): Promise<number>;
 

@@ -3,11 +3,11 @@ import type { Bus } from './bus';
 import { KafkaBus, type KafkaBusConfig } from './kafka-bus';
 import { MemoryBus, type MemoryBusConfig } from './memory-bus';
 
-/** Which bus to run (ARCHITECTURE.md, ports and adapters): Kafka when brokers are configured. */
+/** Which bus to run (docs/architecture.md, ports and adapters): Kafka when brokers are configured. */
 export type BusConfig =
   ({ kind: 'kafka' } & KafkaBusConfig) | ({ kind: 'memory' } & MemoryBusConfig);
 
-/** The one place that picks the bus adapter (STYLE §2); logs which one is in use. */
+/** The one place that picks the bus adapter (docs/development.md §2); logs which one is in use. */
 export function createBus(cfg: BusConfig, log: Logger): Bus {
   switch (cfg.kind) {
     case 'kafka': {

@@ -114,7 +114,7 @@ function wrap(err: unknown, what: string): InfrastructureError {
 }
 
 /**
- * The Kafka adapter (ARCHITECTURE.md, Guarantees). Publishing uses an idempotent producer
+ * The Kafka adapter (docs/architecture.md, Guarantees). Publishing uses an idempotent producer
  * with acks = all, so a resolved `publish` means every in-sync replica holds the record;
  * calls made while a request is in flight are coalesced into the next request, in call
  * order. Each subscription is one kafkajs consumer (one group member) driven by
@@ -346,7 +346,7 @@ export class KafkaBus implements Bus {
     const failures: unknown[] = [];
     const stops = await Promise.allSettled([...this.subscriptions].map((s) => s.stop()));
     for (const s of stops) if (s.status === 'rejected') failures.push(s.reason);
-    // Publishes accepted before close get their answer (STYLE §4: wait for produce acks).
+    // Publishes accepted before close get their answer (docs/development.md §4: wait for produce acks).
     await this.flushing;
     const producer = await this.producerReady?.catch(() => undefined);
     const admin = await this.adminReady?.catch(() => undefined);

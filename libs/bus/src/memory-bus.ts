@@ -31,7 +31,7 @@ export interface MemoryBusConfig {
    * keeps records in process memory only, so a publish to such a topic resolves once that
    * group has handled and committed the record (the persister's database commit, in the
    * one-process server), never earlier: an ack given after `publish` then means what it
-   * means with Kafka (ARCHITECTURE.md, Guarantees). Other topics resolve on append.
+   * means with Kafka (docs/architecture.md, Guarantees). Other topics resolve on append.
    */
   durableAfter?: Record<string, string>;
 }
@@ -167,7 +167,7 @@ interface Claim {
 }
 
 /**
- * The in-process bus (ARCHITECTURE.md, ports and adapters: embedded default), with the
+ * The in-process bus (docs/architecture.md, ports and adapters: embedded default), with the
  * semantics of the Kafka adapter: partitions chosen by key hash, per-partition order,
  * consumer groups each with their own committed position, partitions split among a
  * group's members, redelivery after a throw, commit only after the handler resolves.

@@ -21,9 +21,9 @@ const PAST_MS = 50;
 const LONG_MS = 60_000;
 
 /**
- * Cases every cache adapter passes (STYLE §7): email codes (API.md §6), rate limits
- * (API.md §1.5), the generic cache with its lock, presence and the membership cache
- * (DATA.md §4). `setup` is called inside
+ * Cases every cache adapter passes (docs/development.md §7): email codes (docs/api.md §6), rate limits
+ * (docs/api.md §1.5), the generic cache with its lock, presence and the membership cache
+ * (docs/data-model.md §4). `setup` is called inside
  * each case, after the spec's `beforeAll` has built the harness.
  */
 export function cacheContract(setup: () => CacheContractHarness): void {
@@ -421,6 +421,20 @@ export function cacheContract(setup: () => CacheContractHarness): void {
       // The lookup removed the dead node's entry: a later beat of that node does not revive it.
       await presence.heartbeat(dead, LONG_MS);
       expect(await online(a)).toEqual([`on-live@${live}`]);
+    });
+
+    it('says whether a node was alive when it beats', async () => {
+      const { presence } = setup().adapters;
+      const [gw, other] = [node(), node()];
+      expect(await presence.heartbeat(gw, SHORT_MS)).toBe(false); // first beat
+      expect(await presence.heartbeat(gw, SHORT_MS)).toBe(true);
+      await presence.heartbeat(other, LONG_MS);
+      await setup().elapse(SHORT_MS + PAST_MS);
+      // Expired in between (or lost by the store): the node announces its connections again.
+      expect(await presence.heartbeat(gw, LONG_MS)).toBe(false);
+      expect(await presence.heartbeat(other, LONG_MS)).toBe(true);
+      await presence.dropNode(gw);
+      expect(await presence.heartbeat(gw, LONG_MS)).toBe(false);
     });
 
     it('keeps a node online while it beats within its TTL', async () => {

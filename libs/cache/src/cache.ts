@@ -1,5 +1,5 @@
 /**
- * A shared key-value cache of JSON values with expiry (DATA.md §4: send dedup, membership,
+ * A shared key-value cache of JSON values with expiry (docs/data-model.md §4: send dedup, membership,
  * the cleanup job lock). Values are stored as JSON, so what `get` returns is a copy: a
  * `Date` comes back as a string and `undefined` fields are dropped. Every key expires
  * `ttlMs` after it was written; an expired key reads as absent.

@@ -1,10 +1,12 @@
 import { Redis } from 'ioredis';
 import { type Logger } from '@chat/logger';
 import { type Cache } from './cache';
+import { type ConnectionCounts } from './connection-counts';
 import { type EmailCodeOptions, type EmailCodeStore } from './email-code-store';
 import { type Clock } from './expiring-map';
 import { redisKeys } from './keys';
 import { MemoryCache } from './memory-cache';
+import { MemoryConnectionCounts } from './memory-connection-counts';
 import { createMemoryCodeState, MemoryEmailCodeStore } from './memory-email-code-store';
 import { type MembershipCache, type MembershipCacheOptions } from './membership-cache';
 import { createMemoryMembershipState, MemoryMembershipCache } from './memory-membership-cache';
@@ -13,6 +15,7 @@ import { MemoryRateLimiter } from './memory-rate-limiter';
 import { type Presence } from './presence';
 import { type RateLimiter } from './rate-limiter';
 import { RedisCache } from './redis-cache';
+import { RedisConnectionCounts } from './redis-connection-counts';
 import { RedisEmailCodeStore } from './redis-email-code-store';
 import { RedisMembershipCache } from './redis-membership-cache';
 import { RedisPresence } from './redis-presence';
@@ -23,7 +26,7 @@ import { type TokenEpochCache, type TokenEpochCacheOptions } from './token-epoch
 
 /**
  * Which adapter backs the cache ports: Redis when `Redis.Url` is set, else in-process
- * (ARCHITECTURE.md, ports and adapters). `now` lets tests move the memory adapters' clock.
+ * (docs/architecture.md, ports and adapters). `now` lets tests move the memory adapters' clock.
  */
 export type CacheConfig =
   { kind: 'redis'; url: string; prefix: string } | { kind: 'memory'; now?: Clock };
@@ -35,6 +38,8 @@ export interface CacheAdapters {
   limiter: RateLimiter;
   cache: Cache;
   presence: Presence;
+  /** Open connections per account and per client address, over every gateway. */
+  connections: ConnectionCounts;
   /** A membership cache with these options; every one made here shares the same lists. */
   membership(opts: MembershipCacheOptions): MembershipCache;
   /** Token epochs with these options; every cache made here shares the same states. */
@@ -42,7 +47,7 @@ export interface CacheAdapters {
   close(): Promise<void>;
 }
 
-/** The one place that picks the cache adapter (STYLE §2). */
+/** The one place that picks the cache adapter (docs/development.md §2). */
 export function createCacheAdapters(cfg: CacheConfig, log: Logger): CacheAdapters {
   switch (cfg.kind) {
     case 'redis': {
@@ -60,6 +65,7 @@ export function createCacheAdapters(cfg: CacheConfig, log: Logger): CacheAdapter
         limiter: new MemoryRateLimiter(now),
         cache: new MemoryCache(now),
         presence: new MemoryPresence(now),
+        connections: new MemoryConnectionCounts(now),
         membership: (opts) => new MemoryMembershipCache(opts, membershipState),
         tokenEpochs: (opts) => new MemoryTokenEpochCache(opts, tokenEpochState),
         close: async () => undefined,
@@ -86,6 +92,7 @@ function redisAdapters(url: string, prefix: string, log: Logger): CacheAdapters 
     limiter: new RedisRateLimiter(redis, keys),
     cache: new RedisCache(redis, keys),
     presence: new RedisPresence(redis, keys),
+    connections: new RedisConnectionCounts(redis, keys),
     membership: (opts) => new RedisMembershipCache(redis, keys, opts),
     tokenEpochs: (opts) => new RedisTokenEpochCache(redis, keys, opts),
     close: () =>

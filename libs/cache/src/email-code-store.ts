@@ -1,4 +1,4 @@
-/** Settings of an email code store (API.md §1.5 `Rule.*`, §6). Durations in milliseconds. */
+/** Settings of an email code store (docs/api.md §1.5 `Rule.*`, §6). Durations in milliseconds. */
 export interface EmailCodeOptions {
   /** Digits per code (`Rule.CodeLength`). */
   codeLength: number;
@@ -6,14 +6,14 @@ export interface EmailCodeOptions {
   codeTtlMs: number;
   /** Least interval between two codes for one address (`Rule.UserMarkDuration`); 0 disables. */
   resendIntervalMs: number;
-  /** Failed checks after which the code is discarded (API.md §6: 5). */
+  /** Failed checks after which the code is discarded (docs/api.md §6: 5). */
   maxFailedChecks?: number;
 }
 
 export type IssueResult = { code: string } | { tooSoon: true; retryAfterMs: number };
 
 /**
- * Email verification codes (API.md §6, DATA.md §4). Per address (compared
+ * Email verification codes (docs/api.md §6, docs/data-model.md §4). Per address (compared
  * case-insensitively) there is at most one live code; every operation is atomic across
  * all processes sharing the store.
  */
@@ -30,7 +30,7 @@ export interface EmailCodeStore {
   check(email: string, code: string): Promise<boolean>;
 }
 
-/** The default of `maxFailedChecks` (API.md §6). */
+/** The default of `maxFailedChecks` (docs/api.md §6). */
 export const MAX_FAILED_CHECKS = 5;
 
 /** Emails are case-insensitive for codes: one address, one key. */

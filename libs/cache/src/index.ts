@@ -1,6 +1,7 @@
 export { createCacheAdapters, type CacheAdapters, type CacheConfig } from './create-cache';
 export type { Cache } from './cache';
 export type { Presence, PresenceEntry } from './presence';
+export type { ConnectionCounts } from './connection-counts';
 export type { MembersLoader, MembershipCache, MembershipCacheOptions } from './membership-cache';
 export { LocalMembershipCache, type LocalMembershipCacheOptions } from './local-membership-cache';
 export {

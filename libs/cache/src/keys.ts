@@ -1,10 +1,10 @@
 /**
- * Every Redis key this lib writes (STYLE §8), under the configured prefix
+ * Every Redis key this lib writes (docs/development.md §8), under the configured prefix
  * (`Redis.KeyPrefix`). Emails arrive already normalised to lower case.
  */
 export function redisKeys(prefix: string) {
   return {
-    /** Hash `{ code, failed_attempts }` (DATA.md §4), lives `Rule.CodeMarkDuration`. */
+    /** Hash `{ code, failed_attempts }` (docs/data-model.md §4), lives `Rule.CodeMarkDuration`. */
     emailCode: (email: string) => `${prefix}email:code:${email}`,
     /** Send marker, present for `Rule.UserMarkDuration` after a code was issued. */
     emailMark: (email: string) => `${prefix}email:mark:${email}`,
@@ -20,6 +20,12 @@ export function redisKeys(prefix: string) {
     presenceNode: (nodeId: string) => `${prefix}presence:node:${nodeId}`,
     /** Set of `<account id>:<connection id>` held by one gateway node. */
     presenceNodeConns: (nodeId: string) => `${prefix}presence:node-conns:${nodeId}`,
+    /** Set of the gateway nodes that hold connection counts (`ConnectionCounts`). */
+    connNodes: () => `${prefix}conns:nodes`,
+    /** Liveness of a node's connection counts: present (with a TTL) while the node beats. */
+    connAlive: (nodeId: string) => `${prefix}conns:alive:${nodeId}`,
+    /** Hash `key → count` of the connections one node holds per limited key. */
+    connCounts: (nodeId: string) => `${prefix}conns:node:${nodeId}`,
     /** Set of one relation's member account ids (plus the marker 0), with a TTL. */
     membershipMembers: (relationId: number) => `${prefix}membership:members:${relationId}`,
     /** Invalidation counter of one relation's member set. */

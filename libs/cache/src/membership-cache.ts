@@ -16,8 +16,8 @@ export interface VersionedMembers {
 }
 
 /**
- * Member lists per relation (DATA.md §4 "membership, per relation"), so that authorising a
- * `send_msg` or `read_msg` costs a cache read, not a query (ARCHITECTURE.md, gateway).
+ * Member lists per relation (docs/data-model.md §4 "membership, per relation"), so that authorising a
+ * `send_msg` or `read_msg` costs a cache read, not a query (docs/architecture.md, gateway).
  * Whoever changes a membership calls `invalidate` (the gateways do it for every
  * `effects.membershipChanged` of `chat.events`). Shared by every process on the same store.
  */

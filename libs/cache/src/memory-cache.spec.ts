@@ -1,5 +1,6 @@
 import { createLogger } from '@chat/logger';
 import { cacheContract, type CacheContractHarness } from './cache.contract';
+import { connectionCountsContract } from './connection-counts.contract';
 import { createCacheAdapters } from './create-cache';
 
 describe('memory cache adapters', () => {
@@ -23,4 +24,5 @@ describe('memory cache adapters', () => {
   afterAll(() => harness.adapters.close());
 
   cacheContract(() => harness);
+  connectionCountsContract(() => harness);
 });

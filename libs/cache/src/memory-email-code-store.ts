@@ -13,7 +13,7 @@ interface StoredCode {
   failedAttempts: number;
 }
 
-/** Codes and send markers (DATA.md §4); stores built on one state see the same codes. */
+/** Codes and send markers (docs/data-model.md §4); stores built on one state see the same codes. */
 export interface MemoryCodeState {
   codes: ExpiringMap<StoredCode>;
   /** Present while the resend interval of an address runs. */

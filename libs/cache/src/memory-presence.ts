@@ -28,8 +28,11 @@ export class MemoryPresence implements Presence {
     if (conns.size === 0) this.accounts.delete(accountId);
   }
 
-  async heartbeat(nodeId: string, ttlMs: number): Promise<void> {
-    this.aliveUntil.set(nodeId, this.now() + checkTtlMs(ttlMs));
+  async heartbeat(nodeId: string, ttlMs: number): Promise<boolean> {
+    const now = this.now();
+    const wasAlive = (this.aliveUntil.get(nodeId) ?? 0) > now;
+    this.aliveUntil.set(nodeId, now + checkTtlMs(ttlMs));
+    return wasAlive;
   }
 
   async dropNode(nodeId: string): Promise<void> {

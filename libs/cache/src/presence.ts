@@ -5,7 +5,7 @@ export interface PresenceEntry {
 }
 
 /**
- * Who is online where (DATA.md §4, ARCHITECTURE.md: "presence routes pushes"): for each
+ * Who is online where (docs/data-model.md §4, docs/architecture.md: "presence routes pushes"): for each
  * account, its open connections and the gateway node holding each. A node's entries count
  * only while the node keeps heart-beating, so the entries of a crashed node stop counting
  * within one TTL; nothing has to clean up after it for routing to be right.
@@ -21,8 +21,13 @@ export interface Presence {
   /**
    * Node heartbeat: the node's entries count as online for `ttlMs` after the last beat. A
    * node that never beat has no entries online.
+   *
+   * Resolves true when the node was alive already (its previous beat had not expired), false
+   * otherwise: its first beat, a beat after an expiry, or after the store lost its data (a
+   * Redis restarted without persistence). After a false the node's entries may be gone, and
+   * the node announces its connections again.
    */
-  heartbeat(nodeId: string, ttlMs: number): Promise<void>;
+  heartbeat(nodeId: string, ttlMs: number): Promise<boolean>;
   /**
    * Graceful shutdown (or a restart with the same node id): the node's entries stop
    * counting at once and are removed.

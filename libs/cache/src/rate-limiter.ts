@@ -1,7 +1,7 @@
 import { type RateWindow } from '@chat/config';
 
 /**
- * A token bucket (API.md §1.5 `Limit.IPLimit`): holds at most `bucket` tokens, gains
+ * A token bucket (docs/api.md §1.5 `Limit.IPLimit`): holds at most `bucket` tokens, gains
  * `refill` tokens per `intervalMs` (continuously, pro rata), and each request takes `cost`.
  */
 export interface TokenBucketRule {
@@ -25,7 +25,7 @@ export interface RateDecision {
 
 /**
  * Counts requests per key against a rule, atomically across every process sharing the
- * limiter. A refused request consumes nothing. A disabled rule (API.md §1.5: a limit of 0
+ * limiter. A refused request consumes nothing. A disabled rule (docs/api.md §1.5: a limit of 0
  * disables it; see `isRuleDisabled`) always allows, without touching any store.
  */
 export interface RateLimiter {
@@ -46,7 +46,7 @@ export function isWindowList(rule: RateRule): rule is readonly RateWindow[] {
 }
 
 /**
- * Windows with a count or length of 0 are disabled one by one (API.md §1.5); what remains
+ * Windows with a count or length of 0 are disabled one by one (docs/api.md §1.5); what remains
  * must all allow a request.
  */
 export function activeWindows(windows: readonly RateWindow[]): RateWindow[] {

@@ -3,6 +3,7 @@ import { createLogger } from '@chat/logger';
 import { InfrastructureError } from '@chat/protocol';
 import { createSuiteContext, waitFor, type SuiteContext } from '@chat/testing';
 import { cacheContract, type CacheContractHarness } from './cache.contract';
+import { connectionCountsContract } from './connection-counts.contract';
 import { createCacheAdapters, type CacheAdapters } from './create-cache';
 
 describe('redis cache adapters', () => {
@@ -46,6 +47,7 @@ describe('redis cache adapters', () => {
   });
 
   cacheContract(() => harness);
+  connectionCountsContract(() => harness);
 
   describe('redis specifics', () => {
     it('keeps every key under the configured prefix, each with an expiry', async () => {
@@ -58,6 +60,8 @@ describe('redis cache adapters', () => {
       await adapters.cache.set('keys', { a: 1 }, 60_000);
       await adapters.presence.heartbeat('keys-node', 60_000);
       await adapters.presence.add(7, 'keys-conn', 'keys-node');
+      await adapters.connections.heartbeat('keys-node', 60_000);
+      await adapters.connections.acquire('keys-node', 'keys', 1);
       const membership = adapters.membership({ ttlMs: 60_000 });
       await membership.members(8, async () => [1]);
       await membership.invalidate([9]);
@@ -73,13 +77,17 @@ describe('redis cache adapters', () => {
           `${ctx.redisPrefix}presence:node:keys-node`,
           `${ctx.redisPrefix}presence:account:7`,
           `${ctx.redisPrefix}presence:node-conns:keys-node`,
+          `${ctx.redisPrefix}conns:nodes`,
+          `${ctx.redisPrefix}conns:alive:keys-node`,
+          `${ctx.redisPrefix}conns:node:keys-node`,
           `${ctx.redisPrefix}membership:members:8`,
           `${ctx.redisPrefix}membership:gen:9`,
         ]),
       );
       // Presence entries live as long as their connection, however long that is; a dead
-      // node's are removed by lookups and by dropNode when the node id starts again.
-      const lasting = /presence:(account|node-conns):/;
+      // node's are removed by lookups and by dropNode when the node id starts again. So do
+      // connection counts: a dead node's are removed by the next acquire.
+      const lasting = /presence:(account|node-conns):|conns:(nodes$|node:)/;
       const expiring = ours.filter((k) => !lasting.test(k));
       const ttls = await Promise.all(expiring.map((k) => raw.pttl(k)));
       expect(ttls.filter((ttl) => ttl <= 0)).toEqual([]);

@@ -2,7 +2,7 @@ import { ReplyError, type Redis } from 'ioredis';
 import { InfrastructureError } from '@chat/protocol';
 
 /**
- * Runs one Redis operation and wraps a driver failure once, at the adapter edge (STYLE §2),
+ * Runs one Redis operation and wraps a driver failure once, at the adapter edge (docs/development.md §2),
  * keeping it as `cause`. Connection trouble is retryable; an error reply from the server
  * (a bad script, a wrong type) is not.
  */

@@ -44,7 +44,7 @@ return 0
 `;
 
 /**
- * Email codes in Redis (DATA.md §4): a hash `{ code, failed_attempts }` and a send marker
+ * Email codes in Redis (docs/data-model.md §4): a hash `{ code, failed_attempts }` and a send marker
  * per lower-cased address. Each operation is one Lua script, so concurrent requests on any
  * number of api instances see one consistent order. The code is drawn in Node with the
  * CSPRNG; a refused issue simply discards it.

@@ -112,11 +112,17 @@ export class RedisPresence implements Presence {
     );
   }
 
-  async heartbeat(nodeId: string, ttlMs: number): Promise<void> {
+  async heartbeat(nodeId: string, ttlMs: number): Promise<boolean> {
     const ttl = checkTtlMs(ttlMs);
-    await redisCall('presence heartbeat', () =>
-      this.redis.set(this.keys.presenceNode(nodeId), '1', 'PX', ttl),
-    );
+    const key = this.keys.presenceNode(nodeId);
+    // Read and renewed in one transaction (not SET ... GET, which needs Redis 6.2): the key
+    // is absent when it expired or Redis lost it.
+    return redisCall('presence heartbeat', async () => {
+      const results = await this.redis.multi().exists(key).set(key, '1', 'PX', ttl).exec();
+      const failed = results?.find(([err]) => err);
+      if (failed) throw failed[0];
+      return results?.[0][1] === 1;
+    });
   }
 
   async dropNode(nodeId: string): Promise<void> {

@@ -26,7 +26,7 @@ export interface TokenEpochCacheOptions {
 }
 
 /**
- * Token epochs of users and accounts (DATA.md §4 style: the database holds them, the cache
+ * Token epochs of users and accounts (docs/data-model.md §4 style: the database holds them, the cache
  * mirrors them), so that checking a token on every request costs a cache read, not a query.
  *
  * Epochs only move forward and a deleted subject never comes back (ids are not reused), so

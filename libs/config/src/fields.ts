@@ -4,7 +4,7 @@ import { z } from 'zod';
 /**
  * One leaf of the config tree: its zod schema (type and default), the line that documents
  * it, and how it is reached from the environment. The tree of fields is the single source
- * of truth for validation, env names and the generated YAML files (STYLE §5).
+ * of truth for validation, env names and the generated YAML files (docs/development.md §5).
  */
 export interface Field<T = unknown> {
   readonly kind: 'field';

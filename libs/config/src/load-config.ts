@@ -168,7 +168,7 @@ function deepFreeze<T>(value: T): T {
 /**
  * Loads `public.yml` (committed defaults), then `private.yml` (secrets, optional), then the
  * environment (each key's mechanical name such as `TOKEN_KEY`, plus the short names of
- * ARCHITECTURE.md such as `DATABASE_URL`), validates everything at once and returns a
+ * docs/architecture.md such as `DATABASE_URL`), validates everything at once and returns a
  * frozen config. Throws `ConfigError` listing every problem.
  */
 export function loadConfigWithDetails(options: LoadOptions = {}): LoadedConfig {

@@ -28,18 +28,18 @@ const URL_SMTP: [RegExp, string] = [
 ];
 
 /**
- * Every configuration key. Section and key names follow the spec (API.md §1.5: `Rule.*`,
+ * Every configuration key. Section and key names follow the spec (docs/api.md §1.5: `Rule.*`,
  * `Page.*`, `Auto.*`, `Limit.*`, `Token.*`). Durations are written `60s`, `1h` and loaded
  * as milliseconds. Optional connection keys (`Postgresql.Url`, `Redis.Url`,
  * `Kafka.Brokers`, `Email.SmtpUrl`, `AliyunOSS.*`) select the production adapter of their
- * port when set and the embedded one when absent (ARCHITECTURE.md, ports and adapters).
+ * port when set and the embedded one when absent (docs/architecture.md, ports and adapters).
  */
 export const CONFIG_TREE = {
   App: {
     Name: str({ describe: 'Name of the service, shown in logs and mail.', default: 'chat' }),
     MachineID: int({
       describe:
-        'Node id of this process in message ids (DATA.md §1); unique per running generator.',
+        'Node id of this process in message ids (docs/data-model.md §1); unique per running generator.',
       default: 0,
       min: 0,
       max: 31,
@@ -132,7 +132,7 @@ export const CONFIG_TREE = {
   },
   Gateway: {
     AuthTimeout: duration({
-      describe: 'A socket must authenticate within this (EVENTS.md §2.1).',
+      describe: 'A socket must authenticate within this (docs/protocol.md §2.1).',
       default: '10s',
     }),
     PingInterval: duration({ describe: 'Interval of WebSocket ping frames.', default: '25s' }),
@@ -153,7 +153,8 @@ export const CONFIG_TREE = {
       min: 0,
     }),
     PresenceTtl: duration({
-      describe: 'Presence entries expire this long after the last heartbeat.',
+      describe:
+        'Presence entries, and the connection counts of the limits below, expire this long after the last heartbeat of their gateway.',
       default: '30s',
     }),
     MaxPipelineBacklog: int({
@@ -165,6 +166,26 @@ export const CONFIG_TREE = {
     BacklogPollInterval: duration({
       describe: 'How often each gateway reads that backlog.',
       default: '100ms',
+    }),
+    SendRate: rateWindows({
+      describe:
+        'send_msg per account, over all its sockets and every gateway: windows that must each allow a message, else send_msg answers 1004 with data.retry_after_ms and nothing is stored; [] disables.',
+      default: [
+        { Count: 20, Window: '1s' },
+        { Count: 300, Window: '1m' },
+      ],
+    }),
+    MaxConnectionsPerAccount: int({
+      describe:
+        'Open sockets per account over every gateway; a socket authenticating past it is answered 1004 and closed with 4429. The sockets of a gateway that died stop counting within PresenceTtl. 0 disables.',
+      default: 20,
+      min: 0,
+    }),
+    MaxConnectionsPerAddress: int({
+      describe:
+        'Open sockets per client address (as Server.TrustProxy lets the gateway see it; IPv6 per /64) over every gateway; an upgrade past it is answered HTTP 429. 0 disables: set 0 behind a balancer that hides client addresses (a TCP balancer without X-Forwarded-For) and limit there.',
+      default: 1000,
+      min: 0,
     }),
   },
   Postgresql: {

@@ -4,7 +4,7 @@ import { startEmbeddedPostgres } from './embedded/embedded-postgres';
 import { openDatabase, type Database } from './open-database';
 
 /**
- * Which database backs the database port (ARCHITECTURE.md, ports and adapters): PostgreSQL
+ * Which database backs the database port (docs/architecture.md, ports and adapters): PostgreSQL
  * when `Postgresql.Url` is set, else the embedded PGlite under `<App.DataDir>/db`.
  */
 export type DatabaseSelection =
@@ -16,7 +16,7 @@ export function embeddedDatabaseDir(dataDir: string): string {
 }
 
 /**
- * The one place that picks the database adapter (STYLE §2); logs which one is in use. Both
+ * The one place that picks the database adapter (docs/development.md §2); logs which one is in use. Both
  * are reached through the same MikroORM code. The embedded database takes a pool of one
  * connection (it is one session); closing the returned database also stops it.
  */

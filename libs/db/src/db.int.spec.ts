@@ -78,7 +78,7 @@ afterAll(async () => {
 });
 
 describe('migrations', () => {
-  it('create every table of DATA.md §2 on a fresh database', async () => {
+  it('create every table of docs/data-model.md §2 on a fresh database', async () => {
     expect(tablesBefore).toEqual([]);
     expect(firstRun).toEqual(MIGRATIONS.map((m) => m.name));
     expect(await tableNames(db.em.fork())).toEqual([
@@ -159,7 +159,54 @@ describe('migrations', () => {
     expect(queries.some((l) => /from "user"/.test(String(l.sql)))).toBe(true);
     expect(JSON.stringify(lines)).not.toContain('secret-address');
   });
+
+  it('logs a pooled connection the server dropped as a JSON line, and carries on', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    const printed = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const pooled = await openDatabase({ url: ctx().databaseUrl, poolMax: 1 }, pino(sink));
+    try {
+      const pid = async () =>
+        (
+          await pooled.em
+            .getConnection()
+            .execute<{ pid: number }[]>('select pg_backend_pid() as pid')
+        )[0].pid;
+      const first = await pid();
+      // What a Postgres restart does to every idle connection of the pool.
+      await db.em.getConnection().execute('select pg_terminate_backend(?)', [first]);
+      await waitUntil(
+        async () =>
+          (
+            await db.em
+              .getConnection()
+              .execute('select 1 from pg_stat_activity where pid = ?', [first])
+          ).length === 0,
+      );
+      expect(await pid()).not.toBe(first);
+      expect(printed).not.toHaveBeenCalled();
+      expect(lines).toContainEqual(
+        expect.objectContaining({ level: 40, msg: expect.stringMatching(/^Connection Error/) }),
+      );
+    } finally {
+      printed.mockRestore();
+      await pooled.close();
+    }
+  });
 });
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe('entities', () => {
   let t: TestData;
@@ -539,9 +586,9 @@ describe('constraints', () => {
   });
 });
 
-describe('message search (DATA.md §3)', () => {
+describe('message search (docs/data-model.md §3)', () => {
   /**
-   * The query of DATA.md §3, restricted to one relation, over the indexer's table: the
+   * The query of docs/data-model.md §3, restricted to one relation, over the indexer's table: the
    * candidates from `message_search`, then the message rows (as `MessageQueryRepository`).
    */
   const SEARCH_SQL = `

@@ -67,7 +67,24 @@ export function createOrmConfig(cfg: DatabaseConfig, log: Logger): Options {
     debug: cfg.debug ? DEBUG_NAMESPACES : false,
     colors: false,
     loggerFactory: (options) => new PinoOrmLogger(options, log.child({ component: 'db' })),
+    // Knex, under MikroORM, logs through console.log by default: a pooled connection that
+    // the server dropped (a Postgres restart) printed a bare "Connection Error: ..." line
+    // among the JSON lines. Its messages go to pino too.
+    driverOptions: { log: knexLog(log.child({ component: 'db', driver: 'knex' })) },
   });
+}
+
+/** Knex's logger hooks (`log.warn` and the others), writing pino lines. */
+export function knexLog(
+  log: Logger,
+): Record<'debug' | 'warn' | 'error' | 'deprecate', (m: unknown) => void> {
+  const text = (m: unknown) => (typeof m === 'string' ? m : JSON.stringify(m));
+  return {
+    debug: (m) => log.debug(text(m)),
+    warn: (m) => log.warn(text(m)),
+    error: (m) => log.error(text(m)),
+    deprecate: (m) => log.warn(text(m)),
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Character n-grams for message search (DATA.md §3): a text message's distinct single
+ * Character n-grams for message search (docs/data-model.md §3): a text message's distinct single
  * characters and adjacent character pairs of its content are stored in
  * `message_search.grams` (GIN-indexed), by the indexer a moment after the message itself,
  * so maintaining that index is not part of storing a message; a query looks up
@@ -46,7 +46,7 @@ function singles(chars: string[]): string[] {
  * The value of `message_search.grams` for a text message: the distinct single characters
  * and adjacent pairs of `normalize(content)`, without grams containing whitespace (singles
  * first, then pairs, each in order of first appearance). File messages are not indexed
- * (DATA.md §3).
+ * (docs/data-model.md §3).
  */
 export function contentGrams(content: string): string[] {
   const chars = Array.from(normalize(content));
@@ -58,7 +58,7 @@ export function contentGrams(content: string): string[] {
  * has none (one character, or characters separated by whitespace), its single characters.
  *
  * Returns `[]` for a query with no grams at all (empty or only whitespace). The caller
- * must reject such a query with 1001 (DATA.md §3): `grams @> '{}'` is true for
+ * must reject such a query with 1001 (docs/data-model.md §3): `grams @> '{}'` is true for
  * every row, so running it would scan every message of the caller's relations.
  */
 export function queryGrams(q: string): string[] {

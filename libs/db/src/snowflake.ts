@@ -1,5 +1,5 @@
 /**
- * Message ids (DATA.md §1): a 53-bit snowflake made in the application, so a message gets
+ * Message ids (docs/data-model.md §1): a 53-bit snowflake made in the application, so a message gets
  * its id without a database round trip and ordering by id is ordering by time.
  *
  *   41 bits (high)  milliseconds since 2024-01-01T00:00:00Z
@@ -15,7 +15,7 @@ export const SNOWFLAKE_EPOCH_MS = Date.UTC(2024, 0, 1);
 
 const SEQUENCE_SIZE = 2 ** 7; // 128 ids per millisecond per node
 const NODE_SIZE = 2 ** 5; // 32 nodes
-/** One millisecond in id units: `(ms − epoch) << 12` of DATA.md §1, without the shift. */
+/** One millisecond in id units: `(ms − epoch) << 12` of docs/data-model.md §1, without the shift. */
 const TIME_UNIT = SEQUENCE_SIZE * NODE_SIZE; // 4096
 /** The last millisecond offset that fits in 41 bits (around the year 2093). */
 const MAX_TIME_OFFSET_MS = 2 ** 41 - 1;
@@ -33,7 +33,7 @@ export interface SnowflakeOptions {
  * Makes strictly increasing ids for one node. When the 128 ids of a millisecond are used
  * up it waits (spinning, under a millisecond) for the clock to move on; when the clock goes
  * backwards it keeps counting from the last millisecond it used, so an id is never
- * repeated and never smaller than the one before (DATA.md §1).
+ * repeated and never smaller than the one before (docs/data-model.md §1).
  */
 export class SnowflakeGenerator {
   readonly nodeId: number;
@@ -113,7 +113,7 @@ export function decodeSnowflake(id: number): { timeMs: number; nodeId: number; s
   };
 }
 
-/** The time encoded in a message id, which is the message's `create_at` (DATA.md §1). */
+/** The time encoded in a message id, which is the message's `create_at` (docs/data-model.md §1). */
 export function snowflakeTime(id: number): Date {
   return new Date(Math.floor(id / TIME_UNIT) + SNOWFLAKE_EPOCH_MS);
 }
@@ -121,7 +121,7 @@ export function snowflakeTime(id: number): Date {
 /**
  * The smallest id made at or after `ms` (Unix milliseconds), i.e. `(ms − epoch) << 12`:
  * `id < idBoundForTime(t)` holds exactly for messages created before `t`, which is how a
- * `last_time` bound becomes an index-friendly id bound (DATA.md §1, §2.8). Times outside
+ * `last_time` bound becomes an index-friendly id bound (docs/data-model.md §1, §2.8). Times outside
  * the id range are clamped, so the bound stays meaningful: 0 before the epoch, 2^53 after
  * the last representable millisecond.
  */

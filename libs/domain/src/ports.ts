@@ -51,7 +51,7 @@ export interface EndedAccountSessions {
 
 export interface UserRepository {
   findById(id: number): Promise<UserRecord | null>;
-  /** Case-insensitive (DATA.md §2.1: unique on lower(email)). */
+  /** Case-insensitive (docs/data-model.md §2.1: unique on lower(email)). */
   findByEmail(email: string): Promise<UserRecord | null>;
   /** `email_taken` when a concurrent insert won the unique index. */
   create(email: string, passwordHash: string): Promise<UserRecord | 'email_taken'>;
@@ -78,7 +78,7 @@ export interface NewAccount {
   maxPerUser: number;
 }
 
-/** What deleting an account removed, for the pushes of API.md §7 (account delete). */
+/** What deleting an account removed, for the pushes of docs/api.md §7 (account delete). */
 export interface DeletedAccount {
   /** Friendships removed (not the self conversation), with the surviving side. */
   friendships: { relationId: number; otherAccountId: number }[];
@@ -135,7 +135,7 @@ export interface Outbox {
 }
 
 /**
- * Runs `work` as one database transaction (API.md §3.1: pushes follow the commit): the
+ * Runs `work` as one database transaction (docs/api.md §3.1: pushes follow the commit): the
  * repositories it calls join the transaction, and what it records in `outbox` commits with
  * the change or not at all. Throwing rolls everything back. Resolves after the commit.
  */

@@ -37,7 +37,7 @@ export interface BullmqJobQueueOptions {
 }
 
 /**
- * The jobs port on BullMQ (ARCHITECTURE.md): jobs live in Redis, so they survive restarts
+ * The jobs port on BullMQ (docs/architecture.md): jobs live in Redis, so they survive restarts
  * and any number of processes can add or work. Constructing one opens only the producer
  * connection; `process` opens a worker's own connections. BullMQ stores attempts and
  * backoff on each job as it is added, so a job follows the retry policy of the producer
@@ -201,7 +201,7 @@ class BullmqWorker<T> implements JobWorker {
   close(): Promise<void> {
     return (this.closing ??= (async () => {
       try {
-        // Not forced: BullMQ waits for the jobs this worker is running (STYLE §4).
+        // Not forced: BullMQ waits for the jobs this worker is running (docs/development.md §4).
         await this.worker.close();
       } catch (err) {
         this.log.warn({ queue: this.queueName, err }, 'job worker close failed');

@@ -6,12 +6,12 @@ import { type RetryPolicy } from './retry-policy';
 
 /**
  * Which adapter backs the jobs port: BullMQ when `Redis.Url` is set, else the in-process
- * queue (ARCHITECTURE.md, ports and adapters). `prefix` is `Redis.KeyPrefix`.
+ * queue (docs/architecture.md, ports and adapters). `prefix` is `Redis.KeyPrefix`.
  */
 export type JobQueueConfig =
   { kind: 'bullmq'; redisUrl: string; prefix: string } | { kind: 'memory' };
 
-/** The one place that picks the job queue adapter (STYLE §2). */
+/** The one place that picks the job queue adapter (docs/development.md §2). */
 export function createJobQueue<T>(
   cfg: JobQueueConfig,
   queue: { name: string; retry: RetryPolicy },

@@ -6,7 +6,7 @@ import { type JobFailure, type JobQueue } from './job-queue';
 import { type RetryPolicy } from './retry-policy';
 
 /**
- * Cases every JobQueue adapter passes (STYLE §7): run by `memory-job-queue.spec.ts` and
+ * Cases every JobQueue adapter passes (docs/development.md §7): run by `memory-job-queue.spec.ts` and
  * `bullmq-job-queue.int.spec.ts`. Backoffs are tens of milliseconds so the suite is quick.
  */
 export interface ContractPayload {

@@ -60,19 +60,19 @@ export interface JobCounts {
 export interface JobWorker {
   /**
    * Stops taking jobs and resolves once the jobs it is running have finished (completed
-   * or failed with their retry scheduled). Has no timeout of its own (STYLE §4); safe to
+   * or failed with their retry scheduled). Has no timeout of its own (docs/development.md §4); safe to
    * call twice.
    */
   close(): Promise<void>;
 }
 
 /**
- * A named queue of background jobs (ARCHITECTURE.md: the `email` queue). Each job is run
+ * A named queue of background jobs (docs/architecture.md: the `email` queue). Each job is run
  * at least once by one worker; a crash mid-job means it runs again, so handlers must
  * tolerate a repeat. Jobs wait for a worker: adding works with no worker running, and the
  * producer side never starts one.
  *
- * Retry policy (API.md §1.5, `Auto.Retry`): a job gets 1 + `maxRetries` attempts. After
+ * Retry policy (docs/api.md §1.5, `Auto.Retry`): a job gets 1 + `maxRetries` attempts. After
  * failed attempt n the next one waits `firstDelayMs × 2^(n−1)` (5 s, 10 s, 20 s with the
  * defaults). A handler that throws an `AppError` whose `retryable` is false fails the job
  * at once; any other throw is retried while attempts remain.

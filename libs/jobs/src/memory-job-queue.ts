@@ -29,7 +29,7 @@ interface Entry {
 }
 
 /**
- * The in-process job queue (ARCHITECTURE.md: embedded default of the jobs port): the
+ * The in-process job queue (docs/architecture.md: embedded default of the jobs port): the
  * same ordering, retry policy, deduplication and close semantics as BullMQ, held in this
  * process's memory. Jobs still queued or waiting for a retry are lost when the process
  * exits or the queue is closed (logged with their count); producer and workers must share

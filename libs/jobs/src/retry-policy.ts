@@ -8,7 +8,7 @@ export interface RetryPolicy {
   firstDelayMs: number;
 }
 
-/** The policy of API.md §1.5 from the loaded config (durations are already milliseconds). */
+/** The policy of docs/api.md §1.5 from the loaded config (durations are already milliseconds). */
 export function retryPolicyFromConfig(retry: {
   readonly Duration: number;
   readonly MaxTimes: number;
@@ -41,7 +41,7 @@ export function retryDelayMs(policy: RetryPolicy, failedAttempt: number): number
   return Math.round(policy.firstDelayMs * 2 ** (failedAttempt - 1));
 }
 
-/** Only an AppError that says it cannot succeed later is exempt from retries (STYLE §6). */
+/** Only an AppError that says it cannot succeed later is exempt from retries (docs/development.md §6). */
 export function isRetryable(err: unknown): boolean {
   return !(err instanceof AppError && !err.retryable);
 }

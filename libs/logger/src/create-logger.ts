@@ -18,7 +18,7 @@ export interface LoggerSettings {
 
 /**
  * Paths whose values never reach a log line: tokens, passwords and config secrets
- * (STYLE §8). Matching is by exact path, one or two levels deep.
+ * (docs/development.md §8). Matching is by exact path, one or two levels deep.
  */
 export const REDACTED_PATHS = [
   'password',

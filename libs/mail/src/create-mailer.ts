@@ -5,12 +5,12 @@ import { SmtpMailer } from './smtp-mailer';
 
 /**
  * Which adapter backs the mail port: SMTP when `Email.SmtpUrl` is set, else the dev
- * mailbox under `App.DataDir` (ARCHITECTURE.md, ports and adapters).
+ * mailbox under `App.DataDir` (docs/architecture.md, ports and adapters).
  */
 export type MailConfig =
   { kind: 'smtp'; url: string; from: string } | { kind: 'dev'; dir: string; from: string };
 
-/** The one place that picks the mail adapter (STYLE §2). */
+/** The one place that picks the mail adapter (docs/development.md §2). */
 export function createMailer(cfg: MailConfig, log: Logger): Mailer {
   switch (cfg.kind) {
     case 'smtp': {

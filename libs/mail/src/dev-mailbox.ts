@@ -13,7 +13,7 @@ export interface DevMailboxOptions {
 }
 
 /**
- * The embedded mail adapter (ARCHITECTURE.md): nothing leaves the machine. Each mail is
+ * The embedded mail adapter (docs/architecture.md): nothing leaves the machine. Each mail is
  * written as an `.eml` file (open it with any mail client) and logged with its recipient,
  * subject and plain-text body, so a developer reads a verification code from the log.
  */

@@ -43,7 +43,7 @@ export function isRetryableSmtpError(err: unknown): boolean {
   return !(typeof e.code === 'string' && PERMANENT_CODES.has(e.code));
 }
 
-/** The mail port over SMTP through nodemailer (ARCHITECTURE.md, production adapter). */
+/** The mail port over SMTP through nodemailer (docs/architecture.md, production adapter). */
 export class SmtpMailer implements Mailer {
   private readonly transport: Transporter;
   private closed = false;

@@ -4,7 +4,7 @@ import { type MailMessage } from './mailer';
 export type RenderedMail = Omit<MailMessage, 'to'> & { html: string };
 
 /**
- * The verification-code mail (API.md §6): the code and how long it stays valid
+ * The verification-code mail (docs/api.md §6): the code and how long it stays valid
  * (`Rule.CodeMarkDuration`, 1 h by default), in whole minutes, at least one.
  */
 export function renderVerificationEmail(job: EmailJob, appName: string): RenderedMail {

@@ -1,7 +1,7 @@
 import { ERROR_MESSAGES, ErrorCode } from './error-codes';
 
 /**
- * The one error type domain code throws (STYLE §6). It knows nothing of HTTP or sockets:
+ * The one error type domain code throws (docs/development.md §6). It knows nothing of HTTP or sockets:
  * each edge (api middleware, gateway reply) maps it once to the envelope with `code`.
  */
 export class AppError extends Error {

@@ -5,7 +5,7 @@ import { ERROR_MESSAGES, ErrorCode } from './error-codes';
 /** The code tables of docs/errors.md: every `| 1234 | message | when |` row. */
 function documentedCodes(): number[] {
   const doc = readFileSync(path.resolve(__dirname, '../../../docs/errors.md'), 'utf8');
-  return [...doc.matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1]));
+  return [...doc.matchAll(/^\| (\d+) +\|/gm)].map((m) => Number(m[1]));
 }
 
 describe('error codes', () => {

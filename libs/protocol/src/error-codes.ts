@@ -1,5 +1,5 @@
 /**
- * Every status code of API.md §2, by name. The wire value is the number; the names are for
+ * Every status code of docs/api.md §2, by name. The wire value is the number; the names are for
  * code. `error-codes.spec.ts` reads the spec's table and fails if the two differ.
  */
 export const ErrorCode = {
@@ -47,7 +47,7 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** Default human text per code (`status_msg`); clients must not parse it (API.md §1.1). */
+/** Default human text per code (`status_msg`); clients must not parse it (docs/api.md §1.1). */
 export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   0: 'ok',
   1001: 'parameters not valid',

@@ -1,4 +1,4 @@
-/** Server push event names of EVENTS.md §4. */
+/** Server push event names of docs/protocol.md §4. */
 export const PUSH_EVENTS = {
   sendMsg: 'send_msg',
   readMsg: 'read_msg',
@@ -22,7 +22,7 @@ export const PUSH_EVENTS = {
 
 export type PushEventName = (typeof PUSH_EVENTS)[keyof typeof PUSH_EVENTS];
 
-/** WebSocket close codes of EVENTS.md §2.4. */
+/** WebSocket close codes of docs/protocol.md §2.4. */
 export const CLOSE_CODES = {
   /** Not authenticated in time, failed at upgrade, token expired or its session ended. */
   notAuthenticated: 4401,
@@ -41,7 +41,7 @@ export interface Push {
 
 /**
  * A record on `chat.events`: a domain change committed by the api, with the push it causes
- * (EVENTS.md §4, "→ receivers") and its effects on other roles: gateways drop cached
+ * (docs/protocol.md §4, "→ receivers") and its effects on other roles: gateways drop cached
  * memberships and close the sockets of deleted accounts.
  */
 export interface ChatEvent {

@@ -1,4 +1,4 @@
-/** Payload of a job on the `email` queue: a verification code mail (API.md §6). */
+/** Payload of a job on the `email` queue: a verification code mail (docs/api.md §6). */
 export interface VerificationCodeEmailJob {
   kind: 'verification_code';
   to: string;

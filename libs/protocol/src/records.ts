@@ -1,4 +1,4 @@
-/** MsgExtend of API.md §3: @-mentions; stored and returned as given. */
+/** MsgExtend of docs/api.md §3: @-mentions; stored and returned as given. */
 export interface MsgExtend {
   remind: { idx: number; account_id: number }[];
 }
@@ -7,10 +7,10 @@ export interface MsgExtend {
  * A record on `chat.messages` (key = `relation_id`): a message accepted by a gateway
  * (`send_msg`) or created by the api (file messages, system messages). The persister
  * stores it idempotently on `id` and assigns its per-conversation sequence number; only
- * then does the notifier push it (ARCHITECTURE.md, topology).
+ * then does the notifier push it (docs/architecture.md, topology).
  */
 export interface MessageRecord {
-  /** 53-bit snowflake assigned by the producer (DATA.md §1). */
+  /** 53-bit snowflake assigned by the producer (docs/data-model.md §1). */
   id: number;
   relation_id: number;
   notify_type: 'common' | 'system';
@@ -25,11 +25,11 @@ export interface MessageRecord {
   client_msg_id: string | null;
   /** The time encoded in `id`, RFC 3339 with milliseconds. */
   create_at: string;
-  /** The connection that sent it over WebSocket, excluded from the push (EVENTS.md §3.2). */
+  /** The connection that sent it over WebSocket, excluded from the push (docs/protocol.md §3.2). */
   origin?: { node: string; conn: string };
 }
 
-/** The system message texts of API.md §3.1 (protocol values kept from the reference server). */
+/** The system message texts of docs/api.md §3.1 (protocol values kept from the reference server). */
 export const SYSTEM_TEXTS = {
   becameFriends: '成为好友',
   pinnedTop: (accountId: number) => `${accountId}置顶了一条消息`,
@@ -37,7 +37,7 @@ export const SYSTEM_TEXTS = {
 } as const;
 
 /**
- * A record on `chat.reads` (key = `relation_id`): a reader's cursor to advance (EVENTS.md
+ * A record on `chat.reads` (key = `relation_id`): a reader's cursor to advance (docs/protocol.md
  * §3.3). The persister applies it with GREATEST (never backwards); the notifier pushes
  * `read_msg` when the cursor moved.
  */
@@ -56,7 +56,7 @@ export interface ReadRecord {
 /**
  * A record on `chat.stored` (key = `relation_id`): a message the persister committed, with
  * its per-conversation sequence number. Only what is here may be pushed: history can
- * already return it (ARCHITECTURE.md, notifier).
+ * already return it (docs/architecture.md, notifier).
  */
 export interface StoredRecord {
   message: MessageRecord;

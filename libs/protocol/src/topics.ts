@@ -1,5 +1,5 @@
 /**
- * Bus topics (ARCHITECTURE.md, topology). Records of one conversation share the key
+ * Bus topics (docs/architecture.md, topology). Records of one conversation share the key
  * `relation_id`, so every consumer sees them in send order. A deployment may prefix every
  * name (`Kafka.TopicPrefix`); adapters apply the prefix, code uses these names.
  */

@@ -9,7 +9,7 @@ import type { BlobStoreConfig } from '@chat/storage';
 /**
  * The one mapping from configuration to each port's adapter config: a connection key that
  * is set selects the production adapter, an unset one the embedded adapter
- * (ARCHITECTURE.md, ports and adapters).
+ * (docs/architecture.md, ports and adapters).
  */
 export function cacheConfig(config: Pick<Config, 'Redis'>): CacheConfig {
   return config.Redis.Url

@@ -21,7 +21,7 @@ export async function closeInOrder(log: Logger, items: Closable[]): Promise<void
 /**
  * An app's `stop()`: runs once however often it is called (a later call gets the same
  * promise). `first` runs before anything closes (an ops server starts answering "not
- * ready"); then `started` closes in reverse of start (STYLE §4).
+ * ready"); then `started` closes in reverse of start (docs/development.md §4).
  */
 export function stopOnce(
   log: Logger,

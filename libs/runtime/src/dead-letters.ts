@@ -43,7 +43,7 @@ function describe(err: unknown): string {
 }
 
 /**
- * The dead-letter topic of a worker (ARCHITECTURE.md, Guarantees): a record it read but
+ * The dead-letter topic of a worker (docs/architecture.md, Guarantees): a record it read but
  * cannot handle (unreadable, or refused by the database) is never skipped silently. It goes
  * to `chat.dead-letter` unchanged (same key, same bytes) with headers saying where it came
  * from and why (`DEAD_LETTER_HEADERS`), durably, before its batch's offsets are committed;

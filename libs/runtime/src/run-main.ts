@@ -15,7 +15,7 @@ export interface Running {
 }
 
 /**
- * The body of every app's `main.ts` (STYLE §3–4): load and validate config (a problem stops
+ * The body of every app's `main.ts` (docs/development.md §3–4): load and validate config (a problem stops
  * start-up with one line per key), create the logger, start, and on SIGTERM/SIGINT stop
  * within `Server.ShutdownTimeout`, exiting 0; a second signal or a missed deadline exits 1.
  * `configOverrides` win over every config layer (the standalone server's generated key).

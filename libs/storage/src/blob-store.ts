@@ -18,7 +18,7 @@ export interface StoredObject {
 }
 
 /**
- * Object storage for uploaded files (ARCHITECTURE.md: Aliyun OSS, or local disk served by
+ * Object storage for uploaded files (docs/architecture.md: Aliyun OSS, or local disk served by
  * the api). Keys are relative paths of `/`-separated segments made of letters, digits,
  * `.`, `_` and `-`, none starting with `.` (see `checkKey`); each adapter keeps them under
  * its own root (a folder, a key prefix). Failures reject with an `InfrastructureError`,
@@ -39,7 +39,7 @@ export interface BlobStore {
 }
 
 const SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
-/** OSS allows 1023 bytes per key; the `file.key` column holds 512 characters (DATA.md §2.7). */
+/** OSS allows 1023 bytes per key; the `file.key` column holds 512 characters (docs/data-model.md §2.7). */
 export const MAX_KEY_LENGTH = 400;
 
 /** Whether `key` is a valid object key: the rules of `BlobStore`, at most 400 characters. */

@@ -5,7 +5,7 @@ import { OssStore } from './oss-store';
 
 /**
  * Which adapter backs the file store: Aliyun OSS when all four `AliyunOSS` connection keys
- * are set, else local disk under `App.DataDir` served by the api (ARCHITECTURE.md).
+ * are set, else local disk under `App.DataDir` served by the api (docs/architecture.md).
  */
 export type BlobStoreConfig =
   | {
@@ -19,7 +19,7 @@ export type BlobStoreConfig =
     }
   | { kind: 'local'; dir: string; publicBaseUrl: string };
 
-/** The one place that picks the file-store adapter (STYLE §2). */
+/** The one place that picks the file-store adapter (docs/development.md §2). */
 export function createBlobStore(cfg: BlobStoreConfig, log: Logger): BlobStore {
   switch (cfg.kind) {
     case 'oss': {

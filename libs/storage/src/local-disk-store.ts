@@ -23,7 +23,7 @@ export interface LocalDiskStoreOptions {
 }
 
 /**
- * The embedded file store (ARCHITECTURE.md): one file per key under `dir`, served by the
+ * The embedded file store (docs/architecture.md): one file per key under `dir`, served by the
  * api. A put writes a temporary file under `dir/.tmp` and renames it into place, so a
  * reader never sees half an object and a failed put leaves nothing behind. Keys cannot
  * leave `dir` (`checkKey` refuses `..`, absolute and hidden segments).

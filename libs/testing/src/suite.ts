@@ -4,6 +4,7 @@ import Redis from 'ioredis';
 import { Kafka, KafkaJSDeleteGroupsError, logLevel, type Admin } from 'kafkajs';
 import { DEFAULT_DATABASE_URL } from './services/postgres';
 import { DEFAULT_REDIS_URL } from './services/redis';
+import type { ServiceEnv } from './services/services';
 
 /**
  * What one test suite owns: a fresh database, a Redis key prefix, a Kafka topic prefix and
@@ -26,6 +27,11 @@ export interface SuiteContext {
 export interface SuiteOptions {
   /** Create the database (default true). */
   database?: boolean;
+  /**
+   * Services of the suite's own (private instances a fault test stops and starts); the
+   * environment's (`DATABASE_URL`, `REDIS_URL`, `KAFKA_BROKERS`) for what is not given.
+   */
+  services?: Partial<ServiceEnv>;
 }
 
 function env(name: string, fallback: string): string {
@@ -50,21 +56,23 @@ async function adminQuery(url: string, sql: string): Promise<void> {
 
 /**
  * Creates the resources of one suite. The database uses a UTF-8 character type so that
- * text functions classify Chinese characters (see DATA.md §3).
+ * text functions classify Chinese characters (see docs/data-model.md §3).
  */
 export async function createSuiteContext(
   name: string,
-  { database = true }: SuiteOptions = {},
+  { database = true, services = {} }: SuiteOptions = {},
 ): Promise<SuiteContext> {
   const slug = name
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
     .slice(0, 30);
   const id = `${slug}_${randomBytes(4).toString('hex')}`;
-  const adminUrl = env('DATABASE_URL', DEFAULT_DATABASE_URL);
+  const adminUrl = services.DATABASE_URL || env('DATABASE_URL', DEFAULT_DATABASE_URL);
   const databaseName = `t_${id}`;
-  const redisUrl = env('REDIS_URL', DEFAULT_REDIS_URL);
-  const kafkaBrokers = env('KAFKA_BROKERS', '127.0.0.1:9092').split(',');
+  const redisUrl = services.REDIS_URL || env('REDIS_URL', DEFAULT_REDIS_URL);
+  const kafkaBrokers = (services.KAFKA_BROKERS || env('KAFKA_BROKERS', '127.0.0.1:9092')).split(
+    ',',
+  );
   const redisPrefix = `t:${id}:`;
   const topicPrefix = `t_${id}.`;
 
@@ -157,7 +165,8 @@ async function deleteGroups(admin: Admin, groupIds: string[], patienceMs = 60_00
       if (!(err instanceof KafkaJSDeleteGroupsError)) throw err;
       const failed = (err.groups ?? []) as Array<{ groupId: string; error?: { type?: string } }>;
       const retriable = failed.filter(
-        (g) => g.error?.type === 'NON_EMPTY_GROUP' || g.error?.type === 'COORDINATOR_LOAD_IN_PROGRESS',
+        (g) =>
+          g.error?.type === 'NON_EMPTY_GROUP' || g.error?.type === 'COORDINATOR_LOAD_IN_PROGRESS',
       );
       if (retriable.length < failed.length || Date.now() > deadline) {
         const detail = failed.map((g) => `${g.groupId}: ${g.error?.type ?? 'unknown'}`).join(', ');

@@ -14,7 +14,7 @@ export interface WsPush<T = any> {
 }
 
 /**
- * A protocol client for tests (EVENTS.md §1): requests carry an increasing `id` and resolve
+ * A protocol client for tests (docs/protocol.md §1): requests carry an increasing `id` and resolve
  * with the matching reply; pushes (frames without `id`) are collected in order.
  */
 export class WsClient {
@@ -40,7 +40,7 @@ export class WsClient {
     });
   }
 
-  /** Opens a socket; `token` goes in the query string as EVENTS.md §2.1 allows. */
+  /** Opens a socket; `token` goes in the query string as docs/protocol.md §2.1 allows. */
   static async connect(
     url: string,
     opts: { token?: string; headers?: Record<string, string> } = {},

@@ -6,7 +6,7 @@ import type { TargetStack } from './target';
 export interface UserActor {
   email: string;
   userId: number;
-  /** User token (API.md §1.4). */
+  /** User token (docs/api.md §1.4). */
   token: string;
 }
 
@@ -14,7 +14,7 @@ export interface UserActor {
 export interface Actor {
   id: number;
   name: string;
-  /** Account token (API.md §1.4). */
+  /** Account token (docs/api.md §1.4). */
   token: string;
 }
 

@@ -1,4 +1,4 @@
-/** The envelope of API.md §1.1 as a client sees it, plus the HTTP status. */
+/** The envelope of docs/api.md §1.1 as a client sees it, plus the HTTP status. */
 export interface Reply<T = any> {
   http: number;
   status_code: number;

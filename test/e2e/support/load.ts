@@ -1,3 +1,4 @@
+import type { Client } from 'pg';
 import { waitFor, type WsClient } from '@chat/testing';
 
 /** Requests each load client keeps in flight, unless told otherwise. */
@@ -85,4 +86,18 @@ export class Load {
     this.stopped = true;
     await this.done;
   }
+}
+
+/** Resolves once every one of `ids` is a row of `message` (polled every 500 ms). */
+export function waitUntilStored(db: Client, ids: number[], timeoutMs: number): Promise<unknown> {
+  return waitFor(
+    async () => {
+      const { rows } = await db.query<{ n: string }>(
+        'select count(*) as n from message where id = any($1::bigint[])',
+        [ids],
+      );
+      return Number(rows[0].n) === ids.length;
+    },
+    { timeoutMs, intervalMs: 500, what: `all ${ids.length} acked messages in Postgres` },
+  );
 }

@@ -5,6 +5,7 @@ import {
   startApp,
   startSmtpSink,
   type RunningApp,
+  type ServiceEnv,
   type SmtpSink,
   type SuiteContext,
 } from '@chat/testing';
@@ -23,6 +24,11 @@ export interface StackOptions {
   /** With `workers`: how many persisters and notifiers to start (1 each unless given). */
   persisters?: number;
   notifiers?: number;
+  /**
+   * Private service instances (a fault test that stops and starts them); the shared ones
+   * of the environment for what is not given.
+   */
+  services?: Partial<ServiceEnv>;
   /** Standalone target only: the server's standard output is never read (`startApp`). */
   stdout?: 'captured' | 'unread';
 }
@@ -62,7 +68,7 @@ export async function startStack(
   extraEnv: Record<string, string> = {},
   options: StackOptions = {},
 ): Promise<Stack> {
-  const ctx = await createSuiteContext(name);
+  const ctx = await createSuiteContext(name, { services: options.services });
   const sink = await startSmtpSink();
   const apps: RunningApp[] = [];
   const env: Record<string, string> = {
@@ -80,6 +86,11 @@ export async function startStack(
     // refuse the suite. The suites that test the limits start an api with their own.
     LIMIT_IP_LIMIT_BUCKET: '10000',
     LIMIT_IP_LIMIT_REFILL: '10000',
+    // Likewise for sockets per address; and the load and fault suites send from one account
+    // as fast as acks come back, far past one person's message rate. limits.e2e.spec.ts
+    // tests both limits with its own settings; sockets per account stay at the default.
+    GATEWAY_MAX_CONNECTIONS_PER_ADDRESS: '0',
+    GATEWAY_SEND_RATE: '[]',
     // Ops servers on free ports; each app logs the one it took (RunningApp.opsUrl).
     SERVER_API_OPS_PORT: '0',
     SERVER_GATEWAY_OPS_PORT: '0',

@@ -28,9 +28,11 @@ const SETTINGS: Record<string, string> = {
   TOKEN_KEY,
   LOG_LEVEL: 'info',
   AUTO_RETRY_DURATION: '100ms',
-  // Every test client comes from 127.0.0.1 (see startStack).
+  // Every test client comes from 127.0.0.1, and load tests send fast (see startStack).
   LIMIT_IP_LIMIT_BUCKET: '10000',
   LIMIT_IP_LIMIT_REFILL: '10000',
+  GATEWAY_MAX_CONNECTIONS_PER_ADDRESS: '0',
+  GATEWAY_SEND_RATE: '[]',
 };
 
 async function startServer(

@@ -7,7 +7,7 @@ import { startStack } from './stack';
 import { startStandaloneStack } from './standalone-stack';
 
 /**
- * What the end-to-end suites run against (STYLE §7: the same tests against the distributed
+ * What the end-to-end suites run against (docs/development.md §7: the same tests against the distributed
  * apps and against standalone), chosen by `E2E_TARGET`:
  * - `distributed` (default): every role its own process, on Postgres, Redis, Kafka and an
  *   SMTP sink;

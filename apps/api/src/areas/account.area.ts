@@ -4,7 +4,7 @@ import { userAccountSchemas } from '@chat/protocol';
 import { accountRoutes } from '../handlers/account.routes';
 import type { Area } from './area';
 
-/** API.md §7: accounts. */
+/** docs/api.md §7: accounts. */
 export const accountArea: Area = {
   name: 'account',
   routes: ({ config, db, work, tokens, sessions, limits, log }) => {

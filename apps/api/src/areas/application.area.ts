@@ -4,7 +4,7 @@ import { socialSchemas } from '@chat/protocol';
 import { applicationRoutes } from '../handlers/application.routes';
 import type { Area } from './area';
 
-/** API.md §8: friend requests. */
+/** docs/api.md §8: friend requests. */
 export const applicationArea: Area = {
   name: 'application',
   routes: ({ db, work, ids, limits, log }) => {

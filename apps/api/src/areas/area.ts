@@ -28,13 +28,13 @@ export interface AreaContext {
   tokens: TokenService;
   /** Token epochs: checked on every request, moved when sessions end. */
   sessions: SessionService;
-  /** Request limits of API.md §1.5, for the zod schemas. */
+  /** Request limits of docs/api.md §1.5, for the zod schemas. */
   limits: InputLimits;
   log: Logger;
 }
 
 /**
- * One area of API.md (user, account, application, ...): its routes, and optionally plain
+ * One area of docs/api.md (user, account, application, ...): its routes, and optionally plain
  * express handlers (file serving) and background work (clean-up jobs) with their own close.
  */
 export interface Area {

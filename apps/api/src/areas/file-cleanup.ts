@@ -5,7 +5,7 @@ import { cleanOrphanFiles, type CleanupSummary, type OrphanCleanupDeps } from '@
 import type { Logger } from '@chat/logger';
 import type { Closable } from '@chat/runtime';
 
-/** The cluster-wide lock of the clean-up job (DATA.md §4: "cleanup job lock"). */
+/** The cluster-wide lock of the clean-up job (docs/data-model.md §4: "cleanup job lock"). */
 export const FILE_CLEANUP_LOCK_KEY = 'lock:file-cleanup';
 
 export interface FileCleanupDeps extends Omit<OrphanCleanupDeps, 'log'> {
@@ -16,7 +16,7 @@ export interface FileCleanupDeps extends Omit<OrphanCleanupDeps, 'log'> {
 }
 
 /**
- * One run of the orphan-file clean-up (API.md §14) under the cluster-wide lock: `skipped`
+ * One run of the orphan-file clean-up (docs/api.md §14) under the cluster-wide lock: `skipped`
  * when another instance holds it. The lock is released at the end (only while this run
  * still holds it), so concurrent runs never overlap.
  */

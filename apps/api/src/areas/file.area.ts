@@ -7,7 +7,7 @@ import { fileRoutes } from '../handlers/file.routes';
 import type { Area } from './area';
 import { scheduleFileCleanup } from './file-cleanup';
 
-/** API.md §12 (files and avatars), the file message of §11 and §14 (the orphan-file clean-up). */
+/** docs/api.md §12 (files and avatars), the file message of §11 and §14 (the orphan-file clean-up). */
 export const fileArea: Area = {
   name: 'file',
   routes: ({ config, db, storage, work, ids, limits, log }) => {
@@ -27,7 +27,7 @@ export const fileArea: Area = {
       maxFileBytes: config.Rule.BiggestFileSize,
     });
   },
-  // Files on local disk are served by the api itself (ARCHITECTURE.md, embedded default).
+  // Files on local disk are served by the api itself (docs/architecture.md, embedded default).
   http: (app, { config }) => {
     const store = blobStoreConfig(config);
     if (store.kind === 'local') app.use(LOCAL_FILES_PATH, serveLocalFiles(store.dir));

@@ -4,7 +4,7 @@ import { groupSchemas } from '@chat/protocol';
 import { groupRoutes } from '../handlers/group.routes';
 import type { Area } from './area';
 
-/** API.md §10: groups. */
+/** docs/api.md §10: groups. */
 export const groupArea: Area = {
   name: 'group',
   routes: ({ config, db, work, limits, log }) => {

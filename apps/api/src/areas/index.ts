@@ -8,7 +8,7 @@ import { messageArea } from './message.area';
 import { settingArea } from './setting.area';
 import { userArea } from './user.area';
 
-/** Every area of the api, in the order of API.md. Add an area here, in its own file. */
+/** Every area of the api, in the order of docs/api.md. Add an area here, in its own file. */
 export const AREAS: Area[] = [
   userArea,
   accountArea,

@@ -4,7 +4,7 @@ import { messageSchemas } from '@chat/protocol';
 import { messageRoutes } from '../handlers/message.routes';
 import type { Area } from './area';
 
-/** API.md §11: history, search, pin / top / revoke, and sequence sync. */
+/** docs/api.md §11: history, search, pin / top / revoke, and sequence sync. */
 export const messageArea: Area = {
   name: 'message',
   routes: ({ db, work, ids, limits, log }) => {

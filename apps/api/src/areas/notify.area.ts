@@ -4,7 +4,7 @@ import { groupSchemas } from '@chat/protocol';
 import { notifyRoutes } from '../handlers/notify.routes';
 import type { Area } from './area';
 
-/** API.md §13: group notices. */
+/** docs/api.md §13: group notices. */
 export const notifyArea: Area = {
   name: 'notify',
   routes: ({ db, work, limits, log }) => {

@@ -4,7 +4,7 @@ import { socialSchemas } from '@chat/protocol';
 import { settingRoutes } from '../handlers/setting.routes';
 import type { Area } from './area';
 
-/** API.md §9: conversation settings and friends. */
+/** docs/api.md §9: conversation settings and friends. */
 export const settingArea: Area = {
   name: 'setting',
   routes: ({ db, work, limits, log }) => {

@@ -6,7 +6,7 @@ import { userRoutes } from '../handlers/user.routes';
 import { LoginGuard } from './login-guard';
 import type { Area } from './area';
 
-/** API.md §4–6: ping, user and email. */
+/** docs/api.md §4–6: ping, user and email. */
 export const userArea: Area = {
   name: 'user',
   routes: ({ config, db, cache, work, mailQueue, tokens, sessions, limits, log }) => {

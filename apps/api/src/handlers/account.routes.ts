@@ -2,7 +2,7 @@ import type { AccountService } from '@chat/domain';
 import { ErrorCode, type UserAccountSchemas } from '@chat/protocol';
 import { route, type AnyRoute } from '../http/route';
 
-/** API.md §7: the account area. */
+/** docs/api.md §7: the account area. */
 export function accountRoutes(accounts: AccountService, s: UserAccountSchemas): AnyRoute[] {
   return [
     route({
@@ -47,7 +47,7 @@ export function accountRoutes(accounts: AccountService, s: UserAccountSchemas): 
       tag: 'account',
       summary: 'Delete an account of the user',
       description: 'Its tokens answer 2010 from now on, and its open sockets are closed with 4403.',
-      // The reference server read it from the query; its document said body (API.md §1.3).
+      // The reference server read it from the query; its document said body (docs/api.md §1.3).
       from: 'both',
       input: s.accountDelete.body,
       errors: [

@@ -2,7 +2,7 @@ import type { ApplicationService } from '@chat/domain';
 import { ErrorCode, type SocialSchemas } from '@chat/protocol';
 import { route, type AnyRoute } from '../http/route';
 
-/** API.md §8: friend requests. The caller is one side, `account_id` the other. */
+/** docs/api.md §8: friend requests. The caller is one side, `account_id` the other. */
 export function applicationRoutes(applications: ApplicationService, s: SocialSchemas): AnyRoute[] {
   return [
     route({

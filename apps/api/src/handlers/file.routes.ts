@@ -2,7 +2,7 @@ import type { FileService } from '@chat/domain';
 import { ErrorCode, InvalidInputError, type FileSchemas } from '@chat/protocol';
 import { route, type AnyRoute, type UploadedFile } from '../http/route';
 
-/** Upload limits of API.md §1.5 (`Rule.BiggestImageSize`, `Rule.BiggestFileSize`). */
+/** Upload limits of docs/api.md §1.5 (`Rule.BiggestImageSize`, `Rule.BiggestFileSize`). */
 export interface UploadLimits {
   maxImageBytes: number;
   maxFileBytes: number;
@@ -14,7 +14,7 @@ function required(file: UploadedFile | undefined): UploadedFile {
   return file;
 }
 
-/** API.md §12: the file area. */
+/** docs/api.md §12: the file area. */
 export function fileRoutes(files: FileService, s: FileSchemas, limits: UploadLimits): AnyRoute[] {
   return [
     route({
@@ -23,7 +23,7 @@ export function fileRoutes(files: FileService, s: FileSchemas, limits: UploadLim
       auth: 'account',
       tag: 'file',
       summary: 'Files uploaded to a conversation, newest first',
-      // JSON body, or the query string (API.md §12).
+      // JSON body, or the query string (docs/api.md §12).
       from: 'both',
       input: s.getAll.input,
       reply: s.getAll.reply,
@@ -85,7 +85,7 @@ export function fileRoutes(files: FileService, s: FileSchemas, limits: UploadLim
       auth: 'account',
       tag: 'file',
       summary: 'One file',
-      // The query string or the JSON body (API.md §12).
+      // The query string or the JSON body (docs/api.md §12).
       from: 'both',
       input: s.details.input,
       reply: s.details.reply,

@@ -2,7 +2,7 @@ import type { GroupService } from '@chat/domain';
 import { ErrorCode, type GroupSchemas } from '@chat/protocol';
 import { route, type AnyRoute } from '../http/route';
 
-/** API.md §10: the group area. Every endpoint acts as the calling account. */
+/** docs/api.md §10: the group area. Every endpoint acts as the calling account. */
 export function groupRoutes(groups: GroupService, s: GroupSchemas): AnyRoute[] {
   return [
     route({
@@ -95,7 +95,7 @@ export function groupRoutes(groups: GroupService, s: GroupSchemas): AnyRoute[] {
       auth: 'account',
       tag: 'group',
       summary: 'Groups of the caller whose name contains the query',
-      // Name in the body, paging in the query string or the body (API.md §10, §1.3).
+      // Name in the body, paging in the query string or the body (docs/api.md §10, §1.3).
       from: 'both',
       input: s.groupByName.input,
       reply: s.groupByName.reply,

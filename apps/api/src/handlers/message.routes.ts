@@ -4,7 +4,7 @@ import { route, type AnyRoute } from '../http/route';
 
 const page = (i: { page: number; page_size: number }) => ({ page: i.page, pageSize: i.page_size });
 
-/** API.md §11 (history, search and state changes) and the sequence sync endpoint. */
+/** docs/api.md §11 (history, search and state changes) and the sequence sync endpoint. */
 export function messageRoutes(messages: MessageService, s: MessageSchemas): AnyRoute[] {
   return [
     route({

@@ -2,7 +2,7 @@ import type { NoticeService } from '@chat/domain';
 import { ErrorCode, type GroupSchemas } from '@chat/protocol';
 import { route, type AnyRoute } from '../http/route';
 
-/** API.md §13: group notices. */
+/** docs/api.md §13: group notices. */
 export function notifyRoutes(notices: NoticeService, s: GroupSchemas): AnyRoute[] {
   return [
     route({

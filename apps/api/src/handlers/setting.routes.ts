@@ -2,7 +2,7 @@ import type { SettingService } from '@chat/domain';
 import { ErrorCode, type SocialSchemas } from '@chat/protocol';
 import { route, type AnyRoute } from '../http/route';
 
-/** API.md §9: the caller's conversation settings and friends. */
+/** docs/api.md §9: the caller's conversation settings and friends. */
 export function settingRoutes(settings: SettingService, s: SocialSchemas): AnyRoute[] {
   return [
     route({

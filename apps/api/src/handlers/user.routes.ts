@@ -3,7 +3,7 @@ import { ErrorCode, type UserAccountSchemas } from '@chat/protocol';
 import type { LoginGuard } from '../areas/login-guard';
 import { route, type AnyRoute } from '../http/route';
 
-/** API.md §4–6: ping, user and email areas. */
+/** docs/api.md §4–6: ping, user and email areas. */
 export function userRoutes(
   users: UserService,
   s: UserAccountSchemas,

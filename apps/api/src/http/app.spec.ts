@@ -1,12 +1,8 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { z } from 'zod';
-import { TokenService } from '@chat/auth';
 import { createLogger } from '@chat/logger';
 import { AppError, ErrorCode, InfrastructureError } from '@chat/protocol';
-import { createHttpApp } from './app';
-import { buildOpenApi } from './openapi';
+import { listenTestApp } from './listen-test-app';
 import { route } from './route';
 
 const SECRET_DETAIL = 'relation "message" violates check constraint at 10.0.0.7:5432';
@@ -47,39 +43,12 @@ async function serve() {
       throw new AppError(ErrorCode.InvalidParams, 'finished late');
     }),
   ];
-  const app = createHttpApp({
-    routes,
-    tokens: new TokenService({
-      key: 'app-test-key-0123456789-abcdefghijklm',
-      userTokenTtlMs: 60_000,
-      accountTokenTtlMs: 60_000,
-      headerName: 'Authorization',
-      scheme: 'bearer',
-    }),
-    callers: {
-      user: async (id) => ({ epoch: 0, owner: id }),
-      account: async () => ({ epoch: 0, owner: 1 }),
-    },
-    ipLimit: async () => true,
-    routeLimits: { email: async () => true, upload: async () => true },
-    requestTimeoutMs: 100,
-    openapi: buildOpenApi(routes, { title: 't', version: '1' }),
-    log,
-  });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { base, close } = await listenTestApp(routes, { log, requestTimeoutMs: 100 });
   const get = async (path: string, headers: Record<string, string> = {}) => {
     const res = await fetch(`${base}${path}`, { headers });
     const text = await res.text();
     return { id: res.headers.get('x-request-id'), text, body: JSON.parse(text || '{}') };
   };
-  const close = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
   return { get, lines, close, finished: () => finished };
 }
 

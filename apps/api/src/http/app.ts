@@ -17,7 +17,7 @@ import type { AnyRoute, Caller } from './route';
 import { readInput } from './validate';
 
 /**
- * Looks callers up after their token verified (API.md §1.4: 2001, 2010; 2013 for an ended
+ * Looks callers up after their token verified (docs/api.md §1.4: 2001, 2010; 2013 for an ended
  * session): the subject's current token epoch, from a cache, so that authenticating a
  * request costs no database query.
  */
@@ -104,7 +104,7 @@ function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, ms: number):
 
 /**
  * The express application: CORS, JSON parsing, IP limit, every route with validation and
- * authentication, the OpenAPI document, 404 → 1002 and the one error mapping of STYLE §6.
+ * authentication, the OpenAPI document, 404 → 1002 and the one error mapping of docs/development.md §6.
  */
 export function createHttpApp(deps: HttpDeps): express.Express {
   const app = express();
@@ -121,7 +121,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       'Access-Control-Allow-Headers',
       `Content-Type,${deps.tokens.headerName},X-Request-Id`,
     );
-    // API.md §1.1: CORS pre-flight answers 200.
+    // docs/api.md §1.1: CORS pre-flight answers 200.
     if (req.method === 'OPTIONS') return void res.status(200).end();
     next();
   });
@@ -182,7 +182,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
 
   app.use((_req, res) => sendError(res, ErrorCode.NotFound, 'no such route', 404));
 
-  // The one place errors become replies (STYLE §6).
+  // The one place errors become replies (docs/development.md §6).
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const requestId = res.locals.requestId as string;
     if (err instanceof AppError) {

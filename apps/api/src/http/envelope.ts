@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import { ERROR_MESSAGES, ErrorCode } from '@chat/protocol';
 
-/** API.md §1.1: `{status_code, status_msg, data}`; `data` only on success. */
+/** docs/api.md §1.1: `{status_code, status_msg, data}`; `data` only on success. */
 export interface Envelope {
   status_code: number;
   status_msg: string;

@@ -1,11 +1,7 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { TokenService } from '@chat/auth';
 import { createLogger } from '@chat/logger';
 import { ErrorCode } from '@chat/protocol';
-import { createHttpApp } from './app';
-import { buildOpenApi } from './openapi';
+import { listenTestApp } from './listen-test-app';
 import { route, type UploadedFile, type UploadSpec } from './route';
 
 const log = createLogger({ name: 'multipart-test', level: 'silent' });
@@ -36,29 +32,7 @@ async function serve() {
     uploadRoute('/api/any', { field: 'file', accept: 'any', ...limits }),
     uploadRoute('/api/image', { field: 'file', accept: 'image', ...limits }),
   ];
-  const app = createHttpApp({
-    routes,
-    tokens: new TokenService({
-      key: 'k'.repeat(32),
-      userTokenTtlMs: 60_000,
-      accountTokenTtlMs: 60_000,
-      headerName: 'Authorization',
-      scheme: 'bearer',
-    }),
-    callers: {
-      user: async (id) => ({ epoch: 0, owner: id }),
-      account: async () => ({ epoch: 0, owner: 1 }),
-    },
-    ipLimit: async () => true,
-    routeLimits: { email: async () => true, upload: async () => true },
-    requestTimeoutMs: 5000,
-    openapi: buildOpenApi(routes, { title: 't', version: '1' }),
-    log,
-  });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { base, close } = await listenTestApp(routes, { log, requestTimeoutMs: 5000 });
   const send = async (
     path: string,
     bytes: Buffer | null,
@@ -71,11 +45,6 @@ async function serve() {
     const res = await fetch(`${base}${path}`, { method: 'POST', body: form });
     return (await res.json()) as { status_code: number; data?: Record<string, unknown> };
   };
-  const close = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
   return { base, send, received, close };
 }
 

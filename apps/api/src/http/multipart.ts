@@ -13,7 +13,7 @@ const tooLarge = (limit: number) =>
 
 /**
  * A multer storage engine that keeps the file in memory and enforces the route's limits
- * while the bytes arrive (API.md §1.5, REFERENCE-DEFECTS §21): once the first bytes show
+ * while the bytes arrive (docs/api.md §1.5, docs/pitfalls.md §21): once the first bytes show
  * what the file is (by content, never by name or MIME type), the limit for that kind
  * applies; before that, the larger of the two. It stops buffering at the first byte past
  * a limit; multer then drains the rest of the request and answers.
@@ -98,7 +98,7 @@ export function multipartReader(spec: UploadSpec) {
     storage: limitedMemoryStorage(spec),
     // No `fileSize` for busboy: the engine enforces every size limit itself. busboy's own
     // limit could fire before the engine saw the first bytes, answering 8004 for a
-    // non-image that must get 1001 (API.md §12).
+    // non-image that must get 1001 (docs/api.md §12).
     limits: { ...FORM_LIMITS, files: 1 },
     // Browsers send UTF-8 file names without declaring a charset; busboy assumes latin1.
     defParamCharset: 'utf8',

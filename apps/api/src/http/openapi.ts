@@ -72,7 +72,7 @@ function multipartSchema(r: AnyRoute) {
 
 /**
  * The OpenAPI 3.1 document of the given routes, generated from the same zod schemas the
- * api validates with. Every reply is HTTP 200 with the envelope of API.md §1.1.
+ * api validates with. Every reply is HTTP 200 with the envelope of docs/api.md §1.1.
  */
 export function buildOpenApi(routes: AnyRoute[], info: { title: string; version: string }) {
   const paths: ZodOpenApiPathsObject = {};
@@ -101,7 +101,7 @@ export function buildOpenApi(routes: AnyRoute[], info: { title: string; version:
   }
   return createDocument({
     openapi: '3.1.0',
-    info: { ...info, description: 'REST surface of the chat server (spec/API.md).' },
+    info: { ...info, description: 'REST surface of the chat server (docs/api.md).' },
     components: {
       securitySchemes: {
         userToken: {

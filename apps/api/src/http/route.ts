@@ -4,7 +4,7 @@ import type { ErrorCode } from '@chat/protocol';
 export type AuthKind = 'none' | 'user' | 'account';
 export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
 
-/** Who is calling, once the token checks of API.md §1.4 passed. */
+/** Who is calling, once the token checks of docs/api.md §1.4 passed. */
 export type Caller =
   | { kind: 'none' }
   | { kind: 'user'; userId: number }
@@ -19,14 +19,14 @@ export interface UploadedFile {
   size: number;
   /** The client's MIME type: informative only. */
   mimetype: string;
-  /** Judged by the leading bytes, not by the name or MIME type (API.md §11 step 3). */
+  /** Judged by the leading bytes, not by the name or MIME type (docs/api.md §11 step 3). */
   kind: 'img' | 'file';
   buffer: Buffer;
 }
 
 /**
  * How a multipart route takes its file: the form field, which content it accepts and the
- * size limits by content (API.md §1.5), enforced while the body streams in.
+ * size limits by content (docs/api.md §1.5), enforced while the body streams in.
  */
 export interface UploadSpec {
   field: string;
@@ -63,7 +63,7 @@ export interface RouteSpec<A extends AuthKind = AuthKind, S extends z.ZodType = 
   /** What a client must know beyond the summary, for the OpenAPI document. */
   description?: string;
   /**
-   * `both`: query string and JSON body merged, body winning (API.md §1.3). `multipart`:
+   * `both`: query string and JSON body merged, body winning (docs/api.md §1.3). `multipart`:
    * query string and the form's text fields merged, fields winning; the file per `upload`.
    */
   from: 'query' | 'body' | 'both' | 'none' | 'multipart';

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { InvalidInputError } from '@chat/protocol';
 import type { AnyRoute } from './route';
 
-/** camelCase names of the reference server's document, accepted in the query (API.md §1.3). */
+/** camelCase names of the reference server's document, accepted in the query (docs/api.md §1.3). */
 const QUERY_ALIASES: Record<string, string> = {
   relationID: 'relation_id',
   lastTime: 'last_time',

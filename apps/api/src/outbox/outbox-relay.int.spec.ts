@@ -15,7 +15,7 @@ const log = createLogger({ name: 'outbox-test', level: process.env.LOG_LEVEL ?? 
 
 /**
  * The api's outbox against real services: Postgres holds the outbox, Kafka takes what the
- * relay publishes, Redis holds the shared membership cache (ARCHITECTURE.md, guarantees:
+ * relay publishes, Redis holds the shared membership cache (docs/architecture.md, guarantees:
  * events after commit, through an outbox).
  */
 describe('outbox relay and unit of work', () => {

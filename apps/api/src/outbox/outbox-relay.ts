@@ -38,7 +38,7 @@ interface Waiter {
 }
 
 /**
- * Publishes the outbox to the bus (ARCHITECTURE.md, guarantees: events after commit,
+ * Publishes the outbox to the bus (docs/architecture.md, guarantees: events after commit,
  * through an outbox): at least once, oldest record first, so records of one key keep the
  * order they were committed in; a record is deleted only after the bus accepted it. A
  * commit nudges the relay at once; a poll every `pollMs` picks up what other processes

@@ -5,7 +5,7 @@ import type { ChatEvent } from '@chat/protocol';
 import type { SessionEnds } from '../sockets/session-ends';
 
 /**
- * Keeps the membership cache honest (ARCHITECTURE.md, gateway: "a cache invalidated by
+ * Keeps the membership cache honest (docs/architecture.md, gateway: "a cache invalidated by
  * chat.events"): every relation an event lists in `effects.membershipChanged` is dropped
  * from the cache, this process's front and the shared cache. Sends are not waiting for it:
  * the api already invalidated the shared cache before answering, which moved the relation's

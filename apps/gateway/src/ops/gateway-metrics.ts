@@ -4,6 +4,9 @@ import type { LocalSockets } from '../sockets/local-sockets';
 /** Seconds from a `send_msg` frame's arrival to its reply; acks wait for Kafka (acks = all). */
 const ACK_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** The limits whose refusals are counted (docs/limits.md). */
+const LIMITS = ['send_rate', 'connections_per_account', 'connections_per_address'] as const;
+
 /**
  * The gateway's figures (issue 7): sockets held, frames in and out, and send→ack latency.
  *
@@ -12,11 +15,14 @@ const ACK_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
  *   binary frame received, every frame written (replies and pushes); control frames aside.
  * - `chat_gateway_send_ack_seconds{outcome}`: from a `send_msg` frame's arrival to its reply
  *   (`ok` once Kafka holds the record, `error` for any refusal).
+ * - `chat_gateway_limit_refusals_total{limit}`: requests and connections refused by a limit
+ *   of docs/limits.md (`send_rate`, `connections_per_account`, `connections_per_address`).
  */
 export class GatewayMetrics {
   private readonly framesIn: Counter;
   private readonly framesOut: Counter;
   private readonly sendAck: Histogram<'outcome'>;
+  private readonly refusals: Counter<'limit'>;
 
   constructor(registry: Registry, sockets: Pick<LocalSockets, 'size' | 'authenticatedCount'>) {
     new Gauge({
@@ -54,6 +60,18 @@ export class GatewayMetrics {
     });
     // Both outcomes are exported from the start, so rates over them exist before any send.
     for (const outcome of ['ok', 'error']) this.sendAck.zero({ outcome });
+    this.refusals = new Counter({
+      name: 'chat_gateway_limit_refusals_total',
+      help: 'send_msg requests and connections refused by a per-account or per-address limit.',
+      labelNames: ['limit'],
+      registers: [registry],
+    });
+    for (const limit of LIMITS) this.refusals.inc({ limit }, 0);
+  }
+
+  /** A request or connection was refused by `limit`. */
+  refused(limit: (typeof LIMITS)[number]): void {
+    this.refusals.inc({ limit });
   }
 
   frameIn(): void {

@@ -8,6 +8,8 @@ import type { LocalSockets } from '../sockets/local-sockets';
 
 /** Connections re-announced per round trip after a heartbeat lapse. */
 const REANNOUNCE_CHUNK = 200;
+/** Wait before the next beat after a failed one. */
+const RETRY_BEAT_MS = 1000;
 
 export interface PresenceAnnouncerDeps {
   presence: Presence;
@@ -20,14 +22,15 @@ export interface PresenceAnnouncerDeps {
 }
 
 /**
- * This node's side of presence (DATA.md §4, EVENTS.md §2.1, §2.3): the online set entries
+ * This node's side of presence (docs/data-model.md §4, docs/protocol.md §2.1, §2.3): the online set entries
  * of its authenticated sockets, the node heartbeat, and the `account_login` /
  * `account_logout` pushes to an account's other connections, written here for local
  * sockets and sent as a `DeliveryRecord` to each other node that holds one.
  */
 export class PresenceAnnouncer {
   private timer?: NodeJS.Timeout;
-  private beating?: Promise<void>;
+  private beating?: Promise<boolean>;
+  private stopped = false;
   /** When the last heartbeat succeeded (0: never). */
   private lastBeatAt = 0;
 
@@ -35,38 +38,56 @@ export class PresenceAnnouncer {
 
   /**
    * Clears what a previous run under this node id left (a crash leaves entries behind),
-   * beats once, then every third of the TTL.
+   * beats once, then every third of the TTL; after a failed beat (Redis unreachable), every
+   * second until one succeeds, so connections are announced again soon after Redis is back.
    */
   async start(): Promise<void> {
     await this.deps.presence.dropNode(this.deps.nodeId);
     await this.beat();
-    this.timer = setInterval(() => void this.beat(), Math.max(1, Math.floor(this.deps.ttlMs / 3)));
+    this.schedule(this.intervalMs);
   }
 
   /** Stops beating and removes this node's entries at once (graceful shutdown). */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.beating;
     await this.deps.presence.dropNode(this.deps.nodeId);
   }
 
+  private get intervalMs(): number {
+    return Math.max(1, Math.floor(this.deps.ttlMs / 3));
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      void this.beat().then((ok) =>
+        this.schedule(ok ? this.intervalMs : Math.min(this.intervalMs, RETRY_BEAT_MS)),
+      );
+    }, delayMs);
+  }
+
   /**
-   * One heartbeat. If the previous success is a TTL or more ago (Redis was unreachable, or
-   * this process stalled), other processes may have removed this node's entries as dead,
-   * so every local connection is announced again (DATA.md §4: "re-announced by the next
+   * One heartbeat; resolves false when it failed. When the node was not alive any more at
+   * this beat (the previous success is a TTL or more ago, so other processes may have removed
+   * this node's entries as dead; or Redis restarted empty and lost them), every local
+   * connection is announced again (docs/data-model.md §4: "re-announced by the next
    * heartbeat").
    */
-  beat(): Promise<void> {
+  beat(): Promise<boolean> {
     this.beating ??= (async () => {
       const { presence, nodeId, ttlMs, log } = this.deps;
       try {
-        await presence.heartbeat(nodeId, ttlMs);
-        const lapsed = this.lastBeatAt > 0 && Date.now() - this.lastBeatAt >= ttlMs;
+        const wasAlive = await presence.heartbeat(nodeId, ttlMs);
+        const lapsed = this.lastBeatAt > 0 && (!wasAlive || Date.now() - this.lastBeatAt >= ttlMs);
         this.lastBeatAt = Date.now();
         if (lapsed) await this.reannounce();
+        return true;
       } catch (err) {
         log.warn({ err }, 'presence heartbeat failed');
+        return false;
       } finally {
         this.beating = undefined;
       }
@@ -86,7 +107,7 @@ export class PresenceAnnouncer {
   /**
    * Pushes `account_login` or `account_logout {address}` to the account's connections other
    * than `conn`: local ones directly, remote ones through their nodes' delivery topics.
-   * Best effort, like every push (EVENTS.md §5).
+   * Best effort, like every push (docs/protocol.md §5).
    */
   async announce(
     event: typeof PUSH_EVENTS.accountLogin | typeof PUSH_EVENTS.accountLogout,

@@ -10,14 +10,14 @@ import {
 } from '@chat/protocol';
 import type { z } from 'zod';
 
-/** A text frame read as a request envelope (EVENTS.md §1). */
+/** A text frame read as a request envelope (docs/protocol.md §1). */
 export type ParsedFrame =
   | { ok: true; id: number; event: string; data: unknown }
   /** Not a request at all: answered with an `error` push, since there is no id to reply to. */
   | { ok: false; reason: string };
 
 /**
- * Reads one frame (EVENTS.md §1.1). `text` is null for a binary frame. Only the envelope is
+ * Reads one frame (docs/protocol.md §1.1). `text` is null for a binary frame. Only the envelope is
  * checked here: an unknown event or bad data still has an id, so it gets a reply instead.
  */
 export function parseFrame(text: string | null): ParsedFrame {
@@ -43,7 +43,7 @@ export function isClientEvent(event: string): event is ClientEvent {
 
 export type ClientData = { [E in ClientEvent]: z.infer<(typeof CLIENT_DATA)[E]> };
 
-/** Validates a request's `data` (EVENTS.md §1.1: 1001 naming the field). */
+/** Validates a request's `data` (docs/protocol.md §1.1: 1001 naming the field). */
 export function validateData<E extends ClientEvent>(
   event: E,
   data: unknown,
@@ -61,7 +61,7 @@ export function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
-/** The reply to request `id`; `data` only on success (EVENTS.md §1). */
+/** The reply to request `id`; `data` only on success (docs/protocol.md §1). */
 export function replyText(id: number, code: ErrorCode, message?: string, data?: unknown): string {
   const frame: ReplyFrame = {
     id,
@@ -74,7 +74,7 @@ export function replyText(id: number, code: ErrorCode, message?: string, data?: 
   return JSON.stringify(frame);
 }
 
-/** An `error` push (EVENTS.md §4): unparseable frame, failed upgrade auth, expired token. */
+/** An `error` push (docs/protocol.md §4): unparseable frame, failed upgrade auth, expired token. */
 export function errorPushText(code: ErrorCode, message?: string): string {
   return pushText(PUSH_EVENTS.error, {
     status_code: code,

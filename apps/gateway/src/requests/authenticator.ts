@@ -9,7 +9,7 @@ export interface VerifiedAccount {
 }
 
 /**
- * Checks an account token as EVENTS.md §2.1 orders it: invalid or not an account token →
+ * Checks an account token as docs/protocol.md §2.1 orders it: invalid or not an account token →
  * 2008, expired → 2013, account missing → 2010, and a token of an ended session (password
  * or email changed, logged out) → 2013. The account's token epoch comes from the shared
  * cache, so a login costs no database query.

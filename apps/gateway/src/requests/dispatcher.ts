@@ -16,9 +16,13 @@ import {
 } from '../protocol/frames';
 import type { GatewayMetrics } from '../ops/gateway-metrics';
 import type { Connection } from '../sockets/connection';
+import {
+  CLOSE_TOO_MANY_CONNECTIONS,
+  TooManyConnectionsError,
+} from '../sockets/connection-admission';
 import { Deferred } from './deferred';
 import type { InFlight } from './in-flight';
-import { PipelineBusyError } from './pipeline-gate';
+import { RetryLaterError } from './retry-later';
 import type { ReadMessageHandler } from './read-msg.handler';
 import type { SendMessageHandler } from './send-msg.handler';
 import type { Session } from './session';
@@ -28,6 +32,14 @@ import type { Session } from './session';
  * with 1004, so a client cannot queue unbounded work even below the frame rate.
  */
 export const MAX_PENDING_PER_CONNECTION = 100;
+
+/**
+ * Requests a client may simply send again when a service they need is unreachable: a
+ * resent `send_msg` carries its `client_msg_id`, and `read_msg` only moves a cursor forward.
+ */
+const RESENDABLE_EVENTS = new Set(['send_msg', 'read_msg']);
+/** What a sender refused during an outage is told to wait (`retry_after_ms`) before resending. */
+export const UNAVAILABLE_RETRY_AFTER_MS = 1000;
 
 export interface DispatcherDeps {
   session: Session;
@@ -42,13 +54,21 @@ export interface DispatcherDeps {
   log: Logger;
 }
 
-/** Thrown when a request arrives after the connection's token expired (EVENTS.md §2.2). */
+/** Thrown when a request arrives after the connection's token expired (docs/protocol.md §2.2). */
 class ConnectionExpired extends Error {}
 
+const UNAVAILABLE_MESSAGE =
+  'a service this request needs is unavailable; send it again after retry_after_ms';
+
+/** A dependency (the bus, Redis, the database) failed in a way a retry may fix. */
+function isOutage(err: unknown): boolean {
+  return err instanceof InfrastructureError && err.retryable;
+}
+
 /**
- * Frames in, replies out (EVENTS.md §1, §1.1): size and rate limits, envelope checks,
+ * Frames in, replies out (docs/protocol.md §1, §1.1): size and rate limits, envelope checks,
  * routing, the authentication gate and expiry, and one place where errors become reply
- * codes (STYLE §6). Nothing thrown here reaches uWS: a bad frame affects only its reply.
+ * codes (docs/development.md §6). Nothing thrown here reaches uWS: a bad frame affects only its reply.
  */
 export class Dispatcher {
   constructor(private readonly deps: DispatcherDeps) {}
@@ -94,7 +114,7 @@ export class Dispatcher {
   }
 
   /**
-   * Authenticates with the token given at upgrade (EVENTS.md §2.1): on failure the client
+   * Authenticates with the token given at upgrade (docs/protocol.md §2.1): on failure the client
    * gets an `error` push and close 4401. Queued first, so requests sent right after
    * connecting are taken once it is done.
    */
@@ -106,8 +126,13 @@ export class Dispatcher {
         } catch (err) {
           const { code, message } = this.toReply(err, conn, 'auth');
           conn.send(errorPushText(code, message));
-          if (code === ErrorCode.ServerError) conn.close(1011, 'authentication unavailable');
-          else conn.close(CLOSE_CODES.notAuthenticated, 'authentication failed');
+          if (err instanceof TooManyConnectionsError) {
+            conn.close(CLOSE_TOO_MANY_CONNECTIONS, 'too many connections');
+          } else if (code === ErrorCode.ServerError) {
+            conn.close(1011, 'authentication unavailable');
+          } else {
+            conn.close(CLOSE_CODES.notAuthenticated, 'authentication failed');
+          }
         }
       }),
     );
@@ -129,14 +154,14 @@ export class Dispatcher {
     try {
       answer = await this.route(conn, event, data);
     } catch (err) {
-      await this.settle(conn, id, Promise.reject(err), answered);
+      await this.settle(conn, id, event, Promise.reject(err), answered);
       return;
     }
     if (answer instanceof Deferred) {
       // The connection's next request may start; the reply waits for the ack.
-      this.deps.inFlight.track(this.settle(conn, id, answer.result, answered));
+      this.deps.inFlight.track(this.settle(conn, id, event, answer.result, answered));
     } else {
-      await this.settle(conn, id, Promise.resolve(answer), answered);
+      await this.settle(conn, id, event, Promise.resolve(answer), answered);
     }
   }
 
@@ -181,10 +206,11 @@ export class Dispatcher {
     }
   }
 
-  /** Sends the one reply of a request (EVENTS.md §1) once its answer settles. */
+  /** Sends the one reply of a request (docs/protocol.md §1) once its answer settles. */
   private async settle(
     conn: Connection,
     id: number,
+    event: string,
     answer: Promise<unknown>,
     answered?: (isOk: boolean) => void,
   ): Promise<void> {
@@ -199,10 +225,25 @@ export class Dispatcher {
         conn.close(CLOSE_CODES.notAuthenticated, 'token expired');
         return;
       }
+      if (isOutage(err) && RESENDABLE_EVENTS.has(event)) {
+        // Not taken, and safe to send again: say so, rather than 1003 (docs/errors.md, 1004).
+        const requestId = `${conn.connId}/${String(id)}`;
+        this.deps.log.warn({ err, connId: conn.connId, requestId }, 'request refused: outage');
+        conn.send(
+          replyText(id, ErrorCode.TooManyRequests, UNAVAILABLE_MESSAGE, {
+            retry_after_ms: UNAVAILABLE_RETRY_AFTER_MS,
+          }),
+        );
+        return;
+      }
       const { code, message } = this.toReply(err, conn, id);
       const data =
-        err instanceof PipelineBusyError ? { retry_after_ms: err.retryAfterMs } : undefined;
+        err instanceof RetryLaterError ? { retry_after_ms: err.retryAfterMs } : undefined;
       conn.send(replyText(id, code, message, data));
+      // The account holds its most sockets: this one is told why, then closed.
+      if (err instanceof TooManyConnectionsError) {
+        conn.close(CLOSE_TOO_MANY_CONNECTIONS, 'too many connections');
+      }
     } finally {
       conn.pending -= 1;
     }

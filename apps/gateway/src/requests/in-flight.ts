@@ -1,4 +1,4 @@
-/** Work the gateway must let finish before it closes (STYLE §4: "finish what is in flight"). */
+/** Work the gateway must let finish before it closes (docs/development.md §4: "finish what is in flight"). */
 export class InFlight {
   private readonly running = new Set<Promise<unknown>>();
 

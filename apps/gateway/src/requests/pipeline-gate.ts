@@ -1,6 +1,7 @@
 import type { Bus } from '@chat/bus';
 import type { Logger } from '@chat/logger';
-import { AppError, ErrorCode, GROUPS, TOPICS } from '@chat/protocol';
+import { ErrorCode, GROUPS, TOPICS } from '@chat/protocol';
+import { RetryLaterError, withoutStack } from './retry-later';
 
 /** The consumer groups whose backlog bounds what the gateways accept. */
 export const PIPELINE_STAGES = [
@@ -13,11 +14,14 @@ const MIN_RETRY_AFTER_MS = 100;
 const MAX_RETRY_AFTER_MS = 5000;
 
 /** `send_msg` refused because the pipeline is behind: 1004 with a hint of when to retry. */
-export class PipelineBusyError extends AppError {
-  constructor(readonly retryAfterMs: number) {
-    super(ErrorCode.TooManyRequests, 'the server is busy; send again after retry_after_ms', {
-      retryable: true,
-    });
+export class PipelineBusyError extends RetryLaterError {
+  constructor(retryAfterMs: number) {
+    super(
+      ErrorCode.TooManyRequests,
+      'the server is busy; send again after retry_after_ms',
+      retryAfterMs,
+    );
+    this.name = 'PipelineBusyError';
   }
 }
 
@@ -30,7 +34,7 @@ export interface PipelineGateOptions {
 }
 
 /**
- * Backpressure at the edge (ARCHITECTURE.md, Guarantees: backpressure). What the gateways
+ * Backpressure at the edge (docs/architecture.md, Guarantees: backpressure). What the gateways
  * accept must follow what the pipeline stores and delivers: otherwise acked messages queue
  * up behind the persister and notifier, delivery latency grows without bound, and with the
  * in-process bus the queue is this process's memory. The gate reads how far those groups
@@ -70,13 +74,7 @@ export class PipelineGate {
       Math.min(MAX_RETRY_AFTER_MS, Math.max(MIN_RETRY_AFTER_MS, (250 * this.backlog) / maxBacklog)),
     );
     // Refusals are what an overloaded gateway does most: no stack trace to capture.
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-    try {
-      throw new PipelineBusyError(retryAfterMs);
-    } finally {
-      Error.stackTraceLimit = limit;
-    }
+    throw withoutStack(() => new PipelineBusyError(retryAfterMs));
   }
 
   private async poll(): Promise<void> {

@@ -12,7 +12,7 @@ import type { Connection } from '../sockets/connection';
 import type { GatewayStore } from '../store/gateway-store';
 import { Deferred } from './deferred';
 
-/** EVENTS.md §3.3: an id whose embedded time is further ahead than this is refused. */
+/** docs/protocol.md §3.3: an id whose embedded time is further ahead than this is refused. */
 const MAX_FUTURE_MS = 5000;
 
 export interface ReadMessageDeps {
@@ -23,7 +23,7 @@ export interface ReadMessageDeps {
 }
 
 /**
- * `read_msg` (EVENTS.md §3.3): the cursor moves to max(msg_ids), never backwards. The ids
+ * `read_msg` (docs/protocol.md §3.3): the cursor moves to max(msg_ids), never backwards. The ids
  * are not looked up (they may still be on their way to storage). The record goes to
  * `chat.reads` keyed by relation; the persister applies it with GREATEST, so the order in
  * which reads arrive does not matter, and the notifier pushes when the cursor moved.

@@ -4,7 +4,7 @@ import type { DedupResult } from './send-dedup';
 
 /**
  * The two checks of a `send_msg` that read the shared cache: whether the sender is a member
- * of the relation (EVENTS.md §3.2, 2009) and the claim of its `client_msg_id`. The caller
+ * of the relation (docs/protocol.md §3.2, 2009) and the claim of its `client_msg_id`. The caller
  * issues both in the same tick before awaiting either, so that with Redis auto-pipelining
  * the membership version read (`LocalMembershipCache`) and the claim share one round trip;
  * this waits for both and answers as if membership had been checked first: a non-member is

@@ -1,14 +1,14 @@
 import type { Cache } from '@chat/cache';
 import { AppError, ErrorCode } from '@chat/protocol';
 
-/** What an ack carries (EVENTS.md §3.2), and what a resend gets back. */
+/** What an ack carries (docs/protocol.md §3.2), and what a resend gets back. */
 export interface SendAck {
   msg_id: number;
   create_at: string;
 }
 
 export interface SendDedupOptions {
-  /** How long an ack is remembered (DATA.md §4: 24 h). */
+  /** How long an ack is remembered (docs/data-model.md §4: 24 h). */
   ackTtlMs: number;
   /** How long a claim holds when its owner dies before finishing. */
   claimTtlMs: number;
@@ -36,7 +36,7 @@ export type DedupResult =
 const CLAIM_PREFIX = 'claim:';
 
 /**
- * Idempotency of `send_msg` by (account, `client_msg_id`) (EVENTS.md §3.2, DATA.md §4).
+ * Idempotency of `send_msg` by (account, `client_msg_id`) (docs/protocol.md §3.2, docs/data-model.md §4).
  * Before producing, a send claims the key with `setIfAbsent` (reading it only when taken), so of concurrent sends with
  * one key, even from different sockets or gateways, exactly one produces; the others wait
  * for its ack and answer with the same id. The ack is stored only after the bus accepted

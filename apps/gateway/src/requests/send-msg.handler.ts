@@ -9,6 +9,7 @@ import { Deferred } from './deferred';
 import type { PipelineGate } from './pipeline-gate';
 import { admitSend } from './send-admission';
 import type { SendAck, SendClaim, SendDedup } from './send-dedup';
+import type { SendRate } from './send-rate';
 
 /**
  * A replied-to message younger than this that is not in Postgres yet may still be on its
@@ -24,16 +25,18 @@ export interface SendMessageDeps {
   dedup: SendDedup;
   /** Refuses sends while the pipeline is too far behind (backpressure). */
   gate: Pick<PipelineGate, 'check'>;
+  /** Messages per account (`Gateway.SendRate`); none: no limit. */
+  sendRate?: Pick<SendRate, 'take'>;
   ids: SnowflakeGenerator;
   nodeId: string;
   log: Logger;
 }
 
 /**
- * `send_msg` (EVENTS.md §3.2): checks in the spec's order, idempotency by
+ * `send_msg` (docs/protocol.md §3.2): checks in the spec's order, idempotency by
  * `client_msg_id`, a snowflake id, then the record to `chat.messages` keyed by relation. The
  * ack is sent only after the bus holds the record (acks = all): an ack means the message
- * will not be lost (ARCHITECTURE.md, Guarantees).
+ * will not be lost (docs/architecture.md, Guarantees).
  */
 export class SendMessageHandler {
   constructor(private readonly deps: SendMessageDeps) {}
@@ -46,6 +49,8 @@ export class SendMessageHandler {
     const { membership, store, dedup } = this.deps;
     // Before anything else: a refused send costs the pipeline nothing.
     this.deps.gate.check();
+    // Then the account's rate: a refused send is stored nowhere and counts for nothing.
+    await this.deps.sendRate?.take(accountId);
     // Both issued before either is awaited: one Redis round trip (see admitSend).
     const member = membership.isMember(data.relation_id, accountId, (r) => store.members(r));
     const claiming =
@@ -53,7 +58,7 @@ export class SendMessageHandler {
         ? undefined
         : dedup.claim(accountId, data.client_msg_id, conn.connId);
     const found = await admitSend(member, claiming, this.deps.log);
-    // A resend: nothing is produced, so nothing is pushed again (EVENTS.md §3.2).
+    // A resend: nothing is produced, so nothing is pushed again (docs/protocol.md §3.2).
     if (found?.kind === 'original') return found.ack;
     let claim: SendClaim | undefined = found?.claim;
 
@@ -117,7 +122,7 @@ export class SendMessageHandler {
   }
 
   /**
-   * 5001 / 5004 / 5003 of EVENTS.md §3.2. A message acked a moment ago may not be stored
+   * 5001 / 5004 / 5003 of docs/protocol.md §3.2. A message acked a moment ago may not be stored
    * yet, so a recent id that is missing is looked up again for up to about a second before
    * it counts as missing; an old missing id is answered at once.
    */

@@ -2,6 +2,7 @@ import type { Logger } from '@chat/logger';
 import { AppError, ErrorCode, PUSH_EVENTS } from '@chat/protocol';
 import type { PresenceAnnouncer } from '../presence/presence-announcer';
 import type { Connection } from '../sockets/connection';
+import { TooManyConnectionsError, type ConnectionAdmission } from '../sockets/connection-admission';
 import type { LocalSockets } from '../sockets/local-sockets';
 import type { SessionEnds } from '../sockets/session-ends';
 import type { Authenticator, VerifiedAccount } from './authenticator';
@@ -17,6 +18,8 @@ export interface SessionDeps {
   sockets: LocalSockets;
   /** Closes sockets at their token's expiry and when their session ends. */
   ends: SessionEnds;
+  /** `Gateway.MaxConnectionsPerAccount`: counts the socket under its account. */
+  admission?: Pick<ConnectionAdmission, 'admitAccount' | 'releaseAccount'>;
   /** Runs best-effort background work (login/logout pushes) that shutdown waits for. */
   track(work: Promise<unknown>): void;
   /** True once shutdown began: closing sockets then neither leave presence nor announce. */
@@ -25,7 +28,7 @@ export interface SessionDeps {
 }
 
 /**
- * Binding of connections to accounts (EVENTS.md §2.1, §2.3): authentication, token refresh,
+ * Binding of connections to accounts (docs/protocol.md §2.1, §2.3): authentication, token refresh,
  * joining and leaving the online set, and the login/logout pushes.
  */
 export class Session {
@@ -52,12 +55,22 @@ export class Session {
       return this.reply(conn);
     }
 
-    await announcer.join(conn, verified.accountId);
-    if (!conn.isOpen || ends.hasEnded(verified.accountId, verified.epoch)) {
-      // Closed, or its session ended, while joining: its close handler saw no account.
-      await announcer.leave(conn, verified.accountId);
-      if (!conn.isOpen) return undefined;
-      this.refuseEnded(verified);
+    const { admission } = this.deps;
+    if (admission && !(await admission.admitAccount(conn, verified.accountId))) {
+      throw new TooManyConnectionsError();
+    }
+    try {
+      await announcer.join(conn, verified.accountId);
+      if (!conn.isOpen || ends.hasEnded(verified.accountId, verified.epoch)) {
+        // Closed, or its session ended, while joining: its close handler saw no account.
+        await announcer.leave(conn, verified.accountId);
+        if (!conn.isOpen) return undefined;
+        this.refuseEnded(verified);
+      }
+    } catch (err) {
+      // Not bound: the socket stays (unauthenticated) and must not hold the account's place.
+      admission?.releaseAccount(conn);
+      throw err;
     }
     conn.accountId = verified.accountId;
     conn.expiresAt = verified.expiresAt;

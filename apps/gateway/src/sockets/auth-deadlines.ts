@@ -1,5 +1,5 @@
 /**
- * The authentication deadlines of new sockets (EVENTS.md §2.1: authenticated within
+ * The authentication deadlines of new sockets (docs/protocol.md §2.1: authenticated within
  * `Gateway.AuthTimeout`, or closed with 4401), kept in one queue with one timer instead of
  * a timer per socket: a timer and its closure cost memory for every socket, and issue 10
  * bounds what an idle socket may cost. Every socket gets the same timeout, so deadlines

@@ -4,7 +4,7 @@ import { FrameRate } from './frame-rate';
 
 /**
  * Close code for a client that stopped reading: its send buffer passed
- * `Gateway.MaxBufferedBytes`. EVENTS.md §2.4 has no code for it; 4408 sits next to the
+ * `Gateway.MaxBufferedBytes`. docs/protocol.md §2.4 has no code for it; 4408 sits next to the
  * spec's own 44xx codes. The close frame itself may not get through to a client that does
  * not read, which then sees the connection drop (1006).
  */
@@ -40,7 +40,7 @@ export interface ConnectionLimits {
  * stored twice.
  */
 export class Connection {
-  /** Authenticated account; null until the first successful auth (EVENTS.md §2.1). */
+  /** Authenticated account; null until the first successful auth (docs/protocol.md §2.1). */
   accountId: number | null = null;
   /**
    * Expiry of the token that authenticated (or last refreshed) this connection, epoch ms.
@@ -53,10 +53,16 @@ export class Connection {
   expirySlot = -1;
   /** Requests accepted but not answered yet (queued, or waiting for a produce ack). */
   pending = 0;
+  /**
+   * What this connection holds in the connection limits (`ConnectionAdmission`): a place
+   * under its client address, and the account whose place it holds (0: none).
+   */
+  countedAddress = false;
+  countedAccount = 0;
   /** Set from uWS `open` until its `close`; a closed uWS socket must not be touched. */
   private ws?: WebSocket<SocketData> = undefined;
   /**
-   * Frames of the last second (EVENTS.md §1.1); undefined stands for a full bucket, which
+   * Frames of the last second (docs/protocol.md §1.1); undefined stands for a full bucket, which
    * is what a new connection has and what any bucket returns to after a second of silence.
    */
   private rate?: FrameRate = undefined;
@@ -131,7 +137,7 @@ export class Connection {
     return true;
   }
 
-  /** Sends a WebSocket ping control frame (EVENTS.md §2.2). */
+  /** Sends a WebSocket ping control frame (docs/protocol.md §2.2). */
   ping(): void {
     this.ws?.ping();
   }

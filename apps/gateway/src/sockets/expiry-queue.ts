@@ -10,7 +10,7 @@ export interface Expiring {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * The token expiries of the authenticated sockets (EVENTS.md §2.2): each socket is closed
+ * The token expiries of the authenticated sockets (docs/protocol.md §2.2): each socket is closed
  * when its token expires, whether or not it sends anything. Every token has its own expiry,
  * so unlike the authentication deadlines they do not arrive in order: the queue is a binary
  * min-heap with one timer, armed for the earliest expiry. Each item records its own slot,

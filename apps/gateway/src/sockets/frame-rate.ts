@@ -1,5 +1,5 @@
 /**
- * Frames per second on one connection (EVENTS.md §1.1, `Gateway.FramesPerSecond`): a token
+ * Frames per second on one connection (docs/protocol.md §1.1, `Gateway.FramesPerSecond`): a token
  * bucket holding one second's worth, refilled continuously, so a burst of up to the limit
  * passes and a sustained rate above it is refused, whatever the alignment to clock seconds.
  */

@@ -18,7 +18,7 @@ export interface SessionEndsOptions {
 }
 
 /**
- * Ends the sockets whose session ended (EVENTS.md §2.2, §2.4; ARCHITECTURE.md: sessions end
+ * Ends the sockets whose session ended (docs/protocol.md §2.2, §2.4; docs/architecture.md: sessions end
  * with their rights), at once rather than at their next request:
  * - at the token's expiry, by a queue with one timer: `error 2013` then close 4401;
  * - when the account's sessions end (password or email change, logout), announced on

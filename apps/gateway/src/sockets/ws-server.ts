@@ -20,12 +20,13 @@ import type { Session } from '../requests/session';
 import { readableAddress } from './address';
 import { AuthDeadlines } from './auth-deadlines';
 import { Connection, type ConnectionLimits, type SocketData } from './connection';
+import type { ConnectionAdmission } from './connection-admission';
 import type { LocalSockets } from './local-sockets';
 
 /**
  * uWS closes a socket whose message exceeds its `maxPayloadLength` without a close frame
  * (the client sees 1006). So uWS is given this larger hard bound and the gateway itself
- * closes with 1009 above `Gateway.MaxFrameBytes` (EVENTS.md §1.1); only frames past the
+ * closes with 1009 above `Gateway.MaxFrameBytes` (docs/protocol.md §1.1); only frames past the
  * hard bound are dropped abruptly. It also bounds what uWS buffers per socket for one frame.
  */
 const HARD_FRAME_LIMIT_BYTES = 2 * 1024 * 1024;
@@ -51,6 +52,8 @@ export interface WsServerDeps {
   dispatcher: Dispatcher;
   session: Session;
   sockets: LocalSockets;
+  /** Connection limits: the address is counted at the upgrade, places given back at close. */
+  admission: Pick<ConnectionAdmission, 'limitsAddresses' | 'admitAddress' | 'release'>;
   tokens: Pick<TokenService, 'fromHeader'>;
   nodeId: string;
   isStopping(): boolean;
@@ -62,7 +65,7 @@ export interface WsServerDeps {
  * The uWebSockets.js side of the gateway: `/ws` upgrades, socket events, WebSocket pings,
  * and a plain `GET /healthz` for a load balancer (`/readyz` and `/metrics` are on the ops
  * port, not here). Every uWS callback is wrapped: nothing a client sends can throw out of
- * one (EVENTS.md §1.1: a bad frame never affects other connections or the process).
+ * one (docs/protocol.md §1.1: a bad frame never affects other connections or the process).
  */
 export class WsServer {
   private readonly app: TemplatedApp;
@@ -74,7 +77,7 @@ export class WsServer {
   /** One limits object and one frames-out callback for every connection (issue 10). */
   private readonly limits: ConnectionLimits;
   private readonly frameSent: () => void;
-  /** EVENTS.md §2.1: authenticated within the deadline, or closed with 4401. */
+  /** docs/protocol.md §2.1: authenticated within the deadline, or closed with 4401. */
   private readonly authDeadlines: AuthDeadlines<Connection>;
 
   constructor(
@@ -98,7 +101,7 @@ export class WsServer {
       maxBackpressure: opts.maxBufferedBytes,
       closeOnBackpressureLimit: 0,
       compression: uWS.DISABLED,
-      // Silence (no frame, no pong) for the idle timeout ends the socket (EVENTS.md §2.2).
+      // Silence (no frame, no pong) for the idle timeout ends the socket (docs/protocol.md §2.2).
       // Our own sends must not count as activity, or a dead client would never time out.
       idleTimeout: Math.min(
         IDLE_TIMEOUT_MAX_SEC,
@@ -113,7 +116,12 @@ export class WsServer {
           deps.metrics.frameIn();
           deps.dispatcher.onFrame(ws.getUserData().conn, message, isBinary);
         }),
-      close: (ws) => this.guard('close', () => deps.session.closed(ws.getUserData().conn)),
+      close: (ws) =>
+        this.guard('close', () => {
+          const conn = ws.getUserData().conn;
+          deps.session.closed(conn);
+          deps.admission.release(conn);
+        }),
     };
     this.app = uWS
       .App()
@@ -133,7 +141,7 @@ export class WsServer {
           return;
         }
         this.listenSocket = socket;
-        // Pings every `Gateway.PingInterval` (EVENTS.md §2.2); uWS's own automatic pings
+        // Pings every `Gateway.PingInterval` (docs/protocol.md §2.2); uWS's own automatic pings
         // come only shortly before the idle timeout.
         this.pinger = setInterval(() => this.pingAll(), this.opts.pingIntervalMs);
         resolve(uWS.us_socket_local_port(socket as unknown as uWS.us_socket));
@@ -182,14 +190,63 @@ export class WsServer {
       );
       const connId = `${this.deps.nodeId}.${this.boot}.${(++this.nextConn).toString(36)}`;
       const conn = new Connection(connId, address, this.limits, Date.now(), this.frameSent);
-      res.upgrade<SocketData>({ conn, upgrade }, key, protocol, extensions, context);
+      const accept = () =>
+        res.upgrade<SocketData>({ conn, upgrade }, key, protocol, extensions, context);
+      if (this.deps.admission.limitsAddresses) this.admitThenUpgrade(res, conn, accept);
+      else accept();
     } catch (err) {
       this.deps.log.error({ err }, 'upgrade failed');
-      try {
-        res.cork(() => res.writeStatus('500 Internal Server Error').end());
-      } catch {
-        // The response is gone already; nothing is left to answer.
-      }
+      this.answer(res, '500 Internal Server Error', '');
+    }
+  }
+
+  /**
+   * `Gateway.MaxConnectionsPerAddress`: the upgrade waits for the address to be counted
+   * (across every gateway) and is answered 429 past the limit, before any socket exists.
+   * A client that went away meanwhile gives its place back; a count that cannot be taken
+   * (Redis unreachable) is answered 503.
+   */
+  private admitThenUpgrade(res: HttpResponse, conn: Connection, accept: () => void): void {
+    const { admission, log } = this.deps;
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    void admission
+      .admitAddress(conn)
+      .then(
+        (admitted) => {
+          if (aborted) {
+            admission.release(conn);
+          } else if (!admitted) {
+            this.answer(res, '429 Too Many Requests', 'too many connections from this address');
+          } else if (this.deps.isStopping()) {
+            admission.release(conn);
+            this.answer(res, '503 Service Unavailable', 'shutting down');
+          } else {
+            try {
+              res.cork(accept);
+            } catch (err) {
+              admission.release(conn);
+              log.error({ err }, 'upgrade failed');
+              this.answer(res, '500 Internal Server Error', '');
+            }
+          }
+        },
+        (err: unknown) => {
+          log.warn({ err }, 'connection count unavailable, upgrade refused');
+          if (!aborted) this.answer(res, '503 Service Unavailable', 'try again later');
+        },
+      )
+      .catch((err: unknown) => log.error({ err }, 'upgrade failed'));
+  }
+
+  /** Answers an upgrade request with a plain HTTP response, if it is still there. */
+  private answer(res: HttpResponse, status: string, body: string): void {
+    try {
+      res.cork(() => res.writeStatus(status).writeHeader('content-type', 'text/plain').end(body));
+    } catch {
+      // The response is gone already; nothing is left to answer.
     }
   }
 

@@ -1,7 +1,7 @@
 import { AccountRepository, MembershipRepository, type Database } from '@chat/db';
 import { InfrastructureError } from '@chat/protocol';
 
-/** What the gateway needs to know about a message being replied to (EVENTS.md §3.2). */
+/** What the gateway needs to know about a message being replied to (docs/protocol.md §3.2). */
 export interface ReplyTarget {
   relationId: number;
   isRevoke: boolean;
@@ -39,7 +39,7 @@ export class GatewayStore {
     return row ? { relationId: Number(row.relation_id), isRevoke: row.is_revoke } : null;
   }
 
-  /** The reader's cursor in the relation (DATA.md §2.5): 0 when there is no row. */
+  /** The reader's cursor in the relation (docs/data-model.md §2.5): 0 when there is no row. */
   async readCursor(accountId: number, relationId: number): Promise<number> {
     const [row] = await this.query<{ last_read_msg_id: string }>(
       'read cursor',

@@ -1,6 +1,6 @@
 /**
  * Baseline 1 of the bench: a bare uWebSockets.js relay with no storage, speaking just enough
- * of the chat protocol (EVENTS.md) for the load generator: `auth` binds a socket to the
+ * of the chat protocol (docs/protocol.md) for the load generator: `auth` binds a socket to the
  * account its token names (`acct:<id>`, baselines/synthetic.ts), `send_msg` is checked,
  * acked with a fresh id and pushed to every other socket of the relation's members. It does
  * what a naive server does per frame (JSON.parse, field checks, JSON.stringify of the push)

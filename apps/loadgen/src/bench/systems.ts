@@ -159,13 +159,17 @@ async function startSocketIo({ opts }: SystemContext): Promise<RunningSystem> {
 
 /**
  * Limits meant for one person, lifted for a load run (as the distributed bench stack does):
- * frames per second per socket, requests per IP, code mails.
+ * frames per second per socket, requests per IP, code mails, messages per account, sockets
+ * per account and per address.
  */
 const LOAD_LIMITS = {
   GATEWAY_FRAMES_PER_SECOND: '0',
   LIMIT_IP_LIMIT_BUCKET: '100000',
   LIMIT_IP_LIMIT_REFILL: '100000',
   LIMIT_API_LIMIT_EMAIL: '[]',
+  GATEWAY_SEND_RATE: '[]',
+  GATEWAY_MAX_CONNECTIONS_PER_ADDRESS: '0',
+  GATEWAY_MAX_CONNECTIONS_PER_ACCOUNT: '0',
 };
 
 async function startStandalone({ opts, progress }: SystemContext): Promise<RunningSystem> {

@@ -38,7 +38,7 @@ export interface PlanOptions {
  * Spreads sockets over accounts (round-robin, so each account has ⌈C/N⌉ or ⌊C/N⌋ devices),
  * over gateways (shifted by one on each round over the accounts, so an account's devices,
  * and two friends, sit on different gateways where there are several) and over workers,
- * and splits the messages evenly. Receivers follow EVENTS.md §3.2: every socket of every
+ * and splits the messages evenly. Receivers follow docs/protocol.md §3.2: every socket of every
  * member of the relation except the sending one.
  */
 export function planRun(pop: Population, opts: PlanOptions): RunPlan {

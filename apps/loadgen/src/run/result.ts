@@ -36,7 +36,7 @@ export interface LoadResult {
   failed: number;
   /** Sends refused with 1004 (server busy) and sent again, as a client does. */
   retried: number;
-  /** Error replies by status code (API.md §2); a 1004 that was retried is not one. */
+  /** Error replies by status code (docs/api.md §2); a 1004 that was retried is not one. */
   errors: Record<string, number>;
   disconnects: number;
   /** From the common start to the last ack. */

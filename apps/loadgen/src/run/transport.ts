@@ -2,7 +2,7 @@ import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 
 /**
- * How a load socket talks to the server: `ws` is the chat protocol (EVENTS.md: one JSON
+ * How a load socket talks to the server: `ws` is the chat protocol (docs/protocol.md: one JSON
  * object per text frame, `auth` frame, replies matched by `id`); `socketio` is the same
  * requests as Socket.IO events with acknowledgement callbacks, for the Socket.IO baseline.
  */

@@ -48,7 +48,7 @@ class Driver {
 }
 
 /**
- * The sockets of one worker process: connects and authenticates them (EVENTS.md §2.1, or
+ * The sockets of one worker process: connects and authenticates them (docs/protocol.md §2.1, or
  * the Socket.IO handshake for that baseline), sends `send_msg` at the run's pace with at
  * most `window` in flight per socket, times each ack, and reads every pushed `send_msg` of
  * the run for delivery latency and missing / duplicate counts.

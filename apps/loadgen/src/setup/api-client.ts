@@ -1,6 +1,6 @@
 import { ErrorCode } from '@chat/protocol';
 
-/** The envelope of API.md §1.1. */
+/** The envelope of docs/api.md §1.1. */
 export interface Envelope<T = unknown> {
   status_code: number;
   status_msg: string;
@@ -13,7 +13,7 @@ export interface CallOptions {
   query?: Record<string, string | number>;
 }
 
-/** A REST call answered with an error code; `status` is that code (API.md §2). */
+/** A REST call answered with an error code; `status` is that code (docs/api.md §2). */
 export class ApiCallError extends Error {
   constructor(
     readonly call: string,

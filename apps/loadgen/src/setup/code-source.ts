@@ -4,7 +4,7 @@ import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { sleep } from './api-client';
 
-/** Where the verification codes that the api mails (API.md §6) are read back. */
+/** Where the verification codes that the api mails (docs/api.md §6) are read back. */
 export interface CodeSource {
   /** One line for logs, e.g. `smtp sink smtp://127.0.0.1:2525`. */
   readonly description: string;

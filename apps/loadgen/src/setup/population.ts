@@ -3,7 +3,7 @@ import type { Topology } from '../cli/args';
 import { ApiCallError, sleep, type ApiClient } from './api-client';
 import type { CodeSource } from './code-source';
 
-/** One account the run sends from: its id and account token (API.md §1.4). */
+/** One account the run sends from: its id and account token (docs/api.md §1.4). */
 export interface LoadAccount {
   id: number;
   name: string;
@@ -41,7 +41,7 @@ const PASSWORD = 'loadgen-secret';
 /**
  * Registers users as a person would (code mail, register), creates their accounts, then
  * befriends them in pairs (each pair one friendship) or builds groups (the first member of
- * each befriends the others, creates the group and invites them: API.md §10 invites only
+ * each befriends the others, creates the group and invites them: docs/api.md §10 invites only
  * friends).
  */
 export async function createPopulation(

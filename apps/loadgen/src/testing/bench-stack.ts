@@ -27,7 +27,8 @@ export interface BenchStackOptions {
  * DATABASE_URL, REDIS_URL and KAFKA_BROKERS, with a fresh database, key prefix and topic
  * prefix, and an SMTP sink for the code mails. Limits meant for one person are lifted: the
  * per-connection frame rate (a load socket sends far more than 50 frames a second), the
- * per-IP request limit and the code-mail limit (every client here is 127.0.0.1).
+ * per-IP request limit and the code-mail limit (every client here is 127.0.0.1), the
+ * per-account message rate and the socket limits per account and per address.
  */
 export async function startBenchStack(opts: BenchStackOptions): Promise<BenchStack> {
   const started = Date.now();
@@ -48,6 +49,9 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     LIMIT_IP_LIMIT_BUCKET: '100000',
     LIMIT_IP_LIMIT_REFILL: '100000',
     LIMIT_API_LIMIT_EMAIL: '[]',
+    GATEWAY_SEND_RATE: '[]',
+    GATEWAY_MAX_CONNECTIONS_PER_ADDRESS: '0',
+    GATEWAY_MAX_CONNECTIONS_PER_ACCOUNT: '0',
     // Ops servers on free ports, so two stacks on one machine do not clash.
     SERVER_API_OPS_PORT: '0',
     SERVER_GATEWAY_OPS_PORT: '0',

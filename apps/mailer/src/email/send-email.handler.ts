@@ -4,7 +4,7 @@ import { renderVerificationEmail, type Mailer } from '@chat/mail';
 import { AppError, ErrorCode, type EmailJob } from '@chat/protocol';
 
 /**
- * Runs one job of the `email` queue (API.md §6): renders the mail and sends it. A mail
+ * Runs one job of the `email` queue (docs/api.md §6): renders the mail and sends it. A mail
  * server failure propagates as the mailer's InfrastructureError, so the queue retries it
  * when `retryable`; a job this handler cannot understand fails at once (a non-retryable
  * AppError), since no retry would change it. Never logs the code itself.

@@ -13,10 +13,10 @@ export interface EventsPlannerDeps {
 
 /**
  * `chat.events` → the event's `push` to its `to` accounts, computed by the api when it made
- * the change (so member lists are those of the right moment, REFERENCE-DEFECTS §4), with no
- * connection excluded: a REST call has no socket (EVENTS.md §4). Deleted accounts
- * (`effects.accountsDeleted`) get their sockets closed with 4403 (EVENTS.md §2.2,
- * REFERENCE-DEFECTS §8), after an `error {2010}` frame saying why, since a delivery always
+ * the change (so member lists are those of the right moment, docs/pitfalls.md §4), with no
+ * connection excluded: a REST call has no socket (docs/protocol.md §4). Deleted accounts
+ * (`effects.accountsDeleted`) get their sockets closed with 4403 (docs/protocol.md §2.2,
+ * docs/pitfalls.md §8), after an `error {2010}` frame saying why, since a delivery always
  * carries a frame. Event ids are claimed in the cache, so a redelivered event pushes nothing.
  */
 export class EventsPlanner implements Planner {

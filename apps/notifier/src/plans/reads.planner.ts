@@ -7,7 +7,7 @@ import { parseRead } from '../records';
 import type { PlannedPush } from '../routing';
 import { readAll, type Plan, type Planner } from './plan';
 
-/** EVENTS.md §3.3: a sender hears of at most this many of its newly read messages. */
+/** docs/protocol.md §3.3: a sender hears of at most this many of its newly read messages. */
 export const MAX_READ_IDS_PER_SENDER = 200;
 
 export interface ReadsPlannerDeps {
@@ -17,7 +17,7 @@ export interface ReadsPlannerDeps {
 }
 
 /**
- * `chat.reads` → `read_msg` (EVENTS.md §3.3, §4; REFERENCE-DEFECTS §2): when a reader's
+ * `chat.reads` → `read_msg` (docs/protocol.md §3.3, §4; docs/pitfalls.md §2): when a reader's
  * cursor moved from `old` to `new`, each other member who sent messages with
  * `old < id ≤ new` gets its own newly read ids, and the reader's other connections get the
  * request's ids.

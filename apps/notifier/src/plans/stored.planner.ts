@@ -15,7 +15,7 @@ export interface StoredPlannerDeps {
 }
 
 /**
- * `chat.stored` → `send_msg {msg_info}` to every member of the relation (EVENTS.md §4),
+ * `chat.stored` → `send_msg {msg_info}` to every member of the relation (docs/protocol.md §4),
  * except the connection that sent it over WebSocket (§3.2); the sender's other devices
  * get it. Members are read once per batch, from `setting`.
  *

@@ -47,7 +47,7 @@ export function toStoredRecord(message: MessageRecord, stored: StoredMessage): S
 }
 
 /**
- * Handles `chat.messages` batches (ARCHITECTURE.md, persister): one idempotent multi-row
+ * Handles `chat.messages` batches (docs/architecture.md, persister): one idempotent multi-row
  * insert with the per-relation numbers, then the `StoredRecord`s to `chat.stored`, and only
  * then does the batch resolve so its offsets are committed.
  *

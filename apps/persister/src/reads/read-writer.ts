@@ -12,7 +12,7 @@ export interface ReadWriterDeps {
 }
 
 /**
- * Handles `chat.reads` batches (DATA.md §2.5): one upsert per batch moving each cursor to
+ * Handles `chat.reads` batches (docs/data-model.md §2.5): one upsert per batch moving each cursor to
  * `GREATEST(current, last_read_msg_id)`, so replays and out-of-order records change
  * nothing. A reader that left the relation has no setting and is passed over (its cursor
  * went with the setting). Unreadable records and rows the database refuses go to

@@ -12,7 +12,7 @@ export interface SearchIndexerDeps {
   log: Logger;
 }
 
-/** The search entry of a stored text message (DATA.md §3); null for a file message. */
+/** The search entry of a stored text message (docs/data-model.md §3); null for a file message. */
 export function toSearchEntry(stored: StoredRecord): SearchEntry | null {
   const m = stored.message;
   return m.msg_type === 'text'
@@ -30,7 +30,7 @@ function isIndexable(stored: StoredRecord): boolean {
 }
 
 /**
- * Handles `chat.stored` batches for group `indexer` (DATA.md §3): writes the search grams
+ * Handles `chat.stored` batches for group `indexer` (docs/data-model.md §3): writes the search grams
  * of every stored text message to `message_search`, a moment after the persister committed
  * the message. Keeping this GIN index out of the persister's transaction was two thirds of
  * a stored batch's time, and so of the delivery latency under load; search may find a

@@ -26,7 +26,7 @@ function collector() {
 }
 
 /**
- * The behaviour every `Bus` adapter must show (ARCHITECTURE.md, Guarantees: no loss, order
+ * The behaviour every `Bus` adapter must show (docs/architecture.md, Guarantees: no loss, order
  * per key, commit after the side effect). Run by each adapter's spec with a factory that
  * builds a fresh bus per test; topic and group names are unique per test, so adapters that
  * share a broker across tests stay isolated.

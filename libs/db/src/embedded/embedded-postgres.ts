@@ -31,7 +31,7 @@ const MAX_SOCKET_PATH = 100;
 /**
  * PostgreSQL compiled to WASM (PGlite) on the files under `cfg.dir`, served on the wire
  * protocol so the same `pg` driver, MikroORM code and migrations reach it as a real server
- * (ARCHITECTURE.md, ports and adapters: embedded database).
+ * (docs/architecture.md, ports and adapters: embedded database).
  *
  * PGlite is one session shared by every connection: settings, open transactions and
  * prepared statements are shared. Clients must therefore use a pool of exactly one

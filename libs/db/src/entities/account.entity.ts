@@ -4,7 +4,7 @@ import { numberBigInt } from '../types/number-bigint.type';
 export const GENDERS = ['男', '女', '未知'] as const;
 export type Gender = (typeof GENDERS)[number];
 
-/** One of a user's chat identities (DATA.md §2.2). */
+/** One of a user's chat identities (docs/data-model.md §2.2). */
 export class Account {
   [OptionalProps]?: 'id' | 'gender' | 'createAt' | 'tokenEpoch';
   id!: number;

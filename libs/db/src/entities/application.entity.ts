@@ -5,7 +5,7 @@ export const APPLICATION_STATUSES = ['已申请', '已同意', '已拒绝'] as c
 export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number];
 
 /**
- * A friend request from `account1Id` (applicant) to `account2Id` (target), DATA.md §2.6.
+ * A friend request from `account1Id` (applicant) to `account2Id` (target), docs/data-model.md §2.6.
  * One per pair in either direction (unique index on least/greatest of the two ids).
  */
 export class Application {

@@ -6,7 +6,7 @@ export type FilePurpose = (typeof FILE_PURPOSES)[number];
 export type FileType = 'img' | 'file';
 
 /**
- * An uploaded object (DATA.md §2.7). Named `StoredFile` rather than `File` so it never
+ * An uploaded object (docs/data-model.md §2.7). Named `StoredFile` rather than `File` so it never
  * shadows the global `File` class of Node. A row whose link (`relationId` for message files
  * and group avatars, `accountId` for account avatars) is null is an orphan, deleted with
  * its object by the cleanup job.

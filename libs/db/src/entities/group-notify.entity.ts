@@ -2,7 +2,7 @@ import { EntitySchema, OptionalProps } from '@mikro-orm/core';
 import { numberBigInt } from '../types/number-bigint.type';
 import type { MsgExtend } from './msg-extend';
 
-/** A group notice (DATA.md §2.9); the API reports `read_ids = [accountId]`, none stored. */
+/** A group notice (docs/data-model.md §2.9); the API reports `read_ids = [accountId]`, none stored. */
 export class GroupNotify {
   [OptionalProps]?: 'id';
   id!: number;

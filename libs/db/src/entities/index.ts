@@ -8,7 +8,7 @@ import { RelationSchema } from './relation.entity';
 import { SettingSchema } from './setting.entity';
 import { UserSchema } from './user.entity';
 
-/** Every table of DATA.md §2, listed explicitly so discovery never touches the file system. */
+/** Every table of docs/data-model.md §2, listed explicitly so discovery never touches the file system. */
 export const ENTITIES = [
   UserSchema,
   AccountSchema,

@@ -6,7 +6,7 @@ export type NotifyType = 'common' | 'system';
 export type MsgType = 'text' | 'file';
 
 /**
- * A message (DATA.md §2.8). `id` is a snowflake made by the application (`SnowflakeGenerator`)
+ * A message (docs/data-model.md §2.8). `id` is a snowflake made by the application (`SnowflakeGenerator`)
  * and `createAt` must equal the time encoded in it (`snowflakeTime(id)`); the database
  * checks that. Insert with `ON CONFLICT (id) DO NOTHING` so a redelivered batch is harmless.
  * Its search grams live in `message_search`, written by the indexer (`MessageSearchRepository`).
@@ -24,7 +24,7 @@ export class Message {
   fileId!: number | null;
   /** The sender; null for system messages and once the sender's account is deleted. */
   accountId!: number | null;
-  /** The replied-to message of the same relation (not a foreign key, see DATA.md §2.8). */
+  /** The replied-to message of the same relation (not a foreign key, see docs/data-model.md §2.8). */
   rlyMsgId!: number | null;
   /** The sender's idempotency key, unique per account. */
   clientMsgId!: string | null;

@@ -1,5 +1,5 @@
 /**
- * `MsgExtend` of API.md, stored in `message.msg_extend` and `group_notify.msg_expand`
+ * `MsgExtend` of docs/api.md, stored in `message.msg_extend` and `group_notify.msg_expand`
  * exactly as the client sent it (wire field names), so it is returned unchanged.
  */
 export interface MsgExtend {

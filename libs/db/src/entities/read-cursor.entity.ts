@@ -2,7 +2,7 @@ import { EntitySchema, OptionalProps, PrimaryKeyProp } from '@mikro-orm/core';
 import { numberBigInt } from '../types/number-bigint.type';
 
 /**
- * How far one account has read in one relation (DATA.md §2.5): message `m` is read by
+ * How far one account has read in one relation (docs/data-model.md §2.5): message `m` is read by
  * the account iff `m.id <= lastReadMsgId` (no row means 0). It only ever moves forward
  * (`GREATEST(current, max(ids))` on upsert) and disappears with its setting row.
  */

@@ -4,7 +4,7 @@ import { numberBigInt } from '../types/number-bigint.type';
 export type RelationType = 'friend' | 'group';
 
 /**
- * A conversation (DATA.md §2.3): a friendship (`account1Id <= account2Id`, equal for the
+ * A conversation (docs/data-model.md §2.3): a friendship (`account1Id <= account2Id`, equal for the
  * self conversation) with the group columns null, or a group with both account ids null.
  * The database's CHECK enforces that shape.
  */

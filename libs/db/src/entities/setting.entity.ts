@@ -2,7 +2,7 @@ import { EntitySchema, OptionalProps, PrimaryKeyProp } from '@mikro-orm/core';
 import { numberBigInt } from '../types/number-bigint.type';
 
 /**
- * Membership of an account in a relation plus its preferences there (DATA.md §2.4).
+ * Membership of an account in a relation plus its preferences there (docs/data-model.md §2.4).
  * The row's existence is the membership; PK `(accountId, relationId)`.
  */
 export class Setting {

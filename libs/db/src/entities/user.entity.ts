@@ -1,7 +1,7 @@
 import { EntitySchema, OptionalProps } from '@mikro-orm/core';
 import { numberBigInt } from '../types/number-bigint.type';
 
-/** A login identity owning one or more accounts (DATA.md §2.1). */
+/** A login identity owning one or more accounts (docs/data-model.md §2.1). */
 export class User {
   [OptionalProps]?: 'id' | 'createAt' | 'tokenEpoch';
   /** Identity column, ≤ 2^53 − 1. */

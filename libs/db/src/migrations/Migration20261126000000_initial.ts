@@ -1,16 +1,16 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * The schema of DATA.md §2, written by hand rather than generated from the entities: the
+ * The schema of docs/data-model.md §2, written by hand rather than generated from the entities: the
  * partial and expression indexes, CHECKs and composite foreign key below are the point of
  * the model, and a generator would silently drop some of them. Core PostgreSQL only, so the
- * embedded PGlite database runs the same statements (DATA.md preamble).
+ * embedded PGlite database runs the same statements (docs/data-model.md preamble).
  *
  * Constraint and index names are explicit so that errors name the rule that was broken
  * (`relation_friend_pair_key`, `setting_one_leader_key`, ...).
  */
 
-/** 2^53 − 1: every id that reaches JSON is a safe JavaScript integer (DATA.md §1). */
+/** 2^53 − 1: every id that reaches JSON is a safe JavaScript integer (docs/data-model.md §1). */
 const MAX_ID = '9007199254740991';
 
 /** Identity ids start at 1 and the sequence itself stops at 2^53 − 1. */

@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Sync without gaps (ARCHITECTURE.md, guarantees): every message gets a per-relation
+ * Sync without gaps (docs/architecture.md, guarantees): every message gets a per-relation
  * sequence number, assigned by the persister in the transaction that inserts it, from the
  * relation's counter. Clients resume from the last sequence they saw instead of a time, so
  * a message with an older id stored a moment later is never skipped.

@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * The search index off the persister's hot path (DATA.md §3): the grams of a text message
+ * The search index off the persister's hot path (docs/data-model.md §3): the grams of a text message
  * move from `message.search_grams` to a table of their own, written a moment after the
  * message by the indexer (a second consumer of `chat.stored` in the persister process).
  * Measured with 3,000-row batches, maintaining the GIN index inside the insert was two

@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * The transactional outbox (ARCHITECTURE.md, guarantees: events after commit, through an
+ * The transactional outbox (docs/architecture.md, guarantees: events after commit, through an
  * outbox). The api writes the bus records a change causes (`chat.events` domain events, the
  * system messages of `chat.messages`) into this table in the transaction of the change;
  * its relay publishes them afterwards, oldest first, and deletes what the bus accepted. So

@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Sessions end with their rights (ARCHITECTURE.md, guarantees): every user and account
+ * Sessions end with their rights (docs/architecture.md, guarantees): every user and account
  * has a token epoch, carried by each token issued for it (claim `ep`). A password or email
  * change or a logout moves the epoch forward in the transaction of the change, which ends
  * every token issued before. A constant default makes this a catalogue-only change: no

@@ -81,7 +81,7 @@ import { AccountRepository } from './account.repository';
           expect(removed.groups).toEqual([
             { relationId: relation.id, remainingAccountIds: [other.id] },
           ]);
-          // The message stays in the group, without its sender (DATA.md: set null).
+          // The message stays in the group, without its sender (docs/data-model.md: set null).
           const { rows } = await persister.query('select account_id from message where id = $1', [
             id,
           ]);

@@ -17,7 +17,7 @@ export interface NewAccountRow {
 
 const NAME_KEY = 'account_user_id_name_key';
 
-/** Accounts (DATA.md §2.2) with what their creation and deletion touch (§5). */
+/** Accounts (docs/data-model.md §2.2) with what their creation and deletion touch (§5). */
 export class AccountRepository {
   constructor(private readonly root: EntityManager) {}
 
@@ -123,7 +123,7 @@ export class AccountRepository {
     return (await this.friendRelationIds(accountId, [otherId])).get(otherId) ?? 0;
   }
 
-  /** Friendships are stored smallest id first (DATA.md §2.3); one query for all of them. */
+  /** Friendships are stored smallest id first (docs/data-model.md §2.3); one query for all of them. */
   async friendRelationIds(callerId: number, otherIds: number[]): Promise<Map<number, number>> {
     if (!otherIds.length) return new Map();
     const found = await rows<{ id: string; other: string }>(
@@ -155,7 +155,7 @@ export class AccountRepository {
   /**
    * Deletes the account unless it leads a group. Its friendships (with their messages,
    * settings and cursors), its group settings and its applications go with it through the
-   * foreign keys' cascades; group messages, files and notices keep a null author (DATA.md
+   * foreign keys' cascades; group messages, files and notices keep a null author (docs/data-model.md
    * §5). Returns who must hear of it, read before the rows are gone.
    */
   async deleteAccount(id: number): Promise<

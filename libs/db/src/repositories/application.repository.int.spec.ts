@@ -2,7 +2,7 @@ import { openSuiteDatabase, TestData, type SuiteDatabase } from '../testing';
 import type { Database } from '../open-database';
 import { ApplicationRepository, type ApplicationRow } from './application.repository';
 
-/** Friend requests against a real, migrated Postgres (API.md §8, DATA.md §2.6). */
+/** Friend requests against a real, migrated Postgres (docs/api.md §8, docs/data-model.md §2.6). */
 describe('application repository', () => {
   let suite: SuiteDatabase;
   let db: Database;

@@ -10,7 +10,7 @@ export interface ApplicationPartyRow {
   avatar: string;
 }
 
-/** An application (DATA.md §2.6) with both accounts' names and avatars. */
+/** An application (docs/data-model.md §2.6) with both accounts' names and avatars. */
 export interface ApplicationRow {
   applicant: ApplicationPartyRow;
   target: ApplicationPartyRow;
@@ -99,7 +99,7 @@ async function areFriends(em: EntityManager, a: number, b: number): Promise<bool
 }
 
 /**
- * Friend requests (DATA.md §2.6): one application per unordered pair of accounts (unique
+ * Friend requests (docs/data-model.md §2.6): one application per unordered pair of accounts (unique
  * index on least/greatest), stored applicant → target.
  */
 export class ApplicationRepository {
@@ -111,7 +111,7 @@ export class ApplicationRepository {
 
   /**
    * A pending application applicant → target, replacing a finished one of the pair
-   * (REFERENCE-DEFECTS §17). A concurrent create for the same pair loses on the unique
+   * (docs/pitfalls.md §17). A concurrent create for the same pair loses on the unique
    * index and reads as `pending`.
    */
   async create(
@@ -171,7 +171,7 @@ export class ApplicationRepository {
 
   /**
    * In one transaction: the application marked accepted, the friend relation (smaller id
-   * first, DATA.md §2.3) and one setting per side. The application row stays locked until
+   * first, docs/data-model.md §2.3) and one setting per side. The application row stays locked until
    * commit, so one application is accepted once.
    */
   async accept(
@@ -225,7 +225,7 @@ export class ApplicationRepository {
     }
   }
 
-  /** Refuses the row applicant → target itself (REFERENCE-DEFECTS §16), only while pending. */
+  /** Refuses the row applicant → target itself (docs/pitfalls.md §16), only while pending. */
   async refuse(
     applicantId: number,
     targetId: number,

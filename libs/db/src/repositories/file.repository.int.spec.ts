@@ -108,7 +108,7 @@ describe('FileRepository orphans', () => {
       accountId: owner.id,
     });
 
-    // Deleting the account drops its friendship too (DATA.md §5).
+    // Deleting the account drops its friendship too (docs/data-model.md §5).
     await db.em.fork().nativeDelete(Account, { id: owner.id });
     const orphanIds = (await repo.orphans(0, 10_000)).map((f) => f.id);
     expect(orphanIds).toEqual(expect.arrayContaining([avatar.id, messageFile.id]));

@@ -16,17 +16,17 @@ export interface NewFileRow {
 }
 
 /**
- * The orphan predicate of DATA.md §2.7, matching the two partial indexes of the initial
+ * The orphan predicate of docs/data-model.md §2.7, matching the two partial indexes of the initial
  * migration (`file_orphan_relation_idx`, `file_orphan_account_idx`).
  */
 const ORPHAN = `((purpose in ('message', 'group_avatar') and relation_id is null)
   or (purpose = 'account_avatar' and account_id is null))`;
 
 /**
- * Uploaded files (DATA.md §2.7). Replacing an avatar detaches the old row in the same
+ * Uploaded files (docs/data-model.md §2.7). Replacing an avatar detaches the old row in the same
  * transaction that records the new one, so the old row is an orphan from the commit on:
  * whether the caller then deletes its object or crashes first, the clean-up job finds it
- * (REFERENCE-DEFECTS §20).
+ * (docs/pitfalls.md §20).
  */
 export class FileRepository {
   constructor(private readonly root: EntityManager) {}
@@ -78,7 +78,7 @@ export class FileRepository {
   }
 
   /**
-   * Records a message file uploaded by `uploaderId` to the relation (API.md §11), in the
+   * Records a message file uploaded by `uploaderId` to the relation (docs/api.md §11), in the
    * caller's unit of work, which also carries the message. The uploader's setting row is
    * locked first (share), so a quit, an unfriending or a dissolution waits for this commit
    * rather than slipping between the membership check and the record; `not_member` when

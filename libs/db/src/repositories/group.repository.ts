@@ -64,7 +64,7 @@ function settingRow(r: RawSetting): GroupSettingRow {
 }
 
 /**
- * Groups (DATA.md §2.3 group rows, §2.4 settings as membership). Every method that changes
+ * Groups (docs/data-model.md §2.3 group rows, §2.4 settings as membership). Every method that changes
  * the members locks the group's relation row first, so two changes to one group run one
  * after the other and each sees the members the other left.
  */
@@ -76,7 +76,7 @@ export class GroupRepository {
   }
 
   /**
-   * The group row (avatar included, REFERENCE-DEFECTS §19) and the leader's setting in one
+   * The group row (avatar included, docs/pitfalls.md §19) and the leader's setting in one
    * transaction. `account_gone` when the leader account no longer exists.
    */
   async create(input: {
@@ -161,7 +161,7 @@ export class GroupRepository {
 
   /**
    * Deletes the group; settings, read cursors, messages and notices go through the foreign
-   * keys' cascades and files keep a null relation (orphans for the cleanup job, DATA.md §5).
+   * keys' cascades and files keep a null relation (orphans for the cleanup job, docs/data-model.md §5).
    * The members are read first, inside the transaction.
    */
   async dissolve(
@@ -189,7 +189,7 @@ export class GroupRepository {
 
   /**
    * Adds the listed accounts that are friends of the inviter, looked up by the ordered pair
-   * (least, greatest) as friendships are stored (REFERENCE-DEFECTS §18), and not members
+   * (least, greatest) as friendships are stored (docs/pitfalls.md §18), and not members
    * yet. Result in the order of the request; a repeated id counts once.
    */
   async invite(
@@ -243,7 +243,7 @@ export class GroupRepository {
     });
   }
 
-  /** By `last_show` ascending (API.md §10, list), then relation id for a stable order. */
+  /** By `last_show` ascending (docs/api.md §10, list), then relation id for a stable order. */
   async listOf(accountId: number): Promise<GroupSettingRow[]> {
     const found = await rows<RawSetting>(
       this.em,
@@ -256,7 +256,7 @@ export class GroupRepository {
     return found.map(settingRow);
   }
 
-  /** Name contains `name`, case-insensitive, wildcards escaped (API.md §3.1); by name. */
+  /** Name contains `name`, case-insensitive, wildcards escaped (docs/api.md §3.1); by name. */
   async searchByName(
     accountId: number,
     name: string,

@@ -11,7 +11,7 @@ export interface RelationSummary {
 }
 
 /**
- * Membership (API.md §3.1: a member of a relation has a setting row for it). Every
+ * Membership (docs/api.md §3.1: a member of a relation has a setting row for it). Every
  * authorisation check of the social and message areas goes through here.
  */
 export class MembershipRepository {

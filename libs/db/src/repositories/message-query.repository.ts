@@ -6,7 +6,7 @@ import { toTextArrayLiteral } from '../types/text-array.type';
 import { rows } from './sql';
 import { joinWork } from './unit-of-work';
 
-/** One message as history shows it to one caller (API.md §3 MsgInfoWithRly, before mapping). */
+/** One message as history shows it to one caller (docs/api.md §3 MsgInfoWithRly, before mapping). */
 export interface MessageView {
   id: number;
   relationId: number;
@@ -65,7 +65,7 @@ const num = (v: string | null): number | null => (v === null ? null : Number(v))
 
 /**
  * The columns of a message view for caller `?` (first three parameters: caller, caller,
- * caller). reply_count is counted, read_ids derived from cursors (DATA.md §2.5), never stored.
+ * caller). reply_count is counted, read_ids derived from cursors (docs/data-model.md §2.5), never stored.
  */
 const VIEW = `
   m.id, m.relation_id, m.notify_type, m.msg_type, m.msg_content, m.msg_extend, m.file_id,
@@ -133,7 +133,7 @@ export interface MessageState {
 }
 
 /**
- * Reads and state changes of stored messages for the message area (API.md §11). Inserting
+ * Reads and state changes of stored messages for the message area (docs/api.md §11). Inserting
  * is the persister's job; this never inserts.
  */
 export class MessageQueryRepository {
@@ -246,7 +246,7 @@ export class MessageQueryRepository {
   }
 
   /**
-   * list/content (DATA.md §3): the GIN index on `message_search.grams` narrows, within the
+   * list/content (docs/data-model.md §3): the GIN index on `message_search.grams` narrows, within the
    * caller's relations, ILIKE confirms the substring on the message. `relationId` 0 searches
    * every relation of the caller. Newest first. A message is found once the indexer has
    * written its grams, a moment after it was stored. Null when the query has no grams (only
@@ -321,7 +321,7 @@ export class MessageQueryRepository {
 
   /**
    * Tops or un-tops; topping un-tops the relation's previous top message in the same
-   * transaction (at most one per relation, DATA.md §2.8). Concurrent tops of one relation
+   * transaction (at most one per relation, docs/data-model.md §2.8). Concurrent tops of one relation
    * are serialised on the relation's row, so the later one wins and un-tops the earlier
    * (instead of both committing into the one-top index's unique violation). Topping is
    * conditional on the message not being revoked (`revoked`: nothing changed). Returns

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { toTextArrayLiteral } from '../types/text-array.type';
 import { bigintArray, boundCount, FOREIGN_KEY_VIOLATION, sqlState, unexpected } from './sql';
 
-/** One text message to make searchable (DATA.md §3). */
+/** One text message to make searchable (docs/data-model.md §3). */
 export interface SearchEntry {
   messageId: number;
   /** The message's relation (searches narrow by it before they join `message`). */
@@ -35,7 +35,7 @@ on conflict do nothing`;
 const ATTEMPTS = 3;
 
 /**
- * Writes the search index of messages (DATA.md §3) for the indexer, the consumer of
+ * Writes the search index of messages (docs/data-model.md §3) for the indexer, the consumer of
  * `chat.stored` that keeps the index off the persister's transaction: a message becomes
  * searchable a moment after it is stored. Idempotent.
  */

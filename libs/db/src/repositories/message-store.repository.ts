@@ -5,7 +5,7 @@ import { toTextArrayLiteral } from '../types/text-array.type';
 import { isolateRejected, type Rejected } from './isolate-rejected';
 import { bigintArray, boundCount, boundRows, unexpected } from './sql';
 
-/** A message to store (DATA.md §2.8), as the persister received it. */
+/** A message to store (docs/data-model.md §2.8), as the persister received it. */
 export interface NewMessageRow {
   id: number;
   relationId: number;
@@ -45,7 +45,7 @@ export interface StoreResult {
   stored: StoredMessage[];
   /**
    * Messages not stored because another message of the same account already has their
-   * `client_msg_id` (the durable send dedup of DATA.md §2.8); they consumed no number.
+   * `client_msg_id` (the durable send dedup of docs/data-model.md §2.8); they consumed no number.
    */
   duplicates: NewMessageRow[];
   /** Messages the database refused (their relation, file or sender is gone; a failed check). */
@@ -133,7 +133,7 @@ const clientKey = (accountId: number | string | null, clientMsgId: string | null
   `${accountId}\u0000${clientMsgId}`;
 
 /**
- * Writes message batches for the persister (ARCHITECTURE.md, persister; DATA.md §2.8): an
+ * Writes message batches for the persister (docs/architecture.md, persister; docs/data-model.md §2.8): an
  * idempotent multi-row insert and the per-relation sequence numbers, in one transaction.
  *
  * Numbering rule: within the transaction, every row of the batch that has no `seq` yet (the

@@ -4,7 +4,7 @@ import type { MsgExtend } from '../entities/msg-extend';
 import { FOREIGN_KEY_VIOLATION, sqlState, unexpected } from './sql';
 import { joinWork } from './unit-of-work';
 
-/** Group notices (DATA.md §2.9). Every lookup is by notice id AND group (REFERENCE-DEFECTS §10). */
+/** Group notices (docs/data-model.md §2.9). Every lookup is by notice id AND group (docs/pitfalls.md §10). */
 export class NoticeRepository {
   constructor(private readonly root: EntityManager) {}
 

@@ -7,7 +7,7 @@ import { inTransaction } from './unit-of-work';
 
 /**
  * The transactional outbox against a real database, Postgres and the embedded PGlite
- * (ARCHITECTURE.md, guarantees: events after commit, through an outbox).
+ * (docs/architecture.md, guarantees: events after commit, through an outbox).
  */
 describe('outbox repository', () => {
   let suite: SuiteDatabase;

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { isolateRejected, type Rejected } from './isolate-rejected';
 import { rows, unexpected } from './sql';
 
-/** A reader's cursor to advance (a `read_msg` request, EVENTS.md §3.3). */
+/** A reader's cursor to advance (a `read_msg` request, docs/protocol.md §3.3). */
 export interface CursorAdvance {
   accountId: number;
   relationId: number;
@@ -19,7 +19,7 @@ export interface AdvanceResult {
 /**
  * One upsert for the whole batch: the requests of one (account, relation) collapse to their
  * largest id, requests without a setting row (the reader left) are dropped by the join
- * instead of failing the foreign key, and a cursor only moves forward (DATA.md §2.5:
+ * instead of failing the foreign key, and a cursor only moves forward (docs/data-model.md §2.5:
  * `GREATEST(current, max(ids))`), so replays and out-of-order batches change nothing.
  */
 const ADVANCE = `
@@ -39,7 +39,7 @@ returning c.account_id, c.relation_id, c.last_read_msg_id`;
 
 const ids = (values: number[]) => `{${values.join(',')}}`;
 
-/** Read cursors (DATA.md §2.5), written in batches by the persister. */
+/** Read cursors (docs/data-model.md §2.5), written in batches by the persister. */
 export class ReadCursorRepository {
   constructor(private readonly root: EntityManager) {}
 

@@ -19,7 +19,7 @@ const ids = (values: number[]) => `{${values.join(',')}}`;
 
 /**
  * For each range, the senders other than the reader of messages inside it, with at most
- * `?` of their most recent ids there. Uses the (relation_id, id) index of DATA.md §2.8
+ * `?` of their most recent ids there. Uses the (relation_id, id) index of docs/data-model.md §2.8
  * ("cursor ranges for read_msg pushes"); system messages (no sender) never match.
  */
 const NEWLY_READ = `
@@ -39,7 +39,7 @@ cross join lateral (
 order by q.ord, x.account_id, x.id`;
 
 /**
- * The queries that decide who hears about a change (EVENTS.md §4, "→ receivers"), each
+ * The queries that decide who hears about a change (docs/protocol.md §4, "→ receivers"), each
  * one statement for a whole batch of records.
  */
 export class ReceiverRepository {
@@ -66,7 +66,7 @@ export class ReceiverRepository {
   /**
    * For each range, in the same order: the accounts other than the reader that sent
    * messages in it, each with its newly read message ids (at most `perSender`, the most
-   * recent; EVENTS.md §3.3).
+   * recent; docs/protocol.md §3.3).
    */
   async newlyReadBySender(ranges: ReadRange[], perSender: number): Promise<SenderReads[][]> {
     const out: SenderReads[][] = ranges.map(() => []);

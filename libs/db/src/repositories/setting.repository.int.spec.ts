@@ -2,7 +2,7 @@ import { openSuiteDatabase, TestData, type SuiteDatabase } from '../testing';
 import type { Database } from '../open-database';
 import { SettingRepository } from './setting.repository';
 
-/** Settings and friends against a real, migrated Postgres (API.md §9, DATA.md §2.4, §5). */
+/** Settings and friends against a real, migrated Postgres (docs/api.md §9, docs/data-model.md §2.4, §5). */
 describe('setting repository', () => {
   let suite: SuiteDatabase;
   let db: Database;

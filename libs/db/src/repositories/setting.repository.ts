@@ -26,7 +26,7 @@ export interface SettingRow {
 
 export type FriendSettingRow = SettingRow & { relationType: 'friend'; friend: FriendRow };
 
-/** One preference to set (API.md §9). */
+/** One preference to set (docs/api.md §9). */
 export type SettingChangeRow =
   | { field: 'nickName'; value: string }
   | { field: 'isPin'; value: boolean }
@@ -102,7 +102,7 @@ const COLUMN_OF = {
   isShow: 'is_show',
 } as const;
 
-/** Settings (DATA.md §2.4) as one account's conversation list, and unfriending (§5). */
+/** Settings (docs/data-model.md §2.4) as one account's conversation list, and unfriending (§5). */
 export class SettingRepository {
   constructor(private readonly root: EntityManager) {}
 
@@ -142,7 +142,7 @@ export class SettingRepository {
 
   /**
    * Friend name or remark contains `name`, case-insensitive, with `%`, `_` and `\` taken
-   * literally (API.md §3.1, REFERENCE-DEFECTS §25, §29). `friend.name` is the account name,
+   * literally (docs/api.md §3.1, docs/pitfalls.md §25, §29). `friend.name` is the account name,
    * never the remark.
    */
   async searchFriends(
@@ -207,9 +207,9 @@ export class SettingRepository {
 
   /**
    * Deletes the friendship: settings, read cursors and messages go through the foreign
-   * keys' cascades, files keep a null relation (orphans for the cleanup job, DATA.md §5),
+   * keys' cascades, files keep a null relation (orphans for the cleanup job, docs/data-model.md §5),
    * and the applications of the pair are deleted so the two may apply again
-   * (REFERENCE-DEFECTS §17). The relation row is locked first and its two accounts read
+   * (docs/pitfalls.md §17). The relation row is locked first and its two accounts read
    * before anything is deleted (§4).
    */
   async deleteFriend(

@@ -26,7 +26,7 @@ export interface EndedUserSessions {
   accounts: { accountId: number; epoch: number }[];
 }
 
-/** Users (DATA.md §2.1); emails compare case-insensitively through `lower(email)`. */
+/** Users (docs/data-model.md §2.1); emails compare case-insensitively through `lower(email)`. */
 export class UserRepository {
   constructor(private readonly root: EntityManager) {}
 

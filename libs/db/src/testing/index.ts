@@ -1,7 +1,7 @@
 /**
  * Test-only entry point (`@chat/db/testing`): a migrated database per suite and small
  * factories that insert valid rows, so later suites state only what their test is about.
- * Production code never imports this (STYLE §1).
+ * Production code never imports this (docs/development.md §1).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -70,7 +70,7 @@ export interface SuiteDatabase {
 /**
  * A database of one suite on the database `testDatabaseKind` names, migrated unless
  * `migrated` is false: the same cases run against PostgreSQL and against the embedded
- * PGlite (a contract of the database port, STYLE §7). `name` names the Postgres database
+ * PGlite (a contract of the database port, docs/development.md §7). `name` names the Postgres database
  * or the temporary folder.
  */
 export async function openSuiteDatabase(
@@ -165,7 +165,7 @@ export class TestData {
 
   /**
    * A friendship with a setting for each side; with the same account twice, its self
-   * conversation (one setting, `isSelf`). Ids are ordered as DATA.md §2.3 requires.
+   * conversation (one setting, `isSelf`). Ids are ordered as docs/data-model.md §2.3 requires.
    */
   async friendship(a: Id, b: Id): Promise<{ relation: Relation; settings: Setting[] }> {
     const [account1Id, account2Id] = [idOf(a), idOf(b)].sort((x, y) => x - y);

@@ -33,7 +33,7 @@ export interface AccountFields {
 }
 
 /**
- * The events of an account deletion (API.md §7): `delete_relation` to each former friend,
+ * The events of an account deletion (docs/api.md §7): `delete_relation` to each former friend,
  * `group_quit_account` to the remaining members of each group it left, each marking the
  * relation's cached membership stale, and the account's sockets closed with 4403.
  */
@@ -62,7 +62,7 @@ function deletionEvents(accountId: number, removed: DeletedAccount): ChatEventDr
   ];
 }
 
-/** The account area of API.md §7. */
+/** The account area of docs/api.md §7. */
 export class AccountService {
   constructor(private readonly d: AccountServiceDeps) {}
 
@@ -117,7 +117,7 @@ export class AccountService {
   /**
    * DELETE /api/account/delete: 3006 while it leads a group. Pushes `delete_relation` to
    * each former friend and `group_quit_account` to the remaining members of each group it
-   * left, and has its sockets closed with 4403 (EVENTS.md §2.2).
+   * left, and has its sockets closed with 4403 (docs/protocol.md §2.2).
    */
   async delete(userId: number, accountId: number): Promise<void> {
     await this.owned(userId, accountId);

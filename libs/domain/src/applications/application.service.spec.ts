@@ -1,8 +1,9 @@
 import pino from 'pino';
-import { AppError, ErrorCode, PUSH_EVENTS, SYSTEM_TEXTS } from '@chat/protocol';
+import { ErrorCode, PUSH_EVENTS, SYSTEM_TEXTS } from '@chat/protocol';
 import { RecordingWork } from '../testing/recording-work';
 import { ApplicationService, applicationInfo } from './application.service';
 import type { ApplicationRecord, ApplicationRepository } from './ports';
+import { rejectionCode } from '@chat/protocol/testing';
 
 const log = pino({ level: 'silent' });
 
@@ -42,16 +43,6 @@ function setup(answers: Partial<Record<keyof ApplicationRepository, unknown>>) {
   return { service, work, published: work.events, messages: work.messages, order: work.order };
 }
 
-async function codeOf(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AppError) return err.code;
-    throw err;
-  }
-  throw new Error('expected an AppError');
-}
-
 describe('applicationInfo', () => {
   it('shows each party the name and avatar of the other one', () => {
     const a = application();
@@ -73,7 +64,7 @@ describe('applicationInfo', () => {
 describe('ApplicationService', () => {
   it('refuses an application to oneself before touching storage', async () => {
     const { service } = setup({});
-    expect(await codeOf(service.create(5, 5, 'me'))).toBe(ErrorCode.ApplicationInvalid);
+    expect(await rejectionCode(service.create(5, 5, 'me'))).toBe(ErrorCode.ApplicationInvalid);
   });
 
   it.each([
@@ -83,7 +74,7 @@ describe('ApplicationService', () => {
     ['pending', ErrorCode.ApplicationExists],
   ])('answers a create that found %s with %i and pushes nothing', async (answer, code) => {
     const { service, published } = setup({ create: answer });
-    expect(await codeOf(service.create(1, 2, 'hi'))).toBe(code);
+    expect(await rejectionCode(service.create(1, 2, 'hi'))).toBe(code);
     expect(published).toEqual([]);
   });
 
@@ -106,7 +97,7 @@ describe('ApplicationService', () => {
     ['friends', ErrorCode.RelationExists],
   ])('answers an accept that found %s with %i, with no message', async (answer, code) => {
     const { service, work, published, messages } = setup({ accept: answer });
-    expect(await codeOf(service.accept(2, 1))).toBe(code);
+    expect(await rejectionCode(service.accept(2, 1))).toBe(code);
     // Refused inside the unit of work: whatever it wrote is rolled back with it.
     expect(work.rolledBack).toBe(1);
     expect(published).toEqual([]);
@@ -150,12 +141,12 @@ describe('ApplicationService', () => {
     ['handled', ErrorCode.ApplicationRepeated],
   ])('answers a refuse that found %s with %i', async (answer, code) => {
     const { service } = setup({ refuse: answer });
-    expect(await codeOf(service.refuse(2, 1, 'no'))).toBe(code);
+    expect(await rejectionCode(service.refuse(2, 1, 'no'))).toBe(code);
   });
 
   it('answers 3002 when there is no application of the caller to delete', async () => {
     const { service } = setup({ remove: false });
-    expect(await codeOf(service.delete(1, 2))).toBe(ErrorCode.ApplicationNotFound);
+    expect(await rejectionCode(service.delete(1, 2))).toBe(ErrorCode.ApplicationNotFound);
   });
 
   it('lists applications as the caller sees them', async () => {

@@ -15,7 +15,7 @@ export interface ApplicationServiceDeps {
 }
 
 /**
- * ApplicationInfo of API.md §3 as `viewerId` sees it: `name` and `avatar` belong to the
+ * ApplicationInfo of docs/api.md §3 as `viewerId` sees it: `name` and `avatar` belong to the
  * other party (the target for the applicant, the applicant for the target).
  */
 export function applicationInfo(a: ApplicationRecord, viewerId: number) {
@@ -34,7 +34,7 @@ export function applicationInfo(a: ApplicationRecord, viewerId: number) {
 }
 
 /**
- * The `application` push to both parties (EVENTS.md §4), each with its own view. Keyed by
+ * The `application` push to both parties (docs/protocol.md §4), each with its own view. Keyed by
  * the receiving account, so one account's application pushes arrive in order.
  */
 function applicationEvents(a: ApplicationRecord): ChatEventDraft[] {
@@ -44,14 +44,14 @@ function applicationEvents(a: ApplicationRecord): ChatEventDraft[] {
   }));
 }
 
-/** The application area of API.md §8: friend requests. */
+/** The application area of docs/api.md §8: friend requests. */
 export class ApplicationService {
   constructor(private readonly d: ApplicationServiceDeps) {}
 
   /**
    * POST /api/application/create: 3003 to oneself, 2010 for a missing target, 4001 between
    * friends, 3001 while a pending one exists either way. A finished application of the pair
-   * is replaced (REFERENCE-DEFECTS §17).
+   * is replaced (docs/pitfalls.md §17).
    */
   async create(callerId: number, targetId: number, applyMsg: string): Promise<void> {
     if (targetId === callerId) throw new AppError(ErrorCode.ApplicationInvalid);
@@ -88,7 +88,7 @@ export class ApplicationService {
       if (done === 'friends') throw new AppError(ErrorCode.RelationExists);
       const { application, relationId } = done;
       // The system message is recorded before anything announces the relation, so it is
-      // the first record of the conversation's partition (API.md §8: its first message).
+      // the first record of the conversation's partition (docs/api.md §8: its first message).
       outbox.message(systemMessage(this.d.ids, relationId, SYSTEM_TEXTS.becameFriends));
       outbox.events([
         { key: `relation:${relationId}`, effects: { membershipChanged: [relationId] } },
@@ -99,7 +99,7 @@ export class ApplicationService {
     this.d.log.info({ accountId: callerId, applicantId, relationId }, 'application accepted');
   }
 
-  /** PUT /api/application/refuse: 3004 once refused or accepted (REFERENCE-DEFECTS §16). */
+  /** PUT /api/application/refuse: 3004 once refused or accepted (docs/pitfalls.md §16). */
   async refuse(callerId: number, applicantId: number, refuseMsg: string): Promise<void> {
     await this.d.work.run(async (outbox) => {
       const done = await this.d.applications.refuse(applicantId, callerId, refuseMsg);

@@ -1,5 +1,5 @@
 /**
- * What the application area needs from storage (API.md §8, DATA.md §2.6). libs/db
+ * What the application area needs from storage (docs/api.md §8, docs/data-model.md §2.6). libs/db
  * implements these shapes. An application is stored applicant → target, at most one per
  * unordered pair of accounts.
  */
@@ -30,7 +30,7 @@ export interface ApplicationRepository {
    * (`applicant_missing` when the applicant was deleted meanwhile), `friends`
    * when the two are friends, `pending` when a pending application exists between them in
    * either direction (or a concurrent create won the pair); otherwise removes any finished
-   * application of the pair (REFERENCE-DEFECTS §17) and stores a pending one
+   * application of the pair (docs/pitfalls.md §17) and stores a pending one
    * applicant → target.
    */
   create(
@@ -42,7 +42,7 @@ export interface ApplicationRepository {
   remove(applicantId: number, targetId: number): Promise<boolean>;
   /**
    * In one transaction: marks the application applicant → target accepted, creates the
-   * friend relation (smaller account id first, DATA.md §2.3) and a setting for each side.
+   * friend relation (smaller account id first, docs/data-model.md §2.3) and a setting for each side.
    * `missing` without such an application, `accepted` when it already is, `applicant_missing`
    * when the applicant account is gone, `friends` when the two already are.
    */
@@ -57,7 +57,7 @@ export interface ApplicationRepository {
     | 'friends'
   >;
   /**
-   * Marks the application applicant → target refused with `refuseMsg` (REFERENCE-DEFECTS
+   * Marks the application applicant → target refused with `refuseMsg` (docs/pitfalls.md
    * §16: that row, not the reverse one). `missing` without it, `handled` when it is already
    * refused or accepted.
    */

@@ -1,4 +1,4 @@
-/** Image formats recognised by their leading bytes (API.md §11 step 3, §12). */
+/** Image formats recognised by their leading bytes (docs/api.md §11 step 3, §12). */
 export type ImageType = 'jpeg' | 'png' | 'gif' | 'webp';
 
 /** Leading bytes that `detectImageType` needs to tell every format apart. */
@@ -27,7 +27,7 @@ const ascii = (s: string): number[] => [...s].map((c) => c.charCodeAt(0));
  * The image format of a file judged by its content, never by its name or the client's
  * MIME type: JPEG (`FF D8 FF`, every JPEG flavour), PNG (its 8-byte signature), GIF
  * (`GIF87a`/`GIF89a`), WebP (`RIFF` … `WEBP`). Null for anything else, including bodies
- * too short to hold a signature (REFERENCE-DEFECTS §21: short files are not an error).
+ * too short to hold a signature (docs/pitfalls.md §21: short files are not an error).
  */
 export function detectImageType(head: Buffer): ImageType | null {
   if (startsWith(head, [0xff, 0xd8, 0xff])) return 'jpeg';

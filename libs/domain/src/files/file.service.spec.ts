@@ -20,7 +20,7 @@ const GROUP = 10;
 const FRIENDSHIP = 11;
 
 /**
- * In-memory stand-ins for the file area's ports, with the rows DATA.md §2.7 describes and
+ * In-memory stand-ins for the file area's ports, with the rows docs/data-model.md §2.7 describes and
  * an object store whose puts and deletes fail on demand.
  */
 function world() {

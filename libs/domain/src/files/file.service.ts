@@ -50,14 +50,14 @@ export interface FileServiceDeps {
 const RECENT_REPLY_TARGET_MS = 60_000;
 const REPLY_TARGET_RETRY_DELAYS_MS = [50, 150, 300, 500];
 
-/** The extension a message file's key keeps from its name (served by it, DATA.md §2.7). */
+/** The extension a message file's key keeps from its name (served by it, docs/data-model.md §2.7). */
 function keyExtension(name: string): string {
   const dot = name.lastIndexOf('.');
   const ext = dot > 0 ? name.slice(dot).toLowerCase() : '';
   return /^\.[a-z0-9]{1,10}$/.test(ext) ? ext : '';
 }
 
-/** File of API.md §3. */
+/** File of docs/api.md §3. */
 export function fileInfo(f: FileRecord) {
   return {
     file_id: f.id,
@@ -70,17 +70,17 @@ export function fileInfo(f: FileRecord) {
   };
 }
 
-/** The `file_name` column holds 255 characters (DATA.md §2.7). */
+/** The `file_name` column holds 255 characters (docs/data-model.md §2.7). */
 function storedName(name: string, fallback: string): string {
   const chars = [...name.trim()];
   return chars.length ? chars.slice(0, 255).join('') : fallback;
 }
 
-/** The file area of API.md §12. */
+/** The file area of docs/api.md §12. */
 export class FileService {
   constructor(private readonly d: FileServiceDeps) {}
 
-  /** POST /api/file/getall: 2009 unless the caller is a member (REFERENCE-DEFECTS §11). */
+  /** POST /api/file/getall: 2009 unless the caller is a member (docs/pitfalls.md §11). */
   async getAll(callerId: number, relationId: number) {
     if (!(await this.d.relations.isMember(callerId, relationId))) {
       throw new AppError(ErrorCode.PermissionDenied, 'not a member of this conversation');
@@ -106,7 +106,7 @@ export class FileService {
   }
 
   /**
-   * POST /api/msg/file (API.md §11): a file message. Checks in the spec's order, all before
+   * POST /api/msg/file (docs/api.md §11): a file message. Checks in the spec's order, all before
    * anything is stored: 2009 unless a member; the replied-to message 5001 / 5004 / 5003;
    * 8004 past the size of its kind (the api refuses larger bodies while they arrive; this
    * is the rule itself). Then the object is stored (8001) and, in one transaction, the file
@@ -172,7 +172,7 @@ export class FileService {
   }
 
   /**
-   * 5001 / 5004 / 5003 of API.md §11. A message acked on a socket a moment ago may not be
+   * 5001 / 5004 / 5003 of docs/api.md §11. A message acked on a socket a moment ago may not be
    * stored yet, so a recent id that is missing is looked up again for about a second.
    */
   private async checkReplyTarget(rlyMsgId: number, relationId: number): Promise<void> {
@@ -195,7 +195,7 @@ export class FileService {
    * POST /api/file/avatar: the caller's own avatar (`relationId` 0) or a group's. Every
    * check runs before anything is stored; the previous avatar's object is deleted at once,
    * and its row with it, or left as an orphan for the clean-up job when that delete fails
-   * (DATA.md §2.7, REFERENCE-DEFECTS §20).
+   * (docs/data-model.md §2.7, docs/pitfalls.md §20).
    */
   async uploadAvatar(callerId: number, relationId: number, upload: IncomingFile) {
     const image = detectImageType(upload.buffer);

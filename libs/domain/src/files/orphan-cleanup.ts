@@ -40,10 +40,10 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * One run of the orphan-file clean-up (API.md §14): for each orphan of DATA.md §2.7, by
+ * One run of the orphan-file clean-up (docs/api.md §14): for each orphan of docs/data-model.md §2.7, by
  * id, delete the stored object and then its row, with the `Auto.Retry` policy per file.
  * A file that still fails is logged and left for the next run; the others go on
- * (REFERENCE-DEFECTS §23). Object first: a row without its object would never be retried,
+ * (docs/pitfalls.md §23). Object first: a row without its object would never be retried,
  * an object without its row could never be found again.
  */
 export async function cleanOrphanFiles(d: OrphanCleanupDeps): Promise<CleanupSummary> {

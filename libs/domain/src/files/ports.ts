@@ -1,5 +1,5 @@
 /**
- * What the file area needs from storage and object storage (API.md §12, §14, DATA.md §2.7).
+ * What the file area needs from storage and object storage (docs/api.md §12, §14, docs/data-model.md §2.7).
  * libs/db and libs/storage implement these shapes.
  */
 import type { Readable } from 'node:stream';
@@ -71,7 +71,7 @@ export interface FileRepository {
     uploaderId: number,
     file: NewFile,
   ): Promise<FileRecord | 'not_member'>;
-  /** Orphans of DATA.md §2.7 with `id > afterId`, by id, at most `limit`. */
+  /** Orphans of docs/data-model.md §2.7 with `id > afterId`, by id, at most `limit`. */
   orphans(afterId: number, limit: number): Promise<FileRecord[]>;
   countOrphans(): Promise<number>;
   /** Deletes the row if it still is an orphan; false when it was not (or is gone). */
@@ -89,13 +89,13 @@ export interface FileStore {
   delete(key: string): Promise<void>;
 }
 
-/** Who may see what: membership of API.md §3.1 and the kind of a relation. */
+/** Who may see what: membership of docs/api.md §3.1 and the kind of a relation. */
 export interface RelationLookup {
   isMember(accountId: number, relationId: number): Promise<boolean>;
   relation(relationId: number): Promise<{ relationType: 'friend' | 'group' } | null>;
 }
 
-/** What a reply must know of the message it replies to (API.md §11, `/msg/file`). */
+/** What a reply must know of the message it replies to (docs/api.md §11, `/msg/file`). */
 export interface ReplyTargets {
   state(messageId: number): Promise<{ relationId: number; isRevoke: boolean } | null>;
 }

@@ -1,8 +1,9 @@
 import pino from 'pino';
-import { AppError, ErrorCode, PUSH_EVENTS } from '@chat/protocol';
+import { ErrorCode, PUSH_EVENTS } from '@chat/protocol';
 import { RecordingWork } from '../testing/recording-work';
 import { GroupService } from './group.service';
 import type { GroupRepository } from './ports';
+import { rejectionCode } from '@chat/protocol/testing';
 
 const log = pino({ level: 'silent' });
 
@@ -26,16 +27,6 @@ function setup(groups: Partial<Record<keyof GroupRepository, unknown>>) {
     log,
   });
   return { service, published };
-}
-
-async function codeOf(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AppError) return err.code;
-    throw err;
-  }
-  throw new Error('expected an AppError');
 }
 
 describe('GroupService', () => {
@@ -93,37 +84,37 @@ describe('GroupService', () => {
     expect(same.published).toEqual([]);
   });
 
-  it('maps each refusal to the code of API.md §10', async () => {
-    expect(await codeOf(setup({ transfer: 'not_leader' }).service.transfer(1, 2, 3))).toBe(
+  it('maps each refusal to the code of docs/api.md §10', async () => {
+    expect(await rejectionCode(setup({ transfer: 'not_leader' }).service.transfer(1, 2, 3))).toBe(
       ErrorCode.NotGroupLeader,
     );
-    expect(await codeOf(setup({ transfer: 'not_member' }).service.transfer(1, 2, 3))).toBe(
+    expect(await rejectionCode(setup({ transfer: 'not_member' }).service.transfer(1, 2, 3))).toBe(
       ErrorCode.NotGroupMember,
     );
-    expect(await codeOf(setup({ dissolve: 'not_leader' }).service.dissolve(1, 2))).toBe(
+    expect(await rejectionCode(setup({ dissolve: 'not_leader' }).service.dissolve(1, 2))).toBe(
       ErrorCode.NotGroupLeader,
     );
-    expect(await codeOf(setup({ quit: 'leader' }).service.quit(1, 2))).toBe(
+    expect(await rejectionCode(setup({ quit: 'leader' }).service.quit(1, 2))).toBe(
       ErrorCode.LeaderCannotQuit,
     );
-    expect(await codeOf(setup({ quit: 'not_member' }).service.quit(1, 2))).toBe(
+    expect(await rejectionCode(setup({ quit: 'not_member' }).service.quit(1, 2))).toBe(
       ErrorCode.NotGroupMember,
     );
-    expect(await codeOf(setup({ invite: 'not_member' }).service.invite(1, 2, [3]))).toBe(
+    expect(await rejectionCode(setup({ invite: 'not_member' }).service.invite(1, 2, [3]))).toBe(
       ErrorCode.NotGroupMember,
     );
-    expect(await codeOf(setup({ role: null }).service.update(1, 2, 'n', 'd'))).toBe(
+    expect(await rejectionCode(setup({ role: null }).service.update(1, 2, 'n', 'd'))).toBe(
       ErrorCode.NotGroupMember,
     );
     expect(
-      await codeOf(
+      await rejectionCode(
         setup({ role: { isGroup: false, isLeader: false } }).service.update(1, 2, 'n', 'd'),
       ),
     ).toBe(ErrorCode.RelationNotFound);
-    expect(await codeOf(setup({ role: null }).service.members(1, 2))).toBe(
+    expect(await rejectionCode(setup({ role: null }).service.members(1, 2))).toBe(
       ErrorCode.NotGroupMember,
     );
-    expect(await codeOf(setup({ create: 'account_gone' }).service.create(1, 'n', 'd'))).toBe(
+    expect(await rejectionCode(setup({ create: 'account_gone' }).service.create(1, 'n', 'd'))).toBe(
       ErrorCode.AccountNotFound,
     );
   });

@@ -13,7 +13,7 @@ export interface GroupServiceDeps {
   log: Logger;
 }
 
-/** SettingGroup of API.md §3. */
+/** SettingGroup of docs/api.md §3. */
 function settingGroup(row: GroupSettingRow) {
   return {
     relation_id: row.group.id,
@@ -33,7 +33,7 @@ function settingGroup(row: GroupSettingRow) {
   };
 }
 
-/** GroupMember of API.md §3. */
+/** GroupMember of docs/api.md §3. */
 function groupMember(m: GroupMemberRow) {
   return {
     account_id: m.accountId,
@@ -45,7 +45,7 @@ function groupMember(m: GroupMemberRow) {
 }
 
 /**
- * A group push (EVENTS.md §4). Every group push carries `relation_id` (REFERENCE-DEFECTS
+ * A group push (docs/protocol.md §4). Every group push carries `relation_id` (docs/pitfalls.md
  * §5), is keyed by the relation so one group's pushes stay in order, and marks the
  * group's cached membership stale, since each of them follows a membership change.
  */
@@ -64,7 +64,7 @@ function groupEvent(
 
 /**
  * A member's standing in a group: 7003 when not a member, 4002 when the relation is a
- * friendship (API.md §10, update: membership is checked first, then the relation type).
+ * friendship (docs/api.md §10, update: membership is checked first, then the relation type).
  */
 export function requireGroupMember(role: RelationRole | null): RelationRole {
   if (!role) throw new AppError(ErrorCode.NotGroupMember);
@@ -72,11 +72,11 @@ export function requireGroupMember(role: RelationRole | null): RelationRole {
   return role;
 }
 
-/** The group area of API.md §10. */
+/** The group area of docs/api.md §10. */
 export class GroupService {
   constructor(private readonly d: GroupServiceDeps) {}
 
-  /** POST /api/group/create: the group and its leader in one transaction (REFERENCE-DEFECTS §19). */
+  /** POST /api/group/create: the group and its leader in one transaction (docs/pitfalls.md §19). */
   async create(callerId: number, name: string, description: string) {
     const group = await this.d.work.run(async (outbox) => {
       const group = await this.d.groups.create({
@@ -86,7 +86,7 @@ export class GroupService {
         avatar: this.d.defaultAvatar,
       });
       if (group === 'account_gone') throw new AppError(ErrorCode.AccountNotFound);
-      // No push (API.md §10), but the new membership must reach the gateways' caches.
+      // No push (docs/api.md §10), but the new membership must reach the gateways' caches.
       outbox.events([{ key: `relation:${group.id}`, effects: { membershipChanged: [group.id] } }]);
       return group;
     });
@@ -127,7 +127,7 @@ export class GroupService {
 
   /**
    * POST /api/group/dissolve: 7001 unless the caller leads the group. The receivers are the
-   * members read before the deletion (REFERENCE-DEFECTS §4).
+   * members read before the deletion (docs/pitfalls.md §4).
    */
   async dissolve(callerId: number, relationId: number) {
     await this.d.work.run(async (outbox) => {
@@ -139,7 +139,7 @@ export class GroupService {
     return {};
   }
 
-  /** POST /api/group/update: any member may rename the group (API.md §10). */
+  /** POST /api/group/update: any member may rename the group (docs/api.md §10). */
   async update(callerId: number, relationId: number, name: string, description: string) {
     requireGroupMember(await this.d.groups.role(callerId, relationId));
     // Dissolved between the check and the update: the group is gone.
@@ -151,7 +151,7 @@ export class GroupService {
 
   /**
    * POST /api/group/invite: adds the listed friends of the caller that are not members yet
-   * and pushes `group_new_account` once per account actually added (REFERENCE-DEFECTS §8)
+   * and pushes `group_new_account` once per account actually added (docs/pitfalls.md §8)
    * to every member after the change, the new ones included.
    */
   async invite(callerId: number, relationId: number, accountIds: number[]) {
@@ -178,7 +178,7 @@ export class GroupService {
   }
 
   /**
-   * POST /api/group/quit: 7002 for the leader, 7003 for a non-member (REFERENCE-DEFECTS
+   * POST /api/group/quit: 7002 for the leader, 7003 for a non-member (docs/pitfalls.md
    * §15: not a silent success). The quitter hears of it too (§4).
    */
   async quit(callerId: number, relationId: number) {

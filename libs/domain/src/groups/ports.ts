@@ -1,5 +1,5 @@
 /**
- * What the group area needs from storage (API.md §10, DATA.md §2.3–2.4). libs/db
+ * What the group area needs from storage (docs/api.md §10, docs/data-model.md §2.3–2.4). libs/db
  * implements these shapes; every membership-changing method runs in one transaction that
  * locks the group first, so concurrent changes to one group are serialised.
  */
@@ -18,7 +18,7 @@ export interface RelationRole {
   isLeader: boolean;
 }
 
-/** One account's setting for a group, with the group (SettingGroup of API.md §3). */
+/** One account's setting for a group, with the group (SettingGroup of docs/api.md §3). */
 export interface GroupSettingRow {
   group: GroupRecord;
   nickName: string;

@@ -24,11 +24,11 @@ export interface MessageServiceDeps {
 
 type StateType = 'pin' | 'top' | 'revoke';
 
-/** The message area of API.md §11 (history, search, state changes) and sequence sync. */
+/** The message area of docs/api.md §11 (history, search, state changes) and sequence sync. */
 export class MessageService {
   constructor(private readonly d: MessageServiceDeps) {}
 
-  /** "Not a member" → 2009 (API.md §11). */
+  /** "Not a member" → 2009 (docs/api.md §11). */
   private async requireMember(caller: number, relationId: number): Promise<void> {
     if (!(await this.d.membership.isMember(caller, relationId))) {
       throw new AppError(ErrorCode.PermissionDenied, 'not a member of this conversation');
@@ -111,7 +111,7 @@ export class MessageService {
     return { list };
   }
 
-  /** A message of this relation the caller may change: 2009 / 5001 (REFERENCE-DEFECTS §10). */
+  /** A message of this relation the caller may change: 2009 / 5001 (docs/pitfalls.md §10). */
   private async messageIn(caller: number, relationId: number, id: number) {
     await this.requireMember(caller, relationId);
     const state = await this.d.messages.state(id);

@@ -2,7 +2,7 @@ import type { MessageView } from '@chat/db';
 import { iso } from '../views';
 
 /**
- * MsgInfo of API.md §3 as one caller sees a stored message: a revoked message shows `""` and
+ * MsgInfo of docs/api.md §3 as one caller sees a stored message: a revoked message shows `""` and
  * a null extension; missing ids are 0; `seq` is the per-relation sequence for sync.
  */
 export function msgInfo(v: MessageView) {
@@ -43,7 +43,7 @@ export function msgInfoWithRly(v: MessageView) {
   };
 }
 
-/** BriefMsgInfo of API.md §3 (search results). */
+/** BriefMsgInfo of docs/api.md §3 (search results). */
 export function briefMsgInfo(v: MessageView) {
   return {
     id: v.id,

@@ -1,15 +1,15 @@
 import type { MessageRecord } from '@chat/protocol';
 import { iso } from '../views';
 
-/** Snowflake ids for new messages (DATA.md §1). */
+/** Snowflake ids for new messages (docs/data-model.md §1). */
 export interface IdGenerator {
   next(): number;
-  /** The time an id encodes; a message's `create_at` must equal it (DATA.md §1). */
+  /** The time an id encodes; a message's `create_at` must equal it (docs/data-model.md §1). */
   timeOf(id: number): Date;
 }
 
 /**
- * A system message of API.md §3.1: no sender, `create_at` the time in its id. Its id is
+ * A system message of docs/api.md §3.1: no sender, `create_at` the time in its id. Its id is
  * assigned here, once, and travels in the outbox record: a record the relay publishes twice
  * is the same message twice, which the persister stores once (idempotent on the id).
  */

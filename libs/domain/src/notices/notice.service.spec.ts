@@ -1,9 +1,10 @@
 import pino from 'pino';
-import { AppError, ErrorCode, PUSH_EVENTS } from '@chat/protocol';
+import { ErrorCode, PUSH_EVENTS } from '@chat/protocol';
 import { RecordingWork } from '../testing/recording-work';
 import type { GroupRepository } from '../groups/ports';
 import { NoticeService } from './notice.service';
 import type { NoticeRecord, NoticeRepository } from './ports';
+import { rejectionCode } from '@chat/protocol/testing';
 
 const log = pino({ level: 'silent' });
 
@@ -15,16 +16,6 @@ function repo<T extends object>(answers: Partial<Record<keyof T, unknown>>): T {
       return () => Promise.resolve(answers[name as keyof T]);
     },
   });
-}
-
-async function codeOf(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AppError) return err.code;
-    throw err;
-  }
-  throw new Error('expected an AppError');
 }
 
 describe('NoticeService', () => {
@@ -95,28 +86,30 @@ describe('NoticeService', () => {
     ]);
   });
 
-  it('checks membership, group, leadership and the notice in the order of API.md §13', async () => {
+  it('checks membership, group, leadership and the notice in the order of docs/api.md §13', async () => {
     const c = { msgContent: 'x' };
-    expect(await codeOf(notices(null).service.create(1, 40, c))).toBe(ErrorCode.NotGroupMember);
-    expect(
-      await codeOf(notices({ isGroup: false, isLeader: false }).service.create(1, 40, c)),
-    ).toBe(ErrorCode.RelationNotFound);
-    expect(await codeOf(notices({ isGroup: true, isLeader: false }).service.create(1, 40, c))).toBe(
-      ErrorCode.NotGroupLeader,
+    expect(await rejectionCode(notices(null).service.create(1, 40, c))).toBe(
+      ErrorCode.NotGroupMember,
     );
     expect(
-      await codeOf(
+      await rejectionCode(notices({ isGroup: false, isLeader: false }).service.create(1, 40, c)),
+    ).toBe(ErrorCode.RelationNotFound);
+    expect(
+      await rejectionCode(notices({ isGroup: true, isLeader: false }).service.create(1, 40, c)),
+    ).toBe(ErrorCode.NotGroupLeader);
+    expect(
+      await rejectionCode(
         notices({ isGroup: true, isLeader: false }, { update: null }).service.update(1, 9, 40, c),
       ),
     ).toBe(ErrorCode.NotifyNotFound);
-    expect(await codeOf(notices({ isGroup: true, isLeader: false }).service.delete(1, 9, 40))).toBe(
-      ErrorCode.NotGroupLeader,
-    );
     expect(
-      await codeOf(
+      await rejectionCode(notices({ isGroup: true, isLeader: false }).service.delete(1, 9, 40)),
+    ).toBe(ErrorCode.NotGroupLeader);
+    expect(
+      await rejectionCode(
         notices({ isGroup: true, isLeader: true }, { delete: false }).service.delete(1, 9, 40),
       ),
     ).toBe(ErrorCode.NotifyNotFound);
-    expect(await codeOf(notices(null).service.list(1, 40))).toBe(ErrorCode.NotGroupMember);
+    expect(await rejectionCode(notices(null).service.list(1, 40))).toBe(ErrorCode.NotGroupMember);
   });
 });

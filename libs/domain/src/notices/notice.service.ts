@@ -20,7 +20,7 @@ export interface NoticeContent {
   msgExpand?: MsgExtend | null;
 }
 
-/** Notify of API.md §3: `read_ids` is `[account_id]`, as no endpoint marks a notice read. */
+/** Notify of docs/api.md §3: `read_ids` is `[account_id]`, as no endpoint marks a notice read. */
 function notify(n: NoticeRecord, readIds: 'author' | 'none' = 'author') {
   return {
     id: n.id,
@@ -34,7 +34,7 @@ function notify(n: NoticeRecord, readIds: 'author' | 'none' = 'author') {
 }
 
 /**
- * `create_notify` / `update_notify` payload (EVENTS.md §4): the extension is named
+ * `create_notify` / `update_notify` payload (docs/protocol.md §4): the extension is named
  * `msg_extent` in pushes, as the reference server named it, while REST says `msg_expand`.
  */
 function notifyPush(n: NoticeRecord) {
@@ -48,7 +48,7 @@ function notifyPush(n: NoticeRecord) {
   };
 }
 
-/** Group notices (API.md §13). */
+/** Group notices (docs/api.md §13). */
 export class NoticeService {
   constructor(private readonly d: NoticeServiceDeps) {}
 
@@ -85,8 +85,8 @@ export class NoticeService {
   }
 
   /**
-   * POST /api/notify/update: any member may edit (API.md §13); 9001 when the notice is not
-   * in this group (REFERENCE-DEFECTS §10, §15).
+   * POST /api/notify/update: any member may edit (docs/api.md §13); 9001 when the notice is not
+   * in this group (docs/pitfalls.md §10, §15).
    */
   async update(callerId: number, id: number, relationId: number, content: NoticeContent) {
     await this.member(callerId, relationId);
@@ -111,7 +111,7 @@ export class NoticeService {
     return { list, total: list.length };
   }
 
-  /** GET /api/notify/delete: 7003, then 7001, then 9001 (API.md §13). No push. */
+  /** GET /api/notify/delete: 7003, then 7001, then 9001 (docs/api.md §13). No push. */
   async delete(callerId: number, id: number, relationId: number): Promise<void> {
     const role = await this.member(callerId, relationId);
     if (!role.isLeader) throw new AppError(ErrorCode.NotGroupLeader);

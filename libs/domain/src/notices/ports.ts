@@ -1,6 +1,6 @@
 import type { MsgExtend } from '@chat/protocol';
 
-/** A group notice (DATA.md §2.9). */
+/** A group notice (docs/data-model.md §2.9). */
 export interface NoticeRecord {
   id: number;
   relationId: number;
@@ -12,7 +12,7 @@ export interface NoticeRecord {
   createAt: Date;
 }
 
-/** What the notice area needs from storage (API.md §13). */
+/** What the notice area needs from storage (docs/api.md §13). */
 export interface NoticeRepository {
   /** Time now; `group_gone` when the group was dissolved meanwhile. */
   create(input: {
@@ -23,7 +23,7 @@ export interface NoticeRepository {
   }): Promise<NoticeRecord | 'group_gone'>;
   /**
    * Replaces content and extension, sets the author and the time to now; null when no
-   * notice `id` exists in `relationId` (REFERENCE-DEFECTS §10).
+   * notice `id` exists in `relationId` (docs/pitfalls.md §10).
    */
   update(input: {
     id: number;

@@ -18,7 +18,7 @@ export interface SessionServiceDeps {
 }
 
 /**
- * Sessions end with their rights (ARCHITECTURE.md, guarantees). Every token carries its
+ * Sessions end with their rights (docs/architecture.md, guarantees). Every token carries its
  * subject's token epoch; a password or email change, a logout or a deletion moves the epoch
  * (or removes the subject) in the database transaction of the change, which also records in
  * its outbox the `chat.events` record listing the accounts whose sessions ended with their

@@ -1,5 +1,5 @@
 /**
- * What the setting and friend area needs from storage (API.md §9, DATA.md §2.3–2.4).
+ * What the setting and friend area needs from storage (docs/api.md §9, docs/data-model.md §2.3–2.4).
  * libs/db implements these shapes. A setting row is one account's membership of, and
  * preferences for, one conversation.
  */
@@ -31,7 +31,7 @@ export interface SettingRecord {
 /** A friend conversation's setting: `friend` is always set. */
 export type FriendSettingRecord = SettingRecord & { relationType: 'friend'; friend: FriendRecord };
 
-/** One preference to set (API.md §9, the four update endpoints). */
+/** One preference to set (docs/api.md §9, the four update endpoints). */
 export type SettingChange =
   | { field: 'nickName'; value: string }
   | { field: 'isPin'; value: boolean }

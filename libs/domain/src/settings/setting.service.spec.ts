@@ -1,8 +1,9 @@
 import pino from 'pino';
-import { AppError, ErrorCode, PUSH_EVENTS } from '@chat/protocol';
+import { ErrorCode, PUSH_EVENTS } from '@chat/protocol';
 import { RecordingWork } from '../testing/recording-work';
 import type { SettingRecord, SettingRepository } from './ports';
 import { SettingService } from './setting.service';
+import { rejectionCode } from '@chat/protocol/testing';
 
 const log = pino({ level: 'silent' });
 
@@ -24,16 +25,6 @@ function setup(answers: Partial<Record<keyof SettingRepository, unknown>>) {
     log,
   });
   return { service, published };
-}
-
-async function codeOf(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AppError) return err.code;
-    throw err;
-  }
-  throw new Error('expected an AppError');
 }
 
 const T0 = new Date('2024-05-01T08:30:00.123Z');
@@ -63,7 +54,7 @@ const groupSetting: SettingRecord = {
 describe('SettingService', () => {
   it('answers 4002 when the caller has no setting for the relation', async () => {
     const { service, published } = setup({ update: 'missing' });
-    expect(await codeOf(service.update(1, 10, { field: 'isPin', value: true }))).toBe(
+    expect(await rejectionCode(service.update(1, 10, { field: 'isPin', value: true }))).toBe(
       ErrorCode.RelationNotFound,
     );
     expect(published).toEqual([]);
@@ -110,7 +101,7 @@ describe('SettingService', () => {
     ['self', ErrorCode.PermissionDenied],
   ])('answers a friend delete that found %s with %i', async (answer, code) => {
     const { service, published } = setup({ deleteFriend: answer });
-    expect(await codeOf(service.deleteFriend(1, 10))).toBe(code);
+    expect(await rejectionCode(service.deleteFriend(1, 10))).toBe(code);
     expect(published).toEqual([]);
   });
 

@@ -18,17 +18,17 @@ export interface SettingServiceDeps {
   log: Logger;
 }
 
-/** FriendInfo of API.md §3. */
+/** FriendInfo of docs/api.md §3. */
 function friendInfo(f: FriendRecord) {
   return { account_id: f.accountId, name: f.name, avatar: f.avatar };
 }
 
-/** GroupInfo of API.md §3. */
+/** GroupInfo of docs/api.md §3. */
 function groupInfo(g: GroupRecord) {
   return { relation_id: g.id, name: g.name, description: g.description, avatar: g.avatar };
 }
 
-/** SettingInfo of API.md §3. */
+/** SettingInfo of docs/api.md §3. */
 function settingInfo(s: SettingRecord) {
   return {
     relation_id: s.relationId,
@@ -42,7 +42,7 @@ function settingInfo(s: SettingRecord) {
   };
 }
 
-/** Setting of API.md §3: exactly one of `group_info` and `friend_info` is non-null. */
+/** Setting of docs/api.md §3: exactly one of `group_info` and `friend_info` is non-null. */
 export function settingView(s: SettingRecord) {
   return {
     ...settingInfo(s),
@@ -51,12 +51,12 @@ export function settingView(s: SettingRecord) {
   };
 }
 
-/** SettingFriend of API.md §3. */
+/** SettingFriend of docs/api.md §3. */
 export function settingFriend(s: FriendSettingRecord) {
   return { ...settingInfo(s), relation_type: 'friend' as const, friend_info: friendInfo(s.friend) };
 }
 
-/** SettingPin of API.md §3. */
+/** SettingPin of docs/api.md §3. */
 export function settingPin(s: SettingRecord) {
   return {
     relation_id: s.relationId,
@@ -68,10 +68,10 @@ export function settingPin(s: SettingRecord) {
   };
 }
 
-/** `update_setting_state` types of EVENTS.md §4, by the preference they report. */
+/** `update_setting_state` types of docs/protocol.md §4, by the preference they report. */
 const STATE_TYPES = { isPin: 'pin', isNotDisturb: 'not_disturb', isShow: 'show' } as const;
 
-/** The setting and friend area of API.md §9. */
+/** The setting and friend area of docs/api.md §9. */
 export class SettingService {
   constructor(private readonly d: SettingServiceDeps) {}
 
@@ -89,7 +89,7 @@ export class SettingService {
 
   /**
    * The four update endpoints: 4002 without a setting for the relation; an unchanged value
-   * answers success with no push (API.md §9), except that showing always refreshes
+   * answers success with no push (docs/api.md §9), except that showing always refreshes
    * `last_show` and is announced, since it moves the conversation in `/setting/shows`.
    */
   async update(callerId: number, relationId: number, change: SettingChange): Promise<void> {
@@ -121,7 +121,7 @@ export class SettingService {
   /**
    * DELETE /api/setting/friend/delete: 4002 unless a friend relation, 2009 unless the caller
    * is one of its two accounts or when it is the caller's self conversation
-   * (REFERENCE-DEFECTS §9). `delete_relation` goes to both accounts (§8), which the
+   * (docs/pitfalls.md §9). `delete_relation` goes to both accounts (§8), which the
    * repository read before deleting (§4).
    */
   async deleteFriend(callerId: number, relationId: number): Promise<void> {

@@ -35,7 +35,7 @@ export interface UserServiceDeps {
 
 const sameEmail = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
-/** The user and email areas of API.md §5–6. */
+/** The user and email areas of docs/api.md §5–6. */
 export class UserService {
   constructor(private readonly d: UserServiceDeps) {}
 

@@ -13,7 +13,7 @@ export interface MailerUnderTest {
 const FROM = 'Chat <no-reply@chat.local>';
 
 /**
- * The behaviour every `Mailer` adapter shows (STYLE §7): what a person receives is the same
+ * The behaviour every `Mailer` adapter shows (docs/development.md §7): what a person receives is the same
  * whether the mail went through SMTP or into the dev mailbox. `make` builds a mailer whose
  * sender is `Chat <no-reply@chat.local>`.
  */

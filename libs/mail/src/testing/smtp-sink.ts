@@ -26,7 +26,7 @@ export interface SinkHold {
 }
 
 /**
- * A real SMTP server on a free loopback port (STYLE §7: tests talk to real services),
+ * A real SMTP server on a free loopback port (docs/development.md §7: tests talk to real services),
  * plain text, no authentication. Point an SMTP client at `url`.
  */
 export interface SmtpSink {

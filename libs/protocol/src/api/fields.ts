@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Largest id in JSON (API.md §1.2, DATA.md §1). */
+/** Largest id in JSON (docs/api.md §1.2, docs/data-model.md §1). */
 export const MAX_ID = Number.MAX_SAFE_INTEGER;
 
 const codePoints = (s: string) => [...s].length;
@@ -31,7 +31,7 @@ export function storableString(params?: Parameters<typeof z.string>[0]) {
 }
 
 /**
- * A string whose length is counted in Unicode code points (API.md §1.2), as PostgreSQL's
+ * A string whose length is counted in Unicode code points (docs/api.md §1.2), as PostgreSQL's
  * `char_length` and `varchar(n)` count them, and which the database stores exactly
  * (`unstorableText`). Required strings must be non-empty, so `min` defaults to 1; `max`
  * must not exceed the column the field is stored in.
@@ -69,7 +69,7 @@ export const queryId = z
   .transform(Number)
   .pipe(id);
 
-/** Email as API.md gives it: valid address, at most 50 characters. */
+/** Email as docs/api.md gives it: valid address, at most 50 characters. */
 export const email = storableString({ error: 'is required' })
   .max(50, { error: 'must be at most 50 characters' })
   .pipe(z.email({ error: 'is not a valid email address' }));
@@ -77,7 +77,7 @@ export const email = storableString({ error: 'is required' })
 export const GENDERS = ['男', '女', '未知'] as const;
 export const gender = z.enum(GENDERS, { error: 'must be one of 男, 女, 未知' });
 
-/** Positive integer from a query string or JSON; anything else falls back (API.md §1.3). */
+/** Positive integer from a query string or JSON; anything else falls back (docs/api.md §1.3). */
 function lenient(fallback: number) {
   return z.preprocess((v) => {
     const n =
@@ -87,7 +87,7 @@ function lenient(fallback: number) {
 }
 
 /**
- * Paging of API.md §1.3: `page` ≤ 0 or non-numeric → 1; `page_size` ≤ 0 or non-numeric →
+ * Paging of docs/api.md §1.3: `page` ≤ 0 or non-numeric → 1; `page_size` ≤ 0 or non-numeric →
  * the default; larger than the maximum → the maximum. A `page` whose offset would pass
  * 2^53 − 1 rows becomes the last such page (empty either way).
  */

@@ -5,7 +5,7 @@ import type { InputLimits } from './schemas';
 const time = z.string().meta({ format: 'date-time', example: '2024-05-01T08:30:00.123Z' });
 const outId = z.number().int().meta({ example: 42 });
 
-/** File of API.md §3. `account_id` is 0 once the uploader's account is deleted. */
+/** File of docs/api.md §3. `account_id` is 0 once the uploader's account is deleted. */
 export const FileOut = z
   .object({
     file_id: outId,
@@ -49,7 +49,7 @@ const replyTarget = z.preprocess(
 );
 
 /**
- * The file area of API.md §12, and the file message of §11 (`/api/msg/file`). The avatar upload is multipart: these are its text fields;
+ * The file area of docs/api.md §12, and the file message of §11 (`/api/msg/file`). The avatar upload is multipart: these are its text fields;
  * the file part (`file`) is read and checked by the api's upload handling.
  */
 export function fileSchemas(_limits: InputLimits) {

@@ -3,15 +3,15 @@ import { msgExtend } from '../ws/frames';
 import { id, paging, queryId, text } from './fields';
 import type { InputLimits } from './schemas';
 
-/** Timestamps in replies: RFC 3339, milliseconds, UTC (API.md §1.2). */
+/** Timestamps in replies: RFC 3339, milliseconds, UTC (docs/api.md §1.2). */
 const time = z.string().meta({ format: 'date-time', example: '2024-05-01T08:30:00.123Z' });
 const outId = z.number().int().meta({ example: 42 });
 
-/** Group name and description lengths of API.md §10. */
+/** Group name and description lengths of docs/api.md §10. */
 const groupName = text(1, 50);
 const groupDescription = text(1, 255);
 
-/** GroupInfo of API.md §3 (no schema id: the setting area embeds the same shape). */
+/** GroupInfo of docs/api.md §3 (no schema id: the setting area embeds the same shape). */
 const GroupInfoOut = z.object({
   relation_id: outId,
   name: z.string(),
@@ -19,7 +19,7 @@ const GroupInfoOut = z.object({
   avatar: z.string(),
 });
 
-/** SettingGroup of API.md §3: one account's setting for a group, with the group. */
+/** SettingGroup of docs/api.md §3: one account's setting for a group, with the group. */
 export const SettingGroupOut = z
   .object({
     relation_id: outId,
@@ -44,7 +44,7 @@ export const GroupMemberOut = z
   })
   .meta({ id: 'GroupMember' });
 
-/** Notify of API.md §3; `read_ids` is `[account_id]`, or null in the create reply. */
+/** Notify of docs/api.md §3; `read_ids` is `[account_id]`, or null in the create reply. */
 export const NotifyOut = z
   .object({
     id: outId,
@@ -58,7 +58,7 @@ export const NotifyOut = z
   .meta({ id: 'Notify' });
 
 /**
- * Request and reply schemas of the group and notice areas (API.md §10, §13), built for the
+ * Request and reply schemas of the group and notice areas (docs/api.md §10, §13), built for the
  * configured paging limits.
  */
 export function groupSchemas(l: InputLimits) {

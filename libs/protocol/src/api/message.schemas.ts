@@ -3,7 +3,7 @@ import { msgExtend } from '../ws/frames';
 import { id, paging, queryId, text } from './fields';
 import type { InputLimits } from './schemas';
 
-/** Unix seconds from the query string: an integer ≥ 1 (API.md §1.2). */
+/** Unix seconds from the query string: an integer ≥ 1 (docs/api.md §1.2). */
 const unixSeconds = z
   .string({ error: 'is required' })
   .regex(/^\d{1,12}$/, { error: 'must be unix seconds' })
@@ -82,7 +82,7 @@ export const SYNC_MAX_LIMIT = 500;
  */
 export const SYNC_MAX_MESSAGES = 2000;
 
-/** The message area of API.md §11, plus the sequence-based sync endpoint. */
+/** The message area of docs/api.md §11, plus the sequence-based sync endpoint. */
 export function messageSchemas(l: InputLimits) {
   const page = paging(l.defaultPageSize, l.maxPageSize);
   return {

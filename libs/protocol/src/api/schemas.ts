@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { email, gender, id, paging, queryId, text } from './fields';
 
-/** The limits of API.md §1.5 that shape request validation (from config `Rule.*`, `Page.*`). */
+/** The limits of docs/api.md §1.5 that shape request validation (from config `Rule.*`, `Page.*`). */
 export interface InputLimits {
   passwordLenMin: number;
   passwordLenMax: number;
@@ -12,7 +12,7 @@ export interface InputLimits {
   maxPageSize: number;
 }
 
-/** Timestamps in replies: RFC 3339, milliseconds, UTC (API.md §1.2). */
+/** Timestamps in replies: RFC 3339, milliseconds, UTC (docs/api.md §1.2). */
 const time = z.string().meta({ format: 'date-time', example: '2024-05-01T08:30:00.123Z' });
 const outId = z.number().int().meta({ example: 42 });
 
@@ -25,7 +25,7 @@ export const AccountInfoOut = z
   .meta({ id: 'AccountInfo' });
 
 /**
- * Request and reply schemas of the user, email and account areas (API.md §5–7), built for
+ * Request and reply schemas of the user, email and account areas (docs/api.md §5–7), built for
  * the configured limits. The api validates with them and generates its OpenAPI document
  * from them, so the two cannot drift.
  */

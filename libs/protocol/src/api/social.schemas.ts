@@ -2,18 +2,18 @@ import { z } from 'zod';
 import { id, paging, text } from './fields';
 import type { InputLimits } from './schemas';
 
-/** Timestamps in replies: RFC 3339, milliseconds, UTC (API.md §1.2). */
+/** Timestamps in replies: RFC 3339, milliseconds, UTC (docs/api.md §1.2). */
 const time = z.string().meta({ format: 'date-time', example: '2024-05-01T08:30:00.123Z' });
 const outId = z.number().int().meta({ example: 42 });
 const flag = (name: string) => z.boolean({ error: `${name} is required (true or false)` });
 const list = <T extends z.ZodType>(item: T) =>
   z.object({ list: z.array(item), total: z.number().int() });
 
-/** The literal status values of API.md §3 (pending, accepted, refused). */
+/** The literal status values of docs/api.md §3 (pending, accepted, refused). */
 export const APPLICATION_STATUSES = ['已申请', '已同意', '已拒绝'] as const;
 export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number];
 
-/** ApplicationInfo of API.md §3: `name`/`avatar` are the other party's, seen by the receiver. */
+/** ApplicationInfo of docs/api.md §3: `name`/`avatar` are the other party's, seen by the receiver. */
 export const ApplicationInfoOut = z
   .object({
     account1_id: outId.meta({ description: 'the applicant' }),
@@ -28,17 +28,17 @@ export const ApplicationInfoOut = z
   })
   .meta({ id: 'ApplicationInfo' });
 
-/** FriendInfo of API.md §3: the other account of a friendship (itself for the self conversation). */
+/** FriendInfo of docs/api.md §3: the other account of a friendship (itself for the self conversation). */
 export const FriendInfoOut = z
   .object({ account_id: outId, name: z.string(), avatar: z.string() })
   .meta({ id: 'FriendInfo' });
 
-/** GroupInfo of API.md §3 (the group area embeds the same shape in SettingGroup). */
+/** GroupInfo of docs/api.md §3 (the group area embeds the same shape in SettingGroup). */
 const GroupInfoOut = z
   .object({ relation_id: outId, name: z.string(), description: z.string(), avatar: z.string() })
   .meta({ id: 'GroupInfo' });
 
-/** SettingInfo of API.md §3: one account's view of one conversation. */
+/** SettingInfo of docs/api.md §3: one account's view of one conversation. */
 const settingInfo = {
   relation_id: outId,
   relation_type: z.enum(['friend', 'group']),
@@ -50,12 +50,12 @@ const settingInfo = {
   last_show: time,
 };
 
-/** SettingFriend of API.md §3. */
+/** SettingFriend of docs/api.md §3. */
 export const SettingFriendOut = z
   .object({ ...settingInfo, relation_type: z.literal('friend'), friend_info: FriendInfoOut })
   .meta({ id: 'SettingFriend' });
 
-/** Setting of API.md §3: exactly one of `group_info` and `friend_info` is non-null. */
+/** Setting of docs/api.md §3: exactly one of `group_info` and `friend_info` is non-null. */
 export const SettingOut = z
   .object({
     ...settingInfo,
@@ -64,7 +64,7 @@ export const SettingOut = z
   })
   .meta({ id: 'Setting' });
 
-/** SettingPin of API.md §3. */
+/** SettingPin of docs/api.md §3. */
 export const SettingPinOut = z
   .object({
     relation_id: outId,
@@ -77,7 +77,7 @@ export const SettingPinOut = z
   .meta({ id: 'SettingPin' });
 
 /**
- * Request and reply schemas of the application and setting areas (API.md §8, §9), built
+ * Request and reply schemas of the application and setting areas (docs/api.md §8, §9), built
  * for the configured limits.
  */
 export function socialSchemas(l: InputLimits) {

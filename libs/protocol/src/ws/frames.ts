@@ -2,14 +2,14 @@ import { z } from 'zod';
 import { id, text } from '../api/fields';
 
 /**
- * The WebSocket protocol of EVENTS.md: one JSON object per text frame.
+ * The WebSocket protocol of docs/protocol.md: one JSON object per text frame.
  * Client → server: `{ id, event, data }`; reply: `{ id, status_code, status_msg, data? }`;
  * push: `{ event, data }` (never an `id`).
  */
 export const CLIENT_EVENTS = ['auth', 'send_msg', 'read_msg', 'ping'] as const;
 export type ClientEvent = (typeof CLIENT_EVENTS)[number];
 
-/** The envelope every request frame must have (EVENTS.md §1, §1.1). */
+/** The envelope every request frame must have (docs/protocol.md §1, §1.1). */
 export const requestFrame = z.object({
   id: z
     .number({ error: 'must be a non-negative safe integer' })
@@ -22,7 +22,7 @@ export const requestFrame = z.object({
 export type RequestFrame = z.infer<typeof requestFrame>;
 
 /**
- * MsgExtend (API.md §3), stored in a jsonb column. Unknown members are dropped, so what is
+ * MsgExtend (docs/api.md §3), stored in a jsonb column. Unknown members are dropped, so what is
  * stored holds numbers only: no string inside for jsonb to refuse (it refuses U+0000).
  */
 export const msgExtend = z
@@ -33,10 +33,10 @@ export const msgExtend = z
   })
   .nullable();
 
-/** `auth` data (EVENTS.md §2.1). */
+/** `auth` data (docs/protocol.md §2.1). */
 export const authData = z.object({ token: text(1, 4096) });
 
-/** `send_msg` data (EVENTS.md §3.2). */
+/** `send_msg` data (docs/protocol.md §3.2). */
 export const sendMsgData = z.object({
   relation_id: id,
   msg_content: text(1, 1000),
@@ -46,7 +46,7 @@ export const sendMsgData = z.object({
 });
 export type SendMsgData = z.infer<typeof sendMsgData>;
 
-/** `read_msg` data (EVENTS.md §3.3): 1–20 ids. */
+/** `read_msg` data (docs/protocol.md §3.3): 1–20 ids. */
 export const readMsgData = z.object({
   relation_id: id,
   msg_ids: z

@@ -20,7 +20,7 @@ export type MetricsSource = Pick<Registry, 'metrics' | 'contentType'>;
  *
  * - `/healthz`: the process is alive and its event loop turns: always 200.
  * - `/readyz`: 200 when every dependency answers, 503 with the failing ones otherwise, and
- *   503 from the moment shutdown starts (STYLE §4: report not-ready first).
+ *   503 from the moment shutdown starts (docs/development.md §4: report not-ready first).
  * - `/metrics`: the registry in Prometheus text format.
  *
  * A public listener (the api's, the gateway's) serves `publicHealth` at `/healthz` only:

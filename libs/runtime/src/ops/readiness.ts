@@ -1,5 +1,5 @@
 /**
- * One dependency `/readyz` asks about (ARCHITECTURE.md: database, Redis, Kafka as the app
+ * One dependency `/readyz` asks about (docs/architecture.md: database, Redis, Kafka as the app
  * uses them). `check` resolves when the dependency answers; a rejection or `false` means
  * it does not.
  */

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  closeSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -14,15 +15,17 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { waitFor } from '../wait-for';
 import { freePort, killWhenParentDies, sh } from './run';
+import type { HaltOptions, RestartableService } from './restartable';
 
 /** Folder of the pom.xml that names the broker's artifact (org.apache.kafka:kafka_2.13). */
 const POM_DIR = path.resolve(__dirname, '../../kafka');
 /** Classpaths resolved by Maven are cached here, keyed by the pom's hash. */
 const CACHE_DIR = path.resolve(__dirname, '../../../../tmp/kafka');
 
-export interface KafkaBroker {
+export interface KafkaBroker extends RestartableService {
   /** `host:port` of the PLAINTEXT listener. */
   brokers: string;
+  /** Ends the JVM and deletes the data folder; safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -162,7 +165,9 @@ function profileFromEnv(): KafkaJvmProfile {
 /**
  * Starts a single-node Apache Kafka broker in KRaft mode (broker and controller in one
  * JVM) on free loopback ports, with its data in a fresh temporary folder, and waits until
- * it answers. `stop()` ends the JVM and deletes the folder.
+ * it answers. `stop()` ends the JVM and deletes the folder; `halt()` and `resume()` stop
+ * and start the same broker (same ports, same data: topics, records and committed offsets
+ * survive), as an operator's restart would.
  */
 export async function startKafkaBroker(
   log: (msg: string) => void,
@@ -199,22 +204,23 @@ export async function startKafkaBroker(
       .map((a) => JSON.stringify(a))
       .join(' ') + ` >> ${JSON.stringify(logFile)} 2>&1`,
   );
-  const out = openSync(logFile, 'a');
-  const child = spawn(java, [...JVM_FLAGS[profile], ...common, 'kafka.Kafka', propsFile], {
-    stdio: ['ignore', out, out],
-    detached: false,
-  });
-  // A killed test run must not leave a JVM behind.
-  killWhenParentDies(child.pid!);
   const brokers = `127.0.0.1:${port}`;
-  let exited = false;
-  child.once('exit', () => (exited = true));
+  let child: ChildProcess | undefined;
+  let removed = false;
 
-  const stop = async () => {
-    await stopProcess(child, 10_000);
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  try {
+  /** Starts the JVM on the data folder and waits until it answers. */
+  const launch = async () => {
+    const out = openSync(logFile, 'a');
+    const jvm = spawn(java, [...JVM_FLAGS[profile], ...common, 'kafka.Kafka', propsFile], {
+      stdio: ['ignore', out, out],
+      detached: false,
+    });
+    closeSync(out);
+    child = jvm;
+    // A killed test run must not leave a JVM behind.
+    killWhenParentDies(jvm.pid!);
+    let exited = false;
+    jvm.once('exit', () => (exited = true));
     await waitFor(
       async () => {
         if (exited) throw new Error('broker process exited');
@@ -222,6 +228,24 @@ export async function startKafkaBroker(
       },
       { timeoutMs: 90_000, intervalMs: 250, what: 'the Kafka broker to answer' },
     );
+    return jvm.pid;
+  };
+  const halt = async ({ signal = 'SIGTERM' }: HaltOptions = {}) => {
+    const jvm = child;
+    child = undefined;
+    if (!jvm) return;
+    if (signal === 'SIGKILL') jvm.kill('SIGKILL');
+    await stopProcess(jvm, 10_000);
+  };
+  const stop = async () => {
+    await halt();
+    if (removed) return;
+    removed = true;
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const pid = await launch();
+    log(`kafka: broker ${brokers} up (pid ${pid}, ${profile} JVM flags)`);
   } catch (err) {
     const logTail = tail(logFile);
     await stop();
@@ -229,6 +253,24 @@ export async function startKafkaBroker(
       cause: err,
     });
   }
-  log(`kafka: broker ${brokers} up (pid ${child.pid}, ${profile} JVM flags)`);
-  return { brokers, stop };
+  return {
+    brokers,
+    halt,
+    async resume() {
+      if (child) throw new Error('kafka: the broker is running; halt it first');
+      if (removed) throw new Error('kafka: the broker was stopped for good');
+      try {
+        await launch();
+      } catch (err) {
+        await halt({ signal: 'SIGKILL' });
+        throw new Error(
+          `kafka: broker did not start again: ${(err as Error).message}\n${tail(logFile)}`,
+          {
+            cause: err,
+          },
+        );
+      }
+    },
+    stop,
+  };
 }
