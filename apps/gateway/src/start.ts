@@ -82,9 +82,10 @@ export interface RunningGateway {
  */
 const MEMBERSHIP_TTL_MS = 5 * 60 * 1000;
 /**
- * How long this process answers membership checks itself before asking the shared cache
- * again. Every invalidation from `chat.events` clears it first, so this only bounds the
- * damage of a lost event, as the shared TTL does.
+ * How long this process keeps a member list before reading it from the shared cache again.
+ * Every check compares the list's membership version with the shared one (one small read,
+ * sharing the round trip of the send's other Redis reads), so a change is seen at once;
+ * this only bounds the memory of relations no longer used.
  */
 const LOCAL_MEMBERSHIP_TTL_MS = 30 * 1000;
 
@@ -152,8 +153,10 @@ export async function start(
     await bus.ensureTopics([TOPICS.messages, TOPICS.reads, TOPICS.events, pushTopic(nodeId)]);
 
     const store = new GatewayStore(db);
-    // This gateway sees every invalidation itself (its own `chat.events` group below), so
-    // it may answer checks from its memory: no Redis round trip per message (issue 10).
+    // Lists kept in memory (no set lookup in Redis or query per message, issue 10), each
+    // checked against the relation's membership version in Redis on every use: the api
+    // moves it before answering a membership change, so a member who left is refused at
+    // once, before the `chat.events` record that clears this front arrives.
     const membership = new LocalMembershipCache(cache.membership({ ttlMs: MEMBERSHIP_TTL_MS }), {
       ttlMs: LOCAL_MEMBERSHIP_TTL_MS,
     });

@@ -567,6 +567,64 @@ export function cacheContract(setup: () => CacheContractHarness): void {
       const cache = membership();
       await expect(cache.members(relation(), async () => [1, 0])).rejects.toThrow(TypeError);
     });
+
+    it('moves a relation’s version with each invalidate of it, and with nothing else', async () => {
+      const cache = membership();
+      const [r1, r2] = [relation(), relation()];
+      const v1 = await cache.version(r1);
+      const v2 = await cache.version(r2);
+      await cache.members(r1, source([1]).load);
+      expect(await cache.version(r1)).toBe(v1);
+      await cache.invalidate([r1]);
+      const moved = await cache.version(r1);
+      expect(moved).not.toBe(v1);
+      expect(await cache.version(r2)).toBe(v2);
+      // Seen by every cache on the same store (another process).
+      expect(await membership().version(r1)).toBe(moved);
+      await membership().invalidate([r1]);
+      expect(await cache.version(r1)).not.toBe(moved);
+    });
+
+    it('gives the list with the version it is current at, loaded or cached', async () => {
+      const cache = membership();
+      const r = relation();
+      const { state, load } = source([2, 1]);
+      await cache.invalidate([r]);
+      const current = await cache.version(r);
+      expect(await cache.versionedMembers(r, load)).toEqual({ members: [1, 2], version: current });
+      expect(await membership().versionedMembers(r, load)).toEqual({
+        members: [1, 2],
+        version: current,
+      });
+      expect(state.loads).toBe(1);
+      state.members = [1];
+      await membership().invalidate([r]);
+      const after = await cache.versionedMembers(r, load);
+      expect(after.members).toEqual([1]);
+      expect(after.version).toBe(await cache.version(r));
+      expect(after.version).not.toBe(current);
+    });
+
+    it('gives a list loaded across an invalidation the version from before it', async () => {
+      const cache = membership();
+      const r = relation();
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let started = false;
+      const stale: MembersLoader = async () => {
+        started = true;
+        await gate;
+        return [1, 2];
+      };
+      const before = await cache.version(r);
+      const loading = cache.versionedMembers(r, stale);
+      await setup().eventually(async () => started, 'the load to start');
+      await cache.invalidate([r]);
+      release();
+      // So whoever keeps it sees at its next check that the version moved.
+      expect(await loading).toEqual({ members: [1, 2], version: before });
+      expect(await cache.version(r)).not.toBe(before);
+    });
   });
 
   describe('token epochs', () => {

@@ -5,12 +5,14 @@ import { LocalMembershipCache } from './local-membership-cache';
 describe('LocalMembershipCache', () => {
   let clock = 1_700_000_000_000;
   const log = createLogger({ name: 'cache-test', level: 'silent' });
-  const adapters = createCacheAdapters({ kind: 'memory', now: () => clock }, log);
-  afterAll(() => adapters.close());
 
   function setup(maxEntries?: number) {
+    // A store of its own per case: the shared cache of one deployment.
+    const adapters = createCacheAdapters({ kind: 'memory', now: () => clock }, log);
     const shared = adapters.membership({ ttlMs: 3_600_000 });
     const local = new LocalMembershipCache(shared, { ttlMs: 1000, maxEntries, now: () => clock });
+    // Another process on the same shared store: the api, which invalidates after a change.
+    const api = adapters.membership({ ttlMs: 3_600_000 });
     const db = new Map<number, number[]>([
       [1, [10, 11]],
       [2, [20]],
@@ -21,16 +23,57 @@ describe('LocalMembershipCache', () => {
       loads++;
       return db.get(relationId) ?? [];
     };
-    return { shared, local, db, load, loads: () => loads };
+    return { shared, local, api, db, load, loads: () => loads };
   }
 
-  it('answers a repeated check from the process without asking the shared cache', async () => {
+  it('answers a repeated check from the process, reading only the version from the shared cache', async () => {
     const { shared, local, load } = setup();
-    const spy = jest.spyOn(shared, 'members');
+    const lists = jest.spyOn(shared, 'versionedMembers');
+    const versions = jest.spyOn(shared, 'version');
     expect(await local.isMember(1, 10, load)).toBe(true);
     expect(await local.isMember(1, 12, load)).toBe(false);
     expect(await local.members(1, load)).toEqual([10, 11]);
-    expect(spy).toHaveBeenCalledTimes(1);
+    expect(lists).toHaveBeenCalledTimes(1);
+    // Every check after the first compared the version, and nothing else.
+    expect(versions).toHaveBeenCalledTimes(2);
+  });
+
+  it('refuses a member who left as soon as the shared cache was invalidated, before its own invalidate', async () => {
+    const { local, api, db, load, loads } = setup();
+    await api.invalidate([1]);
+    expect(await local.isMember(1, 11, load)).toBe(true);
+    expect(await local.isMember(1, 11, load)).toBe(true);
+    // The change commits, then the api invalidates the shared cache and answers; the event
+    // that would clear this process's front has not arrived.
+    db.set(1, [10]);
+    await api.invalidate([1]);
+    expect(await local.isMember(1, 11, load)).toBe(false);
+    expect(await local.isMember(1, 10, load)).toBe(true);
+    expect(loads()).toBe(2);
+    // The late event changes nothing of the answers.
+    await local.invalidate([1]);
+    expect(await local.isMember(1, 11, load)).toBe(false);
+  });
+
+  it('keeps answering from the process while the version does not move', async () => {
+    const { local, api, load, loads } = setup();
+    await local.isMember(2, 20, load);
+    await api.invalidate([3]);
+    for (let i = 0; i < 5; i++) expect(await local.isMember(2, 20, load)).toBe(true);
+    expect(loads()).toBe(1);
+  });
+
+  it('gives the list with the version it is current at', async () => {
+    const { local, api, db, load } = setup();
+    await api.invalidate([2]);
+    const first = await local.versionedMembers(2, load);
+    expect(first).toEqual({ members: [20], version: await api.version(2) });
+    db.set(2, [20, 21]);
+    await api.invalidate([2]);
+    const second = await local.versionedMembers(2, load);
+    expect(second).toEqual({ members: [20, 21], version: await api.version(2) });
+    expect(second.version).not.toBe(first.version);
+    expect(await local.version(2)).toBe(second.version);
   });
 
   it('forgets a relation on invalidate, here and in the shared cache', async () => {
@@ -63,9 +106,28 @@ describe('LocalMembershipCache', () => {
     expect(await local.isMember(3, 30, async (r) => db.get(r) ?? [])).toBe(false);
   });
 
+  it('does not trust a list whose load another process’s invalidation overtook', async () => {
+    const { local, api, db } = setup();
+    await api.invalidate([3]);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slowLoad = async (relationId: number) => {
+      const before = db.get(relationId) ?? [];
+      await gate;
+      return before;
+    };
+    // The load reads the old list at once; then the change and the api's invalidation.
+    const pending = local.isMember(3, 30, slowLoad);
+    db.set(3, [31]);
+    await api.invalidate([3]);
+    release();
+    expect(await pending).toBe(true);
+    expect(await local.isMember(3, 30, async (r) => db.get(r) ?? [])).toBe(false);
+  });
+
   it('asks again after its time to live', async () => {
     const { shared, local, load } = setup();
-    const spy = jest.spyOn(shared, 'members');
+    const spy = jest.spyOn(shared, 'versionedMembers');
     await local.isMember(1, 10, load);
     clock += 999;
     await local.isMember(1, 10, load);
@@ -76,7 +138,7 @@ describe('LocalMembershipCache', () => {
 
   it('holds at most maxEntries relations, dropping the oldest', async () => {
     const { shared, local, load } = setup(2);
-    const spy = jest.spyOn(shared, 'members');
+    const spy = jest.spyOn(shared, 'versionedMembers');
     await local.isMember(1, 10, load);
     await local.isMember(2, 20, load);
     await local.isMember(3, 30, load);

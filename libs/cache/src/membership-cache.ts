@@ -9,6 +9,12 @@ export interface MembershipCacheOptions {
   ttlMs: number;
 }
 
+/** A relation's member ids, ascending, and the membership version they are current at. */
+export interface VersionedMembers {
+  members: number[];
+  version: number;
+}
+
 /**
  * Member lists per relation (docs/data-model.md §4 "membership, per relation"), so that authorising a
  * `send_msg` or `read_msg` costs a cache read, not a query (docs/architecture.md, gateway).
@@ -26,6 +32,19 @@ export interface MembershipCache {
   isMember(relationId: number, accountId: number, load: MembersLoader): Promise<boolean>;
   /** Forgets the cached members of these relations (their memberships changed). */
   invalidate(relationIds: number[]): Promise<void>;
+  /**
+   * The relation's membership version: every `invalidate` of the relation changes it, and
+   * nothing else does. One read of the store, so that a copy of a list kept elsewhere (a
+   * process's memory) can be checked against it on every use.
+   */
+  version(relationId: number): Promise<number>;
+  /**
+   * `members` with the version they are current at: the list was read from the source (or
+   * cached from such a read) after the relation's version became `version`. Whoever changes
+   * a membership commits the change before calling `invalidate`, so as long as `version`
+   * still answers `version`, the list is the relation's members.
+   */
+  versionedMembers(relationId: number, load: MembersLoader): Promise<VersionedMembers>;
 }
 
 /** A loaded list, checked: account ids are positive safe integers. */

@@ -6,12 +6,17 @@ import {
   type MembersLoader,
   type MembershipCache,
   type MembershipCacheOptions,
+  type VersionedMembers,
 } from './membership-cache';
 
 /** What the memory adapters share between the membership caches they make. */
 export interface MemoryMembershipState {
-  lists: ExpiringMap<ReadonlySet<number>>;
-  /** Relation → invalidation count; a load stores only if the count did not move. */
+  /** Relation → its cached members and the generation they were stored at. */
+  lists: ExpiringMap<{ members: ReadonlySet<number>; generation: number }>;
+  /**
+   * Relation → invalidation count, the relation's `version`; a load stores only if the
+   * count did not move.
+   */
   generations: ExpiringMap<number>;
 }
 
@@ -31,31 +36,47 @@ export class MemoryMembershipCache implements MembershipCache {
   }
 
   async members(relationId: number, load: MembersLoader): Promise<number[]> {
-    return [...(await this.set(relationId, load))].sort((a, b) => a - b);
+    return (await this.versionedMembers(relationId, load)).members;
   }
 
   async isMember(relationId: number, accountId: number, load: MembersLoader): Promise<boolean> {
-    return (await this.set(relationId, load)).has(accountId);
+    return (await this.entry(relationId, load)).members.has(accountId);
+  }
+
+  async version(relationId: number): Promise<number> {
+    return this.generation(String(relationId));
+  }
+
+  async versionedMembers(relationId: number, load: MembersLoader): Promise<VersionedMembers> {
+    const { members, generation } = await this.entry(relationId, load);
+    return { members: [...members].sort((a, b) => a - b), version: generation };
   }
 
   async invalidate(relationIds: number[]): Promise<void> {
     for (const id of relationIds) {
       const key = String(id);
-      const generation = (this.state.generations.get(key) ?? 0) + 1;
-      this.state.generations.set(key, generation, generationTtlMs(this.ttlMs));
+      this.state.generations.set(key, this.generation(key) + 1, generationTtlMs(this.ttlMs));
       this.state.lists.delete(key);
     }
   }
 
-  private async set(relationId: number, load: MembersLoader): Promise<ReadonlySet<number>> {
+  private generation(key: string): number {
+    return this.state.generations.get(key) ?? 0;
+  }
+
+  private async entry(
+    relationId: number,
+    load: MembersLoader,
+  ): Promise<{ members: ReadonlySet<number>; generation: number }> {
     const key = String(relationId);
     const cached = this.state.lists.get(key);
     if (cached) return cached;
-    const generation = this.state.generations.get(key) ?? 0;
-    const loaded = new Set(checkMembers(relationId, await load(relationId)));
-    if ((this.state.generations.get(key) ?? 0) === generation) {
-      this.state.lists.set(key, loaded, this.ttlMs);
-    }
+    const generation = this.generation(key);
+    const loaded = {
+      members: new Set(checkMembers(relationId, await load(relationId))),
+      generation,
+    };
+    if (this.generation(key) === generation) this.state.lists.set(key, loaded, this.ttlMs);
     return loaded;
   }
 }

@@ -7,6 +7,7 @@ import {
   type MembersLoader,
   type MembershipCache,
   type MembershipCacheOptions,
+  type VersionedMembers,
 } from './membership-cache';
 import { defineScript, redisCall, type ScriptRunner } from './redis-call';
 
@@ -39,11 +40,19 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `;
 
+/** The version of a relation whose generation key is absent (never invalidated, or expired). */
+const NO_GENERATION = 0;
+
+const versionOf = (generation: string | null): number =>
+  generation === null || generation === '' ? NO_GENERATION : Number(generation);
+
 /**
  * Member lists in Redis: one set per relation with a TTL, plus a generation counter per
  * relation that each invalidation increments (in the same transaction as the delete). A
  * load reads the generation first and stores only if it is unchanged, so a list read
- * before a membership change is never cached after the change was announced.
+ * before a membership change is never cached after the change was announced. The
+ * generation is the relation's membership `version`: a cached set exists only while the
+ * generation it was stored at is current (the invalidation that moves it deletes the set).
  */
 export class RedisMembershipCache implements MembershipCache {
   private readonly ttlMs: number;
@@ -60,28 +69,60 @@ export class RedisMembershipCache implements MembershipCache {
   }
 
   async members(relationId: number, load: MembersLoader): Promise<number[]> {
-    const cached = await redisCall('membership read', () =>
-      this.redis.smembers(this.keys.membershipMembers(relationId)),
+    return (await this.versionedMembers(relationId, load)).members;
+  }
+
+  async version(relationId: number): Promise<number> {
+    return versionOf(
+      await redisCall('membership version', () =>
+        this.redis.get(this.keys.membershipGeneration(relationId)),
+      ),
     );
+  }
+
+  async versionedMembers(relationId: number, load: MembersLoader): Promise<VersionedMembers> {
+    const key = this.keys.membershipMembers(relationId);
+    // One transaction: a set that exists was stored at the generation read with it.
+    const [cached, generation] = await redisCall('membership read', async () => {
+      const results = await this.redis
+        .multi()
+        .smembers(key)
+        .get(this.keys.membershipGeneration(relationId))
+        .exec();
+      const failed = results?.find(([err]) => err);
+      if (!results || failed) throw failed?.[0] ?? new Error('transaction aborted');
+      return [results[0]![1] as string[], results[1]![1] as string | null] as const;
+    });
     if (cached.length > 0) {
-      return cached
+      const members = cached
         .filter((m) => m !== PRESENT)
         .map(Number)
         .sort((a, b) => a - b);
+      return { members, version: versionOf(generation) };
     }
-    return this.loadAndStore(relationId, load);
+    // Read before the load: the list is current at this generation (or a later one).
+    return {
+      members: await this.loadAndStore(relationId, load, generation),
+      version: versionOf(generation),
+    };
   }
 
   async isMember(relationId: number, accountId: number, load: MembersLoader): Promise<boolean> {
     const key = this.keys.membershipMembers(relationId);
-    const [exists, member] = await redisCall('membership check', async () => {
-      const results = await this.redis.multi().exists(key).sismember(key, accountId).exec();
+    // The generation comes along: on a miss it is the one the load must be stored at.
+    const [exists, member, generation] = await redisCall('membership check', async () => {
+      const results = await this.redis
+        .multi()
+        .exists(key)
+        .sismember(key, accountId)
+        .get(this.keys.membershipGeneration(relationId))
+        .exec();
       const failed = results?.find(([err]) => err);
       if (!results || failed) throw failed?.[0] ?? new Error('transaction aborted');
-      return results.map(([, value]) => Number(value));
+      return [Number(results[0]![1]), Number(results[1]![1]), results[2]![1] as string | null];
     });
     if (exists === 1) return member === 1;
-    return (await this.loadAndStore(relationId, load)).includes(accountId);
+    return (await this.loadAndStore(relationId, load, generation)).includes(accountId);
   }
 
   async invalidate(relationIds: number[]): Promise<void> {
@@ -99,10 +140,12 @@ export class RedisMembershipCache implements MembershipCache {
     });
   }
 
-  private async loadAndStore(relationId: number, load: MembersLoader): Promise<number[]> {
-    const generation = await redisCall('membership read', () =>
-      this.redis.get(this.keys.membershipGeneration(relationId)),
-    );
+  /** Loads the list and caches it unless the generation moved from `generation` meanwhile. */
+  private async loadAndStore(
+    relationId: number,
+    load: MembersLoader,
+    generation: string | null,
+  ): Promise<number[]> {
     const members = checkMembers(relationId, await load(relationId));
     await redisCall('membership store', () =>
       this.storeScript(

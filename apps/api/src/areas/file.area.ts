@@ -1,4 +1,4 @@
-import { FileRepository, MembershipRepository } from '@chat/db';
+import { FileRepository, MembershipRepository, MessageQueryRepository } from '@chat/db';
 import { FileService } from '@chat/domain';
 import { fileSchemas } from '@chat/protocol';
 import { blobStoreConfig, LOCAL_FILES_PATH } from '@chat/runtime';
@@ -7,16 +7,19 @@ import { fileRoutes } from '../handlers/file.routes';
 import type { Area } from './area';
 import { scheduleFileCleanup } from './file-cleanup';
 
-/** docs/api.md §12 (files and avatars) and §14 (the orphan-file clean-up). */
+/** docs/api.md §12 (files and avatars), the file message of §11 and §14 (the orphan-file clean-up). */
 export const fileArea: Area = {
   name: 'file',
-  routes: ({ config, db, storage, work, limits, log }) => {
+  routes: ({ config, db, storage, work, ids, limits, log }) => {
     const service = new FileService({
       files: new FileRepository(db.em),
       relations: new MembershipRepository(db.em),
       store: storage,
       work,
       maxImageBytes: config.Rule.BiggestImageSize,
+      maxFileBytes: config.Rule.BiggestFileSize,
+      replyTargets: new MessageQueryRepository(db.em),
+      ids,
       log: log.child({ component: 'files' }),
     });
     return fileRoutes(service, fileSchemas(limits), {

@@ -52,6 +52,35 @@ export function fileRoutes(files: FileService, s: FileSchemas, limits: UploadLim
     }),
     route({
       method: 'post',
+      path: '/api/msg/file',
+      auth: 'account',
+      tag: 'message',
+      summary: 'Send a file message (an image, or any other file)',
+      description:
+        'Every member receives it as a send_msg push; it is in the history once stored, normally within milliseconds.',
+      from: 'multipart',
+      input: s.messageFile.fields,
+      upload: { field: 'file', accept: 'any', ...limits },
+      reply: s.messageFile.reply,
+      limit: 'upload',
+      errors: [
+        ErrorCode.PermissionDenied,
+        ErrorCode.MessageNotFound,
+        ErrorCode.ReplyTargetElsewhere,
+        ErrorCode.ReplyTargetRevoked,
+        ErrorCode.FileTooLarge,
+        ErrorCode.FileStoreFailed,
+      ],
+      handle: ({ input, caller, file }) =>
+        files.uploadMessageFile(
+          caller.accountId,
+          input.relation_id,
+          input.rly_msg_id,
+          required(file),
+        ),
+    }),
+    route({
+      method: 'post',
       path: '/api/file/details',
       auth: 'account',
       tag: 'file',

@@ -31,9 +31,11 @@ export interface OutboxUnitOfWorkDeps {
  * an account deleted) must stop a former member's sends at once. The gateways authorise a
  * `send_msg` from the shared membership cache behind an in-process front, with no query on
  * the hot path. So after the commit and before answering, this drops the changed relations
- * from the shared cache: a gateway that does not hold the relation in its front reloads the
- * members from the database. The event's `effects.membershipChanged`, relayed from the
- * outbox, then clears every gateway's front (and the shared cache again). The other way,
+ * from the shared cache, which moves each relation's membership version; every gateway
+ * compares the version of the list in its front with that one on each check, so from the
+ * answer on, a former member is refused everywhere, however late the relayed event is. The
+ * event's `effects.membershipChanged`, relayed from the outbox, then clears every gateway's
+ * front (and the shared cache again, in case this invalidation failed). The other way,
  * the persister checking membership again per message, would put a query on every batch of
  * the message path, and could only drop a message already acked.
  */

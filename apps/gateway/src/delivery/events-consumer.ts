@@ -7,7 +7,10 @@ import type { SessionEnds } from '../sockets/session-ends';
 /**
  * Keeps the membership cache honest (docs/architecture.md, gateway: "a cache invalidated by
  * chat.events"): every relation an event lists in `effects.membershipChanged` is dropped
- * from the cache. Account deletions arrive with the relations they changed listed there
+ * from the cache, this process's front and the shared cache. Sends are not waiting for it:
+ * the api already invalidated the shared cache before answering, which moved the relation's
+ * membership version that the front checks on every use (`LocalMembershipCache`); this is
+ * the second line, for an api whose own invalidation failed. Account deletions arrive with the relations they changed listed there
  * too, and their sockets are closed through the delivery topic (`DeliveryRecord.close`),
  * so `accountsDeleted` needs nothing here. Ended sessions (`effects.tokensRevoked`) close
  * this gateway's sockets of those accounts authenticated before (`SessionEnds`): every

@@ -167,6 +167,38 @@ describe('SendMessageHandler', () => {
     expect(bus.calls).toHaveLength(0);
   });
 
+  it('claims the client_msg_id while the membership check is still under way (one round trip)', async () => {
+    let answer!: (isMember: boolean) => void;
+    const checking = new Promise<boolean>((resolve) => (answer = resolve));
+    const cache = createCacheAdapters({ kind: 'memory' }, log);
+    const dedup = new SendDedup(cache.cache, { ...DEFAULT_SEND_DEDUP, pollMs: 1 });
+    const claim = jest.spyOn(dedup, 'claim');
+    const concurrent = new SendMessageHandler({
+      bus,
+      membership: Object.assign(cache.membership({ ttlMs: 60_000 }), { isMember: () => checking }),
+      store: { members: async () => [ME], replyTarget: async () => null },
+      dedup,
+      gate,
+      ids,
+      nodeId: 'gw1',
+      log,
+    });
+    const refused = concurrent.handle(conn, ME, {
+      relation_id: RELATION,
+      msg_content: 'x',
+      client_msg_id: 'k5',
+    });
+    // The membership answer is held back: the claim goes out all the same.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(claim).toHaveBeenCalledTimes(1);
+    answer(false);
+    await expect(refused).rejects.toMatchObject({ code: 2009 });
+    expect(bus.calls).toHaveLength(0);
+    // The claim was released: the same key is free for a send that is allowed.
+    const next = await dedup.claim(ME, 'k5', 'other');
+    expect(next.kind).toBe('claimed');
+  });
+
   it('waits briefly for a recent replied-to message that is not stored yet', async () => {
     const recent = ids.next();
     setTimeout(() => targets.set(recent, { relationId: RELATION, isRevoke: false }), 100);

@@ -2,18 +2,12 @@ import type { Bus } from '@chat/bus';
 import type { MembershipCache } from '@chat/cache';
 import { snowflakeTime, type SnowflakeGenerator } from '@chat/db';
 import type { Logger } from '@chat/logger';
-import {
-  AppError,
-  ErrorCode,
-  PermissionDeniedError,
-  TOPICS,
-  type MessageRecord,
-  type SendMsgData,
-} from '@chat/protocol';
+import { AppError, ErrorCode, TOPICS, type MessageRecord, type SendMsgData } from '@chat/protocol';
 import type { Connection } from '../sockets/connection';
 import type { GatewayStore, ReplyTarget } from '../store/gateway-store';
 import { Deferred } from './deferred';
 import type { PipelineGate } from './pipeline-gate';
+import { admitSend } from './send-admission';
 import type { SendAck, SendClaim, SendDedup } from './send-dedup';
 import type { SendRate } from './send-rate';
 
@@ -57,17 +51,16 @@ export class SendMessageHandler {
     this.deps.gate.check();
     // Then the account's rate: a refused send is stored nowhere and counts for nothing.
     await this.deps.sendRate?.take(accountId);
-    if (!(await membership.isMember(data.relation_id, accountId, (r) => store.members(r)))) {
-      throw new PermissionDeniedError('not a member of this relation');
-    }
-
-    let claim: SendClaim | undefined;
-    if (data.client_msg_id !== undefined) {
-      const found = await dedup.claim(accountId, data.client_msg_id, conn.connId);
-      // A resend: nothing is produced, so nothing is pushed again (docs/protocol.md §3.2).
-      if (found.kind === 'original') return found.ack;
-      claim = found.claim;
-    }
+    // Both issued before either is awaited: one Redis round trip (see admitSend).
+    const member = membership.isMember(data.relation_id, accountId, (r) => store.members(r));
+    const claiming =
+      data.client_msg_id === undefined
+        ? undefined
+        : dedup.claim(accountId, data.client_msg_id, conn.connId);
+    const found = await admitSend(member, claiming, this.deps.log);
+    // A resend: nothing is produced, so nothing is pushed again (docs/protocol.md §3.2).
+    if (found?.kind === 'original') return found.ack;
+    let claim: SendClaim | undefined = found?.claim;
 
     try {
       const rlyMsgId = data.rly_msg_id && data.rly_msg_id > 0 ? data.rly_msg_id : null;

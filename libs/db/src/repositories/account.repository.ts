@@ -166,6 +166,15 @@ export class AccountRepository {
     | 'leader'
   > {
     return this.em.transactional(async (em) => {
+      // The relations first, by id, then the account: the order of the persister, whose
+      // batch locks its relations before its messages lock their senders' rows. The other
+      // order had each wait for the other until Postgres failed one (a deadlock).
+      await rows(
+        em,
+        `select r.id from relation r join setting s on s.relation_id = r.id
+          where s.account_id = ? order by r.id for update of r`,
+        [id],
+      );
       await rows(em, 'select id from account where id = ? for update', [id]);
       const [leader] = await rows(
         em,

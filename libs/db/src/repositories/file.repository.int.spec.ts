@@ -145,3 +145,30 @@ describe('FileRepository orphans', () => {
     expect((await repo.listByRelation(relation.id)).map((f) => f.id)).toEqual([newer.id, older.id]);
   });
 });
+
+describe('FileRepository message files', () => {
+  it('records a member’s message file with its relation and uploader', async () => {
+    const t = data();
+    const a = await t.account();
+    const b = await t.account();
+    const { relation } = await t.friendship(a, b);
+    const recorded = await repo.recordMessageFile(relation.id, a.id, upload());
+    if (recorded === 'not_member') throw new Error('a is a member');
+    expect(await reload(recorded.id)).toMatchObject({
+      purpose: 'message',
+      relationId: relation.id,
+      accountId: a.id,
+    });
+    expect((await repo.listByRelation(relation.id)).map((f) => f.id)).toEqual([recorded.id]);
+  });
+
+  it('answers not_member for an account without a setting there, recording nothing', async () => {
+    const t = data();
+    const leader = await t.account();
+    const stranger = await t.account();
+    const { relation: group } = await t.group(leader);
+    expect(await repo.recordMessageFile(group.id, stranger.id, upload())).toBe('not_member');
+    expect(await repo.recordMessageFile(987654321, leader.id, upload())).toBe('not_member');
+    expect(await repo.listByRelation(group.id)).toEqual([]);
+  });
+});

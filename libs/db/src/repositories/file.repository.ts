@@ -77,6 +77,40 @@ export class FileRepository {
     }
   }
 
+  /**
+   * Records a message file uploaded by `uploaderId` to the relation (docs/api.md §11), in the
+   * caller's unit of work, which also carries the message. The uploader's setting row is
+   * locked first (share), so a quit, an unfriending or a dissolution waits for this commit
+   * rather than slipping between the membership check and the record; `not_member` when
+   * the uploader is no longer a member.
+   */
+  async recordMessageFile(
+    relationId: number,
+    uploaderId: number,
+    file: NewFileRow,
+  ): Promise<StoredFile | 'not_member'> {
+    try {
+      return await this.em.transactional(async (em) => {
+        const [member] = await rows(
+          em,
+          'select 1 from setting where account_id = ? and relation_id = ? for share',
+          [uploaderId, relationId],
+        );
+        if (!member) return 'not_member' as const;
+        const created = em.create(StoredFile, {
+          ...file,
+          purpose: 'message',
+          relationId,
+          accountId: uploaderId,
+        });
+        await em.flush();
+        return created;
+      });
+    } catch (err) {
+      unexpected('recording a message file', err);
+    }
+  }
+
   async replaceGroupAvatar(
     relationId: number,
     uploaderId: number,

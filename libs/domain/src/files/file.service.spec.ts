@@ -29,7 +29,10 @@ function world() {
   const objects = new Set<string>();
   const work = new RecordingWork();
   const events = work.events;
-  const fail = { put: false, delete: false, record: false };
+  const fail = { put: false, delete: false, record: false, leftMeanwhile: false };
+  /** Stored messages a file message may reply to. */
+  const messages = new Map<number, { relationId: number; isRevoke: boolean }>();
+  let nextMsgId = 0;
   const account: AccountRecord = {
     id: ME,
     userId: 1,
@@ -85,6 +88,11 @@ function world() {
       if (previous) previous.relationId = null;
       return { file: insert(file, 'group_avatar', relationId, uploaderId), previous };
     },
+    recordMessageFile: async (relationId, uploaderId, file) => {
+      if (fail.record) throw new Error('database down');
+      if (fail.leftMeanwhile) return 'not_member';
+      return insert(file, 'message', relationId, uploaderId);
+    },
     orphans: async () => [],
     countOrphans: async () => 0,
     deleteOrphan: async (id) => rows.delete(id),
@@ -114,9 +122,13 @@ function world() {
     },
     work,
     maxImageBytes: 100,
+    maxFileBytes: 50,
+    replyTargets: { state: async (id) => messages.get(id) ?? null },
+    // Ids whose time is long past: a missing replied-to message is answered at once.
+    ids: { next: () => 1_000_000 + ++nextMsgId, timeOf: (id) => new Date(id) },
     log,
   });
-  return { service, rows, objects, events, fail, insert };
+  return { service, rows, objects, events, messages, work, fail, insert };
 }
 
 const code = (p: Promise<unknown>) =>
@@ -218,6 +230,125 @@ describe('FileService avatars', () => {
       ErrorCode.NotGroupMember,
     );
     expect(w.objects.size).toBe(0);
+  });
+});
+
+describe('FileService message files', () => {
+  const doc = (name: string, size = 20): IncomingFile => ({
+    name,
+    size,
+    mimetype: 'application/pdf',
+    buffer: Buffer.alloc(size, 'a'),
+  });
+
+  it('stores a member’s file, records it and the message in one unit, and answers its ids', async () => {
+    const w = world();
+    const reply = await w.service.uploadMessageFile(ME, FRIENDSHIP, 0, png('photo.png'));
+    const [row] = [...w.rows.values()];
+    expect(row).toMatchObject({
+      purpose: 'message',
+      relationId: FRIENDSHIP,
+      accountId: ME,
+      fileType: 'img',
+      fileName: 'photo.png',
+      fileSize: PNG.length,
+    });
+    expect(row.key).toMatch(/^messages\/11\/[0-9a-f-]{36}\.png$/);
+    expect(reply).toEqual({
+      id: expect.any(Number),
+      msg_content: row.url,
+      file_id: row.id,
+      create_at: new Date(reply.id).toISOString(),
+    });
+    expect(w.work.messages).toEqual([
+      {
+        id: reply.id,
+        relation_id: FRIENDSHIP,
+        notify_type: 'common',
+        msg_type: 'file',
+        msg_content: row.url,
+        msg_extend: null,
+        file_id: row.id,
+        account_id: ME,
+        rly_msg_id: null,
+        client_msg_id: null,
+        create_at: reply.create_at,
+      },
+    ]);
+  });
+
+  it('keeps a plain extension of another file’s name in its key, and nothing else of it', async () => {
+    const w = world();
+    await w.service.uploadMessageFile(ME, GROUP, 0, doc('Report.PDF'));
+    await w.service.uploadMessageFile(ME, GROUP, 0, doc('x.<b>'));
+    await w.service.uploadMessageFile(ME, GROUP, 0, doc('../../etc/passwd'));
+    const keys = [...w.rows.values()].map((r) => r.key.replace(/[0-9a-f-]{36}/, 'ID'));
+    expect(keys).toEqual(['messages/10/ID.pdf', 'messages/10/ID', 'messages/10/ID']);
+    expect([...w.rows.values()].map((r) => r.fileType)).toEqual(['file', 'file', 'file']);
+  });
+
+  it('answers 2009 for a non-member before storing anything', async () => {
+    const w = world();
+    expect(await code(w.service.uploadMessageFile(STRANGER, GROUP, 0, png()))).toBe(
+      ErrorCode.PermissionDenied,
+    );
+    expect(w.objects.size + w.rows.size + w.work.messages.length).toBe(0);
+  });
+
+  it('checks the replied-to message: 5001 missing, 5004 elsewhere, 5003 revoked, before storing', async () => {
+    const w = world();
+    w.messages.set(501, { relationId: GROUP, isRevoke: false });
+    w.messages.set(502, { relationId: FRIENDSHIP, isRevoke: true });
+    expect(await code(w.service.uploadMessageFile(ME, FRIENDSHIP, 500, png()))).toBe(
+      ErrorCode.MessageNotFound,
+    );
+    expect(await code(w.service.uploadMessageFile(ME, FRIENDSHIP, 501, png()))).toBe(
+      ErrorCode.ReplyTargetElsewhere,
+    );
+    expect(await code(w.service.uploadMessageFile(ME, FRIENDSHIP, 502, png()))).toBe(
+      ErrorCode.ReplyTargetRevoked,
+    );
+    expect(w.objects.size + w.rows.size + w.work.messages.length).toBe(0);
+    await w.service.uploadMessageFile(ME, GROUP, 501, png());
+    expect(w.work.messages.map((m) => m.rly_msg_id)).toEqual([501]);
+  });
+
+  it('answers 8004 past the limit of the file’s kind (image or not)', async () => {
+    const w = world();
+    expect(await code(w.service.uploadMessageFile(ME, GROUP, 0, { ...png(), size: 101 }))).toBe(
+      ErrorCode.FileTooLarge,
+    );
+    expect(await code(w.service.uploadMessageFile(ME, GROUP, 0, doc('a.txt', 51)))).toBe(
+      ErrorCode.FileTooLarge,
+    );
+    // An image may be larger than the limit of other files.
+    await w.service.uploadMessageFile(ME, GROUP, 0, { ...png(), size: 100 });
+    expect(w.rows.size).toBe(1);
+  });
+
+  it('answers 8001 when the object cannot be stored, recording nothing', async () => {
+    const w = world();
+    w.fail.put = true;
+    expect(await code(w.service.uploadMessageFile(ME, GROUP, 0, png()))).toBe(
+      ErrorCode.FileStoreFailed,
+    );
+    expect(w.rows.size + w.work.messages.length).toBe(0);
+  });
+
+  it('answers 2009 and deletes the object when the uploader left before the record', async () => {
+    const w = world();
+    w.fail.leftMeanwhile = true;
+    expect(await code(w.service.uploadMessageFile(ME, GROUP, 0, png()))).toBe(
+      ErrorCode.PermissionDenied,
+    );
+    expect(w.objects.size + w.rows.size + w.work.messages.length).toBe(0);
+  });
+
+  it('deletes the object again when recording fails', async () => {
+    const w = world();
+    w.fail.record = true;
+    await expect(w.service.uploadMessageFile(ME, GROUP, 0, png())).rejects.toThrow('database down');
+    expect(w.objects.size + w.work.messages.length).toBe(0);
   });
 });
 

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@chat/logger';
-import { AppError, ErrorCode, InvalidInputError, PUSH_EVENTS } from '@chat/protocol';
+import {
+  AppError,
+  ErrorCode,
+  InvalidInputError,
+  PUSH_EVENTS,
+  type MessageRecord,
+} from '@chat/protocol';
+import type { IdGenerator } from '../messages/system-message';
 import type { UnitOfWork } from '../ports';
 import { iso } from '../views';
 import {
@@ -16,6 +23,7 @@ import type {
   IncomingFile,
   NewFile,
   RelationLookup,
+  ReplyTargets,
 } from './ports';
 
 export interface FileServiceDeps {
@@ -26,7 +34,27 @@ export interface FileServiceDeps {
   work: UnitOfWork;
   /** `Rule.BiggestImageSize`, bytes. */
   maxImageBytes: number;
+  /** `Rule.BiggestFileSize`, bytes: the largest message file that is not an image. */
+  maxFileBytes: number;
+  /** The message a file message replies to. */
+  replyTargets: ReplyTargets;
+  /** Ids of file messages (snowflakes, as every message id). */
+  ids: IdGenerator;
   log: Logger;
+}
+
+/**
+ * A replied-to message younger than this that is not stored yet may still be on its way
+ * (acked on a socket a moment ago): it is looked up again a few times before 5001.
+ */
+const RECENT_REPLY_TARGET_MS = 60_000;
+const REPLY_TARGET_RETRY_DELAYS_MS = [50, 150, 300, 500];
+
+/** The extension a message file's key keeps from its name (served by it, docs/data-model.md §2.7). */
+function keyExtension(name: string): string {
+  const dot = name.lastIndexOf('.');
+  const ext = dot > 0 ? name.slice(dot).toLowerCase() : '';
+  return /^\.[a-z0-9]{1,10}$/.test(ext) ? ext : '';
 }
 
 /** File of docs/api.md §3. */
@@ -75,6 +103,92 @@ export class FileService {
         throw new AppError(ErrorCode.PermissionDenied, 'not a member of its conversation');
     }
     return fileInfo(file);
+  }
+
+  /**
+   * POST /api/msg/file (docs/api.md §11): a file message. Checks in the spec's order, all before
+   * anything is stored: 2009 unless a member; the replied-to message 5001 / 5004 / 5003;
+   * 8004 past the size of its kind (the api refuses larger bodies while they arrive; this
+   * is the rule itself). Then the object is stored (8001) and, in one transaction, the file
+   * row and the message's outbox record: the persister stores the message and every member
+   * receives its `send_msg` push, as for a message sent on a socket.
+   */
+  async uploadMessageFile(
+    callerId: number,
+    relationId: number,
+    rlyMsgId: number,
+    upload: IncomingFile,
+  ) {
+    if (!(await this.d.relations.isMember(callerId, relationId))) {
+      throw new AppError(ErrorCode.PermissionDenied, 'not a member of this conversation');
+    }
+    const replyTo = rlyMsgId > 0 ? rlyMsgId : null;
+    if (replyTo !== null) await this.checkReplyTarget(replyTo, relationId);
+    const image = detectImageType(upload.buffer);
+    const limit = image ? this.d.maxImageBytes : this.d.maxFileBytes;
+    if (upload.size > limit) {
+      throw new AppError(ErrorCode.FileTooLarge, `file too large (at most ${limit} bytes)`);
+    }
+
+    const file = await this.storeObject(
+      `messages/${relationId}/${randomUUID()}${image ? IMAGE_EXTENSIONS[image] : keyExtension(upload.name)}`,
+      upload,
+      image ? IMAGE_CONTENT_TYPES[image] : 'application/octet-stream',
+      { fileType: image ? 'img' : 'file', fallbackName: 'file' },
+    );
+    const id = this.d.ids.next();
+    const createAt = iso(this.d.ids.timeOf(id));
+    const recorded = await this.recordOrDiscard(file, () =>
+      this.d.work.run(async (outbox) => {
+        const row = await this.d.files.recordMessageFile(relationId, callerId, file);
+        if (row === 'not_member') return row;
+        const message: MessageRecord = {
+          id,
+          relation_id: relationId,
+          notify_type: 'common',
+          msg_type: 'file',
+          msg_content: row.url,
+          msg_extend: null,
+          file_id: row.id,
+          account_id: callerId,
+          rly_msg_id: replyTo,
+          client_msg_id: null,
+          create_at: createAt,
+        };
+        outbox.message(message);
+        return row;
+      }),
+    );
+    if (recorded === 'not_member') {
+      // Left the conversation between the check and the record.
+      await this.discardObject(file.key);
+      throw new AppError(ErrorCode.PermissionDenied, 'not a member of this conversation');
+    }
+    this.d.log.info(
+      { relationId, accountId: callerId, fileId: recorded.id, msgId: id },
+      'file message stored',
+    );
+    return { id, msg_content: recorded.url, file_id: recorded.id, create_at: createAt };
+  }
+
+  /**
+   * 5001 / 5004 / 5003 of docs/api.md §11. A message acked on a socket a moment ago may not be
+   * stored yet, so a recent id that is missing is looked up again for about a second.
+   */
+  private async checkReplyTarget(rlyMsgId: number, relationId: number): Promise<void> {
+    let target = await this.d.replyTargets.state(rlyMsgId);
+    if (!target && Date.now() - this.d.ids.timeOf(rlyMsgId).getTime() < RECENT_REPLY_TARGET_MS) {
+      for (const delayMs of REPLY_TARGET_RETRY_DELAYS_MS) {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        target = await this.d.replyTargets.state(rlyMsgId);
+        if (target) break;
+      }
+    }
+    if (!target) {
+      throw new AppError(ErrorCode.MessageNotFound, 'the message being replied to does not exist');
+    }
+    if (target.relationId !== relationId) throw new AppError(ErrorCode.ReplyTargetElsewhere);
+    if (target.isRevoke) throw new AppError(ErrorCode.ReplyTargetRevoked);
   }
 
   /**
@@ -147,17 +261,31 @@ export class FileService {
     return { url: replaced.file.url };
   }
 
-  /** Stores the object under a new key (never reused, so caches of old URLs stay right). */
-  private async store(prefix: string, upload: IncomingFile, image: ImageType): Promise<NewFile> {
-    const key = `${prefix}/${randomUUID()}${IMAGE_EXTENSIONS[image]}`;
+  /** Stores an avatar under a new key (never reused, so caches of old URLs stay right). */
+  private store(prefix: string, upload: IncomingFile, image: ImageType): Promise<NewFile> {
+    return this.storeObject(
+      `${prefix}/${randomUUID()}${IMAGE_EXTENSIONS[image]}`,
+      upload,
+      IMAGE_CONTENT_TYPES[image],
+      { fileType: 'img', fallbackName: `avatar${IMAGE_EXTENSIONS[image]}` },
+    );
+  }
+
+  /** Stores the object under `key`; 8001 when the store refuses it. */
+  private async storeObject(
+    key: string,
+    upload: IncomingFile,
+    contentType: string,
+    kind: { fileType: NewFile['fileType']; fallbackName: string },
+  ): Promise<NewFile> {
     try {
       const { url } = await this.d.store.put(key, upload.buffer, {
-        contentType: IMAGE_CONTENT_TYPES[image],
+        contentType,
         size: upload.buffer.length,
       });
       return {
-        fileName: storedName(upload.name, `avatar${IMAGE_EXTENSIONS[image]}`),
-        fileType: 'img',
+        fileName: storedName(upload.name, kind.fallbackName),
+        fileType: kind.fileType,
         fileSize: upload.buffer.length,
         key,
         url,

@@ -61,6 +61,16 @@ export interface FileRepository {
     uploaderId: number,
     file: NewFile,
   ): Promise<{ file: FileRecord; previous: FileRecord | null } | 'not_group'>;
+  /**
+   * Records a message file of the relation uploaded by `uploaderId`, in the caller's unit
+   * of work; the uploader's membership is locked for it. `not_member` when the uploader is
+   * no longer a member of the relation.
+   */
+  recordMessageFile(
+    relationId: number,
+    uploaderId: number,
+    file: NewFile,
+  ): Promise<FileRecord | 'not_member'>;
   /** Orphans of docs/data-model.md §2.7 with `id > afterId`, by id, at most `limit`. */
   orphans(afterId: number, limit: number): Promise<FileRecord[]>;
   countOrphans(): Promise<number>;
@@ -83,6 +93,11 @@ export interface FileStore {
 export interface RelationLookup {
   isMember(accountId: number, relationId: number): Promise<boolean>;
   relation(relationId: number): Promise<{ relationType: 'friend' | 'group' } | null>;
+}
+
+/** What a reply must know of the message it replies to (docs/api.md §11, `/msg/file`). */
+export interface ReplyTargets {
+  state(messageId: number): Promise<{ relationId: number; isRevoke: boolean } | null>;
 }
 
 /** An uploaded file as the api hands it over, already read within the size limits. */

@@ -33,8 +33,23 @@ const avatarTarget = z.preprocess(
     .max(MAX_ID, { error: 'must be a safe integer id' }),
 );
 
+/** `rly_msg_id` of a file message: absent, empty or 0 means not a reply. */
+const replyTarget = z.preprocess(
+  (v) =>
+    v === undefined || v === null || v === ''
+      ? 0
+      : typeof v === 'string' && /^\d{1,16}$/.test(v)
+        ? Number(v)
+        : v,
+  z
+    .number({ error: 'must be a message id, or 0 for none' })
+    .int({ error: 'must be a message id, or 0 for none' })
+    .min(0, { error: 'must be a message id, or 0 for none' })
+    .max(MAX_ID, { error: 'must be a safe integer id' }),
+);
+
 /**
- * The file area of docs/api.md §12. The avatar upload is multipart: these are its text fields;
+ * The file area of docs/api.md §12, and the file message of §11 (`/api/msg/file`). The avatar upload is multipart: these are its text fields;
  * the file part (`file`) is read and checked by the api's upload handling.
  */
 export function fileSchemas(_limits: InputLimits) {
@@ -50,6 +65,13 @@ export function fileSchemas(_limits: InputLimits) {
     details: {
       input: z.object({ file_id: looseId }),
       reply: FileOut,
+    },
+    messageFile: {
+      fields: z.object({
+        relation_id: looseId,
+        rly_msg_id: replyTarget.optional().transform((v) => v ?? 0),
+      }),
+      reply: z.object({ id: outId, msg_content: z.string(), file_id: outId, create_at: time }),
     },
   };
 }
