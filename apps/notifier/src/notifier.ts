@@ -1,14 +1,19 @@
 import type { Bus, BusRecord } from '@chat/bus';
-import type { Presence } from '@chat/cache';
+import type { Presence, PresenceEntry } from '@chat/cache';
 import type { Logger } from '@chat/logger';
 import { batchFigures, type DeadLetters } from '@chat/runtime';
 import type { Planner } from './plans/plan';
+import { PresenceHold } from './presence-hold';
 import { route } from './routing';
 
 export interface NotifierDeps {
   /** The planner of each consumed topic. */
   planners: Record<string, Planner>;
-  presence: Pick<Presence, 'lookup'>;
+  presence: Pick<Presence, 'snapshot'>;
+  /** When to wait for presence being rebuilt rather than route (default: the standard one). */
+  hold?: PresenceHold;
+  /** Waits between two presence reads while held (default: a timer). */
+  sleep?: (ms: number) => Promise<void>;
   bus: Pick<Bus, 'publishMany'>;
   /** Where records no planner can read go (never skipped silently). */
   deadLetters: Pick<DeadLetters, 'unreadable' | 'outgoing' | 'published' | 'send'>;
@@ -21,14 +26,21 @@ export interface NotifierDeps {
  * delivery records of the whole batch, one per push and gateway node, are published at
  * once; the batch resolves (and commits) only after that. Marks of what was pushed are
  * written just before publishing and undone when publishing fails, so the redelivered
- * batch pushes again (see `PushMarks`).
+ * batch pushes again (see `PushMarks`). While presence is being rebuilt after Redis lost it,
+ * the batch waits rather than routing by incomplete presence (`PresenceHold`).
  */
 export class Notifier {
-  constructor(private readonly deps: NotifierDeps) {}
+  private readonly hold: PresenceHold;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly deps: NotifierDeps) {
+    this.hold = deps.hold ?? new PresenceHold({ log: deps.log });
+    this.sleep = deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
 
   async handle(records: BusRecord[]): Promise<void> {
     const startedAt = Date.now();
-    const { planners, presence, bus, log } = this.deps;
+    const { planners, bus, log } = this.deps;
     const topic = records[0]?.topic;
     const planner = topic === undefined ? undefined : planners[topic];
     if (!planner) {
@@ -39,10 +51,14 @@ export class Notifier {
     const { deadLetters } = this.deps;
     const letters = plan.unreadable.map((u) => deadLetters.unreadable(u.record, u.error));
     let deliveries = 0;
+    let heldMs = 0;
     if (plan.pushes.length > 0) {
+      const { online, heldMs: held } = await this.lookupSettled([
+        ...new Set(plan.pushes.flatMap((p) => p.to)),
+      ]);
+      heldMs = held;
       const undo = await plan.mark();
       try {
-        const online = await presence.lookup([...new Set(plan.pushes.flatMap((p) => p.to))]);
         const out = route(plan.pushes, online);
         // Dead letters go with the deliveries, in one durable publish before the commit.
         await bus.publishMany([...out, ...deadLetters.outgoing(letters)]);
@@ -62,10 +78,36 @@ export class Notifier {
         ...batchFigures(records, startedAt),
         pushes: plan.pushes.length,
         deliveries,
+        heldMs,
         repeats: plan.repeats,
         unreadable: plan.unreadable.length,
       },
       'batch routed',
     );
+  }
+
+  /**
+   * Where the accounts are online, once presence can be trusted: read again after the wait
+   * `PresenceHold` asks for until it says route. Nothing is marked or published meanwhile,
+   * and the batch is not committed.
+   */
+  private async lookupSettled(
+    accountIds: number[],
+  ): Promise<{ online: Map<number, PresenceEntry[]>; heldMs: number }> {
+    const heldSince = this.hold.now();
+    let waited = false;
+    for (;;) {
+      const { online, state } = await this.deps.presence.snapshot(accountIds);
+      const waitMs = this.hold.waitMs(state, heldSince);
+      if (waitMs <= 0) {
+        const heldMs = waited ? this.hold.now() - heldSince : 0;
+        if (waited) {
+          this.deps.log.info({ heldMs, ...state }, 'routing held while presence was rebuilt');
+        }
+        return { online, heldMs };
+      }
+      waited = true;
+      await this.sleep(waitMs);
+    }
   }
 }

@@ -467,6 +467,28 @@ export function cacheContract(setup: () => CacheContractHarness): void {
       expect(await online(a)).toEqual([`c4@${gw}`]);
     });
 
+    it('reads the presence state with the entries, and starts a rebuild only for a lapsed node', async () => {
+      const { presence } = setup().adapters;
+      const [a, gw, fresh] = [account(), node(), node()];
+      await presence.heartbeat(gw, SHORT_MS);
+      await presence.add(a, 'c1', gw);
+      const before = await presence.snapshot([a]);
+      expect(before.online.get(a)).toEqual([{ connId: 'c1', nodeId: gw }]);
+      expect(before.state.lost).toBe(false);
+      // A starting node (no rebuild asked) and a node still alive start nothing.
+      await presence.heartbeat(fresh, LONG_MS, {});
+      await presence.heartbeat(gw, SHORT_MS, { rebuildMs: LONG_MS });
+      expect((await presence.snapshot([])).state.rebuildingMs).toBe(0);
+      // A node that beat before and expired (or lost its entries) does.
+      await setup().elapse(SHORT_MS + PAST_MS);
+      expect(await presence.heartbeat(gw, SHORT_MS, { rebuildMs: SHORT_MS })).toBe(false);
+      const during = (await presence.snapshot([a])).state;
+      expect(during.rebuildingMs).toBeGreaterThan(0);
+      expect(during.rebuildingMs).toBeLessThanOrEqual(SHORT_MS);
+      await setup().elapse(SHORT_MS + PAST_MS);
+      expect((await presence.snapshot([])).state).toEqual({ lost: false, rebuildingMs: 0 });
+    });
+
     it('drops a node holding more connections than one removal round takes', async () => {
       const { presence } = setup().adapters;
       const gw = node();

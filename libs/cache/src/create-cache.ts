@@ -12,7 +12,7 @@ import { type MembershipCache, type MembershipCacheOptions } from './membership-
 import { createMemoryMembershipState, MemoryMembershipCache } from './memory-membership-cache';
 import { MemoryPresence } from './memory-presence';
 import { MemoryRateLimiter } from './memory-rate-limiter';
-import { type Presence } from './presence';
+import { REDIS_RECONNECT_MAX_MS, type Presence } from './presence';
 import { type RateLimiter } from './rate-limiter';
 import { RedisCache } from './redis-cache';
 import { RedisConnectionCounts } from './redis-connection-counts';
@@ -83,7 +83,13 @@ function redisAdapters(url: string, prefix: string, log: Logger): CacheAdapters 
   // queueing until the request deadline has long passed.
   // Auto-pipelining sends every command issued in one tick in one write: the gateway's
   // per-message reads and claims from many sockets share a round trip (issue 10).
-  const redis = new Redis(url, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
+  // Reconnects are tried at least every REDIS_RECONNECT_MAX_MS, which bounds how soon
+  // after a Redis restart every gateway announces its sockets again (presence.ts).
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: 2,
+    enableAutoPipelining: true,
+    retryStrategy: (times) => Math.min(times * 50, REDIS_RECONNECT_MAX_MS),
+  });
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
   const keys = redisKeys(prefix);
   let closing: Promise<void> | undefined;

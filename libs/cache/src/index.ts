@@ -1,6 +1,14 @@
 export { createCacheAdapters, type CacheAdapters, type CacheConfig } from './create-cache';
 export type { Cache } from './cache';
-export type { Presence, PresenceEntry } from './presence';
+export {
+  PRESENCE_BEAT_MAX_MS,
+  PRESENCE_REBUILD_MS,
+  REDIS_RECONNECT_MAX_MS,
+  type HeartbeatOptions,
+  type Presence,
+  type PresenceEntry,
+  type PresenceState,
+} from './presence';
 export type { ConnectionCounts } from './connection-counts';
 export type { MembersLoader, MembershipCache, MembershipCacheOptions } from './membership-cache';
 export { LocalMembershipCache, type LocalMembershipCacheOptions } from './local-membership-cache';

@@ -18,6 +18,13 @@ export function redisKeys(prefix: string) {
     presenceAccount: (accountId: number | '') => `${prefix}presence:account:${accountId}`,
     /** Liveness of a gateway node: present (with a TTL) while the node heart-beats. */
     presenceNode: (nodeId: string) => `${prefix}presence:node:${nodeId}`,
+    /**
+     * Presence marker, without TTL: (re)created by every gateway heartbeat, so its absence
+     * means the store lost its data and no gateway has beaten since.
+     */
+    presenceMarker: () => `${prefix}presence:marker`,
+    /** Present (with a TTL) while the gateways announce their sockets again after a loss. */
+    presenceRebuilding: () => `${prefix}presence:rebuilding`,
     /** Set of `<account id>:<connection id>` held by one gateway node. */
     presenceNodeConns: (nodeId: string) => `${prefix}presence:node-conns:${nodeId}`,
     /** Set of the gateway nodes that hold connection counts (`ConnectionCounts`). */

@@ -1,17 +1,26 @@
 import { checkTtlMs } from './cache';
 import { type Clock } from './expiring-map';
-import { type Presence, type PresenceEntry } from './presence';
+import {
+  type HeartbeatOptions,
+  type Presence,
+  type PresenceEntry,
+  type PresenceState,
+} from './presence';
 
 /**
  * In-process presence (the embedded default), with the Redis adapter's semantics: a node's
  * entries count while its last heartbeat is younger than its TTL, and entries of a dead
- * node are dropped when a lookup meets them.
+ * node are dropped when a lookup meets them. Its data live as long as the process that
+ * holds the gateway, so presence is never lost: the marker of `PresenceState` is always
+ * there, and only a node that lapsed (a beat after its TTL) starts a rebuild.
  */
 export class MemoryPresence implements Presence {
   /** accountId → connId → nodeId. */
   private readonly accounts = new Map<number, Map<string, string>>();
   /** nodeId → time its liveness ends, in the clock's milliseconds. */
   private readonly aliveUntil = new Map<string, number>();
+  /** When the rebuild under way ends (0: none). */
+  private rebuildUntil = 0;
 
   constructor(private readonly now: Clock = Date.now) {}
 
@@ -28,10 +37,13 @@ export class MemoryPresence implements Presence {
     if (conns.size === 0) this.accounts.delete(accountId);
   }
 
-  async heartbeat(nodeId: string, ttlMs: number): Promise<boolean> {
+  async heartbeat(nodeId: string, ttlMs: number, opts: HeartbeatOptions = {}): Promise<boolean> {
     const now = this.now();
     const wasAlive = (this.aliveUntil.get(nodeId) ?? 0) > now;
     this.aliveUntil.set(nodeId, now + checkTtlMs(ttlMs));
+    if (!wasAlive && opts.rebuildMs !== undefined && this.rebuildUntil <= now) {
+      this.rebuildUntil = now + checkTtlMs(opts.rebuildMs);
+    }
     return wasAlive;
   }
 
@@ -58,5 +70,15 @@ export class MemoryPresence implements Presence {
       out.set(accountId, entries);
     }
     return out;
+  }
+
+  async snapshot(
+    accountIds: number[],
+  ): Promise<{ online: Map<number, PresenceEntry[]>; state: PresenceState }> {
+    const online = await this.lookup(accountIds);
+    return {
+      online,
+      state: { lost: false, rebuildingMs: Math.max(0, this.rebuildUntil - this.now()) },
+    };
   }
 }

@@ -87,10 +87,47 @@ describe('redis cache adapters', () => {
       // Presence entries live as long as their connection, however long that is; a dead
       // node's are removed by lookups and by dropNode when the node id starts again. So do
       // connection counts: a dead node's are removed by the next acquire.
-      const lasting = /presence:(account|node-conns):|conns:(nodes$|node:)/;
+      // The presence marker lasts too: its absence means Redis lost its data.
+      const lasting = /presence:(account|node-conns):|presence:marker$|conns:(nodes$|node:)/;
       const expiring = ours.filter((k) => !lasting.test(k));
       const ttls = await Promise.all(expiring.map((k) => raw.pttl(k)));
       expect(ttls.filter((ttl) => ttl <= 0)).toEqual([]);
+    });
+
+    it('says presence was lost when Redis lost its data, until a gateway beats again', async () => {
+      // Own prefix: the marker is one per deployment.
+      const prefix = `${ctx.redisPrefix}lost:`;
+      const own = createCacheAdapters({ kind: 'redis', url: ctx.redisUrl, prefix }, log);
+      try {
+        const { presence } = own;
+        expect((await presence.snapshot([])).state).toEqual({ lost: true, rebuildingMs: 0 });
+        await presence.heartbeat('gw-a', 60_000);
+        await presence.heartbeat('gw-b', 60_000);
+        await presence.add(7, 'c1', 'gw-b');
+        expect(await presence.snapshot([7])).toEqual({
+          online: new Map([[7, [{ connId: 'c1', nodeId: 'gw-b' }]]]),
+          state: { lost: false, rebuildingMs: 0 },
+        });
+
+        // What a Redis restarted without persistence looks like.
+        const keys = await raw.keys(`${prefix}*`);
+        await raw.del(...keys);
+        expect(await presence.snapshot([7])).toEqual({
+          online: new Map([[7, []]]),
+          state: { lost: true, rebuildingMs: 0 },
+        });
+        // The first gateway to beat again finds itself lost and starts the rebuild...
+        expect(await presence.heartbeat('gw-a', 60_000, { rebuildMs: 30_000 })).toBe(false);
+        const { state } = await presence.snapshot([7]);
+        expect(state.lost).toBe(false);
+        expect(state.rebuildingMs).toBeGreaterThan(25_000);
+        expect(state.rebuildingMs).toBeLessThanOrEqual(30_000);
+        // ...which the next one to find itself lost does not extend.
+        await presence.heartbeat('gw-b', 60_000, { rebuildMs: 60_000 });
+        expect((await presence.snapshot([])).state.rebuildingMs).toBeLessThanOrEqual(30_000);
+      } finally {
+        await own.close();
+      }
     });
 
     it('wraps a server error reply as a non-retryable InfrastructureError', async () => {

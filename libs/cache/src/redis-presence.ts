@@ -2,7 +2,12 @@ import { type Redis } from 'ioredis';
 import { checkTtlMs } from './cache';
 import { type RedisKeys } from './keys';
 import { defineScript, defineVariadicScript, redisCall, type ScriptRunner } from './redis-call';
-import { type Presence, type PresenceEntry } from './presence';
+import {
+  type HeartbeatOptions,
+  type Presence,
+  type PresenceEntry,
+  type PresenceState,
+} from './presence';
 
 /**
  * KEYS: account hash. ARGV: connection id, `<account id>:<connection id>`, prefix of the
@@ -33,11 +38,29 @@ return #taken
 `;
 
 /**
+ * KEYS: the node's liveness key, the presence marker, the rebuild key. ARGV: TTL (ms), the
+ * rebuild time (ms; 0 for a starting node). Renews the liveness key and keeps the marker;
+ * a node that beat before and finds its liveness key gone starts a rebuild (unless one is
+ * under way). Returns 1 when the node was alive, else 0.
+ */
+const HEARTBEAT_LUA = `
+local alive = redis.call('EXISTS', KEYS[1])
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+redis.call('SET', KEYS[2], '1', 'NX')
+if alive == 0 and tonumber(ARGV[2]) > 0 then
+  redis.call('SET', KEYS[3], '1', 'PX', ARGV[2], 'NX')
+end
+return alive
+`;
+
+/**
  * KEYS: account hashes. ARGV: prefix of the node liveness keys, prefix of the node
- * connection sets, then one account id per key. Returns, per account, a flat list
- * `conn, node, conn, node, …` of the connections on live nodes; connections on nodes whose
- * liveness key expired are removed on the way. (The liveness keys and sets are derived
- * from the hash contents, so this script needs a single Redis, not a cluster.)
+ * connection sets, the presence marker and the rebuild key, then one account id per key.
+ * Returns, per account, a flat list `conn, node, conn, node, …` of the connections on live
+ * nodes; connections on nodes whose liveness key expired are removed on the way. One more
+ * item follows: whether the marker exists (1/0) and the rebuild key's PTTL, read in the
+ * same step as the entries. (The liveness keys and sets are derived from the hash contents,
+ * so this script needs a single Redis, not a cluster.)
  */
 const LOOKUP_LUA = `
 local alive = {}
@@ -57,11 +80,12 @@ for i, key in ipairs(KEYS) do
       entries[#entries + 1] = node
     else
       redis.call('HDEL', key, conn)
-      redis.call('SREM', ARGV[2] .. node, ARGV[2 + i] .. ':' .. conn)
+      redis.call('SREM', ARGV[2] .. node, ARGV[4 + i] .. ':' .. conn)
     end
   end
   out[i] = entries
 end
+out[#KEYS + 1] = { redis.call('EXISTS', ARGV[3]), redis.call('PTTL', ARGV[4]) }
 return out
 `;
 
@@ -71,7 +95,8 @@ const DROP_CHUNK = 500;
 /**
  * Presence in Redis: a hash per account (`connection id → node id`), a liveness key per
  * node that each heartbeat sets with a TTL, and a set per node of its connections
- * (`<account id>:<connection id>`) so that `dropNode` can remove them without a scan.
+ * (`<account id>:<connection id>`) so that `dropNode` can remove them without a scan; plus
+ * the presence marker and the rebuild key of `PresenceState`.
  * None of these keys expires on its own except the liveness key: a dead node's entries
  * stop counting when it expires and are removed by the next lookup that meets them, or by
  * `dropNode` when a node with that id starts again.
@@ -80,6 +105,7 @@ export class RedisPresence implements Presence {
   private readonly removeScript: ScriptRunner;
   private readonly dropChunkScript: ScriptRunner;
   private readonly lookupScript: ScriptRunner;
+  private readonly heartbeatScript: ScriptRunner;
 
   /** `redis` is shared and owned by the caller, who closes it. */
   constructor(
@@ -89,6 +115,7 @@ export class RedisPresence implements Presence {
     this.removeScript = defineScript(redis, 'chatPresenceRemove', 1, REMOVE_LUA);
     this.dropChunkScript = defineScript(redis, 'chatPresenceDropChunk', 1, DROP_CHUNK_LUA);
     this.lookupScript = defineVariadicScript(redis, 'chatPresenceLookup', LOOKUP_LUA);
+    this.heartbeatScript = defineScript(redis, 'chatPresenceHeartbeat', 3, HEARTBEAT_LUA);
   }
 
   async add(accountId: number, connId: string, nodeId: string): Promise<void> {
@@ -112,17 +139,21 @@ export class RedisPresence implements Presence {
     );
   }
 
-  async heartbeat(nodeId: string, ttlMs: number): Promise<boolean> {
+  async heartbeat(nodeId: string, ttlMs: number, opts: HeartbeatOptions = {}): Promise<boolean> {
     const ttl = checkTtlMs(ttlMs);
-    const key = this.keys.presenceNode(nodeId);
-    // Read and renewed in one transaction (not SET ... GET, which needs Redis 6.2): the key
-    // is absent when it expired or Redis lost it.
-    return redisCall('presence heartbeat', async () => {
-      const results = await this.redis.multi().exists(key).set(key, '1', 'PX', ttl).exec();
-      const failed = results?.find(([err]) => err);
-      if (failed) throw failed[0];
-      return results?.[0][1] === 1;
-    });
+    const rebuild = opts.rebuildMs === undefined ? 0 : checkTtlMs(opts.rebuildMs);
+    // The liveness key is absent when it expired or Redis lost it.
+    const alive = await redisCall('presence heartbeat', () =>
+      this.heartbeatScript(
+        [
+          this.keys.presenceNode(nodeId),
+          this.keys.presenceMarker(),
+          this.keys.presenceRebuilding(),
+        ],
+        [ttl, rebuild],
+      ),
+    );
+    return Number(alive) === 1;
   }
 
   async dropNode(nodeId: string): Promise<void> {
@@ -142,22 +173,44 @@ export class RedisPresence implements Presence {
 
   async lookup(accountIds: number[]): Promise<Map<number, PresenceEntry[]>> {
     const ids = [...new Set(accountIds)];
-    const out = new Map<number, PresenceEntry[]>();
-    if (ids.length === 0) return out;
+    if (ids.length === 0) return new Map();
+    return (await this.read(ids)).online;
+  }
+
+  snapshot(
+    accountIds: number[],
+  ): Promise<{ online: Map<number, PresenceEntry[]>; state: PresenceState }> {
+    return this.read([...new Set(accountIds)]);
+  }
+
+  private async read(
+    ids: number[],
+  ): Promise<{ online: Map<number, PresenceEntry[]>; state: PresenceState }> {
     const reply = (await redisCall('presence lookup', () =>
       this.lookupScript(
         ids.map((id) => this.keys.presenceAccount(id)),
-        [this.keys.presenceNode(''), this.keys.presenceNodeConns(''), ...ids],
+        [
+          this.keys.presenceNode(''),
+          this.keys.presenceNodeConns(''),
+          this.keys.presenceMarker(),
+          this.keys.presenceRebuilding(),
+          ...ids,
+        ],
       ),
-    )) as string[][];
+    )) as unknown[];
+    const online = new Map<number, PresenceEntry[]>();
     ids.forEach((id, i) => {
-      const flat = reply[i] ?? [];
+      const flat = (reply[i] ?? []) as string[];
       const entries: PresenceEntry[] = [];
       for (let j = 0; j < flat.length; j += 2) {
         entries.push({ connId: flat[j], nodeId: flat[j + 1] });
       }
-      out.set(id, entries);
+      online.set(id, entries);
     });
-    return out;
+    const [marker, rebuildPttl] = (reply[ids.length] ?? [0, -2]) as number[];
+    return {
+      online,
+      state: { lost: Number(marker) !== 1, rebuildingMs: Math.max(0, Number(rebuildPttl)) },
+    };
   }
 }

@@ -1,5 +1,5 @@
 import type { Bus } from '@chat/bus';
-import type { Presence } from '@chat/cache';
+import { PRESENCE_BEAT_MAX_MS, PRESENCE_REBUILD_MS, type Presence } from '@chat/cache';
 import type { Logger } from '@chat/logger';
 import { type PUSH_EVENTS, pushTopic, type DeliveryRecord } from '@chat/protocol';
 import { pushText } from '../protocol/frames';
@@ -38,8 +38,10 @@ export class PresenceAnnouncer {
 
   /**
    * Clears what a previous run under this node id left (a crash leaves entries behind),
-   * beats once, then every third of the TTL; after a failed beat (Redis unreachable), every
-   * second until one succeeds, so connections are announced again soon after Redis is back.
+   * beats once, then every third of the TTL but at least every `PRESENCE_BEAT_MAX_MS`, so
+   * that a Redis restarted empty is noticed within that (the notifier holds routing that
+   * long, docs/architecture.md); after a failed beat (Redis unreachable), every second until
+   * one succeeds, so connections are announced again soon after Redis is back.
    */
   async start(): Promise<void> {
     await this.deps.presence.dropNode(this.deps.nodeId);
@@ -57,7 +59,7 @@ export class PresenceAnnouncer {
   }
 
   private get intervalMs(): number {
-    return Math.max(1, Math.floor(this.deps.ttlMs / 3));
+    return Math.max(1, Math.min(PRESENCE_BEAT_MAX_MS, Math.floor(this.deps.ttlMs / 3)));
   }
 
   private schedule(delayMs: number): void {
@@ -74,13 +76,19 @@ export class PresenceAnnouncer {
    * this beat (the previous success is a TTL or more ago, so other processes may have removed
    * this node's entries as dead; or Redis restarted empty and lost them), every local
    * connection is announced again (docs/data-model.md §4: "re-announced by the next
-   * heartbeat").
+   * heartbeat"). A node that beat before tells the store so, and its finding itself not
+   * alive starts a rebuild, during which the notifier holds routing until every node has
+   * announced its sockets again.
    */
   beat(): Promise<boolean> {
     this.beating ??= (async () => {
       const { presence, nodeId, ttlMs, log } = this.deps;
       try {
-        const wasAlive = await presence.heartbeat(nodeId, ttlMs);
+        const wasAlive = await presence.heartbeat(
+          nodeId,
+          ttlMs,
+          this.lastBeatAt > 0 ? { rebuildMs: PRESENCE_REBUILD_MS } : {},
+        );
         const lapsed = this.lastBeatAt > 0 && (!wasAlive || Date.now() - this.lastBeatAt >= ttlMs);
         this.lastBeatAt = Date.now();
         if (lapsed) await this.reannounce();
