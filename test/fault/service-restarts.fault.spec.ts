@@ -64,7 +64,7 @@ interface Outgoing {
 }
 
 /**
- * A well-behaved client (EVENTS.md §3.2, docs/errors.md): every message carries its own
+ * A well-behaved client (docs/protocol.md §3.2, docs/errors.md): every message carries its own
  * `client_msg_id`; a refused send (any non-zero code) or one left without a reply is sent
  * again with the same `client_msg_id`, after the reply's `retry_after_ms` or a short
  * pause, until it is acked. A socket the server closes is opened again.
@@ -272,7 +272,7 @@ interface PhaseReport {
  * sockets keep sending. The suite runs the whole distributed stack on private instances of
  * the three services, so the shared ones other suites use are never touched.
  *
- * What it holds the apps to (ARCHITECTURE.md, guarantees; EVENTS.md §3.2, §5):
+ * What it holds the apps to (docs/architecture.md, guarantees; docs/protocol.md §3.2, §5):
  * - a send is acked or refused with 1004 and `retry_after_ms`, never acked and lost; the
  *   client sends a refused message again with the same `client_msg_id`;
  * - every acked message is stored exactly once, under the id its ack carried;
@@ -357,7 +357,7 @@ describe('service restarts under traffic', () => {
     if (reports.length) log(`report\n${JSON.stringify(reports, null, 2)}`);
   });
 
-  /** Apps that use each service (ARCHITECTURE.md), whose `/readyz` must report its outage. */
+  /** Apps that use each service (docs/architecture.md), whose `/readyz` must report its outage. */
   const dependents = (service: ServiceName): string[] => {
     const uses: Record<ServiceName, string[]> = {
       kafka: ['api', 'gateway', 'persister', 'notifier'],
@@ -403,7 +403,7 @@ describe('service restarts under traffic', () => {
   }
 
   /**
-   * What a client that missed pushes does (ARCHITECTURE.md, sync without gaps): ask for
+   * What a client that missed pushes does (docs/architecture.md, sync without gaps): ask for
    * everything after the sequence numbers it had, page by page. Message ids by relation.
    */
   async function syncedSince(from: Map<number, number>): Promise<number[]> {
