@@ -2,7 +2,8 @@ import { createCacheAdapters } from '@chat/cache';
 import { createLogger } from '@chat/logger';
 import { InfrastructureError } from '@chat/protocol';
 import { admitSend } from './send-admission';
-import { DEFAULT_SEND_DEDUP, SendDedup } from './send-dedup';
+import { testSendDedup } from '../testing/send-dedup';
+import type { SendDedup } from './send-dedup';
 
 describe('admitSend', () => {
   const log = createLogger({ name: 'test', level: 'silent' });
@@ -12,7 +13,7 @@ describe('admitSend', () => {
   beforeEach(() => {
     const cache = createCacheAdapters({ kind: 'memory' }, log);
     // A claim held by someone else is given up at once here: no case waits for one.
-    dedup = new SendDedup(cache.cache, { ...DEFAULT_SEND_DEDUP, waitMs: 0, pollMs: 1 });
+    dedup = testSendDedup(cache.cache, { waitMs: 0, pollMs: 1 });
   });
 
   /** Whether the key is free: a new claim takes it (and is released again). */

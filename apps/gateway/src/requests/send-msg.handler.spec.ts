@@ -171,7 +171,7 @@ describe('SendMessageHandler', () => {
     let answer!: (isMember: boolean) => void;
     const checking = new Promise<boolean>((resolve) => (answer = resolve));
     const cache = createCacheAdapters({ kind: 'memory' }, log);
-    const dedup = new SendDedup(cache.cache, { ...DEFAULT_SEND_DEDUP, pollMs: 1 });
+    const dedup = testSendDedup(cache.cache, { pollMs: 1 });
     const claim = jest.spyOn(dedup, 'claim');
     const concurrent = new SendMessageHandler({
       bus,
