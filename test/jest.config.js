@@ -15,6 +15,9 @@ module.exports = {
   testTimeout: 60000,
   // Each suite starts real app processes; on two cores they run one suite at a time.
   maxWorkers: 1,
+  // One worker means the suites run in Jest's own process: a suite that fails part-way can
+  // leave a client or timer open, and Jest would then wait for it forever after the run.
+  forceExit: true,
   projects: [
     { ...project, ...preset.services, displayName: 'e2e', rootDir: __dirname },
     {
