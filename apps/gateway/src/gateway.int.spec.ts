@@ -9,6 +9,7 @@ import {
   idBoundForTime,
   snowflakeTime,
   type Database,
+  newMessageRow,
   type NewMessageRow,
 } from '@chat/db';
 import { openMigratedDatabase, TestData } from '@chat/db/testing';
@@ -542,19 +543,7 @@ describe('gateway', () => {
       };
       /** Stores records as the persister does (this suite runs no persister). */
       const persist = async (records: MessageRecord[]) => {
-        const rows: NewMessageRow[] = records.map((m) => ({
-          id: m.id,
-          relationId: m.relation_id,
-          notifyType: m.notify_type,
-          msgType: m.msg_type,
-          msgContent: m.msg_content,
-          msgExtend: m.msg_extend,
-          fileId: m.file_id,
-          accountId: m.account_id,
-          rlyMsgId: m.rly_msg_id,
-          clientMsgId: m.client_msg_id,
-          createAt: new Date(m.create_at),
-        }));
+        const rows = records.map(newMessageRow);
         const result = await new MessageStoreRepository(db.em).store(rows);
         expect(result.stored).toHaveLength(rows.length);
       };

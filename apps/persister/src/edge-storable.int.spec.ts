@@ -4,6 +4,7 @@ import {
   snowflakeTime,
   type Database,
   type MsgExtend,
+  newMessageRow,
 } from '@chat/db';
 import { openSuiteDatabase, TestData, type SuiteDatabase } from '@chat/db/testing';
 import {
@@ -17,7 +18,6 @@ import {
 } from '@chat/protocol';
 import fc from 'fast-check';
 import type { z } from 'zod';
-import { toRow } from './messages/message-writer';
 
 /**
  * The edge refuses everything the persister would have to give up (issue 11): nothing a
@@ -168,7 +168,7 @@ describe('the edge refuses exactly what the message table refuses or alters', ()
       create_at: snowflakeTime(id).toISOString(),
       ...more,
     };
-    const result = await store.store([toRow(record)]);
+    const result = await store.store([newMessageRow(record)]);
     const [row] = await db.em
       .fork()
       .execute<{ msg_content: string; client_msg_id: string | null; msg_extend: unknown }[]>(

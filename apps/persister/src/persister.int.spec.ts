@@ -13,6 +13,7 @@ import {
   SnowflakeGenerator,
   snowflakeTime,
   type Database,
+  newMessageRow,
 } from '@chat/db';
 import { openMigratedDatabase, TestData } from '@chat/db/testing';
 import { createLogger } from '@chat/logger';
@@ -24,7 +25,7 @@ import {
   type StoredRecord,
 } from '@chat/protocol';
 import { createSuiteContext, startApp, waitFor, type SuiteContext } from '@chat/testing';
-import { toRow, toStoredRecord } from './messages/message-writer';
+import { toStoredRecord } from './messages/message-writer';
 import { start, type RunningPersister } from './start';
 
 const TOKEN_KEY = 'persister-test-key-0123456789-abcdefghij';
@@ -180,7 +181,7 @@ describe('persister', () => {
    * `chat.stored` records it would publish: the indexer's input, under the test's control.
    */
   const storeQuietly = async (records: MessageRecord[]): Promise<StoredRecord[]> => {
-    const result = await new MessageStoreRepository(db.em).store(records.map(toRow));
+    const result = await new MessageStoreRepository(db.em).store(records.map(newMessageRow));
     const byId = new Map(records.map((m) => [m.id, m]));
     return result.stored.map((s) => toStoredRecord(byId.get(s.row.id)!, s));
   };

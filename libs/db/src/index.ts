@@ -65,6 +65,7 @@ export { NoticeRepository } from './repositories/notice.repository';
 export { FileRepository, type NewFileRow } from './repositories/file.repository';
 export {
   MessageStoreRepository,
+  newMessageRow,
   type NewMessageRow,
   type StoredMessage,
   type StoredReplyTarget,

@@ -1,5 +1,5 @@
 import type { Bus, BusRecord } from '@chat/bus';
-import type { MessageStoreRepository, NewMessageRow, StoredMessage } from '@chat/db';
+import { newMessageRow, type MessageStoreRepository, type StoredMessage } from '@chat/db';
 import type { Logger } from '@chat/logger';
 import { GroupCommit } from '@chat/runtime';
 import { TOPICS, messageRecordSchema, type MessageRecord, type StoredRecord } from '@chat/protocol';
@@ -10,23 +10,6 @@ export interface MessageWriterDeps {
   bus: Pick<Bus, 'publishMany'>;
   deadLetters: DeadLetters;
   log: Logger;
-}
-
-/** The row of a record. Its search grams are the indexer's (`SearchIndexer`), a moment later. */
-export function toRow(m: MessageRecord): NewMessageRow {
-  return {
-    id: m.id,
-    relationId: m.relation_id,
-    notifyType: m.notify_type,
-    msgType: m.msg_type,
-    msgContent: m.msg_content,
-    msgExtend: m.msg_extend,
-    fileId: m.file_id,
-    accountId: m.account_id,
-    rlyMsgId: m.rly_msg_id,
-    clientMsgId: m.client_msg_id,
-    createAt: new Date(m.create_at),
-  };
 }
 
 export function toStoredRecord(message: MessageRecord, stored: StoredMessage): StoredRecord {
@@ -93,7 +76,7 @@ export class MessageWriter {
     const startedAt = Date.now();
     const { log, deadLetters } = this.deps;
     const messages = read.map((r) => r.value);
-    const result = await this.deps.store.store(messages.map(toRow));
+    const result = await this.deps.store.store(messages.map(newMessageRow));
     const storeMs = Date.now() - startedAt;
     const sourceOf = new Map(read.map((r) => [r.value.id, r.record]));
     const refused = result.rejected.map((r) =>

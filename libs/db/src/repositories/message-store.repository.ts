@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { MessageRecord } from '@chat/protocol';
 import type { MsgType, NotifyType } from '../entities/message.entity';
 import type { MsgExtend } from '../entities/msg-extend';
 import { toTextArrayLiteral } from '../types/text-array.type';
@@ -19,6 +20,23 @@ export interface NewMessageRow {
   clientMsgId: string | null;
   /** Must equal the time encoded in `id` (the table checks it). */
   createAt: Date;
+}
+
+/** The row of a `chat.messages` record. Its search grams are written later, by the indexer. */
+export function newMessageRow(m: MessageRecord): NewMessageRow {
+  return {
+    id: m.id,
+    relationId: m.relation_id,
+    notifyType: m.notify_type,
+    msgType: m.msg_type,
+    msgContent: m.msg_content,
+    msgExtend: m.msg_extend,
+    fileId: m.file_id,
+    accountId: m.account_id,
+    rlyMsgId: m.rly_msg_id,
+    clientMsgId: m.client_msg_id,
+    createAt: new Date(m.create_at),
+  };
 }
 
 /** The replied-to message of the same relation, as it is when the reply is stored. */
