@@ -74,8 +74,6 @@ const SETTINGS: Record<string, string> = {
   GATEWAY_AUTH_TIMEOUT: '10m',
   // One upload a second per address would refuse nearly every fuzzed upload before reading it.
   LIMIT_API_LIMIT_UPLOAD: '[]',
-  // Warnings and errors only: an error line is a finding (see below), info lines are noise.
-  LOG_LEVEL: 'warn',
 };
 
 const SENTINEL = 'fuzz-sentinel-outside-the-file-store';
@@ -460,6 +458,12 @@ function report(mode: string, seed: number, o: Outcome): void {
       `delivery p50 ${p(during, 'deliveryMs', 50)} p99 ${p(during, 'deliveryMs', 99)} ms (before: ack p99 ${p(before, 'ackMs', 99)}, delivery p99 ${p(before, 'deliveryMs', 99)} ms)`,
     `  RSS MB: ${o.rss.map((r) => `${r.name} ${r.before.toFixed(0)} → ${r.after.toFixed(0)}`).join(', ')}`,
   ];
+  if (process.env.FUZZ_EXAMPLES) {
+    for (const t of [o.ws, o.rest]) {
+      for (const [key, list] of t.examples)
+        lines.push(`  e.g. ${key}:`, ...list.map((e) => `      ${e}`));
+    }
+  }
   process.stdout.write(`\n${lines.join('\n')}\n`);
   const defects = [...o.ws.defects, ...o.rest.defects];
   if (defects.length)

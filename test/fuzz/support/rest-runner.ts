@@ -183,7 +183,13 @@ export async function runRest(
             );
             continue;
           }
-          tally.count(c.kind, judge(c, answer, tally, opts.sentinel));
+          const got = judge(c, answer, tally, opts.sentinel);
+          tally.count(
+            c.kind,
+            got,
+            () =>
+              `${c.method} ${clip(c.path, 120)} ${c.body ? clip(c.body.subarray(0, 200).toString('utf8'), 160) : ''} (${c.note}) → ${clip(answer.body.subarray(0, 200).toString('utf8'), 160)}`,
+          );
         }
       }),
     );

@@ -8,8 +8,17 @@ export class Tally {
   defectCount = 0;
   total = 0;
 
-  count(kind: string, answer: string | number): void {
+  /** `kind answer` → the first few inputs that got it (`FUZZ_EXAMPLES=<n>` keeps and prints n). */
+  readonly examples = new Map<string, string[]>();
+
+  count(kind: string, answer: string | number, example?: () => string): void {
     this.total++;
+    if (example) {
+      const key = `${kind} ${answer}`;
+      const list = this.examples.get(key) ?? [];
+      if (list.length < Number(process.env.FUZZ_EXAMPLES)) list.push(example());
+      this.examples.set(key, list);
+    }
     let answers = this.byKind.get(kind);
     if (!answers) this.byKind.set(kind, (answers = new Map()));
     const key = String(answer);

@@ -194,7 +194,11 @@ export class FuzzSocket {
       problems.push(`status_code ${String(code)}`);
     if (typeof frame.status_msg !== 'string' || frame.status_msg.length === 0)
       problems.push('status_msg missing');
-    this.tally.count(s.kind, String(code));
+    this.tally.count(
+      s.kind,
+      String(code),
+      () => `${show(s.payload)} (${s.note}) → ${clip(text, 160)}`,
+    );
     const c = code as number;
     if (c === ErrorCode.ServerError) problems.push('server error');
     if (!s.expect.codes.includes(c))
@@ -280,8 +284,12 @@ export async function edgeCase(
     opened,
   } = connectRaw(url, what === 'bad-upgrade' ? opts.badToken.token : token);
   await opened;
-  // The account's messages may be pushed to this socket too: only the rest is looked at.
-  const notPushed = () => all.filter((f) => !f.startsWith('{"event":"send_msg"'));
+  // The account's pushes (messages, reads) reach this socket too: only the rest is looked at.
+  const notPushed = () =>
+    all.filter((f) => {
+      const event = (JSON.parse(f) as { event?: unknown }).event;
+      return event === undefined || event === 'error';
+    });
   const frames = {
     get length() {
       return notPushed().length;
