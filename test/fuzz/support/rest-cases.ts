@@ -39,12 +39,15 @@ export interface RestWorld {
 
 /** What an answer must be. */
 export type RestExpect =
-  /** HTTP 200 (404 with 1002) and the envelope, with one of these codes. */
-  | { type: 'codes'; codes: number[] }
+  /**
+   * HTTP 200 (404 with 1002) and the envelope, with one of these codes; a refusal names
+   * one of `mentions` in its status_msg (docs/errors.md: "the message names the field").
+   */
+  | { type: 'codes'; codes: number[]; mentions?: string[] }
   /** No such route: HTTP 404 and 1002. */
   | { type: 'unknown' }
   /** A path that may or may not reach a route: 404 and 1002, or one of these codes. */
-  | { type: 'route-or-unknown'; codes: number[] }
+  | { type: 'route-or-unknown'; codes: number[]; mentions?: undefined }
   /** CORS pre-flight: 200, no body. */
   | { type: 'preflight' }
   /** HEAD: 200 on a GET route, 404 elsewhere; no body either way. */
@@ -601,7 +604,14 @@ function mutate(
   odd: unknown[],
   extraKey: string,
   extraValue: unknown,
-): { input: Record<string, unknown>; invalid: boolean; odd: boolean; notes: string[] } {
+): {
+  input: Record<string, unknown>;
+  invalid: boolean;
+  odd: boolean;
+  notes: string[];
+  /** The fields that make the input invalid: the answer names at least one. */
+  wrong: string[];
+} {
   const input: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(values)) if (v !== undefined) input[k] = v;
   /** The last thing done to each field decides what it is. */
@@ -652,14 +662,14 @@ function mutate(
       }
     }
   });
-  let invalid = false;
+  const wrong: string[] = [];
   let isOdd = false;
   for (const f of op.fields) {
     const s = state.get(f.name);
-    if (s === 'bad' || (s === 'dropped' && f.required)) invalid = true;
+    if (s === 'bad' || (s === 'dropped' && f.required)) wrong.push(f.name);
     if (s === 'odd') isOdd = true;
   }
-  return { input, invalid, odd: isOdd, notes };
+  return { input, invalid: wrong.length > 0, odd: isOdd, notes, wrong };
 }
 
 /** Requests to the routes of `ops`, valid or mutated, each with the answer it must get. */
@@ -813,7 +823,10 @@ function routeCase(op: Operation, world: RestWorld): fc.Arbitrary<RestCase> {
           headers['content-type'] = 'application/json';
           const text = r.mode === 'deep' ? r.deep.text : r.nonObject;
           body = Buffer.from(text);
-          if (op.input === 'body') seenInput = text === 'null' ? 'empty' : 'not-object';
+          // An object (deep nesting under "a") holds none of the fields; null reads as {}.
+          if (op.input === 'body') {
+            seenInput = text === 'null' || text.startsWith('{') ? 'empty' : 'not-object';
+          }
           break;
         }
         case 'gzip':
@@ -852,15 +865,23 @@ function routeCase(op: Operation, world: RestWorld): fc.Arbitrary<RestCase> {
 
       let codes: number[];
       let kind: string;
+      let mentions: string[] | undefined;
       if (bodyProblem) {
         codes = [ErrorCode.InvalidParams];
         kind = 'rest:bad-body';
+        mentions = ['body', 'request'];
       } else if (r.cred.code !== undefined) {
         codes = [r.cred.code];
         kind = 'rest:bad-credential';
       } else if (inputInvalid) {
         codes = [ErrorCode.InvalidParams];
         kind = 'rest:invalid-input';
+        mentions =
+          op.input === 'body' && seenInput === 'not-object'
+            ? ['body']
+            : op.input === 'body' && seenInput === 'empty'
+              ? op.fields.filter((f) => f.required).map((f) => f.name)
+              : m.wrong;
       } else if (unsure) {
         codes = [...op.codes];
         kind = 'rest:odd-input';
@@ -878,7 +899,7 @@ function routeCase(op: Operation, world: RestWorld): fc.Arbitrary<RestCase> {
         headers,
         body,
         chunked,
-        expect: { type: 'codes', codes },
+        expect: { type: 'codes', codes, mentions },
         note: `${key}: ${notes.join('; ')}`,
       };
     });
@@ -1097,7 +1118,14 @@ function uploadCase(op: Operation, world: RestWorld): fc.Arbitrary<RestCase> {
         path: op.path,
         headers,
         body,
-        expect: { type: 'codes', codes },
+        expect: {
+          type: 'codes',
+          codes,
+          mentions:
+            p.credential.code === undefined && invalid
+              ? ['file', 'body', 'relation_id']
+              : undefined,
+        },
         note: `${opKey(op)}: upload ${p.problem}, ${p.image} ${p.size} B, name ${JSON.stringify(name.slice(0, 60))}, relation ${p.relation}, extra field ${p.extraField}, credential ${p.credential.name}`,
       };
     });

@@ -69,7 +69,7 @@ function send(base: URL, agent: http.Agent, c: RestCase, timeoutMs: number): Pro
 }
 
 /** The answer's envelope, or why it is not a well-formed one (API.md §1.1). */
-function envelopeOf(a: Answer): { code: number; data: boolean } | string {
+function envelopeOf(a: Answer): { code: number; msg: string; data: boolean } | string {
   const type = String(a.headers['content-type'] ?? '');
   if (!type.startsWith('application/json')) return `content-type ${JSON.stringify(type)}`;
   let body: unknown;
@@ -88,7 +88,7 @@ function envelopeOf(a: Answer): { code: number; data: boolean } | string {
   const code = env.status_code as number;
   if (!KNOWN_CODES.has(code)) return `unknown status_code ${code}`;
   if (code !== 0 && 'data' in env) return `error ${code} carries data`;
-  return { code, data: 'data' in env };
+  return { code, msg: env.status_msg as string, data: 'data' in env };
 }
 
 /**
@@ -137,6 +137,14 @@ function judge(c: RestCase, a: Answer, tally: Tally, sentinel: string): string {
         if (!e.codes.includes(env.code)) {
           problems.push(
             `code ${env.code} ${clip(a.body.toString('utf8'), 160)}, want one of ${e.codes.join(',')}`,
+          );
+        } else if (
+          e.mentions?.length &&
+          env.code !== 0 &&
+          !e.mentions.some((m) => env.msg.includes(m))
+        ) {
+          problems.push(
+            `status_msg ${JSON.stringify(env.msg)} names none of ${e.mentions.join(', ')}`,
           );
         }
       }

@@ -60,6 +60,8 @@ export type WsExpect =
       sameMsgId?: number;
       /** Remembered as acked when the reply is 0 (send_msg). */
       remember?: Remember;
+      /** A 1001 names one of these in its status_msg. */
+      mentions?: string[];
     }
   /** No reply: an `error` push with 1001 (the frame is not a request). */
   | { type: 'error-push' };
@@ -144,6 +146,8 @@ interface DataPlan {
   codes: number[];
   sameMsgId?: number;
   remember?: Remember;
+  /** A refusal names one of these in its status_msg (EVENTS.md §1.1: "names the field"). */
+  mentions?: string[];
   note: string;
 }
 
@@ -329,6 +333,7 @@ function sendData(
     return {
       data: { present: true, value: data },
       codes: [ErrorCode.InvalidParams],
+      mentions: [p.dropInstead ? p.dropField : p.bad.field],
       note: notes.join('; '),
     };
   }
@@ -431,6 +436,7 @@ function readData(
     return {
       data: { present: true, value: data },
       codes: [ErrorCode.InvalidParams],
+      mentions: [p.bad.field === 'drop' ? (p.bad.value as string) : p.bad.field],
       note: `read_msg ${p.bad.field} bad`,
     };
   }
@@ -525,7 +531,12 @@ function authData(
       };
     }
     default:
-      return { data: p.invalid, codes: [ErrorCode.InvalidParams], note: 'auth data invalid' };
+      return {
+        data: p.invalid,
+        codes: [ErrorCode.InvalidParams],
+        mentions: ['token', 'data'],
+        note: 'auth data invalid',
+      };
   }
 }
 
@@ -617,6 +628,7 @@ export function wsFrames(world: WsWorld): fc.Arbitrary<FramePlan> {
           plan = {
             data: r.ping.d,
             codes: r.ping.ok ? [0] : [ErrorCode.InvalidParams],
+            mentions: ['data'],
             note: `ping ${r.ping.ok ? 'ok' : 'bad data'}`,
           };
           break;
@@ -625,6 +637,7 @@ export function wsFrames(world: WsWorld): fc.Arbitrary<FramePlan> {
           plan = {
             data: r.ping.d,
             codes: [ErrorCode.InvalidParams],
+            mentions: ['event'],
             note: `event ${jsonText(r.unknown).slice(0, 30)}`,
           };
       }
@@ -654,6 +667,7 @@ export function wsFrames(world: WsWorld): fc.Arbitrary<FramePlan> {
           codes,
           sameMsgId: plan.sameMsgId,
           remember,
+          mentions: plan.mentions,
         },
         note: plan.note,
       };

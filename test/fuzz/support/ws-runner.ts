@@ -19,10 +19,10 @@ interface Sent {
 }
 
 /** A socket with its listeners attached before the upgrade completes: nothing is missed. */
-function connectRaw(url: string, token?: string) {
+function connectRaw(url: string, token?: string, headers?: Record<string, string>) {
   const u = new URL(url);
   if (token) u.searchParams.set('token', token);
-  const ws = new WebSocket(u, { maxPayload: 4 * 1024 * 1024 });
+  const ws = new WebSocket(u, { maxPayload: 4 * 1024 * 1024, headers });
   ws.on('error', () => undefined);
   const frames: string[] = [];
   ws.on('message', (raw: Buffer) => frames.push(raw.toString('utf8')));
@@ -201,8 +201,15 @@ export class FuzzSocket {
     );
     const c = code as number;
     if (c === ErrorCode.ServerError) problems.push('server error');
-    if (!s.expect.codes.includes(c))
+    if (!s.expect.codes.includes(c)) {
       problems.push(`code ${c}, want one of ${s.expect.codes.join(',')}`);
+    } else if (
+      c === ErrorCode.InvalidParams &&
+      s.expect.mentions &&
+      !s.expect.mentions.some((m) => String(frame.status_msg).includes(m))
+    ) {
+      problems.push(`status_msg names none of ${s.expect.mentions.join(', ')}`);
+    }
     const data = frame.data as Record<string, unknown> | undefined;
     if (c !== 0 && c !== ErrorCode.TooManyRequests && 'data' in frame)
       problems.push(`error ${c} carries data`);
@@ -275,14 +282,20 @@ export async function edgeCase(
   url: string,
   token: string,
   what: 'oversize' | 'at-limit' | 'bad-utf8' | 'bad-upgrade',
-  opts: { size: number; badToken: { token: string; code: number } },
+  opts: { size: number; badToken: { token: string; code: number }; viaHeader: boolean },
 ): Promise<EdgeOutcome & { problem?: string }> {
+  // A refused token in the query string, or in the Authorization header (EVENTS.md §2.1).
+  const upgrade = what === 'bad-upgrade';
   const {
     ws,
     frames: all,
     closed,
     opened,
-  } = connectRaw(url, what === 'bad-upgrade' ? opts.badToken.token : token);
+  } = connectRaw(
+    url,
+    upgrade ? (opts.viaHeader ? undefined : opts.badToken.token) : token,
+    upgrade && opts.viaHeader ? { authorization: `Bearer ${opts.badToken.token}` } : undefined,
+  );
   await opened;
   // The account's pushes (messages, reads) reach this socket too: only the rest is looked at.
   const notPushed = () =>
