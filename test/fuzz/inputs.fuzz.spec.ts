@@ -530,6 +530,17 @@ async function dataFolder(): Promise<string> {
  * error, memory stays bounded, and a well-behaved pair keeps its latency meanwhile.
  */
 describe('fuzzing the edge', () => {
+  /** Inputs of each mode that ran, for the line that sums both. */
+  const totals: Record<string, { ws: number; rest: number }> = {};
+  afterAll(() => {
+    const modes = Object.entries(totals);
+    const ws = modes.reduce((n, [, t]) => n + t.ws, 0);
+    const rest = modes.reduce((n, [, t]) => n + t.rest, 0);
+    process.stdout.write(
+      `\n[fuzz] seed ${SEED} scale ${SCALE}: ${ws + rest} inputs in all (${ws} WebSocket frames, ${rest} REST requests) over ${modes.map(([m]) => m).join(' and ')}\n`,
+    );
+  });
+
   it('distributed: every input answered as documented, nothing dies, a well-behaved client is served on time', async () => {
     const dataDir = await dataFolder();
     const stack = await startStack(
@@ -539,6 +550,7 @@ describe('fuzzing the edge', () => {
     );
     try {
       const outcome = await fuzz(stack, 'distributed', dataDir, SEED);
+      totals.distributed = { ws: outcome.ws.total, rest: outcome.rest.total };
       report('distributed', SEED, outcome);
       expectClean(outcome);
     } finally {
@@ -552,6 +564,7 @@ describe('fuzzing the edge', () => {
     const stack = await startStandaloneStack({ ...SETTINGS, DATA_DIR: dataDir }, { gateways: 1 });
     try {
       const outcome = await fuzz(stack, 'standalone', dataDir, SEED + 1);
+      totals.standalone = { ws: outcome.ws.total, rest: outcome.rest.total };
       report('standalone', SEED + 1, outcome);
       expectClean(outcome);
     } finally {

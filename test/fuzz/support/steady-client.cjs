@@ -7,6 +7,7 @@
  * and posts its samples: `{ at, code, ackMs, deliveryMs }`, times in ms, `null` when missing.
  */
 'use strict';
+/* global URL, performance, setInterval, clearInterval, setTimeout */
 const { parentPort, workerData } = require('node:worker_threads');
 const WebSocket = require('ws');
 
