@@ -609,7 +609,7 @@ function mutate(
   invalid: boolean;
   odd: boolean;
   notes: string[];
-  /** The fields that make the input invalid: the answer names at least one. */
+  /** The fields that make the input invalid (and odd ones): the answer names one of them. */
   wrong: string[];
 } {
   const input: Record<string, unknown> = {};
@@ -669,7 +669,12 @@ function mutate(
     if (s === 'bad' || (s === 'dropped' && f.required)) wrong.push(f.name);
     if (s === 'odd') isOdd = true;
   }
-  return { input, invalid: wrong.length > 0, odd: isOdd, notes, wrong };
+  // An odd value may be invalid too, and be the one the answer names (it names up to five).
+  const named = [
+    ...wrong,
+    ...op.fields.filter((f) => state.get(f.name) === 'odd').map((f) => f.name),
+  ];
+  return { input, invalid: wrong.length > 0, odd: isOdd, notes, wrong: named };
 }
 
 /** Requests to the routes of `ops`, valid or mutated, each with the answer it must get. */
