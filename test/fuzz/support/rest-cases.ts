@@ -1045,7 +1045,8 @@ function uploadCase(op: Operation, world: RestWorld): fc.Arbitrary<RestCase> {
       const data = Buffer.alloc(p.size, 0x41);
       IMAGE_HEADS[p.image].copy(data);
       let name = p.name.replaceAll('\u0000', '');
-      if (p.problem === 'nul-name') name = `a\u0000${name}`;
+      // After the last separator: the server keeps only the name's last path segment.
+      if (p.problem === 'nul-name') name = `${name}a\u0000b`;
       const file = (field = 'file') => ({
         name: field,
         file: {
