@@ -35,7 +35,10 @@ import { edgeCase, FuzzSocket } from './support/ws-runner';
 
 /**
  * The seed and size of the run. CI runs the fixed seed below; `FUZZ_SEED=<n>` runs another
- * and `FUZZ_SCALE=<x>` multiplies the number of inputs (both printed with the summary).
+ * and `FUZZ_SCALE=<x>` multiplies the number of inputs (both printed with the summary);
+ * `FUZZ_EXAMPLES=<n>` prints up to n inputs for each kind and answer. The inputs are the
+ * same for a seed; what a frame must get may depend on what was acked before it (replies,
+ * resends), and every defect is printed with the exact frame or request that showed it.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 20240611);
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
