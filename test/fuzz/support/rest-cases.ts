@@ -1368,6 +1368,22 @@ export function bigBodyCases(ops: Operation[], world: RestWorld): RestCase[] {
     {
       kind: 'rest:big-body',
       method: 'POST',
+      path: '/api/group/create',
+      headers: { ...auth, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      // 64 MB of JSON in 64 KB: the body limit applies to what it inflates to.
+      body: gzipSync(
+        Buffer.concat([
+          Buffer.from('{"name":"'),
+          Buffer.alloc(64 * 1024 * 1024, 0x61),
+          Buffer.from('"}'),
+        ]),
+      ),
+      expect: { type: 'codes', codes: [ErrorCode.InvalidParams] },
+      note: 'gzip bomb: 64 MB of JSON compressed',
+    },
+    {
+      kind: 'rest:big-body',
+      method: 'POST',
       path: '/api/zz-no-route',
       headers: { 'content-type': 'application/octet-stream' },
       body: bigJson,
