@@ -140,7 +140,7 @@ function judge(c: RestCase, a: Answer, tally: Tally, sentinel: string): string {
           );
         } else if (
           e.mentions?.length &&
-          env.code !== 0 &&
+          env.code === ErrorCode.InvalidParams &&
           !e.mentions.some((m) => env.msg.includes(m))
         ) {
           problems.push(
