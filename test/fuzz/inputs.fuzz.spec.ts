@@ -69,11 +69,12 @@ const STEADY_INTERVAL_MS = 100;
  */
 const STEADY_P99_LIMIT_MS = 2000;
 /**
- * Resident memory each app may gain from before the fuzzing to after it. Generous: caches
- * and the JIT warm up, and the one-process server's embedded database keeps the pages it
- * read in its WASM memory, which never shrinks (measured on a loaded 2-core machine: the
- * distributed apps grew by 0–190 MB, the standalone server by up to 200 MB). A leak of a few
- * KB per input, over the 50 000 of a mode, grows by more.
+ * Resident memory each app may gain from before the fuzzing (its highest reading from
+ * set-up on) to 2 s after it. Generous: caches and the JIT warm up, V8 keeps heap it grew
+ * into, and the one-process server's embedded database keeps the pages it read in its WASM
+ * memory, which never shrinks (measured on a loaded 2-core machine: up to +190 MB for the
+ * api, whose heap after a full collection had grown by 6 MB). A leak of a few KB per input,
+ * over the 50 000 of a mode, grows by more.
  */
 const RSS_GROWTH_LIMIT_MB = 300;
 
@@ -266,7 +267,8 @@ interface Outcome {
   /** When the WebSocket and the REST fuzzing each finished. */
   wsEnd: number;
   restEnd: number;
-  rss: { name: string; before: number; after: number }[];
+  /** Per app, MB: highest before the fuzzing, highest during it, and after it. */
+  rss: { name: string; before: number; peak: number; after: number }[];
   died: string[];
   errorLines: string[];
   strayFiles: string[];
@@ -277,6 +279,33 @@ async function fuzz(
   mode: string,
   dataDir: string,
   seed: number,
+): Promise<Outcome> {
+  // Resident memory, read every half second from set-up on (one reading lands anywhere in
+  // a garbage collector's cycle; the embedded database's memory moves in large steps).
+  const rssBefore = stack.apps.map(() => 0);
+  const rssPeak = stack.apps.map(() => 0);
+  let fuzzing = false;
+  const sampler = setInterval(() => {
+    const into = fuzzing ? rssPeak : rssBefore;
+    stack.apps.forEach((a, k) => (into[k] = Math.max(into[k], rssMb(a))));
+  }, 500);
+  try {
+    return await fuzzRun(stack, mode, dataDir, seed, () => (fuzzing = true), {
+      rssBefore,
+      rssPeak,
+    });
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+async function fuzzRun(
+  stack: TargetStack,
+  mode: string,
+  dataDir: string,
+  seed: number,
+  started: () => void,
+  memory: { rssBefore: number[]; rssPeak: number[] },
 ): Promise<Outcome> {
   const died: string[] = [];
   for (const app of stack.apps)
@@ -304,8 +333,7 @@ async function fuzz(
   const ops = await loadOperations(stack.api.baseUrl);
   expect(ops.length).toBeGreaterThan(40);
 
-  // Before: the apps' memory once set up, and the well-behaved pair's usual latency.
-  const rssBefore = stack.apps.map(() => 0);
+  // Before: the well-behaved pair's usual latency, for 3 s.
   const steady = await startSteadyClient({
     url: wsUrl,
     tokens: [p.s1.accountToken, p.s2.accountToken],
@@ -313,16 +341,12 @@ async function fuzz(
     intervalMs: STEADY_INTERVAL_MS,
     tag: `steady-${mode}`,
   });
-  // Its baseline, 3 s; the apps' memory then is the highest of a few readings (one reading
-  // lands anywhere in a garbage collector's cycle).
-  for (let i = 0; i < 6; i++) {
-    await new Promise((r) => setTimeout(r, 500));
-    stack.apps.forEach((a, k) => (rssBefore[k] = Math.max(rssBefore[k], rssMb(a))));
-  }
+  await new Promise((r) => setTimeout(r, 3000));
 
   const ws = new Tally();
   const rest = new Tally();
   const fuzzStart = Date.now();
+  started();
   const state: WsState = { acked: [] };
   const accounts: Record<SocketName, { token?: string; id: number | null }> = {
     a1: { token: p.w1.accountToken, id: p.w1.accountId },
@@ -454,7 +478,12 @@ async function fuzz(
     fuzzEnd,
     wsEnd,
     restEnd,
-    rss: stack.apps.map((a, i) => ({ name: a.name, before: rssBefore[i], after: rssAfter[i] })),
+    rss: stack.apps.map((a, i) => ({
+      name: a.name,
+      before: memory.rssBefore[i],
+      peak: memory.rssPeak[i],
+      after: rssAfter[i],
+    })),
     died,
     errorLines,
     strayFiles,
@@ -480,7 +509,7 @@ function report(mode: string, seed: number, o: Outcome): void {
     `  well-behaved pair: ${during.length} sends during the fuzzing, ${during.filter((s) => s.code === 0).length} acked, ` +
       `${during.filter((s) => s.deliveryMs !== null).length} delivered; ack p50 ${p(during, 'ackMs', 50)} p99 ${p(during, 'ackMs', 99)} ms, ` +
       `delivery p50 ${p(during, 'deliveryMs', 50)} p99 ${p(during, 'deliveryMs', 99)} ms (before: ack p99 ${p(before, 'ackMs', 99)}, delivery p99 ${p(before, 'deliveryMs', 99)} ms)`,
-    `  RSS MB: ${o.rss.map((r) => `${r.name} ${r.before.toFixed(0)} → ${r.after.toFixed(0)}`).join(', ')}`,
+    `  RSS MB (highest before → highest during → after): ${o.rss.map((r) => `${r.name} ${r.before.toFixed(0)} → ${r.peak.toFixed(0)} → ${r.after.toFixed(0)}`).join(', ')}`,
   ];
   if (process.env.FUZZ_EXAMPLES) {
     for (const t of [o.ws, o.rest]) {
