@@ -57,17 +57,23 @@ const EDGE_CASES = 40;
 
 /** How often the well-behaved pair sends (each account in turn). */
 const STEADY_INTERVAL_MS = 100;
+/** How long the well-behaved pair runs alone before the fuzzing: its usual latency. */
+const STEADY_BASELINE_MS = 5000;
 /**
- * Bound on the well-behaved pair's p99, ack and delivery, while the fuzzing runs. Unloaded,
- * its p99 is some tens of ms. The fuzzer keeps both cores busy, and in the one-process mode
- * the pair's frames wait in the one event loop behind the fuzzer's in-flight requests (so
- * the windows above are kept small); measured on a loaded 2-core machine, p99 stayed within
- * 0.3–1.3 s. Two seconds leaves room for CI running another project beside this one (as
- * `npm test` does) and stays under the 3 s the overload test allows; what this guards
- * against, a bad input holding a shared queue or the event loop, shows as stalls of many
- * seconds or sends never delivered, which fail here at once.
+ * Bound on the well-behaved pair's p99, ack and delivery, while the fuzzing runs: its usual
+ * p99 (measured just before, on the same machine under the same other load) times
+ * `STEADY_P99_FACTOR`, and never below `STEADY_P99_FLOOR_MS`. Unloaded, that usual p99 is
+ * some tens of ms. The fuzzer keeps both cores busy, and in the one-process mode the pair's
+ * frames wait in the one event loop behind the fuzzer's in-flight requests (so the windows
+ * above are kept small); measured on a 2-core machine shared with other test runs, p99
+ * stayed within 0.3–1.3 s. Two seconds leaves room for CI running another project beside
+ * this one (as `npm test` does) and stays under the 3 s the overload test allows; on a
+ * machine so busy that even the usual p99 is hundreds of ms, the factor scales the bound
+ * with it. What this guards against, a bad input holding a shared queue or the event loop,
+ * shows as stalls of many seconds or sends never delivered, which fail here either way.
  */
-const STEADY_P99_LIMIT_MS = 2000;
+const STEADY_P99_FLOOR_MS = 2000;
+const STEADY_P99_FACTOR = 8;
 /**
  * Resident memory each app may gain from before the fuzzing (its highest reading from
  * set-up on) to 2 s after it. Generous: caches and the JIT warm up, V8 keeps heap it grew
@@ -333,7 +339,7 @@ async function fuzzRun(
   const ops = await loadOperations(stack.api.baseUrl);
   expect(ops.length).toBeGreaterThan(40);
 
-  // Before: the well-behaved pair's usual latency, for 3 s.
+  // Before: the well-behaved pair alone, for its usual latency.
   const steady = await startSteadyClient({
     url: wsUrl,
     tokens: [p.s1.accountToken, p.s2.accountToken],
@@ -341,7 +347,7 @@ async function fuzzRun(
     intervalMs: STEADY_INTERVAL_MS,
     tag: `steady-${mode}`,
   });
-  await new Promise((r) => setTimeout(r, 3000));
+  await new Promise((r) => setTimeout(r, STEADY_BASELINE_MS));
 
   const ws = new Tally();
   const rest = new Tally();
@@ -490,14 +496,24 @@ async function fuzzRun(
   };
 }
 
-function report(mode: string, seed: number, o: Outcome): void {
+/** The well-behaved pair's sends before and during the fuzzing, and its p99 bounds. */
+function steadyFigures(o: Outcome) {
   const during = o.steady.filter((s) => s.at >= o.fuzzStart && s.at <= o.fuzzEnd);
   const before = o.steady.filter((s) => s.at < o.fuzzStart);
   const p = (list: SteadySample[], key: 'ackMs' | 'deliveryMs', q: number) =>
     percentile(
       list.map((s) => s[key] ?? Infinity).sort((a, b) => a - b),
       q,
-    ).toFixed(0);
+    );
+  const limit = (key: 'ackMs' | 'deliveryMs') =>
+    Math.max(STEADY_P99_FLOOR_MS, STEADY_P99_FACTOR * p(before, key, 99));
+  return { during, before, p, limit };
+}
+
+function report(mode: string, seed: number, o: Outcome): void {
+  const { during, before, p: q, limit } = steadyFigures(o);
+  const p = (list: SteadySample[], key: 'ackMs' | 'deliveryMs', n: number) =>
+    q(list, key, n).toFixed(0);
   const seconds = (o.fuzzEnd - o.fuzzStart) / 1000;
   const lines = [
     `[fuzz ${mode}] seed ${seed} scale ${SCALE}: ${o.ws.total} WebSocket frames and ${o.rest.total} REST requests in ${seconds.toFixed(1)} s ` +
@@ -508,7 +524,7 @@ function report(mode: string, seed: number, o: Outcome): void {
     ...o.rest.kindLines().map((l) => `    ${l}`),
     `  well-behaved pair: ${during.length} sends during the fuzzing, ${during.filter((s) => s.code === 0).length} acked, ` +
       `${during.filter((s) => s.deliveryMs !== null).length} delivered; ack p50 ${p(during, 'ackMs', 50)} p99 ${p(during, 'ackMs', 99)} ms, ` +
-      `delivery p50 ${p(during, 'deliveryMs', 50)} p99 ${p(during, 'deliveryMs', 99)} ms (before: ack p99 ${p(before, 'ackMs', 99)}, delivery p99 ${p(before, 'deliveryMs', 99)} ms)`,
+      `delivery p50 ${p(during, 'deliveryMs', 50)} p99 ${p(during, 'deliveryMs', 99)} ms (before: ack p99 ${p(before, 'ackMs', 99)}, delivery p99 ${p(before, 'deliveryMs', 99)} ms; bounds ${limit('ackMs').toFixed(0)} and ${limit('deliveryMs').toFixed(0)} ms)`,
     `  RSS MB (highest before → highest during → after): ${o.rss.map((r) => `${r.name} ${r.before.toFixed(0)} → ${r.peak.toFixed(0)} → ${r.after.toFixed(0)}`).join(', ')}`,
   ];
   if (process.env.FUZZ_EXAMPLES) {
@@ -531,21 +547,24 @@ function expectClean(o: Outcome): void {
   expect(o.strayFiles).toEqual([]);
   expect([...o.ws.defects, ...o.rest.defects]).toEqual([]);
   // The well-behaved pair: every send acked and delivered, within the bound.
-  const during = o.steady.filter((s) => s.at >= o.fuzzStart && s.at <= o.fuzzEnd);
+  const { during, before, p, limit } = steadyFigures(o);
+  expect(before.length).toBeGreaterThan(STEADY_BASELINE_MS / STEADY_INTERVAL_MS / 2);
   expect(during.length).toBeGreaterThan(50);
   expect(o.steadyEvents).toEqual([]);
   expect(during.filter((s) => s.code !== 0)).toEqual([]);
   expect(during.filter((s) => s.deliveryMs === null)).toEqual([]);
-  const p99 = (key: 'ackMs' | 'deliveryMs') =>
-    percentile(
-      during.map((s) => s[key] as number).sort((a, b) => a - b),
-      99,
-    );
-  expect(p99('ackMs')).toBeLessThan(STEADY_P99_LIMIT_MS);
-  expect(p99('deliveryMs')).toBeLessThan(STEADY_P99_LIMIT_MS);
+  for (const key of ['ackMs', 'deliveryMs'] as const) {
+    const p99 = Math.round(p(during, key, 99));
+    expect({ key, p99, within: p99 < limit(key) }).toEqual({ key, p99, within: true });
+  }
   for (const r of o.rss) {
     expect(r.after).toBeGreaterThan(0);
-    expect(r.after - r.before).toBeLessThan(RSS_GROWTH_LIMIT_MB);
+    const growthMb = Math.round(r.after - r.before);
+    expect({ app: r.name, growthMb, within: growthMb < RSS_GROWTH_LIMIT_MB }).toEqual({
+      app: r.name,
+      growthMb,
+      within: true,
+    });
   }
 }
 
@@ -580,35 +599,35 @@ describe('fuzzing the edge', () => {
     );
   });
 
-  it('distributed: every input answered as documented, nothing dies, a well-behaved client is served on time', async () => {
+  /** Starts a mode on a data folder of its own, fuzzes it, and removes both whatever happens. */
+  async function run(
+    mode: 'distributed' | 'standalone',
+    seed: number,
+    start: (env: Record<string, string>) => Promise<TargetStack>,
+  ): Promise<void> {
     const dataDir = await dataFolder();
-    const stack = await startStack(
-      'fuzz_inputs',
-      { ...SETTINGS, DATA_DIR: dataDir },
-      { gateways: 1, workers: true },
-    );
     try {
-      const outcome = await fuzz(stack, 'distributed', dataDir, SEED);
-      totals.distributed = { ws: outcome.ws.total, rest: outcome.rest.total };
-      report('distributed', SEED, outcome);
-      expectClean(outcome);
+      const stack = await start({ ...SETTINGS, DATA_DIR: dataDir });
+      try {
+        const outcome = await fuzz(stack, mode, dataDir, seed);
+        totals[mode] = { ws: outcome.ws.total, rest: outcome.rest.total };
+        report(mode, seed, outcome);
+        expectClean(outcome);
+      } finally {
+        await stack.stop();
+      }
     } finally {
-      await stack.stop();
       await rm(dataDir, { recursive: true, force: true });
     }
+  }
+
+  it('distributed: every input answered as documented, nothing dies, a well-behaved client is served on time', async () => {
+    await run('distributed', SEED, (env) =>
+      startStack('fuzz_inputs', env, { gateways: 1, workers: true }),
+    );
   }, 300_000);
 
   it('one process: every input answered as documented, nothing dies, a well-behaved client is served on time', async () => {
-    const dataDir = await dataFolder();
-    const stack = await startStandaloneStack({ ...SETTINGS, DATA_DIR: dataDir }, { gateways: 1 });
-    try {
-      const outcome = await fuzz(stack, 'standalone', dataDir, SEED + 1);
-      totals.standalone = { ws: outcome.ws.total, rest: outcome.rest.total };
-      report('standalone', SEED + 1, outcome);
-      expectClean(outcome);
-    } finally {
-      await stack.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    }
+    await run('standalone', SEED + 1, (env) => startStandaloneStack(env, { gateways: 1 }));
   }, 300_000);
 });
