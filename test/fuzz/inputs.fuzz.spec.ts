@@ -49,9 +49,9 @@ const REST_REQUESTS = Math.round(12_000 * SCALE);
  * Frames each fuzzing socket has in flight, and REST requests at once (keep-alive): enough
  * to keep the apps busy; more adds only queueing, which the well-behaved pair would feel.
  */
-const WS_WINDOW = 8;
+const WS_WINDOW = 6;
 const WS_SHARE: Record<SocketName, number> = { a1: 0.35, a2: 0.2, b1: 0.3, anon: 0.15 };
-const REST_CONCURRENCY = 6;
+const REST_CONCURRENCY = 4;
 /** Frames that end their connection (too large, not UTF-8, refused upgrade), per mode. */
 const EDGE_CASES = 40;
 
@@ -64,15 +64,15 @@ const STEADY_BASELINE_MS = 5000;
  * p99 (measured just before, on the same machine under the same other load) times
  * `STEADY_P99_FACTOR`, and never below `STEADY_P99_FLOOR_MS`. Unloaded, that usual p99 is
  * some tens of ms. The fuzzer keeps both cores busy, and in the one-process mode the pair's
- * frames wait in the one event loop behind the fuzzer's in-flight requests (so the windows
- * above are kept small); measured on a 2-core machine shared with other test runs, p99
- * stayed within 0.3–1.3 s. Two seconds leaves room for CI running another project beside
- * this one (as `npm test` does) and stays under the 3 s the overload test allows; on a
+ * frames wait in the one event loop behind the fuzzer's in-flight requests and the embedded
+ * database's writes (so the windows above are kept small). Measured on a 2-core machine
+ * shared with other test runs (load average 5–10): p99 0.3–1.2 s distributed, 0.5–2.2 s
+ * one-process. The floor is the 3 s the overload test allows a loaded CI machine; on a
  * machine so busy that even the usual p99 is hundreds of ms, the factor scales the bound
  * with it. What this guards against, a bad input holding a shared queue or the event loop,
  * shows as stalls of many seconds or sends never delivered, which fail here either way.
  */
-const STEADY_P99_FLOOR_MS = 2000;
+const STEADY_P99_FLOOR_MS = 3000;
 const STEADY_P99_FACTOR = 8;
 /**
  * Resident memory each app may gain from before the fuzzing (its highest reading from
