@@ -457,14 +457,15 @@ async function fuzzRun(
     }
   }
 
-  // Nothing lands in the file store under a name a client chose.
+  // Nothing lands in the file store under a name a client chose: every object is a fresh
+  // UUID, with at most a plain extension (of its kind, or of a file message's name).
   const strayFiles: string[] = [];
   const walk = async (dir: string, rel: string): Promise<void> => {
     for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
       const relPath = path.join(rel, entry.name);
       if (entry.isDirectory()) await walk(path.join(dir, entry.name), relPath);
       else if (
-        !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.(png|jpg|gif|webp)$/.test(
+        !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\.[a-z0-9]{1,10})?$/.test(
           entry.name,
         ) &&
         !relPath.startsWith('.tmp')

@@ -13,6 +13,7 @@ export interface SchemaNode {
   required?: string[];
   anyOf?: SchemaNode[];
   format?: string;
+  description?: string;
 }
 
 export interface Field {
@@ -30,6 +31,28 @@ export interface Operation {
   fields: Field[];
   /** Every code the operation documents (its "Status codes:" line), and 0. */
   codes: Set<number>;
+  /** Multipart operations: the file part's field, what it takes and its size limits. */
+  upload?: { field: string; accept: 'image' | 'any'; maxImageBytes: number; maxFileBytes: number };
+}
+
+/**
+ * The file part of a multipart form, from its description in the document: "a JPEG, PNG,
+ * GIF or WebP image, …; at most N bytes" or "any file, …; images at most N bytes, other
+ * files at most M".
+ */
+function uploadOf(field: string, description: string): NonNullable<Operation['upload']> {
+  const images = /images at most (\d+) bytes, other files at most (\d+)/.exec(description);
+  if (images) {
+    return {
+      field,
+      accept: 'any',
+      maxImageBytes: Number(images[1]),
+      maxFileBytes: Number(images[2]),
+    };
+  }
+  const only = /image.*at most (\d+) bytes/.exec(description);
+  if (!only) throw new Error(`file part ${field}: no limits in ${JSON.stringify(description)}`);
+  return { field, accept: 'image', maxImageBytes: Number(only[1]), maxFileBytes: 0 };
 }
 
 interface OpenApiDoc {
@@ -63,6 +86,7 @@ export async function loadOperations(baseUrl: string): Promise<Operation[]> {
       const codes = new Set([0, ...codesLine.split('; ').map((c) => Number(c.split(' ')[0]))]);
       let input: Operation['input'] = 'none';
       let fields: Field[] = [];
+      let upload: Operation['upload'];
       if (op.parameters?.length) {
         input = 'query';
         fields = op.parameters
@@ -77,6 +101,11 @@ export async function loadOperations(baseUrl: string): Promise<Operation[]> {
           required: required.has(name),
           schema,
         }));
+        const file = fields.find((f) => f.schema.format === 'binary');
+        if (input === 'multipart' && file) {
+          upload = uploadOf(file.name, file.schema.description ?? '');
+          fields = fields.filter((f) => f !== file);
+        }
       }
       ops.push({
         method: method.toUpperCase() as Operation['method'],
@@ -85,6 +114,7 @@ export async function loadOperations(baseUrl: string): Promise<Operation[]> {
         input,
         fields,
         codes,
+        upload,
       });
     }
   }

@@ -957,7 +957,7 @@ interface UploadPlan {
     | 'no-file'
     | 'wrong-field'
     | 'two-files'
-    | 'bad-relation'
+    | 'bad-field'
     | 'nul-name'
     | 'not-multipart'
     | 'no-boundary'
@@ -965,14 +965,24 @@ interface UploadPlan {
     | 'too-many-fields'
     | 'field-too-large';
   image: keyof typeof IMAGE_HEADS;
+  /** The file is an image (else a text document). */
+  isImage: boolean;
   size: number;
   name: string;
-  relation: 'absent' | 'empty' | 'zero' | 'group' | 'random';
-  randomRelation: number;
+  /** Per form field of the operation: how it is sent. */
+  fieldChoices: ('absent' | 'empty' | 'zero' | 'known' | 'random')[];
+  knownIndex: number;
+  randomId: number;
   extraField: string;
   credential: Credential;
   nameStar: boolean;
 }
+
+/** Form fields where an empty value means 0: the caller's own avatar, no replied-to message. */
+const EMPTY_MEANS_ZERO = new Set([
+  'POST /api/file/avatar relation_id',
+  'POST /api/msg/file rly_msg_id',
+]);
 
 function multipart(
   boundary: string,
@@ -1003,8 +1013,13 @@ function multipart(
   return Buffer.concat(chunks);
 }
 
-/** Avatar uploads, valid or broken in one way each, with the answer each must get. */
+/**
+ * Uploads to a multipart operation (the avatar, the file message), valid or broken in one
+ * way each, with the answer each must get. The operation's document says which files its
+ * part takes (images only, or any) and up to what size.
+ */
 function uploadCase(op: Operation, world: RestWorld): fc.Arbitrary<RestCase> {
+  const spec = op.upload!;
   return fc
     .record<UploadPlan>({
       problem: fc.oneof(
@@ -1015,7 +1030,7 @@ function uploadCase(op: Operation, world: RestWorld): fc.Arbitrary<RestCase> {
           'no-file',
           'wrong-field',
           'two-files',
-          'bad-relation',
+          'bad-field',
           'nul-name',
           'not-multipart',
           'no-boundary',
@@ -1025,29 +1040,44 @@ function uploadCase(op: Operation, world: RestWorld): fc.Arbitrary<RestCase> {
         ),
       ),
       image: fc.constantFrom('png', 'jpg', 'gif', 'webp'),
+      isImage: spec.accept === 'image' ? fc.constant(true) : fc.boolean(),
       size: fc.integer({ min: 16, max: 4096 }),
       name: fileName,
-      relation: fc.constantFrom('absent', 'empty', 'zero', 'group', 'random'),
-      randomRelation: fc.integer({ min: 1, max: MAX_ID }),
+      fieldChoices: fc.tuple(
+        ...op.fields.map(() =>
+          fc.oneof(
+            { weight: 3, arbitrary: fc.constant<'known'>('known') },
+            fc.constantFrom<'absent' | 'empty' | 'zero' | 'random'>(
+              'absent',
+              'empty',
+              'zero',
+              'random',
+            ),
+          ),
+        ),
+      ),
+      knownIndex: fc.nat(),
+      randomId: fc.integer({ min: 1, max: MAX_ID }),
       extraField: fc.constantFrom(
         'note',
         '__proto__',
         'constructor[prototype][x]',
         '__proto__[isAdmin]',
         'a[b][c]',
-        'relation_id[]',
+        `${op.fields[0]?.name ?? 'x'}[]`,
       ),
       credential: credential(op, world),
       nameStar: fc.boolean(),
     })
     .map((p): RestCase => {
+      const key = opKey(op);
       const boundary = `----fuzz${p.size}x${p.image}`;
       const data = Buffer.alloc(p.size, 0x41);
-      IMAGE_HEADS[p.image].copy(data);
+      if (p.isImage) IMAGE_HEADS[p.image].copy(data);
       let name = p.name.replaceAll('\u0000', '');
       // After the last separator: the server keeps only the name's last path segment.
       if (p.problem === 'nul-name') name = `${name}a\u0000b`;
-      const file = (field = 'file') => ({
+      const file = (field = spec.field) => ({
         name: field,
         file: {
           name,
@@ -1061,18 +1091,38 @@ function uploadCase(op: Operation, world: RestWorld): fc.Arbitrary<RestCase> {
           star: p.nameStar || p.problem === 'nul-name',
         },
       });
-      const relationValue =
-        p.relation === 'empty'
-          ? ''
-          : p.relation === 'zero'
-            ? '0'
-            : p.relation === 'group'
-              ? String(world.groupId)
-              : String(p.randomRelation);
+      // The form fields, each sent as chosen; some choices are refused.
       const fields: { name: string; value: string }[] = [];
-      if (p.relation !== 'absent') fields.push({ name: 'relation_id', value: relationValue });
-      if (p.problem === 'bad-relation')
-        fields.splice(0, fields.length, { name: 'relation_id', value: 'abc-1' });
+      let badField = false;
+      const notes: string[] = [];
+      op.fields.forEach((f, i) => {
+        const choice = p.fieldChoices[i];
+        const min = f.schema.minimum ?? 0;
+        const emptyIsZero = EMPTY_MEANS_ZERO.has(`${key} ${f.name}`);
+        const value =
+          choice === 'empty'
+            ? ''
+            : choice === 'zero'
+              ? '0'
+              : choice === 'known'
+                ? String(
+                    f.name === 'relation_id'
+                      ? world.groupId
+                      : world.ids[p.knownIndex % world.ids.length],
+                  )
+                : String(p.randomId);
+        if (choice === 'absent') {
+          if (f.required) badField = true;
+        } else {
+          fields.push({ name: f.name, value });
+          if ((choice === 'empty' && !emptyIsZero) || (choice === 'zero' && min > 0))
+            badField = true;
+        }
+        notes.push(`${f.name} ${choice}`);
+      });
+      if (p.problem === 'bad-field' && op.fields.length) {
+        fields.splice(0, fields.length, { name: op.fields[0].name, value: 'abc-1' });
+      }
       // A repeated field with an odd name: multer appends, never merges into a prototype.
       fields.push({ name: p.extraField, value: 'x' });
       if (p.problem === 'too-many-fields')
@@ -1080,7 +1130,7 @@ function uploadCase(op: Operation, world: RestWorld): fc.Arbitrary<RestCase> {
       if (p.problem === 'field-too-large')
         fields.push({ name: 'big', value: 'y'.repeat(17 * 1024) });
       const parts: Parameters<typeof multipart>[1] = [...fields];
-      if (p.problem === 'wrong-field') parts.push(file('avatar'));
+      if (p.problem === 'wrong-field') parts.push(file('attachment'));
       else if (p.problem === 'two-files') parts.push(file(), file());
       else if (p.problem !== 'no-file') parts.push(file());
       let body = multipart(boundary, parts);
@@ -1092,16 +1142,23 @@ function uploadCase(op: Operation, world: RestWorld): fc.Arbitrary<RestCase> {
       const headers: Record<string, string> = { 'content-type': contentType };
       if (p.credential.header !== undefined)
         headers.authorization = headerSafe(p.credential.header);
-      // The relation field with a path-like name (`relation_id[]`) is another field: fine.
       // A name that is empty once its path is cut off (busboy keeps the last segment, and
       // `.` or `..` is none) stands for "no file chosen", as a browser sends it: no file.
       const base = name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
       const noName = base === '' || base === '.' || base === '..';
-      // `relation_id[]` makes the field an array (multer reads brackets): not an id.
-      const invalid = p.problem !== 'none' || noName || p.extraField === 'relation_id[]';
-      // A control character inside a quoted name may end the header early: any answer.
+      // What the operation refuses: a file it does not take, no file, a bad field, a broken
+      // form; `<field>[]` makes the first field an array (multer reads brackets): no id.
+      const problem =
+        p.problem === 'not-image' || p.problem === 'empty-file'
+          ? spec.accept === 'image'
+          : p.problem !== 'none';
+      const invalid = problem || noName || badField || p.extraField === `${op.fields[0]?.name}[]`;
+      // A control character inside a quoted name may end the header early; an empty file
+      // where any file is taken: any documented answer.
       const star = p.nameStar || p.problem === 'nul-name';
-      const unsure = !invalid && !star && [...name].some((c) => c < ' ' || c === '\x7f');
+      const unsure =
+        !invalid &&
+        ((!star && [...name].some((c) => c < ' ' || c === '\x7f')) || p.problem === 'empty-file');
       const codes =
         p.credential.code !== undefined
           ? [p.credential.code]
@@ -1120,7 +1177,7 @@ function uploadCase(op: Operation, world: RestWorld): fc.Arbitrary<RestCase> {
             : invalid
               ? `rest:upload-invalid`
               : 'rest:upload',
-        method: 'POST',
+        method: op.method,
         path: op.path,
         headers,
         body,
@@ -1129,10 +1186,10 @@ function uploadCase(op: Operation, world: RestWorld): fc.Arbitrary<RestCase> {
           codes,
           mentions:
             p.credential.code === undefined && invalid
-              ? ['file', 'body', 'relation_id']
+              ? ['file', 'body', ...op.fields.map((f) => f.name)]
               : undefined,
         },
-        note: `${opKey(op)}: upload ${p.problem}, ${p.image} ${p.size} B, name ${JSON.stringify(name.slice(0, 60))}, relation ${p.relation}, extra field ${p.extraField}, credential ${p.credential.name}`,
+        note: `${key}: upload ${p.problem}, ${p.isImage ? p.image : 'document'} ${p.size} B, name ${JSON.stringify(name.slice(0, 60))}, ${notes.join(', ')}, extra field ${p.extraField}, credential ${p.credential.name}`,
       };
     });
 }
@@ -1303,10 +1360,12 @@ export function restCases(ops: Operation[], world: RestWorld): fc.Arbitrary<Rest
     weight: HASHING.has(opKey(op)) ? 1 : 10,
     arbitrary: routeCase(op, world),
   }));
-  const upload = ops.find((o) => o.input === 'multipart');
+  const uploads = ops.filter((o) => o.input === 'multipart' && o.upload);
   return fc.oneof(
     { weight: 80, arbitrary: fc.oneof(...weighted) },
-    ...(upload ? [{ weight: 8, arbitrary: uploadCase(upload, world) }] : []),
+    ...(uploads.length
+      ? [{ weight: 8, arbitrary: fc.oneof(...uploads.map((o) => uploadCase(o, world))) }]
+      : []),
     { weight: 5, arbitrary: unknownRouteCase(ops) },
     { weight: 4, arbitrary: pathTrickCase(ops) },
     { weight: 2, arbitrary: filesCase },
@@ -1321,21 +1380,12 @@ const TEN_MB = 10 * 1024 * 1024;
  * past the image limit, an image just within it, a non-image, a body to no route.
  */
 export function bigBodyCases(ops: Operation[], world: RestWorld): RestCase[] {
-  const upload = ops.find((o) => o.input === 'multipart');
   const auth = { authorization: `Bearer ${world.accountToken}` };
   const bigJson = Buffer.concat([
     Buffer.from('{"name":"'),
     Buffer.alloc(TEN_MB, 0x61),
     Buffer.from('"}'),
   ]);
-  const image = (size: number, head: Buffer) => {
-    const data = Buffer.alloc(size, 0x42);
-    head.copy(data);
-    return multipart('----fuzzbig', [
-      { name: 'relation_id', value: '0' },
-      { name: 'file', file: { name: '../../big.png', type: 'image/png', data, star: false } },
-    ]);
-  };
   const cases: RestCase[] = [
     {
       kind: 'rest:big-body',
@@ -1391,37 +1441,61 @@ export function bigBodyCases(ops: Operation[], world: RestWorld): RestCase[] {
       note: '10 MB to no route',
     },
   ];
-  if (upload) {
-    const codes = [...upload.codes];
-    cases.push(
-      {
-        kind: 'rest:big-body',
-        method: 'POST',
-        path: upload.path,
-        headers: { ...auth, 'content-type': 'multipart/form-data; boundary=----fuzzbig' },
-        body: image(TEN_MB + 1, IMAGE_HEADS.png),
-        expect: { type: 'codes', codes: [ErrorCode.FileTooLarge] },
-        note: 'image of 10 MiB + 1 byte',
-      },
-      {
-        kind: 'rest:big-body',
-        method: 'POST',
-        path: upload.path,
-        headers: { ...auth, 'content-type': 'multipart/form-data; boundary=----fuzzbig' },
-        body: image(10_000_000, IMAGE_HEADS.jpg),
-        expect: { type: 'codes', codes },
-        note: 'image of 10 MB, within the limit',
-      },
-      {
-        kind: 'rest:big-body',
-        method: 'POST',
-        path: upload.path,
-        headers: { ...auth, 'content-type': 'multipart/form-data; boundary=----fuzzbig' },
-        body: image(TEN_MB, Buffer.from('not an image')),
-        expect: { type: 'codes', codes: [ErrorCode.InvalidParams] },
-        note: '10 MB that is no image',
-      },
+  for (const op of ops.filter((o) => o.input === 'multipart' && o.upload)) {
+    const spec = op.upload!;
+    // The operation's first field names the conversation: the account's own avatar (0), or
+    // the group the fuzzer's account is in.
+    const form = (size: number, head: Buffer) => {
+      const data = Buffer.alloc(size, 0x42);
+      head.copy(data);
+      const fields = op.fields
+        .filter((f) => f.name === 'relation_id')
+        .map((f) => ({
+          name: f.name,
+          value: (f.schema.minimum ?? 0) > 0 ? String(world.groupId) : '0',
+        }));
+      return multipart('----fuzzbig', [
+        ...fields,
+        { name: spec.field, file: { name: '../../big.bin', type: 'image/png', data, star: false } },
+      ]);
+    };
+    const headers = { ...auth, 'content-type': 'multipart/form-data; boundary=----fuzzbig' };
+    const valid = [...op.codes].filter(
+      (c) => c !== ErrorCode.InvalidParams && c !== ErrorCode.FileTooLarge,
     );
+    const upload = (note: string, body: Buffer, codes: number[]): RestCase => ({
+      kind: 'rest:big-body',
+      method: op.method,
+      path: op.path,
+      headers,
+      body,
+      expect: { type: 'codes', codes },
+      note: `${opKey(op)}: ${note}`,
+    });
+    const text = Buffer.from('plain text, no image');
+    cases.push(
+      upload(
+        `image of ${spec.maxImageBytes} + 1 bytes`,
+        form(spec.maxImageBytes + 1, IMAGE_HEADS.png),
+        [ErrorCode.FileTooLarge],
+      ),
+      upload(
+        'image of 10 MB, within the limit',
+        form(Math.min(10_000_000, spec.maxImageBytes), IMAGE_HEADS.jpg),
+        valid,
+      ),
+    );
+    if (spec.accept === 'image') {
+      cases.push(upload('10 MB that is no image', form(TEN_MB, text), [ErrorCode.InvalidParams]));
+    } else {
+      cases.push(
+        upload(`file of ${spec.maxFileBytes} + 1 bytes`, form(spec.maxFileBytes + 1, text), [
+          ErrorCode.FileTooLarge,
+        ]),
+        upload(`file of ${spec.maxFileBytes} bytes`, form(spec.maxFileBytes, text), valid),
+        upload('10 MB that is no image', form(TEN_MB, text), [ErrorCode.FileTooLarge]),
+      );
+    }
   }
   return cases;
 }
