@@ -8,7 +8,8 @@ delete project.testTimeout;
  * Two projects over the same end-to-end suites (docs/development.md §7): every suite against the
  * distributed apps, then the e2e/ suites once more against one standalone server
  * (`E2E_TARGET=standalone`, see e2e/support/target.ts). The fault, ops and deploy suites
- * are about the distributed topology and run against it alone.
+ * are about the distributed topology and run against it alone; the fuzz suite starts both
+ * modes itself, so it too runs in the first project only.
  */
 module.exports = {
   reporters,

@@ -392,6 +392,24 @@ describe('gateway', () => {
       expect(client.closed).toBeUndefined();
     });
 
+    it('answers 1001 to an event that is not a string, never taking it for one', async () => {
+      const a = await data.account();
+      const client = await online(a.id);
+      // `["ping"]` would read as "ping" if converted; `String()` of this object throws.
+      client.sendRaw('{"id":41,"event":["ping"]}');
+      client.sendRaw('{"id":42,"event":{"toString":1}}');
+      client.sendRaw('{"id":43,"event":5,"data":{}}');
+      for (const id of [41, 42, 43]) {
+        const reply = await client.reply(id);
+        expect(reply).toEqual({
+          id,
+          status_code: 1001,
+          status_msg: 'parameters not valid: event: must be a string',
+        });
+      }
+      expect((await client.request('ping')).status_code).toBe(0);
+    });
+
     it('closes with 1009 on a frame larger than MaxFrameBytes, and only that socket', async () => {
       const a = await data.account();
       const big = await online(a.id);

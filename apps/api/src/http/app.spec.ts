@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { createLogger } from '@chat/logger';
 import { AppError, ErrorCode, InfrastructureError } from '@chat/protocol';
@@ -37,6 +38,16 @@ async function serve() {
     failing('/api/bug', async () => {
       throw new TypeError(SECRET_DETAIL);
     }),
+    route({
+      method: 'post',
+      path: '/api/echo',
+      auth: 'none',
+      tag: 'test',
+      summary: 'echo',
+      from: 'body',
+      input: z.object({ a: z.number() }),
+      handle: async ({ input }) => input,
+    }),
     failing('/api/slow', async () => {
       await new Promise((r) => setTimeout(r, 300));
       finished += 1;
@@ -49,7 +60,11 @@ async function serve() {
     const text = await res.text();
     return { id: res.headers.get('x-request-id'), text, body: JSON.parse(text || '{}') };
   };
-  return { get, lines, close, finished: () => finished };
+  const post = async (path: string, body: string | Buffer, headers: Record<string, string>) => {
+    const res = await fetch(`${base}${path}`, { method: 'POST', headers, body });
+    return { http: res.status, body: JSON.parse(await res.text()) };
+  };
+  return { get, post, lines, close, finished: () => finished };
 }
 
 describe('http app: errors and request ids', () => {
@@ -90,5 +105,53 @@ describe('http app: errors and request ids', () => {
     // And indeed it does: the handler ran on after the answer.
     await new Promise((r) => setTimeout(r, 400));
     expect(s.finished()).toBe(1);
+  });
+});
+
+describe('http app: bodies it cannot read', () => {
+  let s: Awaited<ReturnType<typeof serve>>;
+  beforeAll(async () => (s = await serve()));
+  afterAll(() => s.close());
+  const json = { 'content-type': 'application/json' };
+
+  it('reads a JSON body, plain or gzip-compressed', async () => {
+    expect((await s.post('/api/echo', '{"a":1}', json)).body).toMatchObject({ data: { a: 1 } });
+    const zipped = gzipSync('{"a":2}');
+    const reply = await s.post('/api/echo', zipped, { ...json, 'content-encoding': 'gzip' });
+    expect(reply.body).toMatchObject({ status_code: 0, data: { a: 2 } });
+  });
+
+  it('answers 1001, not a server error, for a body that does not inflate, and logs no error', async () => {
+    const before = s.lines.length;
+    const corrupt = Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0]), Buffer.from('{"a":1}')]);
+    for (const encoding of ['gzip', 'deflate']) {
+      const reply = await s.post('/api/echo', corrupt, { ...json, 'content-encoding': encoding });
+      expect(reply.http).toBe(200);
+      expect(reply.body).toEqual({
+        status_code: ErrorCode.InvalidParams,
+        status_msg: expect.stringContaining('request not readable'),
+      });
+    }
+    expect(s.lines.slice(before).filter((l) => (l.level as number) >= 50)).toEqual([]);
+  });
+
+  it('answers 1001 for malformed JSON, an unknown encoding or charset, at a route', async () => {
+    const cases: [string, Record<string, string>][] = [
+      ['{"a":', json],
+      ['{"a":1}', { ...json, 'content-encoding': 'x-zz' }],
+      ['{"a":1}', { 'content-type': 'application/json; charset=latin1' }],
+    ];
+    for (const [body, headers] of cases) {
+      const reply = await s.post('/api/echo', body, headers);
+      expect(reply.body.status_code).toBe(ErrorCode.InvalidParams);
+    }
+  });
+
+  it('answers 404 and 1002 for a body sent to no route, whatever the body', async () => {
+    for (const body of ['{"a":', '{"a":1}', 'x'.repeat(300 * 1024)]) {
+      const reply = await s.post('/api/none', body, json);
+      expect(reply.http).toBe(404);
+      expect(reply.body.status_code).toBe(ErrorCode.NotFound);
+    }
   });
 });

@@ -65,6 +65,33 @@ async function authenticate(route: AnyRoute, req: Request, deps: HttpDeps): Prom
   return { kind: 'account', accountId: claims.subject, userId: owner };
 }
 
+/**
+ * What was wrong with the request itself, when a middleware refused it (the JSON body
+ * reader, the docs' static files): body-parser and raw-body refuse with a 4xx `http-errors`
+ * error, with a `type` for most causes but not all (a body that does not inflate carries
+ * zlib's error and no type). Those are the client's doing: 1001, or 1002 for a 404; not a
+ * server error. Undefined for anything else.
+ */
+export function requestProblem(err: unknown): string | 'not found' | undefined {
+  const e = err as { type?: unknown; status?: unknown; expose?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return undefined;
+  switch (e.type) {
+    case 'entity.parse.failed':
+      return 'body: malformed JSON';
+    case 'entity.too.large':
+      return 'body: too large';
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return 'body: unsupported encoding';
+  }
+  if (typeof e.status !== 'number' || e.status < 400 || e.status > 499 || e.expose !== true) {
+    return undefined;
+  }
+  if (e.status === 404) return 'not found';
+  // `expose` marks the message as written for the client (http-errors).
+  return `request not readable: ${String(e.message).slice(0, 200)}`;
+}
+
 /** Request ids a caller may choose (`X-Request-Id`); anything else is replaced by a UUID. */
 const CALLER_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -125,7 +152,8 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     if (req.method === 'OPTIONS') return void res.status(200).end();
     next();
   });
-  app.use(express.json({ limit: deps.jsonLimitBytes ?? 256 * 1024, strict: false }));
+  // Read by each route, not here: a body sent to no route must not turn its 404 into a 1001.
+  const json = express.json({ limit: deps.jsonLimitBytes ?? 256 * 1024, strict: false });
 
   app.get('/api/openapi.json', (_req, res) => void res.json(deps.openapi));
   app.use('/api/docs', swaggerUi.serve, swaggerUi.setup(deps.openapi));
@@ -148,7 +176,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     }
     // Uploads are read only after authentication, so anonymous bodies are never buffered.
     const readUpload = route.upload && multipartReader(route.upload);
-    app[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
+    app[route.method](route.path, json, async (req: Request, res: Response, next: NextFunction) => {
       try {
         if (
           route.limit &&
@@ -197,14 +225,9 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       }
       return sendError(res, err.code, err.message);
     }
-    const type = (err as { type?: string }).type;
-    if (type === 'entity.parse.failed')
-      return sendError(res, ErrorCode.InvalidParams, 'body: malformed JSON');
-    if (type === 'entity.too.large')
-      return sendError(res, ErrorCode.InvalidParams, 'body: too large');
-    if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
-      return sendError(res, ErrorCode.InvalidParams, 'body: unsupported encoding');
-    }
+    const refused = requestProblem(err);
+    if (refused === 'not found') return sendError(res, ErrorCode.NotFound, undefined, 404);
+    if (refused) return sendError(res, ErrorCode.InvalidParams, refused);
     deps.log.error({ err, requestId, path: req.path }, 'unexpected error');
     sendError(res, ErrorCode.ServerError, serverErrorMessage(requestId), 500);
   });

@@ -44,6 +44,16 @@ describe('parseFrame', () => {
       event: 'dance',
     });
     expect(parseFrame('{"id":5}')).toMatchObject({ ok: true, id: 5, event: '' });
+    // Not a string: never converted into one (`["ping"]` is not "ping"; String() of an
+    // object whose toString is no function throws).
+    for (const event of ['["ping"]', '{"toString":1}', '5', 'null', 'true', '{}']) {
+      expect(parseFrame(`{"id":6,"event":${event}}`)).toMatchObject({
+        ok: true,
+        id: 6,
+        event: null,
+      });
+    }
+    expect(isClientEvent(null)).toBe(false);
     expect(isClientEvent('dance')).toBe(false);
     expect(isClientEvent('')).toBe(false);
     expect(['auth', 'send_msg', 'read_msg', 'ping'].every(isClientEvent)).toBe(true);

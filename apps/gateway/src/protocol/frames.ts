@@ -12,7 +12,8 @@ import type { z } from 'zod';
 
 /** A text frame read as a request envelope (docs/protocol.md §1). */
 export type ParsedFrame =
-  | { ok: true; id: number; event: string; data: unknown }
+  /** `event` is `''` when it is missing, and null when it is not a string. */
+  | { ok: true; id: number; event: string | null; data: unknown }
   /** Not a request at all: answered with an `error` push, since there is no id to reply to. */
   | { ok: false; reason: string };
 
@@ -34,11 +35,14 @@ export function parseFrame(text: string | null): ParsedFrame {
   const frame = value as Record<string, unknown>;
   const id = requestFrame.shape.id.safeParse(frame.id);
   if (!id.success) return { ok: false, reason: `id: ${id.error.issues[0].message}` };
-  return { ok: true, id: id.data, event: String(frame.event ?? ''), data: frame.data };
+  // Never converted: `["ping"]` is no event name, and `String()` of `{"toString":1}` throws.
+  const event =
+    frame.event === undefined ? '' : typeof frame.event === 'string' ? frame.event : null;
+  return { ok: true, id: id.data, event, data: frame.data };
 }
 
-export function isClientEvent(event: string): event is ClientEvent {
-  return (CLIENT_EVENTS as readonly string[]).includes(event);
+export function isClientEvent(event: string | null): event is ClientEvent {
+  return event !== null && (CLIENT_EVENTS as readonly string[]).includes(event);
 }
 
 export type ClientData = { [E in ClientEvent]: z.infer<(typeof CLIENT_DATA)[E]> };

@@ -141,7 +141,7 @@ export class Dispatcher {
   private async process(
     conn: Connection,
     id: number,
-    event: string,
+    event: string | null,
     data: unknown,
     receivedAt: number,
   ): Promise<void> {
@@ -165,7 +165,8 @@ export class Dispatcher {
     }
   }
 
-  private async route(conn: Connection, event: string, data: unknown): Promise<unknown> {
+  private async route(conn: Connection, event: string | null, data: unknown): Promise<unknown> {
+    if (event === null) throw new InvalidInputError('event: must be a string');
     if (!isClientEvent(event)) {
       throw new InvalidInputError(`event: unknown event ${JSON.stringify(event.slice(0, 32))}`);
     }
@@ -210,7 +211,7 @@ export class Dispatcher {
   private async settle(
     conn: Connection,
     id: number,
-    event: string,
+    event: string | null,
     answer: Promise<unknown>,
     answered?: (isOk: boolean) => void,
   ): Promise<void> {
@@ -225,7 +226,7 @@ export class Dispatcher {
         conn.close(CLOSE_CODES.notAuthenticated, 'token expired');
         return;
       }
-      if (isOutage(err) && RESENDABLE_EVENTS.has(event)) {
+      if (isOutage(err) && event !== null && RESENDABLE_EVENTS.has(event)) {
         // Not taken, and safe to send again: say so, rather than 1003 (docs/errors.md, 1004).
         const requestId = `${conn.connId}/${String(id)}`;
         this.deps.log.warn({ err, connId: conn.connId, requestId }, 'request refused: outage');

@@ -1,5 +1,5 @@
 import { createCacheAdapters } from '@chat/cache';
-import { SnowflakeGenerator, snowflakeTime } from '@chat/db';
+import { SNOWFLAKE_EPOCH_MS, SnowflakeGenerator, snowflakeTime } from '@chat/db';
 import { createLogger } from '@chat/logger';
 import { AppError, InfrastructureError, type MessageRecord } from '@chat/protocol';
 import { Connection } from '../sockets/connection';
@@ -37,6 +37,8 @@ describe('SendMessageHandler', () => {
   const ME = 1;
   let bus: ReturnType<typeof manualBus>;
   let targets: Map<number, ReplyTarget>;
+  /** replyTarget calls since the last reset. */
+  let lookups = 0;
   let handler: SendMessageHandler;
   /** The pipeline's backlog as the gate reads it. */
   let backlog = 0;
@@ -60,13 +62,17 @@ describe('SendMessageHandler', () => {
     await gate.start();
     bus = manualBus();
     targets = new Map();
+    lookups = 0;
     const cache = createCacheAdapters({ kind: 'memory' }, log);
     handler = new SendMessageHandler({
       bus,
       membership: cache.membership({ ttlMs: 60_000 }),
       store: {
         members: async () => [ME, 2],
-        replyTarget: async (id) => targets.get(id) ?? null,
+        replyTarget: async (id) => {
+          lookups += 1;
+          return targets.get(id) ?? null;
+        },
       },
       dedup: testSendDedup(cache.cache, { pollMs: 1 }),
       gate,
@@ -215,5 +221,16 @@ describe('SendMessageHandler', () => {
     const { ack: retry } = await deferred({ client_msg_id: 'k4' });
     bus.calls[0].settle();
     await expect(retry).resolves.toEqual(expect.objectContaining({ msg_id: expect.any(Number) }));
+  });
+
+  it('answers 5001 after one look for a replied-to id that no gateway made yet, or long ago', async () => {
+    // Ids of a minute from now, and of the id epoch: neither can be on its way to storage.
+    const future = (Date.now() + 60_000 - SNOWFLAKE_EPOCH_MS) * 4096;
+    for (const rly_msg_id of [future, Number.MAX_SAFE_INTEGER, 1]) {
+      lookups = 0;
+      await expect(send({ rly_msg_id })).rejects.toMatchObject({ code: 5001 });
+      expect(lookups).toBe(1);
+    }
+    expect(bus.calls).toHaveLength(0);
   });
 });

@@ -16,6 +16,12 @@ import type { SendRate } from './send-rate';
  * way (acked, not persisted): it is looked up again a few times before answering 5001.
  */
 const RECENT_REPLY_TARGET_MS = 60_000;
+/**
+ * How far ahead of this gateway's clock another one's ids may be. An id further ahead was
+ * made by no gateway: it is answered 5001 at once, not looked for (which would hold the
+ * connection's queue for a second per such frame).
+ */
+const MAX_CLOCK_AHEAD_MS = 5000;
 const REPLY_TARGET_RETRY_DELAYS_MS = [50, 150, 300, 500];
 
 export interface SendMessageDeps {
@@ -124,11 +130,12 @@ export class SendMessageHandler {
   /**
    * 5001 / 5004 / 5003 of docs/protocol.md §3.2. A message acked a moment ago may not be stored
    * yet, so a recent id that is missing is looked up again for up to about a second before
-   * it counts as missing; an old missing id is answered at once.
+   * it counts as missing; an old missing id, or one from the future, is answered at once.
    */
   private async checkReplyTarget(rlyMsgId: number, relationId: number): Promise<void> {
     let target: ReplyTarget | null = await this.deps.store.replyTarget(rlyMsgId);
-    if (!target && Date.now() - snowflakeTime(rlyMsgId).getTime() < RECENT_REPLY_TARGET_MS) {
+    const ageMs = Date.now() - snowflakeTime(rlyMsgId).getTime();
+    if (!target && ageMs > -MAX_CLOCK_AHEAD_MS && ageMs < RECENT_REPLY_TARGET_MS) {
       for (const delayMs of REPLY_TARGET_RETRY_DELAYS_MS) {
         await new Promise((resolve) => setTimeout(resolve, delayMs));
         target = await this.deps.store.replyTarget(rlyMsgId);

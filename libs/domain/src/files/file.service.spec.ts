@@ -32,6 +32,8 @@ function world() {
   const fail = { put: false, delete: false, record: false, leftMeanwhile: false };
   /** Stored messages a file message may reply to. */
   const messages = new Map<number, { relationId: number; isRevoke: boolean }>();
+  /** replyTargets.state calls. */
+  const lookups = { count: 0 };
   let nextMsgId = 0;
   const account: AccountRecord = {
     id: ME,
@@ -123,12 +125,17 @@ function world() {
     work,
     maxImageBytes: 100,
     maxFileBytes: 50,
-    replyTargets: { state: async (id) => messages.get(id) ?? null },
+    replyTargets: {
+      state: async (id) => {
+        lookups.count += 1;
+        return messages.get(id) ?? null;
+      },
+    },
     // Ids whose time is long past: a missing replied-to message is answered at once.
     ids: { next: () => 1_000_000 + ++nextMsgId, timeOf: (id) => new Date(id) },
     log,
   });
-  return { service, rows, objects, events, messages, work, fail, insert };
+  return { service, rows, objects, events, messages, work, fail, insert, lookups };
 }
 
 const code = (p: Promise<unknown>) =>
@@ -311,6 +318,18 @@ describe('FileService message files', () => {
     expect(w.objects.size + w.rows.size + w.work.messages.length).toBe(0);
     await w.service.uploadMessageFile(ME, GROUP, 501, png());
     expect(w.work.messages.map((m) => m.rly_msg_id)).toEqual([501]);
+  });
+
+  it('answers 5001 after one look for a replied-to id from the future, or from long ago', async () => {
+    const w = world();
+    // Here an id is its time in ms: a minute ahead can be no message on its way.
+    for (const rly of [Date.now() + 60_000, Number.MAX_SAFE_INTEGER, 500]) {
+      w.lookups.count = 0;
+      expect(await code(w.service.uploadMessageFile(ME, FRIENDSHIP, rly, png()))).toBe(
+        ErrorCode.MessageNotFound,
+      );
+      expect(w.lookups.count).toBe(1);
+    }
   });
 
   it('answers 8004 past the limit of the file’s kind (image or not)', async () => {

@@ -49,6 +49,8 @@ export interface FileServiceDeps {
  */
 const RECENT_REPLY_TARGET_MS = 60_000;
 const REPLY_TARGET_RETRY_DELAYS_MS = [50, 150, 300, 500];
+/** How far ahead of this clock a gateway's ids may be; an id further ahead was never made. */
+const MAX_CLOCK_AHEAD_MS = 5000;
 
 /** The extension a message file's key keeps from its name (served by it, docs/data-model.md §2.7). */
 function keyExtension(name: string): string {
@@ -173,11 +175,13 @@ export class FileService {
 
   /**
    * 5001 / 5004 / 5003 of docs/api.md §11. A message acked on a socket a moment ago may not be
-   * stored yet, so a recent id that is missing is looked up again for about a second.
+   * stored yet, so a recent id that is missing is looked up again for about a second; an
+   * old one, or one from the future, is answered at once.
    */
   private async checkReplyTarget(rlyMsgId: number, relationId: number): Promise<void> {
     let target = await this.d.replyTargets.state(rlyMsgId);
-    if (!target && Date.now() - this.d.ids.timeOf(rlyMsgId).getTime() < RECENT_REPLY_TARGET_MS) {
+    const ageMs = Date.now() - this.d.ids.timeOf(rlyMsgId).getTime();
+    if (!target && ageMs > -MAX_CLOCK_AHEAD_MS && ageMs < RECENT_REPLY_TARGET_MS) {
       for (const delayMs of REPLY_TARGET_RETRY_DELAYS_MS) {
         await new Promise((resolve) => setTimeout(resolve, delayMs));
         target = await this.d.replyTargets.state(rlyMsgId);
