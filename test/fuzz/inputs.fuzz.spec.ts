@@ -584,7 +584,7 @@ async function dataFolder(): Promise<string> {
  * strings, 10 MB bodies, path tricks in file names and paths, unknown events and routes,
  * missing and extra fields, prototype-pollution keys) against the real apps, both modes.
  * Every answer must be a well-formed one with a documented code (the oracle: the api's own
- * OpenAPI document per route, EVENTS.md per event; a refused input must be refused with
+ * OpenAPI document per route, docs/protocol.md per event; a refused input must be refused with
  * exactly its code, success only when the input was valid), no app may die or log an
  * error, memory stays bounded, and a well-behaved pair keeps its latency meanwhile.
  */

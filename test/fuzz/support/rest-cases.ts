@@ -85,7 +85,7 @@ const DESTRUCTIVE = new Set([
 const HASHING = new Set(['POST /api/user/login', 'POST /api/user/register']);
 /** Operations whose limiter runs before authentication and validation (1004 first). */
 const LIMITED_FIRST = new Set(['POST /api/email/send']);
-/** Ids may come as text here too (the query string or the body: API.md §12). */
+/** Ids may come as text here too (the query string or the body: docs/api.md §12). */
 const IDS_AS_TEXT = new Set(['POST /api/file/getall', 'POST /api/file/details']);
 
 const opKey = (op: Operation) => `${op.method} ${op.path}`;

@@ -68,7 +68,7 @@ function send(base: URL, agent: http.Agent, c: RestCase, timeoutMs: number): Pro
   });
 }
 
-/** The answer's envelope, or why it is not a well-formed one (API.md §1.1). */
+/** The answer's envelope, or why it is not a well-formed one (docs/api.md §1.1). */
 function envelopeOf(a: Answer): { code: number; msg: string; data: boolean } | string {
   const type = String(a.headers['content-type'] ?? '');
   if (!type.startsWith('application/json')) return `content-type ${JSON.stringify(type)}`;

@@ -146,7 +146,7 @@ interface DataPlan {
   codes: number[];
   sameMsgId?: number;
   remember?: Remember;
-  /** A refusal names one of these in its status_msg (EVENTS.md §1.1: "names the field"). */
+  /** A refusal names one of these in its status_msg (docs/protocol.md §1.1: "names the field"). */
   mentions?: string[];
   note: string;
 }

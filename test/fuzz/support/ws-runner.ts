@@ -234,7 +234,7 @@ export class FuzzSocket {
     }
   }
 
-  /** What a success must carry, per event (EVENTS.md §2.1, §3). */
+  /** What a success must carry, per event (docs/protocol.md §2.1, §3). */
   private successData(s: Sent, data: Record<string, unknown> | undefined): string[] {
     if (!data || typeof data !== 'object') return ['success without data'];
     switch (s.expect.event) {
@@ -293,7 +293,7 @@ export async function edgeCase(
   what: 'oversize' | 'at-limit' | 'bad-utf8' | 'bad-upgrade',
   opts: { size: number; badToken: { token: string; code: number }; viaHeader: boolean },
 ): Promise<EdgeOutcome & { problem?: string }> {
-  // A refused token in the query string, or in the Authorization header (EVENTS.md §2.1).
+  // A refused token in the query string, or in the Authorization header (docs/protocol.md §2.1).
   const upgrade = what === 'bad-upgrade';
   const {
     ws,
