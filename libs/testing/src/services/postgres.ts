@@ -8,8 +8,10 @@ export const DEFAULT_DATABASE_URL = 'postgres://root@127.0.0.1:5432/test';
 const START_POSTGRES =
   'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | sort -V | tail -n 1) main start';
 
-async function answers(url: string): Promise<boolean> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+/** Whether a Postgres server at `url` accepts a connection and a query. */
+export async function postgresAnswers(url: string, timeoutMs = 2000): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => undefined);
   try {
     await client.connect();
     await client.query('select 1');
@@ -23,10 +25,10 @@ async function answers(url: string): Promise<boolean> {
 
 /** Makes sure PostgreSQL answers at `url`, starting the local cluster if it does not. */
 export async function ensurePostgres(url: string, log: (msg: string) => void): Promise<void> {
-  if (await answers(url)) return;
+  if (await postgresAnswers(url)) return;
   log(`postgres: not answering at ${redactUrl(url)}, starting the local cluster`);
   await sh(START_POSTGRES);
-  await waitFor(() => answers(url), { timeoutMs: 30_000, what: 'postgres to answer' });
+  await waitFor(() => postgresAnswers(url), { timeoutMs: 30_000, what: 'postgres to answer' });
   log('postgres: started');
 }
 

@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import { waitFor } from '../wait-for';
 import type { HaltOptions, RestartableService } from './restartable';
 import { freePort, sh } from './run';
+import { postgresAnswers } from './postgres';
 
 export interface PrivatePostgres extends RestartableService {
   /** `postgres://postgres@127.0.0.1:<port>/postgres`: the superuser, trust authentication. */
@@ -28,20 +28,6 @@ async function postgresBin(): Promise<string> {
 }
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-async function answers(url: string): Promise<boolean> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 1000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 /**
  * Starts a PostgreSQL cluster of its own (initdb into a temporary folder, one server on a
@@ -83,7 +69,10 @@ export async function startPrivatePostgres(log: (msg: string) => void): Promise<
     );
     running = true;
     guardAgainstOrphan();
-    await waitFor(() => answers(url), { timeoutMs: 30_000, what: `postgres on port ${port}` });
+    await waitFor(() => postgresAnswers(url, 1000), {
+      timeoutMs: 30_000,
+      what: `postgres on port ${port}`,
+    });
   };
   /** A killed test run must not leave the server behind: it is stopped once we are gone. */
   const guardAgainstOrphan = () => {
