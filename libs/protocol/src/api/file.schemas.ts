@@ -18,35 +18,31 @@ export const FileOut = z
   })
   .meta({ id: 'File' });
 
+/**
+ * An optional id of a multipart field (a digit string): absent, empty or 0 mean 0; `what`
+ * words the error.
+ */
+function optionalFormId(what: string) {
+  return z.preprocess(
+    (v) =>
+      v === undefined || v === null || v === ''
+        ? 0
+        : typeof v === 'string' && /^\d{1,16}$/.test(v)
+          ? Number(v)
+          : v,
+    z
+      .number({ error: what })
+      .int({ error: what })
+      .min(0, { error: what })
+      .max(MAX_ID, { error: 'must be a safe integer id' }),
+  );
+}
+
 /** `relation_id` of an avatar upload: absent, empty or 0 means the caller's own avatar. */
-const avatarTarget = z.preprocess(
-  (v) =>
-    v === undefined || v === null || v === ''
-      ? 0
-      : typeof v === 'string' && /^\d{1,16}$/.test(v)
-        ? Number(v)
-        : v,
-  z
-    .number({ error: 'must be a group id, or 0 for your own avatar' })
-    .int({ error: 'must be a group id, or 0 for your own avatar' })
-    .min(0, { error: 'must be a group id, or 0 for your own avatar' })
-    .max(MAX_ID, { error: 'must be a safe integer id' }),
-);
+const avatarTarget = optionalFormId('must be a group id, or 0 for your own avatar');
 
 /** `rly_msg_id` of a file message: absent, empty or 0 means not a reply. */
-const replyTarget = z.preprocess(
-  (v) =>
-    v === undefined || v === null || v === ''
-      ? 0
-      : typeof v === 'string' && /^\d{1,16}$/.test(v)
-        ? Number(v)
-        : v,
-  z
-    .number({ error: 'must be a message id, or 0 for none' })
-    .int({ error: 'must be a message id, or 0 for none' })
-    .min(0, { error: 'must be a message id, or 0 for none' })
-    .max(MAX_ID, { error: 'must be a safe integer id' }),
-);
+const replyTarget = optionalFormId('must be a message id, or 0 for none');
 
 /**
  * The file area of docs/api.md §12, and the file message of §11 (`/api/msg/file`). The avatar upload is multipart: these are its text fields;
