@@ -5,6 +5,7 @@ import {
   Partitioners,
   logLevel,
   type Admin,
+  type Consumer,
   type EachBatchPayload,
   type IHeaders,
   type KafkaMessage,
@@ -128,6 +129,8 @@ export class KafkaBus implements Bus {
   private readonly groupPrefix: string;
   private readonly retries: number;
   private producerReady?: Promise<Producer>;
+  /** Producers being disconnected after a failed send (`retireProducer`). */
+  private readonly retiring = new Set<Promise<void>>();
   private adminReady?: Promise<Admin>;
   /** Logical names of topics known to exist. */
   private readonly knownTopics = new Set<string>();
@@ -191,14 +194,27 @@ export class KafkaBus implements Bus {
     const startAt = fromBeginning ? [] : await this.endsForNewGroup(groupId, physical);
 
     const c = this.cfg.consumer ?? {};
-    const consumer = this.kafka.consumer({
-      groupId,
-      sessionTimeout: c.sessionTimeoutMs,
-      rebalanceTimeout: c.rebalanceTimeoutMs,
-      heartbeatInterval: c.heartbeatIntervalMs,
-      maxWaitTimeInMs: c.maxWaitTimeMs,
-      allowAutoTopicCreation: false,
-    });
+    const newConsumer = (): Consumer =>
+      this.kafka.consumer({
+        groupId,
+        sessionTimeout: c.sessionTimeoutMs,
+        rebalanceTimeout: c.rebalanceTimeoutMs,
+        heartbeatInterval: c.heartbeatIntervalMs,
+        maxWaitTimeInMs: c.maxWaitTimeMs,
+        allowAutoTopicCreation: false,
+      });
+    const join = async (member: Consumer): Promise<void> => {
+      await member.connect();
+      await member.subscribe({ topics: physical, fromBeginning });
+      await member.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: concurrency,
+        eachBatch: (payload) => this.handleBatch(payload, handle, maxBatchSize, log),
+      });
+    };
+    /** The member now in the group: replaced when one crashes for good (`rejoin`). */
+    let consumer = newConsumer();
     let hasJoined = false;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       log.debug(
@@ -221,13 +237,42 @@ export class KafkaBus implements Bus {
         log.warn({ err }, 'bus could not seek to the start position');
       }
     });
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) {
-        log.error({ err: payload.error }, 'bus consumer crashed and will not restart');
-      }
-    });
 
     let stopping: Promise<void> | undefined;
+    const ended = () => stopping !== undefined || this.closing !== undefined;
+    /**
+     * kafkajs restarts a consumer after a retriable error itself; after any other (seen
+     * around broker restarts) the consumer stays stopped and the group would lose this member
+     * for good while the process looks healthy. A new member joins instead, after a backoff,
+     * and resumes from the committed offsets, as any member taking the partitions over would.
+     */
+    const rejoin = async (crashed: Consumer): Promise<void> => {
+      await crashed.disconnect().catch(() => undefined);
+      for (let attempt = 1; !ended(); attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, redeliveryDelayMs(attempt)));
+        if (ended()) return;
+        const member = newConsumer();
+        watchCrash(member);
+        consumer = member;
+        try {
+          await join(member);
+          log.warn({ attempt }, 'bus consumer joined again after a crash');
+          return;
+        } catch (err) {
+          log.error({ err, attempt }, 'bus consumer could not join again');
+          await member.disconnect().catch(() => undefined);
+        }
+      }
+    };
+    const watchCrash = (member: Consumer): void => {
+      member.on(member.events.CRASH, ({ payload }) => {
+        if (payload.restart || ended()) return;
+        log.error({ err: payload.error }, 'bus consumer crashed: a new member will join');
+        void rejoin(member);
+      });
+    };
+    watchCrash(consumer);
+
     const subscription: Subscription = {
       stop: () =>
         (stopping ??= (async () => {
@@ -245,14 +290,7 @@ export class KafkaBus implements Bus {
     this.subscriptions.add(subscription);
 
     try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: physical, fromBeginning });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: concurrency,
-        eachBatch: (payload) => this.handleBatch(payload, handle, maxBatchSize, log),
-      });
+      await join(consumer);
     } catch (err) {
       await subscription.stop().catch(() => undefined);
       throw wrap(err, `subscribing ${group} to ${unique.join(', ')}`);
@@ -351,6 +389,7 @@ export class KafkaBus implements Bus {
     const producer = await this.producerReady?.catch(() => undefined);
     const admin = await this.adminReady?.catch(() => undefined);
     await producer?.disconnect().catch((err: unknown) => failures.push(err));
+    await Promise.all(this.retiring);
     await admin?.disconnect().catch((err: unknown) => failures.push(err));
     if (failures.length) {
       throw new InfrastructureError('bus: close failed', new AggregateError(failures), false);
@@ -443,11 +482,35 @@ export class KafkaBus implements Bus {
       messages.push({ key: r.key, value: toBuffer(r.value), headers: r.headers });
     }
     const producer = await this.producer();
-    // acks -1: every in-sync replica has the records before the request succeeds.
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
+    try {
+      // acks -1: every in-sync replica has the records before the request succeeds.
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+    } catch (err) {
+      this.retireProducer(producer, err);
+      throw err;
+    }
+  }
+
+  /**
+   * After a failed send the idempotent producer's sequence numbers may no longer match the
+   * broker's: kafkajs rolls its numbers back when a request fails, although the broker may
+   * have written the records (a lost answer, a broker restart), and the next batch with those
+   * numbers is then refused ("out of order sequence number") again and again. The next send
+   * therefore gets a new producer, whose new producer id starts its numbers afresh; whatever
+   * the failed request did write is published again by the caller's retry under the same
+   * record ids, which consumers store once.
+   */
+  private retireProducer(producer: Producer, cause: unknown): void {
+    if (this.closing) return;
+    // Sends run one at a time (`flush`), so the current producer is the one that failed.
+    this.producerReady = undefined;
+    this.log.warn({ err: cause }, 'bus publish failed: the next publish uses a new producer');
+    const retired = producer.disconnect().catch(() => undefined);
+    this.retiring.add(retired);
+    void retired.finally(() => this.retiring.delete(retired));
   }
 
   /**

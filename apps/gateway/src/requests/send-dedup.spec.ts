@@ -98,6 +98,28 @@ describe('SendDedup', () => {
     expect(stored.asked).toEqual([]);
   });
 
+  it('binds the key to the id of a publish that failed, for every resend until one is acked', async () => {
+    const dedup = await gateway();
+    const first = await dedup.claim(ME, 'k1', 'conn-1');
+    if (first.kind !== 'claimed') throw new Error('expected a claim');
+    expect(first.reuse).toBeUndefined();
+    const ack = { msg_id: 77, create_at: new Date(clock).toISOString() };
+    await first.claim.unsure(ack);
+
+    clock += WINDOW_MS - 1;
+    const again = await dedup.claim(ME, 'k1', 'conn-2');
+    expect(again).toMatchObject({ kind: 'claimed', reuse: ack });
+    if (again.kind !== 'claimed') throw new Error('expected a claim');
+    // A resend that fails before publishing leaves the id bound: the first may be stored.
+    await again.claim.release();
+    const third = await dedup.claim(ME, 'k1', 'conn-2');
+    expect(third).toMatchObject({ kind: 'claimed', reuse: ack });
+    if (third.kind !== 'claimed') throw new Error('expected a claim');
+    await third.claim.complete(ack);
+    expect(original(await dedup.claim(ME, 'k1', 'conn-3'))).toEqual(ack);
+    expect(stored.asked).toEqual([]);
+  });
+
   it('treats a reuse after the window as a new message', async () => {
     const dedup = await gateway();
     await send(dedup, 'k1');

@@ -38,14 +38,27 @@ export interface SendDedupDeps {
   now?: Clock;
 }
 
-/** A send that holds the key: it finishes with the ack, or releases the key on failure. */
+/**
+ * A send that holds the key. It finishes with the ack (`complete`); or it frees the key when
+ * it failed before publishing (`release`); or, when the publish failed and the bus may hold
+ * the record all the same, it binds the key to the record's id (`unsure`), so that the
+ * client's resend publishes that id again instead of a new one.
+ */
 export interface SendClaim {
   complete(ack: SendAck): Promise<void>;
   release(): Promise<void>;
+  unsure(ack: SendAck): Promise<void>;
 }
 
 export type DedupResult =
-  { kind: 'original'; ack: SendAck } | { kind: 'claimed'; claim: SendClaim };
+  | { kind: 'original'; ack: SendAck }
+  /** `reuse`: an earlier attempt's publish failed after it may have been written: its id. */
+  | { kind: 'claimed'; claim: SendClaim; reuse?: SendAck };
+
+/** The key after a publish that failed but may have written the record (see `SendClaim.unsure`). */
+interface UnsureEntry extends SendAck {
+  unsure: true;
+}
 
 const CLAIM_PREFIX = 'claim:';
 
@@ -54,8 +67,13 @@ const CLAIM_PREFIX = 'claim:';
  * (docs/send-msg.md). Before producing, a send claims the key with `setIfAbsent` (reading
  * it only when taken), so of concurrent sends with one key, even from different sockets or
  * gateways, exactly one produces; the others wait for its ack and answer with the same id.
- * The ack is stored for the window only after the bus accepted the record; a failed publish
- * releases the key, so a retry produces again. A key whose window has passed is free: its
+ * The ack is stored for the window only after the bus accepted the record. A failed publish
+ * is ambiguous: the broker may have written the record and lost only the answer (seen after
+ * a broker restart, where the idempotent producer answers "out of order sequence number"
+ * for a record an earlier attempt wrote). So the key stays bound to the record's id for the
+ * window, and a retry publishes the same id again: the persister stores an id once, so the
+ * message is stored once whichever attempts reached the bus, under the id the ack carries.
+ * A key whose window has passed is free: its
  * reuse is a new message, which the persister stores like any other.
  *
  * The cache is the only record of recent keys while Redis is intact: the normal path costs
@@ -90,6 +108,7 @@ export class SendDedup {
         const claim: SendClaim = {
           complete: (ack) => cache.set(key, ack, this.opts.windowMs),
           release: async () => void (await cache.releaseLock(key, holder)),
+          unsure: (ack) => this.bindUnsure(key, ack),
         };
         if (epoch.isCurrent(observed) && !epoch.isSuspect()) return { kind: 'claimed', claim };
         const original = await this.storedOriginal(key, accountId, clientMsgId, observed).catch(
@@ -100,8 +119,20 @@ export class SendDedup {
         );
         return original ? { kind: 'original', ack: original } : { kind: 'claimed', claim };
       }
-      const entry = await cache.get<SendAck | string>(key);
-      if (entry !== undefined && typeof entry === 'object') return { kind: 'original', ack: entry };
+      const entry = await cache.get<SendAck | UnsureEntry | string>(key);
+      if (entry !== undefined && typeof entry === 'object') {
+        if (!('unsure' in entry)) return { kind: 'original', ack: entry };
+        // Concurrent resends of an unsure id may each publish it: the persister keeps one.
+        const reuse: SendAck = { msg_id: entry.msg_id, create_at: entry.create_at };
+        const claim: SendClaim = {
+          complete: (ack) => cache.set(key, ack, this.opts.windowMs),
+          // Nothing of this attempt was published, but the earlier one may have been: the
+          // key keeps its id.
+          release: () => Promise.resolve(),
+          unsure: (ack) => this.bindUnsure(key, ack),
+        };
+        return { kind: 'claimed', claim, reuse };
+      }
       // Gone between the two calls (released or expired): claim again.
       if (entry === undefined) continue;
       if (this.now() >= deadline) {
@@ -112,6 +143,11 @@ export class SendDedup {
       }
       await new Promise((resolve) => setTimeout(resolve, this.opts.pollMs));
     }
+  }
+
+  private bindUnsure(key: string, ack: SendAck): Promise<void> {
+    const entry: UnsureEntry = { msg_id: ack.msg_id, create_at: ack.create_at, unsure: true };
+    return this.deps.cache.set(key, entry, this.opts.windowMs);
   }
 
   /**

@@ -117,15 +117,31 @@ describe('SendMessageHandler', () => {
     });
   });
 
-  it('answers a failed publish with the error and remembers nothing, so a resend produces', async () => {
+  it('answers a failed publish with the error and publishes the same id again on the resend', async () => {
     const { ack: first } = await deferred({ client_msg_id: 'k1' });
     bus.calls[0].settle(new InfrastructureError('bus: publish failed'));
     await expect(first).rejects.toBeInstanceOf(InfrastructureError);
 
+    // The broker may hold the first record although the publish failed: the resend carries
+    // its id, so the persister stores the message once, under the id the ack gives.
     const { ack: second } = await deferred({ client_msg_id: 'k1' });
     expect(bus.calls).toHaveLength(2);
+    expect(bus.calls[1].record.id).toBe(bus.calls[0].record.id);
     bus.calls[1].settle();
-    expect(await second).toEqual(expect.objectContaining({ msg_id: bus.calls[1].record.id }));
+    expect(await second).toEqual(expect.objectContaining({ msg_id: bus.calls[0].record.id }));
+    // Once acked, a further resend is answered from the dedup entry and publishes nothing.
+    expect(await send({ client_msg_id: 'k1' })).toEqual(await second);
+    expect(bus.calls).toHaveLength(2);
+  });
+
+  it('gives a send without client_msg_id a new id after a failed publish (no key to bind)', async () => {
+    const { ack: first } = await deferred();
+    bus.calls[0].settle(new InfrastructureError('bus: publish failed'));
+    await expect(first).rejects.toBeInstanceOf(InfrastructureError);
+    const { ack: second } = await deferred();
+    bus.calls[1].settle();
+    await second;
+    expect(bus.calls[1].record.id).not.toBe(bus.calls[0].record.id);
   });
 
   it('answers a resend after the ack with the original ack and publishes nothing', async () => {

@@ -67,12 +67,14 @@ export class SendMessageHandler {
     // A resend: nothing is produced, so nothing is pushed again (docs/protocol.md §3.2).
     if (found?.kind === 'original') return found.ack;
     let claim: SendClaim | undefined = found?.claim;
+    const reuse = found?.kind === 'claimed' ? found.reuse : undefined;
 
     try {
       const rlyMsgId = data.rly_msg_id && data.rly_msg_id > 0 ? data.rly_msg_id : null;
       if (rlyMsgId !== null) await this.checkReplyTarget(rlyMsgId, data.relation_id);
 
-      const id = this.deps.ids.next();
+      // A resend after an unsure publish publishes the same id again (SendDedup).
+      const id = reuse?.msg_id ?? this.deps.ids.next();
       const ack: SendAck = { msg_id: id, create_at: snowflakeTime(id).toISOString() };
       const record: MessageRecord = {
         id,
@@ -114,11 +116,12 @@ export class SendMessageHandler {
     try {
       await published;
     } catch (err) {
-      // Not acked, so not remembered: the client's retry must produce (it may duplicate a
-      // record the bus did store; the persister's unique index absorbs that).
+      // Not acked, but the bus may hold the record (an answer lost, not the write): the key
+      // keeps this id, so the client's resend publishes the same record again, and the
+      // persister stores the id once (docs/send-msg.md).
       await claim
-        ?.release()
-        .catch((e: unknown) => this.deps.log.warn({ err: e }, 'dedup release failed'));
+        ?.unsure(ack)
+        .catch((e: unknown) => this.deps.log.warn({ err: e }, 'dedup entry not stored'));
       throw err;
     }
     await claim
