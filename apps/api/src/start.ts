@@ -3,20 +3,11 @@ import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import { TOKEN_EPOCH_CACHE_TTL_MS, TokenService } from '@chat/auth';
-import { createBus, type Bus } from '@chat/bus';
-import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
 import { compileTrustProxy, type Config } from '@chat/config';
-import {
-  AccountRepository,
-  OutboxRepository,
-  SnowflakeGenerator,
-  UserRepository,
-  type Database,
-} from '@chat/db';
+import { AccountRepository, OutboxRepository, SnowflakeGenerator, UserRepository } from '@chat/db';
 import { SessionService } from '@chat/domain';
-import { createJobQueue, retryPolicyFromConfig, type JobQueue } from '@chat/jobs';
 import type { Logger } from '@chat/logger';
-import { QUEUES, TOPICS, type EmailJob } from '@chat/protocol';
+import { TOPICS } from '@chat/protocol';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { registerOutboxBacklog } from './outbox/outbox-metrics';
 import { OutboxUnitOfWork } from './outbox/outbox-unit-of-work';
@@ -25,19 +16,14 @@ import { createHttpApp } from './http/app';
 import { buildOpenApi } from './http/openapi';
 import { createBlobStore } from '@chat/storage';
 import {
-  DependencyProbes,
-  OpsEndpoints,
-  appDatabase,
   blobStoreConfig,
   busConfig,
-  cacheConfig,
-  closeInOrder,
-  createMetricsRegistry,
-  jobQueueConfig,
   registerQueueDepth,
-  startOpsServer,
-  type Closable,
+  roleOps,
+  startRole,
+  tokenSettings,
   type OpsHost,
+  type SharedPorts,
 } from '@chat/runtime';
 import { requestTimer } from './http/request-metrics';
 
@@ -64,18 +50,14 @@ export type ApiConfig = Pick<
   | 'AliyunOSS'
 >;
 
-export interface ApiDeps {
+/**
+ * `SharedPorts`: a database, cache, bus and email queue owned by the caller (a one-process
+ * runner shares its embedded ones between the roles); the api uses them but does not close
+ * them. Default: its own, from config.
+ */
+export interface ApiDeps extends SharedPorts {
   /** Port of the listener; default `Server.ApiPort` (0: a free port). */
   port?: number;
-  /**
-   * A database, cache, bus and mail queue owned by the caller (a one-process runner shares
-   * its embedded ones between the roles); the api uses them but does not close them.
-   * Default: its own, from config.
-   */
-  db?: Database;
-  cache?: CacheAdapters;
-  bus?: Bus;
-  mailQueue?: JobQueue<EmailJob>;
   /** Ids of the messages the api writes; a one-process runner shares the gateway's. */
   ids?: SnowflakeGenerator;
   /** Takes HTTP upgrade requests (a one-process runner hands `/ws` to its gateway). */
@@ -107,36 +89,27 @@ export async function start(
   deps: ApiDeps = {},
 ): Promise<RunningApi> {
   const port = deps.port ?? config.Server.ApiPort;
-  const started: Closable[] = [];
-  try {
-    const db = await appDatabase(config, log, deps.db, started);
-    const cache = deps.cache ?? createCacheAdapters(cacheConfig(config), log);
-    if (!deps.cache) started.push({ name: 'cache', close: () => cache.close() });
-    const bus = deps.bus ?? createBus(busConfig(config, 'api'), log);
-    if (!deps.bus) started.push({ name: 'bus', close: () => bus.close() });
+  return startRole('api', log, async (kit) => {
+    const busCfg = busConfig(config, 'api');
+    const db = await kit.database(config, deps.db);
+    const cache = await kit.cache(config, deps.cache);
+    const bus = await kit.bus(busCfg, deps.bus);
     await bus.ensureTopics([TOPICS.events, TOPICS.messages]);
-    const mailQueue =
-      deps.mailQueue ??
-      createJobQueue<EmailJob>(
-        jobQueueConfig(config),
-        { name: QUEUES.email, retry: retryPolicyFromConfig(config.Auto.Retry) },
-        log,
-      );
-    if (!deps.mailQueue) started.push({ name: 'mail queue', close: () => mailQueue.close() });
-    const storage = createBlobStore(blobStoreConfig(config), log);
-    started.push({ name: 'file storage', close: () => storage.close() });
+    const mailQueue = await kit.emailQueue(config, deps.emailQueue);
+    const storage = await kit.port('file storage', undefined, () =>
+      createBlobStore(blobStoreConfig(config), log),
+    );
 
-    const tokens = new TokenService({
-      key: config.Token.Key,
-      userTokenTtlMs: config.Token.UserTokenDuration,
-      accountTokenTtlMs: config.Token.AccountTokenDuration,
-      headerName: config.Token.AuthorizationKey,
-      scheme: config.Token.AuthorizationType,
+    const tokens = new TokenService(tokenSettings(config));
+    // Ops: /healthz, /readyz (database, Redis, Kafka) and /metrics on the ops port
+    // (Server.ApiOpsPort), with request latency by route, the email queue's depth and the
+    // outbox's backlog. The public port has a plain /healthz only.
+    const ops = roleOps(kit, {
+      host: deps.ops,
+      services: { database: db.orm, redisUrl: config.Redis.Url, bus: busCfg },
+      listen: { host: config.Server.Host, port: config.Server.ApiOpsPort },
     });
-    // Ops (issue 7): /healthz, /readyz (database, Redis, Kafka) and /metrics on the ops
-    // port (Server.ApiOpsPort), with request latency by route, the email queue's depth and
-    // the outbox's backlog. The public port has a plain /healthz only (issue 11).
-    const metrics = deps.ops?.registry('api') ?? createMetricsRegistry('api');
+    const { metrics } = ops;
     registerQueueDepth(metrics, mailQueue);
     // The transactional outbox: changes commit with their bus records, which the relay
     // publishes after the commit (docs/architecture.md, guarantees).
@@ -155,7 +128,7 @@ export async function start(
     });
     relay.start();
     // Stopped after the listener, so it publishes what the last requests committed.
-    started.push({ name: 'outbox relay', close: () => relay.stop() });
+    kit.add('outbox relay', () => relay.stop());
     const work = new OutboxUnitOfWork({
       db,
       outbox,
@@ -194,17 +167,10 @@ export async function start(
     const routes = AREAS.flatMap((area) => area.routes(ctx));
     for (const area of AREAS) {
       const job = area.background?.(ctx);
-      if (job) started.push(job);
+      if (job) kit.add(job.name, () => job.close());
     }
     const ip = config.Limit.IPLimit;
     const limiter = cache.limiter;
-    const probes = new DependencyProbes({
-      database: db.orm,
-      redisUrl: config.Redis.Url,
-      bus: busConfig(config, 'api'),
-    });
-    started.push({ name: 'dependency probes', close: () => probes.close() });
-    const ops = new OpsEndpoints(metrics, probes.checks);
     const app = createHttpApp({
       first: requestTimer(metrics),
       routes,
@@ -235,39 +201,26 @@ export async function start(
       extra: (http) => {
         for (const area of AREAS) area.http?.(http, ctx);
         http.get('/healthz', (_req, res) => {
-          const reply = ops.publicHealth();
+          const reply = ops.endpoints.publicHealth();
           res.status(reply.status).type(reply.contentType).send(reply.body);
         });
       },
     });
 
     // Just before the listener: a port already taken stops the start before it serves.
-    const opsServer = deps.ops
-      ? undefined
-      : await startOpsServer(ops, {
-          host: config.Server.Host,
-          port: config.Server.ApiOpsPort,
-          log,
-        });
-    if (opsServer) started.push({ name: 'ops server', close: () => opsServer.close() });
+    const opsPort = await ops.serve();
     const server = await listen(app, config.Server.Host, port, deps.upgrade);
+    kit.add('http listener', () => closeServer(server));
     const actualPort = (server.address() as AddressInfo).port;
     log.info({ port: actualPort }, 'api listening');
     return {
       port: actualPort,
-      opsPort: opsServer?.port,
-      stop: async () => {
-        ops.markStopping();
-        await closeInOrder(log, [
-          { name: 'http listener', close: () => closeServer(server) },
-          ...started.reverse(),
-        ]);
-      },
+      opsPort,
+      // Reverse of start: the listener drains its requests first, then the outbox relay
+      // publishes what they committed, then the adapters close.
+      stop: kit.stopper(() => ops.endpoints.markStopping()),
     };
-  } catch (err) {
-    await closeInOrder(log, started.reverse());
-    throw err;
-  }
+  });
 }
 
 function listen(

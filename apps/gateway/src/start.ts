@@ -1,21 +1,17 @@
 import { TOKEN_EPOCH_CACHE_TTL_MS, TokenService } from '@chat/auth';
-import { createBus, type Bus, type BusConfig, type Subscription } from '@chat/bus';
-import { LocalMembershipCache, createCacheAdapters, type CacheAdapters } from '@chat/cache';
+import type { Subscription } from '@chat/bus';
+import { LocalMembershipCache } from '@chat/cache';
 import { compileTrustProxy, type Config } from '@chat/config';
-import { SnowflakeGenerator, openDatabase, type Database } from '@chat/db';
+import { SnowflakeGenerator } from '@chat/db';
 import type { Logger } from '@chat/logger';
 import { CLOSE_CODES, GROUPS, TOPICS, pushTopic } from '@chat/protocol';
 import {
-  DependencyProbes,
-  OpsEndpoints,
-  busConfig,
-  cacheConfig,
-  closeInOrder,
-  createMetricsRegistry,
-  requireDatabaseUrl,
-  startOpsServer,
-  type Closable,
+  consumerBusConfig,
+  roleOps,
+  startRole,
+  tokenSettings,
   type OpsHost,
+  type SharedPorts,
 } from '@chat/runtime';
 import { DeliveryConsumer } from './delivery/delivery-consumer';
 import { GatewayMetrics } from './ops/gateway-metrics';
@@ -44,17 +40,14 @@ export type GatewayConfig = Pick<
   'App' | 'Server' | 'Gateway' | 'Postgresql' | 'Redis' | 'Token' | 'Kafka'
 >;
 
-export interface GatewayDeps {
+/**
+ * A database, cache and bus owned by the caller (a one-process runner shares its embedded
+ * ones between the roles); the gateway uses them but does not close them. Default: its own,
+ * from config.
+ */
+export interface GatewayDeps extends Pick<SharedPorts, 'db' | 'cache' | 'bus'> {
   /** Port of the listener; default `Server.GatewayPort` (0: a free port). */
   port?: number;
-  /**
-   * A database, cache and bus owned by the caller (a one-process runner shares its
-   * embedded ones between the roles); the gateway uses them but does not close them.
-   * Default: its own, from config.
-   */
-  db?: Database;
-  cache?: CacheAdapters;
-  bus?: Bus;
   /**
    * Message ids; a one-process runner shares one generator with the api, whose ids come
    * from the same `App.MachineID`. Default: its own.
@@ -89,31 +82,6 @@ const MEMBERSHIP_TTL_MS = 5 * 60 * 1000;
  */
 const LOCAL_MEMBERSHIP_TTL_MS = 30 * 1000;
 
-/**
- * The bus as every app configures it, except for the consumers' timing:
- * - a Kafka fetch waits at most a second for records: stopping a consumer waits for its
- *   fetch in progress, so this bounds shutdown, and pushes are not delayed by it (a fetch
- *   returns as soon as a record is there);
- * - a member's session lasts 10 s (heartbeats every second), as the workers' do. After the
- *   broker restarts, kafkajs rejoins as a new member and the group waits for the old one's
- *   session to expire before it hands out the partitions again: with kafkajs's 30 s default,
- *   pushes stopped for half a minute after every broker restart.
- */
-function gatewayBusConfig(config: GatewayConfig): BusConfig {
-  const cfg = busConfig(config, 'gateway');
-  return cfg.kind === 'kafka'
-    ? {
-        ...cfg,
-        consumer: {
-          ...cfg.consumer,
-          sessionTimeoutMs: 10_000,
-          heartbeatIntervalMs: 1_000,
-          maxWaitTimeMs: 1000,
-        },
-      }
-    : cfg;
-}
-
 /** Node id of a gateway: one per `App.MachineID`, which is unique per running gateway. */
 export function gatewayNodeId(machineId: number): string {
   return `gw${machineId}`;
@@ -131,25 +99,12 @@ export async function start(
   const port = deps.port ?? config.Server.GatewayPort;
   const nodeId = gatewayNodeId(config.App.MachineID);
   const startedAt = Date.now();
-  const started: Closable[] = [];
   let stopping = false;
-  try {
-    // Steps of what the gateway owns; shared dependencies are closed by their owner.
-    const owned = (step: Closable, isShared: boolean): Closable[] => {
-      if (!isShared) started.push(step);
-      return isShared ? [] : [step];
-    };
-    const db =
-      deps.db ??
-      (await openDatabase(
-        { url: requireDatabaseUrl(config), poolMax: config.Postgresql.PoolMax },
-        log,
-      ));
-    const databaseSteps = owned({ name: 'database', close: () => db.close() }, !!deps.db);
-    const cache = deps.cache ?? createCacheAdapters(cacheConfig(config), log);
-    const cacheSteps = owned({ name: 'cache', close: () => cache.close() }, !!deps.cache);
-    const bus = deps.bus ?? createBus(gatewayBusConfig(config), log);
-    const busSteps = owned({ name: 'bus', close: () => bus.close() }, !!deps.bus);
+  return startRole('gateway', log, async (kit) => {
+    const busCfg = consumerBusConfig(config, 'gateway');
+    const db = await kit.database(config, deps.db);
+    const cache = await kit.cache(config, deps.cache);
+    const bus = await kit.bus(busCfg, deps.bus);
     await bus.ensureTopics([TOPICS.messages, TOPICS.reads, TOPICS.events, pushTopic(nodeId)]);
 
     const store = new GatewayStore(db);
@@ -160,28 +115,24 @@ export async function start(
     const membership = new LocalMembershipCache(cache.membership({ ttlMs: MEMBERSHIP_TTL_MS }), {
       ttlMs: LOCAL_MEMBERSHIP_TTL_MS,
     });
-    const tokens = new TokenService({
-      key: config.Token.Key,
-      userTokenTtlMs: config.Token.UserTokenDuration,
-      accountTokenTtlMs: config.Token.AccountTokenDuration,
-      headerName: config.Token.AuthorizationKey,
-      scheme: config.Token.AuthorizationType,
-    });
+    const tokens = new TokenService(tokenSettings(config));
     const sockets = new LocalSockets();
     const inFlight = new InFlight();
-    // Ops (issue 7): /healthz, /readyz (database, Redis, Kafka) and /metrics on the ops
-    // port (Server.GatewayOpsPort). The public port has a plain /healthz only (issue 11).
-    const registry = deps.ops?.registry('gateway') ?? createMetricsRegistry('gateway');
-    const metrics = new GatewayMetrics(registry, sockets);
-    const probes = new DependencyProbes({
-      database: db.orm,
-      redisUrl: config.Redis.Url,
-      bus: gatewayBusConfig(config),
+    // Ops: /healthz, /readyz (database, Redis, Kafka) and /metrics on the ops port
+    // (Server.GatewayOpsPort). The public port has a plain /healthz only.
+    const ops = roleOps(kit, {
+      host: deps.ops,
+      services: { database: db.orm, redisUrl: config.Redis.Url, bus: busCfg },
+      listen: { host: config.Server.Host, port: config.Server.GatewayOpsPort },
     });
-    const probesStep: Closable = { name: 'dependency probes', close: () => probes.close() };
-    started.push(probesStep);
-    const ops = new OpsEndpoints(registry, probes.checks);
+    const metrics = new GatewayMetrics(ops.metrics, sockets);
     const isStopping = () => stopping;
+    // Their places in the stop order (reverse of start): after the sessions, presence,
+    // limits and the gate below stopped, the consumers stop, then the uWS app closes, and
+    // the ops server, answering "stopping" all along, goes just before the adapters.
+    const opsPlace = kit.reserve('ops server');
+    const appPlace = kit.reserve('uws app');
+    const consumersPlace = kit.reserve('consumers');
 
     const announcer = new PresenceAnnouncer({
       presence: cache.presence,
@@ -192,8 +143,7 @@ export async function start(
       log: log.child({ component: 'presence' }),
     });
     await announcer.start();
-    const presenceStep: Closable = { name: 'presence', close: () => announcer.stop() };
-    started.push(presenceStep);
+    kit.add('presence', () => announcer.stop());
 
     // Limits per account and per client address (docs/limits.md), counted across gateways.
     const admission = new ConnectionAdmission(
@@ -211,8 +161,7 @@ export async function start(
       },
     );
     await admission.start();
-    const admissionStep: Closable = { name: 'connection limits', close: () => admission.stop() };
-    started.push(admissionStep);
+    kit.add('connection limits', () => admission.stop());
     const sendRate = new SendRate(cache.limiter, config.Gateway.SendRate, () =>
       metrics.refused('send_rate'),
     );
@@ -224,8 +173,7 @@ export async function start(
       log: log.child({ component: 'backpressure' }),
     });
     await gate.start();
-    const gateStep: Closable = { name: 'backpressure', close: async () => gate.stop() };
-    started.push(gateStep);
+    kit.add('backpressure', () => gate.stop());
 
     // Send dedup within Gateway.SendDedupWindow (docs/send-msg.md): claims in the cache, and
     // while they may have been lost (Redis flushed, or empty at start), Postgres behind them.
@@ -255,8 +203,7 @@ export async function start(
       { rememberMs: TOKEN_EPOCH_CACHE_TTL_MS },
       log.child({ component: 'sessions' }),
     );
-    const endsStep: Closable = { name: 'session ends', close: async () => ends.clear() };
-    started.push(endsStep);
+    kit.add('session ends', () => ends.clear());
     const session = new Session({
       authenticator,
       announcer,
@@ -292,11 +239,7 @@ export async function start(
     const delivery = new DeliveryConsumer(sockets, startedAt, log.child({ component: 'delivery' }));
     const subscriptions: Subscription[] = [];
     // Stopped together: each stop waits for its consumer's fetch in progress to return.
-    const consumers: Closable = {
-      name: 'consumers',
-      close: async () => void (await Promise.all(subscriptions.map((sub) => sub.stop()))),
-    };
-    started.push(consumers);
+    consumersPlace(async () => void (await Promise.all(subscriptions.map((sub) => sub.stop()))));
     subscriptions.push(
       await bus.subscribe(
         `gateway.${nodeId}.events`,
@@ -327,65 +270,32 @@ export async function start(
       },
       { dispatcher, session, sockets, admission, tokens, nodeId, isStopping, metrics, log },
     );
-    const app: Closable = { name: 'uws app', close: async () => server.close() };
-    started.push(app);
+    appPlace(() => server.close());
     // Just before the listener: a port already taken stops the start before it serves.
-    const opsServer = deps.ops
-      ? undefined
-      : await startOpsServer(ops, {
-          host: config.Server.Host,
-          port: config.Server.GatewayOpsPort,
-          log,
-        });
-    const opsSteps = owned(
-      { name: 'ops server', close: async () => opsServer?.close() },
-      !opsServer,
-    );
+    const opsPort = await ops.serve(opsPlace);
     const actualPort = await server.listen(config.Server.Host, port);
+    // docs/development.md §4: stop accepting, let taken requests get their acks, close the
+    // sockets with 1001; then (the steps above, in reverse) drop this node's presence so
+    // nothing is routed here, and the rest.
+    kit.add('sockets', () => server.closeSockets(CLOSE_CODES.goingAway, 'server going away'));
+    kit.add('in-flight requests', async () => {
+      const drained = await inFlight.drained(config.Server.ShutdownTimeout / 2);
+      if (!drained) log.warn({ left: inFlight.size }, 'shutdown: requests still in flight');
+    });
+    kit.add('listener', () => server.stopListening());
     log.info({ port: actualPort, nodeId }, 'gateway started');
 
-    let stopped: Promise<void> | undefined;
     return {
       port: actualPort,
-      opsPort: opsServer?.port,
+      opsPort,
       nodeId,
-      // docs/development.md §4: stop accepting, let taken requests get their acks, close the sockets with
-      // 1001, drop this node's presence so nothing is routed here, then the rest.
-      stop: () =>
-        (stopped ??= (async () => {
-          stopping = true;
-          ops.markStopping();
-          await closeInOrder(log, [
-            { name: 'listener', close: async () => server.stopListening() },
-            {
-              name: 'in-flight requests',
-              close: async () => {
-                const drained = await inFlight.drained(config.Server.ShutdownTimeout / 2);
-                if (!drained)
-                  log.warn({ left: inFlight.size }, 'shutdown: requests still in flight');
-              },
-            },
-            {
-              name: 'sockets',
-              close: async () => server.closeSockets(CLOSE_CODES.goingAway, 'server going away'),
-            },
-            endsStep,
-            presenceStep,
-            admissionStep,
-            gateStep,
-            consumers,
-            app,
-            ...opsSteps,
-            probesStep,
-            ...busSteps,
-            ...cacheSteps,
-            ...databaseSteps,
-          ]);
-        })()),
+      stop: kit.stopper(() => {
+        stopping = true;
+        ops.endpoints.markStopping();
+      }),
     };
-  } catch (err) {
+  }).catch((err: unknown) => {
     stopping = true;
-    await closeInOrder(log, started.reverse());
     throw err;
-  }
+  });
 }

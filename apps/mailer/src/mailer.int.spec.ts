@@ -170,7 +170,7 @@ describe('mailer on the embedded adapters', () => {
       retryPolicyFromConfig(config.Auto.Retry),
       log,
     );
-    const running = await start(config, log, { queue });
+    const running = await start(config, log, { emailQueue: queue });
     try {
       await queue.add('verification_code', codeJob('eve@example.com', '550019'));
 
@@ -214,7 +214,7 @@ describe('mailer without SMTP', () => {
       log,
     );
     try {
-      const failure = await start(config, log, { queue }).then(
+      const failure = await start(config, log, { emailQueue: queue }).then(
         () => undefined,
         (err: unknown) => err,
       );

@@ -1,21 +1,15 @@
-import type { Bus } from '@chat/bus';
-import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
 import type { Config } from '@chat/config';
-import { ReceiverRepository, type Database } from '@chat/db';
+import { ReceiverRepository } from '@chat/db';
 import type { Logger } from '@chat/logger';
 import { GROUPS, TOPICS } from '@chat/protocol';
 import {
   DeadLetters,
-  appDatabase,
-  cacheConfig,
-  closeInOrder,
-  stopOnce,
+  consumerBusConfig,
   instrumentBatches,
-  startWorkerOps,
-  workerBus,
-  workerBusConfig,
-  type Closable,
+  roleOps,
+  startRole,
   type OpsHost,
+  type SharedPorts,
 } from '@chat/runtime';
 import { Notifier } from './notifier';
 import { EventsPlanner } from './plans/events.planner';
@@ -26,15 +20,12 @@ import { PushMarks } from './push-marks';
 /** The config slice the notifier reads. */
 export type NotifierConfig = Pick<Config, 'App' | 'Server' | 'Postgresql' | 'Redis' | 'Kafka'>;
 
-export interface NotifierDeps {
-  /**
-   * A bus, cache and database owned by the caller (a one-process runner shares its
-   * in-process ones between the roles, so presence written by its gateway is seen here);
-   * the notifier uses them but does not close them. Default: its own, from config.
-   */
-  bus?: Bus;
-  cache?: CacheAdapters;
-  db?: Database;
+/**
+ * A bus, cache and database owned by the caller (a one-process runner shares its in-process
+ * ones between the roles, so presence written by its gateway is seen here); the notifier
+ * uses them but does not close them. Default: its own, from config.
+ */
+export interface NotifierDeps extends Pick<SharedPorts, 'bus' | 'cache' | 'db'> {
   /** The process's one ops server, when it runs beside other roles (the standalone server). */
   ops?: OpsHost;
 }
@@ -61,38 +52,26 @@ export async function start(
   log: Logger,
   deps: NotifierDeps = {},
 ): Promise<RunningNotifier> {
-  const started: Closable[] = [];
-  try {
-    const db = await appDatabase(config, log, deps.db, started);
-    let cache = deps.cache;
-    if (!cache) {
-      const own = createCacheAdapters(cacheConfig(config), log);
-      started.push({ name: 'cache', close: () => own.close() });
-      cache = own;
-      if (!config.Redis.Url) {
-        log.warn('Redis.Url is not set: this notifier only sees presence of its own process');
-      }
-    }
-    const bus = workerBus(config, log, 'notifier', deps.bus, started);
+  return startRole('notifier', log, async (kit) => {
+    const busCfg = consumerBusConfig(config, 'notifier');
+    const db = await kit.database(config, deps.db);
+    const cache = await kit.cache(config, deps.cache, 'only sees presence of its own process');
+    const bus = await kit.bus(busCfg, deps.bus);
     await bus.ensureTopics([...TOPICS_CONSUMED, TOPICS.deadLetter]);
 
-    // Ops (issue 7): /healthz, /readyz (database, Redis, Kafka), /metrics with batch sizes
-    // and lag.
-    const { metrics, ops } = await startWorkerOps({
-      role: 'notifier',
-      group: NOTIFIER_GROUP,
-      topics: TOPICS_CONSUMED,
-      port: config.Server.NotifierOpsPort,
+    // Ops: /healthz, /readyz (database, Redis, Kafka), /metrics with batch sizes and lag.
+    const ops = roleOps(kit, {
       host: deps.ops,
       services: {
         database: db.orm,
-        redisUrl: deps.cache ? undefined : config.Redis.Url,
-        bus: deps.bus ? undefined : workerBusConfig(config, 'notifier'),
+        redisUrl: kit.isOwn(cache) ? config.Redis.Url : undefined,
+        bus: kit.isOwn(bus) ? busCfg : undefined,
       },
-      config,
-      log,
-      started,
+      lag: { group: NOTIFIER_GROUP, topics: TOPICS_CONSUMED },
+      listen: { host: config.Server.Host, port: config.Server.NotifierOpsPort },
     });
+    await ops.serve();
+    const { metrics } = ops;
 
     const receivers = new ReceiverRepository(db.em);
     const marks = new PushMarks(cache.cache);
@@ -123,15 +102,10 @@ export async function start(
       // delivery records share produce requests (issue 10).
       { fromBeginning: false, concurrency: config.Kafka.Partitions },
     );
-    started.push({ name: 'consumer', close: () => subscription.stop() });
+    kit.add('consumer', () => subscription.stop());
     log.info({ group: NOTIFIER_GROUP, topics: TOPICS_CONSUMED }, 'notifier started');
 
     // Reverse of start (docs/development.md §4): the consumer commits its batch before the rest closes.
-    return {
-      stop: stopOnce(log, started, () => ops.markStopping()),
-    };
-  } catch (err) {
-    await closeInOrder(log, started.reverse());
-    throw err;
-  }
+    return { stop: kit.stopper(() => ops.endpoints.markStopping()) };
+  });
 }

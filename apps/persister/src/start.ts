@@ -1,25 +1,16 @@
-import type { Bus } from '@chat/bus';
 import type { Config } from '@chat/config';
-import {
-  MessageSearchRepository,
-  MessageStoreRepository,
-  ReadCursorRepository,
-  type Database,
-} from '@chat/db';
+import { MessageSearchRepository, MessageStoreRepository, ReadCursorRepository } from '@chat/db';
 import type { Logger } from '@chat/logger';
 import { GROUPS, TOPICS } from '@chat/protocol';
 import {
-  appDatabase,
-  closeInOrder,
-  stopOnce,
+  DeadLetters,
+  consumerBusConfig,
   instrumentBatches,
-  startWorkerOps,
-  workerBus,
-  workerBusConfig,
-  type Closable,
+  roleOps,
+  startRole,
   type OpsHost,
+  type SharedPorts,
 } from '@chat/runtime';
-import { DeadLetters } from '@chat/runtime';
 import { MessageWriter } from './messages/message-writer';
 import { ReadWriter } from './reads/read-writer';
 import { SearchIndexer } from './search/search-indexer';
@@ -27,14 +18,12 @@ import { SearchIndexer } from './search/search-indexer';
 /** The config slice the persister reads. */
 export type PersisterConfig = Pick<Config, 'App' | 'Server' | 'Postgresql' | 'Kafka'>;
 
-export interface PersisterDeps {
-  /**
-   * A bus and database owned by the caller (a one-process runner shares one in-process bus
-   * and one embedded database between the roles); the persister uses them but does not
-   * close them. Default: its own, from config.
-   */
-  bus?: Bus;
-  db?: Database;
+/**
+ * A bus and database owned by the caller (a one-process runner shares one in-process bus
+ * and one embedded database between the roles); the persister uses them but does not close
+ * them. Default: its own, from config.
+ */
+export interface PersisterDeps extends Pick<SharedPorts, 'bus' | 'db'> {
   /** The process's one ops server, when it runs beside other roles (the standalone server). */
   ops?: OpsHost;
 }
@@ -63,35 +52,37 @@ export async function start(
   log: Logger,
   deps: PersisterDeps = {},
 ): Promise<RunningPersister> {
-  const started: Closable[] = [];
-  try {
-    const db = await appDatabase(config, log, deps.db, started);
-    const bus = workerBus(config, log, 'persister', deps.bus, started);
+  return startRole('persister', log, async (kit) => {
+    const busCfg = consumerBusConfig(config, 'persister');
+    const db = await kit.database(config, deps.db);
+    const bus = await kit.bus(busCfg, deps.bus);
     await bus.ensureTopics([TOPICS.messages, TOPICS.reads, TOPICS.stored, TOPICS.deadLetter]);
 
-    // Ops (issue 7): /healthz, /readyz (database, Kafka), /metrics with batch sizes and lag.
-    const { metrics, ops } = await startWorkerOps({
-      role: 'persister',
-      group: PERSISTER_GROUP,
-      topics: [TOPICS.messages, TOPICS.reads],
-      port: config.Server.PersisterOpsPort,
+    // Ops: /healthz, /readyz (database, Kafka), /metrics with batch sizes and lag.
+    const ops = roleOps(kit, {
       host: deps.ops,
       services: {
         database: db.orm,
-        bus: deps.bus ? undefined : workerBusConfig(config, 'persister'),
+        bus: kit.isOwn(bus) ? busCfg : undefined,
       },
-      config,
-      log,
-      started,
+      lag: { group: PERSISTER_GROUP, topics: [TOPICS.messages, TOPICS.reads] },
+      listen: { host: config.Server.Host, port: config.Server.PersisterOpsPort },
     });
+    await ops.serve();
+    const { metrics } = ops;
 
     // What a group cannot store goes to chat.dead-letter, counted and logged at error level.
     const deadLetters = (group: string) =>
-      new DeadLetters({ bus, group, metrics, log: log.child({ component: 'dead-letters' }) });
+      new DeadLetters({
+        bus: bus,
+        group,
+        metrics,
+        log: log.child({ component: 'dead-letters' }),
+      });
     const persisterLetters = deadLetters(PERSISTER_GROUP);
     const messages = new MessageWriter({
       store: new MessageStoreRepository(db.em),
-      bus,
+      bus: bus,
       deadLetters: persisterLetters,
       log: log.child({ component: 'messages' }),
     });
@@ -127,7 +118,7 @@ export async function start(
       // Every partition's batch at once, indexed together in one statement.
       { fromBeginning: true, concurrency: config.Kafka.Partitions },
     );
-    started.push({ name: 'indexer', close: () => indexing.stop() });
+    kit.add('indexer', () => indexing.stop());
 
     const subscription = await bus.subscribe(
       PERSISTER_GROUP,
@@ -137,7 +128,7 @@ export async function start(
       // over together in one transaction (group commit).
       { fromBeginning: true, concurrency: config.Kafka.Partitions },
     );
-    started.push({ name: 'consumer', close: () => subscription.stop() });
+    kit.add('consumer', () => subscription.stop());
     log.info(
       {
         group: PERSISTER_GROUP,
@@ -149,11 +140,6 @@ export async function start(
 
     // Reverse of start (docs/development.md §4): the consumer commits its batch before the bus flushes
     // and the database closes.
-    return {
-      stop: stopOnce(log, started, () => ops.markStopping()),
-    };
-  } catch (err) {
-    await closeInOrder(log, started.reverse());
-    throw err;
-  }
+    return { stop: kit.stopper(() => ops.endpoints.markStopping()) };
+  });
 }

@@ -11,13 +11,11 @@ import {
   OpsEndpoints,
   SharedOps,
   cacheConfig,
-  closeInOrder,
-  stopOnce,
-  startOpsServer,
-  workerBusConfig,
+  consumerBusConfig,
   databaseConfig,
   jobQueueConfig,
-  type Closable,
+  startOpsServer,
+  startRole,
 } from '@chat/runtime';
 // The one-process server composes the roles' own composition roots (docs/architecture.md,
 // standalone): the same `start` each app's main runs, given shared adapters.
@@ -90,52 +88,58 @@ export async function start(
   log: Logger,
   deps: StandaloneDeps = {},
 ): Promise<RunningStandalone> {
-  const started: Closable[] = [];
   const role = (name: string) => log.child({ role: name });
   const inside = internalConfig(config);
-  try {
-    const db = await createDatabase(databaseConfig(config), log);
-    started.push({ name: 'database', close: () => db.close() });
+  return startRole('standalone', log, async (kit) => {
+    const db = await kit.port('database', undefined, () =>
+      createDatabase(databaseConfig(config), log),
+    );
     await migrate(db.orm, log);
-    const cache = createCacheAdapters(cacheConfig(config), log);
-    started.push({ name: 'cache', close: () => cache.close() });
-    const busCfg = workerBusConfig(config, 'standalone');
+    const cache = await kit.port('cache', undefined, () =>
+      createCacheAdapters(cacheConfig(config), log),
+    );
+    const busCfg = consumerBusConfig(config, 'standalone');
     // The in-process bus holds records in memory only: a message is acked once the
     // persister committed it to the database, not when it is in memory (issue 10).
-    const bus: Bus = createBus(
-      busCfg.kind === 'memory'
-        ? {
-            ...busCfg,
-            durableAfter: { [TOPICS.messages]: GROUPS.persister, [TOPICS.reads]: GROUPS.persister },
-            // Every group subscribes at start, so handled records need not be kept for a
-            // late one: memory stays flat under load instead of filling a large history.
-            retainedRecordsPerPartition: STANDALONE_RETAINED_RECORDS,
-          }
-        : busCfg,
-      log,
+    const bus: Bus = await kit.port('bus', undefined, () =>
+      createBus(
+        busCfg.kind === 'memory'
+          ? {
+              ...busCfg,
+              durableAfter: {
+                [TOPICS.messages]: GROUPS.persister,
+                [TOPICS.reads]: GROUPS.persister,
+              },
+              // Every group subscribes at start, so handled records need not be kept for a
+              // late one: memory stays flat under load instead of filling a large history.
+              retainedRecordsPerPartition: STANDALONE_RETAINED_RECORDS,
+            }
+          : busCfg,
+        log,
+      ),
     );
-    started.push({ name: 'bus', close: () => bus.close() });
-    const mailQueue = createJobQueue<EmailJob>(
-      jobQueueConfig(config),
-      { name: QUEUES.email, retry: retryPolicyFromConfig(config.Auto.Retry) },
-      log,
+    const emailQueue = await kit.port('email queue', undefined, () =>
+      createJobQueue<EmailJob>(
+        jobQueueConfig(config),
+        { name: QUEUES.email, retry: retryPolicyFromConfig(config.Auto.Retry) },
+        log,
+      ),
     );
-    started.push({ name: 'mail queue', close: () => mailQueue.close() });
     // The api and the gateway both assign message ids from App.MachineID: one generator.
     const ids = new SnowflakeGenerator({ nodeId: config.App.MachineID });
-    // One ops server for the process (issue 11): the roles put their figures here, and
-    // /readyz asks the adapters they share.
+    // One ops server for the process: the roles put their figures here, and /readyz asks
+    // the adapters they share.
     const shared = new SharedOps('standalone');
     const probes = new DependencyProbes({
       database: db.orm,
       redisUrl: config.Redis.Url,
       bus: busCfg,
     });
-    started.push({ name: 'dependency probes', close: () => probes.close() });
+    kit.add('dependency probes', () => probes.close());
     const ops = new OpsEndpoints(shared, probes.checks);
     // Started last (below) but closed here, once the roles have stopped: until then it
-    // answers /readyz with "stopping" (see stopOnce).
-    const opsServerAt = started.length;
+    // answers /readyz with "stopping" (see the stop below).
+    const opsPlace = kit.reserve('ops server');
     if (!config.Email.SmtpUrl) {
       log.info(
         { dir: path.join(config.App.DataDir, 'mailbox') },
@@ -144,29 +148,28 @@ export async function start(
     }
 
     const persister = await startPersister(inside, role('persister'), { bus, db, ops: shared });
-    started.push({ name: 'persister', close: () => persister.stop() });
+    kit.add('persister', () => persister.stop());
     const notifier = await startNotifier(inside, role('notifier'), {
       bus,
       cache,
       db,
       ops: shared,
     });
-    started.push({ name: 'notifier', close: () => notifier.stop() });
-    const mailer = await startMailer(inside, role('mailer'), { queue: mailQueue, ops: shared });
-    started.push({ name: 'mailer', close: () => mailer.stop() });
+    kit.add('notifier', () => notifier.stop());
+    const mailer = await startMailer(inside, role('mailer'), { emailQueue, ops: shared });
+    kit.add('mailer', () => mailer.stop());
     // Records of the in-process bus live in memory only: before the workers stop, they
     // handle what was acknowledged (a crash loses it; docs/architecture.md guarantees need Kafka).
     if (bus instanceof MemoryBus) {
       const drainMs = Math.floor(config.Server.ShutdownTimeout / 3);
-      started.push({
-        name: 'bus drain',
-        close: async () => {
-          if (!(await bus.caughtUp(drainMs))) {
-            log.warn({ waitedMs: drainMs }, 'shutdown: the workers did not catch up with the bus');
-          }
-        },
+      kit.add('bus drain', async () => {
+        if (!(await bus.caughtUp(drainMs))) {
+          log.warn({ waitedMs: drainMs }, 'shutdown: the workers did not catch up with the bus');
+        }
       });
     }
+    // Stopped after the gateway: the api's listener closes once no WebSocket is left on it.
+    const apiPlace = kit.reserve('api');
     const gateway = await startGateway(inside, role('gateway'), {
       port: 0,
       db,
@@ -175,13 +178,13 @@ export async function start(
       ids,
       ops: shared,
     });
-    started.push({ name: 'gateway', close: () => gateway.stop() });
+    kit.add('gateway', () => gateway.stop());
     const api = await startApi(config, role('api'), {
       port: deps.port ?? config.Server.ApiPort,
       db,
       cache,
       bus,
-      mailQueue,
+      emailQueue,
       ids,
       upgrade: wsUpgradeProxy({ path: WS_PATH, host: LOOPBACK, port: gateway.port }, log),
       // One process owns the database: its outbox relay needs no lock (and holds no
@@ -189,15 +192,14 @@ export async function start(
       soleApi: true,
       ops: shared,
     });
-    // Stopped after the gateway: the api's listener closes once no WebSocket is left on it.
-    started.splice(started.length - 1, 0, { name: 'api', close: () => api.stop() });
+    apiPlace(() => api.stop());
     // Last: it answers ready once every role serves.
     const opsServer = await startOpsServer(ops, {
       host: config.Server.Host,
       port: config.Server.ApiOpsPort,
       log,
     });
-    started.splice(opsServerAt, 0, { name: 'ops server', close: () => opsServer.close() });
+    opsPlace(() => opsServer.close());
     log.info(
       {
         port: api.port,
@@ -216,10 +218,7 @@ export async function start(
     return {
       port: api.port,
       opsPort: opsServer.port,
-      stop: stopOnce(log, started, () => ops.markStopping()),
+      stop: kit.stopper(() => ops.markStopping()),
     };
-  } catch (err) {
-    await closeInOrder(log, started.reverse());
-    throw err;
-  }
+  });
 }

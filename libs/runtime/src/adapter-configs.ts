@@ -1,9 +1,11 @@
 import path from 'node:path';
+import type { TokenSettings } from '@chat/auth';
 import type { BusConfig } from '@chat/bus';
 import type { CacheConfig } from '@chat/cache';
-import type { Config } from '@chat/config';
+import { ConfigError, type Config } from '@chat/config';
 import { embeddedDatabaseDir, type DatabaseSelection } from '@chat/db';
 import type { JobQueueConfig } from '@chat/jobs';
+import type { MailConfig } from '@chat/mail';
 import type { BlobStoreConfig } from '@chat/storage';
 
 /**
@@ -31,6 +33,25 @@ export function busConfig(config: Pick<Config, 'Kafka' | 'App'>, role: string): 
         replicationFactor: k.ReplicationFactor,
       }
     : { kind: 'memory', partitions: k.Partitions };
+}
+
+/**
+ * The bus of a role that consumes (gateway, persister, notifier, the standalone server):
+ * - a member that dies loses its partitions after 10 s instead of kafkajs's 30 s, so
+ *   another member (or its restart) takes its records over soon; after a broker restart
+ *   kafkajs rejoins as a new member and the group waits for the old member's session to
+ *   expire first, so this also bounds how long pushes pause then;
+ * - an idle fetch waits at most a second: stopping waits for the fetch in progress, so this
+ *   bounds shutdown (a fetch returns as soon as a record is there, so nothing waits on it).
+ */
+export function consumerBusConfig(config: Pick<Config, 'Kafka' | 'App'>, role: string): BusConfig {
+  const cfg = busConfig(config, role);
+  return cfg.kind === 'kafka'
+    ? {
+        ...cfg,
+        consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, maxWaitTimeMs: 1_000 },
+      }
+    : cfg;
 }
 
 export function jobQueueConfig(config: Pick<Config, 'Redis'>): JobQueueConfig {
@@ -94,4 +115,35 @@ export function requireDatabaseUrl(config: Pick<Config, 'Postgresql'>): string {
     );
   }
   return config.Postgresql.Url;
+}
+
+/**
+ * SMTP when `Email.SmtpUrl` is set, else the dev mailbox under `App.DataDir/mailbox`, but
+ * only where `Email.DevMailbox` allows it: a deployed mailer without SMTP would leave every
+ * verification code in a file and a log line instead of sending it, so it refuses to start.
+ * The standalone server (`npm start`) allows the dev mailbox by itself.
+ */
+export function mailConfig(config: Pick<Config, 'App' | 'Email'>): MailConfig {
+  const { SmtpUrl, DevMailbox, From } = config.Email;
+  if (SmtpUrl) return { kind: 'smtp', url: SmtpUrl, from: From };
+  if (!DevMailbox) {
+    throw new ConfigError([
+      'Email.SmtpUrl: not set, and Email.DevMailbox is false: the mailer has nowhere to send mail. ' +
+        'Set Email.SmtpUrl in config/app/private.yml or SMTP_URL (smtp://user:password@host:587), ' +
+        'or, for development only, Email.DevMailbox: true or EMAIL_DEV_MAILBOX=true to write each ' +
+        'mail under App.DataDir/mailbox and log it.',
+    ]);
+  }
+  return { kind: 'dev', dir: path.join(config.App.DataDir, 'mailbox'), from: From };
+}
+
+/** How the api and the gateways sign and read tokens (`Token.*`): the same on both. */
+export function tokenSettings(config: Pick<Config, 'Token'>): TokenSettings {
+  return {
+    key: config.Token.Key,
+    userTokenTtlMs: config.Token.UserTokenDuration,
+    accountTokenTtlMs: config.Token.AccountTokenDuration,
+    headerName: config.Token.AuthorizationKey,
+    scheme: config.Token.AuthorizationType,
+  };
 }

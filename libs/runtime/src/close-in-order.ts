@@ -17,21 +17,3 @@ export async function closeInOrder(log: Logger, items: Closable[]): Promise<void
     }
   }
 }
-
-/**
- * An app's `stop()`: runs once however often it is called (a later call gets the same
- * promise). `first` runs before anything closes (an ops server starts answering "not
- * ready"); then `started` closes in reverse of start (docs/development.md §4).
- */
-export function stopOnce(
-  log: Logger,
-  started: Closable[],
-  first?: () => void,
-): () => Promise<void> {
-  let stopping: Promise<void> | undefined;
-  return () =>
-    (stopping ??= (async () => {
-      first?.();
-      await closeInOrder(log, [...started].reverse());
-    })());
-}

@@ -1,16 +1,19 @@
-export { closeInOrder, stopOnce, type Closable } from './close-in-order';
+export { closeInOrder, type Closable } from './close-in-order';
 export {
   cacheConfig,
   busConfig,
   jobQueueConfig,
   blobStoreConfig,
+  consumerBusConfig,
   databaseConfig,
+  mailConfig,
+  tokenSettings,
   LOCAL_FILES_PATH,
   requireDatabaseUrl,
 } from './adapter-configs';
 export { runMain, type Running } from './run-main';
-export { appDatabase } from './app-database';
-export { workerBusConfig, workerBus, startWorkerOps, type WorkerOpsOptions } from './worker';
+export { RoleKit, startRole, type SharedPorts } from './role-kit';
+export { roleOps, type RoleOps, type RoleOpsOptions } from './role-ops';
 export {
   createMetricsRegistry,
   instrumentBatches,
