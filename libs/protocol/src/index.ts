@@ -85,6 +85,8 @@ export {
   readRecordSchema,
   storedRecordSchema,
   chatEventSchema,
+  deliveryRecordSchema,
   parseRecord,
   type ParsedRecord,
 } from './record-schemas';
+export { describeIssues } from './describe-issues';

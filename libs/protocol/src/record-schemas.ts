@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { id, MAX_ID, storableString, text } from './api/fields';
 import { PUSH_EVENTS, type ChatEvent, type PushEventName } from './events';
-import type { MessageRecord, ReadRecord, StoredRecord } from './records';
+import type { DeliveryRecord, MessageRecord, ReadRecord, StoredRecord } from './records';
 import { msgExtend } from './ws/frames';
 
 /**
@@ -71,6 +71,19 @@ export const chatEventSchema: z.ZodType<ChatEvent> = z.object({
         .array(z.object({ accountId: id, epoch: z.number().int().min(1) }))
         .optional(),
     })
+    .optional(),
+});
+
+/**
+ * A `push.<node>` record (the `DeliveryRecord` contract), as the notifier and the gateways'
+ * presence announcements write it. The frame's data travels to clients as it is.
+ */
+export const deliveryRecordSchema: z.ZodType<DeliveryRecord> = z.object({
+  accounts: z.array(id),
+  exclude_conn: z.string().optional(),
+  frame: z.object({ event: z.string().min(1), data: z.unknown() }),
+  close: z
+    .object({ code: z.number().int().min(1000).max(4999), reason: z.string().max(120) })
     .optional(),
 });
 

@@ -1,6 +1,5 @@
 import type { Request } from 'express';
-import type { z } from 'zod';
-import { InvalidInputError } from '@chat/protocol';
+import { InvalidInputError, describeIssues } from '@chat/protocol';
 import type { AnyRoute } from './route';
 
 /** camelCase names of the reference server's document, accepted in the query (docs/api.md §1.3). */
@@ -36,14 +35,6 @@ function formFieldsOf(req: Request): Record<string, unknown> {
   return body && typeof body === 'object' && !Array.isArray(body) ? { ...body } : {};
 }
 
-/** Names each failing field: `email: is not a valid email address; code: must be 6 digits`. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`)
-    .join('; ');
-}
-
 /** Collects the route's input from where the spec says and validates it (1001 on failure). */
 export async function readInput(route: AnyRoute, req: Request): Promise<unknown> {
   if (!route.input || route.from === 'none') return {};
@@ -56,6 +47,6 @@ export async function readInput(route: AnyRoute, req: Request): Promise<unknown>
           ? { ...queryOf(req), ...formFieldsOf(req) }
           : { ...queryOf(req), ...bodyOf(req) };
   const result = await route.input.safeParseAsync(raw);
-  if (!result.success) throw new InvalidInputError(describeIssues(result.error));
+  if (!result.success) throw new InvalidInputError(describeIssues(result.error, 'input'));
   return result.data;
 }

@@ -1,18 +1,7 @@
 import type { BusRecord } from '@chat/bus';
 import type { Logger } from '@chat/logger';
-import type { DeliveryRecord } from '@chat/protocol';
-import { z } from 'zod';
+import { deliveryRecordSchema, parseRecord, type DeliveryRecord } from '@chat/protocol';
 import type { LocalSockets } from '../sockets/local-sockets';
-
-/** A `push.<node>` record as this gateway trusts it: checked, since a bad one is skipped. */
-const deliverySchema = z.object({
-  accounts: z.array(z.number().int().positive()),
-  exclude_conn: z.string().optional(),
-  frame: z.object({ event: z.string().min(1), data: z.unknown() }),
-  close: z
-    .object({ code: z.number().int().min(1000).max(4999), reason: z.string().max(120) })
-    .optional(),
-});
 
 /**
  * Writes the records of this node's delivery topic to its sockets (docs/architecture.md: the
@@ -43,9 +32,17 @@ export class DeliveryConsumer {
       const done = this.delivered.get(record.partition);
       if (done !== undefined && offset <= done) continue;
       this.delivered.set(record.partition, offset);
+      if (record.timestamp < this.startedAt) continue;
+      const parsed = parseRecord(deliveryRecordSchema, record.value);
+      if (!parsed.ok) {
+        this.log.warn(
+          { err: parsed.error, offset: record.offset, partition: record.partition },
+          'delivery skipped',
+        );
+        continue;
+      }
       try {
-        if (record.timestamp < this.startedAt) continue;
-        this.deliver(deliverySchema.parse(JSON.parse(record.value.toString('utf8'))));
+        this.deliver(parsed.value);
       } catch (err) {
         this.log.warn(
           { err, offset: record.offset, partition: record.partition },

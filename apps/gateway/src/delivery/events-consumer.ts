@@ -1,7 +1,7 @@
 import type { BusRecord } from '@chat/bus';
 import type { MembershipCache } from '@chat/cache';
 import type { Logger } from '@chat/logger';
-import type { ChatEvent } from '@chat/protocol';
+import { chatEventSchema, parseRecord } from '@chat/protocol';
 import type { SessionEnds } from '../sockets/session-ends';
 
 /**
@@ -27,21 +27,20 @@ export class EventsConsumer {
   async handle(records: BusRecord[]): Promise<void> {
     const changed = new Set<number>();
     for (const record of records) {
-      let event: ChatEvent;
-      try {
-        event = JSON.parse(record.value.toString('utf8')) as ChatEvent;
-      } catch (err) {
-        this.log.warn({ err, offset: record.offset }, 'unreadable chat event skipped');
+      // Checked against the one schema of the contract, not cast: ids and epochs are
+      // known to be positive integers below.
+      const parsed = parseRecord(chatEventSchema, record.value);
+      if (!parsed.ok) {
+        this.log.warn(
+          { err: parsed.error, offset: record.offset },
+          'unreadable chat event skipped',
+        );
         continue;
       }
-      for (const id of event?.effects?.membershipChanged ?? []) {
-        if (Number.isSafeInteger(id) && id > 0) changed.add(id);
-      }
-      for (const ended of event?.effects?.tokensRevoked ?? []) {
-        const { accountId, epoch } = ended ?? {};
-        if (Number.isSafeInteger(accountId) && accountId > 0 && Number.isSafeInteger(epoch)) {
-          this.ends.revoke(accountId, epoch);
-        }
+      const { effects } = parsed.value;
+      for (const id of effects?.membershipChanged ?? []) changed.add(id);
+      for (const { accountId, epoch } of effects?.tokensRevoked ?? []) {
+        this.ends.revoke(accountId, epoch);
       }
     }
     if (changed.size > 0) await this.membership.invalidate([...changed]);

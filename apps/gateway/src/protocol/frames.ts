@@ -4,6 +4,7 @@ import {
   ERROR_MESSAGES,
   ErrorCode,
   PUSH_EVENTS,
+  describeIssues,
   requestFrame,
   type ClientEvent,
   type ReplyFrame,
@@ -54,15 +55,7 @@ export function validateData<E extends ClientEvent>(
 ): { ok: true; data: ClientData[E] } | { ok: false; detail: string } {
   const result = CLIENT_DATA[event].safeParse(data);
   if (result.success) return { ok: true, data: result.data as ClientData[E] };
-  return { ok: false, detail: describeIssues(result.error) };
-}
-
-/** `msg_content: must not be empty; relation_id: must be an integer id` (at most five). */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : 'data'}: ${i.message}`)
-    .join('; ');
+  return { ok: false, detail: describeIssues(result.error, 'data') };
 }
 
 /** The reply to request `id`; `data` only on success (docs/protocol.md §1). */

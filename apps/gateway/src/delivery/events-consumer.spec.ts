@@ -1,0 +1,66 @@
+import type { BusRecord } from '@chat/bus';
+import { createLogger } from '@chat/logger';
+import { EventsConsumer } from './events-consumer';
+
+const log = createLogger({ name: 'test', level: 'silent' });
+
+function record(offset: number, value: unknown): BusRecord {
+  return {
+    topic: 'chat.events',
+    partition: 0,
+    offset: String(offset),
+    key: '1',
+    value: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
+    headers: {},
+    timestamp: Date.now(),
+  };
+}
+
+describe('EventsConsumer', () => {
+  let invalidated: number[][];
+  let revoked: [number, number][];
+  let consumer: EventsConsumer;
+
+  beforeEach(() => {
+    invalidated = [];
+    revoked = [];
+    consumer = new EventsConsumer(
+      { invalidate: async (ids) => void invalidated.push(ids) },
+      {
+        // Answers how many sockets it closed.
+        revoke: (accountId, epoch) => revoked.push([accountId, epoch]),
+      },
+      log,
+    );
+  });
+
+  it('drops the changed relations once per batch and ends the revoked sessions', async () => {
+    await consumer.handle([
+      record(1, {
+        id: 'e1',
+        at: '2026-12-04T00:00:00Z',
+        effects: { membershipChanged: [5, 6], tokensRevoked: [{ accountId: 9, epoch: 3 }] },
+      }),
+      record(2, { id: 'e2', at: '2026-12-04T00:00:01Z', effects: { membershipChanged: [6, 7] } }),
+    ]);
+    expect(invalidated).toEqual([[5, 6, 7]]);
+    expect(revoked).toEqual([[9, 3]]);
+  });
+
+  it('skips records that break the chat.events contract and keeps the others', async () => {
+    await consumer.handle([
+      record(1, 'not json'),
+      // Ids must be positive integers: a record with a bad one is not half-applied.
+      record(2, { id: 'e2', at: 'x', effects: { membershipChanged: [4, -1] } }),
+      record(3, { id: 'e3', at: 'x', effects: { tokensRevoked: [{ accountId: 2, epoch: 0 }] } }),
+      record(4, { id: 'e4', at: 'x', effects: { membershipChanged: [8] } }),
+    ]);
+    expect(invalidated).toEqual([[8]]);
+    expect(revoked).toEqual([]);
+  });
+
+  it('invalidates nothing for a batch without membership changes', async () => {
+    await consumer.handle([record(1, { id: 'e1', at: 'x', push: undefined })]);
+    expect(invalidated).toEqual([]);
+  });
+});
