@@ -1,3 +1,4 @@
+import { LIMIT_KEYS } from '@chat/cache';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
@@ -181,7 +182,7 @@ export async function start(
       },
       ipLimit: async (key) =>
         (
-          await limiter.take(`ip:${key}`, {
+          await limiter.take(LIMIT_KEYS.address(key), {
             bucket: ip.Bucket,
             refill: ip.Refill,
             intervalMs: ip.Interval,
@@ -190,9 +191,9 @@ export async function start(
         ).allowed,
       routeLimits: {
         email: async (key) =>
-          (await limiter.take(`email:${key}`, config.Limit.APILimit.Email)).allowed,
+          (await limiter.take(LIMIT_KEYS.email(key), config.Limit.APILimit.Email)).allowed,
         upload: async (key) =>
-          (await limiter.take(`upload:${key}`, config.Limit.APILimit.Upload)).allowed,
+          (await limiter.take(LIMIT_KEYS.upload(key), config.Limit.APILimit.Upload)).allowed,
       },
       requestTimeoutMs: config.Server.DefaultContextTimeout,
       trustProxy: compileTrustProxy(config.Server.TrustProxy),

@@ -1,4 +1,4 @@
-import type { Cache } from '@chat/cache';
+import { ENTRY_KEYS, type Cache } from '@chat/cache';
 
 /** Undoes marks written for pushes that were then not published. */
 export type Undo = () => Promise<void>;
@@ -10,14 +10,11 @@ export type Undo = () => Promise<void>;
  */
 export const MARK_TTL_MS = 60 * 60 * 1000;
 
-/** Every cache key of the notifier, so key formats live in one place (docs/development.md §8). */
+/** The notifier's cache keys, named in `ENTRY_KEYS` (docs/development.md §8). */
 export const markKeys = {
-  /** Highest `seq` of a relation announced by a `send_msg` push. */
-  stored: (relationId: number) => `notifier:stored:${relationId}`,
-  /** Highest cursor of a reader in a relation announced by `read_msg` pushes. */
-  read: (relationId: number, readerId: number) => `notifier:read:${relationId}:${readerId}`,
-  /** Present once a chat event has been pushed. */
-  event: (eventId: string) => `notifier:event:${eventId}`,
+  stored: ENTRY_KEYS.pushedStored,
+  read: ENTRY_KEYS.pushedRead,
+  event: ENTRY_KEYS.pushedEvent,
 };
 
 /**

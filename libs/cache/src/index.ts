@@ -28,3 +28,4 @@ export type {
   TokenEpochUpdate,
   TokenSubjectKind,
 } from './token-epoch-cache';
+export { ENTRY_KEYS, LIMIT_KEYS, CONNECTION_KEYS } from './keys';

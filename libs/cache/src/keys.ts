@@ -43,3 +43,47 @@ export function redisKeys(prefix: string) {
 }
 
 export type RedisKeys = ReturnType<typeof redisKeys>;
+
+/**
+ * The names the roles give their entries in the generic cache (`Cache`): `redisKeys`
+ * (`cacheValue`) adds the store's namespace and prefix. One list, so two roles cannot pick
+ * the same name for different things (docs/development.md §8).
+ */
+export const ENTRY_KEYS = {
+  /** A `send_msg` claim or ack per account and `client_msg_id` (docs/send-msg.md). */
+  sendDedup: (accountId: number, clientMsgId: string) => `send-dedup:${accountId}:${clientMsgId}`,
+  /** The epoch that tells the gateways when Redis lost its dedup claims. */
+  sendDedupEpoch: 'send-dedup-epoch',
+  /** The lock one api holds while it cleans up unused files. */
+  fileCleanupLock: 'lock:file-cleanup',
+  /** Highest `seq` of a relation announced by a `send_msg` push (notifier). */
+  pushedStored: (relationId: number) => `notifier:stored:${relationId}`,
+  /** Highest cursor of a reader in a relation announced by `read_msg` pushes (notifier). */
+  pushedRead: (relationId: number, readerId: number) => `notifier:read:${relationId}:${readerId}`,
+  /** Present once a chat event has been pushed (notifier). */
+  pushedEvent: (eventId: string) => `notifier:event:${eventId}`,
+} as const;
+
+/**
+ * The names of the rate limiter's buckets and windows (`RateLimiter`). Addresses arrive
+ * already reduced to their rate key (an IPv6 address to its /64).
+ */
+export const LIMIT_KEYS = {
+  /** Requests per client address to the api (`Limit.IPLimit`). */
+  address: (addressKey: string) => `ip:${addressKey}`,
+  /** Verification mails per address (`Limit.APILimit.Email`). */
+  email: (key: string) => `email:${key}`,
+  /** Uploads per caller (`Limit.APILimit.Upload`). */
+  upload: (key: string) => `upload:${key}`,
+  /** Messages per account (`Gateway.SendRate`). */
+  send: (accountId: number) => `send:account:${accountId}`,
+  /** Failed logins per email and per client address. */
+  loginFailEmail: (email: string) => `login-fail:email:${email}`,
+  loginFailAddress: (addressKey: string) => `login-fail:addr:${addressKey}`,
+} as const;
+
+/** What the gateways count connections by (`ConnectionCounts`, docs/limits.md). */
+export const CONNECTION_KEYS = {
+  account: (accountId: number) => `account:${accountId}`,
+  address: (addressKey: string) => `address:${addressKey}`,
+} as const;

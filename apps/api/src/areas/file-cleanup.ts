@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import type { Cache } from '@chat/cache';
+import { ENTRY_KEYS, type Cache } from '@chat/cache';
 import { cleanOrphanFiles, type CleanupSummary, type OrphanCleanupDeps } from '@chat/domain';
 import type { Logger } from '@chat/logger';
 import type { Closable } from '@chat/runtime';
 
 /** The cluster-wide lock of the clean-up job (docs/data-model.md §4: "cleanup job lock"). */
-export const FILE_CLEANUP_LOCK_KEY = 'lock:file-cleanup';
+export const FILE_CLEANUP_LOCK_KEY = ENTRY_KEYS.fileCleanupLock;
 
 export interface FileCleanupDeps extends Omit<OrphanCleanupDeps, 'log'> {
   lock: Pick<Cache, 'setIfAbsent' | 'releaseLock'>;

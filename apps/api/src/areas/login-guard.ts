@@ -1,5 +1,5 @@
 import type { RateWindow } from '@chat/config';
-import type { RateLimiter } from '@chat/cache';
+import { LIMIT_KEYS, type RateLimiter } from '@chat/cache';
 import { AppError, ErrorCode } from '@chat/protocol';
 import { rateKeyOfAddress } from '@chat/runtime';
 
@@ -28,8 +28,8 @@ export class LoginGuard {
 
   async attempt<T>(email: string, address: string, login: () => Promise<T>): Promise<T> {
     const limits: [string, readonly RateWindow[]][] = [
-      [`login-fail:email:${email.trim().toLowerCase()}`, this.rules.email],
-      [`login-fail:addr:${rateKeyOfAddress(address)}`, this.rules.address],
+      [LIMIT_KEYS.loginFailEmail(email.trim().toLowerCase()), this.rules.email],
+      [LIMIT_KEYS.loginFailAddress(rateKeyOfAddress(address)), this.rules.address],
     ];
     const decisions = await Promise.all(limits.map(([key, rule]) => this.limiter.check(key, rule)));
     const waitMs = Math.max(...decisions.map((d) => (d.allowed ? 0 : d.retryAfterMs)));

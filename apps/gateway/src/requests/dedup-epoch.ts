@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Cache, Clock } from '@chat/cache';
+import { ENTRY_KEYS, type Cache, type Clock } from '@chat/cache';
 import type { Logger } from '@chat/logger';
 
 /** The cache key of the epoch (under the cache's own `cache:` prefix). */
-export const DEDUP_EPOCH_KEY = 'send-dedup-epoch';
+export const DEDUP_EPOCH_KEY = ENTRY_KEYS.sendDedupEpoch;
 
 /**
  * Lifetime of the epoch key. It has one, like every cache key, but a long one: its expiry

@@ -1,4 +1,4 @@
-import type { Cache, Clock } from '@chat/cache';
+import { ENTRY_KEYS, type Cache, type Clock } from '@chat/cache';
 import { AppError, ErrorCode } from '@chat/protocol';
 import type { DedupEpoch } from './dedup-epoch';
 import type { SentLookup } from './sent-lookup';
@@ -94,7 +94,7 @@ export class SendDedup {
 
   async claim(accountId: number, clientMsgId: string, owner: string): Promise<DedupResult> {
     const { cache, epoch } = this.deps;
-    const key = `send-dedup:${accountId}:${clientMsgId}`;
+    const key = ENTRY_KEYS.sendDedup(accountId, clientMsgId);
     const holder = `${CLAIM_PREFIX}${owner}`;
     const deadline = this.now() + this.opts.waitMs;
     for (;;) {

@@ -1,4 +1,4 @@
-import type { RateLimiter } from '@chat/cache';
+import { LIMIT_KEYS, type RateLimiter } from '@chat/cache';
 import type { RateWindow } from '@chat/config';
 import { ErrorCode } from '@chat/protocol';
 import { RetryLaterError, withoutStack } from './retry-later';
@@ -22,7 +22,7 @@ export class SendRateError extends RetryLaterError {
 
 /** The limiter key of an account's sends (under the cache's `rate:windows:` keys). */
 export function sendRateKey(accountId: number): string {
-  return `send:account:${accountId}`;
+  return LIMIT_KEYS.send(accountId);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ConnectionCounts } from '@chat/cache';
+import { CONNECTION_KEYS, type ConnectionCounts } from '@chat/cache';
 import type { Logger } from '@chat/logger';
 import { AppError, ErrorCode } from '@chat/protocol';
 import { rateKeyOfAddress } from '@chat/runtime';
@@ -45,8 +45,9 @@ export interface AdmissionDeps {
   now?: () => number;
 }
 
-export const accountKey = (accountId: number): string => `account:${accountId}`;
-export const addressKey = (address: string): string => `address:${rateKeyOfAddress(address)}`;
+export const accountKey = (accountId: number): string => CONNECTION_KEYS.account(accountId);
+export const addressKey = (address: string): string =>
+  CONNECTION_KEYS.address(rateKeyOfAddress(address));
 
 /**
  * Limits on concurrent connections per account and per client address over every gateway
