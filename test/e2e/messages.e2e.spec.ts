@@ -1,0 +1,469 @@
+import { ErrorCode, PUSH_EVENTS, SYSTEM_TEXTS, type MsgExtend } from '@chat/protocol';
+import { waitFor, WsClient, type WsPush } from '@chat/testing';
+import { ok } from './support/http';
+import { openSession, type Session } from './support/session';
+import { startTargetStack, type TargetStack } from './support/target';
+
+/** MsgInfo of docs/api.md §3, with the fields some lists add. */
+interface MsgInfo {
+  id: number;
+  notify_type: 'common' | 'system';
+  msg_type: 'text' | 'file';
+  msg_content: string;
+  msg_extend: MsgExtend | null;
+  file_id: number;
+  account_id: number;
+  relation_id: number;
+  create_at: string;
+  is_revoke: boolean;
+  is_top: boolean;
+  is_pin: boolean;
+  pin_time: string;
+  read_ids: number[] | null;
+  reply_count: number;
+  seq: number;
+  rly_msg?: RlyMsg | null;
+  has_read?: boolean;
+}
+
+interface RlyMsg {
+  msg_id: number;
+  msg_type: 'text' | 'file';
+  msg_content: string;
+  msg_extend: MsgExtend | null;
+  is_revoke: boolean;
+}
+
+interface Page<T> {
+  list: T[];
+  total: number;
+}
+
+/** A message as it was sent: what its stored form must show. */
+interface Sent {
+  id: number;
+  create_at: string;
+  seq: number;
+  /** null for a system message. */
+  sender: Session | null;
+  relationId: number;
+  content: string;
+  extend: MsgExtend | null;
+}
+
+/**
+ * The message history, feed, pin, search, top and reply lists of docs/api.md §11 and the read
+ * receipts they carry (§3 MsgInfo `read_ids`, feed `has_read`; docs/data-model.md §2.5), with
+ * exact contents, order and paging. Messages are really sent over the WebSocket and stored
+ * by the pipeline (gateway, persister, notifier, and the indexer for search); reads are
+ * `read_msg` frames (docs/protocol.md §3.3). Three people: ann, bob and cat, each a friend
+ * of the other two, and the group "trio" that ann leads with bob and cat in it.
+ */
+describe('message lists over REST', () => {
+  let stack: TargetStack;
+  let ann: Session;
+  let bob: Session;
+  let cat: Session;
+  let annSelf: number;
+  let annBob: number;
+  let annCat: number;
+  let bobCat: number;
+  let group: number;
+  /** bob's group with cat, which ann left (the feed test makes it). */
+  let duo: number;
+  const sockets = new Map<Session, WsClient>();
+  /** The "became friends" system message of ann–bob, from its push. */
+  let becameFriends: Sent;
+
+  const socketOf = (who: Session) => sockets.get(who)!;
+  const people = () => [ann, bob, cat];
+
+  beforeAll(async () => {
+    stack = await startTargetStack('e2e_messages', {}, { gateways: 1, workers: true });
+    [ann, bob, cat] = await Promise.all([
+      openSession(stack, 'ann.msgs@example.com', 'ann'),
+      openSession(stack, 'bob.msgs@example.com', 'bob'),
+      openSession(stack, 'cat.msgs@example.com', 'cat'),
+    ]);
+    // Connected before the friendships, so the "became friends" pushes arrive.
+    for (const who of people()) {
+      const ws = await WsClient.connect(stack.gateways[0].wsUrl, { token: who.accountToken });
+      expect((await ws.request('ping')).status_code).toBe(0);
+      sockets.set(who, ws);
+    }
+    annBob = await ann.befriend(bob);
+    annCat = await ann.befriend(cat);
+    bobCat = await bob.befriend(cat);
+    group = await ann.createGroup('trio', [bob, cat]);
+    annSelf = ok(
+      await ann.api.get('/api/account/info', {
+        token: ann.accountToken,
+        query: { account_id: ann.accountId },
+      }),
+    ).relation_id;
+    const push = await socketOf(bob).waitForPush(
+      (p) =>
+        p.event === PUSH_EVENTS.sendMsg &&
+        p.data.msg_info.relation_id === annBob &&
+        p.data.msg_info.notify_type === 'system',
+      'the "became friends" message',
+    );
+    becameFriends = fromPush(push);
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all([...sockets.values()].map((ws) => ws.close()));
+    await stack?.stop();
+  });
+
+  /** A stored message as a `send_msg` push describes it (docs/protocol.md §4). */
+  function fromPush(push: WsPush): Sent {
+    const m = push.data.msg_info as MsgInfo;
+    return {
+      id: m.id,
+      create_at: m.create_at,
+      seq: m.seq,
+      sender: people().find((p) => p.accountId === m.account_id) ?? null,
+      relationId: m.relation_id,
+      content: m.msg_content,
+      extend: m.msg_extend,
+    };
+  }
+
+  /** `GET /api/msg/list/time` of everything up to an hour from now, one page of 200. */
+  async function history(viewer: Session, relationId: number): Promise<MsgInfo[]> {
+    return (
+      await list<MsgInfo>(viewer, '/api/msg/list/time', {
+        relation_id: relationId,
+        last_time: Math.floor(Date.now() / 1000) + 3600,
+        page_size: 200,
+      })
+    ).list;
+  }
+
+  async function list<T = MsgInfo>(
+    viewer: Session,
+    path: string,
+    query: Record<string, string | number>,
+  ): Promise<Page<T>> {
+    return ok(await viewer.api.get<Page<T>>(path, { token: viewer.accountToken, query }));
+  }
+
+  /**
+   * Sends a text message over `from`'s socket and waits until the history shows it: the ack
+   * comes once the bus holds the record, the row a moment later (docs/protocol.md §3.2).
+   */
+  async function send(
+    from: Session,
+    relationId: number,
+    content: string,
+    more: { rly_msg_id?: number; msg_extend?: MsgExtend } = {},
+  ): Promise<Sent> {
+    const ack = await socketOf(from).request('send_msg', {
+      relation_id: relationId,
+      msg_content: content,
+      ...more,
+    });
+    expect([ack.status_code, ack.status_msg]).toEqual([0, 'ok']);
+    const id = ack.data.msg_id as number;
+    // Its sequence number is known once stored; the tests of list/time check the numbering.
+    const stored = await waitFor(
+      async () => (await history(from, relationId)).find((m) => m.id === id),
+      { what: `message "${content}" stored` },
+    );
+    return {
+      id,
+      create_at: ack.data.create_at,
+      seq: stored.seq,
+      sender: from,
+      relationId,
+      content,
+      extend: more.msg_extend ?? null,
+    };
+  }
+
+  /**
+   * MsgInfo of a sent message as `viewer` sees it, untouched since sending: `read_ids` is
+   * `[]` for its sender and null for anyone else (docs/api.md §3); `changes` on top.
+   */
+  function info(m: Sent, viewer: Session, changes: Partial<MsgInfo> = {}): MsgInfo {
+    return {
+      id: m.id,
+      notify_type: m.sender ? 'common' : 'system',
+      msg_type: 'text',
+      msg_content: m.content,
+      msg_extend: m.extend,
+      file_id: 0,
+      account_id: m.sender?.accountId ?? 0,
+      relation_id: m.relationId,
+      create_at: m.create_at,
+      is_revoke: false,
+      is_top: false,
+      is_pin: false,
+      pin_time: m.create_at,
+      read_ids: m.sender === viewer ? [] : null,
+      reply_count: 0,
+      seq: m.seq,
+      ...changes,
+    };
+  }
+
+  /** RlyMsg of docs/api.md §3: content `""` and extend null once revoked. */
+  function rly(m: Sent, revoked = false): RlyMsg {
+    return {
+      msg_id: m.id,
+      msg_type: 'text',
+      msg_content: revoked ? '' : m.content,
+      msg_extend: revoked ? null : m.extend,
+      is_revoke: revoked,
+    };
+  }
+
+  /** `read_msg` over `reader`'s socket (docs/protocol.md §3.3); returns the cursor it answers. */
+  async function read(reader: Session, relationId: number, msgIds: number[]): Promise<number> {
+    const reply = await socketOf(reader).request('read_msg', {
+      relation_id: relationId,
+      msg_ids: msgIds,
+    });
+    expect([reply.status_code, reply.status_msg]).toEqual([0, 'ok']);
+    return reply.data.last_read_msg_id as number;
+  }
+
+  /** `GET /api/msg/list/feed` after `lastTime`, one page of 200 unless told. */
+  function feed(viewer: Session, lastTime: number, paging: Record<string, number> = {}) {
+    return list(viewer, '/api/msg/list/feed', { last_time: lastTime, page_size: 200, ...paging });
+  }
+
+  /** A feed entry: MsgInfoWithRly plus `has_read` (docs/api.md §11). */
+  function feedEntry(
+    m: Sent,
+    viewer: Session,
+    hasRead: boolean,
+    rlyMsg: RlyMsg | null = null,
+    changes: Partial<MsgInfo> = {},
+  ): MsgInfo {
+    return { ...info(m, viewer, changes), rly_msg: rlyMsg, has_read: hasRead };
+  }
+
+  /** What a revoked message shows (docs/api.md §3 MsgInfo). */
+  const revokedFields = { msg_content: '', msg_extend: null, is_revoke: true } as const;
+
+  const unixSeconds = (time: string) => Math.floor(Date.parse(time) / 1000);
+
+  /**
+   * Waits until the clock has passed the next whole second and returns it (unix seconds):
+   * messages sent before the call are created earlier than it, messages sent after are not.
+   * `last_time` is in whole seconds (docs/api.md §1.2).
+   */
+  async function nextSecond(): Promise<number> {
+    const second = Math.floor(Date.now() / 1000) + 1;
+    await waitFor(() => Date.now() >= second * 1000, { what: `second ${second}` });
+    return second;
+  }
+
+  describe('GET /api/msg/list/time', () => {
+    /** Everything sent to ann–bob by this block, in order, after "became friends". */
+    const sent: Sent[] = [];
+
+    it('lists a conversation oldest first, each message with its fields, reply and revoke', async () => {
+      const mention = { remind: [{ idx: 1, account_id: bob.accountId }] };
+      const hello = await send(ann, annBob, '@bob hello', { msg_extend: mention });
+      const answer = await send(bob, annBob, 'hi ann', { rly_msg_id: hello.id });
+      const doomed = await send(ann, annBob, 'soon gone', { msg_extend: mention });
+      const aboutIt = await send(bob, annBob, 'about that', { rly_msg_id: doomed.id });
+      ok(
+        await ann.api.put('/api/msg/update/revoke', {
+          token: ann.accountToken,
+          body: { id: doomed.id },
+        }),
+      );
+      sent.push(hello, answer, doomed, aboutIt);
+      // Sequence numbers count from 1 in each conversation, "became friends" first.
+      expect([becameFriends, ...sent].map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+      for (const viewer of [ann, bob]) {
+        const page = await list(viewer, '/api/msg/list/time', {
+          relation_id: annBob,
+          last_time: Math.floor(Date.now() / 1000) + 60,
+        });
+        expect({ viewer: viewer.name, page }).toEqual({
+          viewer: viewer.name,
+          page: {
+            total: 5,
+            list: [
+              { ...info(becameFriends, viewer), rly_msg: null },
+              { ...info(hello, viewer, { reply_count: 1 }), rly_msg: null },
+              { ...info(answer, viewer), rly_msg: rly(hello) },
+              // Revoked: no content, no mention; it still counts the reply it had.
+              { ...info(doomed, viewer, { ...revokedFields, reply_count: 1 }), rly_msg: null },
+              // A reply to a revoked message shows it blanked.
+              { ...info(aboutIt, viewer), rly_msg: rly(doomed, true) },
+            ],
+          },
+        });
+      }
+      // The system message: no sender, fixed text (docs/api.md §3.1).
+      expect(becameFriends).toMatchObject({ sender: null, content: SYSTEM_TEXTS.becameFriends });
+    });
+
+    it('returns what was created before last_time, ten to a page by default, in pages', async () => {
+      for (let i = 1; i <= 8; i++) sent.push(await send(i % 2 ? ann : bob, annBob, `before ${i}`));
+      const boundary = await nextSecond();
+      const later = [await send(bob, annBob, 'after 1'), await send(ann, annBob, 'after 2')];
+      // The boundary lies between the two batches (create_at is the time the server gave).
+      expect(Date.parse(sent[sent.length - 1].create_at)).toBeLessThan(boundary * 1000);
+      expect(Date.parse(later[0].create_at)).toBeGreaterThanOrEqual(boundary * 1000);
+      const before = [becameFriends, ...sent];
+      expect(before).toHaveLength(13);
+      const ids = async (query: Record<string, number>) => {
+        const page = await list(ann, '/api/msg/list/time', {
+          relation_id: annBob,
+          last_time: boundary,
+          ...query,
+        });
+        return { total: page.total, ids: page.list.map((m) => m.id) };
+      };
+      const idsOf = (ms: Sent[]) => ms.map((m) => m.id);
+      // Page 1 holds the earliest; `total` counts every message before last_time.
+      expect(await ids({})).toEqual({ total: 13, ids: idsOf(before.slice(0, 10)) });
+      expect(await ids({ page: 2 })).toEqual({ total: 13, ids: idsOf(before.slice(10)) });
+      expect(await ids({ page: 3 })).toEqual({ total: 13, ids: [] });
+      expect(await ids({ page: Number.MAX_SAFE_INTEGER })).toEqual({ total: 13, ids: [] });
+      expect(await ids({ page_size: 4, page: 4 })).toEqual({
+        total: 13,
+        ids: idsOf(before.slice(12)),
+      });
+      expect(await ids({ page_size: 13 })).toEqual({ total: 13, ids: idsOf(before) });
+      // Lenient paging (docs/api.md §1.3): page 0 is page 1, page size 0 the default.
+      expect(await ids({ page: 0, page_size: 0 })).toEqual({
+        total: 13,
+        ids: idsOf(before.slice(0, 10)),
+      });
+      // A later last_time takes the later batch in; one before the first message, nothing.
+      expect(await ids({ last_time: boundary + 3600, page_size: 200 })).toEqual({
+        total: 15,
+        ids: idsOf([...before, ...later]),
+      });
+      expect(await ids({ last_time: unixSeconds(before[0].create_at) })).toEqual({
+        total: 0,
+        ids: [],
+      });
+      // The older server's camelCase names are read as well (docs/api.md §1.3).
+      const aliased = await list(ann, '/api/msg/list/time', {
+        relationID: annBob,
+        lastTime: boundary,
+      });
+      expect({ total: aliased.total, ids: aliased.list.map((m) => m.id) }).toEqual({
+        total: 13,
+        ids: idsOf(before.slice(0, 10)),
+      });
+      sent.push(...later);
+    });
+
+    it('answers 2009 to a non-member and 1001 without last_time', async () => {
+      const stranger = await cat.api.get('/api/msg/list/time', {
+        token: cat.accountToken,
+        query: { relation_id: annBob, last_time: Math.floor(Date.now() / 1000) + 60 },
+      });
+      expect(stranger.status_code).toBe(ErrorCode.PermissionDenied);
+      expect(stranger.data).toBeUndefined();
+      const noTime = await ann.api.get('/api/msg/list/time', {
+        token: ann.accountToken,
+        query: { relation_id: annBob },
+      });
+      expect(noTime.status_code).toBe(ErrorCode.InvalidParams);
+      expect(noTime.status_msg).toContain('last_time');
+      const zero = await ann.api.get('/api/msg/list/time', {
+        token: ann.accountToken,
+        query: { relation_id: annBob, last_time: 0 },
+      });
+      expect(zero.status_code).toBe(ErrorCode.InvalidParams);
+    });
+  });
+
+  describe('GET /api/msg/list/feed', () => {
+    it('lists the messages after last_time of every conversation the caller is in now, oldest first', async () => {
+      // bob's group with ann and cat in it: ann leaves it below, after a message was sent.
+      duo = await bob.createGroup('duo', [ann, cat]);
+      const since = await nextSecond();
+      const note = await send(ann, annSelf, 'note to self');
+      const fromBob = await send(bob, annBob, 'feed one');
+      const inGroup = await send(cat, group, 'feed two');
+      const leftBehind = await send(cat, duo, 'left behind');
+      const notAnns = await send(bob, bobCat, 'between bob and cat');
+      const middle = await nextSecond();
+      const answer = await send(ann, group, 'feed three', { rly_msg_id: inGroup.id });
+      const fromCat = await send(cat, annCat, 'feed four');
+      ok(
+        await ann.api.post('/api/group/quit', {
+          token: ann.accountToken,
+          body: { relation_id: duo },
+        }),
+      );
+      expect(Date.parse(notAnns.create_at)).toBeLessThan(middle * 1000);
+      expect(Date.parse(answer.create_at)).toBeGreaterThanOrEqual(middle * 1000);
+
+      // ann: her self conversation, friendships and "trio"; not "duo", which she left, nor
+      // bob–cat. has_read: she sent it, or her cursor reached it (she has read nothing).
+      const annFeed = [
+        feedEntry(note, ann, true),
+        feedEntry(fromBob, ann, false),
+        feedEntry(inGroup, ann, false, null, { reply_count: 1 }),
+        feedEntry(answer, ann, true, rly(inGroup)),
+        feedEntry(fromCat, ann, false),
+      ];
+      expect(await feed(ann, since)).toEqual({ total: 5, list: annFeed });
+      // Strictly after last_time; pages of the same order.
+      expect(await feed(ann, middle)).toEqual({ total: 2, list: annFeed.slice(3) });
+      for (const [page, entries] of [
+        [1, annFeed.slice(0, 2)],
+        [2, annFeed.slice(2, 4)],
+        [3, annFeed.slice(4)],
+        [4, []],
+      ] as const) {
+        expect(await feed(ann, since, { page, page_size: 2 })).toEqual({
+          total: 5,
+          list: entries,
+        });
+      }
+      // cat is still in "duo" and in bob–cat.
+      expect(await feed(cat, since)).toEqual({
+        total: 5,
+        list: [
+          feedEntry(inGroup, cat, true, null, { reply_count: 1 }),
+          feedEntry(leftBehind, cat, true),
+          feedEntry(notAnns, cat, false),
+          feedEntry(answer, cat, false, rly(inGroup)),
+          feedEntry(fromCat, cat, true),
+        ],
+      });
+      expect(await feed(bob, since)).toEqual({
+        total: 5,
+        list: [
+          feedEntry(fromBob, bob, true),
+          feedEntry(inGroup, bob, false, null, { reply_count: 1 }),
+          feedEntry(leftBehind, bob, false),
+          feedEntry(notAnns, bob, true),
+          feedEntry(answer, bob, false, rly(inGroup)),
+        ],
+      });
+
+      // ann reads bob's message: her entry turns read, and bob sees her id on it.
+      expect(await read(ann, annBob, [fromBob.id])).toBe(fromBob.id);
+      await waitFor(
+        async () => (await feed(ann, since)).list.find((m) => m.id === fromBob.id)?.has_read,
+        { what: 'ann’s cursor stored' },
+      );
+      // Having left "duo", ann cannot read its history either.
+      const formerMember = await ann.api.get('/api/msg/list/time', {
+        token: ann.accountToken,
+        query: { relation_id: duo, last_time: middle + 60 },
+      });
+      expect(formerMember.status_code).toBe(ErrorCode.PermissionDenied);
+      annFeed[1] = feedEntry(fromBob, ann, true);
+      expect(await feed(ann, since)).toEqual({ total: 5, list: annFeed });
+      expect((await feed(bob, since)).list[0]).toEqual(
+        feedEntry(fromBob, bob, true, null, { read_ids: [ann.accountId] }),
+      );
+    });
+  });
+});
