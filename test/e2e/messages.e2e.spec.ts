@@ -51,6 +51,9 @@ interface Sent {
   extend: MsgExtend | null;
 }
 
+/** Milliseconds given to a wrongly sent push to arrive before judging that none came. */
+const SETTLE_MS = 300;
+
 /**
  * The message history, feed, pin, search, top and reply lists of docs/api.md §11 and the read
  * receipts they carry (§3 MsgInfo `read_ids`, feed `has_read`; docs/data-model.md §2.5), with
@@ -261,6 +264,64 @@ describe('message lists over REST', () => {
     return second;
   }
 
+  function markPushes(): Map<Session, number> {
+    return new Map(people().map((p) => [p, socketOf(p).pushes.length]));
+  }
+
+  function pushesSince(who: Session, mark: Map<Session, number>, keep: (p: WsPush) => boolean) {
+    return socketOf(who).pushes.slice(mark.get(who)).filter(keep);
+  }
+
+  /**
+   * The state pushes and system messages of one relation (docs/protocol.md §4), in arrival
+   * order; the people's own messages are the tests' own sends.
+   */
+  const ofRelation = (relationId: number) => (p: WsPush) =>
+    (p.event === PUSH_EVENTS.updateMsgState && p.data.relation_id === relationId) ||
+    (p.event === PUSH_EVENTS.sendMsg &&
+      p.data.msg_info.relation_id === relationId &&
+      p.data.msg_info.notify_type === 'system');
+
+  /** A push reduced to what a test compares: the state change, or who wrote what. */
+  function brief(p: WsPush): unknown {
+    return p.event === PUSH_EVENTS.sendMsg
+      ? {
+          event: p.event,
+          notify_type: p.data.msg_info.notify_type,
+          account_id: p.data.msg_info.account_id,
+          msg_content: p.data.msg_info.msg_content,
+        }
+      : { event: p.event, ...p.data };
+  }
+
+  /**
+   * Waits until the socket of each of ann, bob and cat has received `expected` (briefed) for
+   * the relation since `mark`, gives a wrong extra push a moment, then compares exactly.
+   */
+  async function expectPushes(
+    relationId: number,
+    mark: Map<Session, number>,
+    expected: unknown[],
+  ): Promise<void> {
+    const seen = (who: Session) => pushesSince(who, mark, ofRelation(relationId)).map(brief);
+    await waitFor(() => people().every((who) => seen(who).length >= expected.length), {
+      timeoutMs: 15_000,
+      what: `${expected.length} pushes of relation ${relationId} at every member`,
+    });
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    for (const who of people()) {
+      expect({ who: who.name, pushes: seen(who) }).toEqual({ who: who.name, pushes: expected });
+    }
+  }
+
+  const stateChange = (relationId: number, type: string, msgId: number, state: boolean) => ({
+    event: PUSH_EVENTS.updateMsgState,
+    relation_id: relationId,
+    type,
+    msg_id: msgId,
+    state,
+  });
+
   describe('GET /api/msg/list/time', () => {
     /** Everything sent to ann–bob by this block, in order, after "became friends". */
     const sent: Sent[] = [];
@@ -464,6 +525,105 @@ describe('message lists over REST', () => {
       expect((await feed(bob, since)).list[0]).toEqual(
         feedEntry(fromBob, bob, true, null, { read_ids: [ann.accountId] }),
       );
+    });
+  });
+
+  describe('GET /api/msg/list/pin and PUT /api/msg/update/pin', () => {
+    const pins = (viewer: Session, paging: Record<string, number> = {}) =>
+      list(viewer, '/api/msg/list/pin', { relation_id: group, ...paging });
+    const setPin = (who: Session, m: Sent, isPin: boolean, relationId = m.relationId) =>
+      who.api.put('/api/msg/update/pin', {
+        token: who.accountToken,
+        body: { id: m.id, relation_id: relationId, is_pin: isPin },
+      });
+
+    it('lists pinned messages most recently pinned first, through pins, unpins and a revoke', async () => {
+      const first = await send(ann, group, 'pin one');
+      const second = await send(bob, group, 'pin two');
+      const third = await send(cat, group, 'pin three');
+      expect(await pins(bob)).toEqual({ total: 0, list: [] });
+      const mark = markPushes();
+      /** The pin_time of each pinned message, as history shows it after the pin. */
+      const pinTime = new Map<number, string>();
+      /** A pin that changes the state: `pin_time` becomes the time of the call. */
+      const pin = async (who: Session, m: Sent) => {
+        const before = Date.now();
+        ok(await setPin(who, m, true));
+        const after = Date.now();
+        const row = (await history(who, group)).find((r) => r.id === m.id)!;
+        expect(row.is_pin).toBe(true);
+        expect(Date.parse(row.pin_time)).toBeGreaterThanOrEqual(before);
+        expect(Date.parse(row.pin_time)).toBeLessThanOrEqual(after);
+        pinTime.set(m.id, row.pin_time);
+      };
+      const pinned = (viewer: Session, ms: Sent[]) =>
+        ms.map((m) => info(m, viewer, { is_pin: true, pin_time: pinTime.get(m.id)! }));
+
+      await pin(ann, first);
+      await pin(bob, third);
+      await pin(cat, second);
+      for (const viewer of people()) {
+        expect(await pins(viewer)).toEqual({
+          total: 3,
+          list: pinned(viewer, [second, third, first]),
+        });
+      }
+      expect(await pins(bob, { page_size: 2 })).toEqual({
+        total: 3,
+        list: pinned(bob, [second, third]),
+      });
+      expect(await pins(bob, { page_size: 2, page: 2 })).toEqual({
+        total: 3,
+        list: pinned(bob, [first]),
+      });
+
+      // Pinning a pinned message changes nothing: not its time, not the order, no push.
+      ok(await setPin(bob, first, true));
+      expect(await pins(bob)).toEqual({ total: 3, list: pinned(bob, [second, third, first]) });
+
+      // Unpinned: out of the list; history keeps when it was last pinned.
+      ok(await setPin(ann, third, false));
+      expect(await pins(cat)).toEqual({ total: 2, list: pinned(cat, [second, first]) });
+      expect((await history(cat, group)).find((m) => m.id === third.id)).toEqual({
+        ...info(third, cat, { pin_time: pinTime.get(third.id)! }),
+        rly_msg: null,
+      });
+      ok(await setPin(ann, third, false)); // unchanged: no push
+
+      // Pinned again: first in the list, with a later pin_time.
+      const earlier = pinTime.get(third.id)!;
+      await pin(bob, third);
+      expect(Date.parse(pinTime.get(third.id)!)).toBeGreaterThan(Date.parse(earlier));
+      expect(await pins(ann)).toEqual({ total: 3, list: pinned(ann, [third, second, first]) });
+
+      // A revoke unpins (docs/api.md §11 revoke), and a revoked message cannot be pinned.
+      ok(
+        await bob.api.put('/api/msg/update/revoke', {
+          token: bob.accountToken,
+          body: { id: second.id },
+        }),
+      );
+      expect(await pins(ann)).toEqual({ total: 2, list: pinned(ann, [third, first]) });
+      const pinRevoked = await setPin(ann, second, true);
+      expect(pinRevoked.status_code).toBe(ErrorCode.MessageRevoked);
+      expect((await history(ann, group)).find((m) => m.id === second.id)).toEqual({
+        ...info(second, ann, { ...revokedFields, pin_time: pinTime.get(second.id)! }),
+        rly_msg: null,
+      });
+      // The id of a message of another conversation, with this one's id: 5001.
+      expect((await setPin(ann, first, true, annBob)).status_code).toBe(ErrorCode.MessageNotFound);
+      expect(await pins(cat)).toEqual({ total: 2, list: pinned(cat, [third, first]) });
+
+      // Every member heard of each change, once, in order; of nothing that changed nothing.
+      await expectPushes(group, mark, [
+        stateChange(group, 'pin', first.id, true),
+        stateChange(group, 'pin', third.id, true),
+        stateChange(group, 'pin', second.id, true),
+        stateChange(group, 'pin', third.id, false),
+        stateChange(group, 'pin', third.id, true),
+        stateChange(group, 'revoke', second.id, true),
+        stateChange(group, 'pin', second.id, false),
+      ]);
     });
   });
 });
