@@ -1,6 +1,6 @@
 import { ErrorCode, PUSH_EVENTS, SYSTEM_TEXTS, type MsgExtend } from '@chat/protocol';
 import { waitFor, WsClient, type WsPush } from '@chat/testing';
-import { ok } from './support/http';
+import { ok, type Reply } from './support/http';
 import { openSession, type Session } from './support/session';
 import { startTargetStack, type TargetStack } from './support/target';
 
@@ -230,6 +230,23 @@ describe('message lists over REST', () => {
     });
     expect([reply.status_code, reply.status_msg]).toEqual([0, 'ok']);
     return reply.data.last_read_msg_id as number;
+  }
+
+  /** `POST /api/msg/file` (docs/api.md §11): a small text file, under `name`. */
+  async function uploadFile(
+    from: Session,
+    relationId: number,
+    name: string,
+  ): Promise<{ id: number; msg_content: string; file_id: number; create_at: string }> {
+    const form = new FormData();
+    form.set('relation_id', String(relationId));
+    form.set('file', new Blob([Buffer.from('two eggs, flour, apples')]), name);
+    const res = await fetch(new URL('/api/msg/file', from.api.baseUrl), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${from.accountToken}` },
+      body: form,
+    });
+    return ok({ http: res.status, ...((await res.json()) as Omit<Reply, 'http'>) });
   }
 
   /** `GET /api/msg/list/feed` after `lastTime`, one page of 200 unless told. */
@@ -624,6 +641,130 @@ describe('message lists over REST', () => {
         stateChange(group, 'revoke', second.id, true),
         stateChange(group, 'pin', second.id, false),
       ]);
+    });
+  });
+
+  describe('GET /api/msg/list/content', () => {
+    /** BriefMsgInfo of docs/api.md §3. */
+    const found = (m: Sent) => ({
+      id: m.id,
+      notify_type: 'common',
+      msg_type: 'text',
+      msg_content: m.content,
+      msg_extend: m.extend,
+      file_id: 0,
+      account_id: m.sender!.accountId,
+      relation_id: m.relationId,
+      create_at: m.create_at,
+    });
+    const search = (
+      viewer: Session,
+      content: string,
+      query: Record<string, number | string> = {},
+    ) =>
+      viewer.api.get<Page<ReturnType<typeof found>>>('/api/msg/list/content', {
+        token: viewer.accountToken,
+        query: { content, ...query },
+      });
+    const idsFound = async (viewer: Session, content: string, query = {}) =>
+      ok(await search(viewer, content, { page_size: 200, ...query })).list.map((m) => m.id);
+
+    it('finds the text messages containing the query, newest first, in pages', async () => {
+      const doomed = await send(ann, group, 'apple to revoke');
+      // Indexed before it is revoked, so that only the revoke can keep it out below.
+      await waitFor(
+        async () => (await idsFound(ann, 'apple to revoke', { relation_id: group })).length === 1,
+        { what: 'the message to revoke indexed' },
+      );
+      ok(
+        await ann.api.put('/api/msg/update/revoke', {
+          token: ann.accountToken,
+          body: { id: doomed.id },
+        }),
+      );
+      // A file message whose URL holds the query: search finds text messages only.
+      const file = await uploadFile(ann, group, 'recipe.apple');
+      expect(file.msg_content).toMatch(/\.apple$/);
+      const fileRow = await waitFor(
+        async () => (await history(bob, group)).find((m) => m.id === file.id),
+        { what: 'the file message stored' },
+      );
+      expect(fileRow).toEqual({
+        ...info(
+          {
+            id: file.id,
+            create_at: file.create_at,
+            seq: fileRow.seq,
+            sender: ann,
+            relationId: group,
+            content: file.msg_content,
+            extend: null,
+          },
+          bob,
+          { msg_type: 'file', file_id: file.file_id },
+        ),
+        rly_msg: null,
+      });
+      // Sent after the file: once they are found, the indexer has passed the file's record
+      // (one relation's records are handled in order).
+      const pie = await send(ann, group, 'Apple pie 苹果派');
+      const juice = await send(bob, group, 'I like APPLE juice');
+      const pineapple = await send(cat, group, 'pineapple');
+      const phone = await send(bob, group, '苹果手机');
+      await send(cat, group, 'apricot');
+      const toBob = await send(ann, annBob, 'an apple for bob');
+      const toCat = await send(bob, bobCat, 'an apple for cat');
+      // A message is searchable a moment after it is stored (docs/api.md §11).
+      await waitFor(
+        async () => {
+          const all = await idsFound(bob, 'apple');
+          return [pie, juice, pineapple, toBob, toCat].every((m) => all.includes(m.id));
+        },
+        { what: 'the messages indexed' },
+      );
+      await waitFor(async () => (await idsFound(bob, '苹果')).includes(phone.id), {
+        what: 'the Chinese message indexed',
+      });
+
+      const inGroup = (content: string, query: Record<string, number> = {}) =>
+        search(cat, content, { relation_id: group, ...query });
+      const apples = [pineapple, juice, pie];
+      // Case-insensitive for A–Z; substrings; the revoked one and "apricot" are not found.
+      for (const query of ['apple', 'APPLE', 'aPpLe']) {
+        expect(ok(await inGroup(query))).toEqual({ total: 3, list: apples.map(found) });
+      }
+      expect(ok(await inGroup('苹果'))).toEqual({ total: 2, list: [phone, pie].map(found) });
+      expect(ok(await inGroup('果'))).toEqual({ total: 2, list: [phone, pie].map(found) });
+      expect(ok(await inGroup('le j'))).toEqual({ total: 1, list: [juice].map(found) });
+      expect(ok(await inGroup('pear'))).toEqual({ total: 0, list: [] });
+      expect(ok(await inGroup('apple', { page_size: 2 }))).toEqual({
+        total: 3,
+        list: [pineapple, juice].map(found),
+      });
+      expect(ok(await inGroup('apple', { page_size: 2, page: 2 }))).toEqual({
+        total: 3,
+        list: [pie].map(found),
+      });
+      // Without a relation (absent or 0): every conversation of the caller, and only those.
+      expect(ok(await search(ann, 'apple'))).toEqual({
+        total: 4,
+        list: [toBob, ...apples].map(found),
+      });
+      for (const everywhere of [0, -1, 'any']) {
+        expect(ok(await search(ann, 'apple', { relation_id: everywhere }))).toEqual({
+          total: 4,
+          list: [toBob, ...apples].map(found),
+        });
+      }
+      expect(ok(await search(bob, 'apple'))).toEqual({
+        total: 5,
+        list: [toCat, toBob, ...apples].map(found),
+      });
+      // Refused: a query of spaces only (1001), a conversation of others (2009).
+      expect((await search(ann, '  ')).status_code).toBe(ErrorCode.InvalidParams);
+      expect((await search(ann, 'apple', { relation_id: bobCat })).status_code).toBe(
+        ErrorCode.PermissionDenied,
+      );
     });
   });
 });
