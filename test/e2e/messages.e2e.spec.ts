@@ -339,6 +339,13 @@ describe('message lists over REST', () => {
     state,
   });
 
+  const systemPush = (msgContent: string) => ({
+    event: PUSH_EVENTS.sendMsg,
+    notify_type: 'system',
+    account_id: 0,
+    msg_content: msgContent,
+  });
+
   describe('GET /api/msg/list/time', () => {
     /** Everything sent to ann–bob by this block, in order, after "became friends". */
     const sent: Sent[] = [];
@@ -765,6 +772,138 @@ describe('message lists over REST', () => {
       expect((await search(ann, 'apple', { relation_id: bobCat })).status_code).toBe(
         ErrorCode.PermissionDenied,
       );
+    });
+  });
+
+  describe('GET /api/msg/info/top and PUT /api/msg/update/top', () => {
+    const top = (viewer: Session, relationId = group) =>
+      viewer.api.get('/api/msg/info/top', {
+        token: viewer.accountToken,
+        query: { relation_id: relationId },
+      });
+    const setTop = (who: Session, m: Sent, isTop: boolean) =>
+      who.api.put('/api/msg/update/top', {
+        token: who.accountToken,
+        body: { id: m.id, relation_id: m.relationId, is_top: isTop },
+      });
+    /** docs/api.md §11 (and §1.1): no top message is a success without `data`, not `null`. */
+    const noTop = { http: 200, status_code: 0, status_msg: 'ok' };
+    const expectTop = async (m: Sent | null) => {
+      for (const viewer of people()) {
+        const reply = await top(viewer);
+        if (m) expect(ok(reply)).toEqual({ msg_info: info(m, viewer, { is_top: true }) });
+        else expect(reply).toStrictEqual(noTop);
+      }
+    };
+
+    it('answers without data while a conversation has no top message', async () => {
+      await expectTop(null);
+      expect(await top(ann, annBob)).toStrictEqual(noTop);
+      expect((await top(ann, bobCat)).status_code).toBe(ErrorCode.PermissionDenied);
+    });
+
+    it('tops a message, replaces it, removes it: pushes and a stored system message each', async () => {
+      const one = await send(ann, group, 'top one');
+      const two = await send(bob, group, 'top two');
+      let mark = markPushes();
+      ok(await setTop(ann, one, true));
+      await expectPushes(group, mark, [
+        stateChange(group, 'top', one.id, true),
+        systemPush(SYSTEM_TEXTS.pinnedTop(ann.accountId)),
+      ]);
+      await expectTop(one);
+      // Each conversation has its own top message.
+      expect(await top(ann, annBob)).toStrictEqual(noTop);
+
+      // Another message: the former one loses the top first, in the same change.
+      mark = markPushes();
+      ok(await setTop(bob, two, true));
+      await expectPushes(group, mark, [
+        stateChange(group, 'top', one.id, false),
+        stateChange(group, 'top', two.id, true),
+        systemPush(SYSTEM_TEXTS.pinnedTop(bob.accountId)),
+      ]);
+      await expectTop(two);
+      const rows = (await history(cat, group)).filter((m) => m.id === one.id || m.id === two.id);
+      expect(rows).toEqual([
+        { ...info(one, cat), rly_msg: null },
+        { ...info(two, cat, { is_top: true }), rly_msg: null },
+      ]);
+
+      // Unchanged (top the top message, un-top another): no push, no system message.
+      mark = markPushes();
+      ok(await setTop(cat, two, true));
+      ok(await setTop(cat, one, false));
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      for (const who of people()) expect(pushesSince(who, mark, ofRelation(group))).toEqual([]);
+      await expectTop(two);
+
+      mark = markPushes();
+      ok(await setTop(cat, two, false));
+      await expectPushes(group, mark, [
+        stateChange(group, 'top', two.id, false),
+        systemPush(SYSTEM_TEXTS.removedTop(cat.accountId)),
+      ]);
+      await expectTop(null);
+
+      // The system messages are stored like any message, as pushed (docs/api.md §3.1).
+      const pushed = socketOf(ann)
+        .pushes.filter(ofRelation(group))
+        .filter((p) => p.event === PUSH_EVENTS.sendMsg)
+        .map(fromPush);
+      expect(pushed.map((m) => m.content)).toEqual([
+        SYSTEM_TEXTS.pinnedTop(ann.accountId),
+        SYSTEM_TEXTS.pinnedTop(bob.accountId),
+        SYSTEM_TEXTS.removedTop(cat.accountId),
+      ]);
+      expect((await history(bob, group)).filter((m) => m.notify_type === 'system')).toEqual(
+        pushed.map((m) => ({ ...info(m, bob), rly_msg: null })),
+      );
+    });
+
+    it('loses the top message to a revoke, and refuses to top a revoked message', async () => {
+      const three = await send(cat, group, 'top three');
+      let mark = markPushes();
+      ok(
+        await bob.api.put('/api/msg/update/pin', {
+          token: bob.accountToken,
+          body: { id: three.id, relation_id: group, is_pin: true },
+        }),
+      );
+      ok(await setTop(ann, three, true));
+      await expectPushes(group, mark, [
+        stateChange(group, 'pin', three.id, true),
+        stateChange(group, 'top', three.id, true),
+        systemPush(SYSTEM_TEXTS.pinnedTop(ann.accountId)),
+      ]);
+      const pinTime = (await history(cat, group)).find((m) => m.id === three.id)!.pin_time;
+      expect(ok(await top(cat))).toEqual({
+        msg_info: info(three, cat, { is_top: true, is_pin: true, pin_time: pinTime }),
+      });
+      mark = markPushes();
+      ok(
+        await cat.api.put('/api/msg/update/revoke', {
+          token: cat.accountToken,
+          body: { id: three.id },
+        }),
+      );
+      // docs/api.md §11 revoke: the revoke, the pin and the top it loses, then the message.
+      await expectPushes(group, mark, [
+        stateChange(group, 'revoke', three.id, true),
+        stateChange(group, 'pin', three.id, false),
+        stateChange(group, 'top', three.id, false),
+        systemPush(SYSTEM_TEXTS.removedTop(cat.accountId)),
+      ]);
+      await expectTop(null);
+      mark = markPushes();
+      expect((await setTop(ann, three, true)).status_code).toBe(ErrorCode.MessageRevoked);
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      for (const who of people()) expect(pushesSince(who, mark, ofRelation(group))).toEqual([]);
+      await expectTop(null);
+      expect((await history(ann, group)).find((m) => m.id === three.id)).toEqual({
+        ...info(three, ann, { ...revokedFields, pin_time: pinTime }),
+        rly_msg: null,
+      });
     });
   });
 });
