@@ -906,4 +906,67 @@ describe('message lists over REST', () => {
       });
     });
   });
+
+  describe('GET /api/msg/list/rly', () => {
+    const replies = (viewer: Session, to: Sent, query: Record<string, number> = {}) =>
+      list(viewer, '/api/msg/list/rly', { relation_id: group, rly_msg_id: to.id, ...query });
+
+    it('lists the replies to a message oldest first, in pages, revoked ones blanked', async () => {
+      const question = await send(ann, group, 'question');
+      const first = await send(bob, group, 'answer one', { rly_msg_id: question.id });
+      const second = await send(cat, group, 'answer two', { rly_msg_id: question.id });
+      const nested = await send(ann, group, 'about answer one', { rly_msg_id: first.id });
+      await send(bob, group, 'not a reply');
+      const third = await send(ann, group, 'answer three', { rly_msg_id: question.id });
+      ok(
+        await cat.api.put('/api/msg/update/revoke', {
+          token: cat.accountToken,
+          body: { id: second.id },
+        }),
+      );
+      // MsgInfo (no rly_msg): a reply of a reply is not a reply to the question.
+      const answers = (viewer: Session) => [
+        info(first, viewer, { reply_count: 1 }),
+        info(second, viewer, revokedFields),
+        info(third, viewer),
+      ];
+      for (const viewer of people()) {
+        expect(await replies(viewer, question)).toEqual({ total: 3, list: answers(viewer) });
+      }
+      expect(await replies(bob, question, { page_size: 2 })).toEqual({
+        total: 3,
+        list: answers(bob).slice(0, 2),
+      });
+      expect(await replies(bob, question, { page_size: 2, page: 2 })).toEqual({
+        total: 3,
+        list: answers(bob).slice(2),
+      });
+      expect(await replies(cat, first)).toEqual({ total: 1, list: [info(nested, cat)] });
+      expect(await replies(cat, third)).toEqual({ total: 0, list: [] });
+      // The question counts every reply, the revoked one too; in history a revoked reply
+      // still says what it replied to.
+      const rows = await history(cat, group);
+      expect(rows.find((m) => m.id === question.id)).toEqual({
+        ...info(question, cat, { reply_count: 3 }),
+        rly_msg: null,
+      });
+      expect(rows.find((m) => m.id === second.id)).toEqual({
+        ...info(second, cat, revokedFields),
+        rly_msg: rly(question),
+      });
+      // The older server's name for the replied-to id is read as well (docs/api.md §1.3).
+      expect(
+        await list(bob, '/api/msg/list/rly', { relation_id: group, rlyMsgID: question.id }),
+      ).toEqual({ total: 3, list: answers(bob) });
+      // Asked in another conversation of the caller: its replies are not there.
+      expect(
+        await list(ann, '/api/msg/list/rly', { relation_id: annBob, rly_msg_id: question.id }),
+      ).toEqual({ total: 0, list: [] });
+      const stranger = await ann.api.get('/api/msg/list/rly', {
+        token: ann.accountToken,
+        query: { relation_id: bobCat, rly_msg_id: question.id },
+      });
+      expect(stranger.status_code).toBe(ErrorCode.PermissionDenied);
+    });
+  });
 });
