@@ -969,4 +969,99 @@ describe('message lists over REST', () => {
       expect(stranger.status_code).toBe(ErrorCode.PermissionDenied);
     });
   });
+
+  describe('read receipts: read_ids and has_read', () => {
+    const ascending = (...ids: number[]) => [...ids].sort((a, b) => a - b);
+
+    it('shows the sender who read each message, and the reader what it read, by cursor', async () => {
+      const since = await nextSecond();
+      const first = await send(ann, group, 'read one');
+      const second = await send(ann, group, 'read two');
+      const third = await send(bob, group, 'read three');
+      const ids = [first.id, second.id, third.id];
+      const readIds = async (viewer: Session) =>
+        (await history(viewer, group)).filter((m) => ids.includes(m.id)).map((m) => m.read_ids);
+      const hasRead = async (viewer: Session) =>
+        (await feed(viewer, since)).list.map((m) => [m.id, m.has_read]);
+      const expectReads = async (
+        readIdsOf: Record<string, (number[] | null)[]>,
+        hasReadOf: Record<string, boolean[]>,
+      ) => {
+        for (const viewer of people()) {
+          expect({ viewer: viewer.name, read_ids: await readIds(viewer) }).toEqual({
+            viewer: viewer.name,
+            read_ids: readIdsOf[viewer.name],
+          });
+          expect({ viewer: viewer.name, has_read: await hasRead(viewer) }).toEqual({
+            viewer: viewer.name,
+            has_read: ids.map((id, i) => [id, hasReadOf[viewer.name][i]]),
+          });
+        }
+      };
+      // Nobody has read anything: read_ids [] for the sender, null for anyone else; only
+      // a sender has read its own messages.
+      await expectReads(
+        { ann: [[], [], null], bob: [null, null, []], cat: [null, null, null] },
+        { ann: [true, true, false], bob: [false, false, true], cat: [false, false, false] },
+      );
+
+      // bob reads the first.
+      expect(await read(bob, group, [first.id])).toBe(first.id);
+      await waitFor(async () => (await readIds(ann))[0]?.length === 1, {
+        what: 'bob’s cursor stored',
+      });
+      await expectReads(
+        { ann: [[bob.accountId], [], null], bob: [null, null, []], cat: [null, null, null] },
+        { ann: [true, true, false], bob: [true, false, true], cat: [false, false, false] },
+      );
+
+      // cat reads the third: a cursor covers every message up to it.
+      expect(await read(cat, group, [third.id])).toBe(third.id);
+      await waitFor(async () => (await readIds(bob))[2]?.length === 1, {
+        what: 'cat’s cursor stored',
+      });
+      const bobAndCat = ascending(bob.accountId, cat.accountId);
+      await expectReads(
+        {
+          ann: [bobAndCat, [cat.accountId], null],
+          bob: [null, null, [cat.accountId]],
+          cat: [null, null, null],
+        },
+        { ann: [true, true, false], bob: [true, false, true], cat: [true, true, true] },
+      );
+      // A read behind the cursor moves nothing; the reply names the stored cursor.
+      expect(await read(cat, group, [first.id])).toBe(third.id);
+
+      // bob reads the rest: his own message never lists him.
+      expect(await read(bob, group, [second.id, third.id])).toBe(third.id);
+      await waitFor(async () => (await readIds(ann))[1]?.length === 2, {
+        what: 'bob’s second cursor stored',
+      });
+      await expectReads(
+        {
+          ann: [bobAndCat, bobAndCat, null],
+          bob: [null, null, [cat.accountId]],
+          cat: [null, null, null],
+        },
+        { ann: [true, true, false], bob: [true, true, true], cat: [true, true, true] },
+      );
+    });
+
+    it('drops the receipts of a member who left the group', async () => {
+      const message = await send(bob, duo, 'before you go');
+      expect(await read(cat, duo, [message.id])).toBe(message.id);
+      const readIds = async () =>
+        (await history(bob, duo)).find((m) => m.id === message.id)!.read_ids;
+      await waitFor(async () => (await readIds())?.length === 1, { what: 'cat’s cursor stored' });
+      expect(await readIds()).toEqual([cat.accountId]);
+      ok(
+        await cat.api.post('/api/group/quit', {
+          token: cat.accountToken,
+          body: { relation_id: duo },
+        }),
+      );
+      // docs/api.md §10 quit: the setting and the read cursor go.
+      expect(await readIds()).toEqual([]);
+    });
+  });
 });
