@@ -6,6 +6,7 @@ import { ErrorCode, PUSH_EVENTS } from '@chat/protocol';
 import { waitFor } from '@chat/testing';
 import { createAccount, makeFriends, registerUser, type Actor } from './support/actors';
 import { ok, type ApiClient, type Reply } from './support/http';
+import { offSpellings } from './support/ids';
 import { itWithSecondApi, onBus, startTargetStack, type TargetStack } from './support/target';
 
 /** Small limits, so the size cases stay cheap: images up to 40 KB, other files 2 KB. */
@@ -279,6 +280,94 @@ describe('files and avatars over REST', () => {
       expect(ok(await details(other, groupAvatarFileId))).toEqual(file);
       expect((await details(owner, 987654321)).status_code).toBe(ErrorCode.FileNotFound);
       expect((await details(owner, 0)).status_code).toBe(ErrorCode.InvalidParams);
+    });
+    it('takes ids given as text, in the query string or a field, in canonical digits only', async () => {
+      const avatarBefore = await groupAvatar(owner, groupId);
+      const listing = ok(await getAll(owner, groupId));
+      /** A multipart post of a small PNG with these form fields and this query string. */
+      const postForm = async (
+        path: string,
+        fields: Record<string, string>,
+        query: Record<string, string> = {},
+      ) => {
+        const form = new FormData();
+        for (const [k, v] of Object.entries(fields)) form.set(k, v);
+        form.set('file', new Blob([png()], { type: 'image/png' }), 'b.png');
+        const url = new URL(path, api.baseUrl);
+        for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${owner.token}` },
+          body: form,
+        });
+        return (await res.json()) as Reply;
+      };
+      const refused = (r: Reply, field: string) =>
+        expect([r.status_code, r.status_msg]).toEqual([
+          ErrorCode.InvalidParams,
+          expect.stringMatching(new RegExp(`^parameters not valid: ${field}: `)),
+        ]);
+      for (const spelling of offSpellings(groupId)) {
+        const query = { relation_id: spelling };
+        refused(await api.post('/api/file/getall', { token: owner.token, query }), 'relation_id');
+        const body = { relation_id: spelling };
+        refused(await api.post('/api/file/getall', { token: owner.token, body }), 'relation_id');
+        refused(await postForm('/api/msg/file', { relation_id: spelling }), 'relation_id');
+        // Absent, empty and 0 mean the caller's own avatar; every other non-id is refused.
+        if (spelling !== '' && spelling !== '0') {
+          refused(await postForm('/api/file/avatar', { relation_id: spelling }), 'relation_id');
+          refused(await postForm('/api/file/avatar', {}, query), 'relation_id');
+        }
+      }
+      for (const spelling of offSpellings(groupAvatarFileId)) {
+        refused(
+          await api.post('/api/file/details', {
+            token: owner.token,
+            query: { file_id: spelling },
+          }),
+          'file_id',
+        );
+      }
+      for (const spelling of offSpellings(987654321)) {
+        if (spelling === '' || spelling === '0') continue;
+        refused(
+          await postForm('/api/msg/file', {
+            relation_id: String(selfRelationId),
+            rly_msg_id: spelling,
+          }),
+          'rly_msg_id',
+        );
+      }
+      // Nothing changed: the group's avatar and files are as they were.
+      expect(await groupAvatar(owner, groupId)).toBe(avatarBefore);
+      expect(ok(await getAll(owner, groupId))).toEqual(listing);
+
+      // The canonical digits are the id, in the query string, the body or a field.
+      expect(
+        ok(
+          await api.post('/api/file/getall', {
+            token: owner.token,
+            body: { relation_id: String(groupId) },
+          }),
+        ),
+      ).toEqual(listing);
+      expect(
+        ok(
+          await api.post('/api/file/details', {
+            token: owner.token,
+            body: { file_id: String(groupAvatarFileId) },
+          }),
+        ),
+      ).toMatchObject({ file_id: groupAvatarFileId });
+      // The reply target is looked up: a message that does not exist is 5001, not 1001.
+      const noSuchReply = await postForm('/api/msg/file', {
+        relation_id: String(selfRelationId),
+        rly_msg_id: '987654321',
+      });
+      expect(noSuchReply.status_code).toBe(ErrorCode.MessageNotFound);
+      const { url } = ok(await postForm('/api/file/avatar', {}, { relation_id: String(groupId) }));
+      expect(url).toMatch(new RegExp(`/files/avatars/group/${groupId}/`));
+      expect(await groupAvatar(owner, groupId)).toBe(url);
     });
   });
 

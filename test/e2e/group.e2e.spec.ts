@@ -1,6 +1,7 @@
 import { ErrorCode, PUSH_EVENTS, type ChatEvent } from '@chat/protocol';
 import { createAccount, makeFriends, registerUser, type Actor } from './support/actors';
 import { ok, type ApiClient, type Reply } from './support/http';
+import { offSpellings } from './support/ids';
 import type { EventLog } from './support/events';
 import { onBus, startTargetStack, type TargetStack } from './support/target';
 
@@ -449,6 +450,35 @@ describe('groups and group notices over REST', () => {
         ),
       ).toBe(ErrorCode.NotGroupMember);
       ok(await as(small).post('/api/group/dissolve', { relation_id: elsewhere }));
+    });
+
+    it('takes the group’s and the notice’s ids from the query string in canonical digits only', async () => {
+      const group = String(groupId);
+      const notice = String(noticeId);
+      const calls: [string, (spelling: string) => Record<string, string>, string][] = [
+        ['/api/group/members', (v) => ({ relation_id: v }), 'relation_id'],
+        ['/api/notify/getnotify', (v) => ({ relation_id: v }), 'relation_id'],
+        ['/api/notify/delete', (v) => ({ id: notice, relation_id: v }), 'relation_id'],
+        ['/api/notify/delete', (v) => ({ id: v, relation_id: group }), 'id'],
+      ];
+      for (const [path, query, field] of calls) {
+        const spellings = offSpellings(field === 'id' ? noticeId : groupId);
+        for (const spelling of spellings) {
+          const r = await as(leader).get(path, query(spelling));
+          expect([path, spelling, r.status_code, r.status_msg]).toEqual([
+            path,
+            spelling,
+            ErrorCode.InvalidParams,
+            expect.stringMatching(new RegExp(`^parameters not valid: ${field}: `)),
+          ]);
+        }
+      }
+      // Nothing was deleted by a refused spelling; the canonical digits read the group.
+      const members = ok(await as(leader).get('/api/group/members', { relation_id: group }));
+      expect(members.map((m: Member) => m.account_id)).toEqual([leader.id, big.id, small.id]);
+      const notices = ok(await as(leader).get('/api/notify/getnotify', { relation_id: group }));
+      expect(notices.total).toBe(2);
+      expect(notices.list.map((n: Notice) => n.id)).toContain(noticeId);
     });
 
     it('deletes a notice by the leader only (a GET), 9001 once gone', async () => {

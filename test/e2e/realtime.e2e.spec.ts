@@ -1,6 +1,7 @@
 import { ErrorCode, PUSH_EVENTS } from '@chat/protocol';
 import { waitFor, WsClient, type WsPush } from '@chat/testing';
 import { ok } from './support/http';
+import { offSpellings } from './support/ids';
 import { startTargetStack, type TargetStack } from './support/target';
 import { openSession, type Session } from './support/session';
 
@@ -147,6 +148,84 @@ describe('realtime delivery across two gateways', () => {
       msg_id: first.data.msg_id,
       msg_content: 'question?',
     });
+  });
+
+  it('reads history by ids from the query string in canonical digits only', async () => {
+    const asked = await socket('cat1').request('send_msg', {
+      relation_id: annCat,
+      msg_content: 'spelled?',
+    });
+    const answered = await socket('ann1').request('send_msg', {
+      relation_id: annCat,
+      msg_content: 'spelled!',
+      rly_msg_id: asked.data.msg_id,
+    });
+    expect([asked.status_code, answered.status_code]).toEqual([0, 0]);
+    const relation = String(annCat);
+    const target = String(asked.data.msg_id);
+    const lastTime = String(Math.floor(Date.now() / 1000) + 3600);
+    const get = (path: string, query: Record<string, string>) =>
+      ann.api.get(path, { token: ann.accountToken, query });
+
+    const replies = await waitFor(
+      async () => {
+        const r = ok(await get('/api/msg/list/rly', { relation_id: relation, rly_msg_id: target }));
+        return r.total > 0 && r;
+      },
+      { timeoutMs: 15_000, what: 'the reply stored' },
+    );
+    expect(
+      replies.list.map((m: { id: number; msg_content: string }) => [m.id, m.msg_content]),
+    ).toEqual([[answered.data.msg_id, 'spelled!']]);
+    const history = ok(
+      await get('/api/msg/list/time', {
+        relation_id: relation,
+        last_time: lastTime,
+        page_size: '200',
+      }),
+    );
+    expect(history.list.slice(-2).map((m: { id: number }) => m.id)).toEqual([
+      asked.data.msg_id,
+      answered.data.msg_id,
+    ]);
+    expect(ok(await get('/api/msg/list/pin', { relation_id: relation }))).toEqual({
+      list: [],
+      total: 0,
+    });
+    expect(await get('/api/msg/info/top', { relation_id: relation })).toEqual({
+      http: 200,
+      status_code: 0,
+      status_msg: 'ok',
+    });
+
+    const calls: [string, (spelling: string) => Record<string, string>, string, number][] = [
+      [
+        '/api/msg/list/time',
+        (v) => ({ relation_id: v, last_time: lastTime }),
+        'relation_id',
+        annCat,
+      ],
+      ['/api/msg/list/pin', (v) => ({ relation_id: v }), 'relation_id', annCat],
+      ['/api/msg/list/rly', (v) => ({ relation_id: v, rly_msg_id: target }), 'relation_id', annCat],
+      [
+        '/api/msg/list/rly',
+        (v) => ({ relation_id: relation, rly_msg_id: v }),
+        'rly_msg_id',
+        asked.data.msg_id,
+      ],
+      ['/api/msg/info/top', (v) => ({ relation_id: v }), 'relation_id', annCat],
+    ];
+    for (const [path, query, field, id] of calls) {
+      for (const spelling of offSpellings(id)) {
+        const r = await get(path, query(spelling));
+        expect([path, spelling, r.status_code, r.status_msg]).toEqual([
+          path,
+          spelling,
+          ErrorCode.InvalidParams,
+          expect.stringMatching(new RegExp(`^parameters not valid: ${field}: `)),
+        ]);
+      }
+    }
   });
 
   it('refuses a reply to a message of another conversation, and a non-member sender', async () => {

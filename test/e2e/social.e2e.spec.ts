@@ -10,6 +10,7 @@ import {
 import { waitFor, type SuiteContext } from '@chat/testing';
 import { createAccount, makeFriends, registerUser, type Actor } from './support/actors';
 import { ok, type ApiClient, type Reply } from './support/http';
+import { offSpellings } from './support/ids';
 import type { EventLog } from './support/events';
 import { onBus, startTargetStack, type TargetStack } from './support/target';
 
@@ -401,6 +402,33 @@ describe('friend requests, settings and friends over REST', () => {
       );
     });
 
+    it('withdraws an application named in the query string, in its canonical digits only', async () => {
+      ok(
+        await as(dave).post('/api/application/create', { account_id: carol.id, apply_msg: 'hey' }),
+      );
+      const withdraw = (accountId: string) =>
+        api.delete('/api/application/delete', {
+          token: dave.token,
+          query: { account_id: accountId },
+        });
+      const fromDave = async () =>
+        (await applicationsOf(carol)).list
+          .filter((a) => a.account1_id === dave.id)
+          .map((a) => a.status);
+      for (const spelling of offSpellings(carol.id)) {
+        const r = await withdraw(spelling);
+        expect([spelling, r.status_code, r.status_msg]).toEqual([
+          spelling,
+          ErrorCode.InvalidParams,
+          expect.stringMatching(/^parameters not valid: account_id: /),
+        ]);
+      }
+      expect(await fromDave()).toEqual(['已申请']);
+      ok(await withdraw(String(carol.id)));
+      expect(await fromDave()).toEqual([]);
+      expect(code(await withdraw(String(carol.id)))).toBe(ErrorCode.ApplicationNotFound);
+    });
+
     it('accepts: the two become friends, the first message is "成为好友", both sides hear of it', async () => {
       ok(
         await as(alice).post('/api/application/create', {
@@ -774,6 +802,28 @@ describe('friend requests, settings and friends over REST', () => {
       expect(code(await del(alice, groupId))).toBe(ErrorCode.RelationNotFound);
       expect(code(await del(alice, 'one'))).toBe(ErrorCode.InvalidParams);
       expect(await relationOf(alice, alice)).toBe(aliceSelf);
+    });
+
+    it('ends a friendship named in the query string, in its canonical digits only', async () => {
+      const friendship = await makeFriends(api, carol, dave);
+      const unfriend = (relationId: string) =>
+        api.delete('/api/setting/friend/delete', {
+          token: dave.token,
+          query: { relation_id: relationId },
+        });
+      for (const spelling of offSpellings(friendship)) {
+        const r = await unfriend(spelling);
+        expect([spelling, r.status_code, r.status_msg]).toEqual([
+          spelling,
+          ErrorCode.InvalidParams,
+          expect.stringMatching(/^parameters not valid: relation_id: /),
+        ]);
+      }
+      expect(await relationOf(dave, carol)).toBe(friendship);
+      ok(await unfriend(String(friendship)));
+      expect(await relationOf(dave, carol)).toBe(0);
+      expect((await friendsOf(carol)).list.map((f) => f.relation_id)).not.toContain(friendship);
+      expect(code(await unfriend(String(friendship)))).toBe(ErrorCode.RelationNotFound);
     });
 
     it('unfriends: both sides hear delete_relation, history and settings go, and they may befriend again', async () => {

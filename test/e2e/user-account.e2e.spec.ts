@@ -2,6 +2,7 @@ import jwt from 'jsonwebtoken';
 import { ErrorCode, PUSH_EVENTS } from '@chat/protocol';
 import { ok, type ApiClient } from './support/http';
 import { codeFor as sinkCode } from './support/actors';
+import { offSpellings } from './support/ids';
 import { TOKEN_KEY } from './support/stack';
 import { onBus, startTargetStack, type TargetStack } from './support/target';
 
@@ -445,6 +446,84 @@ describe('users, email codes and accounts over REST', () => {
         body: { code, new_password: 'secret-8' },
       });
       expect(reused.status_code).toBe(ErrorCode.EmailCodeInvalid);
+    });
+
+    it('takes account ids from the query string in their canonical digits only, delete included', async () => {
+      const spare = ok(
+        await api.post('/api/account/create', {
+          token: otherUserToken,
+          body: { name: 'carl-spare', gender: '男', signature: 'spare' },
+        }),
+      );
+      const spareToken: string = spare.account_token.token;
+      const calls: [string, string, string][] = [
+        ['GET', '/api/account/token', otherUserToken],
+        ['GET', '/api/account/info', spareToken],
+        ['DELETE', '/api/account/delete', otherUserToken],
+      ];
+      // Any other spelling of the id is refused, naming the field, and deletes nothing.
+      for (const spelling of offSpellings(spare.id)) {
+        for (const [method, path, token] of calls) {
+          const r = await api.call(method, path, { token, query: { account_id: spelling } });
+          expect([method, path, spelling, r.status_code, r.status_msg]).toEqual([
+            method,
+            path,
+            spelling,
+            ErrorCode.InvalidParams,
+            expect.stringMatching(/^parameters not valid: account_id: /),
+          ]);
+        }
+      }
+      const missing = await api.delete('/api/account/delete', { token: otherUserToken });
+      expect([missing.status_code, missing.status_msg]).toEqual([
+        ErrorCode.InvalidParams,
+        'parameters not valid: account_id: is required',
+      ]);
+      const digits = String(spare.id);
+      const switched = ok(
+        await api.get('/api/account/token', {
+          token: otherUserToken,
+          query: { account_id: digits },
+        }),
+      );
+      expect(
+        ok(
+          await api.get('/api/account/info', {
+            token: switched.account_token.token,
+            query: { account_id: digits },
+          }),
+        ),
+      ).toMatchObject({ id: spare.id, name: 'carl-spare', signature: 'spare' });
+      const names = async () =>
+        ok(await api.get('/api/account/infos/user', { token: otherUserToken })).list.map(
+          (a: { name: string }) => a.name,
+        );
+      expect(await names()).toEqual(['carl', 'carl-spare']);
+
+      // The delete with the id in the query string, as clients of the older server send it:
+      // another user's account is refused as it is from the body, the own one is deleted.
+      const foreign = await api.delete('/api/account/delete', {
+        token: userToken,
+        query: { account_id: digits },
+      });
+      expect(foreign.status_code).toBe(ErrorCode.PermissionDenied);
+      const deleted = await api.delete('/api/account/delete', {
+        token: otherUserToken,
+        query: { account_id: digits },
+      });
+      expect(deleted).toEqual({ http: 200, status_code: 0, status_msg: 'ok' });
+      expect(await names()).toEqual(['carl']);
+      // Its token names a deleted account now (docs/api.md §1.4, check 5).
+      const orphaned = await api.get('/api/account/info', {
+        token: spareToken,
+        query: { account_id: digits },
+      });
+      expect(orphaned.status_code).toBe(ErrorCode.AccountNotFound);
+      const again = await api.delete('/api/account/delete', {
+        token: otherUserToken,
+        query: { account_id: digits },
+      });
+      expect(again.status_code).toBe(ErrorCode.AccountNotFound);
     });
 
     it('deletes accounts, then the user, and the deleted account’s token stops working', async () => {

@@ -13,6 +13,7 @@ import {
   Application,
   GroupNotify,
   Message,
+  MessageQueryRepository,
   MessageSearchRepository,
   ReadCursor,
   Relation,
@@ -21,11 +22,9 @@ import {
   User,
   UserRepository,
   contentGrams,
-  escapeLike,
   migrate,
   openDatabase,
   pendingMigrations,
-  queryGrams,
   snowflakeTime,
   toTextArrayLiteral,
   type Database,
@@ -607,35 +606,35 @@ describe('constraints', () => {
 
 describe('message search (docs/data-model.md §3)', () => {
   /**
-   * The query of docs/data-model.md §3, restricted to one relation, over the indexer's table: the
-   * candidates from `message_search`, then the message rows (as `MessageQueryRepository`).
+   * What `/api/msg/list/content` answers within one relation: the repository's search, as
+   * the api runs it (`MessageQueryRepository.search`), newest first.
    */
-  const SEARCH_SQL = `
-    SELECT m.id, m.msg_content FROM message m
-    WHERE m.id = ANY(ARRAY(
-        SELECT s.message_id FROM message_search s
-        WHERE s.relation_id = ? AND s.grams @> ?::text[]))
-      AND NOT m.is_revoke
-      AND m.msg_content ILIKE '%' || ? || '%' ESCAPE '\\'
-    ORDER BY m.id DESC`;
-
-  async function search(relationId: number, q: string): Promise<string[]> {
-    const grams = queryGrams(q);
-    expect(grams.length).toBeGreaterThan(0); // an empty query is rejected before SQL (1001)
-    const rows = await db.em
-      .fork()
-      .execute<{ msg_content: string }[]>(SEARCH_SQL, [
-        relationId,
-        toTextArrayLiteral(grams),
-        escapeLike(q),
-      ]);
-    return rows.map((r) => r.msg_content);
+  async function search(relationId: number, q: string, caller = owner): Promise<string[]> {
+    const found = new MessageQueryRepository(db.em).search(caller, relationId, q, {
+      page: 1,
+      pageSize: 200,
+    });
+    expect(found).not.toBeNull(); // an empty query is refused before SQL (1001)
+    return (await found!).rows.map((r) => r.msgContent);
   }
 
+  /** The statements (text and parameters) the repository sends while `run` runs. */
+  async function statementsOf(run: () => Promise<unknown>): Promise<[string, unknown[]][]> {
+    const execute = jest.spyOn(db.em.getConnection(), 'execute');
+    try {
+      await run();
+      return execute.mock.calls.map(([sql, params]) => [String(sql), (params ?? []) as unknown[]]);
+    } finally {
+      execute.mockRestore();
+    }
+  }
+
+  let owner: number;
   let relationId: number;
   beforeAll(async () => {
     const t = new TestData(db.em.fork());
     const a = await t.account();
+    owner = a.id;
     relationId = (await t.friendship(a, a)).relation.id;
     for (const content of [
       '明天下午三点开会',
@@ -715,14 +714,16 @@ describe('message search (docs/data-model.md §3)', () => {
     // As autovacuum does after a bulk load: the GIN index's pending list merged.
     await db.em.fork().execute('VACUUM ANALYZE message_search');
 
-    const plan = await db.em
-      .fork()
-      .execute<{ 'QUERY PLAN': string }[]>(`EXPLAIN ${SEARCH_SQL}`, [
-        big,
-        toTextArrayLiteral(queryGrams('天气')),
-        escapeLike('天气'),
-      ]);
-    expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/message_search_grams_idx/);
-    expect(await search(big, '天气')).toEqual(['明天的天气怎么样']);
+    let found: string[] = [];
+    const statements = await statementsOf(async () => {
+      found = await search(big, '天气', a.id);
+    });
+    expect(found).toEqual(['明天的天气怎么样']);
+    // The page and its count: each finds its candidates through the index.
+    expect(statements).toHaveLength(2);
+    for (const [sql, params] of statements) {
+      const plan = await db.em.fork().execute<{ 'QUERY PLAN': string }[]>(`EXPLAIN ${sql}`, params);
+      expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/message_search_grams_idx/);
+    }
   });
 });

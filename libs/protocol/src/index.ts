@@ -13,6 +13,7 @@ export {
   unstorableText,
   id,
   queryId,
+  ID_DIGITS,
   email,
   gender,
   GENDERS,

@@ -19,7 +19,10 @@ export const TOKEN_KEY = 'e2e-token-key-0123456789abcdefghijklmnop';
 export interface StackOptions {
   /** WebSocket gateways to start (each its own process, node id gw<n>). */
   gateways?: number;
-  /** Start the persister and the notifier (the realtime pipeline). */
+  /**
+   * Start the persister and the notifier (the realtime pipeline). The persister process also
+   * runs the search indexer (its own consumer group on `chat.stored`, docs/data-model.md §3).
+   */
   workers?: boolean;
   /** With `workers`: how many persisters and notifiers to start (1 each unless given). */
   persisters?: number;
@@ -52,7 +55,7 @@ export interface Stack extends TargetStack {
   gateways: GatewayProcess[];
   /** Starts a gateway process with the given machine id (1–31; the api uses 0). */
   startGateway(machineId: number): Promise<GatewayProcess>;
-  /** Starts a persister or notifier process. */
+  /** Starts a persister (with its search indexer) or notifier process. */
   startWorker(name: 'persister' | 'notifier'): Promise<RunningApp>;
   /** Starts one more api process on the same services, with extra settings. */
   startApi(extraEnv?: Record<string, string>): Promise<{ app: RunningApp; client: ApiClient }>;

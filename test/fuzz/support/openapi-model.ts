@@ -1,6 +1,7 @@
 /** A JSON Schema node of the api's OpenAPI document, as far as the generator reads it. */
 export interface SchemaNode {
   type?: string;
+  const?: unknown;
   enum?: unknown[];
   pattern?: string;
   minimum?: number;

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { ErrorCode } from '@chat/protocol';
+import { ErrorCode, ID_DIGITS } from '@chat/protocol';
 import type { Field, Operation, SchemaNode } from './openapi-model';
 import {
   deepNesting,
@@ -85,14 +85,42 @@ const DESTRUCTIVE = new Set([
 const HASHING = new Set(['POST /api/user/login', 'POST /api/user/register']);
 /** Operations whose limiter runs before authentication and validation (1004 first). */
 const LIMITED_FIRST = new Set(['POST /api/email/send']);
-/** Ids may come as text here too (the query string or the body: docs/api.md §12). */
-const IDS_AS_TEXT = new Set(['POST /api/file/getall', 'POST /api/file/details']);
-
 const opKey = (op: Operation) => `${op.method} ${op.path}`;
 
-/** A field that takes anything: paging, and the search's optional relation (≤ 0 = all). */
+/** A field that takes anything: paging. */
 function isLenient(schema: SchemaNode): boolean {
   return schema.type === 'integer' && (schema.minimum ?? 0) < 0;
+}
+
+/**
+ * An id wherever it may come from the query string (docs/api.md §1.2), as the document
+ * writes it: a JSON integer ≥ 1 or its canonical digits (`id`), or either of those or 0,
+ * where absent, empty and 0 mean none (`optional-id`). Undefined for any other field.
+ */
+function idKind(schema: SchemaNode): 'id' | 'optional-id' | undefined {
+  const alternatives = schema.anyOf ?? [];
+  const digits = alternatives.some((a) => a.type === 'string' && a.pattern === ID_DIGITS.source);
+  const integer = alternatives.some((a) => a.type === 'integer' && a.minimum === 1);
+  if (!digits || !integer) return undefined;
+  return alternatives.some((a) => a.const === 0) ? 'optional-id' : 'id';
+}
+
+/** Ids of `kind` as a client may send them: numbers, digit strings, and 0 where it means none. */
+function idInput(kind: 'id' | 'optional-id', ids: fc.Arbitrary<number>): fc.Arbitrary<unknown> {
+  const either = fc.oneof(ids, ids.map(String));
+  return kind === 'id' ? either : fc.oneof(fc.constantFrom(0, '0', ''), either);
+}
+
+/** What an id field of `kind` refuses: not an integer, out of range, or not canonical digits. */
+function notIdInput(kind: 'id' | 'optional-id'): fc.Arbitrary<unknown> {
+  const none = kind === 'optional-id';
+  return fc.oneof(
+    notAnId.filter(
+      (v) => !(none && (v === 0 || (v instanceof RawJson && ['-0', '0'].includes(v.text)))),
+    ),
+    invalidQueryId.filter((v) => !(none && (v === '' || v === '0'))),
+    fc.constantFrom<unknown>(true, false, [], [1], {}, ...(none ? [] : [null])),
+  );
 }
 
 interface Built {
@@ -119,6 +147,8 @@ function validJson(
   world: RestWorld,
   foreign: boolean,
 ): fc.Arbitrary<unknown> {
+  const ids = idKind(s);
+  if (ids) return idInput(ids, idValue(world, foreign));
   if (s.anyOf) return fc.oneof(...s.anyOf.map((a) => validJson(name, a, world, foreign)));
   switch (s.type) {
     case 'integer': {
@@ -198,13 +228,14 @@ function invalidJson(
   name: string,
   s: SchemaNode,
   world: RestWorld,
-  idsAsText: boolean,
 ): fc.Arbitrary<Built> | undefined {
   const tag = (what: string) => (v: unknown) => ({
     value: v,
     invalid: true,
     note: `${name}: ${what}`,
   });
+  const ids = idKind(s);
+  if (ids) return notIdInput(ids).map(tag('not an id'));
   if (s.anyOf) {
     const obj = s.anyOf.find((a) => a.type === 'object');
     const alternatives = [
@@ -212,7 +243,7 @@ function invalidJson(
         .oneof(fc.integer(), fc.string({ maxLength: 6 }), fc.boolean(), fc.constant([]))
         .map(tag('wrong type')),
     ];
-    const inner = obj && invalidJson(name, obj, world, idsAsText);
+    const inner = obj && invalidJson(name, obj, world);
     if (inner) alternatives.push(inner);
     return fc.oneof(...alternatives);
   }
@@ -230,10 +261,10 @@ function invalidJson(
       );
       return fc.oneof(
         bad.map(tag('out of range or not an integer')),
-        (idsAsText
-          ? wrongType('integer')
-          : fc.oneof(wrongType('integer'), fc.constantFrom('1', '12', String(MAX_ID)))
-        ).map(tag('wrong type')),
+        // Only ids take digit strings; any other integer of a JSON body refuses them.
+        fc
+          .oneof(wrongType('integer'), fc.constantFrom('1', '12', String(MAX_ID)))
+          .map(tag('wrong type')),
       );
     }
     case 'string': {
@@ -288,7 +319,7 @@ function invalidJson(
             .map(tag(`more than ${s.maxItems} items`)),
         );
       }
-      const badItem = invalidJson(name, items, world, idsAsText);
+      const badItem = invalidJson(name, items, world);
       if (badItem) {
         alternatives.push(
           fc
@@ -316,7 +347,7 @@ function invalidJson(
         );
       }
       for (const [k, v] of props) {
-        const bad = invalidJson(k, v, world, idsAsText);
+        const bad = invalidJson(k, v, world);
         if (!bad) continue;
         alternatives.push(
           fc.tuple(validObject(s, world, false), bad).map(([o, b]) => ({
@@ -363,7 +394,7 @@ const invalidQueryId = fc.oneof(
     '١٢',
     '1,2',
   ),
-  fc.string({ maxLength: 6 }).filter((v) => !/^\d{1,16}$/.test(v)),
+  fc.string({ maxLength: 6 }).filter((v) => !ID_DIGITS.test(v)),
 );
 
 function validQuery(name: string, s: SchemaNode, world: RestWorld): fc.Arbitrary<string> {
@@ -374,7 +405,8 @@ function validQuery(name: string, s: SchemaNode, world: RestWorld): fc.Arbitrary
       oddString,
     );
   }
-  if (s.pattern === '^\\d{1,16}$') return idValue(world, false).map(String);
+  const ids = idKind(s);
+  if (ids) return idInput(ids, idValue(world, false)).map(String);
   if (s.pattern === '^\\d{1,12}$') {
     return fc.oneof(
       fc.integer({ min: 1, max: 4_000_000_000 }).map(String),
@@ -399,7 +431,16 @@ function invalidQuery(name: string, s: SchemaNode): fc.Arbitrary<Built> | undefi
     .tuple(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }))
     .map(([a, b]) => `${a}\u0000${b}`);
   const long = fc.integer({ min: 4097, max: 9000 }).map((n) => 'x'.repeat(n));
-  if (s.pattern === '^\\d{1,16}$') return fc.oneof(invalidQueryId, nul).map(tag('not an id'));
+  const ids = idKind(s);
+  if (ids) {
+    const none = ids === 'optional-id';
+    return fc
+      .oneof(
+        invalidQueryId.filter((v) => !(none && (v === '' || v === '0'))),
+        nul,
+      )
+      .map(tag('not an id'));
+  }
   if (s.pattern === '^\\d{1,12}$') {
     return fc
       .oneof(fc.constantFrom('0', '1234567890123', '-5', '', 'abc', '1.5', ' 9'), nul)
@@ -703,7 +744,7 @@ function routeCase(op: Operation, world: RestWorld): fc.Arbitrary<RestCase> {
     (f &&
       (op.input === 'query'
         ? invalidQuery(f.name, f.schema)
-        : invalidJson(f.name, f.schema, world, IDS_AS_TEXT.has(key)))) ||
+        : invalidJson(f.name, f.schema, world))) ||
     none;
   const oddOf = (f: Field | undefined) =>
     f
@@ -978,12 +1019,6 @@ interface UploadPlan {
   nameStar: boolean;
 }
 
-/** Form fields where an empty value means 0: the caller's own avatar, no replied-to message. */
-const EMPTY_MEANS_ZERO = new Set([
-  'POST /api/file/avatar relation_id',
-  'POST /api/msg/file rly_msg_id',
-]);
-
 function multipart(
   boundary: string,
   parts: {
@@ -1097,8 +1132,10 @@ function uploadCase(op: Operation, world: RestWorld): fc.Arbitrary<RestCase> {
       const notes: string[] = [];
       op.fields.forEach((f, i) => {
         const choice = p.fieldChoices[i];
-        const min = f.schema.minimum ?? 0;
-        const emptyIsZero = EMPTY_MEANS_ZERO.has(`${key} ${f.name}`);
+        // An optional id (the caller's own avatar, no replied-to message) reads empty and
+        // "0" as none; a required one refuses both.
+        const emptyIsZero = idKind(f.schema) === 'optional-id';
+        const min = idKind(f.schema) === 'id' ? 1 : (f.schema.minimum ?? 0);
         const value =
           choice === 'empty'
             ? ''
@@ -1452,7 +1489,7 @@ export function bigBodyCases(ops: Operation[], world: RestWorld): RestCase[] {
         .filter((f) => f.name === 'relation_id')
         .map((f) => ({
           name: f.name,
-          value: (f.schema.minimum ?? 0) > 0 ? String(world.groupId) : '0',
+          value: idKind(f.schema) === 'id' ? String(world.groupId) : '0',
         }));
       return multipart('----fuzzbig', [
         ...fields,

@@ -49,7 +49,7 @@ export function accountRoutes(accounts: AccountService, s: UserAccountSchemas): 
       description: 'Its tokens answer 2010 from now on, and its open sockets are closed with 4403.',
       // The reference server read it from the query; its document said body (docs/api.md §1.3).
       from: 'both',
-      input: s.accountDelete.body,
+      input: s.accountDelete.input,
       errors: [
         ErrorCode.AccountNotFound,
         ErrorCode.PermissionDenied,

@@ -29,8 +29,9 @@ export function applicationRoutes(applications: ApplicationService, s: SocialSch
       auth: 'account',
       tag: 'application',
       summary: 'Withdraw the caller’s application to an account',
-      from: 'body',
-      input: s.applicationDelete.body,
+      // A DELETE: clients may send the id in the query string (docs/api.md §1.3).
+      from: 'both',
+      input: s.applicationDelete.input,
       reply: s.applicationDelete.reply,
       errors: [ErrorCode.ApplicationNotFound],
       handle: ({ input, caller }) => applications.delete(caller.accountId, input.account_id),

@@ -68,7 +68,7 @@ export function messageRoutes(messages: MessageService, s: MessageSchemas): AnyR
       reply: s.listContent.reply,
       errors: [ErrorCode.PermissionDenied],
       handle: ({ input, caller }) =>
-        messages.search(caller.accountId, input.relation_id ?? 0, input.content, page(input)),
+        messages.search(caller.accountId, input.relation_id, input.content, page(input)),
     }),
     route({
       method: 'get',

@@ -105,8 +105,9 @@ export function settingRoutes(settings: SettingService, s: SocialSchemas): AnyRo
       auth: 'account',
       tag: 'setting',
       summary: 'End a friendship: the conversation and its messages are deleted',
-      from: 'body',
-      input: s.friendDelete.body,
+      // A DELETE: clients may send the id in the query string (docs/api.md §1.3).
+      from: 'both',
+      input: s.friendDelete.input,
       reply: s.friendDelete.reply,
       errors: [ErrorCode.RelationNotFound, ErrorCode.PermissionDenied],
       handle: ({ input, caller }) => settings.deleteFriend(caller.accountId, input.relation_id),

@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { msgExtend } from '../ws/frames';
-import { email, id, MAX_ID, paging, queryId, storableString, text, unstorableText } from './fields';
+import {
+  email,
+  id,
+  ID_DIGITS,
+  MAX_ID,
+  optionalQueryId,
+  paging,
+  queryId,
+  storableString,
+  text,
+  unstorableText,
+} from './fields';
 
 describe('request fields', () => {
   it('counts string length in code points, not UTF-16 units', () => {
@@ -63,10 +74,105 @@ describe('request fields', () => {
     expect(id.safeParse('3').success).toBe(false);
   });
 
-  it('reads ids from the query string as numbers', () => {
-    expect(queryId.parse('42')).toBe(42);
-    expect(queryId.safeParse('4x').success).toBe(false);
-    expect(queryId.safeParse('9007199254740992').success).toBe(false);
+  describe('ids that may come from the query string (queryId, docs/api.md §1.2)', () => {
+    const parse = (v: unknown) => z.object({ account_id: queryId }).safeParse({ account_id: v });
+
+    it.each([
+      ['1', 1],
+      ['5', 5],
+      ['42', 42],
+      ['1000', 1000],
+      ['9007199254740991', MAX_ID],
+      [1, 1],
+      [42, 42],
+      [MAX_ID, MAX_ID],
+    ])('accepts %j as %d', (input, expected) => {
+      expect(parse(input)).toEqual({ success: true, data: { account_id: expected } });
+    });
+
+    it.each([
+      ['0', 'must be an integer id'],
+      ['05', 'must be an integer id'],
+      ['00', 'must be an integer id'],
+      ['-1', 'must be an integer id'],
+      ['+5', 'must be an integer id'],
+      ['5.0', 'must be an integer id'],
+      ['5.', 'must be an integer id'],
+      ['.5', 'must be an integer id'],
+      ['1e3', 'must be an integer id'],
+      ['0x10', 'must be an integer id'],
+      [' 5', 'must be an integer id'],
+      ['5 ', 'must be an integer id'],
+      ['5\n', 'must be an integer id'],
+      ['1_000', 'must be an integer id'],
+      ['1,000', 'must be an integer id'],
+      ['５', 'must be an integer id'],
+      ['٥', 'must be an integer id'],
+      ['', 'must be an integer id'],
+      ['abc', 'must be an integer id'],
+      ['Infinity', 'must be an integer id'],
+      ['9007199254740992', 'must be a safe integer id'],
+      ['9999999999999999', 'must be a safe integer id'],
+      ['18446744073709551615', 'must be an integer id'],
+      ['99999999999999999999', 'must be an integer id'],
+      [0, 'must be an id ≥ 1'],
+      [-1, 'must be an id ≥ 1'],
+      [1.5, 'must be an integer id'],
+      [2 ** 53, 'must be a safe integer id'],
+      [null, 'must be an integer id'],
+      [true, 'must be an integer id'],
+      [[5], 'must be an integer id'],
+      [{ id: 5 }, 'must be an integer id'],
+      [undefined, 'is required'],
+    ])('refuses %j (%s)', (input, message) => {
+      const result = parse(input);
+      expect(result.success).toBe(false);
+      expect(result.error?.issues.map((i) => i.message)).toContain(message);
+      expect(result.error?.issues.every((i) => i.path[0] === 'account_id')).toBe(true);
+    });
+
+    it('ID_DIGITS: one spelling per id, 1–16 digits without a leading zero', () => {
+      for (const s of ['1', '9', '10', '123456789', '9007199254740991']) {
+        expect(ID_DIGITS.test(s)).toBe(true);
+      }
+      for (const s of ['0', '01', '-1', '+1', '1.0', '1e3', ' 1', '12345678901234567']) {
+        expect(ID_DIGITS.test(s)).toBe(false);
+      }
+    });
+  });
+
+  describe('optional ids (optionalQueryId): 0 means none', () => {
+    const scope = z.object({ relation_id: optionalQueryId('must be a group id, or 0 for none') });
+    const parse = (input: Record<string, unknown>) => scope.safeParse(input);
+
+    it.each([
+      [{}, 0],
+      [{ relation_id: undefined }, 0],
+      [{ relation_id: null }, 0],
+      [{ relation_id: '' }, 0],
+      [{ relation_id: '0' }, 0],
+      [{ relation_id: 0 }, 0],
+      [{ relation_id: '7' }, 7],
+      [{ relation_id: 7 }, 7],
+      [{ relation_id: String(MAX_ID) }, MAX_ID],
+    ])('reads %j as %d', (input, expected) => {
+      expect(parse(input)).toEqual({ success: true, data: { relation_id: expected } });
+    });
+
+    it.each(['00', '07', '-1', '-0', '+7', '7.0', '1e3', ' 7', 'x', '9007199254740992', -1, 1.5])(
+      'refuses %j',
+      (value) => {
+        const result = parse({ relation_id: value });
+        expect(result.success).toBe(false);
+        expect(result.error?.issues[0].path).toEqual(['relation_id']);
+      },
+    );
+
+    it('words a refusal with what 0 stands for', () => {
+      expect(parse({ relation_id: '07' }).error?.issues[0].message).toBe(
+        'must be a group id, or 0 for none',
+      );
+    });
   });
 
   it('checks email syntax and its 50-character limit', () => {

@@ -62,12 +62,39 @@ export const id = z
   .min(1, { error: 'must be an id ≥ 1' })
   .max(MAX_ID, { error: 'must be a safe integer id' });
 
-/** An id in the query string: digits only, converted to a number. */
-export const queryId = z
-  .string({ error: 'is required' })
-  .regex(/^\d{1,16}$/, { error: 'must be an integer id' })
-  .transform(Number)
-  .pipe(id);
+/**
+ * An id written in decimal, as the query string and a form field carry it (docs/api.md §1.2):
+ * 1–16 digits and nothing else, the first not 0. No sign, space, fraction, exponent or leading
+ * zero, so every id has exactly one spelling; its value must still be at most 2^53 − 1.
+ */
+export const ID_DIGITS = /^[1-9]\d{0,15}$/;
+
+const idDigits = z.string().regex(ID_DIGITS).transform(Number).pipe(id);
+
+/**
+ * An id wherever it may come from the query string (docs/api.md §1.2, §1.3): a query
+ * parameter, a field of a route that merges the query string with its JSON body or form, and
+ * so every id a DELETE route reads. A JSON integer as `id`, or a string of `ID_DIGITS`
+ * converted to one. The one schema of every such id, so every route accepts and refuses the
+ * same spellings.
+ */
+export const queryId = z.union([id, idDigits], {
+  error: (issue) => (issue.input === undefined ? 'is required' : 'must be an integer id'),
+});
+
+/**
+ * An optional `queryId`: absent, null, empty, 0 or "0" mean none and give 0; any other value
+ * must be an id. `what` words the error (it names what 0 stands for).
+ */
+export function optionalQueryId(what: string) {
+  return z
+    .preprocess(
+      (v) => (v === undefined || v === null || v === '' || v === '0' ? 0 : v),
+      z.union([z.literal(0), id, idDigits], { error: what }),
+    )
+    .optional()
+    .transform((v) => v ?? 0);
+}
 
 /** Email as docs/api.md gives it: valid address, at most 50 characters. */
 export const email = storableString({ error: 'is required' })
@@ -104,12 +131,3 @@ export function paging(defaultPageSize: number, maxPageSize: number) {
       .transform((v) => Math.min(v ?? defaultPageSize, maxPageSize)),
   });
 }
-
-/**
- * An id that may come from the query string, a JSON body or a multipart field (`from:
- * 'both'`, uploads): an integer, or a string of digits converted to one.
- */
-export const looseId = z.preprocess(
-  (v) => (typeof v === 'string' && /^\d{1,16}$/.test(v) ? Number(v) : v),
-  id,
-);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { looseId, MAX_ID } from './fields';
+import { optionalQueryId, queryId } from './fields';
 import type { InputLimits } from './schemas';
 
 const time = z.string().meta({ format: 'date-time', example: '2024-05-01T08:30:00.123Z' });
@@ -18,31 +18,11 @@ export const FileOut = z
   })
   .meta({ id: 'File' });
 
-/**
- * An optional id of a multipart field (a digit string): absent, empty or 0 mean 0; `what`
- * words the error.
- */
-function optionalFormId(what: string) {
-  return z.preprocess(
-    (v) =>
-      v === undefined || v === null || v === ''
-        ? 0
-        : typeof v === 'string' && /^\d{1,16}$/.test(v)
-          ? Number(v)
-          : v,
-    z
-      .number({ error: what })
-      .int({ error: what })
-      .min(0, { error: what })
-      .max(MAX_ID, { error: 'must be a safe integer id' }),
-  );
-}
-
 /** `relation_id` of an avatar upload: absent, empty or 0 means the caller's own avatar. */
-const avatarTarget = optionalFormId('must be a group id, or 0 for your own avatar');
+const avatarTarget = optionalQueryId('must be a group id, or 0 for your own avatar');
 
 /** `rly_msg_id` of a file message: absent, empty or 0 means not a reply. */
-const replyTarget = optionalFormId('must be a message id, or 0 for none');
+const replyTarget = optionalQueryId('must be a message id, or 0 for none');
 
 /**
  * The file area of docs/api.md §12, and the file message of §11 (`/api/msg/file`). The avatar upload is multipart: these are its text fields;
@@ -51,21 +31,21 @@ const replyTarget = optionalFormId('must be a message id, or 0 for none');
 export function fileSchemas(_limits: InputLimits) {
   return {
     getAll: {
-      input: z.object({ relation_id: looseId }),
+      input: z.object({ relation_id: queryId }),
       reply: z.object({ list: z.array(FileOut), total: z.number().int() }),
     },
     avatar: {
-      fields: z.object({ relation_id: avatarTarget.optional().transform((v) => v ?? 0) }),
+      fields: z.object({ relation_id: avatarTarget }),
       reply: z.object({ url: z.string() }),
     },
     details: {
-      input: z.object({ file_id: looseId }),
+      input: z.object({ file_id: queryId }),
       reply: FileOut,
     },
     messageFile: {
       fields: z.object({
-        relation_id: looseId,
-        rly_msg_id: replyTarget.optional().transform((v) => v ?? 0),
+        relation_id: queryId,
+        rly_msg_id: replyTarget,
       }),
       reply: z.object({ id: outId, msg_content: z.string(), file_id: outId, create_at: time }),
     },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { msgExtend } from '../ws/frames';
-import { id, paging, queryId, text } from './fields';
+import { id, optionalQueryId, paging, queryId, text } from './fields';
 import type { InputLimits } from './schemas';
 
 /** Unix seconds from the query string: an integer ≥ 1 (docs/api.md §1.2). */
@@ -10,11 +10,8 @@ const unixSeconds = z
   .transform(Number)
   .pipe(z.number().int().min(1, { error: 'must be unix seconds ≥ 1' }));
 
-/** `relation_id` that may be absent, ≤ 0 or non-numeric, meaning "every relation". */
-const optionalRelation = z.preprocess((v) => {
-  const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : typeof v === 'number' ? v : 0;
-  return Number.isSafeInteger(n) && n > 0 ? n : 0;
-}, z.number().int());
+/** `relation_id` of a search: absent, empty or 0 searches every conversation of the caller. */
+const searchScope = optionalQueryId('must be a conversation id, or 0 for every conversation');
 
 const time = z.string().meta({ format: 'date-time' });
 const outId = z.number().int();
@@ -100,7 +97,7 @@ export function messageSchemas(l: InputLimits) {
       reply: list(MsgInfoOut),
     },
     listContent: {
-      query: page.extend({ content: text(1, 1000), relation_id: optionalRelation.optional() }),
+      query: page.extend({ content: text(1, 1000), relation_id: searchScope }),
       reply: list(BriefMsgInfoOut),
     },
     infoTop: {

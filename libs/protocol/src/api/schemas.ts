@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { email, gender, id, paging, queryId, text } from './fields';
+import { email, gender, paging, queryId, text } from './fields';
 
 /** The limits of docs/api.md §1.5 that shape request validation (from config `Rule.*`, `Page.*`). */
 export interface InputLimits {
@@ -61,7 +61,8 @@ export function userAccountSchemas(l: InputLimits) {
       query: z.object({ account_id: queryId }),
       reply: z.object({ account_token: TokenOut }),
     },
-    accountDelete: { body: z.object({ account_id: id }) },
+    // Query string and body merged (docs/api.md §1.3).
+    accountDelete: { input: z.object({ account_id: queryId }) },
     accountUpdate: { body: z.object({ name: accountName, gender, signature: text(1, 200) }) },
     accountInfo: {
       query: z.object({ account_id: queryId }),

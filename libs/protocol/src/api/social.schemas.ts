@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id, paging, text } from './fields';
+import { id, paging, queryId, text } from './fields';
 import type { InputLimits } from './schemas';
 
 /** Timestamps in replies: RFC 3339, milliseconds, UTC (docs/api.md §1.2). */
@@ -90,7 +90,8 @@ export function socialSchemas(l: InputLimits) {
       body: z.object({ account_id: id, apply_msg: text(1, 200) }),
       reply: empty,
     },
-    applicationDelete: { body: z.object({ account_id: id }), reply: empty },
+    // DELETE: the query string and the body merged (docs/api.md §1.3).
+    applicationDelete: { input: z.object({ account_id: queryId }), reply: empty },
     applicationAccept: { body: z.object({ account_id: id }), reply: empty },
     applicationRefuse: {
       body: z.object({ account_id: id, refuse_msg: text(1, 200) }),
@@ -110,7 +111,7 @@ export function socialSchemas(l: InputLimits) {
     },
     updateShow: { body: z.object({ ...relation, is_show: flag('is_show') }), reply: empty },
     friendList: { reply: list(SettingFriendOut) },
-    friendDelete: { body: z.object(relation), reply: empty },
+    friendDelete: { input: z.object({ relation_id: queryId }), reply: empty },
     friendByName: {
       query: page.extend({ name: text(l.usernameLenMin, l.usernameLenMax) }),
       reply: list(SettingFriendOut),
