@@ -23,10 +23,19 @@ export default tseslint.config(
       '@nx/enforce-module-boundaries': [
         'error',
         {
-          allow: ['@chat/db/testing'],
           depConstraints: [
             {
               sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: [
+                'type:role',
+                'type:runtime',
+                'type:domain',
+                'type:adapter',
+                'type:util',
+              ],
+            },
+            {
+              sourceTag: 'type:role',
               onlyDependOnLibsWithTags: [
                 'type:runtime',
                 'type:domain',

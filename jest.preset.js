@@ -21,6 +21,8 @@ const base = {
     ],
   },
   moduleNameMapper: {
+    // The role packages (apps/<role>, docs/development.md §1) before the libs.
+    '^@chat/(api|gateway|persister|notifier|mailer)$': path.join(root, 'apps/$1/src/index.ts'),
     '^@chat/([^/]+)$': path.join(root, 'libs/$1/src/index.ts'),
     '^@chat/([^/]+)/testing$': path.join(root, 'libs/$1/src/testing/index.ts'),
   },

@@ -17,15 +17,13 @@ import {
   startOpsServer,
   startRole,
 } from '@chat/runtime';
-// The one-process server composes the roles' own composition roots (docs/architecture.md,
-// standalone): the same `start` each app's main runs, given shared adapters.
-/* eslint-disable @nx/enforce-module-boundaries */
-import { start as startApi } from '../../api/src/start';
-import { start as startGateway } from '../../gateway/src/start';
-import { start as startMailer } from '../../mailer/src/start';
-import { start as startNotifier } from '../../notifier/src/start';
-import { start as startPersister } from '../../persister/src/start';
-/* eslint-enable @nx/enforce-module-boundaries */
+// The one-process server composes the roles through their packages' public entries
+// (docs/architecture.md, standalone): the same `start` each role's main runs, given shared adapters.
+import { start as startApi } from '@chat/api';
+import { start as startGateway } from '@chat/gateway';
+import { start as startMailer } from '@chat/mailer';
+import { start as startNotifier } from '@chat/notifier';
+import { start as startPersister } from '@chat/persister';
 import { wsUpgradeProxy } from './ws-upgrade-proxy';
 
 export interface StandaloneDeps {

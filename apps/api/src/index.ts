@@ -1,0 +1,6 @@
+/**
+ * The api role's public surface: its composition root, for `main.ts` (one role per
+ * process) and for the standalone server (every role in one process). Nothing else of the
+ * role is meant to be imported from outside it.
+ */
+export { start, type ApiConfig, type ApiDeps, type RunningApi } from './start';

@@ -1,0 +1,12 @@
+/**
+ * The notifier role's public surface: its composition root, for `main.ts` (one role per
+ * process) and for the standalone server (every role in one process). Nothing else of the
+ * role is meant to be imported from outside it.
+ */
+export {
+  start,
+  NOTIFIER_GROUP,
+  type NotifierConfig,
+  type NotifierDeps,
+  type RunningNotifier,
+} from './start';

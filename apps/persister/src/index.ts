@@ -1,0 +1,13 @@
+/**
+ * The persister role's public surface: its composition root, for `main.ts` (one role per
+ * process) and for the standalone server (every role in one process). Nothing else of the
+ * role is meant to be imported from outside it.
+ */
+export {
+  start,
+  PERSISTER_GROUP,
+  INDEXER_GROUP,
+  type PersisterConfig,
+  type PersisterDeps,
+  type RunningPersister,
+} from './start';
