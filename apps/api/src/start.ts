@@ -107,7 +107,11 @@ export async function start(
     // outbox's backlog. The public port has a plain /healthz only.
     const ops = roleOps(kit, {
       host: deps.ops,
-      services: { database: db.orm, redisUrl: config.Redis.Url, bus: busCfg },
+      services: {
+        database: db,
+        redis: config.Redis.Url ? cache : undefined,
+        kafka: busCfg.kind === 'kafka' ? bus : undefined,
+      },
       listen: { host: config.Server.Host, port: config.Server.ApiOpsPort },
     });
     const { metrics } = ops;

@@ -122,7 +122,11 @@ export async function start(
     // (Server.GatewayOpsPort). The public port has a plain /healthz only.
     const ops = roleOps(kit, {
       host: deps.ops,
-      services: { database: db.orm, redisUrl: config.Redis.Url, bus: busCfg },
+      services: {
+        database: db,
+        redis: config.Redis.Url ? cache : undefined,
+        kafka: busCfg.kind === 'kafka' ? bus : undefined,
+      },
       listen: { host: config.Server.Host, port: config.Server.GatewayOpsPort },
     });
     const metrics = new GatewayMetrics(ops.metrics, sockets);

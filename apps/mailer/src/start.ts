@@ -56,7 +56,7 @@ export async function start(
     // Ops: /healthz, /readyz (Redis), /metrics with the queue's depth and sends.
     const ops = roleOps(kit, {
       host: deps.ops,
-      services: { redisUrl: kit.isOwn(queue) ? config.Redis.Url : undefined },
+      services: { redis: kit.isOwn(queue) && config.Redis.Url ? queue : undefined },
       listen: { host: config.Server.Host, port: config.Server.MailerOpsPort },
     });
     const { metrics } = ops;

@@ -63,11 +63,11 @@ export async function start(
     const ops = roleOps(kit, {
       host: deps.ops,
       services: {
-        database: db.orm,
-        redisUrl: kit.isOwn(cache) ? config.Redis.Url : undefined,
-        bus: kit.isOwn(bus) ? busCfg : undefined,
+        database: db,
+        redis: kit.isOwn(cache) && config.Redis.Url ? cache : undefined,
+        kafka: kit.isOwn(bus) && busCfg.kind === 'kafka' ? bus : undefined,
       },
-      lag: { group: NOTIFIER_GROUP, topics: TOPICS_CONSUMED },
+      lag: kit.isOwn(bus) ? { bus, group: NOTIFIER_GROUP, topics: TOPICS_CONSUMED } : undefined,
       listen: { host: config.Server.Host, port: config.Server.NotifierOpsPort },
     });
     await ops.serve();

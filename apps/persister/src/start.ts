@@ -62,10 +62,12 @@ export async function start(
     const ops = roleOps(kit, {
       host: deps.ops,
       services: {
-        database: db.orm,
-        bus: kit.isOwn(bus) ? busCfg : undefined,
+        database: db,
+        kafka: kit.isOwn(bus) && busCfg.kind === 'kafka' ? bus : undefined,
       },
-      lag: { group: PERSISTER_GROUP, topics: [TOPICS.messages, TOPICS.reads] },
+      lag: kit.isOwn(bus)
+        ? { bus, group: PERSISTER_GROUP, topics: [TOPICS.messages, TOPICS.reads] }
+        : undefined,
       listen: { host: config.Server.Host, port: config.Server.PersisterOpsPort },
     });
     await ops.serve();

@@ -7,7 +7,7 @@ import { createJobQueue, retryPolicyFromConfig } from '@chat/jobs';
 import type { Logger } from '@chat/logger';
 import { GROUPS, QUEUES, TOPICS, type EmailJob } from '@chat/protocol';
 import {
-  DependencyProbes,
+  dependencyChecks,
   OpsEndpoints,
   SharedOps,
   cacheConfig,
@@ -128,13 +128,14 @@ export async function start(
     // One ops server for the process: the roles put their figures here, and /readyz asks
     // the adapters they share.
     const shared = new SharedOps('standalone');
-    const probes = new DependencyProbes({
-      database: db.orm,
-      redisUrl: config.Redis.Url,
-      bus: busCfg,
-    });
-    kit.add('dependency probes', () => probes.close());
-    const ops = new OpsEndpoints(shared, probes.checks);
+    const ops = new OpsEndpoints(
+      shared,
+      dependencyChecks({
+        database: db,
+        redis: config.Redis.Url ? cache : undefined,
+        kafka: busCfg.kind === 'kafka' ? bus : undefined,
+      }),
+    );
     // Started last (below) but closed here, once the roles have stopped: until then it
     // answers /readyz with "stopping" (see the stop below).
     const opsPlace = kit.reserve('ops server');

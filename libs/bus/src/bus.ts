@@ -121,11 +121,35 @@ export interface Bus {
   backlog(group: string, topics: string[]): Promise<number>;
 
   /**
+   * Where `group` stands on every partition of `topics`: committed offset, end offset and
+   * the lag between them (the consumer-lag gauges of `/metrics`).
+   */
+  positions(group: string, topics: string[]): Promise<PartitionPosition[]>;
+
+  /**
+   * Resolves when the bus answers (Kafka: the cluster answers a metadata request on a
+   * connection of the probe's own that fails fast; in-process: while open). `/readyz` asks it.
+   */
+  ping(): Promise<void>;
+
+  /**
    * Stops every subscription (each finishes and commits its current batch), waits for
    * publishes in flight, then releases connections. Safe to call twice; afterwards
    * `publish` and `subscribe` reject.
    */
   close(): Promise<void>;
+}
+
+/** Where a consumer group stands on one partition (logical topic name). */
+export interface PartitionPosition {
+  topic: string;
+  partition: number;
+  /** The group's committed offset: the next record it will handle. */
+  committed: number;
+  /** The log end offset (high watermark): the offset the next record appended will get. */
+  end: number;
+  /** Records appended but not yet handled and committed by the group: `end − committed`. */
+  lag: number;
 }
 
 export interface Subscription {

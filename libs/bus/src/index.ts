@@ -3,6 +3,7 @@ export type {
   BusRecord,
   BatchHandler,
   OutgoingRecord,
+  PartitionPosition,
   SubscribeOptions,
   Subscription,
 } from './bus';

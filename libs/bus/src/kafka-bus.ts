@@ -19,6 +19,7 @@ import type {
   Bus,
   BusRecord,
   OutgoingRecord,
+  PartitionPosition,
   SubscribeOptions,
   Subscription,
 } from './bus';
@@ -30,6 +31,7 @@ import {
   validateConcurrency,
   validateMaxBatchSize,
 } from './delivery';
+import { KafkaProbe } from './kafka-probe';
 import { TopicNotReadyError, untilSettled } from './settling';
 
 /** The slice of config the Kafka adapter reads; the app builds it from `Kafka.*`. */
@@ -135,6 +137,8 @@ export class KafkaBus implements Bus {
   /** Logical names of topics known to exist. */
   private readonly knownTopics = new Set<string>();
   private readonly subscriptions = new Set<Subscription>();
+  /** Readiness and consumer positions, on an admin connection of its own that fails fast. */
+  private readonly probe: KafkaProbe;
   private queue: PendingPublish[] = [];
   private flushing?: Promise<void>;
   private closing?: Promise<void>;
@@ -153,6 +157,7 @@ export class KafkaBus implements Bus {
       logCreator: kafkaLogCreator(this.log.child({ component: 'kafkajs' })),
       retry: { retries: this.retries },
     });
+    this.probe = new KafkaProbe(cfg);
   }
 
   publish(
@@ -376,6 +381,16 @@ export class KafkaBus implements Bus {
     }
   }
 
+  positions(group: string, topics: string[]): Promise<PartitionPosition[]> {
+    if (this.closing) return Promise.reject(closedError());
+    return this.probe.positions(group, [...new Set(topics)]);
+  }
+
+  ping(): Promise<void> {
+    if (this.closing) return Promise.reject(closedError());
+    return this.probe.ping();
+  }
+
   close(): Promise<void> {
     return (this.closing ??= this.shutdown());
   }
@@ -390,6 +405,7 @@ export class KafkaBus implements Bus {
     const admin = await this.adminReady?.catch(() => undefined);
     await producer?.disconnect().catch((err: unknown) => failures.push(err));
     await Promise.all(this.retiring);
+    await this.probe.close();
     await admin?.disconnect().catch((err: unknown) => failures.push(err));
     if (failures.length) {
       throw new InfrastructureError('bus: close failed', new AggregateError(failures), false);

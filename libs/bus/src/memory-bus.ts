@@ -5,6 +5,7 @@ import type {
   Bus,
   BusRecord,
   OutgoingRecord,
+  PartitionPosition,
   SubscribeOptions,
   Subscription,
 } from './bus';
@@ -312,16 +313,26 @@ export class MemoryBus implements Bus {
   }
 
   async backlog(group: string, topics: string[]): Promise<number> {
+    return (await this.positions(group, topics)).reduce((sum, p) => sum + p.lag, 0);
+  }
+
+  async positions(group: string, topics: string[]): Promise<PartitionPosition[]> {
     this.assertOpen();
-    const positions = this.groups.get(group)?.positions;
-    let behind = 0;
+    const committedOf = this.groups.get(group)?.positions;
+    const out: PartitionPosition[] = [];
     for (const topic of new Set(topics)) {
-      const committed = positions?.get(topic);
-      this.topic(topic).forEach((log, p) => {
-        behind += log.endOffset - Math.max(committed?.[p] ?? 0, log.firstOffset);
+      const committed = committedOf?.get(topic);
+      this.topic(topic).forEach((log, partition) => {
+        // Nothing committed yet: every retained record is still ahead of the group.
+        const at = Math.max(committed?.[partition] ?? 0, log.firstOffset);
+        out.push({ topic, partition, committed: at, end: log.endOffset, lag: log.endOffset - at });
       });
     }
-    return behind;
+    return out;
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
   }
 
   /**

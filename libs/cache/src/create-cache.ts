@@ -44,6 +44,12 @@ export interface CacheAdapters {
   membership(opts: MembershipCacheOptions): MembershipCache;
   /** Token epochs with these options; every cache made here shares the same states. */
   tokenEpochs(opts: TokenEpochCacheOptions): TokenEpochCache;
+  /**
+   * Resolves when the store answers on the adapters' own connection (Redis: `PING`, refused
+   * at once while that connection is down or reconnecting, so readiness says what the app's
+   * commands would meet); in memory, always. `/readyz` asks it.
+   */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -68,6 +74,7 @@ export function createCacheAdapters(cfg: CacheConfig, log: Logger): CacheAdapter
         connections: new MemoryConnectionCounts(now),
         membership: (opts) => new MemoryMembershipCache(opts, membershipState),
         tokenEpochs: (opts) => new MemoryTokenEpochCache(opts, tokenEpochState),
+        ping: async () => undefined,
         close: async () => undefined,
       };
     }
@@ -101,6 +108,10 @@ function redisAdapters(url: string, prefix: string, log: Logger): CacheAdapters 
     connections: new RedisConnectionCounts(redis, keys),
     membership: (opts) => new RedisMembershipCache(redis, keys, opts),
     tokenEpochs: (opts) => new RedisTokenEpochCache(redis, keys, opts),
+    ping: async () => {
+      if (redis.status !== 'ready') throw new Error(`redis: not connected (${redis.status})`);
+      await redis.ping();
+    },
     close: () =>
       (closing ??= (async () => {
         if (redis.status !== 'ready') return redis.disconnect();

@@ -24,6 +24,8 @@ export interface Database {
    * identity maps are never shared between requests.
    */
   em: EntityManager;
+  /** Resolves when the database answers a trivial query; `/readyz` asks it. */
+  ping(): Promise<void>;
   /** Closes the pool; safe to call more than once. */
   close(): Promise<void>;
 }
@@ -113,6 +115,9 @@ export async function openDatabase(cfg: DatabaseConfig, log: Logger): Promise<Da
   return {
     orm,
     em: orm.em,
+    ping: async () => {
+      if (!(await orm.isConnected())) throw new Error('database: not connected');
+    },
     close: () => (closing ??= orm.close(true)),
   };
 }

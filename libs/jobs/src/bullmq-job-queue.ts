@@ -116,6 +116,16 @@ export class BullmqJobQueue<T> implements JobQueue<T> {
     return worker;
   }
 
+  async ping(): Promise<void> {
+    try {
+      // One small read on the queue's own connection, which fails after two reconnect
+      // attempts while Redis is away (see the constructor).
+      await this.queue.count();
+    } catch (err) {
+      throw new InfrastructureError(`job queue ${this.name}: Redis does not answer`, err);
+    }
+  }
+
   async counts(): Promise<JobCounts> {
     try {
       const c = await this.queue.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed');

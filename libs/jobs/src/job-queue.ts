@@ -92,6 +92,11 @@ export interface JobQueue<T> {
    * the in-process queue: this process's jobs). Rejects when the queue cannot be reached.
    */
   counts(): Promise<JobCounts>;
+  /**
+   * Resolves when the queue's store answers on the queue's own connection (BullMQ: a small
+   * read in Redis); in memory, while open. `/readyz` asks it.
+   */
+  ping(): Promise<void>;
   /** Closes every worker this queue started (waiting for their jobs), then the queue. */
   close(): Promise<void>;
 }

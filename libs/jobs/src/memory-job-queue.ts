@@ -85,6 +85,11 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
     return worker;
   }
 
+  async ping(): Promise<void> {
+    if (this.closing)
+      throw new InfrastructureError(`job queue ${this.name}: closed`, undefined, false);
+  }
+
   async counts(): Promise<JobCounts> {
     this.forgetOldFinished();
     return {

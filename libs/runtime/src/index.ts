@@ -22,10 +22,8 @@ export {
   OpsEndpoints,
   SharedOps,
   startOpsServer,
-  KafkaProbe,
   registerConsumerLag,
-  RedisProbe,
-  DependencyProbes,
+  dependencyChecks,
   type QueueCounts,
   type Registry,
   type Readiness,
@@ -34,7 +32,7 @@ export {
   type OpsHost,
   type OpsReply,
   type OpsServer,
-  type PartitionPosition,
+  type Pingable,
   type ProbedServices,
 } from './ops';
 export { batchFigures, readBatch, type UnreadableRecord } from './batches';

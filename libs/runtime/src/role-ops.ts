@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
-import { DependencyProbes, type ProbedServices } from './ops/dependency-probes';
-import { registerConsumerLag } from './ops/kafka-probe';
+import type { Bus } from '@chat/bus';
+import { registerConsumerLag } from './ops/consumer-lag';
+import { dependencyChecks, type ProbedServices } from './ops/dependency-probes';
 import { createMetricsRegistry } from './ops/metrics';
 import { OpsEndpoints } from './ops/ops-endpoints';
 import { startOpsServer } from './ops/ops-server';
@@ -15,8 +16,8 @@ export interface RoleOpsOptions {
   host?: OpsHost;
   /** What `/readyz` asks: the services of the adapters the role owns, not shared ones. */
   services: ProbedServices;
-  /** A consumer group and its topics, whose lag `/metrics` reports (Kafka only). */
-  lag?: { group: string; topics: string[] };
+  /** A consumer group and its topics, whose lag `/metrics` reports, read through `bus`. */
+  lag?: { bus: Pick<Bus, 'positions'>; group: string; topics: string[] };
   /** Where the role's own ops server listens (`Server.Host`, `Server.<Role>OpsPort`). */
   listen: { host: string; port: number };
 }
@@ -34,18 +35,14 @@ export interface RoleOps {
 }
 
 /**
- * The ops side of a role (docs/operations.md): a metrics registry, readiness probes of the
- * services it owns, consumer lag where it consumes from Kafka, and `/healthz`, `/readyz`,
+ * The ops side of a role (docs/operations.md): a metrics registry, readiness checks of the
+ * services it owns (each adapter's `ping()`), consumer lag where it consumes, and `/healthz`, `/readyz`,
  * `/metrics` on its ops port, or its figures on the host's.
  */
 export function roleOps(kit: RoleKit, opts: RoleOpsOptions): RoleOps {
   const metrics = opts.host?.registry(kit.role) ?? createMetricsRegistry(kit.role);
-  const probes = new DependencyProbes(opts.services);
-  kit.add('dependency probes', () => probes.close());
-  if (probes.kafka && opts.lag) {
-    registerConsumerLag(metrics, probes.kafka, opts.lag.group, opts.lag.topics);
-  }
-  const endpoints = new OpsEndpoints(metrics, probes.checks);
+  if (opts.lag) registerConsumerLag(metrics, opts.lag.bus, opts.lag.group, opts.lag.topics);
+  const endpoints = new OpsEndpoints(metrics, dependencyChecks(opts.services));
   return {
     metrics,
     endpoints,

@@ -1,42 +1,26 @@
-import type { BusConfig } from '@chat/bus';
-import { KafkaProbe } from './kafka-probe';
 import type { ReadinessCheck } from './readiness';
-import { RedisProbe } from './redis-probe';
 
-/** The production services an app talks to; an embedded adapter has nothing to probe. */
-export interface ProbedServices {
-  /** The database (MikroORM's `orm`): `isConnected` runs a trivial query. */
-  database?: { isConnected(): Promise<boolean> };
-  /** `Redis.Url`, when the app uses Redis. */
-  redisUrl?: string;
-  /** The app's bus config; probed when it is Kafka. */
-  bus?: BusConfig;
+/** A port's adapter that can say whether its service answers (`ping()` on each port). */
+export interface Pingable {
+  ping(): Promise<void>;
 }
 
 /**
- * The readiness checks of an app's dependencies (`database`, `redis`, `kafka`), and the
- * Kafka probe that the consumer-lag gauges read. Close it after the app's own adapters.
+ * The production services a role talks to, as the adapters it owns: each is asked through
+ * its own `ping()`, on its own connection, so `/readyz` reports what the role's work would
+ * meet. Leave out embedded adapters (nothing to probe) and adapters another role owns.
  */
-export class DependencyProbes {
-  readonly checks: ReadinessCheck[] = [];
-  readonly kafka?: KafkaProbe;
-  private readonly redis?: RedisProbe;
+export interface ProbedServices {
+  database?: Pingable;
+  /** The cache, or, for a role without one, the job queue: both live in Redis. */
+  redis?: Pingable;
+  kafka?: Pingable;
+}
 
-  constructor(services: ProbedServices) {
-    const { database, redisUrl, bus } = services;
-    if (database) this.checks.push({ name: 'database', check: () => database.isConnected() });
-    if (redisUrl) {
-      const redis = (this.redis = new RedisProbe(redisUrl));
-      this.checks.push({ name: 'redis', check: () => redis.ping() });
-    }
-    if (bus?.kind === 'kafka') {
-      const { kind: _kind, ...kafkaConfig } = bus;
-      const kafka = (this.kafka = new KafkaProbe(kafkaConfig));
-      this.checks.push({ name: 'kafka', check: () => kafka.ping() });
-    }
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([this.redis?.close(), this.kafka?.close()]);
-  }
+/** The readiness checks of a role's dependencies, named `database`, `redis`, `kafka`. */
+export function dependencyChecks(services: ProbedServices): ReadinessCheck[] {
+  return (['database', 'redis', 'kafka'] as const).flatMap((name) => {
+    const adapter = services[name];
+    return adapter ? [{ name, check: () => adapter.ping() }] : [];
+  });
 }

@@ -9,6 +9,5 @@ export { checkReadiness, type Readiness, type ReadinessCheck } from './readiness
 export { OpsEndpoints, type MetricsSource, type OpsReply } from './ops-endpoints';
 export { SharedOps, type OpsHost } from './shared-ops';
 export { startOpsServer, type OpsServer } from './ops-server';
-export { KafkaProbe, registerConsumerLag, type PartitionPosition } from './kafka-probe';
-export { RedisProbe } from './redis-probe';
-export { DependencyProbes, type ProbedServices } from './dependency-probes';
+export { registerConsumerLag } from './consumer-lag';
+export { dependencyChecks, type Pingable, type ProbedServices } from './dependency-probes';

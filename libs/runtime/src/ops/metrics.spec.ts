@@ -1,7 +1,8 @@
 import type { BusRecord } from '@chat/bus';
 import type { MetricValue } from 'prom-client';
 import { createMetricsRegistry, instrumentBatches, registerQueueDepth } from './metrics';
-import { registerConsumerLag, type PartitionPosition } from './kafka-probe';
+import type { PartitionPosition } from '@chat/bus';
+import { registerConsumerLag } from './consumer-lag';
 
 function records(topic: string, n: number): BusRecord[] {
   return Array.from({ length: n }, (_, i) => ({
