@@ -752,16 +752,22 @@ describe('message lists over REST', () => {
         total: 3,
         list: [pie].map(found),
       });
-      // Without a relation (absent or 0): every conversation of the caller, and only those.
+      // Without a relation (absent, empty or 0): every conversation of the caller, and only those.
       expect(ok(await search(ann, 'apple'))).toEqual({
         total: 4,
         list: [toBob, ...apples].map(found),
       });
-      for (const everywhere of [0, -1, 'any']) {
+      for (const everywhere of [0, '']) {
         expect(ok(await search(ann, 'apple', { relation_id: everywhere }))).toEqual({
           total: 4,
           list: [toBob, ...apples].map(found),
         });
+      }
+      // Anything else that is not a conversation id is refused, not read as "everywhere".
+      for (const bad of [-1, 'any']) {
+        expect((await search(ann, 'apple', { relation_id: bad })).status_code).toBe(
+          ErrorCode.InvalidParams,
+        );
       }
       expect(ok(await search(bob, 'apple'))).toEqual({
         total: 5,
