@@ -34,47 +34,55 @@ function byEvent(frames: WsPush[]): ByEvent {
  * connection of each receiver, on any gateway, and nothing anywhere else.
  */
 export class PushWatch {
+  private readonly devices: { name: string; token: string; ws: WsClient }[] = [];
   private readonly marks = new Map<WsClient, number>();
 
-  private constructor(private readonly devices: { name: string; ws: WsClient }[]) {}
+  private constructor(private readonly stack: TargetStack) {}
+
+  /** Opens a socket for each device (see `add`). */
+  static async open(stack: TargetStack, devices: Device[]): Promise<PushWatch> {
+    if (stack.gateways.length === 0) throw new Error('PushWatch: the stack has no gateway');
+    const watch = new PushWatch(stack);
+    try {
+      await watch.add(...devices);
+    } catch (err) {
+      await watch.close();
+      throw err;
+    }
+    return watch;
+  }
 
   /**
    * Opens one socket per device, authenticated with its token at the upgrade. The devices
    * of one token take the stack's gateways in turn, so that on the distributed target an
    * account's second device sits on another gateway than its first. Each socket waits for
    * the `account_login` its authentication pushes to the account's sockets opened before it
-   * (docs/protocol.md §2.1), so that none of those arrives during a check.
+   * (docs/protocol.md §2.1), so that none of those arrives during a check. Marks afterwards.
    */
-  static async open(stack: TargetStack, devices: Device[]): Promise<PushWatch> {
-    if (stack.gateways.length === 0) throw new Error('PushWatch: the stack has no gateway');
-    const opened: { name: string; token: string; ws: WsClient }[] = [];
-    const watch = new PushWatch(opened);
-    try {
-      for (const device of devices) {
-        const earlier = opened.filter((d) => d.token === device.token);
-        const gateway = stack.gateways[earlier.length % stack.gateways.length]!;
-        const logins = (ws: WsClient) =>
-          ws.pushes.filter((p) => p.event === PUSH_EVENTS.accountLogin).length;
-        const before = earlier.map((d) => logins(d.ws));
-        const ws = await WsClient.connect(gateway.wsUrl, { token: device.token });
-        opened.push({ ...device, ws });
-        // A ping is taken only after the upgrade's token was checked (docs/protocol.md §2.1).
-        const pong = await ws.request('ping');
-        if (pong.status_code !== 0) {
-          throw new Error(`PushWatch: ${device.name} not connected (${pong.status_code})`);
-        }
-        if (!ws.isOpen) throw new Error(`PushWatch: ${device.name} was closed at authentication`);
-        await waitFor(() => earlier.every((d, i) => logins(d.ws) === before[i]! + 1), {
-          timeoutMs: ARRIVAL_MS,
-          what: `the account_login of ${device.name} at ${earlier.map((d) => d.name).join(', ')}`,
-        });
+  async add(...devices: Device[]): Promise<void> {
+    const logins = (ws: WsClient) =>
+      ws.pushes.filter((p) => p.event === PUSH_EVENTS.accountLogin).length;
+    for (const device of devices) {
+      if (this.devices.some((d) => d.name === device.name)) {
+        throw new Error(`PushWatch: two devices named ${device.name}`);
       }
-    } catch (err) {
-      await watch.close();
-      throw err;
+      const earlier = this.devices.filter((d) => d.token === device.token);
+      const gateway = this.stack.gateways[earlier.length % this.stack.gateways.length]!;
+      const before = earlier.map((d) => logins(d.ws));
+      const ws = await WsClient.connect(gateway.wsUrl, { token: device.token });
+      this.devices.push({ ...device, ws });
+      // A ping is taken only after the upgrade's token was checked (docs/protocol.md §2.1).
+      const pong = await ws.request('ping');
+      if (pong.status_code !== 0) {
+        throw new Error(`PushWatch: ${device.name} not connected (${pong.status_code})`);
+      }
+      if (!ws.isOpen) throw new Error(`PushWatch: ${device.name} was closed at authentication`);
+      await waitFor(() => earlier.every((d, i) => logins(d.ws) === before[i]! + 1), {
+        timeoutMs: ARRIVAL_MS,
+        what: `the account_login of ${device.name} at ${earlier.map((d) => d.name).join(', ')}`,
+      });
     }
-    watch.mark();
-    return watch;
+    this.mark();
   }
 
   /** The socket of a device. */
