@@ -7,7 +7,8 @@ import { waitFor } from '@chat/testing';
 import { createAccount, makeFriends, registerUser, type Actor } from './support/actors';
 import { ok, type ApiClient, type Reply } from './support/http';
 import { offSpellings } from './support/ids';
-import { itWithSecondApi, onBus, startTargetStack, type TargetStack } from './support/target';
+import { itWithSecondApi, startTargetStack, type TargetStack } from './support/target';
+import { frame, PushWatch, toEach } from './support/push-watch';
 
 /** Small limits, so the size cases stay cheap: images up to 40 KB, other files 2 KB. */
 const MAX_IMAGE = 40_000;
@@ -20,8 +21,6 @@ const png = (size = 500) =>
 const gif = (size = 300) => Buffer.concat([Buffer.from('GIF89a'), randomBytes(size - 6)]);
 const text = (size = 100) => Buffer.alloc(size, 'a');
 
-const avatarIn = (data: unknown) => (data as { avatar?: string }).avatar;
-
 interface UploadOptions {
   relationId?: number | string;
   filename?: string;
@@ -33,8 +32,10 @@ interface UploadOptions {
 
 /**
  * File uploads, avatars, file listings and the orphan clean-up (docs/api.md §12, §14) against the
- * api running as its own process, files on local disk served by the api; or against the
- * standalone server (E2E_TARGET), which serves its files the same way.
+ * api running as its own process, files on local disk served by the api, with a persister,
+ * notifier and two gateways for the pushes; or against the standalone server (E2E_TARGET),
+ * which serves its files the same way. Pushes are read on sockets: two devices of the owner
+ * (one per gateway), one of the other user's account.
  */
 describe('files and avatars over REST', () => {
   let stack: TargetStack;
@@ -45,16 +46,24 @@ describe('files and avatars over REST', () => {
   let ownerUserToken: string;
   let groupId: number;
   let selfRelationId: number; // the owner's self conversation (a friend-type relation)
+  let watch: PushWatch;
+  const OWNER = ['owner1', 'owner2'];
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'e2e-files-'));
-    stack = await startTargetStack('e2e_files', {
-      // The upload limit has its own test, on an api of its own.
-      LIMIT_API_LIMIT_UPLOAD: '[]',
-      RULE_BIGGEST_IMAGE_SIZE: String(MAX_IMAGE),
-      RULE_BIGGEST_FILE_SIZE: String(MAX_FILE),
-      DATA_DIR: dataDir,
-    });
+    stack = await startTargetStack(
+      'e2e_files',
+      {
+        // The upload limit has its own test, on an api of its own.
+        LIMIT_API_LIMIT_UPLOAD: '[]',
+        RULE_BIGGEST_IMAGE_SIZE: String(MAX_IMAGE),
+        RULE_BIGGEST_FILE_SIZE: String(MAX_FILE),
+        DATA_DIR: dataDir,
+      },
+      // The persister stores the "成为好友" message of the friendship made below on both
+      // targets alike; the notifier and the gateways carry the pushes to the sockets.
+      { gateways: 2, workers: true },
+    );
     api = stack.api;
     const one = await registerUser(stack, 'files-one@example.com');
     const three = await registerUser(stack, 'files-three@example.com');
@@ -70,12 +79,31 @@ describe('files and avatars over REST', () => {
         body: { name: 'pictures', description: 'a group with an avatar' },
       }),
     ).relation_id;
+    watch = await PushWatch.open(stack, [
+      { name: 'owner1', token: owner.token },
+      { name: 'owner2', token: owner.token },
+      { name: 'other', token: other.token },
+    ]);
   }, 180_000);
 
   afterAll(async () => {
+    await watch?.close();
     await stack?.stop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
+
+  /** Each test looks only at the pushes its own calls cause. */
+  beforeEach(() => watch?.mark());
+
+  /** `update_account` of docs/protocol.md §4 for an account made by `createAccount`. */
+  const accountPush = (who: Actor, avatar: string) =>
+    frame(PUSH_EVENTS.updateAccount, {
+      account_id: who.id,
+      name: who.name,
+      gender: '未知',
+      signature: `${who.name} here`,
+      avatar,
+    });
 
   async function upload(token: string | undefined, bytes: Buffer, o: UploadOptions = {}) {
     const form = new FormData();
@@ -125,14 +153,8 @@ describe('files and avatars over REST', () => {
       expect(served.body.equals(bytes)).toBe(true);
       expect(await avatarOf(owner)).toBe(url);
 
-      await onBus(stack, async (events) => {
-        const push = await events.find(
-          (e) => e.push?.event === PUSH_EVENTS.updateAccount && avatarIn(e.push.data) === url,
-          'update_account with the new avatar',
-        );
-        expect(push.push!.to).toEqual([owner.id]);
-        expect(push.push!.data).toMatchObject({ account_id: owner.id, name: 'owner', avatar: url });
-      });
+      // The uploader's devices only; not the other user's account.
+      await watch.expect(toEach(OWNER, accountPush(owner, url)));
     });
 
     it('deletes the replaced avatar’s object at once', async () => {
@@ -145,6 +167,8 @@ describe('files and avatars over REST', () => {
       expect((await fetchBytes(first)).status).toBe(404);
       expect((await fetchBytes(second)).type).toBe('image/gif');
       expect(await avatarOf(owner)).toBe(second);
+      // One push per change, in order: one account's pushes share a bus key.
+      await watch.expect(toEach(OWNER, accountPush(owner, first), accountPush(owner, second)));
     });
 
     it('judges the file by its content, not by the type or name the client gives', async () => {
@@ -155,6 +179,8 @@ describe('files and avatars over REST', () => {
       expect(disguised.status_code).toBe(ErrorCode.InvalidParams);
       const plain = ok(await upload(owner.token, png(), { type: 'text/plain', filename: 'x.txt' }));
       expect((await fetchBytes(plain.url)).type).toBe('image/png');
+      // The refused upload pushed nothing: it would have come first, on the same bus key.
+      await watch.expect(toEach(OWNER, accountPush(owner, plain.url)));
     });
 
     it('answers 8004 for an image over Rule.BiggestImageSize and accepts one of exactly that size', async () => {
@@ -166,6 +192,7 @@ describe('files and avatars over REST', () => {
       expect(wayTooBig.status_code).toBe(ErrorCode.FileTooLarge);
       const exact = ok(await upload(owner.token, png(MAX_IMAGE)));
       expect((await fetchBytes(exact.url)).body.length).toBe(MAX_IMAGE);
+      await watch.expect(toEach(OWNER, accountPush(owner, exact.url)));
     });
 
     it('answers 1001 for a non-image, large or small, and for malformed uploads', async () => {
@@ -195,11 +222,13 @@ describe('files and avatars over REST', () => {
       expect(((await truncated.json()) as Reply).status_code).toBe(ErrorCode.InvalidParams);
       // The api is still there.
       expect(ok(await api.get('/api/ping'))).toBe('pang');
+      await watch.expectNothing();
     });
 
     it('requires an account token', async () => {
       expect((await upload(undefined, png())).status_code).toBe(ErrorCode.AuthMissing);
       expect((await upload(ownerUserToken, png())).status_code).toBe(ErrorCode.AuthFailed);
+      await watch.expectNothing();
     });
   });
 
@@ -208,20 +237,12 @@ describe('files and avatars over REST', () => {
 
     it('replaces the group avatar, served and shown in the group, with no push', async () => {
       const bytes = png(2000);
-      const before = stack.events?.events.length ?? 0;
       const { url } = ok(await upload(owner.token, bytes, { relationId: groupId }));
       expect(url).toMatch(new RegExp(`/files/avatars/group/${groupId}/`));
       expect((await fetchBytes(url)).body.equals(bytes)).toBe(true);
       expect(await groupAvatar(owner, groupId)).toBe(url);
-      await onBus(stack, (events) => {
-        expect(
-          events.events
-            .slice(before)
-            .filter(
-              (e) => e.push?.event === PUSH_EVENTS.updateAccount && avatarIn(e.push.data) === url,
-            ),
-        ).toEqual([]);
-      });
+      // No push (docs/api.md §12), not even to the uploader, the group's one member.
+      await watch.expectNothing();
     });
 
     it('deletes the group’s previous avatar object when it is replaced', async () => {
@@ -229,6 +250,7 @@ describe('files and avatars over REST', () => {
       const second = ok(await upload(owner.token, png(), { relationId: groupId })).url;
       expect((await fetchBytes(first)).status).toBe(404);
       expect(await groupAvatar(owner, groupId)).toBe(second);
+      await watch.expectNothing();
     });
 
     it('answers 4002 for a conversation that is not a group, or a missing one', async () => {
@@ -377,14 +399,27 @@ describe('files and avatars over REST', () => {
     let friendshipId: number;
 
     beforeAll(async () => {
+      watch.mark();
       const two = await registerUser(stack, 'files-two@example.com');
       member = await createAccount(api, two.token, 'member');
+      await watch.add({ name: 'member', token: member.token });
       friendshipId = await makeFriends(api, owner, member);
       ok(
         await api.post('/api/group/invite', {
           token: owner.token,
           body: { relation_id: groupId, account_id: [member.id] },
         }),
+      );
+      // The befriending (the application made and accepted, the first message; checked in the
+      // social suite) and the new member, to both before the tests start.
+      await watch.expect(
+        toEach(
+          [...OWNER, 'member'],
+          frame(PUSH_EVENTS.application, expect.anything()),
+          frame(PUSH_EVENTS.application, expect.anything()),
+          frame(PUSH_EVENTS.sendMsg, expect.anything()),
+          frame(PUSH_EVENTS.groupNewAccount, { relation_id: groupId, account_id: member.id }),
+        ),
       );
     }, 60_000);
 
@@ -394,6 +429,8 @@ describe('files and avatars over REST', () => {
       expect(ok(await getAll(member, groupId)).list).toEqual([
         expect.objectContaining({ url, account_id: member.id, file_size: 700 }),
       ]);
+      // A group avatar pushes nothing, to the uploader or to the other members.
+      await watch.expectNothing();
     });
 
     it('gets 4002 for a friendship and sees its (empty) file list', async () => {
@@ -401,6 +438,7 @@ describe('files and avatars over REST', () => {
         ErrorCode.RelationNotFound,
       );
       expect(ok(await getAll(member, friendshipId))).toEqual({ list: [], total: 0 });
+      await watch.expectNothing();
     });
 
     it('is the only one besides the owner who can list the friendship’s files', async () => {
@@ -408,6 +446,7 @@ describe('files and avatars over REST', () => {
       expect((await upload(other.token, png(), { relationId: friendshipId })).status_code).toBe(
         ErrorCode.RelationNotFound,
       );
+      await watch.expectNothing();
     });
   });
 
@@ -432,6 +471,7 @@ describe('files and avatars over REST', () => {
         ErrorCode.RelationNotFound,
       );
       expect(await groupAvatar(owner, groupId)).toBe(before);
+      await watch.expectNothing();
     });
 
     it('changes only its own avatar when it uploads one', async () => {
@@ -439,6 +479,8 @@ describe('files and avatars over REST', () => {
       const { url } = ok(await upload(other.token, png()));
       expect(await avatarOf(other)).toBe(url);
       expect(await avatarOf(owner)).toBe(ownerBefore);
+      // Its own device only: not the owner's, nor those of the group it is not in.
+      await watch.expect({ other: [accountPush(other, url)] });
     });
 
     it('cannot use the file endpoints with its user token or without a token', async () => {
@@ -450,6 +492,7 @@ describe('files and avatars over REST', () => {
       expect((await api.post('/api/file/details', { body: { file_id: 1 } })).status_code).toBe(
         ErrorCode.AuthMissing,
       );
+      await watch.expectNothing();
     });
   });
 
@@ -461,9 +504,10 @@ describe('files and avatars over REST', () => {
     });
     try {
       // Its urls name this api's port: on local disk, several apis share Server.PublicUrl.
-      ok(await upload(other.token, png(), { client }));
+      const { url } = ok(await upload(other.token, png(), { client }));
       const refused = await upload(other.token, png(), { client });
       expect(refused.status_code).toBe(ErrorCode.TooManyRequests);
+      await watch.expect({ other: [accountPush(other, url)] });
       // Only uploads are limited.
       ok(
         await client.post('/api/file/getall', {
@@ -500,6 +544,10 @@ describe('files and avatars over REST', () => {
         token: owner.token,
         body: { relation_id: shortLived },
       }),
+    );
+    // The deleted account had no device; its sibling, the owner, hears only of the group's end.
+    await watch.expect(
+      toEach(OWNER, frame(PUSH_EVENTS.groupDissolved, { relation_id: shortLived })),
     );
 
     // Orphans stay until the job runs (the main api runs it every 12 h).

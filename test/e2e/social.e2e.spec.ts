@@ -1,17 +1,10 @@
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import {
-  ErrorCode,
-  PUSH_EVENTS,
-  SYSTEM_TEXTS,
-  TOPICS,
-  type ChatEvent,
-  type StoredRecord,
-} from '@chat/protocol';
+import { ErrorCode, PUSH_EVENTS, SYSTEM_TEXTS, TOPICS, type StoredRecord } from '@chat/protocol';
 import { waitFor, type SuiteContext } from '@chat/testing';
 import { createAccount, makeFriends, registerUser, type Actor } from './support/actors';
 import { ok, type ApiClient, type Reply } from './support/http';
 import { offSpellings } from './support/ids';
-import type { EventLog } from './support/events';
+import { frame, PushWatch, toEach } from './support/push-watch';
 import { onBus, startTargetStack, type TargetStack } from './support/target';
 
 /** The wire shapes this suite reads (docs/api.md §3). */
@@ -47,9 +40,6 @@ interface Setting extends Omit<SettingFriend, 'relation_type' | 'friend_info'> {
   friend_info: FriendInfo | null;
   group_info: { relation_id: number; name: string; description: string; avatar: string } | null;
 }
-
-/** Push payloads, read loosely: each test compares the fields it is about. */
-type PushData = Record<string, unknown>;
 
 /**
  * Reads `chat.stored` from the beginning: what the persister committed, with each
@@ -118,9 +108,10 @@ const SETTING_INFO_KEYS = [
 
 /**
  * Friend requests, conversation settings and friends (docs/api.md §8, §9) against the api,
- * persister and notifier running as their own processes on real Postgres, Redis and Kafka,
- * pushes read from chat.events; or against the standalone server (E2E_TARGET), where the
- * REST behaviour and history are checked and the bus is not readable.
+ * persister, notifier and two gateways running as their own processes on real Postgres, Redis
+ * and Kafka; or against the standalone server (E2E_TARGET). Pushes are read as clients see
+ * them, on sockets: two devices each for alice and bob (one per gateway), one each for carol,
+ * for dave (another account of alice's user) and for mallory (another account of carol's).
  */
 describe('friend requests, settings and friends over REST', () => {
   let stack: TargetStack;
@@ -134,11 +125,14 @@ describe('friend requests, settings and friends over REST', () => {
   let aliceUserToken: string;
   /** Distributed target only (see StoredLog). */
   let storedLog: StoredLog | undefined;
+  let watch: PushWatch;
+  const ALICE = ['alice1', 'alice2'];
+  const BOB = ['bob1', 'bob2'];
 
   beforeAll(async () => {
-    stack = await startTargetStack('e2e_social', {});
-    // The persister stores the "成为好友" system message and reports it on chat.stored.
-    await stack.startWorker('persister');
+    // The persister stores the "成为好友" system message and reports it on chat.stored; the
+    // notifier and the gateways carry the pushes to the sockets.
+    stack = await startTargetStack('e2e_social', {}, { gateways: 2, workers: true });
     if (stack.ctx) storedLog = await StoredLog.start(stack.ctx);
     api = stack.api;
     const one = await registerUser(stack, 'social-one@example.com');
@@ -150,12 +144,25 @@ describe('friend requests, settings and friends over REST', () => {
     carol = await createAccount(api, three.token, 'carol');
     dave = await createAccount(api, one.token, 'dave');
     mallory = await createAccount(api, three.token, 'mallory');
+    watch = await PushWatch.open(stack, [
+      { name: 'alice1', token: alice.token },
+      { name: 'alice2', token: alice.token },
+      { name: 'bob1', token: bob.token },
+      { name: 'bob2', token: bob.token },
+      { name: 'carol', token: carol.token },
+      { name: 'dave', token: dave.token },
+      { name: 'mallory', token: mallory.token },
+    ]);
   }, 180_000);
 
   afterAll(async () => {
+    await watch?.close();
     await storedLog?.stop();
     await stack?.stop();
   });
+
+  /** Each test looks only at the pushes its own calls cause. */
+  beforeEach(() => watch?.mark());
 
   const as = (who: Actor) => ({
     get: (path: string, query: Record<string, string | number> = {}) =>
@@ -166,33 +173,93 @@ describe('friend requests, settings and friends over REST', () => {
   });
   const code = (r: Reply) => r.status_code;
 
-  const pushesTo = (
-    events: EventLog,
-    event: string,
-    to: number,
-    match: (data: PushData) => boolean = () => true,
-  ) =>
-    events.events.filter(
-      (e) => e.push?.event === event && e.push.to.includes(to) && match(e.push.data as PushData),
-    );
-  const waitPush = (
-    events: EventLog,
-    event: string,
-    to: number,
-    match: (data: PushData) => boolean,
-    what: string,
-  ): Promise<ChatEvent> =>
-    events.find(
-      (e) => e.push?.event === event && e.push.to.includes(to) && match(e.push.data as PushData),
-      `${event} to ${to}: ${what}`,
-    );
+  const avatarOf = async (who: Actor): Promise<string> =>
+    ok(await as(who).get('/api/account/info', { account_id: who.id })).avatar;
+
   /**
-   * Proves that a call published nothing: a later call of the same account publishes a
-   * push under the same bus key, and pushes of one key arrive in order, so once the later
-   * one is seen the earlier one would have been too.
+   * The `application` push `viewer` should get for the application of `applicant` to
+   * `target`: ApplicationInfo with the other party's name and avatar (docs/protocol.md §4),
+   * its times those of the viewer's application list.
+   */
+  async function applicationSeenBy(
+    viewer: Actor,
+    applicant: Actor,
+    target: Actor,
+    fields: Pick<ApplicationInfo, 'apply_msg' | 'refuse_msg' | 'status'>,
+  ): Promise<ApplicationInfo> {
+    const listed = (await applicationsOf(viewer)).list.find(
+      (a) => a.account1_id === applicant.id && a.account2_id === target.id,
+    );
+    const other = viewer.id === applicant.id ? target : applicant;
+    return {
+      account1_id: applicant.id,
+      account2_id: target.id,
+      ...fields,
+      create_at: listed?.create_at ?? 'not listed',
+      update_at: listed?.update_at ?? 'not listed',
+      name: other.name,
+      avatar: await avatarOf(other),
+    };
+  }
+
+  /**
+   * Checks that exactly the two parties' devices got the application push, each its own
+   * view, and no one else anything.
+   */
+  async function expectApplicationPushes(
+    applicant: Actor,
+    target: Actor,
+    fields: Pick<ApplicationInfo, 'apply_msg' | 'refuse_msg' | 'status'>,
+  ): Promise<void> {
+    const pushes = async (viewer: Actor) =>
+      toEach(
+        devicesOf(viewer),
+        frame(PUSH_EVENTS.application, await applicationSeenBy(viewer, applicant, target, fields)),
+      );
+    await watch.expect({ ...(await pushes(applicant)), ...(await pushes(target)) });
+  }
+
+  const devicesOf = (who: Actor): string[] =>
+    who === alice ? ALICE : who === bob ? BOB : [who.name];
+
+  /**
+   * The `send_msg` push of a friendship's "成为好友" system message: a complete MsgInfoWithRly
+   * of a new message (docs/protocol.md §4), its id and time those of the stored message.
+   */
+  const becameFriendsPush = (relationId: number, stored: { id: number; create_at: string }) =>
+    frame(PUSH_EVENTS.sendMsg, {
+      msg_info: {
+        id: stored.id,
+        notify_type: 'system',
+        msg_type: 'text',
+        msg_content: SYSTEM_TEXTS.becameFriends,
+        msg_extend: null,
+        file_id: 0,
+        account_id: 0,
+        relation_id: relationId,
+        create_at: stored.create_at,
+        is_revoke: false,
+        is_top: false,
+        is_pin: false,
+        pin_time: stored.create_at,
+        read_ids: [],
+        reply_count: 0,
+        seq: 1,
+        rly_msg: null,
+      },
+    });
+
+  /** The `update_setting_state` push of docs/protocol.md §4. */
+  const settingState = (type: 'pin' | 'show' | 'not_disturb', relationId: number, state: boolean) =>
+    frame(PUSH_EVENTS.updateSettingState, { type, relation_id: relationId, state });
+
+  /**
+   * Proves that a call pushed nothing: a later call of the same account pushes under the
+   * same bus key, and pushes of one key reach each socket in order, so once the later one
+   * is the only push seen, the earlier call pushed nothing to anyone.
    */
   let markers = 0;
-  async function settle(who: Actor, relationId: number): Promise<void> {
+  async function expectQuiet(who: Actor, relationId: number): Promise<void> {
     // Digits only, so that no friend search of this suite matches the remark.
     const marker = `${++markers}-${Date.now()}`;
     ok(
@@ -201,15 +268,12 @@ describe('friend requests, settings and friends over REST', () => {
         nick_name: marker,
       }),
     );
-    await onBus(stack, async (events) => {
-      await waitPush(
-        events,
-        PUSH_EVENTS.updateNickname,
-        who.id,
-        (d) => d.nick_name === marker,
-        'marker',
-      );
-    });
+    await watch.expect(
+      toEach(
+        devicesOf(who),
+        frame(PUSH_EVENTS.updateNickname, { relation_id: relationId, nick_name: marker }),
+      ),
+    );
   }
 
   /** A conversation's history from the start, as a client syncs it (persisted messages). */
@@ -219,7 +283,13 @@ describe('friend requests, settings and friends over REST', () => {
         relations: [{ relation_id: relationId, after_seq: 0 }],
         limit: 50,
       }),
-    ).list[0].messages as { seq: number; notify_type: string; msg_content: string }[];
+    ).list[0].messages as {
+      id: number;
+      seq: number;
+      notify_type: string;
+      msg_content: string;
+      create_at: string;
+    }[];
 
   const relationOf = async (who: Actor, other: Actor): Promise<number> =>
     ok(await as(who).get('/api/account/info', { account_id: other.id })).relation_id;
@@ -236,35 +306,16 @@ describe('friend requests, settings and friends over REST', () => {
           apply_msg: '交个朋友',
         }),
       );
-      await onBus(stack, async (events) => {
-        const toBob = await waitPush(
-          events,
-          PUSH_EVENTS.application,
-          bob.id,
-          (d) => d.account1_id === alice.id,
-          'created',
-        );
-        const toAlice = await waitPush(
-          events,
-          PUSH_EVENTS.application,
-          alice.id,
-          (d) => d.account2_id === bob.id,
-          'created',
-        );
-        expect(toBob.push!.to).toEqual([bob.id]);
-        expect(toBob.push!.data).toEqual({
-          account1_id: alice.id,
-          account2_id: bob.id,
-          apply_msg: '交个朋友',
-          refuse_msg: '',
-          status: '已申请',
-          create_at: expect.stringMatching(TIME),
-          update_at: expect.stringMatching(TIME),
-          name: 'alice',
-          avatar: expect.any(String),
-        });
-        expect(toAlice.push!.to).toEqual([alice.id]);
-        expect(toAlice.push!.data).toMatchObject({ name: 'bob', status: '已申请' });
+      // Each side's devices, and only they, get the application as that side sees it.
+      await expectApplicationPushes(alice, bob, {
+        apply_msg: '交个朋友',
+        refuse_msg: '',
+        status: '已申请',
+      });
+      const [listed] = (await applicationsOf(bob)).list;
+      expect(listed).toMatchObject({
+        create_at: expect.stringMatching(TIME),
+        update_at: expect.stringMatching(TIME),
       });
     });
 
@@ -295,10 +346,17 @@ describe('friend requests, settings and friends over REST', () => {
           apply_msg: 'me too',
         }),
       );
+      await expectApplicationPushes(carol, bob, {
+        apply_msg: 'me too',
+        refuse_msg: '',
+        status: '已申请',
+      });
       const paged = ok(await as(bob).get('/api/application/list', { page: 1, page_size: 1 }));
       expect(paged.total).toBe(2);
       expect(paged.list.map((a: ApplicationInfo) => a.account1_id)).toEqual([carol.id]);
+      // Withdrawing an application pushes nothing (docs/api.md §8).
       ok(await as(carol).delete('/api/application/delete', { account_id: bob.id }));
+      await watch.expectNothing();
     });
 
     it('refuses invalid applications with the spec’s codes', async () => {
@@ -323,6 +381,7 @@ describe('friend requests, settings and friends over REST', () => {
         ErrorCode.InvalidParams,
       );
       expect(code(await create(alice, { apply_msg: 'who?' }))).toBe(ErrorCode.InvalidParams);
+      await watch.expectNothing();
     });
 
     it('refuses the application that was made, once, and then lets either side apply again', async () => {
@@ -338,27 +397,10 @@ describe('friend requests, settings and friends over REST', () => {
           refuse_msg: '不认识',
         }),
       );
-      await onBus(stack, async (events) => {
-        const toAlice = await waitPush(
-          events,
-          PUSH_EVENTS.application,
-          alice.id,
-          (d) => d.status === '已拒绝',
-          'refused',
-        );
-        expect(toAlice.push!.data).toMatchObject({
-          account1_id: alice.id,
-          account2_id: bob.id,
-          refuse_msg: '不认识',
-          name: 'bob',
-        });
-        await waitPush(
-          events,
-          PUSH_EVENTS.application,
-          bob.id,
-          (d) => d.status === '已拒绝',
-          'refused',
-        );
+      await expectApplicationPushes(alice, bob, {
+        apply_msg: '交个朋友',
+        refuse_msg: '不认识',
+        status: '已拒绝',
       });
       expect((await applicationsOf(bob)).list[0]).toMatchObject({
         status: '已拒绝',
@@ -375,6 +417,7 @@ describe('friend requests, settings and friends over REST', () => {
       expect(code(await as(bob).put('/api/application/refuse', { account_id: alice.id }))).toBe(
         ErrorCode.InvalidParams,
       );
+      await watch.expectNothing();
 
       // A finished application does not block a new one (docs/pitfalls.md §17).
       ok(
@@ -389,6 +432,11 @@ describe('friend requests, settings and friends over REST', () => {
         refuse_msg: '',
         name: 'bob',
       });
+      await expectApplicationPushes(bob, alice, {
+        apply_msg: 'sorry',
+        refuse_msg: '',
+        status: '已申请',
+      });
     });
 
     it('deletes only the caller’s own application', async () => {
@@ -400,6 +448,7 @@ describe('friend requests, settings and friends over REST', () => {
       expect(code(await as(bob).delete('/api/application/delete', { account_id: alice.id }))).toBe(
         ErrorCode.ApplicationNotFound,
       );
+      await watch.expectNothing();
     });
 
     it('withdraws an application named in the query string, in its canonical digits only', async () => {
@@ -436,6 +485,11 @@ describe('friend requests, settings and friends over REST', () => {
           apply_msg: 'once more',
         }),
       );
+      await expectApplicationPushes(alice, bob, {
+        apply_msg: 'once more',
+        refuse_msg: '',
+        status: '已申请',
+      });
       expect(code(await as(alice).put('/api/application/accept', { account_id: bob.id }))).toBe(
         ErrorCode.ApplicationNotFound,
       );
@@ -444,25 +498,8 @@ describe('friend requests, settings and friends over REST', () => {
       expect(relationId).toBeGreaterThan(0);
       expect(await relationOf(bob, alice)).toBe(relationId);
 
+      // Not a push: the gateways' member lists of the new relation are dropped.
       await onBus(stack, async (events) => {
-        for (const [who, other] of [
-          [alice, 'bob'],
-          [bob, 'alice'],
-        ] as const) {
-          const e = await waitPush(
-            events,
-            PUSH_EVENTS.application,
-            who.id,
-            (d) => d.status === '已同意',
-            'accepted',
-          );
-          expect(e.push!.to).toEqual([who.id]);
-          expect(e.push!.data).toMatchObject({
-            account1_id: alice.id,
-            account2_id: bob.id,
-            name: other,
-          });
-        }
         await events.find(
           (e) => e.effects?.membershipChanged?.includes(relationId) === true,
           'membership change of the new friendship',
@@ -498,6 +535,23 @@ describe('friend requests, settings and friends over REST', () => {
         msg_content: SYSTEM_TEXTS.becameFriends,
       });
 
+      // Both sides' devices: the accepted application, each its own view, and the system
+      // message.
+      const accepted = async (viewer: Actor) =>
+        frame(
+          PUSH_EVENTS.application,
+          await applicationSeenBy(viewer, alice, bob, {
+            apply_msg: 'once more',
+            refuse_msg: '',
+            status: '已同意',
+          }),
+        );
+      const becameFriends = becameFriendsPush(relationId, first);
+      await watch.expect({
+        ...toEach(ALICE, await accepted(alice), becameFriends),
+        ...toEach(BOB, await accepted(bob), becameFriends),
+      });
+
       expect(code(await as(bob).put('/api/application/accept', { account_id: alice.id }))).toBe(
         ErrorCode.ApplicationRepeated,
       );
@@ -514,6 +568,7 @@ describe('friend requests, settings and friends over REST', () => {
       expect(code(await as(bob).put('/api/application/accept', { account_id: 0 }))).toBe(
         ErrorCode.InvalidParams,
       );
+      await watch.expectNothing();
     });
   });
 
@@ -562,32 +617,21 @@ describe('friend requests, settings and friends over REST', () => {
           nick_name: '老鲍',
         }),
       );
-      await onBus(stack, async (events) => {
-        const e = await waitPush(
-          events,
-          PUSH_EVENTS.updateNickname,
-          alice.id,
-          (d) => d.nick_name === '老鲍',
-          'remark',
-        );
-        expect(e.push).toEqual({
-          event: PUSH_EVENTS.updateNickname,
-          data: { relation_id: withBob, nick_name: '老鲍' },
-          to: [alice.id],
-        });
-      });
+      // Alice's devices only: not bob, the other party of the conversation, nor dave, another
+      // account of alice's user.
+      await watch.expect(
+        toEach(
+          ALICE,
+          frame(PUSH_EVENTS.updateNickname, { relation_id: withBob, nick_name: '老鲍' }),
+        ),
+      );
       ok(
         await as(alice).put('/api/setting/update/nick_name', {
           relation_id: withBob,
           nick_name: '老鲍',
         }),
       );
-      await settle(alice, aliceSelf);
-      await onBus(stack, (events) => {
-        expect(
-          pushesTo(events, PUSH_EVENTS.updateNickname, alice.id, (d) => d.nick_name === '老鲍'),
-        ).toHaveLength(1);
-      });
+      await expectQuiet(alice, aliceSelf);
       // Bob's view of the same conversation keeps its own (empty) remark.
       expect((await friendsOf(bob)).list.find((f) => f.relation_id === withBob)!.nick_name).toBe(
         '',
@@ -600,6 +644,7 @@ describe('friend requests, settings and friends over REST', () => {
           }),
         ),
       ).toBe(ErrorCode.InvalidParams);
+      await watch.expectNothing();
     });
 
     it('finds friends by account name or by remark, case-insensitive, wildcards taken literally', async () => {
@@ -628,17 +673,10 @@ describe('friend requests, settings and friends over REST', () => {
     it('pins conversations, lists them by pin time with friend or group info, silent when unchanged', async () => {
       ok(await as(alice).put('/api/setting/update/pin', { relation_id: groupId, is_pin: true }));
       ok(await as(alice).put('/api/setting/update/pin', { relation_id: withBob, is_pin: true }));
-      await onBus(stack, async (events) => {
-        const e = await waitPush(
-          events,
-          PUSH_EVENTS.updateSettingState,
-          alice.id,
-          (d) => d.type === 'pin' && d.relation_id === withBob,
-          'pin',
-        );
-        expect(e.push!.data).toEqual({ type: 'pin', relation_id: withBob, state: true });
-        expect(e.push!.to).toEqual([alice.id]);
-      });
+      // In the order of the calls: one account's setting pushes share a bus key.
+      await watch.expect(
+        toEach(ALICE, settingState('pin', groupId, true), settingState('pin', withBob, true)),
+      );
       const pins = ok(await as(alice).get('/api/setting/pins'));
       expect(pins.total).toBe(2);
       expect(pins.list).toEqual([
@@ -665,28 +703,20 @@ describe('friend requests, settings and friends over REST', () => {
         },
       ]);
       ok(await as(alice).put('/api/setting/update/pin', { relation_id: withBob, is_pin: true }));
-      await settle(alice, aliceSelf);
-      await onBus(stack, (events) => {
-        expect(
-          pushesTo(
-            events,
-            PUSH_EVENTS.updateSettingState,
-            alice.id,
-            (d) => d.type === 'pin' && d.relation_id === withBob,
-          ),
-        ).toHaveLength(1);
-      });
+      await expectQuiet(alice, aliceSelf);
       // Re-pinning did not move it: the order is unchanged.
       expect(
         ok(await as(alice).get('/api/setting/pins')).list.map((p: Setting) => p.relation_id),
       ).toEqual([groupId, withBob]);
       ok(await as(alice).put('/api/setting/update/pin', { relation_id: groupId, is_pin: false }));
+      await watch.expect(toEach(ALICE, settingState('pin', groupId, false)));
       expect(
         ok(await as(alice).get('/api/setting/pins')).list.map((p: Setting) => p.relation_id),
       ).toEqual([withBob]);
       expect(code(await as(alice).put('/api/setting/update/pin', { relation_id: withBob }))).toBe(
         ErrorCode.InvalidParams,
       );
+      await watch.expectNothing();
     });
 
     it('mutes a conversation and pushes not_disturb, once', async () => {
@@ -696,33 +726,14 @@ describe('friend requests, settings and friends over REST', () => {
           is_not_disturb: true,
         }),
       );
-      await onBus(stack, async (events) => {
-        const e = await waitPush(
-          events,
-          PUSH_EVENTS.updateSettingState,
-          alice.id,
-          (d) => d.type === 'not_disturb' && d.relation_id === withBob,
-          'mute',
-        );
-        expect(e.push!.data).toEqual({ type: 'not_disturb', relation_id: withBob, state: true });
-      });
+      await watch.expect(toEach(ALICE, settingState('not_disturb', withBob, true)));
       ok(
         await as(alice).put('/api/setting/update/disturb', {
           relation_id: withBob,
           is_not_disturb: true,
         }),
       );
-      await settle(alice, aliceSelf);
-      await onBus(stack, (events) => {
-        expect(
-          pushesTo(
-            events,
-            PUSH_EVENTS.updateSettingState,
-            alice.id,
-            (d) => d.type === 'not_disturb',
-          ),
-        ).toHaveLength(1);
-      });
+      await expectQuiet(alice, aliceSelf);
       expect(
         (await friendsOf(alice)).list.find((f) => f.relation_id === withBob)!.is_not_disturb,
       ).toBe(true);
@@ -731,26 +742,15 @@ describe('friend requests, settings and friends over REST', () => {
     it('hides and shows conversations; showing always moves it to the top of /shows', async () => {
       const showsOf = async () =>
         ok(await as(alice).get('/api/setting/shows')) as { list: Setting[]; total: number };
-      const isShowPush = (state: boolean) => (d: PushData) =>
-        d.type === 'show' && d.relation_id === withBob && d.state === state;
 
       ok(await as(alice).put('/api/setting/update/show', { relation_id: withBob, is_show: false }));
-      await onBus(stack, async (events) => {
-        await waitPush(events, PUSH_EVENTS.updateSettingState, alice.id, isShowPush(false), 'hide');
-      });
+      await watch.expect(toEach(ALICE, settingState('show', withBob, false)));
       expect((await showsOf()).list.map((s) => s.relation_id)).not.toContain(withBob);
       ok(await as(alice).put('/api/setting/update/show', { relation_id: withBob, is_show: false }));
-      await settle(alice, aliceSelf);
-      await onBus(stack, (events) => {
-        expect(
-          pushesTo(events, PUSH_EVENTS.updateSettingState, alice.id, isShowPush(false)),
-        ).toHaveLength(1);
-      });
+      await expectQuiet(alice, aliceSelf);
 
       ok(await as(alice).put('/api/setting/update/show', { relation_id: withBob, is_show: true }));
-      await onBus(stack, async (events) => {
-        await waitPush(events, PUSH_EVENTS.updateSettingState, alice.id, isShowPush(true), 'show');
-      });
+      await watch.expect(toEach(ALICE, settingState('show', withBob, true)));
       const shows = await showsOf();
       expect(shows.total).toBe(3);
       expect(shows.list[0]).toEqual({
@@ -773,6 +773,7 @@ describe('friend requests, settings and friends over REST', () => {
 
       // Showing an already shown conversation refreshes last_show and moves it up.
       ok(await as(alice).put('/api/setting/update/show', { relation_id: groupId, is_show: true }));
+      await watch.expect(toEach(ALICE, settingState('show', groupId, true)));
       const after = await showsOf();
       expect(after.list[0]!.relation_id).toBe(groupId);
       expect(Date.parse(after.list[0]!.last_show)).toBeGreaterThanOrEqual(
@@ -792,6 +793,7 @@ describe('friend requests, settings and friends over REST', () => {
           ErrorCode.RelationNotFound,
         );
       }
+      await watch.expectNothing();
     });
 
     it('refuses to delete what is not the caller’s friendship, or its self conversation', async () => {
@@ -802,6 +804,7 @@ describe('friend requests, settings and friends over REST', () => {
       expect(code(await del(alice, groupId))).toBe(ErrorCode.RelationNotFound);
       expect(code(await del(alice, 'one'))).toBe(ErrorCode.InvalidParams);
       expect(await relationOf(alice, alice)).toBe(aliceSelf);
+      await watch.expectNothing();
     });
 
     it('ends a friendship named in the query string, in its canonical digits only', async () => {
@@ -828,19 +831,17 @@ describe('friend requests, settings and friends over REST', () => {
 
     it('unfriends: both sides hear delete_relation, history and settings go, and they may befriend again', async () => {
       ok(await as(bob).delete('/api/setting/friend/delete', { relation_id: withBob }));
+      // Both sides' devices, the caller's included; not carol, dave or mallory.
+      const deleted = frame(PUSH_EVENTS.deleteRelation, { relation_id: withBob });
+      await watch.expect(toEach([...ALICE, ...BOB], deleted));
+      // Not a push: the gateways' member lists of the relation are dropped.
       await onBus(stack, async (events) => {
-        const e = await waitPush(
-          events,
-          PUSH_EVENTS.deleteRelation,
-          alice.id,
-          (d) => d.relation_id === withBob,
-          'unfriend',
+        const e = await events.find(
+          (e) =>
+            e.push?.event === PUSH_EVENTS.deleteRelation &&
+            (e.push.data as { relation_id: number }).relation_id === withBob,
+          'the unfriending on chat.events',
         );
-        expect(e.push).toEqual({
-          event: PUSH_EVENTS.deleteRelation,
-          data: { relation_id: withBob },
-          to: [alice.id, bob.id].sort((x, y) => x - y),
-        });
         expect(e.effects).toEqual({ membershipChanged: [withBob] });
       });
 
@@ -885,6 +886,27 @@ describe('friend requests, settings and friends over REST', () => {
         { timeoutMs: 20_000, what: 'the first message of the new friendship in history' },
       );
       expect(first).toMatchObject({ seq: 1, msg_content: SYSTEM_TEXTS.becameFriends });
+      // The new application as made, then accepted, and the new conversation's first message.
+      const befriended = async (viewer: Actor) => {
+        const accepted = await applicationSeenBy(viewer, bob, alice, {
+          apply_msg: 'hi alice',
+          refuse_msg: '',
+          status: '已同意',
+        });
+        return [
+          frame(PUSH_EVENTS.application, {
+            ...accepted,
+            status: '已申请',
+            update_at: expect.stringMatching(TIME),
+          }),
+          frame(PUSH_EVENTS.application, accepted),
+          becameFriendsPush(again, first),
+        ];
+      };
+      await watch.expect({
+        ...toEach(ALICE, ...(await befriended(alice))),
+        ...toEach(BOB, ...(await befriended(bob))),
+      });
     });
   });
 
@@ -909,9 +931,16 @@ describe('friend requests, settings and friends over REST', () => {
       withBob = await relationOf(alice, bob);
       aliceSelf = await relationOf(alice, alice);
       // A pending application dave → bob that mallory must not be able to handle or withdraw.
+      watch.mark();
       ok(
         await as(dave).post('/api/application/create', { account_id: bob.id, apply_msg: 'hello' }),
       );
+      // Dave's device, not those of alice, another account of the same user.
+      await expectApplicationPushes(dave, bob, {
+        apply_msg: 'hello',
+        refuse_msg: '',
+        status: '已申请',
+      });
     });
 
     it('cannot accept, refuse or withdraw applications between other accounts', async () => {
@@ -936,6 +965,7 @@ describe('friend requests, settings and friends over REST', () => {
           status: '已申请',
         },
       );
+      await watch.expectNothing();
     });
 
     it('cannot change, list or delete the settings of other accounts’ conversations', async () => {
@@ -966,8 +996,9 @@ describe('friend requests, settings and friends over REST', () => {
         ),
       ).toEqual([await relationOf(mallory, mallory)]);
       expect(ok(await as(mallory).get('/api/setting/friend/name', { name: 'bob' })).total).toBe(0);
-      // The friendship is intact.
+      // The friendship is intact, and no one heard of any of it.
       expect(await relationOf(alice, bob)).toBe(withBob);
+      await watch.expectNothing();
     });
 
     it('needs an account token on every endpoint of both areas', async () => {
@@ -993,6 +1024,7 @@ describe('friend requests, settings and friends over REST', () => {
           ErrorCode.AuthFailed,
         );
       }
+      await watch.expectNothing();
     });
   });
 });

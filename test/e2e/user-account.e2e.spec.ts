@@ -1,31 +1,49 @@
 import jwt from 'jsonwebtoken';
-import { ErrorCode, PUSH_EVENTS } from '@chat/protocol';
+import { CLOSE_CODES, ErrorCode, PUSH_EVENTS } from '@chat/protocol';
+import type { WsPush } from '@chat/testing';
 import { ok, type ApiClient } from './support/http';
 import { codeFor as sinkCode } from './support/actors';
 import { offSpellings } from './support/ids';
+import { frame, PushWatch, toEach } from './support/push-watch';
 import { TOKEN_KEY } from './support/stack';
-import { onBus, startTargetStack, type TargetStack } from './support/target';
+import { startTargetStack, type TargetStack } from './support/target';
 
 /**
- * Users, email codes, accounts and tokens (docs/api.md §4–7) against the api and mailer running
- * as separate processes on real Postgres, Redis, Kafka and an SMTP sink, or against the
- * standalone server (E2E_TARGET).
+ * Users, email codes, accounts and tokens (docs/api.md §4–7) against the api, mailer, notifier
+ * and two gateways running as separate processes on real Postgres, Redis, Kafka and an SMTP
+ * sink, or against the standalone server (E2E_TARGET). Pushes are read on sockets, as the
+ * accounts' devices see them.
  */
 describe('users, email codes and accounts over REST', () => {
   let stack: TargetStack;
   let api: ApiClient;
+  const watches: PushWatch[] = [];
 
   beforeAll(async () => {
-    stack = await startTargetStack('e2e_users', {
-      // A short resend interval: one address gets several codes in this suite.
-      RULE_USER_MARK_DURATION: '2s',
-    });
+    stack = await startTargetStack(
+      'e2e_users',
+      {
+        // A short resend interval: one address gets several codes in this suite.
+        RULE_USER_MARK_DURATION: '2s',
+      },
+      { gateways: 2 },
+    );
+    // The notifier carries the pushes to the gateways (on standalone it runs in the server).
+    await stack.startWorker('notifier');
     api = stack.api;
   }, 120_000);
 
   afterAll(async () => {
+    await Promise.all(watches.map((watch) => watch.close()));
     await stack?.stop();
   });
+
+  /** Opens sockets for these devices; closed when the suite ends. */
+  async function watchDevices(...devices: { name: string; token: string }[]): Promise<PushWatch> {
+    const watch = await PushWatch.open(stack, devices);
+    watches.push(watch);
+    return watch;
+  }
 
   /** Asks for a code and reads it from the mail that arrived. */
   const codeFor = (email: string) => sinkCode(stack, email);
@@ -223,6 +241,13 @@ describe('users, email codes and accounts over REST', () => {
     let userToken: string;
     let otherUserToken: string;
     const accounts: { id: number; token: string }[] = [];
+    /** The other user's account. */
+    let carl: { id: number; token: string };
+    /**
+     * Devices of ann's five accounts (two of the first) and of carl, opened once the
+     * accounts exist.
+     */
+    let watch: PushWatch;
 
     beforeAll(async () => {
       userToken = ok(
@@ -266,7 +291,7 @@ describe('users, email codes and accounts over REST', () => {
         token: otherUserToken,
         body: { name: 'carl', gender: '男', signature: 'hi' },
       });
-      ok(dup);
+      carl = { id: ok(dup).id, token: ok(dup).account_token.token };
       const again = await api.post('/api/account/create', {
         token: otherUserToken,
         body: { name: 'carl', gender: '男', signature: 'hi' },
@@ -318,31 +343,46 @@ describe('users, email codes and accounts over REST', () => {
       expect(infoMissing.status_code).toBe(ErrorCode.AccountNotFound);
     });
 
-    it('updates an account, refuses a taken name, and publishes update_account', async () => {
-      const [first] = accounts;
+    it('updates an account, pushing update_account to its devices only; a taken name pushes nothing', async () => {
+      const [first, second, third, fourth, fifth] = accounts;
+      watch = await watchDevices(
+        { name: 'first1', token: first.token },
+        { name: 'first2', token: first.token },
+        { name: 'annie', token: second.token },
+        { name: 'anna', token: third.token },
+        { name: 'ann-work', token: fourth.token },
+        { name: 'ann-home', token: fifth.token },
+        { name: 'carl', token: carl.token },
+      );
+      const { avatar } = ok(
+        await api.get('/api/account/info', { token: first.token, query: { account_id: first.id } }),
+      );
+      // The refused call first: a push of it would share the bus key of the next one's and
+      // arrive before it.
+      const taken = await api.put('/api/account/update', {
+        token: first.token,
+        body: { name: 'annie', gender: '未知', signature: 'x' },
+      });
+      expect(taken.status_code).toBe(ErrorCode.AccountNameUsed);
       ok(
         await api.put('/api/account/update', {
           token: first.token,
           body: { name: 'ann-renamed', gender: '未知', signature: 'new signature' },
         }),
       );
-      const taken = await api.put('/api/account/update', {
-        token: first.token,
-        body: { name: 'annie', gender: '未知', signature: 'x' },
-      });
-      expect(taken.status_code).toBe(ErrorCode.AccountNameUsed);
-      await onBus(stack, async (events) => {
-        const event = await events.find(
-          (e) => e.push?.event === PUSH_EVENTS.updateAccount && e.push.to.includes(first.id),
-          'update_account on chat.events',
-        );
-        expect(event.push!.data).toMatchObject({
-          account_id: first.id,
-          name: 'ann-renamed',
-          gender: '未知',
-          signature: 'new signature',
-        });
-      });
+      // Both devices of the account; not the user's other accounts, nor carl.
+      await watch.expect(
+        toEach(
+          ['first1', 'first2'],
+          frame(PUSH_EVENTS.updateAccount, {
+            account_id: first.id,
+            name: 'ann-renamed',
+            gender: '未知',
+            signature: 'new signature',
+            avatar,
+          }),
+        ),
+      );
     });
 
     it('searches accounts by name prefix, paged, with wildcards taken literally', async () => {
@@ -372,7 +412,8 @@ describe('users, email codes and accounts over REST', () => {
       expect(literal).toEqual({ list: [], total: 0 });
     });
 
-    it('changes the email with a code sent to the new address, publishes update_email and ends the old tokens', async () => {
+    it('changes the email with a code sent to the new address, pushes update_email to every account of the user and ends the old tokens', async () => {
+      watch.mark();
       const same = await api.put('/api/user/update/email', {
         token: userToken,
         body: { email: 'ANN@example.com', code: '123456' },
@@ -395,14 +436,29 @@ describe('users, email codes and accounts over REST', () => {
           body: { email: 'ann.new@example.com', code },
         }),
       );
-      await onBus(stack, async (events) => {
-        const event = await events.find(
-          (e) => e.push?.event === PUSH_EVENTS.updateEmail,
-          'update_email',
-        );
-        expect(event.push!.data).toEqual({ email: 'ann.new@example.com' });
-        expect([...event.push!.to].sort()).toEqual(accounts.map((a) => a.id).sort());
-      });
+      // Every device of every account of the user hears of the new address, then its socket
+      // is closed because the session ended (docs/protocol.md §2.2); carl hears nothing. As
+      // the sockets of one account close, each may or may not tell the other before it
+      // closes in turn (account_logout, §2.3): those frames are left out of the count.
+      const annDevices = ['first1', 'first2', 'annie', 'anna', 'ann-work', 'ann-home'];
+      await watch.expect(
+        toEach(
+          annDevices,
+          frame(PUSH_EVENTS.updateEmail, { email: 'ann.new@example.com' }),
+          frame(PUSH_EVENTS.error, {
+            status_code: ErrorCode.TokenExpired,
+            status_msg: 'token revoked',
+          }),
+        ),
+        (push: WsPush) => push.event !== PUSH_EVENTS.accountLogout,
+      );
+      for (const name of annDevices) {
+        expect({ name, code: (await watch.socket(name).closed).code }).toEqual({
+          name,
+          code: CLOSE_CODES.notAuthenticated,
+        });
+      }
+      expect(watch.socket('carl').isOpen).toBe(true);
       // The change ended the user's sessions: the old token is refused, a new login works.
       const old = await api.get('/api/account/infos/user', { token: userToken });
       expect(old).toMatchObject({
@@ -526,7 +582,19 @@ describe('users, email codes and accounts over REST', () => {
       expect(again.status_code).toBe(ErrorCode.AccountNotFound);
     });
 
-    it('deletes accounts, then the user, and the deleted account’s token stops working', async () => {
+    it('deletes accounts, closing their sockets, then the user, and the deleted account’s token stops working', async () => {
+      const tokenOf = async (accountId: number): Promise<string> =>
+        ok(
+          await api.get('/api/account/token', {
+            token: userToken,
+            query: { account_id: accountId },
+          }),
+        ).account_token.token;
+      const afterDeletion = await watchDevices(
+        { name: 'deleted', token: await tokenOf(accounts[0].id) },
+        { name: 'sibling', token: await tokenOf(accounts[1].id) },
+        { name: 'carl', token: carl.token },
+      );
       const stillOwns = await api.delete('/api/user/delete', { token: userToken });
       expect(stillOwns.status_code).toBe(ErrorCode.UserHasAccounts);
       const foreign = await api.delete('/api/account/delete', {
@@ -534,7 +602,25 @@ describe('users, email codes and accounts over REST', () => {
         body: { account_id: accounts[0].id },
       });
       expect(foreign.status_code).toBe(ErrorCode.PermissionDenied);
-      for (const a of accounts) {
+      ok(
+        await api.delete('/api/account/delete', {
+          token: userToken,
+          body: { account_id: accounts[0].id },
+        }),
+      );
+      // An account without friends or groups: no push to anyone; its own socket is told why
+      // and closed with 4403 (docs/protocol.md §2.2), the user's other account keeps its own.
+      await afterDeletion.expect({
+        deleted: [
+          frame(PUSH_EVENTS.error, {
+            status_code: ErrorCode.AccountNotFound,
+            status_msg: 'account deleted',
+          }),
+        ],
+      });
+      expect((await afterDeletion.socket('deleted').closed).code).toBe(CLOSE_CODES.accountGone);
+      expect(afterDeletion.socket('sibling').isOpen).toBe(true);
+      for (const a of accounts.slice(1)) {
         ok(
           await api.delete('/api/account/delete', { token: userToken, body: { account_id: a.id } }),
         );
@@ -549,13 +635,6 @@ describe('users, email codes and accounts over REST', () => {
         body: { account_id: accounts[0].id },
       });
       expect(deletedAgain.status_code).toBe(ErrorCode.AccountNotFound);
-      await onBus(stack, async (events) => {
-        const closing = await events.find(
-          (e) => e.effects?.accountsDeleted?.includes(accounts[0].id) === true,
-          'the account deletion on chat.events',
-        );
-        expect(closing.push).toBeUndefined();
-      });
       ok(await api.delete('/api/user/delete', { token: userToken }));
       expect((await api.get('/api/account/infos/user', { token: userToken })).status_code).toBe(
         ErrorCode.UserNotFound,

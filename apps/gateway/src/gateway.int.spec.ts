@@ -283,10 +283,11 @@ describe('gateway', () => {
   });
 
   describe('ended sessions', () => {
-    const revoke = (accountId: number, epoch: number) => {
+    const revoke = (accountId: number, epoch: number, push?: ChatEvent['push']) => {
       const event: ChatEvent = {
         id: `revoke-${accountId}-${epoch}`,
         at: new Date().toISOString(),
+        ...(push ? { push } : {}),
         effects: { tokensRevoked: [{ accountId, epoch }] },
       };
       return bus.publish(TOPICS.events, `account:${accountId}`, JSON.stringify(event));
@@ -332,6 +333,27 @@ describe('gateway', () => {
       expect((await renewed.request('ping')).status_code).toBe(0);
       expect((await other.request('ping')).status_code).toBe(0);
       await waitFor(async () => (await connIds(a.id)).length === 1, { what: 'presence left' });
+    });
+
+    it('writes the push of the event that ended the session just before the error, to those sockets only', async () => {
+      const [a, b] = [await data.account(), await data.account()];
+      const old = await online(a.id);
+      const renewed = await online(a.id);
+      expect((await renewed.request('auth', { token: token(a.id, 1) })).status_code).toBe(0);
+      const other = await online(b.id);
+      const email = { email: 'moved@example.com' };
+      await revoke(a.id, 1, { event: 'update_email', data: email, to: [a.id, b.id] });
+      expect((await old.waitClosed(5000)).code).toBe(4401);
+      // Leaving out the presence pushes between the account's two sockets.
+      const presence = ['account_login', 'account_logout'];
+      expect(old.pushes.filter((p) => !presence.includes(p.event))).toEqual([
+        { event: 'update_email', data: email },
+        { event: 'error', data: { status_code: 2013, status_msg: 'token revoked' } },
+      ]);
+      // The others' deliveries are the notifier's (not running here): nothing from this path.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(renewed.pushes.filter((p) => p.event === 'update_email')).toEqual([]);
+      expect(other.pushes).toEqual([]);
     });
 
     it('refuses a token of an ended session it saw, even before the cache says so', async () => {

@@ -367,6 +367,31 @@ describe('notifier', () => {
       }
     });
 
+    it('leaves the push to accounts whose sessions the same event ends to the gateways', async () => {
+      const ended = await account(['e1', NODE_A]);
+      const other = await account(['o1', NODE_B]);
+      const key = `user:${ended}`;
+      const event: ChatEvent = {
+        ...eventOf(`ended-${ended}`),
+        push: { event: 'update_email', data: { email: 'x@example.com' }, to: [ended, other] },
+        effects: { tokensRevoked: [{ accountId: ended, epoch: 2 }] },
+      };
+      // Same key, so once the marker is delivered the event before it was planned.
+      const marker: ChatEvent = {
+        ...eventOf(`ended-marker-${ended}`),
+        push: { event: 'update_nickname', data: { relation_id: 1, nick_name: 'n' }, to: [ended] },
+      };
+      await publish(TOPICS.events, key, [event, marker]);
+      const of = (name: string) => seen.filter((s) => s.record.frame.event === name);
+      await waitFor(() => of('update_nickname').some((s) => s.record.accounts.includes(ended)), {
+        what: 'the marker event',
+      });
+      const emails = of('update_email').filter(
+        (s) => s.record.accounts.includes(ended) || s.record.accounts.includes(other),
+      );
+      expect(emails.map((s) => s.record.accounts)).toEqual([[other]]);
+    });
+
     it('closes the connections of deleted accounts with 4403', async () => {
       const deleted = await account(['z1', NODE_A], ['z2', NODE_B]);
       const bystander = await account(['y1', NODE_A]);

@@ -57,7 +57,8 @@ export interface ChatEvent {
     accountsDeleted?: number[];
     /**
      * The sessions of these accounts ended (password or email change, logout): sockets
-     * authenticated with a token of an earlier epoch are closed with 4401.
+     * authenticated with a token of an earlier epoch are closed with 4401. The gateways
+     * write the event's `push` to them first; the notifier pushes it to its other receivers.
      */
     tokensRevoked?: { accountId: number; epoch: number }[];
   };

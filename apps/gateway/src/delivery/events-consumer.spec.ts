@@ -47,6 +47,33 @@ describe('EventsConsumer', () => {
     expect(revoked).toEqual([[9, 3]]);
   });
 
+  it('hands the event’s push to the revocation of each account it is addressed to', async () => {
+    const ends: [number, number, string | undefined][] = [];
+    const withFrames = new EventsConsumer(
+      { invalidate: async () => undefined },
+      { revoke: (accountId, epoch, lastFrame) => ends.push([accountId, epoch, lastFrame]) },
+      log,
+    );
+    const push = { event: 'update_email', data: { email: 'new@example.com' }, to: [9] };
+    await withFrames.handle([
+      record(1, {
+        id: 'e1',
+        at: '2026-12-04T00:00:00Z',
+        push,
+        effects: {
+          tokensRevoked: [
+            { accountId: 9, epoch: 3 },
+            { accountId: 10, epoch: 2 },
+          ],
+        },
+      }),
+    ]);
+    expect(ends).toEqual([
+      [9, 3, JSON.stringify({ event: 'update_email', data: { email: 'new@example.com' } })],
+      [10, 2, undefined],
+    ]);
+  });
+
   it('skips records that break the chat.events contract and keeps the others', async () => {
     await consumer.handle([
       record(1, 'not json'),

@@ -1,8 +1,15 @@
 import type { BusRecord } from '@chat/bus';
 import type { MembershipCache } from '@chat/cache';
 import type { Logger } from '@chat/logger';
-import { chatEventSchema, parseRecord } from '@chat/protocol';
+import { chatEventSchema, parseRecord, type ChatEvent } from '@chat/protocol';
+import { pushText } from '../protocol/frames';
 import type { SessionEnds } from '../sockets/session-ends';
+
+/** The event's push as a frame, if it is addressed to `accountId`. */
+function lastFrameFor(event: ChatEvent, accountId: number): string | undefined {
+  const push = event.push;
+  return push?.to.includes(accountId) ? pushText(push.event, push.data) : undefined;
+}
 
 /**
  * Keeps the membership cache honest (docs/architecture.md, gateway: "a cache invalidated by
@@ -14,8 +21,11 @@ import type { SessionEnds } from '../sockets/session-ends';
  * too, and their sockets are closed through the delivery topic (`DeliveryRecord.close`),
  * so `accountsDeleted` needs nothing here. Ended sessions (`effects.tokensRevoked`) close
  * this gateway's sockets of those accounts authenticated before (`SessionEnds`): every
- * gateway reads every event in a group of its own. A failed invalidation throws, so the
- * batch is delivered again rather than leaving a stale member list behind.
+ * gateway reads every event in a group of its own. The event's push to those accounts (an
+ * email change's `update_email`) is written here, to each of those sockets just before its
+ * close, rather than by the notifier, whose delivery would come after the close. A failed
+ * invalidation throws, so the batch is delivered again rather than leaving a stale member
+ * list behind.
  */
 export class EventsConsumer {
   constructor(
@@ -37,10 +47,10 @@ export class EventsConsumer {
         );
         continue;
       }
-      const { effects } = parsed.value;
-      for (const id of effects?.membershipChanged ?? []) changed.add(id);
-      for (const { accountId, epoch } of effects?.tokensRevoked ?? []) {
-        this.ends.revoke(accountId, epoch);
+      const event = parsed.value;
+      for (const id of event.effects?.membershipChanged ?? []) changed.add(id);
+      for (const { accountId, epoch } of event.effects?.tokensRevoked ?? []) {
+        this.ends.revoke(accountId, epoch, lastFrameFor(event, accountId));
       }
     }
     if (changed.size > 0) await this.membership.invalidate([...changed]);

@@ -46,6 +46,21 @@ describe('SessionEnds', () => {
     expect(stranger.seen.closed).toBeUndefined();
   });
 
+  it('writes the ending change’s push just before the error, to the closed sockets only', () => {
+    const old = socket(1, 0);
+    const current = socket(1, 2);
+    const e = ends([old.conn, current.conn]);
+    const lastFrame = JSON.stringify({ event: 'update_email', data: { email: 'new@example.com' } });
+    expect(e.revoke(1, 2, lastFrame)).toBe(1);
+    expect(old.seen.frames.map((text) => JSON.parse(text))).toEqual([
+      { event: 'update_email', data: { email: 'new@example.com' } },
+      { event: 'error', data: { status_code: 2013, status_msg: 'token revoked' } },
+    ]);
+    expect(old.seen.closed).toBe(4401);
+    expect(current.seen.frames).toEqual([]);
+    expect(current.seen.closed).toBeUndefined();
+  });
+
   it('remembers a revocation for rememberMs, keeping the latest epoch', () => {
     const e = ends([]);
     e.revoke(1, 3);

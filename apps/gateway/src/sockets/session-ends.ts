@@ -64,10 +64,12 @@ export class SessionEnds {
 
   /**
    * The account's sessions ended up to `epoch` (its new token epoch): closes its local
-   * sockets authenticated with an earlier one and remembers the revocation. Returns how
-   * many sockets it closed. Idempotent: a redelivered record closes nothing more.
+   * sockets authenticated with an earlier one and remembers the revocation. `lastFrame`, the
+   * push the ending change makes to the account (an email change's `update_email`), is
+   * written to each of those sockets first. Returns how many sockets it closed. Idempotent:
+   * a redelivered record closes nothing more, and so sends nothing more.
    */
-  revoke(accountId: number, epoch: number): number {
+  revoke(accountId: number, epoch: number, lastFrame?: string): number {
     const now = this.now();
     this.forgetOld(now);
     const seen = this.recent.get(accountId);
@@ -77,7 +79,7 @@ export class SessionEnds {
     let closed = 0;
     for (const conn of this.sockets.ofAccount(accountId)) {
       if (isRevoked(conn.tokenEpoch, epoch)) {
-        this.end(conn, ErrorCode.TokenExpired, 'token revoked');
+        this.end(conn, ErrorCode.TokenExpired, 'token revoked', lastFrame);
         closed += 1;
       }
     }
@@ -96,8 +98,9 @@ export class SessionEnds {
     this.recent.clear();
   }
 
-  private end(conn: Connection, code: ErrorCode, message: string): void {
+  private end(conn: Connection, code: ErrorCode, message: string, lastFrame?: string): void {
     try {
+      if (lastFrame !== undefined) conn.send(lastFrame);
       conn.send(errorPushText(code, message));
       conn.close(CLOSE_CODES.notAuthenticated, message);
     } catch (err) {

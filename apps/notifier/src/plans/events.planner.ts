@@ -1,6 +1,6 @@
 import type { BusRecord } from '@chat/bus';
 import type { Logger } from '@chat/logger';
-import { CLOSE_CODES, ErrorCode, PUSH_EVENTS } from '@chat/protocol';
+import { CLOSE_CODES, ErrorCode, PUSH_EVENTS, type ChatEvent } from '@chat/protocol';
 import { markKeys, type PushMarks } from '../push-marks';
 import { parseEvent } from '../records';
 import type { PlannedPush } from '../routing';
@@ -12,12 +12,24 @@ export interface EventsPlannerDeps {
 }
 
 /**
- * `chat.events` → the event's `push` to its `to` accounts, computed by the api when it made
- * the change (so member lists are those of the right moment, docs/pitfalls.md §4), with no
- * connection excluded: a REST call has no socket (docs/protocol.md §4). Deleted accounts
- * (`effects.accountsDeleted`) get their sockets closed with 4403 (docs/protocol.md §2.2,
- * docs/pitfalls.md §8), after an `error {2010}` frame saying why, since a delivery always
- * carries a frame. Event ids are claimed in the cache, so a redelivered event pushes nothing.
+ * The accounts this planner pushes an event to: its `to`, less the accounts whose sessions
+ * the same event ends (`effects.tokensRevoked`). The gateways write the push to those
+ * accounts' sockets themselves, just before closing them (docs/sessions.md); sent from here
+ * it would race that close and mostly arrive after it.
+ */
+function pushedHere(event: ChatEvent): number[] {
+  const revoked = new Set((event.effects?.tokensRevoked ?? []).map((ended) => ended.accountId));
+  return (event.push?.to ?? []).filter((accountId) => !revoked.has(accountId));
+}
+
+/**
+ * `chat.events` → the event's `push` to its `to` accounts (see `pushedHere`), computed by the
+ * api when it made the change (so member lists are those of the right moment,
+ * docs/pitfalls.md §4), with no connection excluded: a REST call has no socket
+ * (docs/protocol.md §4). Deleted accounts (`effects.accountsDeleted`) get their sockets closed
+ * with 4403 (docs/protocol.md §2.2, docs/pitfalls.md §8), after an `error {2010}` frame saying
+ * why, since a delivery always carries a frame. Event ids are claimed in the cache, so a
+ * redelivered event pushes nothing.
  */
 export class EventsPlanner implements Planner {
   constructor(private readonly deps: EventsPlannerDeps) {}
@@ -27,7 +39,7 @@ export class EventsPlanner implements Planner {
     // Events that only change caches (membership) push nothing and need no claim.
     const items = all.filter(
       ({ value }) =>
-        (value.push?.to.length ?? 0) > 0 || (value.effects?.accountsDeleted?.length ?? 0) > 0,
+        pushedHere(value).length > 0 || (value.effects?.accountsDeleted?.length ?? 0) > 0,
     );
     const { claimed, undo } = await this.deps.marks.claim(
       items.map(({ value }) => markKeys.event(value.id)),
@@ -38,12 +50,9 @@ export class EventsPlanner implements Planner {
       const mark = markKeys.event(event.id);
       if (!claimed.has(mark) || seen.has(mark)) continue;
       seen.add(mark);
-      if (event.push && event.push.to.length > 0) {
-        pushes.push({
-          key,
-          frame: { event: event.push.event, data: event.push.data },
-          to: event.push.to,
-        });
+      const to = pushedHere(event);
+      if (event.push && to.length > 0) {
+        pushes.push({ key, frame: { event: event.push.event, data: event.push.data }, to });
       }
       const deleted = event.effects?.accountsDeleted ?? [];
       if (deleted.length > 0) {

@@ -71,8 +71,11 @@ export class UserService {
   }
 
   /**
-   * PUT /api/user/update/email; pushes `update_email` to every account of the user, then
-   * ends every session of the user and its accounts (their tokens, their sockets).
+   * PUT /api/user/update/email; ends every session of the user and its accounts (their
+   * tokens, their sockets), telling every account's sockets the new address with
+   * `update_email` as their last frame before the close: the push travels in the revocation
+   * record itself, since a separate push, routed through the notifier, would reach sockets
+   * the gateways had already closed.
    */
   async updateEmail(userId: number, email: string, code: string): Promise<void> {
     const user = await this.mustFind(userId);
@@ -83,19 +86,16 @@ export class UserService {
       const changed = await this.d.users.updateEmail(userId, email);
       if (changed === 'email_taken') throw new AppError(ErrorCode.EmailRegistered);
       if (changed === null) throw new AppError(ErrorCode.UserNotFound);
-      if (changed.accounts.length) {
-        outbox.events([
-          {
-            key: `user:${userId}`,
-            push: {
-              event: PUSH_EVENTS.updateEmail,
-              data: { email },
-              to: changed.accounts.map((a) => a.accountId),
-            },
+      outbox.events(
+        userSessionsEndedEvents(changed).map((revocation) => ({
+          ...revocation,
+          push: {
+            event: PUSH_EVENTS.updateEmail,
+            data: { email },
+            to: changed.accounts.map((a) => a.accountId),
           },
-        ]);
-      }
-      outbox.events(userSessionsEndedEvents(changed));
+        })),
+      );
       return changed;
     });
     await this.d.sessions.userEnded(ended, 'email changed');
