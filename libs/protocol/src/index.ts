@@ -90,4 +90,21 @@ export {
   parseRecord,
   type ParsedRecord,
 } from './record-schemas';
+export {
+  msgInfo,
+  msgInfoWithRly,
+  briefMsgInfo,
+  rlyMsg,
+  storedRecord,
+  storedMessage,
+  storedMsgInfo,
+  type MsgInfo,
+  type MsgInfoWithRly,
+  type BriefMsgInfo,
+  type RlyMsg,
+  type MessageRow,
+  type MessageCounts,
+  type ReplyTarget,
+  type MessageWithReply,
+} from './msg-info';
 export { describeIssues } from './describe-issues';
