@@ -1,4 +1,4 @@
-import { storedRecord } from './msg-info';
+import { storedRecord, type ReplyTarget } from './msg-info';
 import { parseRecord, storedRecordSchema } from './record-schemas';
 import type { MessageRecord } from './records';
 
@@ -16,13 +16,13 @@ const message: MessageRecord = {
   create_at: '2024-05-01T08:30:00.123Z',
   origin: { node: 'gw1', conn: 'c1' },
 };
-const target = {
+const target: ReplyTarget = {
   id: 7193847562240000,
   msgType: 'text',
   msgContent: 'question',
   msgExtend: { remind: [{ idx: 1, account_id: 4 }] },
   isRevoke: true,
-} as const;
+};
 const bytes = (v: unknown) => Buffer.from(JSON.stringify(v));
 
 describe('storedRecordSchema', () => {
