@@ -6,7 +6,12 @@ export {
   InfrastructureError,
 } from './app-error';
 export { GROUPS, TOPICS, QUEUES, pushTopic, type TopicName } from './topics';
-export type { EmailJob, VerificationCodeEmailJob } from './jobs';
+export {
+  emailJobSchema,
+  verificationCodeEmailJob,
+  type EmailJob,
+  type VerificationCodeEmailJob,
+} from './jobs';
 export {
   text,
   storableString,
