@@ -19,8 +19,8 @@ export interface MessageWriterDeps {
 }
 
 /**
- * The `chat.stored` record of a stored message (`storedRecord` of the protocol, which also
- * builds its push from it, so the record and the `msg_info` cannot drift apart).
+ * The `chat.stored` record of a stored message, made by the protocol's `storedRecord`
+ * beside `storedMsgInfo`, which builds the push from it with the builder history uses.
  */
 export function toStoredRecord(message: MessageRecord, stored: StoredMessage): StoredRecord {
   return storedRecord(message, stored.seq, stored.rly);
