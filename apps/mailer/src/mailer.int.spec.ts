@@ -121,6 +121,26 @@ describe('mailer on BullMQ and SMTP', () => {
     expect(sink.messages.some((m) => m.to.includes('carl@example.com'))).toBe(false);
   });
 
+  it('fails a verification job with a field of the wrong type at once, naming the field but not the code', async () => {
+    const bad = { ...codeJob('cody@example.com', '551177'), validForMs: '1h' };
+    const jobId = await producer.add('verification_code', bad as unknown as EmailJob);
+
+    const failed = await waitFor(
+      () => lines.find((l) => l.msg === 'job failed for good' && l.jobId === jobId),
+      { what: 'the failure log line' },
+    );
+    expect(failed.attempt).toBe(1);
+    const refused = lines.find(
+      (l) => l.msg === 'unknown email job, not sending' && l.jobId === jobId,
+    );
+    expect(refused).toMatchObject({
+      kind: 'verification_code',
+      problem: 'validForMs: Invalid input: expected number, received string',
+    });
+    expect(JSON.stringify(lines)).not.toContain('551177');
+    expect(sink.messages.some((m) => m.to.includes('cody@example.com'))).toBe(false);
+  });
+
   it('stop waits for the mail being sent before it resolves', async () => {
     const hold = sink.holdNext();
     const jobId = await producer.add('verification_code', codeJob('dora@example.com', '918273'));

@@ -23,7 +23,6 @@ export {
 } from './notices/notice.service';
 export type { NoticeRepository, NoticeRecord } from './notices/ports';
 export { MessageService, type MessageServiceDeps } from './messages/message.service';
-export { msgInfo, msgInfoWithRly, briefMsgInfo } from './messages/msg-info';
 export { FileService, fileInfo, type FileServiceDeps } from './files/file.service';
 export {
   cleanOrphanFiles,

@@ -143,7 +143,10 @@ export interface UnitOfWork {
   run<T>(work: (outbox: Outbox) => Promise<T>): Promise<T>;
 }
 
-/** Producer side of the `email` job queue (libs/jobs). */
+/**
+ * Producer side of the `email` job queue (libs/jobs). Payloads have the type of the
+ * protocol's `emailJobSchema`, the schema the mailer parses each job with.
+ */
 export interface MailQueue {
   add(name: string, payload: EmailJob): Promise<unknown>;
 }

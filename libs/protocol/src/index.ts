@@ -6,7 +6,12 @@ export {
   InfrastructureError,
 } from './app-error';
 export { GROUPS, TOPICS, QUEUES, pushTopic, type TopicName } from './topics';
-export type { EmailJob, VerificationCodeEmailJob } from './jobs';
+export {
+  emailJobSchema,
+  verificationCodeEmailJob,
+  type EmailJob,
+  type VerificationCodeEmailJob,
+} from './jobs';
 export {
   text,
   storableString,
@@ -90,4 +95,21 @@ export {
   parseRecord,
   type ParsedRecord,
 } from './record-schemas';
+export {
+  msgInfo,
+  msgInfoWithRly,
+  briefMsgInfo,
+  rlyMsg,
+  storedRecord,
+  storedMessage,
+  storedMsgInfo,
+  type MsgInfo,
+  type MsgInfoWithRly,
+  type BriefMsgInfo,
+  type RlyMsg,
+  type MessageRow,
+  type MessageCounts,
+  type ReplyTarget,
+  type MessageWithReply,
+} from './msg-info';
 export { describeIssues } from './describe-issues';

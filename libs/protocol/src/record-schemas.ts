@@ -45,16 +45,26 @@ export const readRecordSchema: z.ZodType<ReadRecord> = z.object({
   origin: origin.optional(),
 });
 
+/** The replied-to message of a `chat.stored` record, as it was when the reply was stored. */
+const storedReplyTarget = z.object({
+  msg_id: id,
+  msg_type: z.enum(['text', 'file']),
+  msg_content: z.string(),
+  msg_extend: msgExtend,
+  is_revoke: z.boolean(),
+});
+
 /**
- * A `chat.stored` record. The persister writes it from a message record it checked and
- * stored, so only what routing relies on is checked again: the ids, the number and the
- * origin; the message travels on to clients as stored.
+ * A `chat.stored` record (the `StoredRecord` contract), as the persister writes it: the
+ * message record it stored, checked against the same schema as on `chat.messages`, its
+ * number and the replied-to message. Every field the push is built from (`storedMsgInfo`)
+ * is checked, so a record that passes makes a valid MsgInfoWithRly.
  */
-export const storedRecordSchema = z.object({
-  message: z.looseObject({ id, relation_id: id, origin: origin.optional() }),
+export const storedRecordSchema: z.ZodType<StoredRecord> = z.object({
+  message: messageRecordSchema,
   seq: id,
-  rly_msg: z.unknown(),
-}) as unknown as z.ZodType<StoredRecord>;
+  rly_msg: storedReplyTarget.nullable(),
+});
 
 const pushEvent = z.enum(Object.values(PUSH_EVENTS) as [PushEventName, ...PushEventName[]]);
 

@@ -62,7 +62,10 @@ export interface StoredRecord {
   message: MessageRecord;
   /** 1, 2, 3, … per relation, gap-free, in the order the relation's partition delivered. */
   seq: number;
-  /** The replied-to message as it was when stored, or null (MsgInfoWithRly.rly_msg). */
+  /**
+   * The replied-to message as it was when stored, or null, unblanked: `storedMsgInfo` builds
+   * the push's `rly_msg` from it as history builds its own (`msg-info.ts`).
+   */
   rly_msg: {
     msg_id: number;
     msg_type: 'text' | 'file';

@@ -1,7 +1,7 @@
 import { type JobHandler } from '@chat/jobs';
 import { type Logger } from '@chat/logger';
 import { renderVerificationEmail, type Mailer } from '@chat/mail';
-import { AppError, ErrorCode, type EmailJob } from '@chat/protocol';
+import { AppError, ErrorCode, describeIssues, emailJobSchema, type EmailJob } from '@chat/protocol';
 
 /**
  * Runs one job of the `email` queue (docs/api.md §6): renders the mail and sends it. A mail
@@ -15,32 +15,28 @@ export function sendEmailHandler(
   log: Logger,
 ): JobHandler<EmailJob> {
   return async (job) => {
-    const email: unknown = job.payload;
-    if (!isVerificationCodeJob(email)) {
-      const kind = (email as { kind?: unknown } | null)?.kind;
-      log.error({ jobId: job.id, job: job.name, kind }, 'unknown email job, not sending');
+    // Jobs come from Redis: checked field by field (`emailJobSchema`) rather than trusted
+    // to match the type they were added with.
+    const parsed = emailJobSchema.safeParse(job.payload);
+    if (!parsed.success) {
+      const payload: unknown = job.payload;
+      const kind =
+        typeof payload === 'object' && payload !== null && 'kind' in payload
+          ? payload.kind
+          : undefined;
+      // The issues name fields only, never their values: the code stays out of the log.
+      const problem = describeIssues(parsed.error, 'job');
+      log.error({ jobId: job.id, job: job.name, kind, problem }, 'unknown email job, not sending');
       throw new AppError(
         ErrorCode.ServerError,
-        `email job ${job.id}: unknown kind ${String(kind)}`,
+        `email job ${job.id} of kind ${String(kind)}: ${problem}`,
       );
     }
+    const email = parsed.data;
     const sent = await mailer.send({ to: email.to, ...renderVerificationEmail(email, appName) });
     log.info(
       { jobId: job.id, attempt: job.attempt, kind: email.kind, messageId: sent.messageId },
       'email sent',
     );
   };
-}
-
-/** Jobs come from Redis: checked field by field rather than trusted to match the type. */
-function isVerificationCodeJob(v: unknown): v is EmailJob {
-  const j = v as Partial<EmailJob> | null;
-  return (
-    typeof j === 'object' &&
-    j !== null &&
-    j.kind === 'verification_code' &&
-    typeof j.to === 'string' &&
-    typeof j.code === 'string' &&
-    typeof j.validForMs === 'number'
-  );
 }

@@ -1,8 +1,7 @@
 import type { BusRecord } from '@chat/bus';
 import type { ReceiverRepository } from '@chat/db';
 import type { Logger } from '@chat/logger';
-import { PUSH_EVENTS } from '@chat/protocol';
-import { newMsgInfo } from '../msg-info';
+import { PUSH_EVENTS, storedMsgInfo } from '@chat/protocol';
 import { markKeys, type PushMarks } from '../push-marks';
 import { parseStored } from '../records';
 import type { PlannedPush } from '../routing';
@@ -41,7 +40,7 @@ export class StoredPlanner implements Planner {
     ]);
     const pushes: PlannedPush[] = fresh.map(({ key, value }) => ({
       key,
-      frame: { event: PUSH_EVENTS.sendMsg, data: { msg_info: newMsgInfo(value) } },
+      frame: { event: PUSH_EVENTS.sendMsg, data: { msg_info: storedMsgInfo(value) } },
       to: members.get(value.message.relation_id) ?? [],
       excludeConn: value.message.origin?.conn,
     }));

@@ -2,7 +2,13 @@ import type { Bus, BusRecord } from '@chat/bus';
 import { newMessageRow, type MessageStoreRepository, type StoredMessage } from '@chat/db';
 import type { Logger } from '@chat/logger';
 import { GroupCommit } from '@chat/runtime';
-import { TOPICS, messageRecordSchema, type MessageRecord, type StoredRecord } from '@chat/protocol';
+import {
+  TOPICS,
+  messageRecordSchema,
+  storedRecord,
+  type MessageRecord,
+  type StoredRecord,
+} from '@chat/protocol';
 import type { DeadLetters, ReadValue } from '@chat/runtime';
 
 export interface MessageWriterDeps {
@@ -12,21 +18,12 @@ export interface MessageWriterDeps {
   log: Logger;
 }
 
+/**
+ * The `chat.stored` record of a stored message, made by the protocol's `storedRecord`
+ * beside `storedMsgInfo`, which builds the push from it with the builder history uses.
+ */
 export function toStoredRecord(message: MessageRecord, stored: StoredMessage): StoredRecord {
-  const r = stored.rly;
-  return {
-    message,
-    seq: stored.seq,
-    rly_msg: r
-      ? {
-          msg_id: r.id,
-          msg_type: r.msgType,
-          msg_content: r.msgContent,
-          msg_extend: r.msgExtend,
-          is_revoke: r.isRevoke,
-        }
-      : null,
-  };
+  return storedRecord(message, stored.seq, stored.rly);
 }
 
 /**

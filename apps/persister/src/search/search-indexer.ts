@@ -21,15 +21,6 @@ export function toSearchEntry(stored: StoredRecord): SearchEntry | null {
 }
 
 /**
- * `chat.stored` checks only what routing needs (`storedRecordSchema`); the indexer also
- * needs the type and a text to take grams from.
- */
-function isIndexable(stored: StoredRecord): boolean {
-  const { msg_type: type, msg_content: content } = stored.message;
-  return type === 'file' || (type === 'text' && typeof content === 'string');
-}
-
-/**
  * Handles `chat.stored` batches for group `indexer` (docs/data-model.md §3): writes the search grams
  * of every stored text message to `message_search`, a moment after the persister committed
  * the message. Keeping this GIN index out of the persister's transaction was two thirds of
@@ -55,15 +46,8 @@ export class SearchIndexer {
     const { deadLetters } = this.deps;
     const { values, unreadable } = deadLetters.read(records, storedRecordSchema);
     const entries: SearchEntry[] = [];
-    for (const { value: stored, record } of values) {
-      if (!isIndexable(stored)) {
-        unreadable.push(
-          deadLetters.unreadable(record, 'no text message and no file message', {
-            msgId: stored.message.id,
-          }),
-        );
-        continue;
-      }
+    // `storedRecordSchema` checks the whole message: a record that passes is a text or a file.
+    for (const { value: stored } of values) {
       const entry = toSearchEntry(stored);
       if (entry) entries.push(entry);
     }

@@ -7,9 +7,11 @@ import {
   PUSH_EVENTS,
   SYNC_MAX_MESSAGES,
   SYSTEM_TEXTS,
+  briefMsgInfo,
+  msgInfo,
+  msgInfoWithRly,
 } from '@chat/protocol';
 import type { ChatEventDraft, UnitOfWork } from '../ports';
-import { briefMsgInfo, msgInfo, msgInfoWithRly } from './msg-info';
 import { systemMessage, type IdGenerator } from './system-message';
 
 export interface MessageServiceDeps {
