@@ -4,7 +4,7 @@ import type { Logger } from '@chat/logger';
 import { batchFigures, type DeadLetters } from '@chat/runtime';
 import type { Planner } from './plans/plan';
 import { PresenceHold } from './presence-hold';
-import { route } from './routing';
+import { route } from '@chat/domain';
 
 export interface NotifierDeps {
   /** The planner of each consumed topic. */

@@ -65,3 +65,4 @@ export type {
   FriendRecord,
   SettingChange,
 } from './settings/ports';
+export { route, type PlannedPush } from './pushes/routing';

@@ -1,7 +1,8 @@
 import type { Bus } from '@chat/bus';
 import { PRESENCE_BEAT_MAX_MS, PRESENCE_REBUILD_MS, type Presence } from '@chat/cache';
 import type { Logger } from '@chat/logger';
-import { type PUSH_EVENTS, pushTopic, type DeliveryRecord } from '@chat/protocol';
+import { route } from '@chat/domain';
+import type { PUSH_EVENTS } from '@chat/protocol';
 import { pushText } from '../protocol/frames';
 import type { Connection } from '../sockets/connection';
 import type { LocalSockets } from '../sockets/local-sockets';
@@ -127,13 +128,15 @@ export class PresenceAnnouncer {
     const text = pushText(event, data);
     for (const other of sockets.ofAccount(accountId)) if (other !== conn) other.send(text);
 
+    // Other nodes through the pushes' one router; this node's sockets were written above.
     const entries = (await presence.lookup([accountId])).get(accountId) ?? [];
-    const nodes = new Set(entries.map((e) => e.nodeId).filter((n) => n !== nodeId));
-    if (nodes.size === 0) return;
-    const record: DeliveryRecord = { accounts: [accountId], frame: { event, data } };
-    const value = JSON.stringify(record);
+    const remote = entries.filter((e) => e.nodeId !== nodeId);
+    if (remote.length === 0) return;
     await bus.publishMany(
-      [...nodes].map((n) => ({ topic: pushTopic(n), key: String(accountId), value })),
+      route(
+        [{ key: String(accountId), frame: { event, data }, to: [accountId] }],
+        new Map([[accountId, remote]]),
+      ),
     );
   }
 

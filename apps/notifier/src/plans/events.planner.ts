@@ -3,7 +3,7 @@ import type { Logger } from '@chat/logger';
 import { CLOSE_CODES, ErrorCode, PUSH_EVENTS, type ChatEvent } from '@chat/protocol';
 import { markKeys, type PushMarks } from '../push-marks';
 import { parseEvent } from '../records';
-import type { PlannedPush } from '../routing';
+import type { PlannedPush } from '@chat/domain';
 import { readAll, type Plan, type Planner } from './plan';
 
 export interface EventsPlannerDeps {

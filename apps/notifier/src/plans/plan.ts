@@ -1,6 +1,6 @@
 import type { BusRecord } from '@chat/bus';
 import type { Undo } from '../push-marks';
-import type { PlannedPush } from '../routing';
+import type { PlannedPush } from '@chat/domain';
 
 /** What one batch of one topic must push, and how to record that it did. */
 export interface Plan {

@@ -4,7 +4,7 @@ import type { Logger } from '@chat/logger';
 import { PUSH_EVENTS, type ReadRecord } from '@chat/protocol';
 import { markKeys, type PushMarks } from '../push-marks';
 import { parseRead } from '../records';
-import type { PlannedPush } from '../routing';
+import type { PlannedPush } from '@chat/domain';
 import { readAll, type Plan, type Planner } from './plan';
 
 /** docs/protocol.md §3.3: a sender hears of at most this many of its newly read messages. */

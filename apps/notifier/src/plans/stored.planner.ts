@@ -4,7 +4,7 @@ import type { Logger } from '@chat/logger';
 import { PUSH_EVENTS, storedMsgInfo } from '@chat/protocol';
 import { markKeys, type PushMarks } from '../push-marks';
 import { parseStored } from '../records';
-import type { PlannedPush } from '../routing';
+import type { PlannedPush } from '@chat/domain';
 import { readAll, type Plan, type Planner } from './plan';
 
 export interface StoredPlannerDeps {

@@ -17,6 +17,8 @@ export interface PlannedPush {
 /**
  * Turns pushes into delivery records: for each push, one record per gateway node that holds
  * a connection of a target account, listing those accounts (docs/architecture.md, notifier).
+ * The one router of pushes between gateways: the notifier routes every push through it, and
+ * a gateway its presence announcements to the account's other nodes.
  * Offline accounts are skipped, never a reason to stop (docs/pitfalls.md §1); an account
  * whose only connection on a node is the excluded one needs nothing from that node.
  */
