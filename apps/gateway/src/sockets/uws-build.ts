@@ -28,7 +28,7 @@ export interface UwsRuntime {
 
 /**
  * The addon's exports are functions of the compiled module, which V8 prints as
- * `function App() { [native code] }`; the fallback's are JavaScript and print their source.
+ * `function () { [native code] }`; the fallback's are JavaScript and print their source.
  * A bound function prints the same marker, so one is not taken for the addon.
  */
 function isNativeFunction(value: unknown): boolean {
