@@ -21,6 +21,8 @@ const ENTRIES = {
   mailer: 'apps/mailer/src/main.ts',
   migrate: 'libs/db/src/cli/migrate.ts',
   'config-check': 'libs/config/src/cli/check.ts',
+  // The gateway image's build runs it: fails unless uWebSockets.js loads its native addon.
+  'uws-check': 'apps/gateway/src/sockets/uws-check.ts',
 };
 
 /** `@scope/name/sub/path` → `@scope/name`; `name/sub` → `name`. */

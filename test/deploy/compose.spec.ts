@@ -434,12 +434,75 @@ describe('docker-compose.yml services', () => {
 describe('docker/Dockerfile', () => {
   const targets = [...new Set(appServices.map((n) => String(services[n].build?.target)))];
 
-  it('builds on Node 20, Debian bookworm', () => {
+  it('builds on Node 22 or 24, Debian trixie (glibc 2.38 or later for the uWS addons)', () => {
     const bases = baseImages(dockerfile);
     expect(bases.length).toBeGreaterThan(0);
     for (const image of bases) {
-      expect(image).toMatch(/^node:20(\.\d+){0,2}-bookworm(-slim)?(@sha256:[0-9a-f]{64})?$/);
+      expect(image).toMatch(/^node:(22|24)(\.\d+){0,2}-trixie(-slim)?(@sha256:[0-9a-f]{64})?$/);
     }
+  });
+
+  it('installs under engine-strict, the repository’s Node range dropped for the image’s Node', () => {
+    expect(readFileSync(path.join(ROOT, '.npmrc'), 'utf8')).toMatch(/^engine-strict=true$/m);
+    const runs = instructionsOf(dockerfile, 'manifests', 'RUN').map((i) => i.args);
+    expect(runs.join('\n')).toMatch(
+      /&& cp package-lock\.json \.npmrc \/app\/ && cd \/app && npm pkg delete engines\.node$/m,
+    );
+  });
+
+  it('replaces the lock file’s uWebSockets.js, after the install, with a build pinned by hash', () => {
+    // The stage whose node_modules the images ship.
+    const stage = stageNamed(dockerfile, 'prod-deps')!;
+    const copies = instructionsOf(dockerfile, 'runtime', 'COPY').filter((i) =>
+      /node_modules/.test(i.args),
+    );
+    expect(copies.map((i) => /--from=(\S+)/.exec(i.args)?.[1])).toEqual(['prod-deps']);
+    const args = Object.fromEntries(
+      stage.instructions
+        .filter((i) => i.keyword === 'ARG')
+        .map((i) => [i.args.split('=')[0], i.args.slice(i.args.indexOf('=') + 1)]),
+    );
+    // An exact version (no range, no tag) and the SHA-512 of its tarball.
+    expect(args.UWS_PACKAGE).toMatch(/^(@[\w.-]+\/)?[\w.-]+@\d+\.\d+\.\d+$/);
+    expect(args.UWS_SHA512).toMatch(/^[0-9a-f]{128}$/);
+    const runs = stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+    const install = runs.findIndex((r) => /\bnpm ci --omit=dev\b/.test(r));
+    const swap = runs.findIndex((r) => r.includes('"${UWS_PACKAGE}"'));
+    expect(install).toBeGreaterThanOrEqual(0);
+    expect(swap).toBeGreaterThan(install);
+    const steps = runs[swap].split(' && ');
+    const step = (pattern: RegExp) => steps.findIndex((cmd) => pattern.test(cmd));
+    const pack = step(/^npm pack .*"\$\{UWS_PACKAGE\}" > \/tmp\/uws\/name$/);
+    // sha512sum's line format: the hash, two spaces, the file.
+    const check = step(
+      /^echo "\$\{UWS_SHA512\} {2}\$\(cat name\)" \| sha512sum --check --strict -$/,
+    );
+    const remove = step(/^rm -rf \/app\/node_modules\/uWebSockets\.js$/);
+    const unpack = step(/^tar -xzf "\$\(cat name\)" .*-C \/app\/node_modules\/uWebSockets\.js$/);
+    // Downloaded, checked, and only then put in place of the pin; nothing may swallow a failure.
+    expect([pack, check, remove, unpack].every((at) => at >= 0)).toBe(true);
+    expect(pack < check && check < remove && remove < unpack).toBe(true);
+    expect(runs[swap]).not.toMatch(/\|\||;/);
+  });
+
+  it('fails the gateway image’s build unless uWebSockets.js loads its native addon', () => {
+    const chain = stageChain(dockerfile, 'gateway').flatMap((s) => s.instructions);
+    const checks = chain.flatMap((i, at) =>
+      i.keyword === 'RUN' && /uws-check/.test(i.args) ? [at] : [],
+    );
+    expect(checks).toHaveLength(1);
+    const [at] = checks;
+    // Exec form, so no shell can turn a failure into success.
+    expect(JSON.parse(chain[at].args)).toEqual(['node', 'dist/uws-check.js']);
+    // It runs where the shipped node_modules and bundles already are, on the image's Node.
+    const copied = (what: RegExp) =>
+      chain.findIndex((i) => i.keyword === 'COPY' && what.test(i.args));
+    expect(copied(/\/app\/node_modules \.\/node_modules$/)).toBeGreaterThanOrEqual(0);
+    expect(copied(/\/app\/node_modules \.\/node_modules$/)).toBeLessThan(at);
+    expect(copied(/\/app\/dist \.\/dist$/)).toBeGreaterThanOrEqual(0);
+    expect(copied(/\/app\/dist \.\/dist$/)).toBeLessThan(at);
+    const bundle = readFileSync(path.join(DOCKER_DIR, 'bundle.cjs'), 'utf8');
+    expect(bundle).toMatch(/^\s*'uws-check': 'apps\/gateway\/src\/sockets\/uws-check\.ts',$/m);
   });
 
   it.each(targets)('runs target %s as a non-root user', (target) => {

@@ -31,6 +31,7 @@ import { Session } from './requests/session';
 import { ConnectionAdmission } from './sockets/connection-admission';
 import { LocalSockets } from './sockets/local-sockets';
 import { SessionEnds } from './sockets/session-ends';
+import { requireNativeUws } from './sockets/uws-build';
 import { WsServer } from './sockets/ws-server';
 import { GatewayStore } from './store/gateway-store';
 
@@ -96,6 +97,9 @@ export async function start(
   log: Logger,
   deps: GatewayDeps = {},
 ): Promise<RunningGateway> {
+  // Before anything connects: on uWebSockets.js's JavaScript fallback the gateway would
+  // answer /healthz and die at its first WebSocket (docs/operations.md, uWebSockets.js build).
+  const uws = requireNativeUws();
   const port = deps.port ?? config.Server.GatewayPort;
   const nodeId = gatewayNodeId(config.App.MachineID);
   const startedAt = Date.now();
@@ -287,7 +291,7 @@ export async function start(
       if (!drained) log.warn({ left: inFlight.size }, 'shutdown: requests still in flight');
     });
     kit.add('listener', () => server.stopListening());
-    log.info({ port: actualPort, nodeId }, 'gateway started');
+    log.info({ port: actualPort, nodeId, uws: uws.binary }, 'gateway started');
 
     return {
       port: actualPort,

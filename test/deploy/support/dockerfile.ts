@@ -5,7 +5,7 @@
 export interface Instruction {
   /** Upper-case keyword: FROM, RUN, COPY, USER, ... */
   keyword: string;
-  /** Everything after the keyword, continuations joined with a space. */
+  /** Everything after the keyword as written, continuations joined with a space. */
   args: string;
 }
 
@@ -58,7 +58,8 @@ export function parseDockerfile(text: string): Dockerfile {
   for (const line of logicalLines(text)) {
     const [word, ...rest] = line.split(/\s+/);
     const keyword = word.toUpperCase();
-    const args = rest.join(' ');
+    // As written: the shell of a RUN sees its spacing (`sha512sum` lines need two spaces).
+    const args = line.slice(word.length).trim();
     if (keyword === 'FROM') {
       const words = rest.filter((w) => !w.startsWith('--'));
       const asAt = words.findIndex((w) => w.toUpperCase() === 'AS');

@@ -97,9 +97,10 @@ export class WsServer {
     );
     const behavior: WebSocketBehavior<SocketData> & { resetIdleTimeoutOnSend: boolean } = {
       maxPayloadLength: Math.max(HARD_FRAME_LIMIT_BYTES, 2 * opts.maxFrameBytes),
-      // uWS drops a send past this; `Connection.send` closes the socket before that.
+      // uWS drops a send past this; `Connection.send` closes the socket before that. (uWS's
+      // own closeOnBackpressureLimit stays at its default, off: left unset, this compiles
+      // against the typings of every uWS build docs/operations.md names, which differ on it.)
       maxBackpressure: opts.maxBufferedBytes,
-      closeOnBackpressureLimit: 0,
       compression: uWS.DISABLED,
       // Silence (no frame, no pong) for the idle timeout ends the socket (docs/protocol.md §2.2).
       // Our own sends must not count as activity, or a dead client would never time out.
