@@ -5,7 +5,8 @@ import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import { TOKEN_EPOCH_CACHE_TTL_MS, TokenService } from '@chat/auth';
 import { compileTrustProxy, type Config } from '@chat/config';
-import { AccountRepository, OutboxRepository, SnowflakeGenerator, UserRepository } from '@chat/db';
+import { OutboxRepository, PgAccountRepository, PgUserRepository } from '@chat/db';
+import { SnowflakeGenerator } from '@chat/ids';
 import { SessionService } from '@chat/domain';
 import type { Logger } from '@chat/logger';
 import { TOPICS } from '@chat/protocol';
@@ -144,8 +145,8 @@ export async function start(
     });
     const sessions = new SessionService({
       epochs: cache.tokenEpochs({ ttlMs: TOKEN_EPOCH_CACHE_TTL_MS }),
-      users: new UserRepository(db.em),
-      accounts: new AccountRepository(db.em),
+      users: new PgUserRepository(db.em),
+      accounts: new PgAccountRepository(db.em),
       log: log.child({ component: 'sessions' }),
     });
     const ctx: AreaContext = {

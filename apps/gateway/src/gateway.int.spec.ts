@@ -6,12 +6,14 @@ import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
 import { loadConfig } from '@chat/config';
 import {
   MessageStoreRepository,
-  idBoundForTime,
-  snowflakeTime,
+  PgAccountRepository,
+  PgMembershipRepository,
+  PgMessageLookupRepository,
   type Database,
   newMessageRow,
   type NewMessageRow,
 } from '@chat/db';
+import { idBoundForTime, snowflakeTime } from '@chat/ids';
 import { openMigratedDatabase, TestData } from '@chat/db/testing';
 import { createLogger } from '@chat/logger';
 import {
@@ -657,7 +659,11 @@ describe('gateway', () => {
         const stale = at(t - 5 * hour, a.id, 'k2');
         await new MessageStoreRepository(db.em).store([stale, older, newer, others]);
 
-        const gatewayStore = new GatewayStore(db);
+        const gatewayStore = new GatewayStore({
+          accounts: new PgAccountRepository(db.em),
+          memberships: new PgMembershipRepository(db.em),
+          lookups: new PgMessageLookupRepository(db.em),
+        });
         const keys = [
           { accountId: a.id, clientMsgId: 'k,"1"' },
           { accountId: a.id, clientMsgId: 'k2' },

@@ -2,7 +2,8 @@ import { TOKEN_EPOCH_CACHE_TTL_MS, TokenService } from '@chat/auth';
 import type { Subscription } from '@chat/bus';
 import { LocalMembershipCache } from '@chat/cache';
 import { compileTrustProxy, type Config } from '@chat/config';
-import { SnowflakeGenerator } from '@chat/db';
+import { PgAccountRepository, PgMembershipRepository, PgMessageLookupRepository } from '@chat/db';
+import { SnowflakeGenerator } from '@chat/ids';
 import type { Logger } from '@chat/logger';
 import { CLOSE_CODES, GROUPS, TOPICS, pushTopic } from '@chat/protocol';
 import {
@@ -111,7 +112,11 @@ export async function start(
     const bus = await kit.bus(busCfg, deps.bus);
     await bus.ensureTopics([TOPICS.messages, TOPICS.reads, TOPICS.events, pushTopic(nodeId)]);
 
-    const store = new GatewayStore(db);
+    const store = new GatewayStore({
+      accounts: new PgAccountRepository(db.em),
+      memberships: new PgMembershipRepository(db.em),
+      lookups: new PgMessageLookupRepository(db.em),
+    });
     // Lists kept in memory (no set lookup in Redis or query per message, issue 10), each
     // checked against the relation's membership version in Redis on every use: the api
     // moves it before answering a membership change, so a member who left is refused at

@@ -3,7 +3,8 @@ import { PassThrough } from 'node:stream';
 import { createBus, type Bus, type BusRecord } from '@chat/bus';
 import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
 import { loadConfig } from '@chat/config';
-import { SnowflakeGenerator, snowflakeTime, type Database } from '@chat/db';
+import type { Database } from '@chat/db';
+import { SnowflakeGenerator, snowflakeTime } from '@chat/ids';
 import { openMigratedDatabase, TestData } from '@chat/db/testing';
 import { createLogger } from '@chat/logger';
 import {

@@ -1,11 +1,5 @@
-import {
-  MessageStoreRepository,
-  SnowflakeGenerator,
-  snowflakeTime,
-  type Database,
-  type MsgExtend,
-  newMessageRow,
-} from '@chat/db';
+import { MessageStoreRepository, type Database, type MsgExtend, newMessageRow } from '@chat/db';
+import { SnowflakeGenerator, snowflakeTime } from '@chat/ids';
 import { openSuiteDatabase, TestData, type SuiteDatabase } from '@chat/db/testing';
 import {
   groupSchemas,

@@ -6,15 +6,14 @@ import { loadConfig, type Config } from '@chat/config';
 import {
   contentGrams,
   Message,
-  MessageQueryRepository,
+  PgMessageQueryRepository,
   MessageStoreRepository,
   ReadCursor,
   Relation,
-  SnowflakeGenerator,
-  snowflakeTime,
   type Database,
   newMessageRow,
 } from '@chat/db';
+import { SnowflakeGenerator, snowflakeTime } from '@chat/ids';
 import { openMigratedDatabase, TestData } from '@chat/db/testing';
 import { createLogger } from '@chat/logger';
 import {
@@ -172,7 +171,7 @@ describe('persister', () => {
       )[0].n,
     );
   const search = async (caller: number, relationId: number, q: string) =>
-    (await new MessageQueryRepository(db.em).search(caller, relationId, q, {
+    (await new PgMessageQueryRepository(db.em).search(caller, relationId, q, {
       page: 1,
       pageSize: 20,
     }))!.rows.map((r) => r.msgContent);

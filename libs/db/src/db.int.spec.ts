@@ -6,6 +6,7 @@ import {
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import { snowflakeTime } from '@chat/ids';
 import { openSuiteDatabase, testDatabaseKind, TestData, type SuiteDatabase } from './testing';
 import { MIGRATIONS } from './migrations';
 import {
@@ -13,19 +14,18 @@ import {
   Application,
   GroupNotify,
   Message,
-  MessageQueryRepository,
+  PgMessageQueryRepository,
   MessageSearchRepository,
   ReadCursor,
   Relation,
   Setting,
   StoredFile,
   User,
-  UserRepository,
+  PgUserRepository,
   contentGrams,
   migrate,
   openDatabase,
   pendingMigrations,
-  snowflakeTime,
   toTextArrayLiteral,
   type Database,
 } from './index';
@@ -565,7 +565,7 @@ describe('constraints', () => {
     expect(['23503', '23001']).toContain((err as { code?: string }).code);
     expect(err).toMatchObject({ constraint: 'account_user_id_fkey' });
     expect(await em.count(User, { id: account.userId })).toBe(1);
-    expect(await new UserRepository(db.em).delete(account.userId)).toBe('has_accounts');
+    expect(await new PgUserRepository(db.em).delete(account.userId)).toBe('has_accounts');
 
     await em.nativeDelete(Account, { id: account.id });
     expect(await em.nativeDelete(User, { id: account.userId })).toBe(1);
@@ -610,7 +610,7 @@ describe('message search (docs/data-model.md §3)', () => {
    * the api runs it (`MessageQueryRepository.search`), newest first.
    */
   async function search(relationId: number, q: string, caller = owner): Promise<string[]> {
-    const found = new MessageQueryRepository(db.em).search(caller, relationId, q, {
+    const found = new PgMessageQueryRepository(db.em).search(caller, relationId, q, {
       page: 1,
       pageSize: 200,
     });

@@ -35,34 +35,64 @@ export {
   type EmbeddedPostgresConfig,
 } from './embedded/embedded-postgres';
 export { migrate, pendingMigrations } from './migrate';
-export {
-  SnowflakeGenerator,
-  SNOWFLAKE_EPOCH_MS,
-  MAX_NODE_ID,
-  decodeSnowflake,
-  snowflakeTime,
-  idBoundForTime,
-  type SnowflakeOptions,
-} from './snowflake';
 export { normalize, contentGrams, queryGrams, escapeLike } from './search-grams';
 export { toTextArrayLiteral } from './types/text-array.type';
-export { UserRepository } from './repositories/user.repository';
-export { AccountRepository, type NewAccountRow } from './repositories/account.repository';
-export { MembershipRepository, type RelationSummary } from './repositories/membership.repository';
-export {
-  MessageQueryRepository,
-  type MessageView,
-  type MessageState,
-  type Page,
-} from './repositories/message-query.repository';
-export {
+export type {
+  UserRepository,
+  UserRecord,
+  TokenEpochRecord,
+  EndedUserSessions,
+} from './ports/users';
+export type {
+  AccountRepository,
+  AccountRecord,
+  EndedAccountSessions,
+  NewAccount,
+  DeletedAccount,
+} from './ports/accounts';
+export type {
+  ApplicationRepository,
+  ApplicationRecord,
+  ApplicationParty,
+} from './ports/applications';
+export type { FileRepository, FileRecord, NewFile } from './ports/files';
+export type {
   GroupRepository,
-  type GroupRow,
-  type GroupSettingRow,
-  type GroupMemberRow,
-} from './repositories/group.repository';
-export { NoticeRepository } from './repositories/notice.repository';
-export { FileRepository, type NewFileRow } from './repositories/file.repository';
+  GroupRecord,
+  RelationRole,
+  GroupSettingRow,
+  GroupMemberRow,
+} from './ports/groups';
+export type { NoticeRepository, NoticeRecord } from './ports/notices';
+export type {
+  SettingRepository,
+  SettingRecord,
+  FriendRecord,
+  FriendSettingRecord,
+  SettingChange,
+} from './ports/settings';
+export type { MembershipRepository, RelationSummary } from './ports/memberships';
+export type {
+  MessageQueryRepository,
+  MessageLookupRepository,
+  MessageView,
+  MessageState,
+  MessageList,
+  Page,
+  ReplyTarget,
+  SendKey,
+  SentMessage,
+} from './ports/messages';
+export { PgUserRepository } from './repositories/user.repository';
+export { PgAccountRepository } from './repositories/account.repository';
+export { PgApplicationRepository } from './repositories/application.repository';
+export { PgFileRepository } from './repositories/file.repository';
+export { PgGroupRepository } from './repositories/group.repository';
+export { PgNoticeRepository } from './repositories/notice.repository';
+export { PgSettingRepository } from './repositories/setting.repository';
+export { PgMembershipRepository } from './repositories/membership.repository';
+export { PgMessageQueryRepository } from './repositories/message-query.repository';
+export { PgMessageLookupRepository } from './repositories/message-lookup.repository';
 export {
   MessageStoreRepository,
   newMessageRow,
@@ -86,18 +116,6 @@ export {
   type SenderReads,
 } from './repositories/receiver.repository';
 export type { Rejected } from './repositories/isolate-rejected';
-export {
-  ApplicationRepository,
-  type ApplicationRow,
-  type ApplicationPartyRow,
-} from './repositories/application.repository';
-export {
-  SettingRepository,
-  type SettingRow,
-  type FriendRow,
-  type FriendSettingRow,
-  type SettingChangeRow,
-} from './repositories/setting.repository';
 export { inTransaction, joinWork } from './repositories/unit-of-work';
 export {
   OutboxRepository,

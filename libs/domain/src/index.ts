@@ -9,19 +9,11 @@ export { SessionService, type SessionServiceDeps } from './sessions/session.serv
 export { accountInfo, userInfo, iso } from './views';
 export type { IdGenerator } from './messages/system-message';
 export { GroupService, type GroupServiceDeps } from './groups/group.service';
-export type {
-  GroupRepository,
-  GroupRecord,
-  RelationRole,
-  GroupSettingRow,
-  GroupMemberRow,
-} from './groups/ports';
 export {
   NoticeService,
   type NoticeServiceDeps,
   type NoticeContent,
 } from './notices/notice.service';
-export type { NoticeRepository, NoticeRecord } from './notices/ports';
 export { MessageService, type MessageServiceDeps } from './messages/message.service';
 export { FileService, fileInfo, type FileServiceDeps } from './files/file.service';
 export {
@@ -36,33 +28,11 @@ export {
   IMAGE_EXTENSIONS,
   type ImageType,
 } from './files/file-kind';
-export type {
-  FileRecord,
-  FileRepository,
-  FilePurpose,
-  FileType,
-  FileStore,
-  NewFile,
-  RelationLookup,
-  IncomingFile,
-} from './files/ports';
+export type { FileStore, RelationLookup, IncomingFile } from './files/ports';
 export {
   ApplicationService,
   applicationInfo,
   type ApplicationServiceDeps,
 } from './applications/application.service';
-export type {
-  ApplicationRepository,
-  ApplicationRecord,
-  ApplicationParty,
-  ApplicationStatus,
-} from './applications/ports';
 export { SettingService, type SettingServiceDeps } from './settings/setting.service';
-export type {
-  SettingRepository,
-  SettingRecord,
-  FriendSettingRecord,
-  FriendRecord,
-  SettingChange,
-} from './settings/ports';
 export { route, type PlannedPush } from './pushes/routing';

@@ -1,4 +1,4 @@
-import type { AccountRecord, UserRecord } from './ports';
+import type { AccountRecord, UserRecord } from '@chat/db';
 
 /** docs/api.md §1.2: RFC 3339 with milliseconds, UTC. */
 export const iso = (d: Date): string => d.toISOString();

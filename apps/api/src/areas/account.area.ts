@@ -1,4 +1,4 @@
-import { AccountRepository } from '@chat/db';
+import { PgAccountRepository } from '@chat/db';
 import { AccountService } from '@chat/domain';
 import { userAccountSchemas } from '@chat/protocol';
 import { accountRoutes } from '../handlers/account.routes';
@@ -9,7 +9,7 @@ export const accountArea: Area = {
   name: 'account',
   routes: ({ config, db, work, tokens, sessions, limits, log }) => {
     const service = new AccountService({
-      accounts: new AccountRepository(db.em),
+      accounts: new PgAccountRepository(db.em),
       tokens,
       work,
       sessions,

@@ -1,4 +1,4 @@
-import { ApplicationRepository } from '@chat/db';
+import { PgApplicationRepository } from '@chat/db';
 import { ApplicationService } from '@chat/domain';
 import { socialSchemas } from '@chat/protocol';
 import { applicationRoutes } from '../handlers/application.routes';
@@ -9,7 +9,7 @@ export const applicationArea: Area = {
   name: 'application',
   routes: ({ db, work, ids, limits, log }) => {
     const service = new ApplicationService({
-      applications: new ApplicationRepository(db.em),
+      applications: new PgApplicationRepository(db.em),
       work,
       ids,
       log,

@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
-import { FileRepository, StoredFile, type Database } from '@chat/db';
+import { PgFileRepository, StoredFile, type Database } from '@chat/db';
 import { openMigratedDatabase, TestData } from '@chat/db/testing';
 import { createLogger } from '@chat/logger';
 import { LocalDiskStore } from '@chat/storage';
@@ -40,7 +40,7 @@ afterAll(async () => {
 });
 
 const deps = (): FileCleanupDeps => ({
-  files: new FileRepository(db.em),
+  files: new PgFileRepository(db.em),
   store,
   lock: cache.cache,
   lockTtlMs: 60_000,

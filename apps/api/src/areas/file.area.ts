@@ -1,4 +1,4 @@
-import { FileRepository, MembershipRepository, MessageQueryRepository } from '@chat/db';
+import { PgFileRepository, PgMembershipRepository, PgMessageQueryRepository } from '@chat/db';
 import { FileService } from '@chat/domain';
 import { fileSchemas } from '@chat/protocol';
 import { blobStoreConfig, LOCAL_FILES_PATH } from '@chat/runtime';
@@ -12,13 +12,13 @@ export const fileArea: Area = {
   name: 'file',
   routes: ({ config, db, storage, work, ids, limits, log }) => {
     const service = new FileService({
-      files: new FileRepository(db.em),
-      relations: new MembershipRepository(db.em),
+      files: new PgFileRepository(db.em),
+      relations: new PgMembershipRepository(db.em),
       store: storage,
       work,
       maxImageBytes: config.Rule.BiggestImageSize,
       maxFileBytes: config.Rule.BiggestFileSize,
-      replyTargets: new MessageQueryRepository(db.em),
+      replyTargets: new PgMessageQueryRepository(db.em),
       ids,
       log: log.child({ component: 'files' }),
     });
@@ -34,7 +34,7 @@ export const fileArea: Area = {
   },
   background: ({ config, db, storage, cache, log }) =>
     scheduleFileCleanup({
-      files: new FileRepository(db.em),
+      files: new PgFileRepository(db.em),
       store: storage,
       lock: cache.cache,
       periodMs: config.Auto.DeleteExpiredFileDuration,

@@ -1,4 +1,4 @@
-import { GroupRepository } from '@chat/db';
+import { PgGroupRepository } from '@chat/db';
 import { GroupService } from '@chat/domain';
 import { groupSchemas } from '@chat/protocol';
 import { groupRoutes } from '../handlers/group.routes';
@@ -9,7 +9,7 @@ export const groupArea: Area = {
   name: 'group',
   routes: ({ config, db, work, limits, log }) => {
     const service = new GroupService({
-      groups: new GroupRepository(db.em),
+      groups: new PgGroupRepository(db.em),
       work,
       defaultAvatar: config.Rule.DefaultAvatarURL,
       log,

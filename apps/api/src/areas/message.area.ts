@@ -1,4 +1,4 @@
-import { MembershipRepository, MessageQueryRepository } from '@chat/db';
+import { PgMembershipRepository, PgMessageQueryRepository } from '@chat/db';
 import { MessageService } from '@chat/domain';
 import { messageSchemas } from '@chat/protocol';
 import { messageRoutes } from '../handlers/message.routes';
@@ -9,8 +9,8 @@ export const messageArea: Area = {
   name: 'message',
   routes: ({ db, work, ids, limits, log }) => {
     const service = new MessageService({
-      messages: new MessageQueryRepository(db.em),
-      membership: new MembershipRepository(db.em),
+      messages: new PgMessageQueryRepository(db.em),
+      membership: new PgMembershipRepository(db.em),
       work,
       ids,
       log,

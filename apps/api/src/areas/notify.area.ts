@@ -1,4 +1,4 @@
-import { GroupRepository, NoticeRepository } from '@chat/db';
+import { PgGroupRepository, PgNoticeRepository } from '@chat/db';
 import { NoticeService } from '@chat/domain';
 import { groupSchemas } from '@chat/protocol';
 import { notifyRoutes } from '../handlers/notify.routes';
@@ -9,8 +9,8 @@ export const notifyArea: Area = {
   name: 'notify',
   routes: ({ db, work, limits, log }) => {
     const service = new NoticeService({
-      notices: new NoticeRepository(db.em),
-      groups: new GroupRepository(db.em),
+      notices: new PgNoticeRepository(db.em),
+      groups: new PgGroupRepository(db.em),
       work,
       log,
     });

@@ -1,4 +1,4 @@
-import { SettingRepository } from '@chat/db';
+import { PgSettingRepository } from '@chat/db';
 import { SettingService } from '@chat/domain';
 import { socialSchemas } from '@chat/protocol';
 import { settingRoutes } from '../handlers/setting.routes';
@@ -9,7 +9,7 @@ export const settingArea: Area = {
   name: 'setting',
   routes: ({ db, work, limits, log }) => {
     const service = new SettingService({
-      settings: new SettingRepository(db.em),
+      settings: new PgSettingRepository(db.em),
       work,
       log,
     });

@@ -1,5 +1,5 @@
 import { hashPassword, verifyPassword } from '@chat/auth';
-import { AccountRepository, UserRepository } from '@chat/db';
+import { PgAccountRepository, PgUserRepository } from '@chat/db';
 import { UserService } from '@chat/domain';
 import { userAccountSchemas } from '@chat/protocol';
 import { userRoutes } from '../handlers/user.routes';
@@ -11,8 +11,8 @@ export const userArea: Area = {
   name: 'user',
   routes: ({ config, db, cache, work, mailQueue, tokens, sessions, limits, log }) => {
     const service = new UserService({
-      users: new UserRepository(db.em),
-      accounts: new AccountRepository(db.em),
+      users: new PgUserRepository(db.em),
+      accounts: new PgAccountRepository(db.em),
       codes: cache.codes({
         codeLength: config.Rule.CodeLength,
         codeTtlMs: config.Rule.CodeMarkDuration,

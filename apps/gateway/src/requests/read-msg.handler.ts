@@ -1,6 +1,6 @@
 import type { Bus } from '@chat/bus';
 import type { MembershipCache } from '@chat/cache';
-import { snowflakeTime } from '@chat/db';
+import { snowflakeTime } from '@chat/ids';
 import {
   InvalidInputError,
   PermissionDeniedError,

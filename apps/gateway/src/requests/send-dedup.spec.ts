@@ -1,8 +1,9 @@
 import { createCacheAdapters, type Cache } from '@chat/cache';
+import type { SendKey, SentMessage } from '@chat/db';
 import { createLogger } from '@chat/logger';
 import { DEDUP_EPOCH_KEY, DedupEpoch } from './dedup-epoch';
 import { DEFAULT_SEND_DEDUP, SendDedup, type DedupResult, type SendAck } from './send-dedup';
-import { SentLookup, type SendKey, type SentMessage } from './sent-lookup';
+import { SentLookup } from './sent-lookup';
 
 const log = createLogger({ name: 'test', level: 'silent' });
 const WINDOW_MS = 60_000;

@@ -1,10 +1,10 @@
 import { createCacheAdapters } from '@chat/cache';
-import { SNOWFLAKE_EPOCH_MS, SnowflakeGenerator, snowflakeTime } from '@chat/db';
+import type { ReplyTarget } from '@chat/db';
+import { SNOWFLAKE_EPOCH_MS, SnowflakeGenerator, snowflakeTime } from '@chat/ids';
 import { createLogger } from '@chat/logger';
 import { AppError, InfrastructureError, type MessageRecord } from '@chat/protocol';
 import { Connection } from '../sockets/connection';
 import { testSendDedup } from '../testing/send-dedup';
-import type { ReplyTarget } from '../store/gateway-store';
 import { Deferred } from './deferred';
 import { PipelineBusyError, PipelineGate } from './pipeline-gate';
 import { SendMessageHandler } from './send-msg.handler';

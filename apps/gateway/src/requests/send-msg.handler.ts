@@ -1,10 +1,11 @@
 import type { Bus } from '@chat/bus';
 import type { MembershipCache } from '@chat/cache';
-import { snowflakeTime, type SnowflakeGenerator } from '@chat/db';
+import type { ReplyTarget } from '@chat/db';
+import { snowflakeTime, type SnowflakeGenerator } from '@chat/ids';
 import type { Logger } from '@chat/logger';
 import { AppError, ErrorCode, TOPICS, type MessageRecord, type SendMsgData } from '@chat/protocol';
 import type { Connection } from '../sockets/connection';
-import type { GatewayStore, ReplyTarget } from '../store/gateway-store';
+import type { GatewayStore } from '../store/gateway-store';
 import { Deferred } from './deferred';
 import type { PipelineGate } from './pipeline-gate';
 import { admitSend } from './send-admission';

@@ -1,5 +1,5 @@
 import { createCacheAdapters, type RateLimiter } from '@chat/cache';
-import { SnowflakeGenerator } from '@chat/db';
+import { SnowflakeGenerator } from '@chat/ids';
 import { createLogger } from '@chat/logger';
 import { ErrorCode } from '@chat/protocol';
 import { Connection } from '../sockets/connection';

@@ -1,22 +1,8 @@
+import type { MessageLookupRepository, SendKey } from '@chat/db';
 import type { SendAck } from './send-dedup';
 
-/** A sender's key: the account and its `client_msg_id`. */
-export interface SendKey {
-  accountId: number;
-  clientMsgId: string;
-}
-
-/** A stored message found for a key. */
-export interface SentMessage extends SendKey {
-  msgId: number;
-  createAt: string;
-}
-
 /** What the look-up reads (`GatewayStore`). */
-export interface SentMessageSource {
-  /** The newest stored message of each key created at or after `sinceMs`; none for the others. */
-  newestSends(keys: SendKey[], sinceMs: number): Promise<SentMessage[]>;
-}
+export type SentMessageSource = Pick<MessageLookupRepository, 'newestSends'>;
 
 /** Keys asked for in one query at most. */
 const MAX_BATCH = 500;

@@ -1,8 +1,8 @@
 import { Client } from 'pg';
+import { snowflakeTime } from '@chat/ids';
 import { waitFor } from '@chat/testing';
-import { snowflakeTime } from '../snowflake';
 import { openSuiteDatabase, TestData, testDatabaseKind, type SuiteDatabase } from '../testing';
-import { AccountRepository } from './account.repository';
+import { PgAccountRepository } from './account.repository';
 
 /**
  * Deleting an account while the persister stores a message of it. The persister's batch
@@ -16,13 +16,13 @@ import { AccountRepository } from './account.repository';
   'account deletion against a message being stored',
   () => {
     let suite: SuiteDatabase;
-    let accounts: AccountRepository;
+    let accounts: PgAccountRepository;
     let data: TestData;
     let persister: Client;
 
     beforeAll(async () => {
       suite = await openSuiteDatabase('db_account_delete');
-      accounts = new AccountRepository(suite.db.em);
+      accounts = new PgAccountRepository(suite.db.em);
       data = new TestData(suite.db.em.fork());
       persister = new Client({ connectionString: suite.postgres!.databaseUrl });
       await persister.connect();

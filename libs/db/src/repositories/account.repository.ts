@@ -2,23 +2,21 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Account, type Gender } from '../entities/account.entity';
 import { Relation } from '../entities/relation.entity';
 import { Setting } from '../entities/setting.entity';
+import type {
+  AccountRepository,
+  DeletedAccount,
+  EndedAccountSessions,
+  NewAccount,
+} from '../ports/accounts';
+import type { TokenEpochRecord } from '../ports/users';
 import { escapeLike } from '../search-grams';
 import { UNIQUE_VIOLATION, constraintOf, rows, sqlState, unexpected } from './sql';
 import { joinWork } from './unit-of-work';
 
-export interface NewAccountRow {
-  userId: number;
-  name: string;
-  gender: Gender;
-  signature: string;
-  avatar: string;
-  maxPerUser: number;
-}
-
 const NAME_KEY = 'account_user_id_name_key';
 
 /** Accounts (docs/data-model.md §2.2) with what their creation and deletion touch (§5). */
-export class AccountRepository {
+export class PgAccountRepository implements AccountRepository {
   constructor(private readonly root: EntityManager) {}
 
   private get em(): EntityManager {
@@ -30,7 +28,7 @@ export class AccountRepository {
   }
 
   /** The account's token epoch and owning user, or null when the account does not exist. */
-  async tokenEpoch(id: number): Promise<{ epoch: number; owner: number } | null> {
+  async tokenEpoch(id: number): Promise<TokenEpochRecord | null> {
     const [row] = await rows<{ user_id: string; token_epoch: number }>(
       this.em,
       'select user_id, token_epoch from account where id = ?',
@@ -43,9 +41,7 @@ export class AccountRepository {
    * Ends every session of the account (its logout): moves its token epoch forward. Null
    * when the account does not exist.
    */
-  async endSessions(
-    id: number,
-  ): Promise<{ accountId: number; epoch: number; owner: number } | null> {
+  async endSessions(id: number): Promise<EndedAccountSessions | null> {
     const [row] = await rows<{ user_id: string; token_epoch: number }>(
       this.em,
       'update account set token_epoch = token_epoch + 1 where id = ? returning user_id, token_epoch',
@@ -65,7 +61,7 @@ export class AccountRepository {
    * is locked first, so two concurrent creates cannot both pass the `maxPerUser` count.
    */
   async createWithSelf(
-    input: NewAccountRow,
+    input: NewAccount,
   ): Promise<{ account: Account; selfRelationId: number } | 'limit' | 'name_taken'> {
     try {
       return await this.em.transactional(async (em) => {
@@ -158,13 +154,7 @@ export class AccountRepository {
    * foreign keys' cascades; group messages, files and notices keep a null author (docs/data-model.md
    * §5). Returns who must hear of it, read before the rows are gone.
    */
-  async deleteAccount(id: number): Promise<
-    | {
-        friendships: { relationId: number; otherAccountId: number }[];
-        groups: { relationId: number; remainingAccountIds: number[] }[];
-      }
-    | 'leader'
-  > {
+  async deleteAccount(id: number): Promise<DeletedAccount | 'leader'> {
     return this.em.transactional(async (em) => {
       // The relations first, by id, then the account: the order of the persister, whose
       // batch locks its relations before its messages lock their senders' rows. The other

@@ -1,18 +1,19 @@
 import { openSuiteDatabase, TestData, type SuiteDatabase } from '../testing';
 import type { Database } from '../open-database';
-import { ApplicationRepository, type ApplicationRow } from './application.repository';
+import type { ApplicationRecord } from '../ports/applications';
+import { PgApplicationRepository } from './application.repository';
 
 /** Friend requests against a real, migrated Postgres (docs/api.md §8, docs/data-model.md §2.6). */
 describe('application repository', () => {
   let suite: SuiteDatabase;
   let db: Database;
-  let apps: ApplicationRepository;
+  let apps: PgApplicationRepository;
   let data: TestData;
 
   beforeAll(async () => {
     suite = await openSuiteDatabase('db_applications');
     db = suite.db;
-    apps = new ApplicationRepository(db.em);
+    apps = new PgApplicationRepository(db.em);
     data = new TestData(db.em.fork());
   });
 
@@ -25,7 +26,7 @@ describe('application repository', () => {
 
   const pair = async () => [await data.account(), await data.account()] as const;
 
-  function row(r: Awaited<ReturnType<ApplicationRepository['create']>>): ApplicationRow {
+  function row(r: Awaited<ReturnType<PgApplicationRepository['create']>>): ApplicationRecord {
     if (typeof r === 'string') throw new Error(`expected a row, got ${r}`);
     return r;
   }

@@ -1,25 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ApplicationStatus } from '../entities/application.entity';
+import type { ApplicationRecord, ApplicationRepository } from '../ports/applications';
 import { FOREIGN_KEY_VIOLATION, UNIQUE_VIOLATION, rows, sqlState, unexpected } from './sql';
 import { joinWork } from './unit-of-work';
-
-/** One side of an application, with what the other side is shown of it. */
-export interface ApplicationPartyRow {
-  id: number;
-  name: string;
-  avatar: string;
-}
-
-/** An application (docs/data-model.md §2.6) with both accounts' names and avatars. */
-export interface ApplicationRow {
-  applicant: ApplicationPartyRow;
-  target: ApplicationPartyRow;
-  applyMsg: string;
-  refuseMsg: string;
-  status: ApplicationStatus;
-  createAt: Date;
-  updateAt: Date;
-}
 
 interface RawApplication {
   account1_id: string;
@@ -46,7 +29,7 @@ const PENDING: ApplicationStatus = '已申请';
 const ACCEPTED: ApplicationStatus = '已同意';
 const REFUSED: ApplicationStatus = '已拒绝';
 
-function applicationRow(r: RawApplication): ApplicationRow {
+function applicationRow(r: RawApplication): ApplicationRecord {
   return {
     applicant: { id: Number(r.account1_id), name: r.applicant_name, avatar: r.applicant_avatar },
     target: { id: Number(r.account2_id), name: r.target_name, avatar: r.target_avatar },
@@ -62,7 +45,7 @@ async function readOne(
   em: EntityManager,
   applicantId: number,
   targetId: number,
-): Promise<ApplicationRow> {
+): Promise<ApplicationRecord> {
   const [r] = await rows<RawApplication>(
     em,
     `${SELECT} where a.account1_id = ? and a.account2_id = ?`,
@@ -102,7 +85,7 @@ async function areFriends(em: EntityManager, a: number, b: number): Promise<bool
  * Friend requests (docs/data-model.md §2.6): one application per unordered pair of accounts (unique
  * index on least/greatest), stored applicant → target.
  */
-export class ApplicationRepository {
+export class PgApplicationRepository implements ApplicationRepository {
   constructor(private readonly root: EntityManager) {}
 
   private get em(): EntityManager {
@@ -118,7 +101,7 @@ export class ApplicationRepository {
     applicantId: number,
     targetId: number,
     applyMsg: string,
-  ): Promise<ApplicationRow | 'target_missing' | 'applicant_missing' | 'friends' | 'pending'> {
+  ): Promise<ApplicationRecord | 'target_missing' | 'applicant_missing' | 'friends' | 'pending'> {
     try {
       return await this.em.transactional(async (em) => {
         const alive = await lockAccounts(em, [applicantId, targetId]);
@@ -178,7 +161,7 @@ export class ApplicationRepository {
     applicantId: number,
     targetId: number,
   ): Promise<
-    | { application: ApplicationRow; relationId: number }
+    | { application: ApplicationRecord; relationId: number }
     | 'missing'
     | 'accepted'
     | 'applicant_missing'
@@ -230,7 +213,7 @@ export class ApplicationRepository {
     applicantId: number,
     targetId: number,
     refuseMsg: string,
-  ): Promise<ApplicationRow | 'missing' | 'handled'> {
+  ): Promise<ApplicationRecord | 'missing' | 'handled'> {
     return this.em.transactional(async (em) => {
       const [app] = await rows<{ status: ApplicationStatus }>(
         em,
@@ -254,7 +237,7 @@ export class ApplicationRepository {
     accountId: number,
     page: number,
     pageSize: number,
-  ): Promise<{ rows: ApplicationRow[]; total: number }> {
+  ): Promise<{ rows: ApplicationRecord[]; total: number }> {
     const em = this.em;
     const [count] = await rows<{ total: string }>(
       em,

@@ -3,14 +3,15 @@ import { Account } from '../entities/account.entity';
 import { StoredFile } from '../entities/file.entity';
 import { Relation } from '../entities/relation.entity';
 import type { Database } from '../open-database';
-import { FileRepository, type NewFileRow } from './file.repository';
+import type { NewFile } from '../ports/files';
+import { PgFileRepository } from './file.repository';
 
 let suite: SuiteDatabase;
 let db: Database;
-let repo: FileRepository;
+let repo: PgFileRepository;
 let n = 0;
 
-const upload = (): NewFileRow => {
+const upload = (): NewFile => {
   const key = `avatars/${++n}.png`;
   return { fileName: 'me.png', fileType: 'img', fileSize: 10, key, url: `https://f/${key}` };
 };
@@ -20,7 +21,7 @@ const reload = (id: number) => db.em.fork().findOne(StoredFile, { id });
 beforeAll(async () => {
   suite = await openSuiteDatabase('db_files');
   db = suite.db;
-  repo = new FileRepository(db.em);
+  repo = new PgFileRepository(db.em);
 });
 
 afterAll(async () => {

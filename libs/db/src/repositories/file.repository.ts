@@ -1,19 +1,11 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Account } from '../entities/account.entity';
-import { StoredFile, type FileType } from '../entities/file.entity';
+import { StoredFile } from '../entities/file.entity';
 import { Relation } from '../entities/relation.entity';
+import type { FileRepository, NewFile } from '../ports/files';
 import { rows, unexpected } from './sql';
 import { joinWork } from './unit-of-work';
-
-/** A stored object about to be recorded (its row is written by this repository). */
-export interface NewFileRow {
-  fileName: string;
-  fileType: FileType;
-  fileSize: number;
-  key: string;
-  url: string;
-}
 
 /**
  * The orphan predicate of docs/data-model.md §2.7, matching the two partial indexes of the initial
@@ -28,7 +20,7 @@ const ORPHAN = `((purpose in ('message', 'group_avatar') and relation_id is null
  * whether the caller then deletes its object or crashes first, the clean-up job finds it
  * (docs/pitfalls.md §20).
  */
-export class FileRepository {
+export class PgFileRepository implements FileRepository {
   constructor(private readonly root: EntityManager) {}
 
   private get em(): EntityManager {
@@ -45,7 +37,7 @@ export class FileRepository {
 
   async replaceAccountAvatar(
     accountId: number,
-    file: NewFileRow,
+    file: NewFile,
   ): Promise<{ file: StoredFile; previous: StoredFile | null; account: Account } | 'account_gone'> {
     try {
       return await this.em.transactional(async (em) => {
@@ -87,7 +79,7 @@ export class FileRepository {
   async recordMessageFile(
     relationId: number,
     uploaderId: number,
-    file: NewFileRow,
+    file: NewFile,
   ): Promise<StoredFile | 'not_member'> {
     try {
       return await this.em.transactional(async (em) => {
@@ -114,7 +106,7 @@ export class FileRepository {
   async replaceGroupAvatar(
     relationId: number,
     uploaderId: number,
-    file: NewFileRow,
+    file: NewFile,
   ): Promise<{ file: StoredFile; previous: StoredFile | null } | 'not_group'> {
     try {
       return await this.em.transactional(async (em) => {

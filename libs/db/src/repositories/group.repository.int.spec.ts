@@ -1,21 +1,21 @@
 import { openSuiteDatabase, TestData, type SuiteDatabase } from '../testing';
 import type { Database } from '../open-database';
-import { GroupRepository } from './group.repository';
-import { NoticeRepository } from './notice.repository';
+import { PgGroupRepository } from './group.repository';
+import { PgNoticeRepository } from './notice.repository';
 
 /** The group and notice repositories against a real, migrated Postgres. */
 describe('group and notice repositories', () => {
   let suite: SuiteDatabase;
   let db: Database;
-  let groups: GroupRepository;
-  let notices: NoticeRepository;
+  let groups: PgGroupRepository;
+  let notices: PgNoticeRepository;
   let data: TestData;
 
   beforeAll(async () => {
     suite = await openSuiteDatabase('db_groups');
     db = suite.db;
-    groups = new GroupRepository(db.em);
-    notices = new NoticeRepository(db.em);
+    groups = new PgGroupRepository(db.em);
+    notices = new PgNoticeRepository(db.em);
     data = new TestData(db.em.fork());
   });
 

@@ -1,34 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type {
+  GroupMemberRow,
+  GroupRecord,
+  GroupRepository,
+  GroupSettingRow,
+  RelationRole,
+} from '../ports/groups';
 import { escapeLike } from '../search-grams';
 import { FOREIGN_KEY_VIOLATION, rows, sqlState, unexpected } from './sql';
 import { joinWork } from './unit-of-work';
-
-export interface GroupRow {
-  /** The group's relation id. */
-  id: number;
-  name: string;
-  description: string;
-  avatar: string;
-}
-
-/** One account's setting for a group, with the group. */
-export interface GroupSettingRow {
-  group: GroupRow;
-  nickName: string;
-  isNotDisturb: boolean;
-  isPin: boolean;
-  pinTime: Date;
-  isShow: boolean;
-  lastShow: Date;
-}
-
-export interface GroupMemberRow {
-  accountId: number;
-  name: string;
-  avatar: string;
-  nickName: string;
-  isLeader: boolean;
-}
 
 interface RawSetting {
   relation_id: string;
@@ -68,7 +48,7 @@ function settingRow(r: RawSetting): GroupSettingRow {
  * the members locks the group's relation row first, so two changes to one group run one
  * after the other and each sees the members the other left.
  */
-export class GroupRepository {
+export class PgGroupRepository implements GroupRepository {
   constructor(private readonly root: EntityManager) {}
 
   private get em(): EntityManager {
@@ -84,7 +64,7 @@ export class GroupRepository {
     name: string;
     description: string;
     avatar: string;
-  }): Promise<GroupRow | 'account_gone'> {
+  }): Promise<GroupRecord | 'account_gone'> {
     try {
       return await this.em.transactional(async (em) => {
         const [g] = await rows<{ id: string }>(
@@ -108,10 +88,7 @@ export class GroupRepository {
   }
 
   /** The account's standing in the relation; null when it has no setting there. */
-  async role(
-    accountId: number,
-    relationId: number,
-  ): Promise<{ isGroup: boolean; isLeader: boolean } | null> {
+  async role(accountId: number, relationId: number): Promise<RelationRole | null> {
     const [r] = await rows<{ relation_type: string; is_leader: boolean }>(
       this.em,
       `select r.relation_type, s.is_leader

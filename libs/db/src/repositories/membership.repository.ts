@@ -1,20 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { MembershipRepository, RelationSummary } from '../ports/memberships';
 import { rows } from './sql';
 import { joinWork } from './unit-of-work';
-
-export interface RelationSummary {
-  id: number;
-  relationType: 'friend' | 'group';
-  /** Friend relations: the two sides (equal for the self conversation). */
-  account1Id: number | null;
-  account2Id: number | null;
-}
 
 /**
  * Membership (docs/api.md §3.1: a member of a relation has a setting row for it). Every
  * authorisation check of the social and message areas goes through here.
  */
-export class MembershipRepository {
+export class PgMembershipRepository implements MembershipRepository {
   constructor(private readonly root: EntityManager) {}
 
   async isMember(accountId: number, relationId: number): Promise<boolean> {

@@ -1,40 +1,17 @@
+import { idBoundForTime } from '@chat/ids';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MsgExtend } from '../entities/msg-extend';
+import type {
+  MessageList,
+  MessageQueryRepository,
+  MessageState,
+  MessageView,
+  Page,
+} from '../ports/messages';
 import { escapeLike, normalize, queryGrams } from '../search-grams';
-import { idBoundForTime } from '../snowflake';
 import { toTextArrayLiteral } from '../types/text-array.type';
 import { rows } from './sql';
 import { joinWork } from './unit-of-work';
-
-/** One message as history shows it to one caller (docs/api.md §3 MsgInfoWithRly, before mapping). */
-export interface MessageView {
-  id: number;
-  relationId: number;
-  notifyType: 'common' | 'system';
-  msgType: 'text' | 'file';
-  msgContent: string;
-  msgExtend: MsgExtend | null;
-  fileId: number | null;
-  accountId: number | null;
-  createAt: Date;
-  isRevoke: boolean;
-  isTop: boolean;
-  isPin: boolean;
-  pinTime: Date;
-  seq: number | null;
-  replyCount: number;
-  /** Other members whose cursor passed this message; null unless the caller sent it. */
-  readIds: number[] | null;
-  /** Whether the caller has read it (feed only): sender, or cursor ≥ id. */
-  hasRead: boolean;
-  rly: {
-    id: number;
-    msgType: 'text' | 'file';
-    msgContent: string;
-    msgExtend: MsgExtend | null;
-    isRevoke: boolean;
-  } | null;
-}
 
 interface Row {
   id: string;
@@ -117,26 +94,11 @@ function toView(r: Row): MessageView {
   };
 }
 
-export interface Page {
-  page: number;
-  pageSize: number;
-}
-
-/** The state a mutation needs to know about one message. */
-export interface MessageState {
-  id: number;
-  relationId: number;
-  accountId: number | null;
-  isRevoke: boolean;
-  isPin: boolean;
-  isTop: boolean;
-}
-
 /**
  * Reads and state changes of stored messages for the message area (docs/api.md §11). Inserting
  * is the persister's job; this never inserts.
  */
-export class MessageQueryRepository {
+export class PgMessageQueryRepository implements MessageQueryRepository {
   constructor(private readonly root: EntityManager) {}
 
   private async list(
@@ -146,7 +108,7 @@ export class MessageQueryRepository {
     order: string,
     page: Page | null,
     maxRows?: number,
-  ): Promise<{ rows: MessageView[]; total: number }> {
+  ): Promise<MessageList> {
     const em = joinWork(this.root);
     const limit = page
       ? ` limit ${page.pageSize} offset ${(page.page - 1) * page.pageSize}`

@@ -3,13 +3,13 @@ import { Relation } from '../entities/relation.entity';
 import type { Database } from '../open-database';
 import { contentGrams } from '../search-grams';
 import { openSuiteDatabase, TestData, type SuiteDatabase } from '../testing';
-import { MessageQueryRepository } from './message-query.repository';
+import { PgMessageQueryRepository } from './message-query.repository';
 import { MessageSearchRepository, type SearchEntry } from './message-search.repository';
 
 let suite: SuiteDatabase;
 let db: Database;
 let search: MessageSearchRepository;
-let query: MessageQueryRepository;
+let query: PgMessageQueryRepository;
 const data = () => new TestData(db.em.fork());
 const PAGE = { page: 1, pageSize: 20 };
 
@@ -48,7 +48,7 @@ beforeAll(async () => {
   suite = await openSuiteDatabase('db_message_search');
   db = suite.db;
   search = new MessageSearchRepository(db.em);
-  query = new MessageQueryRepository(db.em);
+  query = new PgMessageQueryRepository(db.em);
 });
 
 afterAll(async () => {

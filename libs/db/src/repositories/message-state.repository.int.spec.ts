@@ -1,12 +1,12 @@
 import type { Database } from '../open-database';
 import { openSuiteDatabase, TestData, type SuiteDatabase } from '../testing';
-import { MessageQueryRepository } from './message-query.repository';
+import { PgMessageQueryRepository } from './message-query.repository';
 
 let suite: SuiteDatabase;
 let db: Database;
 const data = () => new TestData(db.em.fork());
 /** Each call its own entity manager, as concurrent requests of the api have. */
-const repo = () => new MessageQueryRepository(db.em.fork());
+const repo = () => new PgMessageQueryRepository(db.em.fork());
 
 async function conversation(...contents: string[]) {
   const t = data();

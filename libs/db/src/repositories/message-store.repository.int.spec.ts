@@ -1,8 +1,8 @@
+import { SnowflakeGenerator, snowflakeTime } from '@chat/ids';
 import { Message } from '../entities/message.entity';
 import { ReadCursor } from '../entities/read-cursor.entity';
 import { Relation } from '../entities/relation.entity';
 import type { Database } from '../open-database';
-import { SnowflakeGenerator, snowflakeTime } from '../snowflake';
 import { openSuiteDatabase, TestData, type SuiteDatabase } from '../testing';
 import { MessageStoreRepository, type NewMessageRow } from './message-store.repository';
 import { ReadCursorRepository } from './read-cursor.repository';

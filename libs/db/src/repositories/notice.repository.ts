@@ -1,11 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { GroupNotify } from '../entities/group-notify.entity';
 import type { MsgExtend } from '../entities/msg-extend';
+import type { NoticeRepository } from '../ports/notices';
 import { FOREIGN_KEY_VIOLATION, sqlState, unexpected } from './sql';
 import { joinWork } from './unit-of-work';
 
 /** Group notices (docs/data-model.md §2.9). Every lookup is by notice id AND group (docs/pitfalls.md §10). */
-export class NoticeRepository {
+export class PgNoticeRepository implements NoticeRepository {
   constructor(private readonly root: EntityManager) {}
 
   private get em(): EntityManager {

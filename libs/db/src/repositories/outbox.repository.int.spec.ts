@@ -1,7 +1,7 @@
 import { openSuiteDatabase, TestData, testDatabaseKind, type SuiteDatabase } from '../testing';
 import type { Database } from '../open-database';
-import { AccountRepository } from './account.repository';
-import { ApplicationRepository } from './application.repository';
+import { PgAccountRepository } from './account.repository';
+import { PgApplicationRepository } from './application.repository';
 import { OutboxRepository, type OutboxRecord, type OutboxRow } from './outbox.repository';
 import { inTransaction } from './unit-of-work';
 
@@ -13,16 +13,16 @@ describe('outbox repository', () => {
   let suite: SuiteDatabase;
   let db: Database;
   let outbox: OutboxRepository;
-  let applications: ApplicationRepository;
-  let accounts: AccountRepository;
+  let applications: PgApplicationRepository;
+  let accounts: PgAccountRepository;
   let data: TestData;
 
   beforeAll(async () => {
     suite = await openSuiteDatabase('db_outbox');
     db = suite.db;
     outbox = new OutboxRepository(db.em);
-    applications = new ApplicationRepository(db.em);
-    accounts = new AccountRepository(db.em);
+    applications = new PgApplicationRepository(db.em);
+    accounts = new PgAccountRepository(db.em);
     data = new TestData(db.em.fork());
   });
 

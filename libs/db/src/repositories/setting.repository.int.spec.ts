@@ -1,18 +1,18 @@
 import { openSuiteDatabase, TestData, type SuiteDatabase } from '../testing';
 import type { Database } from '../open-database';
-import { SettingRepository } from './setting.repository';
+import { PgSettingRepository } from './setting.repository';
 
 /** Settings and friends against a real, migrated Postgres (docs/api.md §9, docs/data-model.md §2.4, §5). */
 describe('setting repository', () => {
   let suite: SuiteDatabase;
   let db: Database;
-  let settings: SettingRepository;
+  let settings: PgSettingRepository;
   let data: TestData;
 
   beforeAll(async () => {
     suite = await openSuiteDatabase('db_settings');
     db = suite.db;
-    settings = new SettingRepository(db.em);
+    settings = new PgSettingRepository(db.em);
     data = new TestData(db.em.fork());
   });
 

@@ -1,37 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type {
+  FriendSettingRecord,
+  SettingChange,
+  SettingRecord,
+  SettingRepository,
+} from '../ports/settings';
 import { escapeLike } from '../search-grams';
 import { rows } from './sql';
 import { joinWork } from './unit-of-work';
-
-/** The other account of a friendship (the account itself for the self conversation). */
-export interface FriendRow {
-  accountId: number;
-  name: string;
-  avatar: string;
-}
-
-/** One account's setting for one conversation, with the friend or the group. */
-export interface SettingRow {
-  relationId: number;
-  relationType: 'friend' | 'group';
-  nickName: string;
-  isNotDisturb: boolean;
-  isPin: boolean;
-  pinTime: Date;
-  isShow: boolean;
-  lastShow: Date;
-  friend: FriendRow | null;
-  group: { id: number; name: string; description: string; avatar: string } | null;
-}
-
-export type FriendSettingRow = SettingRow & { relationType: 'friend'; friend: FriendRow };
-
-/** One preference to set (docs/api.md §9). */
-export type SettingChangeRow =
-  | { field: 'nickName'; value: string }
-  | { field: 'isPin'; value: boolean }
-  | { field: 'isNotDisturb'; value: boolean }
-  | { field: 'isShow'; value: boolean };
 
 interface RawSetting {
   relation_id: string;
@@ -65,7 +41,7 @@ const COLUMNS = `select s.relation_id, r.relation_type, s.nick_name, s.is_not_di
   s.pin_time, s.is_show, s.last_show, r.group_name, r.group_description, r.group_avatar,
   f.id as friend_id, f.name as friend_name, f.avatar as friend_avatar`;
 
-function settingRow(r: RawSetting): SettingRow {
+function settingRow(r: RawSetting): SettingRecord {
   const relationId = Number(r.relation_id);
   return {
     relationId,
@@ -92,7 +68,7 @@ function settingRow(r: RawSetting): SettingRow {
   };
 }
 
-const asFriend = (r: RawSetting) => settingRow(r) as FriendSettingRow;
+const asFriend = (r: RawSetting) => settingRow(r) as FriendSettingRecord;
 
 /** Fixed column names per preference: never built from input. */
 const COLUMN_OF = {
@@ -103,7 +79,7 @@ const COLUMN_OF = {
 } as const;
 
 /** Settings (docs/data-model.md §2.4) as one account's conversation list, and unfriending (§5). */
-export class SettingRepository {
+export class PgSettingRepository implements SettingRepository {
   constructor(private readonly root: EntityManager) {}
 
   private get em(): EntityManager {
@@ -111,7 +87,7 @@ export class SettingRepository {
   }
 
   /** By `pin_time` ascending, then relation id. */
-  async pinned(accountId: number): Promise<SettingRow[]> {
+  async pinned(accountId: number): Promise<SettingRecord[]> {
     const found = await rows<RawSetting>(
       this.em,
       `${COLUMNS} ${FROM} and s.is_pin order by s.pin_time asc, s.relation_id asc`,
@@ -121,7 +97,7 @@ export class SettingRepository {
   }
 
   /** By `last_show` descending, then relation id. */
-  async shown(accountId: number): Promise<SettingRow[]> {
+  async shown(accountId: number): Promise<SettingRecord[]> {
     const found = await rows<RawSetting>(
       this.em,
       `${COLUMNS} ${FROM} and s.is_show order by s.last_show desc, s.relation_id asc`,
@@ -131,7 +107,7 @@ export class SettingRepository {
   }
 
   /** Friend conversations, the self conversation included, by friend name then relation id. */
-  async friends(accountId: number): Promise<FriendSettingRow[]> {
+  async friends(accountId: number): Promise<FriendSettingRecord[]> {
     const found = await rows<RawSetting>(
       this.em,
       `${COLUMNS} ${FROM} and r.relation_type = 'friend' order by f.name asc, s.relation_id asc`,
@@ -150,7 +126,7 @@ export class SettingRepository {
     name: string,
     page: number,
     pageSize: number,
-  ): Promise<{ rows: FriendSettingRow[]; total: number }> {
+  ): Promise<{ rows: FriendSettingRecord[]; total: number }> {
     const pattern = `%${escapeLike(name)}%`;
     const where = `${FROM} and r.relation_type = 'friend'
       and (f.name ilike ? escape '\\' or s.nick_name ilike ? escape '\\')`;
@@ -176,7 +152,7 @@ export class SettingRepository {
   async update(
     accountId: number,
     relationId: number,
-    change: SettingChangeRow,
+    change: SettingChange,
   ): Promise<'changed' | 'unchanged' | 'missing'> {
     const em = this.em;
     const column = COLUMN_OF[change.field];

@@ -1,6 +1,6 @@
 import { openSuiteDatabase, TestData, type SuiteDatabase } from '../testing';
-import { AccountRepository } from './account.repository';
-import { UserRepository } from './user.repository';
+import { PgAccountRepository } from './account.repository';
+import { PgUserRepository } from './user.repository';
 
 /**
  * Token epochs against a real, migrated Postgres: what ends a user's or an account's
@@ -8,14 +8,14 @@ import { UserRepository } from './user.repository';
  */
 describe('token epochs', () => {
   let suite: SuiteDatabase;
-  let users: UserRepository;
-  let accounts: AccountRepository;
+  let users: PgUserRepository;
+  let accounts: PgAccountRepository;
   let data: TestData;
 
   beforeAll(async () => {
     suite = await openSuiteDatabase('db_token_epochs');
-    users = new UserRepository(suite.db.em);
-    accounts = new AccountRepository(suite.db.em);
+    users = new PgUserRepository(suite.db.em);
+    accounts = new PgAccountRepository(suite.db.em);
     data = new TestData(suite.db.em.fork());
   });
 

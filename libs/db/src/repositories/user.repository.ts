@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { User } from '../entities/user.entity';
+import type { EndedUserSessions, TokenEpochRecord, UserRepository } from '../ports/users';
 import {
   FOREIGN_KEY_VIOLATION,
   RESTRICT_VIOLATION,
@@ -10,24 +11,8 @@ import {
 } from './sql';
 import { joinWork } from './unit-of-work';
 
-/** A subject's token epoch and owner (a user owns itself), as tokens are checked against. */
-export interface TokenEpochRow {
-  epoch: number;
-  owner: number;
-}
-
-/**
- * What ending a user's sessions moved: the user's token epoch and that of each of its
- * accounts (a user-wide end ends the account tokens too), as committed.
- */
-export interface EndedUserSessions {
-  userId: number;
-  epoch: number;
-  accounts: { accountId: number; epoch: number }[];
-}
-
 /** Users (docs/data-model.md §2.1); emails compare case-insensitively through `lower(email)`. */
-export class UserRepository {
+export class PgUserRepository implements UserRepository {
   constructor(private readonly root: EntityManager) {}
 
   private get em(): EntityManager {
@@ -49,7 +34,7 @@ export class UserRepository {
   }
 
   /** The user's token epoch, or null when the user does not exist. */
-  async tokenEpoch(id: number): Promise<TokenEpochRow | null> {
+  async tokenEpoch(id: number): Promise<TokenEpochRecord | null> {
     const [row] = await rows<{ token_epoch: number }>(
       this.em,
       'select token_epoch from "user" where id = ?',

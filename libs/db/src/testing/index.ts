@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createSuiteContext, type SuiteContext } from '@chat/testing';
+import { SnowflakeGenerator, snowflakeTime } from '@chat/ids';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import pino, { type Logger } from 'pino';
 import { Account, type Gender } from '../entities/account.entity';
@@ -23,7 +24,6 @@ import { migrate } from '../migrate';
 import { openDatabase, type Database } from '../open-database';
 import { MessageSearchRepository } from '../repositories/message-search.repository';
 import { contentGrams } from '../search-grams';
-import { SnowflakeGenerator, snowflakeTime } from '../snowflake';
 
 /**
  * Opens `url` (typically `SuiteContext.databaseUrl`) and applies the migrations. Logs

@@ -1,14 +1,8 @@
 import type { TokenService } from '@chat/auth';
 import type { Logger } from '@chat/logger';
 import { AppError, ErrorCode, PUSH_EVENTS } from '@chat/protocol';
-import type {
-  AccountRecord,
-  AccountRepository,
-  ChatEventDraft,
-  DeletedAccount,
-  Gender,
-  UnitOfWork,
-} from '../ports';
+import type { AccountRecord, AccountRepository, DeletedAccount, Gender } from '@chat/db';
+import type { ChatEventDraft, UnitOfWork } from '../ports';
 import { accountSessionsEndedEvents, type SessionService } from '../sessions/session.service';
 import { accountInfo, iso } from '../views';
 

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { ErrorCode, PUSH_EVENTS, SYSTEM_TEXTS } from '@chat/protocol';
 import { RecordingWork } from '../testing/recording-work';
 import { ApplicationService, applicationInfo } from './application.service';
-import type { ApplicationRecord, ApplicationRepository } from './ports';
+import type { ApplicationRecord, ApplicationRepository } from '@chat/db';
 import { rejectionCode } from '@chat/protocol/testing';
 
 const log = pino({ level: 'silent' });

@@ -1,9 +1,9 @@
+import type { ApplicationRecord, ApplicationRepository } from '@chat/db';
 import type { Logger } from '@chat/logger';
 import { AppError, ErrorCode, PUSH_EVENTS, SYSTEM_TEXTS } from '@chat/protocol';
 import { systemMessage, type IdGenerator } from '../messages/system-message';
 import type { ChatEventDraft, UnitOfWork } from '../ports';
 import { iso } from '../views';
-import type { ApplicationRecord, ApplicationRepository } from './ports';
 
 export interface ApplicationServiceDeps {
   applications: ApplicationRepository;

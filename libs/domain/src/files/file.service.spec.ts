@@ -1,9 +1,9 @@
+import type { AccountRecord, FileRecord, FileRepository, NewFile } from '@chat/db';
 import { createLogger } from '@chat/logger';
 import { AppError, ErrorCode, PUSH_EVENTS } from '@chat/protocol';
-import type { AccountRecord } from '../ports';
 import { RecordingWork } from '../testing/recording-work';
 import { FileService } from './file.service';
-import type { FileRecord, FileRepository, IncomingFile, NewFile } from './ports';
+import type { IncomingFile } from './ports';
 
 const log = createLogger({ name: 'files-test', level: 'silent' });
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4]);

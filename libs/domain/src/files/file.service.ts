@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { FileRecord, FileRepository, NewFile } from '@chat/db';
 import type { Logger } from '@chat/logger';
 import {
   AppError,
@@ -16,15 +17,7 @@ import {
   IMAGE_EXTENSIONS,
   type ImageType,
 } from './file-kind';
-import type {
-  FileRecord,
-  FileRepository,
-  FileStore,
-  IncomingFile,
-  NewFile,
-  RelationLookup,
-  ReplyTargets,
-} from './ports';
+import type { FileStore, IncomingFile, RelationLookup, ReplyTargets } from './ports';
 
 export interface FileServiceDeps {
   files: FileRepository;

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '@chat/logger';
 import { cleanOrphanFiles } from './orphan-cleanup';
-import type { FileRecord } from './ports';
+import type { FileRecord } from '@chat/db';
 
 function capturingLogger() {
   const lines: Record<string, unknown>[] = [];

@@ -1,5 +1,6 @@
+import type { FileRecord, FileRepository } from '@chat/db';
 import type { Logger } from '@chat/logger';
-import type { FileRecord, FileRepository, FileStore } from './ports';
+import type { FileStore } from './ports';
 
 export interface OrphanCleanupDeps {
   files: Pick<FileRepository, 'orphans' | 'countOrphans' | 'deleteOrphan'>;

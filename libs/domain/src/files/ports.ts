@@ -1,82 +1,9 @@
 /**
- * What the file area needs from storage and object storage (docs/api.md §12, §14, docs/data-model.md §2.7).
- * libs/db and libs/storage implement these shapes.
+ * What the file area needs besides its repository (`FileRepository` of libs/db): object
+ * storage, and narrow views of membership and of messages (docs/api.md §12, §14).
  */
 import type { Readable } from 'node:stream';
-import type { AccountRecord } from '../ports';
-
-export type FilePurpose = 'message' | 'account_avatar' | 'group_avatar';
-export type FileType = 'img' | 'file';
-
-export interface FileRecord {
-  id: number;
-  purpose: FilePurpose;
-  /** The uploader's original file name. */
-  fileName: string;
-  fileType: FileType;
-  /** Bytes. */
-  fileSize: number;
-  /** Object-storage key. */
-  key: string;
-  url: string;
-  /** Message files and group avatars: their relation; null once it is deleted. */
-  relationId: number | null;
-  /** Uploader, or the avatar's owner; null once that account is deleted. */
-  accountId: number | null;
-  createAt: Date;
-}
-
-/** A stored object about to be recorded. */
-export interface NewFile {
-  fileName: string;
-  fileType: FileType;
-  fileSize: number;
-  key: string;
-  url: string;
-}
-
-export interface FileRepository {
-  findById(id: number): Promise<FileRecord | null>;
-  /** Files attached to the relation (message files, the group avatar), newest first. */
-  listByRelation(relationId: number): Promise<FileRecord[]>;
-  /**
-   * In one transaction: detaches the account's current avatar row (its `account_id` set
-   * null, which makes it an orphan until its object is gone), records `file` as the
-   * account's avatar and sets `account.avatar` to its URL. `account_gone` when the
-   * account no longer exists.
-   */
-  replaceAccountAvatar(
-    accountId: number,
-    file: NewFile,
-  ): Promise<
-    { file: FileRecord; previous: FileRecord | null; account: AccountRecord } | 'account_gone'
-  >;
-  /**
-   * The same for a group: detaches the current group avatar row (`relation_id` null),
-   * records `file` (uploaded by `uploaderId`) and sets the group's avatar. `not_group` when
-   * the relation is gone or is a friendship.
-   */
-  replaceGroupAvatar(
-    relationId: number,
-    uploaderId: number,
-    file: NewFile,
-  ): Promise<{ file: FileRecord; previous: FileRecord | null } | 'not_group'>;
-  /**
-   * Records a message file of the relation uploaded by `uploaderId`, in the caller's unit
-   * of work; the uploader's membership is locked for it. `not_member` when the uploader is
-   * no longer a member of the relation.
-   */
-  recordMessageFile(
-    relationId: number,
-    uploaderId: number,
-    file: NewFile,
-  ): Promise<FileRecord | 'not_member'>;
-  /** Orphans of docs/data-model.md §2.7 with `id > afterId`, by id, at most `limit`. */
-  orphans(afterId: number, limit: number): Promise<FileRecord[]>;
-  countOrphans(): Promise<number>;
-  /** Deletes the row if it still is an orphan; false when it was not (or is gone). */
-  deleteOrphan(id: number): Promise<boolean>;
-}
+import type { MembershipRepository, MessageState, RelationSummary } from '@chat/db';
 
 /** Object storage as the file area uses it (`BlobStore` of libs/storage). */
 export interface FileStore {
@@ -91,13 +18,13 @@ export interface FileStore {
 
 /** Who may see what: membership of docs/api.md §3.1 and the kind of a relation. */
 export interface RelationLookup {
-  isMember(accountId: number, relationId: number): Promise<boolean>;
-  relation(relationId: number): Promise<{ relationType: 'friend' | 'group' } | null>;
+  isMember: MembershipRepository['isMember'];
+  relation(relationId: number): Promise<Pick<RelationSummary, 'relationType'> | null>;
 }
 
 /** What a reply must know of the message it replies to (docs/api.md §11, `/msg/file`). */
 export interface ReplyTargets {
-  state(messageId: number): Promise<{ relationId: number; isRevoke: boolean } | null>;
+  state(messageId: number): Promise<Pick<MessageState, 'relationId' | 'isRevoke'> | null>;
 }
 
 /** An uploaded file as the api hands it over, already read within the size limits. */

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { ErrorCode, PUSH_EVENTS } from '@chat/protocol';
 import { RecordingWork } from '../testing/recording-work';
 import { GroupService } from './group.service';
-import type { GroupRepository } from './ports';
+import type { GroupRepository } from '@chat/db';
 import { rejectionCode } from '@chat/protocol/testing';
 
 const log = pino({ level: 'silent' });

@@ -1,8 +1,8 @@
+import type { GroupMemberRow, GroupRepository, GroupSettingRow, RelationRole } from '@chat/db';
 import type { Logger } from '@chat/logger';
 import { AppError, ErrorCode, PUSH_EVENTS, type PushEventName } from '@chat/protocol';
 import type { ChatEventDraft, UnitOfWork } from '../ports';
 import { iso } from '../views';
-import type { GroupMemberRow, GroupRepository, GroupSettingRow, RelationRole } from './ports';
 
 export interface GroupServiceDeps {
   groups: GroupRepository;

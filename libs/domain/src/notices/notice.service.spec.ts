@@ -1,9 +1,8 @@
 import pino from 'pino';
 import { ErrorCode, PUSH_EVENTS } from '@chat/protocol';
 import { RecordingWork } from '../testing/recording-work';
-import type { GroupRepository } from '../groups/ports';
 import { NoticeService } from './notice.service';
-import type { NoticeRecord, NoticeRepository } from './ports';
+import type { GroupRepository, NoticeRecord, NoticeRepository } from '@chat/db';
 import { rejectionCode } from '@chat/protocol/testing';
 
 const log = pino({ level: 'silent' });

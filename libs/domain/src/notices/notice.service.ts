@@ -1,10 +1,9 @@
+import type { GroupRepository, NoticeRecord, NoticeRepository } from '@chat/db';
 import type { Logger } from '@chat/logger';
 import { AppError, ErrorCode, PUSH_EVENTS, type MsgExtend } from '@chat/protocol';
 import type { Outbox, UnitOfWork } from '../ports';
 import { iso } from '../views';
 import { requireGroupMember } from '../groups/group.service';
-import type { GroupRepository } from '../groups/ports';
-import type { NoticeRecord, NoticeRepository } from './ports';
 
 export interface NoticeServiceDeps {
   notices: NoticeRepository;

@@ -3,11 +3,11 @@ import type { TokenEpochCache, TokenEpochUpdate } from '@chat/cache';
 import type { Logger } from '@chat/logger';
 import type {
   AccountRepository,
-  ChatEventDraft,
   EndedAccountSessions,
   EndedUserSessions,
   UserRepository,
-} from '../ports';
+} from '@chat/db';
+import type { ChatEventDraft } from '../ports';
 
 export interface SessionServiceDeps {
   /** The epochs as tokens are checked against on every request (shared by every process). */

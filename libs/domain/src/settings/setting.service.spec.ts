@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { ErrorCode, PUSH_EVENTS } from '@chat/protocol';
 import { RecordingWork } from '../testing/recording-work';
-import type { SettingRecord, SettingRepository } from './ports';
+import type { SettingRecord, SettingRepository } from '@chat/db';
 import { SettingService } from './setting.service';
 import { rejectionCode } from '@chat/protocol/testing';
 

@@ -1,15 +1,15 @@
 import type { Logger } from '@chat/logger';
 import { AppError, ErrorCode, PUSH_EVENTS } from '@chat/protocol';
-import type { GroupRecord } from '../groups/ports';
-import type { ChatEventDraft, UnitOfWork } from '../ports';
-import { iso } from '../views';
 import type {
   FriendRecord,
   FriendSettingRecord,
+  GroupRecord,
   SettingChange,
   SettingRecord,
   SettingRepository,
-} from './ports';
+} from '@chat/db';
+import type { ChatEventDraft, UnitOfWork } from '../ports';
+import { iso } from '../views';
 
 export interface SettingServiceDeps {
   settings: SettingRepository;

@@ -2,13 +2,8 @@ import type { TokenService } from '@chat/auth';
 import type { EmailCodeStore } from '@chat/cache';
 import { AppError, ErrorCode, InfrastructureError, PUSH_EVENTS } from '@chat/protocol';
 import type { Logger } from '@chat/logger';
-import type {
-  AccountRepository,
-  MailQueue,
-  UnitOfWork,
-  UserRecord,
-  UserRepository,
-} from '../ports';
+import type { AccountRepository, UserRecord, UserRepository } from '@chat/db';
+import type { MailQueue, UnitOfWork } from '../ports';
 import { userSessionsEndedEvents, type SessionService } from '../sessions/session.service';
 import { userInfo } from '../views';
 

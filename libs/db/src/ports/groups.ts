@@ -1,7 +1,7 @@
 /**
- * What the group area needs from storage (docs/api.md §10, docs/data-model.md §2.3–2.4). libs/db
- * implements these shapes; every membership-changing method runs in one transaction that
- * locks the group first, so concurrent changes to one group are serialised.
+ * Groups (docs/api.md §10, docs/data-model.md §2.3–2.4) as the domain sees them. Every
+ * membership-changing method runs in one transaction that locks the group first, so
+ * concurrent changes to one group are serialised.
  */
 
 export interface GroupRecord {

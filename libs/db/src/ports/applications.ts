@@ -1,10 +1,8 @@
 /**
- * What the application area needs from storage (docs/api.md §8, docs/data-model.md §2.6). libs/db
- * implements these shapes. An application is stored applicant → target, at most one per
- * unordered pair of accounts.
+ * Friend requests (docs/api.md §8, docs/data-model.md §2.6) as the domain sees them. An
+ * application is stored applicant → target, at most one per unordered pair of accounts.
  */
-
-export type ApplicationStatus = '已申请' | '已同意' | '已拒绝';
+import type { ApplicationStatus } from '../entities/application.entity';
 
 /** One side of an application: what the other side sees of it (ApplicationInfo name/avatar). */
 export interface ApplicationParty {

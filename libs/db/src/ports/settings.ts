@@ -1,9 +1,8 @@
 /**
- * What the setting and friend area needs from storage (docs/api.md §9, docs/data-model.md §2.3–2.4).
- * libs/db implements these shapes. A setting row is one account's membership of, and
- * preferences for, one conversation.
+ * Settings and friendships (docs/api.md §9, docs/data-model.md §2.3–2.4) as the domain sees
+ * them. A setting row is one account's membership of, and preferences for, one conversation.
  */
-import type { GroupRecord } from '../groups/ports';
+import type { GroupRecord } from './groups';
 
 /** The other account of a friendship (the account itself for the self conversation). */
 export interface FriendRecord {

@@ -1,6 +1,6 @@
-import type { MsgExtend } from '@chat/protocol';
+/** Group notices (docs/api.md §13, docs/data-model.md §2.9) as the domain sees them. */
+import type { MsgExtend } from '../entities/msg-extend';
 
-/** A group notice (docs/data-model.md §2.9). */
 export interface NoticeRecord {
   id: number;
   relationId: number;
@@ -12,7 +12,6 @@ export interface NoticeRecord {
   createAt: Date;
 }
 
-/** What the notice area needs from storage (docs/api.md §13). */
 export interface NoticeRepository {
   /** Time now; `group_gone` when the group was dissolved meanwhile. */
   create(input: {

@@ -1,0 +1,149 @@
+/**
+ * Stored messages (docs/data-model.md §2.8) as the message area (docs/api.md §11) and the
+ * gateway's requests (docs/protocol.md §3) read and change them. Storing is the persister's.
+ */
+import type { MsgExtend } from '../entities/msg-extend';
+
+/** One message as history shows it to one caller (docs/api.md §3 MsgInfoWithRly, before mapping). */
+export interface MessageView {
+  id: number;
+  relationId: number;
+  notifyType: 'common' | 'system';
+  msgType: 'text' | 'file';
+  msgContent: string;
+  msgExtend: MsgExtend | null;
+  fileId: number | null;
+  accountId: number | null;
+  createAt: Date;
+  isRevoke: boolean;
+  isTop: boolean;
+  isPin: boolean;
+  pinTime: Date;
+  seq: number | null;
+  replyCount: number;
+  /** Other members whose cursor passed this message; null unless the caller sent it. */
+  readIds: number[] | null;
+  /** Whether the caller has read it (feed only): sender, or cursor ≥ id. */
+  hasRead: boolean;
+  rly: {
+    id: number;
+    msgType: 'text' | 'file';
+    msgContent: string;
+    msgExtend: MsgExtend | null;
+    isRevoke: boolean;
+  } | null;
+}
+
+export interface Page {
+  page: number;
+  pageSize: number;
+}
+
+/** The state a mutation needs to know about one message. */
+export interface MessageState {
+  id: number;
+  relationId: number;
+  accountId: number | null;
+  isRevoke: boolean;
+  isPin: boolean;
+  isTop: boolean;
+}
+
+/** One page of messages and how many match in all. */
+export interface MessageList {
+  rows: MessageView[];
+  total: number;
+}
+
+/** Reads and state changes of stored messages for the message area; never inserts. */
+export interface MessageQueryRepository {
+  /** list/time: created strictly before `beforeMs`, oldest first. */
+  beforeTime(
+    caller: number,
+    relationId: number,
+    beforeMs: number,
+    page: Page,
+  ): Promise<MessageList>;
+  /** list/feed: every relation of the caller, created strictly after `afterMs`, oldest first. */
+  feed(caller: number, afterMs: number, page: Page): Promise<MessageList>;
+  /** list/pin: most recently pinned first. */
+  pinned(caller: number, relationId: number, page: Page): Promise<MessageList>;
+  /** list/rly: replies to one message, oldest first. */
+  replies(caller: number, relationId: number, rlyMsgId: number, page: Page): Promise<MessageList>;
+  /** The relation's top message; null when none is topped. */
+  top(caller: number, relationId: number): Promise<MessageView | null>;
+  /**
+   * Sync by sequence: messages after `afterSeq`, in sequence order, at most `limit`, with
+   * whether more follow and the relation's last sequence number.
+   */
+  afterSeq(
+    caller: number,
+    relationId: number,
+    afterSeq: number,
+    limit: number,
+  ): Promise<{ rows: MessageView[]; hasMore: boolean; lastSeq: number }>;
+  /**
+   * list/content: text messages containing `query` (docs/data-model.md §3) in the relation,
+   * or in every relation of the caller when `relationId` is 0; newest first. Null when the
+   * query has no grams (only whitespace).
+   */
+  search(
+    caller: number,
+    relationId: number,
+    query: string,
+    page: Page,
+  ): Promise<MessageList> | null;
+  state(id: number): Promise<MessageState | null>;
+  /**
+   * Pins or unpins; pinning a revoked message changes nothing (`revoked`), also when the
+   * revoke commits between the caller's check and this change.
+   */
+  setPin(id: number, isPin: boolean): Promise<'changed' | 'unchanged' | 'revoked'>;
+  /**
+   * Tops or un-tops; topping un-tops the relation's previous top message in the same
+   * transaction (at most one per relation). Topping a revoked message changes nothing
+   * (`revoked`). Returns whether this message changed and which other message lost the top.
+   */
+  setTop(
+    relationId: number,
+    id: number,
+    isTop: boolean,
+  ): Promise<{ changed: boolean; previousTop: number | null; revoked?: true }>;
+  /** Revokes and clears pin and top; null when it was already revoked (raced). */
+  revoke(id: number): Promise<{ wasPinned: boolean; wasTop: boolean } | null>;
+}
+
+/** What the gateway needs to know about a message being replied to (docs/protocol.md §3.2). */
+export interface ReplyTarget {
+  relationId: number;
+  isRevoke: boolean;
+}
+
+/** A sender's key: the account and its `client_msg_id`. */
+export interface SendKey {
+  accountId: number;
+  clientMsgId: string;
+}
+
+/** A stored message found for a key. */
+export interface SentMessage extends SendKey {
+  msgId: number;
+  /** ISO 8601, the time in the id (docs/data-model.md §1). */
+  createAt: string;
+}
+
+/**
+ * The gateway's per-request reads: the replied-to message, the reader's cursor, and the
+ * originals of resends after the cache lost its dedup claims (docs/send-msg.md). Each is
+ * one index descent (per key).
+ */
+export interface MessageLookupRepository {
+  /** The message's relation and whether it is revoked; null when there is none. */
+  replyTarget(msgId: number): Promise<ReplyTarget | null>;
+  /** The reader's cursor in the relation (docs/data-model.md §2.5): 0 when there is no row. */
+  readCursor(accountId: number, relationId: number): Promise<number>;
+  /** The newest message of each key created at or after `sinceMs`; none for the others. */
+  newestSends(keys: SendKey[], sinceMs: number): Promise<SentMessage[]>;
+  /** Whether any message with a `client_msg_id` was created at or after `sinceMs`. */
+  anySendSince(sinceMs: number): Promise<boolean>;
+}
