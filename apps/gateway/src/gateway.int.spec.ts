@@ -13,8 +13,8 @@ import {
   newMessageRow,
   type NewMessageRow,
 } from '@chat/db';
-import { idBoundForTime, snowflakeTime } from '@chat/ids';
 import { openMigratedDatabase, TestData } from '@chat/db/testing';
+import { idBoundForTime, snowflakeTime } from '@chat/ids';
 import { createLogger } from '@chat/logger';
 import {
   TOPICS,

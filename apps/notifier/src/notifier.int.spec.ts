@@ -4,8 +4,8 @@ import { createBus, type Bus, type BusRecord } from '@chat/bus';
 import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
 import { loadConfig } from '@chat/config';
 import type { Database } from '@chat/db';
-import { SnowflakeGenerator, snowflakeTime } from '@chat/ids';
 import { openMigratedDatabase, TestData } from '@chat/db/testing';
+import { SnowflakeGenerator, snowflakeTime } from '@chat/ids';
 import { createLogger } from '@chat/logger';
 import {
   DEAD_LETTER_HEADERS,

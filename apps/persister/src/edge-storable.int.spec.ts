@@ -1,6 +1,6 @@
 import { MessageStoreRepository, type Database, type MsgExtend, newMessageRow } from '@chat/db';
-import { SnowflakeGenerator, snowflakeTime } from '@chat/ids';
 import { openSuiteDatabase, TestData, type SuiteDatabase } from '@chat/db/testing';
+import { SnowflakeGenerator, snowflakeTime } from '@chat/ids';
 import {
   groupSchemas,
   MAX_ID,

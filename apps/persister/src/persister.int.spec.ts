@@ -6,15 +6,15 @@ import { loadConfig, type Config } from '@chat/config';
 import {
   contentGrams,
   Message,
-  PgMessageQueryRepository,
   MessageStoreRepository,
+  PgMessageQueryRepository,
   ReadCursor,
   Relation,
   type Database,
   newMessageRow,
 } from '@chat/db';
-import { SnowflakeGenerator, snowflakeTime } from '@chat/ids';
 import { openMigratedDatabase, TestData } from '@chat/db/testing';
+import { SnowflakeGenerator, snowflakeTime } from '@chat/ids';
 import { createLogger } from '@chat/logger';
 import {
   DEAD_LETTER_HEADERS,
