@@ -57,6 +57,32 @@ export default tseslint.config(
     },
   },
   {
+    // The domain depends on ports, not on adapters: from an adapter lib it imports the port
+    // interfaces and record types only (type-only imports); the roles inject the instances
+    // (docs/development.md §1).
+    files: ['libs/domain/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/testing/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            '@chat/db',
+            '@chat/bus',
+            '@chat/cache',
+            '@chat/jobs',
+            '@chat/mail',
+            '@chat/storage',
+          ].map((name) => ({
+            name,
+            allowTypeImports: true,
+            message: 'the domain imports port types only from adapter libs (import type …)',
+          })),
+        },
+      ],
+    },
+  },
+  {
     // Tests may use the harness and test factories of any lib.
     files: ['**/*.spec.ts', '**/testing/**/*.ts', 'test/**/*.ts'],
     rules: {
