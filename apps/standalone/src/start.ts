@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { createBus, MemoryBus, type Bus } from '@chat/bus';
+import { createBus, type Bus } from '@chat/bus';
 import { createCacheAdapters } from '@chat/cache';
 import type { Config } from '@chat/config';
 import { createDatabase, migrate } from '@chat/db';
@@ -159,15 +159,14 @@ export async function start(
     const mailer = await startMailer(inside, role('mailer'), { emailQueue, ops: shared });
     kit.add('mailer', () => mailer.stop());
     // Records of the in-process bus live in memory only: before the workers stop, they
-    // handle what was acknowledged (a crash loses it; docs/architecture.md guarantees need Kafka).
-    if (bus instanceof MemoryBus) {
-      const drainMs = Math.floor(config.Server.ShutdownTimeout / 3);
-      kit.add('bus drain', async () => {
-        if (!(await bus.caughtUp(drainMs))) {
-          log.warn({ waitedMs: drainMs }, 'shutdown: the workers did not catch up with the bus');
-        }
-      });
-    }
+    // handle what was acknowledged (a crash loses it; docs/architecture.md guarantees need
+    // Kafka, for which this step finds nothing to wait for).
+    const drainMs = Math.floor(config.Server.ShutdownTimeout / 3);
+    kit.add('bus drain', async () => {
+      if (!(await bus.caughtUp(drainMs))) {
+        log.warn({ waitedMs: drainMs }, 'shutdown: the workers did not catch up with the bus');
+      }
+    });
     // Stopped after the gateway: the api's listener closes once no WebSocket is left on it.
     const apiPlace = kit.reserve('api');
     const gateway = await startGateway(inside, role('gateway'), {

@@ -127,6 +127,15 @@ export interface Bus {
   positions(group: string, topics: string[]): Promise<PartitionPosition[]>;
 
   /**
+   * Resolves `true` once every record the bus holds only in this process's memory has been
+   * handled and committed by the groups with a live member here, `false` if that has not
+   * happened within `timeoutMs`. A one-process server waits for it before stopping its
+   * workers, so what was acknowledged is handled before it exits. Kafka holds its records
+   * on the brokers, not in this process: at once `true`.
+   */
+  caughtUp(timeoutMs: number): Promise<boolean>;
+
+  /**
    * Resolves when the bus answers (Kafka: the cluster answers a metadata request on a
    * connection of the probe's own that fails fast; in-process: while open). `/readyz` asks it.
    */

@@ -32,6 +32,7 @@ import {
   validateMaxBatchSize,
 } from './delivery';
 import { KafkaProbe } from './kafka-probe';
+import { LazyAdmin } from './lazy-admin';
 import { TopicNotReadyError, untilSettled } from './settling';
 
 /** The slice of config the Kafka adapter reads; the app builds it from `Kafka.*`. */
@@ -133,7 +134,7 @@ export class KafkaBus implements Bus {
   private producerReady?: Promise<Producer>;
   /** Producers being disconnected after a failed send (`retireProducer`). */
   private readonly retiring = new Set<Promise<void>>();
-  private adminReady?: Promise<Admin>;
+  private readonly admins: LazyAdmin;
   /** Logical names of topics known to exist. */
   private readonly knownTopics = new Set<string>();
   private readonly subscriptions = new Set<Subscription>();
@@ -157,6 +158,7 @@ export class KafkaBus implements Bus {
       logCreator: kafkaLogCreator(this.log.child({ component: 'kafkajs' })),
       retry: { retries: this.retries },
     });
+    this.admins = new LazyAdmin(this.kafka);
     this.probe = new KafkaProbe(cfg);
   }
 
@@ -391,6 +393,11 @@ export class KafkaBus implements Bus {
     return this.probe.ping();
   }
 
+  /** Records live on the brokers, not in this process: nothing to wait for (Bus.caughtUp). */
+  async caughtUp(_timeoutMs: number): Promise<boolean> {
+    return true;
+  }
+
   close(): Promise<void> {
     return (this.closing ??= this.shutdown());
   }
@@ -402,11 +409,10 @@ export class KafkaBus implements Bus {
     // Publishes accepted before close get their answer (docs/development.md §4: wait for produce acks).
     await this.flushing;
     const producer = await this.producerReady?.catch(() => undefined);
-    const admin = await this.adminReady?.catch(() => undefined);
     await producer?.disconnect().catch((err: unknown) => failures.push(err));
     await Promise.all(this.retiring);
     await this.probe.close();
-    await admin?.disconnect().catch((err: unknown) => failures.push(err));
+    await this.admins.close().catch((err: unknown) => failures.push(err));
     if (failures.length) {
       throw new InfrastructureError('bus: close failed', new AggregateError(failures), false);
     }
@@ -434,17 +440,7 @@ export class KafkaBus implements Bus {
   }
 
   private admin(): Promise<Admin> {
-    return (this.adminReady ??= (async () => {
-      const admin = this.kafka.admin();
-      try {
-        await admin.connect();
-        return admin;
-      } catch (err) {
-        this.adminReady = undefined;
-        await admin.disconnect().catch(() => undefined);
-        throw err;
-      }
-    })());
+    return this.admins.get();
   }
 
   /**

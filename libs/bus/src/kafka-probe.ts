@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { PartitionPosition } from './bus';
 import type { KafkaBusConfig } from './kafka-bus';
+import { LazyAdmin } from './lazy-admin';
 
 /**
  * Questions an operator asks of Kafka, on an admin connection of its own so that a probe
@@ -9,7 +10,7 @@ import type { KafkaBusConfig } from './kafka-bus';
  */
 export class KafkaProbe {
   private readonly kafka: Kafka;
-  private adminReady?: Promise<Admin>;
+  private readonly admins: LazyAdmin;
   private closed = false;
 
   constructor(private readonly cfg: KafkaBusConfig) {
@@ -21,6 +22,7 @@ export class KafkaProbe {
       retry: { retries: 1 },
       connectionTimeout: 1000,
     });
+    this.admins = new LazyAdmin(this.kafka);
   }
 
   /** Resolves when the cluster answers a metadata request. */
@@ -65,22 +67,11 @@ export class KafkaProbe {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const admin = await this.adminReady?.catch(() => undefined);
-    await admin?.disconnect().catch(() => undefined);
+    await this.admins.close().catch(() => undefined);
   }
 
   private admin(): Promise<Admin> {
     if (this.closed) return Promise.reject(new Error('kafka probe closed'));
-    return (this.adminReady ??= (async () => {
-      const admin = this.kafka.admin();
-      try {
-        await admin.connect();
-        return admin;
-      } catch (err) {
-        this.adminReady = undefined;
-        await admin.disconnect().catch(() => undefined);
-        throw err;
-      }
-    })());
+    return this.admins.get();
   }
 }

@@ -1,4 +1,5 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
 import { type Logger } from '@chat/logger';
 import { InfrastructureError } from '@chat/protocol';
 import { checkJobId, KEEP_FINISHED } from './job-ids';
@@ -46,6 +47,8 @@ export interface BullmqJobQueueOptions {
 export class BullmqJobQueue<T> implements JobQueue<T> {
   // Typed `unknown` inside: BullMQ's generics cannot resolve an open `T`; `add` takes a T.
   private readonly queue: Queue<unknown, void, string>;
+  /** The connection `ping` asks (`openProbe`), opened on first use. */
+  private probe?: Redis;
   private readonly prefix: string;
   private readonly workers = new Set<BullmqWorker<T>>();
   private closing?: Promise<void>;
@@ -116,14 +119,35 @@ export class BullmqJobQueue<T> implements JobQueue<T> {
     return worker;
   }
 
+  /**
+   * `PING` on a connection of the queue's own that never queues a command while it is
+   * disconnected, so a ping fails at once while Redis is away rather than waiting for the
+   * queue connection's reconnect attempts (BullMQ does not expose that connection).
+   */
   async ping(): Promise<void> {
+    if (this.closing)
+      throw new InfrastructureError(`job queue ${this.name}: closed`, undefined, false);
+    this.probe ??= this.openProbe();
     try {
-      // One small read on the queue's own connection, which fails after two reconnect
-      // attempts while Redis is away (see the constructor).
-      await this.queue.count();
+      if (this.probe.status === 'wait') await this.probe.connect();
+      await this.probe.ping();
     } catch (err) {
       throw new InfrastructureError(`job queue ${this.name}: Redis does not answer`, err);
     }
+  }
+
+  private openProbe(): Redis {
+    const probe = new Redis(this.opts.redisUrl, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 1000,
+      // Closing never waits on a dead socket (ioredis waits 2 s by default).
+      disconnectTimeout: 100,
+    });
+    // Failures surface as failed pings; without a listener ioredis prints them.
+    probe.on('error', () => undefined);
+    return probe;
   }
 
   async counts(): Promise<JobCounts> {
@@ -146,6 +170,7 @@ export class BullmqJobQueue<T> implements JobQueue<T> {
       await this.queue.close().catch((err: unknown) => {
         this.log.warn({ queue: this.name, err }, 'job queue close failed');
       });
+      this.probe?.disconnect();
     })());
   }
 }

@@ -93,8 +93,9 @@ export interface JobQueue<T> {
    */
   counts(): Promise<JobCounts>;
   /**
-   * Resolves when the queue's store answers on the queue's own connection (BullMQ: a small
-   * read in Redis); in memory, while open. `/readyz` asks it.
+   * Resolves when the queue's store answers (BullMQ: Redis `PING` on a probe connection of
+   * the queue's own that fails at once while Redis is away); in memory, while open.
+   * `/readyz` asks it.
    */
   ping(): Promise<void>;
   /** Closes every worker this queue started (waiting for their jobs), then the queue. */

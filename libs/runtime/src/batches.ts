@@ -1,5 +1,6 @@
 import type { BusRecord } from '@chat/bus';
-import type { ParsedRecord } from '@chat/protocol';
+import { parseRecord } from '@chat/protocol';
+import type { z } from 'zod';
 
 /**
  * What the debug line of a handled batch reports: its size, how long it took, the rate and
@@ -21,27 +22,27 @@ export function batchFigures(records: BusRecord[], startedAtMs: number) {
   };
 }
 
-/** Where an unreadable record of a batch sits, and why it could not be read. */
-export interface UnreadableRecord {
-  err: unknown;
-  partition: number;
-  offset: string;
+/** A record of a batch read against its topic's contract, with the record it came from. */
+export interface ReadValue<T> {
+  value: T;
+  record: BusRecord;
 }
 
 /**
- * The values of a batch that `parse` accepts, in order; each other record is handed to
- * `unreadable` (a worker logs and counts it, and skips it so it cannot block the partition).
+ * The one reader of a consumed batch: each record checked against its topic's schema, the
+ * readable ones in order with their records, the others with why. A bad record must not
+ * block its partition: the caller sends it to the dead-letter topic (`DeadLetters`).
  */
-export function readBatch<T>(
+export function readRecords<T>(
   records: BusRecord[],
-  parse: (value: Buffer) => ParsedRecord<T>,
-  unreadable: (at: UnreadableRecord) => void,
-): T[] {
-  const values: T[] = [];
+  schema: z.ZodType<T>,
+): { values: ReadValue<T>[]; unreadable: { record: BusRecord; error: unknown }[] } {
+  const values: ReadValue<T>[] = [];
+  const unreadable: { record: BusRecord; error: unknown }[] = [];
   for (const record of records) {
-    const parsed = parse(record.value);
-    if (parsed.ok) values.push(parsed.value);
-    else unreadable({ err: parsed.error, partition: record.partition, offset: record.offset });
+    const parsed = parseRecord(schema, record.value);
+    if (parsed.ok) values.push({ value: parsed.value, record });
+    else unreadable.push({ record, error: parsed.error });
   }
-  return values;
+  return { values, unreadable };
 }

@@ -1,14 +1,9 @@
 import type { Bus, BusRecord, OutgoingRecord } from '@chat/bus';
 import type { Logger } from '@chat/logger';
-import {
-  DEAD_LETTER_HEADERS,
-  TOPICS,
-  parseRecord,
-  type DeadLetterReason,
-  type ParsedRecord,
-} from '@chat/protocol';
+import { DEAD_LETTER_HEADERS, TOPICS, type DeadLetterReason } from '@chat/protocol';
 import { Counter, type Registry } from 'prom-client';
 import type { z } from 'zod';
+import { readRecords, type ReadValue } from './batches';
 
 /** One record given up, with why. */
 export interface DeadLetter {
@@ -21,12 +16,6 @@ export interface DeadLetter {
   detail: string;
   /** Ids that name the record in the log line (`msgId`, `relationId`, …). */
   ids?: Record<string, number>;
-}
-
-/** A record of a batch read against its topic's contract, with the record it came from. */
-export interface ReadValue<T> {
-  value: T;
-  record: BusRecord;
 }
 
 /** Longest `detail` kept in a header and the log line. */
@@ -83,14 +72,8 @@ export class DeadLetters {
     records: BusRecord[],
     schema: z.ZodType<T>,
   ): { values: ReadValue<T>[]; unreadable: DeadLetter[] } {
-    const values: ReadValue<T>[] = [];
-    const unreadable: DeadLetter[] = [];
-    for (const record of records) {
-      const parsed: ParsedRecord<T> = parseRecord(schema, record.value);
-      if (parsed.ok) values.push({ value: parsed.value, record });
-      else unreadable.push(this.unreadable(record, parsed.error));
-    }
-    return { values, unreadable };
+    const { values, unreadable } = readRecords(records, schema);
+    return { values, unreadable: unreadable.map((u) => this.unreadable(u.record, u.error)) };
   }
 
   /** A dead letter for a record that is not of its topic's contract. */

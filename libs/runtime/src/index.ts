@@ -35,7 +35,7 @@ export {
   type Pingable,
   type ProbedServices,
 } from './ops';
-export { batchFigures, readBatch, type UnreadableRecord } from './batches';
+export { batchFigures, readRecords, type ReadValue } from './batches';
 export { GroupCommit } from './group-commit';
 export { clientAddress, plainAddress, rateKeyOfAddress } from './client-address';
-export { DeadLetters, type DeadLetter, type ReadValue } from './dead-letters';
+export { DeadLetters, type DeadLetter } from './dead-letters';

@@ -1,10 +1,16 @@
 import type { BusRecord } from '@chat/bus';
 import type { Logger } from '@chat/logger';
-import { CLOSE_CODES, ErrorCode, PUSH_EVENTS, type ChatEvent } from '@chat/protocol';
+import {
+  CLOSE_CODES,
+  ErrorCode,
+  PUSH_EVENTS,
+  type ChatEvent,
+  chatEventSchema,
+} from '@chat/protocol';
 import { markKeys, type PushMarks } from '../push-marks';
-import { parseEvent } from '../records';
 import type { PlannedPush } from '@chat/domain';
-import { readAll, type Plan, type Planner } from './plan';
+import { readRecords } from '@chat/runtime';
+import type { Plan, Planner } from './plan';
 
 export interface EventsPlannerDeps {
   marks: PushMarks;
@@ -35,7 +41,7 @@ export class EventsPlanner implements Planner {
   constructor(private readonly deps: EventsPlannerDeps) {}
 
   async plan(records: BusRecord[]): Promise<Plan> {
-    const { items: all, unreadable } = readAll(records, parseEvent);
+    const { values: all, unreadable } = readRecords(records, chatEventSchema);
     // Events that only change caches (membership) push nothing and need no claim.
     const items = all.filter(
       ({ value }) =>
@@ -46,7 +52,10 @@ export class EventsPlanner implements Planner {
     );
     const pushes: PlannedPush[] = [];
     const seen = new Set<string>();
-    for (const { key, value: event } of items) {
+    for (const {
+      record: { key },
+      value: event,
+    } of items) {
       const mark = markKeys.event(event.id);
       if (!claimed.has(mark) || seen.has(mark)) continue;
       seen.add(mark);

@@ -18,21 +18,3 @@ export interface Planner {
 }
 
 export const noUndo: Undo = async () => undefined;
-
-/**
- * The readable records of a batch with their keys, in order, and the others with why (a
- * bad record must not block its partition: the notifier dead-letters it).
- */
-export function readAll<T>(
-  records: BusRecord[],
-  parse: (value: Buffer) => { ok: true; value: T } | { ok: false; error: unknown },
-): { items: { key: string; value: T }[]; unreadable: Plan['unreadable'] } {
-  const items: { key: string; value: T }[] = [];
-  const unreadable: Plan['unreadable'] = [];
-  for (const record of records) {
-    const parsed = parse(record.value);
-    if (parsed.ok) items.push({ key: record.key, value: parsed.value });
-    else unreadable.push({ record, error: parsed.error });
-  }
-  return { items, unreadable };
-}

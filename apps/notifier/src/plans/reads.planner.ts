@@ -1,11 +1,11 @@
 import type { BusRecord } from '@chat/bus';
 import type { ReceiverRepository } from '@chat/db';
 import type { Logger } from '@chat/logger';
-import { PUSH_EVENTS, type ReadRecord } from '@chat/protocol';
+import { PUSH_EVENTS, type ReadRecord, readRecordSchema } from '@chat/protocol';
 import { markKeys, type PushMarks } from '../push-marks';
-import { parseRead } from '../records';
 import type { PlannedPush } from '@chat/domain';
-import { readAll, type Plan, type Planner } from './plan';
+import { readRecords } from '@chat/runtime';
+import type { Plan, Planner } from './plan';
 
 /** docs/protocol.md §3.3: a sender hears of at most this many of its newly read messages. */
 export const MAX_READ_IDS_PER_SENDER = 200;
@@ -33,12 +33,15 @@ export class ReadsPlanner implements Planner {
 
   async plan(records: BusRecord[]): Promise<Plan> {
     const { receivers, marks } = this.deps;
-    const { items, unreadable } = readAll(records, parseRead);
+    const { values: items, unreadable } = readRecords(records, readRecordSchema);
     const keyOf = (r: ReadRecord) => markKeys.read(r.relation_id, r.reader_id);
     const previous = await marks.read(items.map(({ value }) => keyOf(value)));
     const next = new Map(previous);
     const moves: { key: string; read: ReadRecord; fromId: number }[] = [];
-    for (const { key, value: read } of items) {
+    for (const {
+      record: { key },
+      value: read,
+    } of items) {
       const fromId = Math.max(read.previous_read_msg_id, next.get(keyOf(read)) ?? 0);
       if (read.last_read_msg_id <= fromId) continue;
       next.set(keyOf(read), read.last_read_msg_id);

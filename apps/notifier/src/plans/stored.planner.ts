@@ -1,11 +1,11 @@
 import type { BusRecord } from '@chat/bus';
 import type { ReceiverRepository } from '@chat/db';
 import type { Logger } from '@chat/logger';
-import { PUSH_EVENTS, storedMsgInfo } from '@chat/protocol';
+import { PUSH_EVENTS, storedMsgInfo, storedRecordSchema } from '@chat/protocol';
 import { markKeys, type PushMarks } from '../push-marks';
-import { parseStored } from '../records';
 import type { PlannedPush } from '@chat/domain';
-import { readAll, type Plan, type Planner } from './plan';
+import { readRecords } from '@chat/runtime';
+import type { Plan, Planner } from './plan';
 
 export interface StoredPlannerDeps {
   receivers: Pick<ReceiverRepository, 'membersOf'>;
@@ -26,7 +26,7 @@ export class StoredPlanner implements Planner {
   constructor(private readonly deps: StoredPlannerDeps) {}
 
   async plan(records: BusRecord[]): Promise<Plan> {
-    const { items, unreadable } = readAll(records, parseStored);
+    const { values: items, unreadable } = readRecords(records, storedRecordSchema);
     const keys = items.map(({ value }) => markKeys.stored(value.message.relation_id));
     const previous = await this.deps.marks.read(keys);
     const next = new Map(previous);
@@ -38,8 +38,8 @@ export class StoredPlanner implements Planner {
     const members = await this.deps.receivers.membersOf([
       ...new Set(fresh.map(({ value }) => value.message.relation_id)),
     ]);
-    const pushes: PlannedPush[] = fresh.map(({ key, value }) => ({
-      key,
+    const pushes: PlannedPush[] = fresh.map(({ record, value }) => ({
+      key: record.key,
       frame: { event: PUSH_EVENTS.sendMsg, data: { msg_info: storedMsgInfo(value) } },
       to: members.get(value.message.relation_id) ?? [],
       excludeConn: value.message.origin?.conn,

@@ -2,37 +2,14 @@
  * Stored messages (docs/data-model.md §2.8) as the message area (docs/api.md §11) and the
  * gateway's requests (docs/protocol.md §3) read and change them. Storing is the persister's.
  */
-import type { MsgExtend } from '../entities/msg-extend';
+import type { MessageWithReply } from '@chat/protocol';
 
-/** One message as history shows it to one caller (docs/api.md §3 MsgInfoWithRly, before mapping). */
-export interface MessageView {
-  id: number;
-  relationId: number;
-  notifyType: 'common' | 'system';
-  msgType: 'text' | 'file';
-  msgContent: string;
-  msgExtend: MsgExtend | null;
-  fileId: number | null;
-  accountId: number | null;
-  createAt: Date;
-  isRevoke: boolean;
-  isTop: boolean;
-  isPin: boolean;
-  pinTime: Date;
-  seq: number | null;
-  replyCount: number;
-  /** Other members whose cursor passed this message; null unless the caller sent it. */
-  readIds: number[] | null;
-  /** Whether the caller has read it (feed only): sender, or cursor ≥ id. */
-  hasRead: boolean;
-  rly: {
-    id: number;
-    msgType: 'text' | 'file';
-    msgContent: string;
-    msgExtend: MsgExtend | null;
-    isRevoke: boolean;
-  } | null;
-}
+/**
+ * One message as history shows it to one caller (docs/api.md §3 MsgInfoWithRly, before
+ * mapping): the row shape the protocol's one msg_info builder takes, plus, for the feed,
+ * whether the caller has read it (sender, or cursor ≥ id).
+ */
+export type MessageView = MessageWithReply & { hasRead: boolean };
 
 export interface Page {
   page: number;
