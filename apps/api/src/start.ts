@@ -15,6 +15,7 @@ import { registerOutboxBacklog } from './outbox/outbox-metrics';
 import { OutboxUnitOfWork } from './outbox/outbox-unit-of-work';
 import { AREAS, type AreaContext } from './areas';
 import { createHttpApp } from './http/app';
+import { buildAsyncApi } from './http/asyncapi';
 import { buildOpenApi } from './http/openapi';
 import { createBlobStore } from '@chat/storage';
 import {
@@ -203,6 +204,7 @@ export async function start(
       requestTimeoutMs: config.Server.DefaultContextTimeout,
       trustProxy: compileTrustProxy(config.Server.TrustProxy),
       openapi: buildOpenApi(routes, { title: `${config.App.Name} api`, version: '1' }),
+      asyncapi: buildAsyncApi({ title: `${config.App.Name} WebSocket`, version: '1' }),
       log,
       extra: (http) => {
         for (const area of AREAS) area.http?.(http, ctx);

@@ -28,7 +28,13 @@ export const CLOSE_CODES = {
   notAuthenticated: 4401,
   /** The account was deleted. */
   accountGone: 4403,
+  /** The client stopped reading and its send buffer passed `Gateway.MaxBufferedBytes`. */
+  sendBufferFull: 4408,
+  /** The account holds `Gateway.MaxConnectionsPerAccount` sockets already. */
+  tooManyConnections: 4429,
   frameTooLarge: 1009,
+  /** The token given at upgrade could not be checked (a dependency failed). */
+  authUnavailable: 1011,
   goingAway: 1001,
 } as const;
 

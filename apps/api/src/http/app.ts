@@ -43,6 +43,8 @@ export interface HttpDeps {
   routeLimits: Record<'email' | 'upload', LimitCheck>;
   requestTimeoutMs: number;
   openapi: object;
+  /** The AsyncAPI document of the WebSocket protocol (`buildAsyncApi`). */
+  asyncapi: object;
   log: Logger;
   /** Largest JSON body accepted. */
   jsonLimitBytes?: number;
@@ -156,6 +158,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   const json = express.json({ limit: deps.jsonLimitBytes ?? 256 * 1024, strict: false });
 
   app.get('/api/openapi.json', (_req, res) => void res.json(deps.openapi));
+  app.get('/api/asyncapi.json', (_req, res) => void res.json(deps.asyncapi));
   app.use('/api/docs', swaggerUi.serve, swaggerUi.setup(deps.openapi));
 
   app.use('/api', async (req, _res, next) => {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { TokenService } from '@chat/auth';
 import type { Logger } from '@chat/logger';
 import { createHttpApp } from './app';
+import { buildAsyncApi } from './asyncapi';
 import { buildOpenApi } from './openapi';
 import type { AnyRoute } from './route';
 
@@ -37,6 +38,7 @@ export async function listenTestApp(
     routeLimits: { email: async () => true, upload: async () => true },
     requestTimeoutMs: opts.requestTimeoutMs,
     openapi: buildOpenApi(routes, { title: 't', version: '1' }),
+    asyncapi: buildAsyncApi({ title: 't', version: '1' }),
     log: opts.log,
   });
   const server: Server = await new Promise((resolve) => {

@@ -35,7 +35,8 @@ const TOKEN_ENDS =
   'POST /api/account/logout every token of one account (2013 from then on); a deleted ' +
   'user or account answers 2001 or 2010.';
 
-function envelope(data: z.ZodType | undefined) {
+/** The reply envelope of docs/api.md §1.1; the WebSocket reply frame adds its `id` to it. */
+export function envelope(data: z.ZodType | undefined) {
   return z.object({
     status_code: z.number().int().meta({ description: '0 on success, else an error code' }),
     status_msg: z.string(),

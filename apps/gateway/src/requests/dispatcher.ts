@@ -129,7 +129,7 @@ export class Dispatcher {
           if (err instanceof TooManyConnectionsError) {
             conn.close(CLOSE_TOO_MANY_CONNECTIONS, 'too many connections');
           } else if (code === ErrorCode.ServerError) {
-            conn.close(1011, 'authentication unavailable');
+            conn.close(CLOSE_CODES.authUnavailable, 'authentication unavailable');
           } else {
             conn.close(CLOSE_CODES.notAuthenticated, 'authentication failed');
           }

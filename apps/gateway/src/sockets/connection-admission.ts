@@ -1,6 +1,6 @@
 import { CONNECTION_KEYS, type ConnectionCounts } from '@chat/cache';
 import type { Logger } from '@chat/logger';
-import { AppError, ErrorCode } from '@chat/protocol';
+import { AppError, CLOSE_CODES, ErrorCode } from '@chat/protocol';
 import { rateKeyOfAddress } from '@chat/runtime';
 import type { Connection } from './connection';
 
@@ -9,7 +9,7 @@ import type { Connection } from './connection';
  * reply (or `error` push) that says why (docs/protocol.md §2.4, docs/limits.md): 4429 sits
  * next to the other 44xx codes, after HTTP 429.
  */
-export const CLOSE_TOO_MANY_CONNECTIONS = 4429;
+export const CLOSE_TOO_MANY_CONNECTIONS = CLOSE_CODES.tooManyConnections;
 
 /** Keys written per round trip when this node writes its counts again. */
 const RESTORE_CHUNK = 500;

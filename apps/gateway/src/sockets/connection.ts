@@ -1,14 +1,14 @@
-import type { AppError } from '@chat/protocol';
+import { CLOSE_CODES, type AppError } from '@chat/protocol';
 import type { WebSocket } from 'uWebSockets.js';
 import { FrameRate } from './frame-rate';
 
 /**
  * Close code for a client that stopped reading: its send buffer passed
- * `Gateway.MaxBufferedBytes`. docs/protocol.md §2.4 has no code for it; 4408 sits next to the
- * spec's own 44xx codes. The close frame itself may not get through to a client that does
+ * `Gateway.MaxBufferedBytes` (docs/protocol.md §2.4): 4408 sits next to the other 44xx codes.
+ * The close frame itself may not get through to a client that does
  * not read, which then sees the connection drop (1006).
  */
-export const CLOSE_SEND_BUFFER_FULL = 4408;
+export const CLOSE_SEND_BUFFER_FULL = CLOSE_CODES.sendBufferFull;
 
 /** uWS keeps this object with the socket; `getUserData().conn` leads back to our state. */
 export interface SocketData {
