@@ -678,4 +678,31 @@ describe('users, email codes and accounts over REST', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('swagger');
   });
+
+  it('serves the AsyncAPI document of the WebSocket protocol beside it', async () => {
+    const res = await fetch(new URL('/api/asyncapi.json', api.baseUrl));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const doc = (await res.json()) as any;
+    expect(doc.asyncapi).toBe('3.0.0');
+    expect(Object.keys(doc.channels)).toEqual(['ws']);
+    expect(doc.channels.ws.address).toBe('/ws');
+    expect(Object.keys(doc.channels.ws.messages).sort()).toEqual(
+      [
+        'reply',
+        ...['auth', 'send_msg', 'read_msg', 'ping'].map((e) => `request.${e}`),
+        ...Object.values(PUSH_EVENTS).map((e) => `push.${e}`),
+      ].sort(),
+    );
+    const sendMsg = doc.components.messages['request.send_msg'].payload.properties.data;
+    expect(sendMsg.properties.msg_content).toEqual({ type: 'string' });
+    expect(sendMsg.required).toEqual(['relation_id', 'msg_content']);
+    expect(doc.components.messages['push.send_msg'].payload.properties.data.properties).toEqual({
+      msg_info: { $ref: '#/components/schemas/MsgInfoWithRly' },
+    });
+    expect(doc.components.schemas.MsgInfoWithRly.properties.seq).toBeDefined();
+    expect(doc.channels.ws['x-close-codes'].map((c: { code: number }) => c.code)).toEqual(
+      Object.values(CLOSE_CODES),
+    );
+  });
 });
