@@ -139,6 +139,9 @@ describe('setting repository', () => {
     const friend = await data.friendship(me, f);
     const group = await data.group(me, [], { groupName: 'g, "quoted"' });
     await settings.update(me.id, group.relation.id, { field: 'isPin', value: true });
+    // PGlite's clock can give two transactions in a row the same now(): the second pin
+    // must be stamped later for the order under test (ties go by relation id).
+    await new Promise((resolve) => setTimeout(resolve, 20));
     await settings.update(me.id, friend.relation.id, { field: 'isPin', value: true });
     const pins = await settings.pinned(me.id);
     expect(pins.map((p) => p.relationId)).toEqual([group.relation.id, friend.relation.id]);
