@@ -44,16 +44,7 @@ export interface ApplicationRepository {
    * `missing` without such an application, `accepted` when it already is, `applicant_missing`
    * when the applicant account is gone, `friends` when the two already are.
    */
-  accept(
-    applicantId: number,
-    targetId: number,
-  ): Promise<
-    | { application: ApplicationRecord; relationId: number }
-    | 'missing'
-    | 'accepted'
-    | 'applicant_missing'
-    | 'friends'
-  >;
+  accept(applicantId: number, targetId: number): Promise<AcceptOutcome>;
   /**
    * Marks the application applicant → target refused with `refuseMsg` (docs/pitfalls.md
    * §16: that row, not the reverse one). `missing` without it, `handled` when it is already
@@ -71,3 +62,11 @@ export interface ApplicationRepository {
     pageSize: number,
   ): Promise<{ rows: ApplicationRecord[]; total: number }>;
 }
+
+/** What accepting an application came to: the new friendship, or why there is none. */
+export type AcceptOutcome =
+  | { application: ApplicationRecord; relationId: number }
+  | 'missing'
+  | 'accepted'
+  | 'applicant_missing'
+  | 'friends';

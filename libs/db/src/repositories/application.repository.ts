@@ -1,6 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ApplicationStatus } from '../entities/application.entity';
-import type { ApplicationRecord, ApplicationRepository } from '../ports/applications';
+import type {
+  AcceptOutcome,
+  ApplicationRecord,
+  ApplicationRepository,
+} from '../ports/applications';
 import { FOREIGN_KEY_VIOLATION, UNIQUE_VIOLATION, rows, sqlState, unexpected } from './sql';
 import { joinWork } from './unit-of-work';
 
@@ -157,16 +161,7 @@ export class PgApplicationRepository implements ApplicationRepository {
    * first, docs/data-model.md §2.3) and one setting per side. The application row stays locked until
    * commit, so one application is accepted once.
    */
-  async accept(
-    applicantId: number,
-    targetId: number,
-  ): Promise<
-    | { application: ApplicationRecord; relationId: number }
-    | 'missing'
-    | 'accepted'
-    | 'applicant_missing'
-    | 'friends'
-  > {
+  async accept(applicantId: number, targetId: number): Promise<AcceptOutcome> {
     try {
       return await this.em.transactional(async (em) => {
         const alive = await lockAccounts(em, [applicantId, targetId]);
