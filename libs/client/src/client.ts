@@ -33,9 +33,10 @@ const PUSH_NAMES = [
   'update_notify',
   'error',
 ] as const satisfies readonly PushEventName[];
-type MissingPush = Exclude<PushEventName, (typeof PUSH_NAMES)[number]>;
-const allPushes: [MissingPush] extends [never] ? true : MissingPush = true;
-void allPushes;
+type Assert<T extends true> = T;
+export type _AllPushesHandled = Assert<
+  [Exclude<PushEventName, (typeof PUSH_NAMES)[number]>] extends [never] ? true : false
+>;
 
 /** Most conversations one `POST /api/msg/sync` may name (docs/api.md §11). */
 const SYNC_MAX_RELATIONS = 100;

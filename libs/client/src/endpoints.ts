@@ -277,9 +277,8 @@ type SameKeys<A, B> = [keyof A] extends [keyof B]
     ? true
     : false
   : false;
-type AllTyped = { [A in Area]: SameKeys<RouteTable[A], RouteTypes[A]> }[Area];
-const allTyped: AllTyped = true;
-void allTyped;
+type Assert<T extends true> = T;
+export type _AllRoutesTyped = Assert<{ [A in Area]: SameKeys<RouteTable[A], RouteTypes[A]> }[Area]>;
 
 /** Every route as `METHOD /path` with its SDK method name, for comparing with the server's. */
 export function routeList(): { name: string; method: HttpMethod; path: string; auth: RouteAuth }[] {

@@ -4,6 +4,7 @@ import type {
   MsgInfoWithRly,
   PushData,
   PushEventName,
+  ReplyData,
   SendMsgData,
   SettingFriendOut,
 } from '@chat/protocol';
@@ -67,6 +68,19 @@ type PushPayloads = PushData;
 
 /** `create_notify` / `update_notify` data; `msg_extent` is the older server's spelling. */
 export type NotifyPush = PushData['create_notify'];
+
+/** The reply types above are those of the protocol's `REPLY_DATA` schemas, or this fails. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type _RepliesMatchProtocol = Assert<
+  [
+    Same<AuthResult, ReplyData['auth']>,
+    Same<ReadResult, ReplyData['read_msg']>,
+    Same<Omit<SendMessageAck, 'client_msg_id'>, ReplyData['send_msg']>,
+  ] extends [true, true, true]
+    ? true
+    : false
+>;
 
 /** Keyed by the protocol's own list of names, so a push added there fails to compile here. */
 export type PushEvents = { [Event in PushEventName]: PushPayloads[Event] };
