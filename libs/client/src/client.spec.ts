@@ -49,6 +49,13 @@ class FakeSocket implements WebSocketLike {
     });
   }
 
+  /** Accepts the upgrade; resolves with the auth frame. */
+  async openForAuth(): Promise<any> {
+    this.readyState = 1;
+    this.onopen?.({});
+    return waitFor(() => this.sent.find((f) => f.event === 'auth'), { what: 'the auth frame' });
+  }
+
   push(event: string, data: unknown): void {
     this.write({ event, data });
   }
@@ -89,6 +96,9 @@ function message(seq: number, from = FRIEND): MsgInfoWithRly {
 class FakeRest {
   stored: MsgInfoWithRly[] = [];
   syncCalls: { relation_id: number; after_seq: number }[][] = [];
+  /** Account tokens handed out by `GET /api/account/token`; refused once the user's ended. */
+  renewed = 0;
+  userSessionEnded = false;
   private gate: Promise<void> | null = null;
   private openGate: (() => void) | null = null;
 
@@ -108,6 +118,16 @@ class FakeRest {
     switch (url.pathname) {
       case '/api/setting/friend/list':
         return ok({ list: [{ relation_id: RELATION }], total: 1 });
+      case '/api/account/token':
+        if (this.userSessionEnded) {
+          return new Response(JSON.stringify({ status_code: 2013, status_msg: 'token revoked' }));
+        }
+        return ok({
+          account_token: {
+            token: `renewed-${++this.renewed}`,
+            expired_at: '2999-01-01T00:00:00.000Z',
+          },
+        });
       case '/api/group/list':
         return ok({ list: [], total: 0 });
       case '/api/msg/sync': {
@@ -280,5 +300,49 @@ describe('ChatClient read cursors', () => {
     expect(client.conversation(RELATION)).toBeDefined();
     latest().push('delete_relation', { relation_id: RELATION });
     expect(client.conversation(RELATION)).toBeUndefined();
+  });
+});
+
+describe('ChatClient tokens', () => {
+  it('renews a refused account token, and stops when the user session has ended', async () => {
+    const rest = new FakeRest();
+    const client = newClient(rest);
+    client.setUserToken({ token: 'user', expired_at: '2999-01-01T00:00:00.000Z' });
+    const errors: unknown[] = [];
+    client.onError((err) => errors.push(err));
+    const switching = client.switchAccount(SELF);
+    await waitFor(() => FakeSocket.instances.length === 1, { what: 'a socket' });
+    const first = await latest().openForAuth();
+    expect(first.data).toEqual({ token: 'acc' });
+    latest().write({ id: first.id, status_code: 2013, status_msg: 'token revoked' });
+
+    // The next connection authenticates with a token renewed with the user token.
+    await waitFor(() => FakeSocket.instances.length === 2, { what: 'a reconnection' });
+    const second = await latest().openForAuth();
+    expect(second.data).toEqual({ token: 'renewed-1' });
+    latest().write({
+      id: second.id,
+      status_code: 0,
+      status_msg: 'ok',
+      data: { account_id: SELF, expired_at: '2030-01-01T00:00:00.000Z' },
+    });
+    await switching;
+    expect(client.socket?.state).toBe('open');
+    expect(await client.accountToken()).toBe('renewed-1');
+
+    // The user's session ends (a password change): the renewed token is refused, and so is
+    // the renewal. Nothing can reconnect: the client stops and says why.
+    rest.userSessionEnded = true;
+    latest().drop();
+    await waitFor(() => FakeSocket.instances.length === 3, { what: 'a reconnection' });
+    const third = await latest().openForAuth();
+    expect(third.data).toEqual({ token: 'renewed-1' });
+    latest().write({ id: third.id, status_code: 2013, status_msg: 'token revoked' });
+    await waitFor(() => FakeSocket.instances.length === 4, { what: 'another reconnection' });
+    latest().readyState = 1;
+    latest().onopen?.({});
+    await waitFor(() => client.accountId === null, { what: 'the session to stop' });
+    expect(errors).toEqual([expect.objectContaining({ code: 2013, reason: 'reply' })]);
+    expect(FakeSocket.instances).toHaveLength(4);
   });
 });

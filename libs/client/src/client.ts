@@ -44,6 +44,8 @@ const SYNC_MAX_RELATIONS = 100;
 const LATEST = Number.MAX_SAFE_INTEGER;
 /** How long a sent message is looked for by sync before the client stops (ms, in all). */
 const OWN_MESSAGE_WAITS = [20, 50, 100, 200, 400, 800, 1600, 3200];
+/** Token refusals after which no renewed token can come (docs/api.md §1.4). */
+const SESSION_ENDED = [2001, 2007, 2008, 2010, 2013];
 /** How many delivered message ids each conversation remembers. */
 const RECENT_IDS = 1000;
 
@@ -137,6 +139,9 @@ interface AccountSession {
   syncing: Promise<void> | null;
   ownTimer: ReturnType<typeof setTimeout> | null;
   closed: boolean;
+  /** Whether the socket was given a token, and authenticated since. */
+  tokenGiven: boolean;
+  openSinceToken: boolean;
 }
 
 type Listener<T extends unknown[]> = (...args: T) => void;
@@ -209,12 +214,13 @@ export class ChatClient {
 
   /**
    * A valid token of the account (the current one by default): the one held, or a new one
-   * from `GET /api/account/token` when it expires within `refreshMarginMs`.
+   * from `GET /api/account/token` when it expires within `refreshMarginMs` (or at once with
+   * `renew`, when the server refused the one held).
    */
-  async accountToken(accountId = this.currentAccountId()): Promise<string> {
+  async accountToken(accountId = this.currentAccountId(), renew = false): Promise<string> {
     const held = this.accountTokens.get(accountId);
     const margin = this.options.refreshMarginMs ?? 60_000;
-    if (held && Date.parse(held.expired_at) - margin > this.now()) return held.token;
+    if (held && !renew && Date.parse(held.expired_at) - margin > this.now()) return held.token;
     if (!this.userToken) {
       if (held) return held.token; // nothing to renew it with: let the server judge it
       throw new ChatError(2007, `no token for account ${accountId}`, 'closed');
@@ -259,9 +265,10 @@ export class ChatClient {
   async switchAccount(accountId: number, options: SwitchAccountOptions = {}): Promise<void> {
     this.stopSession();
     await this.accountToken(accountId);
+    // The token function runs at each connection, once `session` below exists.
     const socket = new ChatSocket({
       url: this.wsUrl(),
-      token: () => this.accountToken(accountId),
+      token: () => this.socketToken(session),
       WebSocket: this.options.WebSocket,
       backoff: this.options.backoff,
       requestTimeoutMs: this.options.requestTimeoutMs,
@@ -278,6 +285,8 @@ export class ChatClient {
       syncing: null,
       ownTimer: null,
       closed: false,
+      tokenGiven: false,
+      openSinceToken: false,
     };
     this.session = session;
     for (const cursor of options.cursors ?? this.savedCursors.get(accountId) ?? []) {
@@ -397,6 +406,30 @@ export class ChatClient {
 
   // ——— internals ———
 
+  /**
+   * The token for each connection of the session's socket. A connection that did not
+   * authenticate with the last one (refused: expired, revoked) gets a renewed one; when the
+   * user token cannot renew it either (its session ended: docs/sessions.md), the account's
+   * session stops and `onError` hears why.
+   */
+  private async socketToken(session: AccountSession): Promise<string> {
+    const renew = session.tokenGiven && !session.openSinceToken;
+    session.tokenGiven = true;
+    session.openSinceToken = false;
+    try {
+      return await this.accountToken(session.accountId, renew);
+    } catch (err) {
+      if (err instanceof ChatError && err.reason === 'reply' && SESSION_ENDED.includes(err.code)) {
+        setTimeout(() => {
+          if (this.session !== session) return;
+          this.stopSession();
+          this.emit(this.errorHandlers, err);
+        });
+      }
+      throw err;
+    }
+  }
+
   private requireSession(): AccountSession {
     if (!this.session)
       throw new ChatError(2007, 'no account chosen: switchAccount first', 'closed');
@@ -431,6 +464,7 @@ export class ChatClient {
         if (!live()) return;
         // After every (re)connection: everything pushed while away comes by sync.
         if (state === 'open') {
+          session.openSinceToken = true;
           for (const id of session.conversations.keys()) session.dirty.add(id);
           this.startSync(session);
         }
@@ -455,8 +489,7 @@ export class ChatClient {
     switch (event) {
       case 'send_msg': {
         const msg = (data as PushEvents['send_msg']).msg_info;
-        const known = session.conversations.has(msg.relation_id);
-        const conversation = this.track(session, msg.relation_id, known ? undefined : msg.seq);
+        const conversation = this.track(session, msg.relation_id);
         this.accept(session, conversation, msg);
         return;
       }
@@ -534,18 +567,14 @@ export class ChatClient {
   }
 
   /**
-   * The conversation, tracked from now on if it was not. A conversation first seen through a
-   * pushed message at `seenSeq` starts just before it with `latest`, or at the beginning.
+   * The conversation, tracked from now on if it was not. One that appears while connected (a
+   * new friendship's first message, an invitation to a group) is delivered from its first
+   * message: sync fills what came before the push that revealed it.
    */
-  private track(session: AccountSession, relationId: number, seenSeq?: number): Conversation {
+  private track(session: AccountSession, relationId: number): Conversation {
     let conversation = session.conversations.get(relationId);
     if (!conversation) {
-      const start = seenSeq !== undefined && session.historyStart === 'latest' ? seenSeq - 1 : 0;
-      conversation = newConversation({
-        relation_id: relationId,
-        last_seq: Math.max(0, start),
-        last_read_msg_id: 0,
-      });
+      conversation = newConversation({ relation_id: relationId, last_seq: 0, last_read_msg_id: 0 });
       session.conversations.set(relationId, conversation);
     }
     return conversation;
