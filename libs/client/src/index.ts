@@ -1,5 +1,29 @@
 export { ChatApi, type ChatApiOptions, type CallOptions, type HttpMethod } from './api';
 export {
+  ROUTES,
+  routeList,
+  type Area,
+  type AreaClient,
+  type RouteAuth,
+  type RouteInfo,
+  type RouteInput,
+  type RouteInputPlace,
+  type RouteReply,
+  type RouteTable,
+  type RouteTypes,
+  type Upload,
+} from './endpoints';
+export {
+  ChatClient,
+  type ChatClientOptions,
+  type ConversationCursor,
+  type ConversationState,
+  type HistoryStart,
+  type MessageHandler,
+  type ReadHandler,
+  type SwitchAccountOptions,
+} from './client';
+export {
   ChatSocket,
   type ChatSocketOptions,
   type SocketState,

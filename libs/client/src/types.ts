@@ -2,7 +2,9 @@ import type {
   MsgExtend,
   MsgInfo,
   MsgInfoWithRly,
+  PushData,
   PushEventName,
+  ReplyData,
   SendMsgData,
   SettingFriendOut,
 } from '@chat/protocol';
@@ -58,62 +60,27 @@ export interface ReadResult {
   last_read_msg_id: number;
 }
 
-/** Push payloads by event (docs/protocol.md §4). */
-interface PushPayloads {
-  send_msg: { msg_info: MsgInfoWithRly };
-  read_msg: { relation_id: number; reader_id: number; msg_ids: number[]; last_read_msg_id: number };
-  account_login: { address: string };
-  account_logout: { address: string };
-  update_account: {
-    account_id: number;
-    name: string;
-    gender: string;
-    signature: string;
-    avatar: string;
-  };
-  application: {
-    account1_id: number;
-    account2_id: number;
-    apply_msg: string;
-    refuse_msg: string;
-    status: string;
-    create_at: string;
-    update_at: string;
-    name: string;
-    avatar: string;
-  };
-  delete_relation: { relation_id: number };
-  update_nickname: { relation_id: number; nick_name: string };
-  update_setting_state: {
-    type: 'pin' | 'show' | 'not_disturb';
-    relation_id: number;
-    state: boolean;
-  };
-  update_email: { email: string };
-  update_msg_state: {
-    relation_id: number;
-    type: 'pin' | 'top' | 'revoke';
-    msg_id: number;
-    state: boolean;
-  };
-  group_transferred: { relation_id: number; account_id: number };
-  group_dissolved: { relation_id: number };
-  group_new_account: { relation_id: number; account_id: number };
-  group_quit_account: { relation_id: number; account_id: number };
-  create_notify: NotifyPush;
-  update_notify: NotifyPush;
-  error: { status_code: number; status_msg: string };
-}
+/**
+ * Push payloads by event (docs/protocol.md §4): the types of the zod schemas in
+ * `@chat/protocol` (`PUSH_DATA`) that the AsyncAPI document is generated from.
+ */
+type PushPayloads = PushData;
 
 /** `create_notify` / `update_notify` data; `msg_extent` is the older server's spelling. */
-export interface NotifyPush {
-  id: number;
-  relation_id: number;
-  account_id: number;
-  msg_content: string;
-  msg_extent: MsgExtend | null;
-  create_at: string;
-}
+export type NotifyPush = PushData['create_notify'];
+
+/** The reply types above are those of the protocol's `REPLY_DATA` schemas, or this fails. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type _RepliesMatchProtocol = Assert<
+  [
+    Same<AuthResult, ReplyData['auth']>,
+    Same<ReadResult, ReplyData['read_msg']>,
+    Same<Omit<SendMessageAck, 'client_msg_id'>, ReplyData['send_msg']>,
+  ] extends [true, true, true]
+    ? true
+    : false
+>;
 
 /** Keyed by the protocol's own list of names, so a push added there fails to compile here. */
 export type PushEvents = { [Event in PushEventName]: PushPayloads[Event] };

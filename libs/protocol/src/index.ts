@@ -58,6 +58,15 @@ export {
   type PushFrame,
 } from './ws/frames';
 export {
+  PUSH_DATA,
+  REPLY_DATA,
+  RETRY_LATER_DATA,
+  NotifyPushOut,
+  type PushData,
+  type ReplyData,
+  type TypedPushFrame,
+} from './ws/pushes';
+export {
   messageSchemas,
   MsgInfoOut,
   MsgInfoWithRlyOut,

@@ -5,7 +5,9 @@ import {
   CLIENT_EVENTS,
   CLOSE_CODES,
   ErrorCode,
+  PUSH_DATA,
   PUSH_EVENTS,
+  REPLY_DATA,
 } from '@chat/protocol';
 import { buildAsyncApi } from './asyncapi';
 
@@ -121,8 +123,19 @@ describe('buildAsyncApi (docs/protocol.md)', () => {
     expect(message('request.auth').payload.properties.data.required).toEqual(['token']);
   });
 
-  it('describes the pushes with a schema, and leaves the others an open object', () => {
+  it('describes the data of every push with its schema from PUSH_DATA', () => {
     const data = (event: string) => message(`push.${event}`).payload.properties.data;
+    const deref = (node: Json): Json => (node.$ref ? resolve(node.$ref) : node);
+    for (const event of PUSH_NAMES) {
+      // Fails for a push without a schema: an open object has no properties or required.
+      const schema = deref(data(event));
+      expect(schema.type).toBe('object');
+      expect(Object.keys(schema.properties ?? {}).length).toBeGreaterThan(0);
+      expect(schema.required).toEqual(Object.keys(PUSH_DATA[event].shape));
+      expect(schema.additionalProperties).not.toEqual({});
+      const converted = createSchema(PUSH_DATA[event], { io: 'output', openapiVersion: '3.1.0' });
+      expect(data(event)).toEqual(converted.schema);
+    }
     expect(data('send_msg')).toMatchObject({
       properties: { msg_info: { $ref: '#/components/schemas/MsgInfoWithRly' } },
       required: ['msg_info'],
@@ -135,16 +148,44 @@ describe('buildAsyncApi (docs/protocol.md)', () => {
     expect(doc.components.schemas.ApplicationInfo.properties.status.enum).toEqual([
       ...APPLICATION_STATUSES,
     ]);
-    const open = PUSH_NAMES.filter((event) => !data(event).$ref && !data(event).required);
-    expect(open).toEqual(PUSH_NAMES.filter((e) => e !== 'send_msg' && e !== 'application'));
-    for (const event of open) {
-      expect(data(event)).toEqual({
-        type: 'object',
-        properties: {},
-        additionalProperties: {},
-        description: `no schema in @chat/protocol; the fields are in docs/protocol.md §4 (${event})`,
+    expect(data('create_notify')).toEqual({ $ref: '#/components/schemas/NotifyPush' });
+    expect(data('update_setting_state').properties.type.enum).toEqual([
+      'pin',
+      'show',
+      'not_disturb',
+    ]);
+    expect(data('read_msg').required).toEqual([
+      'relation_id',
+      'reader_id',
+      'msg_ids',
+      'last_read_msg_id',
+    ]);
+  });
+
+  it('names the reply data of each request, and the reply allows each and the retry hint', () => {
+    const ops = doc.operations as Record<string, Json>;
+    const names = {
+      auth: 'AuthReply',
+      send_msg: 'SendMsgAck',
+      read_msg: 'ReadMsgReply',
+      ping: 'PingReply',
+    };
+    for (const event of CLIENT_EVENTS) {
+      expect(ops[`request.${event}`]['x-reply-data']).toEqual({
+        $ref: `#/components/schemas/${names[event]}`,
       });
+      expect(doc.components.schemas[names[event]].required).toEqual(
+        Object.keys(REPLY_DATA[event].shape),
+      );
     }
+    const data = message('reply').payload.properties.data;
+    expect(data.anyOf).toEqual(
+      [...Object.values(names), 'RetryLater'].map((name) => ({
+        $ref: `#/components/schemas/${name}`,
+      })),
+    );
+    expect(doc.components.schemas.RetryLater.required).toEqual(['retry_after_ms']);
+    expect(doc.components.schemas.SendMsgAck.properties.msg_id.type).toBe('integer');
   });
 
   it('gives the reply frame its id, every status code and optional data', () => {
@@ -152,7 +193,7 @@ describe('buildAsyncApi (docs/protocol.md)', () => {
     expect(reply.required.sort()).toEqual(['id', 'status_code', 'status_msg']);
     expect(reply.properties.status_code.enum).toEqual(Object.values(ErrorCode));
     expect(reply.properties.status_code.description).toContain('2013 token expired');
-    expect(reply.properties.data.type).toBe('object');
+    expect(reply.properties.data.anyOf).toHaveLength(CLIENT_EVENTS.length + 1);
   });
 
   it('lists every close code', () => {

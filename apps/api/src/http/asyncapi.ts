@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import { createSchema } from 'zod-openapi';
 import {
-  ApplicationInfoOut,
   CLIENT_DATA,
   CLIENT_EVENTS,
   CLOSE_CODES,
   ERROR_MESSAGES,
   ErrorCode,
-  MsgInfoWithRlyOut,
+  PUSH_DATA,
   PUSH_EVENTS,
+  REPLY_DATA,
+  RETRY_LATER_DATA,
   requestFrame,
   type ClientEvent,
   type PushEventName,
@@ -36,15 +37,6 @@ const REQUEST_TEXTS: Record<ClientEvent, string> = {
   send_msg: 'Send a text message; the reply is its ack (docs/protocol.md §3.2).',
   read_msg: 'Mark messages read (docs/protocol.md §3.3).',
   ping: 'Application-level ping, served before authentication too (docs/protocol.md §3.1).',
-};
-
-/**
- * Push payloads that have a zod schema in @chat/protocol. The others are described as an
- * object only; their fields are in docs/protocol.md §4.
- */
-const PUSH_DATA: Partial<Record<PushEventName, z.ZodType>> = {
-  send_msg: z.object({ msg_info: MsgInfoWithRlyOut }),
-  application: ApplicationInfoOut,
 };
 
 /** Every status code of docs/errors.md, with its message. */
@@ -81,26 +73,28 @@ function requestMessage(event: ClientEvent, schemas: SchemaSet) {
 }
 
 function pushMessage(event: PushEventName, schemas: SchemaSet) {
-  const data =
-    PUSH_DATA[event] ??
-    z.looseObject({}).meta({
-      description: `no schema in @chat/protocol; the fields are in docs/protocol.md §4 (${event})`,
-    });
   return {
     name: event,
     title: `${event} push`,
     summary: `Server push ${event} (docs/protocol.md §4); never has an id.`,
-    payload: schemas.convert(z.object({ event: z.literal(event), data }), 'output'),
+    payload: schemas.convert(
+      z.object({ event: z.literal(event), data: PUSH_DATA[event] }),
+      'output',
+    ),
   };
 }
 
+/**
+ * The reply frame: on success the data of the request answered (`x-reply-data` of its
+ * operation names which), on a 1004 that carries it the retry hint, otherwise none.
+ */
 function replyMessage(schemas: SchemaSet) {
-  const frame = envelope(
-    z.looseObject({}).meta({
-      description:
-        'present on success, and on a 1004 that carries retry_after_ms (docs/protocol.md §3)',
-    }),
-  ).extend({
+  const data = z.union([...CLIENT_EVENTS.map((e) => REPLY_DATA[e]), RETRY_LATER_DATA]).meta({
+    description:
+      'present on success (the data of the request answered: see x-reply-data of its ' +
+      'operation), and on a 1004 that carries retry_after_ms (docs/protocol.md §3)',
+  });
+  const frame = envelope(data).extend({
     id: z.number().int().min(0).meta({ description: 'the id of the request answered' }),
     status_code: z
       .literal(STATUS_CODES)
@@ -137,6 +131,7 @@ export function buildAsyncApi(info: { title: string; version: string }) {
       channel,
       messages: [inChannel(key)],
       reply: { channel, messages: [inChannel('reply')] },
+      'x-reply-data': schemas.convert(REPLY_DATA[event], 'output'),
     };
   }
   for (const event of Object.values(PUSH_EVENTS)) {
