@@ -236,6 +236,12 @@ describe('gateway: Socket.IO clients', () => {
     });
     plain.push(ws);
     await expect(client({ address })).rejects.toThrow();
+    // What the refused Socket.IO handshake is answered: 403, Engine.IO's error body.
+    await expect(
+      TestClient.connect(`ws://127.0.0.1:${gateway.port}/socket.io/?EIO=4&transport=websocket`, {
+        headers: { 'X-Forwarded-For': address },
+      }),
+    ).rejects.toThrow(/403/);
     await expect(
       TestClient.connect(`ws://127.0.0.1:${gateway.port}/ws`, {
         headers: { 'X-Forwarded-For': address },
