@@ -47,8 +47,6 @@ export interface WsServerOptions {
   authorizationHeader: string;
   /** `Server.TrustProxy`: hops whose `X-Forwarded-For` is believed. */
   trustProxy: TrustProxy;
-  /** Whether Socket.IO clients are served too (docs/protocol.md §7); default true. */
-  socketIo?: boolean;
 }
 
 export interface WsServerDeps {
@@ -83,7 +81,7 @@ export class WsServer {
   private readonly frameSent: () => void;
   /** docs/protocol.md §2.1: authenticated within the deadline, or closed with 4401. */
   private readonly authDeadlines: AuthDeadlines<Connection>;
-  private readonly socketIo?: SocketIoServer;
+  private readonly socketIo: SocketIoServer;
 
   constructor(
     private readonly opts: WsServerOptions,
@@ -130,28 +128,26 @@ export class WsServer {
       .App()
       .ws<SocketData>('/ws', behavior)
       .get('/healthz', (res) => this.health(res));
-    if (opts.socketIo !== false) {
-      this.socketIo = new SocketIoServer(
-        this.app,
-        {
-          authTimeoutMs: opts.authTimeoutMs,
-          pingIntervalMs: opts.pingIntervalMs,
-          idleTimeoutMs: opts.idleTimeoutMs,
-          idleTimeoutSec,
-          hardFrameLimitBytes,
-          maxBufferedBytes: opts.maxBufferedBytes,
-          authorizationHeader: opts.authorizationHeader,
-        },
-        {
-          newConnection: (remote, forwardedFor) => this.newConnection(remote, forwardedFor),
-          credentials: (token, header) => (token ? { token } : this.fromHeader(header)),
-          opened: (conn, wire, upgrade) => this.opened(conn, wire, upgrade),
-          closed: (conn) => this.closed(conn),
-          guard: (what, run) => this.guard(what, run),
-        },
-        deps,
-      );
-    }
+    this.socketIo = new SocketIoServer(
+      this.app,
+      {
+        authTimeoutMs: opts.authTimeoutMs,
+        pingIntervalMs: opts.pingIntervalMs,
+        idleTimeoutMs: opts.idleTimeoutMs,
+        idleTimeoutSec,
+        hardFrameLimitBytes,
+        maxBufferedBytes: opts.maxBufferedBytes,
+        authorizationHeader: opts.authorizationHeader,
+      },
+      {
+        newConnection: (remote, forwardedFor) => this.newConnection(remote, forwardedFor),
+        credentials: (token, header) => (token ? { token } : this.fromHeader(header)),
+        opened: (conn, wire, upgrade) => this.opened(conn, wire, upgrade),
+        closed: (conn) => this.closed(conn),
+        guard: (what, run) => this.guard(what, run),
+      },
+      deps,
+    );
     this.app.any('/*', (res) => {
       res.cork(() => res.writeStatus('404 Not Found').end('not found'));
     });
@@ -193,7 +189,7 @@ export class WsServer {
   async close(): Promise<void> {
     this.stopListening();
     this.closeSockets(CLOSE_CODES.goingAway, 'server going away');
-    await this.socketIo?.close();
+    await this.socketIo.close();
     // Present at run time in this uWS build, missing from its type declarations.
     (this.app as TemplatedApp & { close?: () => void }).close?.();
   }
