@@ -17,6 +17,7 @@ const NODE = `gw${MACHINE_ID}`;
 const FRAMES_PER_SECOND = 10;
 const MAX_FRAME_BYTES = 4096;
 const PER_ADDRESS = 2;
+const PER_ACCOUNT = 2;
 
 interface Ack {
   status_code: number;
@@ -48,13 +49,14 @@ describe('gateway: Socket.IO clients', () => {
   const opened: Client[] = [];
   const plain: TestClient[] = [];
   const messages: BusRecord[] = [];
-  const tokens = new TokenService({
+  const tokenSettings = {
     key: TOKEN_KEY,
     userTokenTtlMs: 3_600_000,
     accountTokenTtlMs: 3_600_000,
     headerName: 'Authorization',
-    scheme: 'bearer',
-  });
+    scheme: 'bearer' as const,
+  };
+  const tokens = new TokenService(tokenSettings);
   const token = (accountId: number) => tokens.issue('account', accountId, 0).token;
   let nextAddress = 0;
   /** An address no other case counts against (X-Forwarded-For from a trusted loopback peer). */
@@ -106,6 +108,7 @@ describe('gateway: Socket.IO clients', () => {
           FramesPerSecond: FRAMES_PER_SECOND,
           MaxFrameBytes: MAX_FRAME_BYTES,
           MaxConnectionsPerAddress: PER_ADDRESS,
+          MaxConnectionsPerAccount: PER_ACCOUNT,
           PresenceTtl: '3s',
         },
         Postgresql: { Url: ctx.databaseUrl, PoolMax: 4 },
@@ -260,6 +263,56 @@ describe('gateway: Socket.IO clients', () => {
       },
       { what: 'a place for the address again' },
     );
+  });
+
+  it('closes at the token’s expiry: one error event (2013, 4401), whether or not it sends', async () => {
+    const a = await data.account();
+    const short = new TokenService({ ...tokenSettings, accountTokenTtlMs: 2000 }).issue(
+      'account',
+      a.id,
+      0,
+    );
+    const c = await client({ token: short.token });
+    expect((await c.request('ping')).status_code).toBe(0);
+    expect(await c.disconnected).toBe('io server disconnect');
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(short.expired_at));
+    expect(errorsOf(c)).toEqual([
+      {
+        status_code: 2013,
+        status_msg: 'token expired',
+        close_code: 4401,
+        close_reason: 'token expired',
+      },
+    ]);
+  });
+
+  it('counts Socket.IO and /ws sockets under one account limit; past it, 1004 and 4429', async () => {
+    const a = await data.account();
+    await online(a.id);
+    const ws = await TestClient.connect(`ws://127.0.0.1:${gateway.port}/ws`, {
+      token: token(a.id),
+    });
+    plain.push(ws);
+    expect((await ws.request('ping')).status_code).toBe(0);
+    // With the token at connect: the error push and the close make one event.
+    const atConnect = await client({ token: token(a.id) });
+    expect(await atConnect.disconnected).toBe('io server disconnect');
+    expect(errorsOf(atConnect)).toEqual([
+      {
+        status_code: 1004,
+        status_msg: 'too many connections for this account',
+        close_code: 4429,
+        close_reason: 'too many connections',
+      },
+    ]);
+    // With the auth event: its acknowledgement says 1004, then the close.
+    const later = await client();
+    const refused = await later.request('auth', { token: token(a.id) });
+    expect(refused).toMatchObject({ status_code: 1004 });
+    expect(await later.disconnected).toBe('io server disconnect');
+    expect(errorsOf(later)).toEqual([
+      expect.objectContaining({ status_code: 1004, close_code: 4429 }),
+    ]);
   });
 
   it('at shutdown: one error event with 1001, then a disconnect', async () => {
