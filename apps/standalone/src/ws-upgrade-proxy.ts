@@ -15,8 +15,8 @@ export interface UpgradeTarget {
 
 /**
  * One port for the whole server: the api's HTTP listener takes every request, and hands a
- * WebSocket upgrade of `/ws` or `/socket.io/` to the gateway's uWebSockets.js listener on a loopback port by
- * replaying the request and then copying bytes both ways. The client's address travels in
+ * WebSocket upgrade of `/ws` or `/socket.io/` to the gateway's uWebSockets.js listener on a
+ * loopback port by replaying the request and then copying bytes both ways. The client's address travels in
  * `X-Forwarded-For`, appended to what earlier hops wrote; the gateway believes the entries
  * of trusted hops only (`Server.TrustProxy`, plus loopback for this hop). uWS cannot take
  * over a socket Node has accepted, hence the local hop (one extra copy per frame).

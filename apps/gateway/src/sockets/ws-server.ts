@@ -66,8 +66,9 @@ export interface WsServerDeps {
  * The uWebSockets.js side of the gateway: `/ws` upgrades, socket events, WebSocket pings,
  * Socket.IO clients at `/socket.io/` (`SocketIoServer`: the same connections, another
  * encoding), and a plain `GET /healthz` for a load balancer (`/readyz` and `/metrics` are on
- * the ops port, not here). Every uWS callback is wrapped: nothing a client sends can throw out of
- * one (docs/protocol.md §1.1: a bad frame never affects other connections or the process).
+ * the ops port, not here). Every uWS callback is wrapped: nothing a client sends can throw
+ * out of one (docs/protocol.md §1.1: a bad frame never affects other connections or the
+ * process).
  */
 export class WsServer {
   private readonly app: TemplatedApp;
