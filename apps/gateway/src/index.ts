@@ -10,3 +10,4 @@ export {
   type GatewayDeps,
   type RunningGateway,
 } from './start';
+export { SOCKET_IO_PATH } from './sockets/socketio-server';

@@ -21,7 +21,7 @@ import {
 // The one-process server composes the roles through their packages' public entries
 // (docs/architecture.md, standalone): the same `start` each role's main runs, given shared adapters.
 import { start as startApi } from '@chat/api';
-import { start as startGateway } from '@chat/gateway';
+import { SOCKET_IO_PATH, start as startGateway } from '@chat/gateway';
 import { start as startMailer } from '@chat/mailer';
 import { start as startNotifier } from '@chat/notifier';
 import { start as startPersister } from '@chat/persister';
@@ -185,7 +185,10 @@ export async function start(
       bus,
       emailQueue,
       ids,
-      upgrade: wsUpgradeProxy({ path: WS_PATH, host: LOOPBACK, port: gateway.port }, log),
+      upgrade: wsUpgradeProxy(
+        { paths: [WS_PATH, SOCKET_IO_PATH], host: LOOPBACK, port: gateway.port },
+        log,
+      ),
       // One process owns the database: its outbox relay needs no lock (and holds no
       // transaction while the in-process bus waits for the persister's commit).
       soleApi: true,
@@ -204,6 +207,7 @@ export async function start(
         port: api.port,
         api: '/api',
         websocket: WS_PATH,
+        socketIo: SOCKET_IO_PATH,
         opsPort: opsServer.port,
         dataDir: config.App.DataDir,
       },

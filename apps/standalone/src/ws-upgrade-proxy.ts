@@ -4,16 +4,19 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@chat/logger';
 
 export interface UpgradeTarget {
-  /** Only upgrades of this path are handed on (`/ws`); others are refused with 404. */
-  path: string;
+  /**
+   * Only upgrades of these paths are handed on (`/ws`, and Socket.IO's `/socket.io/`,
+   * whose clients connect with the WebSocket transport); others are refused with 404.
+   */
+  paths: readonly string[];
   host: string;
   port: number;
 }
 
 /**
  * One port for the whole server: the api's HTTP listener takes every request, and hands a
- * WebSocket upgrade of `/ws` to the gateway's uWebSockets.js listener on a loopback port by
- * replaying the request and then copying bytes both ways. The client's address travels in
+ * WebSocket upgrade of `/ws` or `/socket.io/` to the gateway's uWebSockets.js listener on a
+ * loopback port by replaying the request and then copying bytes both ways. The client's address travels in
  * `X-Forwarded-For`, appended to what earlier hops wrote; the gateway believes the entries
  * of trusted hops only (`Server.TrustProxy`, plus loopback for this hop). uWS cannot take
  * over a socket Node has accepted, hence the local hop (one extra copy per frame).
@@ -21,7 +24,7 @@ export interface UpgradeTarget {
 export function wsUpgradeProxy(target: UpgradeTarget, log: Logger) {
   return (req: IncomingMessage, client: Duplex, head: Buffer): void => {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (pathname !== target.path) {
+    if (!target.paths.includes(pathname)) {
       client.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }

@@ -78,14 +78,28 @@ export class Dispatcher {
    * read before anything is awaited). Never throws.
    */
   onFrame(conn: Connection, message: ArrayBuffer, isBinary: boolean): void {
+    this.take(conn, message.byteLength, () =>
+      isBinary ? null : Buffer.from(message).toString('utf8'),
+    );
+  }
+
+  /**
+   * One request that came as text rather than a WebSocket frame (a Socket.IO event, written
+   * as the frame it stands for): the same limits, checks and replies as `onFrame`. Never throws.
+   */
+  onText(conn: Connection, text: string): void {
+    this.take(conn, Buffer.byteLength(text), () => text);
+  }
+
+  private take(conn: Connection, byteLength: number, read: () => string | null): void {
     const receivedAt = performance.now();
     try {
-      if (message.byteLength > this.deps.maxFrameBytes) {
+      if (byteLength > this.deps.maxFrameBytes) {
         conn.close(CLOSE_CODES.frameTooLarge, 'frame too large');
         return;
       }
       const admitted = conn.admitFrame(Date.now());
-      const frame = parseFrame(isBinary ? null : Buffer.from(message).toString('utf8'));
+      const frame = parseFrame(read());
       if (!frame.ok) {
         conn.send(
           errorPushText(ErrorCode.InvalidParams, `${ERROR_MESSAGES[1001]}: ${frame.reason}`),

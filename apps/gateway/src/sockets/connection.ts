@@ -1,5 +1,4 @@
 import { CLOSE_CODES, type AppError } from '@chat/protocol';
-import type { WebSocket } from 'uWebSockets.js';
 import { FrameRate } from './frame-rate';
 
 /**
@@ -18,6 +17,22 @@ export interface SocketData {
    * Cleared once the socket opened, so the token is not kept for the socket's lifetime.
    */
   upgrade?: { token: string } | { error: AppError };
+}
+
+/**
+ * What a connection writes to: the part of a uWebSockets.js `WebSocket` the gateway uses. A
+ * plain `/ws` socket is one itself (no wrapper, nothing more per socket); a Socket.IO socket
+ * is one through `SocketIoWire`, which turns replies into acks and frames into events.
+ */
+export interface Wire {
+  cork(run: () => void): unknown;
+  /** Writes a text frame; 2 when it was dropped (uWS's own backpressure bound). */
+  send(text: string, isBinary: boolean, compress: boolean): number;
+  /** Bytes written but not yet sent to the client. */
+  getBufferedAmount(): number;
+  ping(): unknown;
+  /** Closes with `code`; the close handler runs before this returns. */
+  end(code: number, reason: string): void;
 }
 
 /** Shared by every connection of a server: one object, not one per socket. */
@@ -60,7 +75,7 @@ export class Connection {
   countedAddress = false;
   countedAccount = 0;
   /** Set from uWS `open` until its `close`; a closed uWS socket must not be touched. */
-  private ws?: WebSocket<SocketData> = undefined;
+  private ws?: Wire = undefined;
   /**
    * Frames of the last second (docs/protocol.md §1.1); undefined stands for a full bucket, which
    * is what a new connection has and what any bucket returns to after a second of silence.
@@ -91,7 +106,7 @@ export class Connection {
     return this.ws !== undefined;
   }
 
-  attach(ws: WebSocket<SocketData>): void {
+  attach(ws: Wire): void {
     this.ws = ws;
   }
 

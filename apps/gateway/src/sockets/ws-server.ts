@@ -19,9 +19,10 @@ import type { Dispatcher } from '../requests/dispatcher';
 import type { Session } from '../requests/session';
 import { readableAddress } from './address';
 import { AuthDeadlines } from './auth-deadlines';
-import { Connection, type ConnectionLimits, type SocketData } from './connection';
+import { Connection, type ConnectionLimits, type SocketData, type Wire } from './connection';
 import type { ConnectionAdmission } from './connection-admission';
 import type { LocalSockets } from './local-sockets';
+import { SocketIoServer } from './socketio-server';
 
 /**
  * uWS closes a socket whose message exceeds its `maxPayloadLength` without a close frame
@@ -63,9 +64,11 @@ export interface WsServerDeps {
 
 /**
  * The uWebSockets.js side of the gateway: `/ws` upgrades, socket events, WebSocket pings,
- * and a plain `GET /healthz` for a load balancer (`/readyz` and `/metrics` are on the ops
- * port, not here). Every uWS callback is wrapped: nothing a client sends can throw out of
- * one (docs/protocol.md §1.1: a bad frame never affects other connections or the process).
+ * Socket.IO clients at `/socket.io/` (`SocketIoServer`: the same connections, another
+ * encoding), and a plain `GET /healthz` for a load balancer (`/readyz` and `/metrics` are on
+ * the ops port, not here). Every uWS callback is wrapped: nothing a client sends can throw
+ * out of one (docs/protocol.md §1.1: a bad frame never affects other connections or the
+ * process).
  */
 export class WsServer {
   private readonly app: TemplatedApp;
@@ -79,6 +82,7 @@ export class WsServer {
   private readonly frameSent: () => void;
   /** docs/protocol.md §2.1: authenticated within the deadline, or closed with 4401. */
   private readonly authDeadlines: AuthDeadlines<Connection>;
+  private readonly socketIo: SocketIoServer;
 
   constructor(
     private readonly opts: WsServerOptions,
@@ -95,19 +99,21 @@ export class WsServer {
           conn.close(CLOSE_CODES.notAuthenticated, 'authentication timeout');
       }),
     );
+    const hardFrameLimitBytes = Math.max(HARD_FRAME_LIMIT_BYTES, 2 * opts.maxFrameBytes);
+    // Silence (no frame, no pong) for the idle timeout ends the socket (docs/protocol.md §2.2).
+    const idleTimeoutSec = Math.min(
+      IDLE_TIMEOUT_MAX_SEC,
+      Math.max(IDLE_TIMEOUT_MIN_SEC, Math.round(opts.idleTimeoutMs / 1000)),
+    );
     const behavior: WebSocketBehavior<SocketData> & { resetIdleTimeoutOnSend: boolean } = {
-      maxPayloadLength: Math.max(HARD_FRAME_LIMIT_BYTES, 2 * opts.maxFrameBytes),
+      maxPayloadLength: hardFrameLimitBytes,
       // uWS drops a send past this; `Connection.send` closes the socket before that. (uWS's
       // own closeOnBackpressureLimit stays at its default, off: left unset, this compiles
       // against the typings of every uWS build docs/operations.md names, which differ on it.)
       maxBackpressure: opts.maxBufferedBytes,
       compression: uWS.DISABLED,
-      // Silence (no frame, no pong) for the idle timeout ends the socket (docs/protocol.md §2.2).
       // Our own sends must not count as activity, or a dead client would never time out.
-      idleTimeout: Math.min(
-        IDLE_TIMEOUT_MAX_SEC,
-        Math.max(IDLE_TIMEOUT_MIN_SEC, Math.round(opts.idleTimeoutMs / 1000)),
-      ),
+      idleTimeout: idleTimeoutSec,
       sendPingsAutomatically: true,
       resetIdleTimeoutOnSend: false,
       upgrade: (res, req, context) => this.upgrade(res, req, context),
@@ -117,20 +123,35 @@ export class WsServer {
           deps.metrics.frameIn();
           deps.dispatcher.onFrame(ws.getUserData().conn, message, isBinary);
         }),
-      close: (ws) =>
-        this.guard('close', () => {
-          const conn = ws.getUserData().conn;
-          deps.session.closed(conn);
-          deps.admission.release(conn);
-        }),
+      close: (ws) => this.guard('close', () => this.closed(ws.getUserData().conn)),
     };
     this.app = uWS
       .App()
       .ws<SocketData>('/ws', behavior)
-      .get('/healthz', (res) => this.health(res))
-      .any('/*', (res) => {
-        res.cork(() => res.writeStatus('404 Not Found').end('not found'));
-      });
+      .get('/healthz', (res) => this.health(res));
+    this.socketIo = new SocketIoServer(
+      this.app,
+      {
+        authTimeoutMs: opts.authTimeoutMs,
+        pingIntervalMs: opts.pingIntervalMs,
+        idleTimeoutMs: opts.idleTimeoutMs,
+        idleTimeoutSec,
+        hardFrameLimitBytes,
+        maxBufferedBytes: opts.maxBufferedBytes,
+        authorizationHeader: opts.authorizationHeader,
+      },
+      {
+        newConnection: (remote, forwardedFor) => this.newConnection(remote, forwardedFor),
+        credentials: (token, header) => (token ? { token } : this.fromHeader(header)),
+        opened: (conn, wire, upgrade) => this.opened(conn, wire, upgrade),
+        closed: (conn) => this.closed(conn),
+        guard: (what, run) => this.guard(what, run),
+      },
+      deps,
+    );
+    this.app.any('/*', (res) => {
+      res.cork(() => res.writeStatus('404 Not Found').end('not found'));
+    });
   }
 
   /** Starts listening; resolves with the port (useful when `port` is 0). */
@@ -166,9 +187,10 @@ export class WsServer {
   }
 
   /** Releases whatever uWS still holds (idle HTTP keep-alive connections). */
-  close(): void {
+  async close(): Promise<void> {
     this.stopListening();
     this.closeSockets(CLOSE_CODES.goingAway, 'server going away');
+    await this.socketIo.close();
     // Present at run time in this uWS build, missing from its type declarations.
     (this.app as TemplatedApp & { close?: () => void }).close?.();
   }
@@ -184,13 +206,10 @@ export class WsServer {
       const protocol = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
       const upgrade = this.credentials(req);
-      const address = clientAddress(
-        readableAddress(Buffer.from(res.getRemoteAddressAsText()).toString()),
+      const conn = this.newConnection(
+        Buffer.from(res.getRemoteAddressAsText()).toString(),
         req.getHeader('x-forwarded-for'),
-        this.opts.trustProxy,
       );
-      const connId = `${this.deps.nodeId}.${this.boot}.${(++this.nextConn).toString(36)}`;
-      const conn = new Connection(connId, address, this.limits, Date.now(), this.frameSent);
       const accept = () =>
         res.upgrade<SocketData>({ conn, upgrade }, key, protocol, extensions, context);
       if (this.deps.admission.limitsAddresses) this.admitThenUpgrade(res, conn, accept);
@@ -251,11 +270,22 @@ export class WsServer {
     }
   }
 
+  /** A connection of a client whose peer is `remote` (uWS's address text). */
+  private newConnection(remote: string, forwardedFor: string): Connection {
+    const address = clientAddress(readableAddress(remote), forwardedFor, this.opts.trustProxy);
+    const connId = `${this.deps.nodeId}.${this.boot}.${(++this.nextConn).toString(36)}`;
+    return new Connection(connId, address, this.limits, Date.now(), this.frameSent);
+  }
+
   /** The token of the upgrade request: query `token`, else the authorization header. */
   private credentials(req: HttpRequest): SocketData['upgrade'] {
     const query = req.getQuery('token');
     if (query) return { token: query };
-    const header = req.getHeader(this.opts.authorizationHeader.toLowerCase());
+    return this.fromHeader(req.getHeader(this.opts.authorizationHeader.toLowerCase()));
+  }
+
+  /** The token of the authorization header, if one is given. */
+  private fromHeader(header: string): SocketData['upgrade'] {
     if (!header) return undefined;
     try {
       return { token: this.deps.tokens.fromHeader(header) };
@@ -266,11 +296,18 @@ export class WsServer {
 
   private open(ws: WebSocket<SocketData>): void {
     const data = ws.getUserData();
-    const conn = data.conn;
     const upgrade = data.upgrade;
     // uWS keeps the user data as long as the socket: the token is not needed past here.
     data.upgrade = undefined;
-    conn.attach(ws);
+    this.opened(data.conn, ws, upgrade);
+  }
+
+  /**
+   * A socket of either kind opened: registered, closed at once during shutdown, given its
+   * authentication deadline, and authenticated with the token it came with, if any.
+   */
+  private opened(conn: Connection, wire: Wire, upgrade: SocketData['upgrade']): void {
+    conn.attach(wire);
     this.deps.sockets.add(conn);
     if (this.deps.isStopping()) {
       conn.close(CLOSE_CODES.goingAway, 'server going away');
@@ -284,6 +321,12 @@ export class WsServer {
       return;
     }
     this.deps.dispatcher.authenticateAtUpgrade(conn, upgrade.token);
+  }
+
+  /** A socket of either kind closed: it leaves its session and gives back its places. */
+  private closed(conn: Connection): void {
+    this.deps.session.closed(conn);
+    this.deps.admission.release(conn);
   }
 
   private health(res: HttpResponse): void {
