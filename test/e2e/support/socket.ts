@@ -41,6 +41,8 @@ interface Record {
   closes: Closed[];
   /** Connections made so far. */
   opened: number;
+  /** The latest connection. */
+  current?: WebSocket;
   /** Called after each close. */
   onClose: (() => void)[];
 }
@@ -94,6 +96,7 @@ export class TestSocket {
       constructor(address: string) {
         super(address);
         record.opened++;
+        record.current = this;
         // The SDK drops its listeners when closed; an error after that must not throw.
         this.on('error', () => undefined);
         this.on('close', (code: number, reason: Buffer) => {
@@ -133,9 +136,12 @@ export class TestSocket {
     return socket;
   }
 
-  /** Authenticated and not closed (with `reconnect`, false while reconnecting). */
+  /**
+   * Authenticated, and the connection open (false from the server's close frame on, before
+   * the SDK sees the close; with `reconnect`, false while reconnecting).
+   */
   get isOpen(): boolean {
-    return this.chat.state === 'open';
+    return this.chat.state === 'open' && this.record.current?.readyState === WebSocket.OPEN;
   }
 
   /**
