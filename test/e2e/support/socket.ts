@@ -18,16 +18,6 @@ export interface Closed {
   reason: string;
 }
 
-/**
- * One account's socket as the end-to-end suites use it: the SDK's `ChatSocket` (libs/client)
- * — `auth` request, replies matched by id, pushes by event — plus what a test looks at on
- * top of a client: every push kept in arrival order (`pushes`), replies as whole frames
- * (`status_code` whatever it is), and the close code of each connection.
- *
- * For the normal protocol only. Suites that authenticate at the upgrade, send frames before
- * or instead of `auth`, send malformed frames, or check the exact shape of error replies use
- * `WsClient` of `@chat/testing`, the raw-frame client.
- */
 /** A reply frame as a test looks at it: the code, the message, the data (docs/protocol.md §1). */
 export interface SocketReply<T = any> {
   status_code: number;
@@ -36,7 +26,7 @@ export interface SocketReply<T = any> {
 }
 
 /** What the connections of one socket recorded, shared with its WebSocket class. */
-interface Record {
+interface Recorded {
   pushes: WsPush[];
   closes: Closed[];
   /** Connections made so far. */
@@ -63,7 +53,7 @@ export class TestSocket {
 
   private constructor(
     readonly chat: ChatSocket,
-    private readonly record: Record,
+    private readonly record: Recorded,
   ) {
     this.closed = new Promise((resolve) => {
       const first = () => {
@@ -86,7 +76,7 @@ export class TestSocket {
 
   /** Connects to `url` and authenticates with `token` (an `auth` request, §2.1). */
   static async open(url: string, token: string, options: OpenOptions = {}): Promise<TestSocket> {
-    const record: Record = { pushes: [], closes: [], opened: 0, onClose: [] };
+    const record: Recorded = { pushes: [], closes: [], opened: 0, onClose: [] };
     /**
      * `ws`'s WebSocket, which the SDK drives through its `on…` properties; listening next to
      * it, each connection notes its close code, and any push the protocol's list of events
