@@ -1,8 +1,9 @@
 import { ErrorCode, PUSH_EVENTS, SYSTEM_TEXTS, type MsgExtend } from '@chat/protocol';
-import { waitFor, WsClient, type WsPush } from '@chat/testing';
+import { waitFor, type WsPush } from '@chat/testing';
 import { ok, type Reply } from './support/http';
 import { openSession, type Session } from './support/session';
 import { startTargetStack, type TargetStack } from './support/target';
+import { TestSocket } from './support/socket';
 
 /** MsgInfo of docs/api.md §3, with the fields some lists add. */
 interface MsgInfo {
@@ -74,7 +75,7 @@ describe('message lists over REST', () => {
   let group: number;
   /** bob's group with cat, which ann left (the feed test makes it). */
   let duo: number;
-  const sockets = new Map<Session, WsClient>();
+  const sockets = new Map<Session, TestSocket>();
   /** The "became friends" system message of ann–bob, from its push. */
   let becameFriends: Sent;
 
@@ -90,7 +91,7 @@ describe('message lists over REST', () => {
     ]);
     // Connected before the friendships, so the "became friends" pushes arrive.
     for (const who of people()) {
-      const ws = await WsClient.connect(stack.gateways[0].wsUrl, { token: who.accountToken });
+      const ws = await TestSocket.open(stack.gateways[0].wsUrl, who.accountToken);
       expect((await ws.request('ping')).status_code).toBe(0);
       sockets.set(who, ws);
     }

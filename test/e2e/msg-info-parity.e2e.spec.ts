@@ -1,8 +1,9 @@
 import { PUSH_EVENTS, SYSTEM_TEXTS, type MsgExtend } from '@chat/protocol';
-import { waitFor, WsClient, type WsPush } from '@chat/testing';
+import { waitFor, type WsPush } from '@chat/testing';
 import { ok, type Reply } from './support/http';
 import { openSession, type Session } from './support/session';
 import { startTargetStack, type TargetStack } from './support/target';
+import { TestSocket } from './support/socket';
 
 /** MsgInfoWithRly of docs/api.md §3, as the wire carries it. */
 interface MsgInfo {
@@ -74,7 +75,7 @@ describe('msg_info parity: the send_msg push and REST history', () => {
   let ann: Session;
   let bob: Session;
   let annBob: number;
-  const sockets = new Map<Session, WsClient>();
+  const sockets = new Map<Session, TestSocket>();
   const cases = new Map<Kind, Case>();
 
   const socketOf = (who: Session) => sockets.get(who)!;
@@ -191,7 +192,7 @@ describe('msg_info parity: the send_msg push and REST history', () => {
     ]);
     // Connected before the friendship, so the "成为好友" pushes arrive.
     for (const who of [ann, bob]) {
-      const ws = await WsClient.connect(stack.gateways[0].wsUrl, { token: who.accountToken });
+      const ws = await TestSocket.open(stack.gateways[0].wsUrl, who.accountToken);
       expect((await ws.request('ping')).status_code).toBe(0);
       sockets.set(who, ws);
     }

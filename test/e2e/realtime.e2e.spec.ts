@@ -1,9 +1,10 @@
 import { ErrorCode, PUSH_EVENTS } from '@chat/protocol';
-import { waitFor, WsClient, type WsPush } from '@chat/testing';
+import { waitFor, type WsPush } from '@chat/testing';
 import { ok } from './support/http';
 import { offSpellings } from './support/ids';
 import { startTargetStack, type TargetStack } from './support/target';
 import { openSession, type Session } from './support/session';
+import { TestSocket } from './support/socket';
 
 /**
  * The realtime pipeline as docs/architecture.md draws it: two gateways, the api, a persister and
@@ -18,17 +19,17 @@ describe('realtime delivery across two gateways', () => {
   let annBob: number;
   let annCat: number;
   let group: number;
-  const sockets: { who: string; ws: WsClient }[] = [];
+  const sockets: { who: string; ws: TestSocket }[] = [];
 
   /** Every push of one kind seen by each socket since `mark`. */
-  function seen(event: string, pred: (p: WsPush) => boolean, mark: Map<WsClient, number>) {
+  function seen(event: string, pred: (p: WsPush) => boolean, mark: Map<TestSocket, number>) {
     return sockets.map(({ who, ws }) => ({
       who,
       pushes: ws.pushes.slice(mark.get(ws) ?? 0).filter((p) => p.event === event && pred(p)),
     }));
   }
 
-  function markAll(): Map<WsClient, number> {
+  function markAll(): Map<TestSocket, number> {
     return new Map(sockets.map(({ ws }) => [ws, ws.pushes.length]));
   }
 
@@ -36,7 +37,7 @@ describe('realtime delivery across two gateways', () => {
   async function expectDelivered(
     event: string,
     pred: (p: WsPush) => boolean,
-    mark: Map<WsClient, number>,
+    mark: Map<TestSocket, number>,
     expected: string[],
   ) {
     await waitFor(
@@ -65,7 +66,7 @@ describe('realtime delivery across two gateways', () => {
     group = await ann.createGroup('trio', [bob, cat]);
     for (const s of [ann, bob, cat]) {
       for (const [i, gw] of stack.gateways.entries()) {
-        const ws = await WsClient.connect(gw.wsUrl, { token: s.accountToken });
+        const ws = await TestSocket.open(gw.wsUrl, s.accountToken);
         sockets.push({ who: `${s.name}${i + 1}`, ws });
       }
     }

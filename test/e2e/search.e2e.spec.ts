@@ -1,9 +1,10 @@
 import { ErrorCode } from '@chat/protocol';
-import { waitFor, WsClient } from '@chat/testing';
+import { waitFor } from '@chat/testing';
 import { ok, type Reply } from './support/http';
 import { offSpellings } from './support/ids';
 import { openSession, type Session } from './support/session';
 import { startTargetStack, type TargetStack } from './support/target';
+import { TestSocket } from './support/socket';
 
 /** BriefMsgInfo of docs/api.md §3: what a search answers for each message found. */
 interface Found {
@@ -40,7 +41,7 @@ describe('message search end to end', () => {
   let bob: Session;
   let cat: Session;
   let dan: Session;
-  const sockets = new Map<Session, WsClient>();
+  const sockets = new Map<Session, TestSocket>();
   let annBob: number;
   let annDan: number;
   let bobCat: number;
@@ -102,7 +103,7 @@ describe('message search end to end', () => {
     plans = await bob.createGroup('plans', [ann, cat]);
     pair = await bob.createGroup('pair', [cat]);
     for (const who of [ann, bob, cat, dan]) {
-      const ws = await WsClient.connect(stack.gateways[0].wsUrl, { token: who.accountToken });
+      const ws = await TestSocket.open(stack.gateways[0].wsUrl, who.accountToken);
       expect((await ws.request('ping')).status_code).toBe(0);
       sockets.set(who, ws);
     }

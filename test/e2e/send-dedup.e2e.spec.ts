@@ -1,9 +1,10 @@
 import { PUSH_EVENTS } from '@chat/protocol';
-import { waitFor, WsClient, type WsPush } from '@chat/testing';
+import { waitFor, type WsPush } from '@chat/testing';
 import { dropRedisKeys, redisHas } from './support/cache-loss';
 import { ok } from './support/http';
 import { openSession, type Session } from './support/session';
 import { E2E_TARGET, startTargetStack, type TargetStack } from './support/target';
+import { TestSocket } from './support/socket';
 
 /**
  * The send dedup rule of docs/send-msg.md, end to end: a `client_msg_id` is unique per
@@ -33,13 +34,13 @@ async function befriend(stack: TargetStack, tag: string): Promise<Pair> {
   return { ann, bob, relation: await ann.befriend(bob) };
 }
 
-async function connect(stack: TargetStack, who: Session): Promise<WsClient> {
-  const ws = await WsClient.connect(stack.gateways[0].wsUrl, { token: who.accountToken });
+async function connect(stack: TargetStack, who: Session): Promise<TestSocket> {
+  const ws = await TestSocket.open(stack.gateways[0].wsUrl, who.accountToken);
   expect((await ws.request('ping')).status_code).toBe(0);
   return ws;
 }
 
-async function send(ws: WsClient, relation: number, content: string, clientMsgId: string) {
+async function send(ws: TestSocket, relation: number, content: string, clientMsgId: string) {
   const reply = await ws.request<Ack>('send_msg', {
     relation_id: relation,
     msg_content: content,
@@ -53,7 +54,7 @@ const isMessage = (id: number) => (p: WsPush) =>
   p.event === PUSH_EVENTS.sendMsg && p.data.msg_info.id === id;
 
 /** Ids of the people's messages pushed to `ws` (not the system ones, "became friends"). */
-const pushedIds = (ws: WsClient) =>
+const pushedIds = (ws: TestSocket) =>
   ws.pushes
     .filter((p) => p.event === PUSH_EVENTS.sendMsg && p.data.msg_info.notify_type === 'common')
     .map((p) => p.data.msg_info.id as number);
@@ -74,7 +75,7 @@ async function history(pair: Pair): Promise<[number, string][]> {
 }
 
 /** Sends a last message and waits for its push: what was pushed before it has arrived. */
-async function settle(sender: WsClient, receiver: WsClient, relation: number, tag: string) {
+async function settle(sender: TestSocket, receiver: TestSocket, relation: number, tag: string) {
   const last = await send(sender, relation, `sentinel ${tag}`, `sentinel-${tag}`);
   await receiver.waitForPush(isMessage(last.msg_id), `the sentinel ${tag}`, 20_000);
   return last;
@@ -82,7 +83,7 @@ async function settle(sender: WsClient, receiver: WsClient, relation: number, ta
 
 describe('send_msg dedup within the window, through a loss of the cache', () => {
   let stack: TargetStack;
-  const sockets: WsClient[] = [];
+  const sockets: TestSocket[] = [];
   const open = async (who: Session) => {
     const ws = await connect(stack, who);
     sockets.push(ws);
@@ -187,7 +188,7 @@ describe('send_msg dedup within the window, through a loss of the cache', () => 
 describe('a client_msg_id reused after the dedup window', () => {
   const WINDOW_MS = 3000;
   let stack: TargetStack;
-  const sockets: WsClient[] = [];
+  const sockets: TestSocket[] = [];
 
   beforeAll(async () => {
     stack = await startTargetStack(

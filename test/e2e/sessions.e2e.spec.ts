@@ -2,6 +2,7 @@ import { ErrorCode } from '@chat/protocol';
 import { waitFor, WsClient } from '@chat/testing';
 import { codeFor, createAccount, registerUser, type Actor } from './support/actors';
 import { ok, type ApiClient } from './support/http';
+import { TestSocket } from './support/socket';
 import { startTargetStack, type TargetStack } from './support/target';
 
 /** Account tokens live this long in this suite, so that one can be watched expiring. */
@@ -19,7 +20,7 @@ const PROMPT_MS = 3000;
 describe('sessions and tokens', () => {
   let stack: TargetStack;
   let api: ApiClient;
-  const sockets: WsClient[] = [];
+  const sockets: (TestSocket | WsClient)[] = [];
 
   interface Person {
     email: string;
@@ -49,20 +50,20 @@ describe('sessions and tokens', () => {
   }
 
   /** An authenticated socket on gateway `gw` (1 or 2). */
-  async function socket(token: string, gw: 1 | 2): Promise<WsClient> {
-    const ws = await WsClient.connect(stack.gateways[gw - 1].wsUrl, { token });
+  async function socket(token: string, gw: 1 | 2): Promise<TestSocket> {
+    const ws = await TestSocket.open(stack.gateways[gw - 1].wsUrl, token);
     sockets.push(ws);
     expect((await ws.request('ping')).status_code).toBe(0);
     return ws;
   }
 
   /** Sockets of someone else, who must not be affected, one on each gateway. */
-  async function bystanders(): Promise<WsClient[]> {
+  async function bystanders(): Promise<TestSocket[]> {
     const { token } = await accountToken(other.userToken, other.accounts[0]);
     return [await socket(token, 1), await socket(token, 2)];
   }
 
-  async function expectStillOpen(clients: WsClient[]): Promise<void> {
+  async function expectStillOpen(clients: TestSocket[]): Promise<void> {
     for (const ws of clients) {
       expect(ws.isOpen).toBe(true);
       expect((await ws.request('ping')).status_code).toBe(0);
@@ -70,7 +71,7 @@ describe('sessions and tokens', () => {
   }
 
   /** Resolves with the close of `ws`, or fails once `ms` passed. */
-  async function closedWithin(ws: WsClient, ms: number) {
+  async function closedWithin(ws: TestSocket | WsClient, ms: number) {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`socket still open after ${ms} ms`)), ms);
@@ -83,7 +84,7 @@ describe('sessions and tokens', () => {
   }
 
   /** The socket is closed with `code` promptly, after the `error` push when 4401. */
-  async function expectClosed(ws: WsClient, code: 4401 | 4403, message?: string) {
+  async function expectClosed(ws: TestSocket, code: 4401 | 4403, message?: string) {
     const closed = await closedWithin(ws, PROMPT_MS);
     expect(closed.code).toBe(code);
     if (message) {
@@ -161,7 +162,8 @@ describe('sessions and tokens', () => {
     await expectRefused('account', bToken, ErrorCode.TokenExpired, 'token revoked');
     await expectStillOpen(others);
 
-    // A stolen old token cannot come back on a socket either.
+    // A stolen old token cannot come back on a socket either: given with the upgrade (the
+    // raw client; the SDK authenticates with an `auth` request), it is refused with a close.
     const again = await WsClient.connect(stack.gateways[0].wsUrl, { token: aToken });
     sockets.push(again);
     expect((await closedWithin(again, PROMPT_MS)).code).toBe(4401);

@@ -1,8 +1,9 @@
 import { ErrorCode, SYNC_MAX_MESSAGES, SYNC_MAX_RELATIONS } from '@chat/protocol';
-import { WsClient } from '@chat/testing';
+
 import { ok } from './support/http';
 import { startTargetStack, type TargetStack } from './support/target';
 import { openSession, type Session } from './support/session';
+import { TestSocket } from './support/socket';
 
 /**
  * docs/architecture.md, "sync without gaps": sends to one conversation interleave from both
@@ -34,8 +35,8 @@ describe('sync by sequence while sends interleave across gateways', () => {
 
   it('ends with every acked message exactly once and a gap-free sequence', async () => {
     const senders = await Promise.all([
-      WsClient.connect(stack.gateways[0].wsUrl, { token: ann.accountToken }),
-      WsClient.connect(stack.gateways[1].wsUrl, { token: bob.accountToken }),
+      TestSocket.open(stack.gateways[0].wsUrl, ann.accountToken),
+      TestSocket.open(stack.gateways[1].wsUrl, bob.accountToken),
     ]);
     const acked = new Set<number>();
     let sending = true;

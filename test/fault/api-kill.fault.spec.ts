@@ -1,9 +1,10 @@
 import { Client } from 'pg';
 import { ErrorCode, PUSH_EVENTS, SYSTEM_TEXTS } from '@chat/protocol';
-import { waitFor, WsClient, type RunningApp, type WsPush } from '@chat/testing';
+import { waitFor, type RunningApp, type WsPush } from '@chat/testing';
 import { ok } from '../e2e/support/http';
 import { openSession, type Session } from '../e2e/support/session';
 import { startStack, type Stack } from '../e2e/support/stack';
+import { TestSocket } from '../e2e/support/socket';
 
 /**
  * docs/architecture.md, guarantees: events after commit, through an outbox. An api commits
@@ -22,7 +23,7 @@ describe('api killed between commit and publish', () => {
   let carol: Session;
   let groupId: number;
   let db: Client;
-  const sockets: WsClient[] = [];
+  const sockets: TestSocket[] = [];
 
   beforeAll(async () => {
     stack = await startStack('fault_api_outbox', {}, { gateways: 2, workers: true });
@@ -43,8 +44,8 @@ describe('api killed between commit and publish', () => {
     await stack?.stop();
   });
 
-  async function connect(gateway: number, who: Session): Promise<WsClient> {
-    const ws = await WsClient.connect(stack.gateways[gateway].wsUrl, { token: who.accountToken });
+  async function connect(gateway: number, who: Session): Promise<TestSocket> {
+    const ws = await TestSocket.open(stack.gateways[gateway].wsUrl, who.accountToken);
     sockets.push(ws);
     return ws;
   }
@@ -59,7 +60,7 @@ describe('api killed between commit and publish', () => {
     return line === undefined ? undefined : Number(line.split(' ').pop());
   };
 
-  const send = (ws: WsClient, text: string) =>
+  const send = (ws: TestSocket, text: string) =>
     ws.request('send_msg', { relation_id: groupId, msg_content: text });
 
   it('delivers every push of the changes a SIGKILLed api had committed', async () => {

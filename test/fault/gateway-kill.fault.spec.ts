@@ -1,8 +1,9 @@
 import Redis from 'ioredis';
-import { waitFor, WsClient } from '@chat/testing';
+import { waitFor } from '@chat/testing';
 import { ok } from '../e2e/support/http';
 import { startStack, type Stack } from '../e2e/support/stack';
 import { openSession, type Session } from '../e2e/support/session';
+import { TestSocket } from '../e2e/support/socket';
 
 /**
  * A gateway dies without a goodbye: its presence entries stop counting once its heartbeat
@@ -34,8 +35,8 @@ describe('gateway killed', () => {
 
   it('expires the dead node’s presence and lets its clients catch up by sequence', async () => {
     const [gw1, gw2] = stack.gateways;
-    const annWs = await WsClient.connect(gw1.wsUrl, { token: ann.accountToken });
-    let bobWs = await WsClient.connect(gw2.wsUrl, { token: bob.accountToken });
+    const annWs = await TestSocket.open(gw1.wsUrl, ann.accountToken);
+    let bobWs = await TestSocket.open(gw2.wsUrl, bob.accountToken);
     const first = await annWs.request('send_msg', { relation_id: relation, msg_content: 'before' });
     const push = await bobWs.waitForPush(
       (p) => p.data?.msg_info?.id === first.data.msg_id,
@@ -66,7 +67,7 @@ describe('gateway killed', () => {
       what: 'gw2 liveness to expire',
     });
 
-    bobWs = await WsClient.connect(gw1.wsUrl, { token: bob.accountToken });
+    bobWs = await TestSocket.open(gw1.wsUrl, bob.accountToken);
     const synced = await waitFor(
       async () => {
         const r = ok(

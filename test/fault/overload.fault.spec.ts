@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { waitFor, WsClient, type RunningApp } from '@chat/testing';
+import { waitFor, type RunningApp } from '@chat/testing';
 import { openSession, type Session } from '../e2e/support/session';
 import { startStack } from '../e2e/support/stack';
 import { startStandaloneStack } from '../e2e/support/standalone-stack';
 import type { TargetStack } from '../e2e/support/target';
+import { TestSocket } from '../e2e/support/socket';
 
 /**
  * How long each mode is offered more than it can take. Long enough for the heap to settle:
@@ -79,28 +80,18 @@ async function overload(
   serving: () => RunningApp[],
 ): Promise<Outcome> {
   const senders = await Promise.all(
-    pairs.map((p, i) =>
-      WsClient.connect(wsUrls[i % wsUrls.length], { token: p.from.accountToken }),
-    ),
+    pairs.map((p, i) => TestSocket.open(wsUrls[i % wsUrls.length], p.from.accountToken)),
   );
   const receivers = await Promise.all(
-    pairs.map((p, i) =>
-      WsClient.connect(wsUrls[(i + 1) % wsUrls.length], { token: p.to.accountToken }),
-    ),
+    pairs.map((p, i) => TestSocket.open(wsUrls[(i + 1) % wsUrls.length], p.to.accountToken)),
   );
   const sentAt = new Map<number, number>(); // acked msg id → time of the accepted send
   const deliveredAt = new Map<number, number>();
   let duplicates = 0;
   for (const r of receivers) {
-    r.socket.on('message', (raw: Buffer) => {
-      const frame = JSON.parse(raw.toString()) as {
-        event?: string;
-        data?: { msg_info?: { id: number } };
-      };
-      const id = frame.event === 'send_msg' ? frame.data?.msg_info?.id : undefined;
-      if (id === undefined) return;
-      if (deliveredAt.has(id)) duplicates++;
-      else deliveredAt.set(id, Date.now());
+    r.chat.on('send_msg', ({ msg_info }) => {
+      if (deliveredAt.has(msg_info.id)) duplicates++;
+      else deliveredAt.set(msg_info.id, Date.now());
     });
   }
   const procs = serving();

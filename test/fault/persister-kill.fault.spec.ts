@@ -1,8 +1,9 @@
 import { Client } from 'pg';
-import { waitFor, WsClient } from '@chat/testing';
+import { waitFor } from '@chat/testing';
 import { startStack, type Stack } from '../e2e/support/stack';
 import { openSession, type Session } from '../e2e/support/session';
 import { waitUntilStored } from '../e2e/support/load';
+import { TestSocket } from '../e2e/support/socket';
 
 const TOTAL = 10_000;
 const SOCKETS = 8;
@@ -45,7 +46,7 @@ describe('persister killed mid-stream', () => {
   it('stores every acked message exactly once after a SIGKILL and restart', async () => {
     const clients = await Promise.all(
       Array.from({ length: SOCKETS }, (_, i) =>
-        WsClient.connect(stack.gateways[i % 2].wsUrl, { token: (i % 2 ? bob : ann).accountToken }),
+        TestSocket.open(stack.gateways[i % 2].wsUrl, (i % 2 ? bob : ann).accountToken),
       ),
     );
     const acked = new Map<number, number>(); // msg id → relation

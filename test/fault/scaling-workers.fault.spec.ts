@@ -1,9 +1,10 @@
 import { Client } from 'pg';
 import { PUSH_EVENTS } from '@chat/protocol';
-import { waitFor, WsClient, type RunningApp } from '@chat/testing';
+import { waitFor, type RunningApp } from '@chat/testing';
 import { Load, waitUntilStored } from '../e2e/support/load';
 import { openSession, type Session } from '../e2e/support/session';
 import { startStack, type Stack } from '../e2e/support/stack';
+import { TestSocket } from '../e2e/support/socket';
 
 /** Persisters and notifiers running at once, each set one consumer group. */
 const WORKERS = 3;
@@ -14,7 +15,7 @@ const TAG = 'scale';
 
 /** One socket of the run: whose it is, and whether it sends (load) or only listens. */
 interface Socket {
-  ws: WsClient;
+  ws: TestSocket;
   account: Session;
   /** Index in the load's clients, or -1 for a socket that only listens. */
   loader: number;
@@ -78,7 +79,7 @@ describe('persisters and notifiers scaled out, one of each killed and one added 
     for (const gw of stack.gateways) {
       for (const account of people) {
         for (const sends of [true, false]) {
-          const ws = await WsClient.connect(gw.wsUrl, { token: account.accountToken });
+          const ws = await TestSocket.open(gw.wsUrl, account.accountToken);
           sockets.push({ ws, account, loader: sends ? senders++ : -1 });
         }
       }

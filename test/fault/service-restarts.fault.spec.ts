@@ -6,7 +6,6 @@ import {
   startPrivatePostgres,
   startPrivateRedis,
   waitFor,
-  WsClient,
   type KafkaBroker,
   type PrivatePostgres,
   type PrivateRedis,
@@ -16,6 +15,7 @@ import {
 import { ok } from '../e2e/support/http';
 import { openSession, type Session } from '../e2e/support/session';
 import { startStack, type Stack } from '../e2e/support/stack';
+import { TestSocket } from '../e2e/support/socket';
 
 /** How long each service stays down, under traffic. */
 const DOWN_MS = 6000;
@@ -82,8 +82,8 @@ class Sender {
   private n = 0;
 
   constructor(
-    private readonly sockets: WsClient[],
-    private readonly reopen: (i: number) => Promise<WsClient>,
+    private readonly sockets: TestSocket[],
+    private readonly reopen: (i: number) => Promise<TestSocket>,
     private readonly relations: number[],
     private readonly tag: string,
   ) {
@@ -155,9 +155,9 @@ class Sender {
     }
   }
 
-  private reconnecting = new Map<number, Promise<WsClient>>();
+  private reconnecting = new Map<number, Promise<TestSocket>>();
 
-  private reconnect(i: number): Promise<WsClient> {
+  private reconnect(i: number): Promise<TestSocket> {
     let p = this.reconnecting.get(i);
     if (!p) {
       p = (async () => {
@@ -297,8 +297,8 @@ describe('service restarts under traffic', () => {
   let bob: Session;
   let relations: number[];
   let watch: ReadinessWatch;
-  let bobWs: WsClient;
-  let annSockets: WsClient[] = [];
+  let bobWs: TestSocket;
+  let annSockets: TestSocket[] = [];
   const reports: PhaseReport[] = [];
   const exitedApps: string[] = [];
   const log = (m: string) => process.stderr.write(`[restarts] ${m}\n`);
@@ -437,17 +437,14 @@ describe('service restarts under traffic', () => {
     const target: RestartableService = { kafka, redis, postgres }[service];
     const tag = `r-${service}`;
     const annUrl = stack.gateways[0].wsUrl;
-    annSockets = await Promise.all(
-      [0, 1].map(() => WsClient.connect(annUrl, { token: ann.accountToken })),
-    );
-    bobWs ??= await WsClient.connect(stack.gateways[1].wsUrl, { token: bob.accountToken });
+    annSockets = await Promise.all([0, 1].map(() => TestSocket.open(annUrl, ann.accountToken)));
+    bobWs ??= await TestSocket.open(stack.gateways[1].wsUrl, bob.accountToken);
     const bobAtStart = bobWs;
     const pushesBefore = bobWs.pushes.length;
     const seqsBefore = await lastSeqs();
     const sender = new Sender(
       annSockets,
-      (i) =>
-        WsClient.connect(annUrl, { token: ann.accountToken }).then((ws) => (annSockets[i] = ws)),
+      (i) => TestSocket.open(annUrl, ann.accountToken).then((ws) => (annSockets[i] = ws)),
       relations,
       tag,
     );

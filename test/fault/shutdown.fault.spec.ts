@@ -1,11 +1,12 @@
 import { Client } from 'pg';
 import { PUSH_EVENTS } from '@chat/protocol';
-import { startApp, waitFor, WsClient, type RunningApp } from '@chat/testing';
+import { startApp, waitFor, type RunningApp } from '@chat/testing';
 import { ok } from '../e2e/support/http';
 import { Load, waitUntilStored } from '../e2e/support/load';
 import { openSession, type Session } from '../e2e/support/session';
 import { startStandaloneStack } from '../e2e/support/standalone-stack';
 import { startStack, type Stack } from '../e2e/support/stack';
+import { TestSocket } from '../e2e/support/socket';
 
 /** `Server.ShutdownTimeout` of the started apps (config default). */
 const SHUTDOWN_TIMEOUT_MS = 15_000;
@@ -79,10 +80,10 @@ describe('graceful shutdown under load', () => {
   it('a gateway closes its sockets with 1001, exits 0 in time, and every message it acked is stored', async () => {
     const [gw1, gw2] = stack.gateways;
     const onGw1 = await Promise.all(
-      [ann, bob, ann, bob].map((s) => WsClient.connect(gw1.wsUrl, { token: s.accountToken })),
+      [ann, bob, ann, bob].map((s) => TestSocket.open(gw1.wsUrl, s.accountToken)),
     );
     const onGw2 = await Promise.all(
-      [ann, bob].map((s) => WsClient.connect(gw2.wsUrl, { token: s.accountToken })),
+      [ann, bob].map((s) => TestSocket.open(gw2.wsUrl, s.accountToken)),
     );
     const load = new Load([...onGw1, ...onGw2], relations, 'gw');
     try {
@@ -105,7 +106,7 @@ describe('graceful shutdown under load', () => {
   it('the persister finishes its batch, exits 0 in time, and its successor stores every acked message once', async () => {
     const gw = stack.gateways[1];
     const clients = await Promise.all(
-      [ann, bob, ann, bob].map((s) => WsClient.connect(gw.wsUrl, { token: s.accountToken })),
+      [ann, bob, ann, bob].map((s) => TestSocket.open(gw.wsUrl, s.accountToken)),
     );
     const load = new Load(clients, relations, 'persister');
     try {
@@ -127,10 +128,10 @@ describe('graceful shutdown under load', () => {
 
   it('the notifier exits 0 in time, and after a restart pushes resume, including what was sent meanwhile', async () => {
     const gw = stack.gateways[1];
-    const annWs = await WsClient.connect(gw.wsUrl, { token: ann.accountToken });
-    const bobWs = await WsClient.connect(gw.wsUrl, { token: bob.accountToken });
+    const annWs = await TestSocket.open(gw.wsUrl, ann.accountToken);
+    const bobWs = await TestSocket.open(gw.wsUrl, bob.accountToken);
     const loaders = await Promise.all(
-      [ann, ann].map((s) => WsClient.connect(gw.wsUrl, { token: s.accountToken })),
+      [ann, ann].map((s) => TestSocket.open(gw.wsUrl, s.accountToken)),
     );
     const pushed = (id: number) =>
       bobWs.waitForPush(
@@ -250,7 +251,7 @@ describe('standalone shutdown with nobody reading its standard output', () => {
       ]);
       const relation = await ann.befriend(bob);
       const clients = await Promise.all(
-        [ann, bob].map((s) => WsClient.connect(stack.gateways[0].wsUrl, { token: s.accountToken })),
+        [ann, bob].map((s) => TestSocket.open(stack.gateways[0].wsUrl, s.accountToken)),
       );
       const load = new Load(clients, [relation], 'quiet');
       try {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
 import { ErrorCode } from '@chat/protocol';
-import { WsClient, type RunningApp } from '@chat/testing';
+import { type RunningApp } from '@chat/testing';
 import { ok } from '../e2e/support/http';
 import { openSession, type Session } from '../e2e/support/session';
 import { startStack, TOKEN_KEY } from '../e2e/support/stack';
@@ -32,6 +32,7 @@ import {
   type WsWorld,
 } from './support/ws-cases';
 import { edgeCase, FuzzSocket } from './support/ws-runner';
+import { TestSocket } from '../e2e/support/socket';
 
 /**
  * The seed and size of the run. CI runs the fixed seed below; `FUZZ_SEED=<n>` runs another
@@ -239,7 +240,7 @@ async function people(stack: TargetStack, mode: string) {
 
 /** Messages and a notice in the REST fuzzer's world, so its ids lead somewhere. */
 async function furnish(stack: TargetStack, r1: Session, relations: number[]): Promise<number[]> {
-  const ws = await WsClient.connect(stack.gateways[0].wsUrl, { token: r1.accountToken });
+  const ws = await TestSocket.open(stack.gateways[0].wsUrl, r1.accountToken);
   const ids: number[] = [];
   try {
     for (let i = 0; i < 6; i++) {

@@ -1,10 +1,11 @@
 import { Client } from 'pg';
 import { PUSH_EVENTS, TOPICS } from '@chat/protocol';
-import { waitFor, WsClient, type RunningApp } from '@chat/testing';
+import { waitFor, type RunningApp } from '@chat/testing';
 import { ok } from '../e2e/support/http';
 import { openSession, type Session } from '../e2e/support/session';
 import { startStack, type Stack } from '../e2e/support/stack';
 import { Scrape } from './support/prometheus';
+import { TestSocket } from '../e2e/support/socket';
 
 const APPS = ['api', 'gateway', 'persister', 'notifier', 'mailer'] as const;
 type AppName = (typeof APPS)[number];
@@ -77,9 +78,9 @@ describe('ops endpoints of the distributed apps', () => {
     }
 
     // WebSocket traffic: ann on two devices, bob on one; messages both ways and a read.
-    const annA = await WsClient.connect(stack.gateways[0].wsUrl, { token: ann.accountToken });
-    const annB = await WsClient.connect(stack.gateways[0].wsUrl, { token: ann.accountToken });
-    const bobA = await WsClient.connect(stack.gateways[0].wsUrl, { token: bob.accountToken });
+    const annA = await TestSocket.open(stack.gateways[0].wsUrl, ann.accountToken);
+    const annB = await TestSocket.open(stack.gateways[0].wsUrl, ann.accountToken);
+    const bobA = await TestSocket.open(stack.gateways[0].wsUrl, bob.accountToken);
     const sockets = [annA, annB, bobA];
     try {
       const ids: number[] = [];
@@ -214,7 +215,7 @@ describe('ops endpoints of the distributed apps', () => {
    * the tables the persister writes and the notifier reads, acked records pile up in Kafka
    * and both groups fall behind; once the lock goes, they catch up to zero.
    */
-  async function expectLagToGrowWhileTheDatabaseStalls(annA: WsClient, bobA: WsClient) {
+  async function expectLagToGrowWhileTheDatabaseStalls(annA: TestSocket, bobA: TestSocket) {
     const db = new Client({ connectionString: stack.ctx.databaseUrl });
     await db.connect();
     try {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ScenarioOptions } from './cli/args';
 import type { LoadResult } from './run/result';
 import { runScenario } from './run/run-scenario';
-import { ApiClient } from './setup/api-client';
+import { ChatApi } from '@chat/client';
 import { createPopulation } from './setup/population';
 import { startBenchStack, type BenchStack } from './testing/bench-stack';
 
@@ -52,7 +52,7 @@ describe('loadgen against the distributed stack', () => {
   }, 120_000);
 
   it('pairs over two gateways and two worker processes: 200 messages, each acked and delivered once', async () => {
-    const population = await createPopulation(new ApiClient(stack.apiUrl), stack.codes, {
+    const population = await createPopulation(new ChatApi({ baseUrl: stack.apiUrl }), stack.codes, {
       accounts: 4,
       accountsPerUser: 2,
       topology: 'pairs',
@@ -83,7 +83,7 @@ describe('loadgen against the distributed stack', () => {
   }, 120_000);
 
   it('groups with second devices, paced, in this process: every other socket of the group gets each message', async () => {
-    const population = await createPopulation(new ApiClient(stack.apiUrl), stack.codes, {
+    const population = await createPopulation(new ChatApi({ baseUrl: stack.apiUrl }), stack.codes, {
       accounts: 6,
       accountsPerUser: 3,
       topology: 'groups',

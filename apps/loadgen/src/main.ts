@@ -5,7 +5,7 @@ import type { BenchReport } from './bench/run-bench';
 import { parseArgs, usage, UsageError, type BenchOptions, type RunOptions } from './cli/args';
 import { formatResult, type LoadResult } from './run/result';
 import { runScenario } from './run/run-scenario';
-import { ApiClient } from './setup/api-client';
+import { ChatApi } from '@chat/client';
 import { MailboxCodeSource, SmtpCodeSource, type CodeSource } from './setup/code-source';
 import { createPopulation } from './setup/population';
 
@@ -41,7 +41,7 @@ async function run(opts: RunOptions): Promise<number> {
   const codes = await openCodeSource(opts);
   try {
     const started = Date.now();
-    const population = await createPopulation(new ApiClient(opts.api), codes, {
+    const population = await createPopulation(new ChatApi({ baseUrl: opts.api }), codes, {
       accounts: opts.accounts,
       accountsPerUser: opts.accountsPerUser,
       topology: opts.topology,

@@ -1,5 +1,6 @@
 import type { Client } from 'pg';
-import { waitFor, type WsClient } from '@chat/testing';
+import { waitFor } from '@chat/testing';
+import type { TestSocket } from './socket';
 
 /** Requests each load client keeps in flight, unless told otherwise. */
 export const LOAD_WINDOW = 8;
@@ -30,7 +31,7 @@ export class Load {
    * index, the relations that socket's account may send to.
    */
   constructor(
-    clients: WsClient[],
+    clients: TestSocket[],
     relations: number[] | ((client: number) => number[]),
     tag: string,
     window = LOAD_WINDOW,

@@ -1,5 +1,6 @@
 import { PUSH_EVENTS } from '@chat/protocol';
-import { waitFor, WsClient, type WsPush } from '@chat/testing';
+import { waitFor, type WsPush } from '@chat/testing';
+import { TestSocket } from './socket';
 import type { TargetStack } from './target';
 
 /**
@@ -34,8 +35,8 @@ function byEvent(frames: WsPush[]): ByEvent {
  * connection of each receiver, on any gateway, and nothing anywhere else.
  */
 export class PushWatch {
-  private readonly devices: { name: string; token: string; ws: WsClient }[] = [];
-  private readonly marks = new Map<WsClient, number>();
+  private readonly devices: { name: string; token: string; ws: TestSocket }[] = [];
+  private readonly marks = new Map<TestSocket, number>();
 
   private constructor(private readonly stack: TargetStack) {}
 
@@ -53,14 +54,14 @@ export class PushWatch {
   }
 
   /**
-   * Opens one socket per device, authenticated with its token at the upgrade. The devices
+   * Opens one socket per device, authenticated with its token (the SDK's `auth`). The devices
    * of one token take the stack's gateways in turn, so that on the distributed target an
    * account's second device sits on another gateway than its first. Each socket waits for
    * the `account_login` its authentication pushes to the account's sockets opened before it
    * (docs/protocol.md §2.1), so that none of those arrives during a check. Marks afterwards.
    */
   async add(...devices: Device[]): Promise<void> {
-    const logins = (ws: WsClient) =>
+    const logins = (ws: TestSocket) =>
       ws.pushes.filter((p) => p.event === PUSH_EVENTS.accountLogin).length;
     for (const device of devices) {
       if (this.devices.some((d) => d.name === device.name)) {
@@ -69,9 +70,8 @@ export class PushWatch {
       const earlier = this.devices.filter((d) => d.token === device.token);
       const gateway = this.stack.gateways[earlier.length % this.stack.gateways.length]!;
       const before = earlier.map((d) => logins(d.ws));
-      const ws = await WsClient.connect(gateway.wsUrl, { token: device.token });
+      const ws = await TestSocket.open(gateway.wsUrl, device.token);
       this.devices.push({ ...device, ws });
-      // A ping is taken only after the upgrade's token was checked (docs/protocol.md §2.1).
       const pong = await ws.request('ping');
       if (pong.status_code !== 0) {
         throw new Error(`PushWatch: ${device.name} not connected (${pong.status_code})`);
@@ -86,7 +86,7 @@ export class PushWatch {
   }
 
   /** The socket of a device. */
-  socket(name: string): WsClient {
+  socket(name: string): TestSocket {
     const device = this.devices.find((d) => d.name === name);
     if (!device) throw new Error(`PushWatch: no device ${name}`);
     return device.ws;

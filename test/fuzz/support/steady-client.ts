@@ -15,8 +15,10 @@ export interface SteadyClient {
 }
 
 /**
- * Starts the well-behaved pair of `steady-client.cjs` in a worker thread: two accounts of
- * one friendship exchanging a message every `intervalMs`.
+ * Starts the well-behaved pair of `steady-worker.ts` in a worker thread: two accounts of
+ * one friendship exchanging a message every `intervalMs`. The thread is plain Node, outside
+ * Jest's transform: it compiles the worker with tsx, which reads the `@chat/*` paths from
+ * the suites' tsconfig.
  */
 export async function startSteadyClient(opts: {
   url: string;
@@ -25,7 +27,12 @@ export async function startSteadyClient(opts: {
   intervalMs: number;
   tag: string;
 }): Promise<SteadyClient> {
-  const worker = new Worker(path.join(__dirname, 'steady-client.cjs'), { workerData: opts });
+  const file = path.join(__dirname, 'steady-worker.ts');
+  const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, {
+    eval: true,
+    workerData: opts,
+    env: { ...process.env, TSX_TSCONFIG_PATH: path.join(__dirname, '..', '..', 'tsconfig.json') },
+  });
   const messages: { type: string; [k: string]: unknown }[] = [];
   let notify: (() => void) | undefined;
   worker.on('message', (m) => {

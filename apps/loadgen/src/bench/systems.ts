@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import type { BenchOptions, SystemName } from '../cli/args';
 import type { TransportKind } from '../run/transport';
-import { ApiClient } from '../setup/api-client';
+import { ChatApi } from '@chat/client';
 import { MailboxCodeSource } from '../setup/code-source';
 import { createPopulation, type Population } from '../setup/population';
 import { syntheticPopulation } from '../setup/synthetic-population';
@@ -199,14 +199,18 @@ async function startStandalone({ opts, progress }: SystemContext): Promise<Runni
     try {
       const t1 = Date.now();
       const codes = new MailboxCodeSource(path.join(dataDir, 'mailbox'));
-      const population = await createPopulation(new ApiClient(`http://127.0.0.1:${port}`), codes, {
-        accounts: opts.accounts,
-        accountsPerUser: opts.accountsPerUser,
-        topology: opts.topology,
-        groupSize: opts.groupSize,
-        tag: randomBytes(3).toString('hex'),
-        progress: (line) => progress(`standalone: ${line}`),
-      });
+      const population = await createPopulation(
+        new ChatApi({ baseUrl: `http://127.0.0.1:${port}` }),
+        codes,
+        {
+          accounts: opts.accounts,
+          accountsPerUser: opts.accountsPerUser,
+          topology: opts.topology,
+          groupSize: opts.groupSize,
+          tag: randomBytes(3).toString('hex'),
+          progress: (line) => progress(`standalone: ${line}`),
+        },
+      );
       return {
         name: 'standalone',
         title: TITLES.standalone,
@@ -245,7 +249,7 @@ async function startDistributed({ opts, progress }: SystemContext): Promise<Runn
   try {
     const startSeconds = seconds(t0);
     const t1 = Date.now();
-    const population = await createPopulation(new ApiClient(stack.apiUrl), stack.codes, {
+    const population = await createPopulation(new ChatApi({ baseUrl: stack.apiUrl }), stack.codes, {
       accounts: opts.accounts,
       accountsPerUser: opts.accountsPerUser,
       topology: opts.topology,

@@ -5,6 +5,14 @@ import WebSocket from 'ws';
  * How a load socket talks to the server: `ws` is the chat protocol (docs/protocol.md: one JSON
  * object per text frame, `auth` frame, replies matched by `id`); `socketio` is the same
  * requests as Socket.IO events with acknowledgement callbacks, for the Socket.IO baseline.
+ *
+ * The `ws` sockets are not the SDK's `ChatSocket` (libs/client), which the set-up's REST
+ * calls and the end-to-end tests use: the load generator shares the machine with the system
+ * it measures, and per message the SDK's request (a promise and a timer each, the frame built
+ * with `JSON.stringify`, its own ids) cost about a quarter more client CPU in
+ * `npm run bench -- --systems standalone --rate 1000 --duration 10 --idle-sockets 500`
+ * (≈ 240 µs per delivered message against ≈ 190 here). The hot path below writes the frame by
+ * hand and hands replies to the worker by the request id it chose (its sequence number).
  */
 export type TransportKind = 'ws' | 'socketio';
 

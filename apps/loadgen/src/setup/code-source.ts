@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import { sleep } from './api-client';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Where the verification codes that the api mails (docs/api.md §6) are read back. */
 export interface CodeSource {

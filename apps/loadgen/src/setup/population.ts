@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type ChatApi, ChatError, type CallOptions, type HttpMethod } from '@chat/client';
 import { ErrorCode } from '@chat/protocol';
 import type { Topology } from '../cli/args';
-import { ApiCallError, sleep, type ApiClient } from './api-client';
 import type { CodeSource } from './code-source';
 
 /** One account the run sends from: its id and account token (docs/api.md §1.4). */
@@ -38,6 +39,40 @@ export interface PopulationOptions {
 
 const PASSWORD = 'loadgen-secret';
 
+/** How long a set-up call waits out 1004 (rate limit) refusals before giving up. */
+const PATIENCE_MS = 120_000;
+
+/**
+ * The set-up's REST calls: the SDK's `ChatApi` (libs/client), resolving with `data` and
+ * rejecting with a `ChatError` on an error code. A 1004 is waited out and retried, a second
+ * apart, up to `PATIENCE_MS`: set-up traffic of a load run is bursty, and a limit sized for
+ * one person refuses some of it.
+ */
+async function call<T = unknown>(
+  api: ChatApi,
+  method: HttpMethod,
+  path: string,
+  options: CallOptions,
+): Promise<T> {
+  const deadline = Date.now() + PATIENCE_MS;
+  for (;;) {
+    try {
+      return await api.request<T>(method, path, options);
+    } catch (err) {
+      const limited =
+        err instanceof ChatError &&
+        err.reason === 'reply' &&
+        err.code === ErrorCode.TooManyRequests;
+      if (!limited || Date.now() > deadline) {
+        throw err instanceof ChatError
+          ? new ChatError(err.code, `${method} ${path}: ${err.message}`, err.reason)
+          : err;
+      }
+      await sleep(1000);
+    }
+  }
+}
+
 /**
  * Registers users as a person would (code mail, register), creates their accounts, then
  * befriends them in pairs (each pair one friendship) or builds groups (the first member of
@@ -45,7 +80,7 @@ const PASSWORD = 'loadgen-secret';
  * friends).
  */
 export async function createPopulation(
-  api: ApiClient,
+  api: ChatApi,
   codes: CodeSource,
   opts: PopulationOptions,
 ): Promise<Population> {
@@ -59,7 +94,8 @@ export async function createPopulation(
     // One user's accounts one after the other: the per-user account limit is checked in order.
     for (let k = 0; k < count; k++) {
       const name = `lg${opts.tag}u${u}a${k}`;
-      const acc = await api.call<{ id: number; account_token: { token: string } }>(
+      const acc = await call<{ id: number; account_token: { token: string } }>(
+        api,
         'POST',
         '/api/account/create',
         { token: userToken, body: { name, gender: '未知', signature: 'load generator' } },
@@ -90,11 +126,11 @@ export async function createPopulation(
     const ids = await mapLimit(groups, concurrency, async (members) => {
       const [leader, ...others] = members.map((m) => accounts[m]);
       for (const other of others) await befriend(api, leader, other);
-      const group = await api.call<{ relation_id: number }>('POST', '/api/group/create', {
+      const group = await call<{ relation_id: number }>(api, 'POST', '/api/group/create', {
         token: leader.token,
         body: { name: `${leader.name}g`, description: 'load generator group' },
       });
-      await api.call('POST', '/api/group/invite', {
+      await call(api, 'POST', '/api/group/invite', {
         token: leader.token,
         body: { relation_id: group.relation_id, account_id: others.map((o) => o.id) },
       });
@@ -110,37 +146,37 @@ export async function createPopulation(
 }
 
 /** Asks for a code (waiting out 2003 / 1004, a second apart), reads it, registers. */
-async function registerUser(api: ApiClient, codes: CodeSource, email: string): Promise<string> {
+async function registerUser(api: ChatApi, codes: CodeSource, email: string): Promise<string> {
   const retryLater: number[] = [ErrorCode.EmailSendTooOften, ErrorCode.TooManyRequests];
   const deadline = Date.now() + 120_000;
   let since: number;
   for (;;) {
     since = Date.now();
-    const sent = await api.once('POST', '/api/email/send', { body: { email } });
+    const sent = await api.call('POST', '/api/email/send', { body: { email } });
     if (sent.status_code === 0) break;
     if (!retryLater.includes(sent.status_code) || Date.now() > deadline) {
-      throw new ApiCallError('POST /api/email/send', sent.status_code, sent.status_msg);
+      throw new ChatError(sent.status_code, `POST /api/email/send: ${sent.status_msg}`);
     }
     await sleep(1000);
   }
   const code = await codes.codeFor(email, since);
-  const reg = await api.call<{ user_token: { token: string } }>('POST', '/api/user/register', {
+  const reg = await call<{ user_token: { token: string } }>(api, 'POST', '/api/user/register', {
     body: { email, password: PASSWORD, code },
   });
   return reg.user_token.token;
 }
 
 /** `a` applies to `b`, `b` accepts; returns the friendship's relation id. */
-async function befriend(api: ApiClient, a: LoadAccount, b: LoadAccount): Promise<number> {
-  await api.call('POST', '/api/application/create', {
+async function befriend(api: ChatApi, a: LoadAccount, b: LoadAccount): Promise<number> {
+  await call(api, 'POST', '/api/application/create', {
     token: a.token,
     body: { account_id: b.id, apply_msg: 'load generator' },
   });
-  await api.call('PUT', '/api/application/accept', {
+  await call(api, 'PUT', '/api/application/accept', {
     token: b.token,
     body: { account_id: a.id },
   });
-  const info = await api.call<{ relation_id: number }>('GET', '/api/account/info', {
+  const info = await call<{ relation_id: number }>(api, 'GET', '/api/account/info', {
     token: a.token,
     query: { account_id: b.id },
   });
