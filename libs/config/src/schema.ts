@@ -189,7 +189,7 @@ export const CONFIG_TREE = {
     }),
     MaxConnectionsPerAddress: int({
       describe:
-        'Open sockets per client address (as Server.TrustProxy lets the gateway see it; IPv6 per /64) over every gateway; an upgrade past it is answered HTTP 429. 0 disables: set 0 behind a balancer that hides client addresses (a TCP balancer without X-Forwarded-For) and limit there.',
+        'Open sockets per client address (as Server.TrustProxy lets the gateway see it; IPv6 per /64) over every gateway; an upgrade past it is answered HTTP 429 (a Socket.IO handshake: 403). 0 disables: set 0 behind a balancer that hides client addresses (a TCP balancer without X-Forwarded-For) and limit there.',
       default: 1000,
       min: 0,
     }),
