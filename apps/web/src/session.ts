@@ -447,7 +447,8 @@ export class Session {
         continue;
       }
       const open = this.store.state.openId === msg.relation_id && this.store.state.panel === 'chat';
-      const fromOther = msg.account_id !== me;
+      // System messages ("now friends", top changes) are news, not something to read.
+      const fromOther = msg.account_id !== me && msg.notify_type !== 'system';
       this.store.updateConversation(msg.relation_id, (c) => ({
         last: !c.last || c.last.id <= msg.id ? msg : c.last,
         lastSeq: Math.max(c.lastSeq, msg.seq ?? 0),
@@ -582,7 +583,7 @@ export class Session {
         },
       );
       for (const m of feed.list) {
-        if (!m.has_read && m.account_id !== me)
+        if (!m.has_read && m.account_id !== me && m.notify_type !== 'system')
           unread.set(m.relation_id, (unread.get(m.relation_id) ?? 0) + 1);
       }
       if (page * 200 >= feed.total) break;

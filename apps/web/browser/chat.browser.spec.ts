@@ -1,0 +1,228 @@
+/**
+ * Two people chat in two browsers (docs/web.md): both sign up with the code from the dev
+ * mailbox page, become friends, chat, reply, revoke and see each other's read receipts; a
+ * third browser, the second device of one of them, follows the same conversation live. The
+ * server is the real standalone server (`npm start`) on a fresh data folder; the browser is
+ * the system's Chromium. Screenshots of the main screens go to tmp/screenshots/.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { launchChromium } from './support/chromium';
+import { startWebServer, type WebServer } from './support/server';
+
+const SHOTS = path.resolve(__dirname, '../../../tmp/screenshots');
+const PASSWORD = 'secret-pass-1';
+/** How long the UI may take to show what a push or a reply brings. */
+const LIVE_MS = 15_000;
+
+let server: WebServer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  [server, browser] = await Promise.all([startWebServer(), launchChromium()]);
+});
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => undefined);
+  await browser?.close();
+  await server?.stop();
+});
+
+async function newPage(viewport = { width: 1100, height: 720 }): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(LIVE_MS);
+  return page;
+}
+
+const byTest = (page: Page | Locator, id: string) => page.locator(`[data-testid="${id}"]`);
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
+
+/** Waits until `check` holds, polling; fails with `what` after the live timeout. */
+async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + LIVE_MS;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Sign-up through the UI: the code is read from the dev mailbox page the sign-up screen links. */
+async function signUp(
+  page: Page,
+  email: string,
+  accountName: string,
+  shots = false,
+): Promise<void> {
+  await page.goto(server.url);
+  await byTest(page, 'tab-signup').click();
+  await byTest(page, 'auth-email').fill(email);
+  await byTest(page, 'send-code').click();
+  await byTest(page, 'auth-info').waitFor();
+  if (shots) await shot(page, 'sign-up');
+  const [mailbox] = await Promise.all([
+    page.context().waitForEvent('page'),
+    byTest(page, 'dev-mailbox-link').click(),
+  ]);
+  let code = '';
+  await eventually(`the code mailed to ${email}`, async () => {
+    await mailbox.reload();
+    const codes = byTest(mailbox, 'dev-mail-code');
+    if ((await codes.count()) === 0) return false;
+    code = (await codes.first().textContent())?.trim() ?? '';
+    return /^\d{6}$/.test(code);
+  });
+  if (shots) await shot(mailbox, 'dev-mailbox');
+  await mailbox.close();
+  await byTest(page, 'auth-code').fill(code);
+  await byTest(page, 'auth-password').fill(PASSWORD);
+  await byTest(page, 'auth-submit').click();
+  await byTest(page, 'accounts-screen').waitFor();
+  await byTest(page, 'account-name').fill(accountName);
+  await byTest(page, 'account-create').click();
+  await byTest(page, 'chat-screen').waitFor();
+  await eventually(
+    'the socket to open',
+    async () => (await byTest(page, 'conn-state').textContent()) === 'online',
+  );
+}
+
+const conversationWith = (page: Page, title: string) =>
+  page.locator(`[data-testid="conversation"][data-title="${title}"]`);
+
+const messageWithText = (page: Page, text: string) =>
+  byTest(page, 'message').filter({
+    has: page.locator(`[data-testid="message-text"]`, { hasText: text }),
+  });
+
+async function send(page: Page, text: string): Promise<void> {
+  await byTest(page, 'composer-input').fill(text);
+  await byTest(page, 'composer-send').click();
+  // Acked: the message has its server id, and no "sending…" is left.
+  await messageWithText(page, text)
+    .locator('[data-testid="message-status"]', { hasText: 'sent' })
+    .or(messageWithText(page, text).locator('[data-testid="message-status"]', { hasText: 'read' }))
+    .waitFor();
+}
+
+test('two people befriend and chat; a second device follows live', async () => {
+  const stamp = Date.now().toString(36);
+  const alice = await newPage();
+  const bob = await newPage();
+  const aliceName = `alice-${stamp}`;
+  const bobName = `bob-${stamp}`;
+  const bobEmail = `bob-${stamp}@example.com`;
+
+  await signUp(alice, `alice-${stamp}@example.com`, aliceName, true);
+  await signUp(bob, bobEmail, bobName);
+
+  // Alice finds Bob by name and asks; Bob sees the request arrive (the `application` push).
+  await byTest(alice, 'nav-friends').click();
+  await byTest(alice, 'friend-search').fill(bobName);
+  await byTest(alice, 'friend-search-submit').click();
+  await alice
+    .locator(`[data-testid="friend-result"][data-name="${bobName}"] [data-testid="friend-apply"]`)
+    .click();
+  await alice.locator('[data-testid="application"][data-status="pending"]').waitFor();
+  await byTest(bob, 'requests-badge').waitFor();
+  await byTest(bob, 'nav-friends').click();
+  await shot(bob, 'friend-request');
+  await byTest(bob, 'application-accept').click();
+  await bob.locator('[data-testid="application"][data-status="accepted"]').waitFor();
+
+  // Both now list the friendship, opened by the server's "now friends" message.
+  await conversationWith(alice, bobName).waitFor();
+  await conversationWith(bob, aliceName).waitFor();
+  await conversationWith(alice, bobName).click();
+  await byTest(alice, 'conversation-view').waitFor();
+  await alice.locator('[data-testid="message"]', { hasText: 'You are now friends' }).waitFor();
+
+  // Alice writes; Bob's list shows it unread, with its text, before he opens it.
+  await send(alice, 'Hello Bob!');
+  await eventually("the unread count on Bob's list", async () => {
+    const badge = conversationWith(bob, aliceName).locator('[data-testid="conversation-unread"]');
+    return (await badge.count()) > 0 && (await badge.textContent()) === '1';
+  });
+  await conversationWith(bob, aliceName)
+    .locator('[data-testid="conversation-last"]', { hasText: 'Hello Bob!' })
+    .waitFor();
+  await shot(bob, 'conversation-list');
+
+  // Bob opens it: the message is there, and Alice sees it read (read_msg → read_ids).
+  await conversationWith(bob, aliceName).click();
+  await messageWithText(bob, 'Hello Bob!').waitFor();
+  await messageWithText(alice, 'Hello Bob!')
+    .locator('[data-testid="message-status"][data-status="read"]')
+    .waitFor();
+  expect(
+    await conversationWith(bob, aliceName).locator('[data-testid="conversation-unread"]').count(),
+  ).toBe(0);
+
+  // Bob replies to that message; Alice sees the reply with its quote, and Bob sees it read.
+  const hello = messageWithText(bob, 'Hello Bob!');
+  await hello.hover();
+  await hello.locator('[data-testid="message-reply"]').click();
+  await byTest(bob, 'replying-to').waitFor();
+  await send(bob, 'Hi Alice, good to see you');
+  const reply = messageWithText(alice, 'Hi Alice, good to see you');
+  await reply.waitFor();
+  await reply.locator('[data-testid="reply-quote"]', { hasText: 'Hello Bob!' }).waitFor();
+  await messageWithText(bob, 'Hi Alice, good to see you')
+    .locator('[data-testid="message-status"][data-status="read"]')
+    .waitFor();
+  await shot(alice, 'chat-alice');
+  await shot(bob, 'chat-bob');
+
+  // Bob's second device, phone-sized: logs in (his one account opens by itself) and opens
+  // the conversation, whose history is there.
+  const phone = await newPage({ width: 390, height: 780 });
+  await phone.goto(server.url);
+  await byTest(phone, 'auth-email').fill(bobEmail);
+  await byTest(phone, 'auth-password').fill(PASSWORD);
+  await byTest(phone, 'auth-submit').click();
+  await byTest(phone, 'chat-screen').waitFor();
+  await eventually(
+    "the phone's socket to open",
+    async () => (await byTest(phone, 'conn-state').textContent()) === 'online',
+  );
+  await shot(phone, 'phone-list');
+  await conversationWith(phone, aliceName).click();
+  await messageWithText(phone, 'Hi Alice, good to see you').waitFor();
+
+  // Alice writes again: both of Bob's devices show it live.
+  await send(alice, 'Are you both there?');
+  await messageWithText(bob, 'Are you both there?').waitFor();
+  await messageWithText(phone, 'Are you both there?').waitFor();
+
+  // What Bob sends from the phone reaches Alice and his other browser.
+  await send(phone, 'Yes, from my phone');
+  await messageWithText(alice, 'Yes, from my phone').waitFor();
+  await messageWithText(bob, 'Yes, from my phone').waitFor();
+  await shot(phone, 'phone-chat');
+
+  // Alice revokes her last message: gone on all three screens.
+  const last = messageWithText(alice, 'Are you both there?');
+  await last.hover();
+  await last.locator('[data-testid="message-revoke"]').click();
+  for (const page of [alice, bob, phone]) {
+    await eventually(
+      'the revoke to show',
+      async () => (await messageWithText(page, 'Are you both there?').count()) === 0,
+    );
+    await expect(
+      byTest(page, 'message').filter({ hasText: 'Message revoked' }).count(),
+    ).resolves.toBeGreaterThan(0);
+  }
+
+  // The main screen as the README shows it.
+  await alice.setViewportSize({ width: 1000, height: 640 });
+  await shot(alice, 'web-chat');
+});
