@@ -8,8 +8,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { launchChromium } from './support/chromium';
-import { startWebServer, type WebServer } from './support/server';
+import { launchChromium } from './testing/chromium';
+import { startWebServer, type WebServer } from './testing/server';
 
 const SHOTS = path.resolve(__dirname, '../../../tmp/screenshots');
 const PASSWORD = 'secret-pass-1';

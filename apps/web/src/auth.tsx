@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { Avatar } from './avatar';
 import type { Session } from './session';
 import { useSelect } from './store';
 
@@ -194,7 +195,7 @@ export function AccountsScreen({ session }: { session: Session }) {
                   data-account-name={a.name}
                   onClick={() => void session.attempt(() => session.useAccount(a.account_id))}
                 >
-                  <img class="avatar" src={a.avatar} alt="" />
+                  <Avatar src={a.avatar} name={a.name} />
                   {a.name}
                 </button>
               </li>

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { Avatar } from './avatar';
 import type { Session } from './session';
 import { useSelect, type Conversation, type Message } from './store';
 import { IMAGE_URL, preview, time } from './format';
@@ -110,13 +111,13 @@ function Sidebar({ session }: { session: Session }) {
                 void session.open(c.relationId);
               }}
             >
-              <img class="avatar" src={c.avatar} alt="" />
+              <Avatar src={c.avatar} name={c.name} />
               <span class="conv-text">
                 <span class="conv-title">
-                  {c.isPin && <span title="pinned">📌 </span>}
-                  {c.type === 'group' && <span title="group">👥 </span>}
+                  {c.isPin && <small class="tag">pinned</small>}
+                  {c.type === 'group' && <small class="tag">group</small>}
                   {c.title}
-                  {c.isNotDisturb && <span title="do not disturb"> 🔕</span>}
+                  {c.isNotDisturb && <small class="tag">muted</small>}
                 </span>
                 <small class="conv-last" data-testid="conversation-last">
                   {c.last ? preview(c.last) : ''}
@@ -281,7 +282,7 @@ function ConversationView({ session, relationId }: { session: Session; relationI
                 data-testid="attach"
                 onClick={() => fileInput.current?.click()}
               >
-                📎
+                File
               </button>
               <input
                 placeholder="Message"
@@ -350,15 +351,15 @@ function MessageItem(props: {
             </a>
           ) : (
             <a href={msg.msg_content} target="_blank" rel="noopener" data-testid="message-text">
-              📄 {decodeURIComponent(msg.msg_content.split('/').pop() ?? 'file')}
+              File: {decodeURIComponent(msg.msg_content.split('/').pop() ?? 'file')}
             </a>
           )
         ) : (
           <span data-testid="message-text">{msg.msg_content}</span>
         )}
         <div class="meta">
-          {msg.is_pin && <span title="pinned">📌</span>}
-          {msg.is_top && <span title="top message">⬆</span>}
+          {msg.is_pin && <span data-testid="message-pinned">pinned</span>}
+          {msg.is_top && <span>top</span>}
           <small>{time(msg.create_at)}</small>
           {mine && !msg.is_revoke && (
             <small

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { Avatar } from './avatar';
 import type { FoundAccount, GroupMember, Notice, Session } from './session';
 import { useSelect, type Conversation, type Message } from './store';
 import { preview } from './format';
@@ -65,7 +66,7 @@ export function FriendsPanel({ session }: { session: Session }) {
                 data-account-id={a.account_id}
                 data-name={a.name}
               >
-                <img class="avatar" src={a.avatar} alt="" /> {a.name}{' '}
+                <Avatar src={a.avatar} name={a.name} /> {a.name}{' '}
                 {a.account_id === me ? (
                   <small>(you)</small>
                 ) : a.relation_id ? (
@@ -112,7 +113,7 @@ export function FriendsPanel({ session }: { session: Session }) {
                 data-from={a.account1_id}
                 data-status={STATUS[a.status] ?? a.status}
               >
-                <img class="avatar" src={a.avatar} alt="" /> <strong>{a.name}</strong>{' '}
+                <Avatar src={a.avatar} name={a.name} /> <strong>{a.name}</strong>{' '}
                 <small>
                   {incoming ? 'wants to be your friend' : 'was asked by you'} ·{' '}
                   {STATUS[a.status] ?? a.status}
@@ -209,7 +210,6 @@ export function GroupPanel({ session, conv }: { session: Session; conv: Conversa
     });
   useEffect(() => {
     void reload();
-    // eslint-disable-next-line
   }, [conv.relationId]);
   const inGroup = new Set((members ?? []).map((m) => m.account_id));
   const invitable = Object.values(conversations).filter(
@@ -222,7 +222,7 @@ export function GroupPanel({ session, conv }: { session: Session; conv: Conversa
       <ul class="plain" data-testid="group-members">
         {(members ?? []).map((m) => (
           <li key={m.account_id} data-testid="group-member">
-            <img class="avatar" src={m.avatar} alt="" /> {m.nick_name || m.name}
+            <Avatar src={m.avatar} name={m.name} /> {m.nick_name || m.name}
             {m.is_leader && <small> (leader)</small>}
           </li>
         ))}
