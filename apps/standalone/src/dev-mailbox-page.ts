@@ -132,13 +132,16 @@ function decodeBody(body: string, encoding: string | undefined): string {
 
 /** RFC 2047 encoded words (`=?UTF-8?Q?…?=`, `=?UTF-8?B?…?=`) in a header. */
 function decodeWords(value: string): string {
-  return value.replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_m, _charset, kind: string, data) => {
-    if (kind.toUpperCase() === 'B') return Buffer.from(data, 'base64').toString('utf8');
-    const bytes = String(data)
-      .replace(/_/g, ' ')
-      .replace(/=([0-9A-Fa-f]{2})/g, (_x, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-    return Buffer.from(bytes, 'latin1').toString('utf8');
-  });
+  // Space between two encoded words is not part of the text.
+  return value
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_m, _charset, kind: string, data) => {
+      if (kind.toUpperCase() === 'B') return Buffer.from(data, 'base64').toString('utf8');
+      const bytes = String(data)
+        .replace(/_/g, ' ')
+        .replace(/=([0-9A-Fa-f]{2})/g, (_x, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+      return Buffer.from(bytes, 'latin1').toString('utf8');
+    });
 }
 
 function escapeHtml(s: string): string {
