@@ -7,10 +7,15 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page, WebSocketRoute } from 'playwright-core';
 import { launchChromium } from './testing/chromium';
 import { startWebServer, type WebServer } from './testing/server';
 
+/** A 1×1 PNG. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
 const SHOTS = path.resolve(__dirname, '../../../tmp/screenshots');
 const PASSWORD = 'secret-pass-1';
 /** How long the UI may take to show what a push or a reply brings. */
@@ -117,6 +122,14 @@ test('two people befriend and chat; a second device follows live', async () => {
   const stamp = Date.now().toString(36);
   const alice = await newPage();
   const bob = await newPage();
+  // Bob's WebSocket goes through the test, so that it can cut it and hold him offline.
+  let offline = false;
+  const bobSockets: WebSocketRoute[] = [];
+  await bob.routeWebSocket(/\/ws$/, (ws) => {
+    if (offline) return void ws.close({ code: 1006 });
+    ws.connectToServer();
+    bobSockets.push(ws);
+  });
   const aliceName = `alice-${stamp}`;
   const bobName = `bob-${stamp}`;
   const bobEmail = `bob-${stamp}@example.com`;
@@ -221,6 +234,67 @@ test('two people befriend and chat; a second device follows live', async () => {
       byTest(page, 'message').filter({ hasText: 'Message revoked' }).count(),
     ).resolves.toBeGreaterThan(0);
   }
+
+  // Bob's browser loses its connection; what Alice sends meanwhile reaches him through the
+  // catch-up (`POST /api/msg/sync`) once he is back.
+  offline = true;
+  for (const ws of bobSockets.splice(0)) await ws.close({ code: 1006 });
+  await eventually(
+    'Bob to be disconnected',
+    async () => (await byTest(bob, 'conn-state').textContent()) !== 'online',
+  );
+  await send(alice, 'Sent while you were away');
+  await messageWithText(phone, 'Sent while you were away').waitFor();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  expect(await messageWithText(bob, 'Sent while you were away').count()).toBe(0);
+  offline = false;
+  await eventually(
+    'Bob to reconnect',
+    async () => (await byTest(bob, 'conn-state').textContent()) === 'online',
+  );
+  await messageWithText(bob, 'Sent while you were away').waitFor();
+
+  // An image goes as a file message (`POST /api/msg/file`) and shows on both sides.
+  await byTest(alice, 'file-input').setInputFiles({
+    name: 'dot.png',
+    mimeType: 'image/png',
+    buffer: PNG,
+  });
+  await alice.locator('[data-testid="message"][data-mine="true"] img.picture').waitFor();
+  await bob.locator('[data-testid="message"] img.picture').waitFor();
+
+  // A group: Alice creates it and invites Bob, who sees it appear and gets its messages.
+  await byTest(alice, 'nav-groups').click();
+  await byTest(alice, 'group-name').fill(`club-${stamp}`);
+  await byTest(alice, 'group-create').click();
+  await byTest(alice, 'conversation-info').click();
+  await byTest(alice, 'group-invite').first().click();
+  await eventually(
+    'two group members',
+    async () => (await byTest(alice, 'group-member').count()) === 2,
+  );
+  await byTest(alice, 'conversation-info').click();
+  await send(alice, 'Welcome to the club');
+  await conversationWith(bob, `club-${stamp}`).click();
+  await messageWithText(bob, 'Welcome to the club').waitFor();
+  await messageWithText(alice, 'Welcome to the club')
+    .locator('[data-testid="message-status"]', { hasText: 'read by 1' })
+    .waitFor();
+
+  // A second account of Alice's user: created, used, and switched back from.
+  await byTest(alice, 'switch-account').click();
+  await byTest(alice, 'account-name').fill(`${aliceName}-work`);
+  await byTest(alice, 'account-create').click();
+  await eventually(
+    'the new account',
+    async () => (await byTest(alice, 'current-account').textContent()) === `${aliceName}-work`,
+  );
+  expect(await conversationWith(alice, bobName).count()).toBe(0);
+  await byTest(alice, 'switch-account').click();
+  await shot(alice, 'accounts');
+  await alice.locator(`[data-testid="account-item"][data-account-name="${aliceName}"]`).click();
+  await conversationWith(alice, bobName).click();
+  await messageWithText(alice, 'Hi Alice, good to see you').waitFor();
 
   // The main screen as the README shows it.
   await alice.setViewportSize({ width: 1000, height: 640 });
