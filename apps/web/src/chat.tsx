@@ -53,6 +53,10 @@ function Sidebar({ session }: { session: Session }) {
   );
   const [showHidden, setShowHidden] = useState(false);
   const all = sortConversations(Object.values(conversations));
+  const unread = all.reduce((sum, c) => sum + (c.isNotDisturb ? 0 : c.unread), 0);
+  useEffect(() => {
+    document.title = unread > 0 ? `(${unread}) Chat` : 'Chat';
+  }, [unread]);
   const list = showHidden ? all : all.filter((c) => c.isShow || c.isPin || c.unread > 0);
   return (
     <aside class="sidebar">
@@ -157,6 +161,7 @@ function ConversationView({ session, relationId }: { session: Session; relationI
   const [text, setText] = useState('');
   const [replyTo, setReplyTo] = useState<Message | undefined>();
   const [showInfo, setShowInfo] = useState(false);
+  const [names, setNames] = useState<Record<number, string>>({});
   const list = useRef<HTMLDivElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const messages = history?.messages ?? [];
@@ -176,6 +181,15 @@ function ConversationView({ session, relationId }: { session: Session; relationI
       window.removeEventListener('focus', onVisible);
     };
   }, [session, relationId]);
+
+  const isGroup = conv?.type === 'group';
+  useEffect(() => {
+    if (!isGroup) return;
+    void session.attempt(async () => {
+      const members = await session.members(relationId);
+      setNames(Object.fromEntries(members.map((m) => [m.account_id, m.nick_name || m.name])));
+    });
+  }, [session, relationId, isGroup]);
 
   if (!conv) return null;
   const submit = () => {
@@ -238,6 +252,7 @@ function ConversationView({ session, relationId }: { session: Session; relationI
                 msg={m}
                 mine={m.account_id === me}
                 group={conv.type === 'group'}
+                sender={names[m.account_id]}
                 onReply={() => setReplyTo(m)}
               />
             ))}
@@ -308,6 +323,7 @@ function MessageItem(props: {
   msg: Message;
   mine: boolean;
   group: boolean;
+  sender?: string;
   onReply: () => void;
 }) {
   const { session, msg, mine, group } = props;
@@ -336,7 +352,11 @@ function MessageItem(props: {
       data-mine={mine ? 'true' : 'false'}
     >
       <div class="bubble">
-        {group && !mine && <small class="sender">#{msg.account_id}</small>}
+        {group && !mine && (
+          <small class="sender">
+            {props.sender ?? (msg.account_id ? `#${msg.account_id}` : 'former member')}
+          </small>
+        )}
         {msg.rly_msg && (
           <blockquote class="quote" data-testid="reply-quote">
             {preview({ ...msg.rly_msg, notify_type: 'common' })}

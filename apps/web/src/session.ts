@@ -103,6 +103,7 @@ export class Session {
           await sleep(300 * (attempt + 1));
           continue;
         }
+        if (user) this.checkSession(err);
         throw err;
       }
     }
@@ -268,8 +269,25 @@ export class Session {
     const token = this.accountToken;
     if (token && Date.parse(token.expired_at) - Date.now() > 60_000) return token.token;
     const { userToken, accountId } = this.store.state;
-    this.accountToken = await this.api.accountToken(userToken, accountId);
+    try {
+      this.accountToken = await this.api.accountToken(userToken, accountId);
+    } catch (err) {
+      this.checkSession(err);
+      throw err;
+    }
     return this.accountToken.token;
+  }
+
+  /**
+   * A user token the server no longer takes (expired, logged out elsewhere, password or
+   * email changed: 2013; user gone: 2001; unreadable: 2008) ends the session here too.
+   */
+  private checkSession(err: unknown): void {
+    if (!(err instanceof ChatError) || err.reason !== 'reply') return;
+    if (![2001, 2008, 2013].includes(err.code)) return;
+    this.closeAccount();
+    this.forget();
+    this.notify(`Signed out: ${err.message}`, 'error');
   }
 
   // ---------------------------------------------------------------------------------------
@@ -344,6 +362,9 @@ export class Session {
               : h.top && patch(h.top),
         }));
         this.store.updateConversation(data.relation_id, (c) => ({ last: c.last && patch(c.last) }));
+        if (data.type === 'top' && data.state && this.store.state.histories[data.relation_id]) {
+          void this.attempt(() => this.loadTop(data.relation_id));
+        }
       }),
     );
     on.push(
@@ -634,6 +655,14 @@ export class Session {
     this.markRead(relationId);
   }
 
+  /** The conversation's top message (`msg/info/top`), when it is not among those loaded. */
+  async loadTop(relationId: number): Promise<void> {
+    const top = await this.call<{ msg_info: Message } | undefined>('GET', '/api/msg/info/top', {
+      query: { relation_id: relationId },
+    });
+    this.store.updateHistory(relationId, () => ({ top: top?.msg_info ?? null }));
+  }
+
   async loadOlder(relationId: number): Promise<void> {
     const history = this.store.state.histories[relationId];
     if (!history || history.firstPage <= 1 || history.loading) return;
@@ -662,11 +691,14 @@ export class Session {
   setPanel(panel: Panel): void {
     this.store.set({ panel });
     if (panel === 'friends') void this.attempt(() => this.loadApplications());
+    if (panel === 'chat' && this.store.state.openId) this.markRead(this.store.state.openId);
   }
 
   /** Marks the open conversation read up to its newest message (`read_msg`, protocol.md §3.3). */
   markRead(relationId: number): void {
     if (typeof document !== 'undefined' && document.visibilityState === 'hidden') return;
+    const { openId, panel } = this.store.state;
+    if (openId !== relationId || panel !== 'chat') return;
     const conv = this.store.state.conversations[relationId];
     const history = this.store.state.histories[relationId];
     if (!conv || !history || !this.socket) return;
