@@ -11,11 +11,6 @@ import type { Browser, BrowserContext, Locator, Page, WebSocketRoute } from 'pla
 import { launchChromium } from './testing/chromium';
 import { startWebServer, type WebServer } from './testing/server';
 
-/** A 1×1 PNG. */
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
-  'base64',
-);
 const SHOTS = path.resolve(__dirname, '../../../tmp/screenshots');
 const PASSWORD = 'secret-pass-1';
 /** How long the UI may take to show what a push or a reply brings. */
@@ -47,7 +42,7 @@ async function newPage(viewport = { width: 1100, height: 720 }): Promise<Page> {
 const byTest = (page: Page | Locator, id: string) => page.locator(`[data-testid="${id}"]`);
 
 async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), animations: 'disabled' });
 }
 
 /** Waits until `check` holds, polling; fails with `what` after the live timeout. */
@@ -255,10 +250,30 @@ test('two people befriend and chat; a second device follows live', async () => {
   await messageWithText(bob, 'Sent while you were away').waitFor();
 
   // An image goes as a file message (`POST /api/msg/file`) and shows on both sides.
+  const picture = await alice.evaluate(() => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 200;
+    canvas.height = 120;
+    const g = canvas.getContext('2d')!;
+    const sky = g.createLinearGradient(0, 0, 0, 120);
+    sky.addColorStop(0, '#5aa0e6');
+    sky.addColorStop(1, '#d8ecff');
+    g.fillStyle = sky;
+    g.fillRect(0, 0, 200, 120);
+    g.fillStyle = '#3c8c46';
+    g.beginPath();
+    g.moveTo(0, 120);
+    g.lineTo(70, 55);
+    g.lineTo(120, 95);
+    g.lineTo(160, 65);
+    g.lineTo(200, 120);
+    g.fill();
+    return canvas.toDataURL('image/png').split(',')[1];
+  });
   await byTest(alice, 'file-input').setInputFiles({
-    name: 'dot.png',
+    name: 'hills.png',
     mimeType: 'image/png',
-    buffer: PNG,
+    buffer: Buffer.from(picture, 'base64'),
   });
   await alice.locator('[data-testid="message"][data-mine="true"] img.picture').waitFor();
   await bob.locator('[data-testid="message"] img.picture').waitFor();
@@ -297,6 +312,6 @@ test('two people befriend and chat; a second device follows live', async () => {
   await messageWithText(alice, 'Hi Alice, good to see you').waitFor();
 
   // The main screen as the README shows it.
-  await alice.setViewportSize({ width: 1000, height: 640 });
+  await alice.setViewportSize({ width: 1000, height: 760 });
   await shot(alice, 'web-chat');
 });

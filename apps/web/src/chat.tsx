@@ -167,10 +167,24 @@ function ConversationView({ session, relationId }: { session: Session; relationI
   const messages = history?.messages ?? [];
   const newest = messages.at(-1)?.id;
 
+  /** Whether the list is scrolled to its end: it then follows new messages and images. */
+  const atEnd = useRef(true);
+  const toEnd = () => {
+    const el = list.current;
+    if (el && atEnd.current) el.scrollTop = el.scrollHeight;
+  };
+  useEffect(() => {
+    atEnd.current = true;
+    toEnd();
+  }, [newest]);
+  // A smaller window (a phone's keyboard opening) keeps the end in view too.
   useEffect(() => {
     const el = list.current;
-    if (el) el.scrollTop = el.scrollHeight;
-  }, [newest]);
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(toEnd);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [showInfo]);
 
   useEffect(() => {
     const onVisible = () => session.markRead(relationId);
@@ -233,7 +247,16 @@ function ConversationView({ session, relationId }: { session: Session; relationI
               <small>Top message</small> {preview(history.top)}
             </div>
           )}
-          <div class="messages" ref={list} data-testid="messages">
+          <div
+            class="messages"
+            ref={list}
+            data-testid="messages"
+            onScroll={(e) => {
+              const el = e.currentTarget;
+              atEnd.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+            }}
+            onLoadCapture={toEnd}
+          >
             {history && history.firstPage > 1 && (
               <button
                 type="button"

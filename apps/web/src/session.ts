@@ -445,6 +445,8 @@ export class Session {
       }),
     );
     socket.connect().catch((err: unknown) => {
+      // Closed here (another account, log out): nothing to report.
+      if (this.socket !== socket) return;
       this.notify(`Disconnected: ${err instanceof Error ? err.message : String(err)}`, 'error');
     });
   }
