@@ -201,6 +201,13 @@ test('two people befriend and chat; a second device follows live', async () => {
     "the phone's socket to open",
     async () => (await byTest(phone, 'conn-state').textContent()) === 'online',
   );
+  // Its list has the last message and nothing unread (Bob read it on his other device).
+  await conversationWith(phone, aliceName)
+    .locator('[data-testid="conversation-last"]', { hasText: 'Hi Alice, good to see you' })
+    .waitFor();
+  expect(
+    await conversationWith(phone, aliceName).locator('[data-testid="conversation-unread"]').count(),
+  ).toBe(0);
   await shot(phone, 'phone-list');
   await conversationWith(phone, aliceName).click();
   await messageWithText(phone, 'Hi Alice, good to see you').waitFor();
