@@ -143,8 +143,14 @@ export class Session {
       return;
     }
     const account = this.store.state.accounts.find((a) => a.account_id === saved.accountId);
-    if (account) await this.useAccount(account.account_id);
-    else this.store.set({ screen: 'accounts' });
+    if (!account) return void this.store.set({ screen: 'accounts' });
+    try {
+      await this.useAccount(account.account_id);
+    } catch (err) {
+      this.closeAccount();
+      this.store.set({ screen: 'accounts' });
+      this.notify(err instanceof Error ? err.message : String(err), 'error');
+    }
   }
 
   private async probeDevMailbox(): Promise<void> {
