@@ -237,6 +237,13 @@ test('two people befriend and chat; a second device follows live', async () => {
     ).resolves.toBeGreaterThan(0);
   }
 
+  // A reload keeps the phone signed in to the same account (any path serves the app).
+  await phone.goto(`${server.url}/conversations`);
+  await byTest(phone, 'chat-screen').waitFor();
+  await expect(byTest(phone, 'current-account').textContent()).resolves.toBe(bobName);
+  await conversationWith(phone, aliceName).click();
+  await messageWithText(phone, 'Yes, from my phone').waitFor();
+
   // Bob's browser loses its connection; what Alice sends meanwhile reaches him through the
   // catch-up (`POST /api/msg/sync`) once he is back.
   offline = true;
