@@ -66,6 +66,9 @@ describe('web app and dev mailbox routes', () => {
       expect(await res.json()).toEqual({ status_code: 1002 });
     }
     expect((await fetch(`${base}/api/ping`)).status).toBe(200);
+    // Not a page load (no text/html asked for): an unknown path is the api's 404.
+    const plain = await fetch(`${base}/conversations/12`);
+    expect(plain.status).toBe(404);
   });
 
   it('lists the dev mailbox newest first with each code, as JSON and as a page', async () => {

@@ -6,7 +6,7 @@ import express, { type Express } from 'express';
 export const DEFAULT_WEB_DIR = path.resolve(__dirname, '../../web/dist');
 
 /** Paths the api and the gateway own: never answered with the web app. */
-const SERVER_PATHS = /^\/(api|ws|files|healthz|dev)(\/|$)/;
+const SERVER_PATHS = /^\/(api|ws|files|healthz|readyz|metrics|dev)(\/|$)/;
 
 const NOT_BUILT = `<!doctype html>
 <meta charset="utf-8">
@@ -19,9 +19,9 @@ the WebSocket at <code>/ws</code>.</p>
 
 /**
  * Serves the web app's build at `/` (docs/web.md): its files, and `index.html` for every
- * other GET outside the server's own paths, so the app's routes survive a reload. Hashed
- * assets are cached for good; `index.html` is revalidated each time. Without a build, `/`
- * says how to make one. Returns whether a build was found.
+ * other page load (a GET accepting text/html) outside the server's own paths, so the app's
+ * routes survive a reload. Hashed assets are cached for good; `index.html` is revalidated
+ * each time. Without a build, `/` says how to make one. Returns whether a build was found.
  */
 export function serveWebApp(app: Express, dir: string): boolean {
   const index = path.join(dir, 'index.html');
@@ -37,7 +37,8 @@ export function serveWebApp(app: Express, dir: string): boolean {
   app.use(express.static(dir, { index: false, maxAge: 0 }));
   app.get(/.*/, (req, res, next) => {
     if (SERVER_PATHS.test(req.path) || req.path.startsWith('/assets/')) return next();
-    if (!req.accepts('html')) return next();
+    // Page loads only (a browser asks for text/html): other clients keep the api's 404.
+    if (!(req.get('accept') ?? '').includes('text/html')) return next();
     res.setHeader('Cache-Control', 'no-cache');
     // Looked up each time: a build made while the server runs is served at once.
     if (existsSync(index)) return void res.sendFile(index);
