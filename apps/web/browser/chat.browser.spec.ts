@@ -310,6 +310,35 @@ test('two people befriend and chat; a second device follows live', async () => {
     .locator('[data-testid="message-status"]', { hasText: 'read by 1' })
     .waitFor();
 
+  // Bob pins a message of the group: Alice sees it pinned (update_msg_state). Alice pins
+  // the group in her list: it is marked, first in the list.
+  const welcome = messageWithText(bob, 'Welcome to the club');
+  await welcome.hover();
+  await welcome.locator('[data-testid="message-pin"]').click();
+  await messageWithText(alice, 'Welcome to the club')
+    .locator('[data-testid="message-pinned"]')
+    .waitFor();
+  await byTest(alice, 'conversation-info').click();
+  await byTest(alice, 'setting-pin').check();
+  await conversationWith(alice, `club-${stamp}`).locator('.tag', { hasText: 'pinned' }).waitFor();
+  expect(await byTest(alice, 'conversation').first().getAttribute('data-title')).toBe(
+    `club-${stamp}`,
+  );
+  await byTest(alice, 'conversation-info').click();
+
+  // Search finds a message in any conversation (once the indexer has it).
+  await byTest(bob, 'nav-search').click();
+  await byTest(bob, 'search-input').fill('while you were');
+  await eventually('a search result', async () => {
+    await byTest(bob, 'search-submit').click();
+    await byTest(bob, 'search-results').waitFor();
+    return (
+      (await byTest(bob, 'search-result').filter({ hasText: 'Sent while you were away' }).count()) >
+      0
+    );
+  });
+  await shot(bob, 'search');
+
   // A second account of Alice's user: created, used, and switched back from.
   await byTest(alice, 'switch-account').click();
   await byTest(alice, 'account-name').fill(`${aliceName}-work`);
