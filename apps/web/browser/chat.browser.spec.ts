@@ -22,7 +22,9 @@ const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  [server, browser] = await Promise.all([startWebServer(), launchChromium()]);
+  // The browser first: without one the suite stops at once, saying how to get one.
+  browser = await launchChromium();
+  server = await startWebServer();
 });
 
 afterAll(async () => {

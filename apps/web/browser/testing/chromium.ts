@@ -25,7 +25,7 @@ export function chromiumPath(): string {
 }
 
 /** Headless Chromium; `--no-sandbox` because CI runs as root, where the sandbox cannot start. */
-export function launchChromium(): Promise<Browser> {
+export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
