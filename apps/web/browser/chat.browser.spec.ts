@@ -356,7 +356,13 @@ test('two people befriend and chat; a second device follows live', async () => {
   await conversationWith(alice, bobName).click();
   await messageWithText(alice, 'Hi Alice, good to see you').waitFor();
 
+  // Back on the first account, its list has each conversation's last message again.
+  await conversationWith(alice, `club-${stamp}`)
+    .locator('[data-testid="conversation-last"]', { hasText: 'Welcome to the club' })
+    .waitFor();
+
   // The main screen as the README shows it.
   await alice.setViewportSize({ width: 1000, height: 760 });
+  await alice.mouse.move(175, 600);
   await shot(alice, 'web-chat');
 });

@@ -656,6 +656,7 @@ export class Session {
         if (last)
           this.store.updateConversation(relationId, (c) => ({
             lastSeq: Math.max(c.lastSeq, last.seq),
+            last: !c.last || c.last.id < last.id ? last : c.last,
           }));
       });
       this.store.updateHistory(relationId, () => ({ loading: false }));
