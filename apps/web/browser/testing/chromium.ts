@@ -1,0 +1,34 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+
+/** Where Debian's and Ubuntu's packages put Chromium; `CHROMIUM_PATH` comes first. */
+const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/lib/chromium/chromium'];
+
+/** The Chromium binary the browser tests drive, or an error that says how to get one. */
+export function chromiumPath(): string {
+  const override = process.env.CHROMIUM_PATH;
+  if (override) {
+    if (!existsSync(override)) {
+      throw new Error(`CHROMIUM_PATH is ${override}, which does not exist`);
+    }
+    return override;
+  }
+  const found = CANDIDATES.find((file) => existsSync(file));
+  if (!found) {
+    throw new Error(
+      `No Chromium found (looked at ${CANDIDATES.join(', ')}). The browser tests need one: ` +
+        'install it with `apt-get install -y chromium` (.ci/run does this), or set CHROMIUM_PATH ' +
+        'to a Chromium or Chrome binary.',
+    );
+  }
+  return found;
+}
+
+/** Headless Chromium; `--no-sandbox` because CI runs as root, where the sandbox cannot start. */
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
+}
