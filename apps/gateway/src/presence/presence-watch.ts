@@ -122,9 +122,9 @@ export class PresenceWatch {
   }
 
   /** Ends `conn`'s subscriptions to `accountIds` (unknown ones are ignored). */
-  unsubscribe(conn: Connection, accountIds: number[]): Record<string, never> {
+  unsubscribe(conn: Connection, accountIds: number[]): { watching: number } {
     for (const id of accountIds) this.drop(conn, id);
-    return {};
+    return { watching: conn.presence?.size ?? 0 };
   }
 
   /** The connection closed: all its subscriptions end. */

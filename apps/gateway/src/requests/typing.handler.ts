@@ -31,7 +31,11 @@ export interface TypingDeps {
 export class TypingHandler {
   constructor(private readonly deps: TypingDeps) {}
 
-  async handle(conn: Connection, accountId: number, data: TypingData): Promise<{ forwarded: boolean }> {
+  async handle(
+    conn: Connection,
+    accountId: number,
+    data: TypingData,
+  ): Promise<{ forwarded: boolean }> {
     const { membership, store, presence, sockets, bus, nodeId } = this.deps;
     const members = await membership.members(data.relation_id, (r) => store.members(r));
     if (!members.includes(accountId)) {

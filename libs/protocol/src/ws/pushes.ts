@@ -132,7 +132,13 @@ export const REPLY_DATA = {
   presence_subscribe: z
     .object({ presences: z.array(PresenceStateOut) })
     .meta({ id: 'PresenceSubscribeReply' }),
-  presence_unsubscribe: z.object({}).meta({ id: 'PresenceUnsubscribeReply' }),
+  presence_unsubscribe: z
+    .object({
+      watching: z.number().int().min(0).meta({
+        description: 'accounts this connection still watches',
+      }),
+    })
+    .meta({ id: 'PresenceUnsubscribeReply' }),
   presence_hidden: z.object({ hidden: z.boolean() }).meta({ id: 'PresenceHiddenReply' }),
 } as const satisfies Record<ClientEvent, z.ZodType>;
 
