@@ -61,9 +61,9 @@ describe('PresenceWatch', () => {
   /** An authenticated connection of `accountId` whose written frames are collected. */
   function device(accountId: number): { conn: Connection; frames: unknown[] } {
     const frames: unknown[] = [];
-    const wire: Wire = {
-      cork: (run) => run(),
-      send: (text) => (frames.push(JSON.parse(text)), 1),
+    const wire = {
+      cork: (run: () => void) => run(),
+      send: (text: string) => (frames.push(JSON.parse(text)), 1),
       getBufferedAmount: () => 0,
       ping: () => 1,
       end: () => undefined,
@@ -119,7 +119,10 @@ describe('PresenceWatch', () => {
       (records: BusRecord[]) =>
         watch.handle(
           records.map(
-            (r) => presenceChangedSchema.parse(JSON.parse(r.value)) as PresenceChangedRecord,
+            (r) =>
+              presenceChangedSchema.parse(
+                JSON.parse(r.value.toString('utf8')),
+              ) as PresenceChangedRecord,
           ),
         ),
       { fromBeginning: false },

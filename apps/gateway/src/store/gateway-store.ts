@@ -19,8 +19,10 @@ export interface GatewayStoreDeps {
 /**
  * The gateway's few reads from Postgres: an account's token epoch on a cache miss at auth,
  * member lists on a membership-cache miss, the replied-to message, the reader's cursor,
- * and resends' originals after the cache lost its dedup claims (docs/send-msg.md).
- * Everything else the gateway does goes to the bus. A failed read is an
+ * resends' originals after the cache lost its dedup claims (docs/send-msg.md), and who may
+ * watch whose presence (docs/protocol.md §3.5). Its one write is an account's own
+ * `presence_hidden` setting (§3.6), a single-row update with nothing to order or replay;
+ * everything else the gateway does goes to the bus. A failed read is an
  * `InfrastructureError` naming it.
  */
 export class GatewayStore {
