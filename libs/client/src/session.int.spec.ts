@@ -10,6 +10,7 @@ import { ChatClient, type ChatClientOptions } from './client';
 import { routeList } from './endpoints';
 import type { WebSocketConstructor, WebSocketLike } from './socket';
 import type { MsgInfoWithRly } from './types';
+import { TypingIndicators } from './typing';
 
 /** Every push any client of this test received, to check against the protocol's schemas. */
 const pushes: { event: PushEventName; data: unknown }[] = [];
@@ -457,6 +458,35 @@ describe('the typed SDK and ChatClient against the standalone server', () => {
     await waitFor(() => pushes.some((p) => p.event === 'account_logout'), {
       what: 'account_logout on the first device',
     });
+  }, 60_000);
+
+  it('sends typing and watches presence through ChatSocket', async () => {
+    const jo = await registerUser('jo@example.com', ['jo']);
+    const kim = await registerUser('kim@example.com', ['kim']);
+    const [j, k] = [jo.accounts[0]!, kim.accounts[0]!];
+    const relation = await befriend(j, k);
+    const joClient = newClient(new Network());
+    const kimClient = newClient(new Network());
+    joClient.setUserToken({ token: jo.userToken, expired_at: '2999-01-01T00:00:00.000Z' });
+    kimClient.setUserToken({ token: kim.userToken, expired_at: '2999-01-01T00:00:00.000Z' });
+    await joClient.switchAccount(j.id);
+    await kimClient.switchAccount(k.id);
+    const indicators = new TypingIndicators();
+    kimClient.on('typing', (data) => indicators.apply(data));
+
+    expect(await joClient.socket!.sendTyping(relation, true)).toEqual({ forwarded: true });
+    await waitFor(() => indicators.typing(relation).includes(j.id), { what: 'typing at kim' });
+
+    const watched = await kimClient.socket!.subscribePresence([j.id]);
+    expect(watched.presences).toEqual([
+      { account_id: j.id, online: true, last_seen: expect.any(String) },
+    ]);
+    const seen: boolean[] = [];
+    kimClient.on('presence', (data) => seen.push(data.online));
+    joClient.close();
+    await waitFor(() => seen.includes(false), { what: 'jo offline at kim' });
+    expect(await kimClient.socket!.unsubscribePresence([j.id])).toEqual({ watching: 0 });
+    expect(await kimClient.socket!.setPresenceHidden(false)).toEqual({ hidden: false });
   }, 60_000);
 
   it('received only pushes that parse, unchanged, with their schema in @chat/protocol', () => {
