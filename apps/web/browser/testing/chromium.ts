@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
+import { CHROMIUM_CANDIDATES as CANDIDATES } from '@chat/testing';
 import { chromium, type Browser } from 'playwright-core';
-
-/** Where Debian's and Ubuntu's packages put Chromium; `CHROMIUM_PATH` comes first. */
-const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/lib/chromium/chromium'];
 
 /** The Chromium binary the browser tests drive, or an error that says how to get one. */
 export function chromiumPath(): string {
@@ -17,7 +15,7 @@ export function chromiumPath(): string {
   if (!found) {
     throw new Error(
       `No Chromium found (looked at ${CANDIDATES.join(', ')}). The browser tests need one: ` +
-        'install it with `apt-get install -y chromium` (.ci/run does this), or set CHROMIUM_PATH ' +
+        'install it with `apt-get install -y chromium` (`npm test` does this as root on a machine with apt), or set CHROMIUM_PATH ' +
         'to a Chromium or Chrome binary.',
     );
   }
