@@ -18,6 +18,8 @@ export const PUSH_EVENTS = {
   createNotify: 'create_notify',
   updateNotify: 'update_notify',
   error: 'error',
+  editMsg: 'edit_msg',
+  msgReaction: 'msg_reaction',
 } as const;
 
 export type PushEventName = (typeof PUSH_EVENTS)[keyof typeof PUSH_EVENTS];

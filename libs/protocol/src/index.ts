@@ -74,6 +74,9 @@ export {
   SYNC_MAX_RELATIONS,
   SYNC_MAX_LIMIT,
   SYNC_MAX_MESSAGES,
+  MAX_REACTIONS_PER_MESSAGE,
+  REACTION_WORDS,
+  isReaction,
   type MessageSchemas,
 } from './api/message.schemas';
 export {
@@ -120,5 +123,6 @@ export {
   type MessageCounts,
   type ReplyTarget,
   type MessageWithReply,
+  type ReactionCount,
 } from './msg-info';
 export { describeIssues } from './describe-issues';
