@@ -74,7 +74,6 @@ export {
   SYNC_MAX_RELATIONS,
   SYNC_MAX_LIMIT,
   SYNC_MAX_MESSAGES,
-  MAX_REACTIONS_PER_MESSAGE,
   REACTION_WORDS,
   isReaction,
   type MessageSchemas,

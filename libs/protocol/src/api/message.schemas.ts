@@ -27,9 +27,6 @@ const RlyMsgOut = z
   })
   .meta({ id: 'RlyMsg' });
 
-/** Most distinct reactions one message can carry (5008 past it). */
-export const MAX_REACTIONS_PER_MESSAGE = 20;
-
 /**
  * A reaction: one emoji (one grapheme, at most 16 UTF-16 units: flags and skin tones
  * included) or one of the short words of `REACTION_WORDS`.
