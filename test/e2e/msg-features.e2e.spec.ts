@@ -234,7 +234,7 @@ describe('mentions, edits and reactions', () => {
       expect(old.total).toBe(0);
     });
 
-    it('refuses others, revoked messages, system messages and edits after the window', async () => {
+    it('refuses others, revoked and file messages, and edits after the window', async () => {
       const id = await sendOk('bob', bob, 'mine');
       expect(code(await put(cat, '/api/msg/update/edit', { id, msg_content: 'x' }))).toBe(
         ErrorCode.PermissionDenied,
@@ -244,6 +244,20 @@ describe('mentions, edits and reactions', () => {
       );
       expect(code(await put(bob, '/api/msg/update/edit', { id, msg_content: '' }))).toBe(
         ErrorCode.InvalidParams,
+      );
+      // A file message has no text to edit.
+      const form = new FormData();
+      form.set('relation_id', String(crew));
+      form.set('file', new Blob(['notes']), 'notes.txt');
+      const upload = await fetch(new URL('/api/msg/file', bob.api.baseUrl), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bob.accountToken}` },
+        body: form,
+      });
+      const file = ok((await upload.json()) as Reply);
+      await viewOf(bob, file.id);
+      expect(code(await put(bob, '/api/msg/update/edit', { id: file.id, msg_content: 'x' }))).toBe(
+        ErrorCode.MessageNotEditable,
       );
       const late = await sendOk('bob', bob, 'soon too late');
       ok(await put(bob, '/api/msg/update/revoke', { id }));

@@ -105,7 +105,7 @@ export interface MessageQueryRepository {
   revoke(id: number): Promise<{ wasPinned: boolean; wasTop: boolean } | null>;
   /**
    * list/mention: messages mentioning the caller (in one relation, or in every relation it
-   * belongs to when `relationId` is 0), newest first.
+   * belongs to when `relationId` is 0), newest first; a revoked message mentions nobody.
    */
   mentions(caller: number, relationId: number, page: Page): Promise<MessageList>;
   /** Messages mentioning the caller in the relation after its read cursor, not revoked. */

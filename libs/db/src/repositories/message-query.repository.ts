@@ -53,7 +53,8 @@ const num = (v: string | null): number | null => (v === null ? null : Number(v))
 const VIEW = `
   m.id, m.relation_id, m.notify_type, m.msg_type, m.msg_content, m.msg_extend, m.file_id,
   m.account_id, m.create_at, m.is_revoke, m.is_top, m.is_pin, m.pin_time, m.seq, m.edit_at,
-  exists(select 1 from message_mention mm where mm.message_id = m.id and mm.account_id = ?) as mentioned_me,
+  (not m.is_revoke and exists(select 1 from message_mention mm
+                               where mm.message_id = m.id and mm.account_id = ?)) as mentioned_me,
   coalesce((select json_agg(json_build_object('emoji', x.emoji, 'count', x.n, 'me', x.me)
                             order by x.n desc, x.first, x.emoji)
               from (select emoji, count(*) as n, bool_or(account_id = ?) as me, min(create_at) as first
@@ -365,7 +366,7 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
     return r ? { wasPinned: r.was_pinned, wasTop: r.was_top } : null;
   }
 
-  /** list/mention: newest first; only relations the caller still belongs to. */
+  /** list/mention: newest first, revoked ones left out; only relations the caller still belongs to. */
   mentions(caller: number, relationId: number, page: Page) {
     const scope =
       relationId > 0
@@ -374,7 +375,7 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
     return this.list(
       caller,
       `m.id in (select mm.message_id from message_mention mm
-                 where mm.account_id = ? and ${scope})`,
+                 where mm.account_id = ? and ${scope}) and not m.is_revoke`,
       [caller, relationId > 0 ? relationId : caller],
       'm.id desc',
       page,
