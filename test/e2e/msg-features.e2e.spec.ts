@@ -158,10 +158,7 @@ describe('mentions, edits and reactions', () => {
       expect(ack.status_code).toBe(0);
       const id = ack.data.msg_id as number;
       // bob's sending socket gets nothing; dan is not a member: nothing, and not mentioned.
-      await watch.expect(
-        { ...toEach(ANN, sendMsg(id, false)), cat: [sendMsg(id, true)] },
-        inCrew,
-      );
+      await watch.expect({ ...toEach(ANN, sendMsg(id, false)), cat: [sendMsg(id, true)] }, inCrew);
 
       expect((await viewOf(cat, id)).mentioned_me).toBe(true);
       expect((await viewOf(ann, id)).mentioned_me).toBe(false);
@@ -181,7 +178,9 @@ describe('mentions, edits and reactions', () => {
       );
 
       // Reading past it clears the unread count.
-      const read = await watch.socket('cat').request('read_msg', { relation_id: crew, msg_ids: [id] });
+      const read = await watch
+        .socket('cat')
+        .request('read_msg', { relation_id: crew, msg_ids: [id] });
       expect(read.status_code).toBe(0);
       await waitFor(async () => (await sync(cat)).unread_mentions === 0, {
         what: 'the unread mention count after read_msg',
@@ -228,9 +227,13 @@ describe('mentions, edits and reactions', () => {
       expect((await viewOf(ann, replyId)).edit_at).toBeNull();
       const synced = (await sync(cat)).messages.find((m) => m.id === id)!;
       expect([synced.msg_content, synced.edit_at]).toEqual(['first version', seen.edit_at]);
-      const found = ok(await get(ann, '/api/msg/list/content', { content: 'version', relation_id: crew }));
+      const found = ok(
+        await get(ann, '/api/msg/list/content', { content: 'version', relation_id: crew }),
+      );
       expect(found.list.map((m: MsgInfo) => m.id)).toEqual([id]);
-      const old = ok(await get(ann, '/api/msg/list/content', { content: 'frst', relation_id: crew }));
+      const old = ok(
+        await get(ann, '/api/msg/list/content', { content: 'frst', relation_id: crew }),
+      );
       expect(old.total).toBe(0);
     });
 

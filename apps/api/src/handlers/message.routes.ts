@@ -157,7 +157,8 @@ export function messageRoutes(messages: MessageService, s: MessageSchemas): AnyR
       path: '/api/msg/list/mention',
       auth: 'account',
       tag: 'message',
-      summary: 'Messages mentioning you (one conversation, or all with relation_id 0), newest first',
+      summary:
+        'Messages mentioning you (one conversation, or all with relation_id 0), newest first',
       from: 'query',
       input: s.listMention.query,
       reply: s.listMention.reply,

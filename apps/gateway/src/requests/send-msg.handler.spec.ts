@@ -199,7 +199,11 @@ describe('SendMessageHandler', () => {
     const concurrent = new SendMessageHandler({
       bus,
       membership: Object.assign(cache.membership({ ttlMs: 60_000 }), { isMember: () => checking }),
-      store: { members: async () => [ME], replyTarget: async () => null, isLeader: async () => false },
+      store: {
+        members: async () => [ME],
+        replyTarget: async () => null,
+        isLeader: async () => false,
+      },
       dedup,
       gate,
       ids,

@@ -170,7 +170,9 @@ order by message_id, account_id`;
 
 /** Whether a message asks for mentions at all. */
 const mentionsSomeone = (r: NewMessageRow): boolean =>
-  r.accountId !== null && !!r.msgExtend && (r.msgExtend.all === true || r.msgExtend.remind.length > 0);
+  r.accountId !== null &&
+  !!r.msgExtend &&
+  (r.msgExtend.all === true || r.msgExtend.remind.length > 0);
 
 /**
  * Writes message batches for the persister (docs/architecture.md, persister; docs/data-model.md §2.8): an
@@ -281,18 +283,20 @@ export class MessageStoreRepository {
         }
       }
       if (wanted.length > 0) {
-        await boundCount(em, MENTION, [0, 1, 2, 3].map((i) => bigintArray(wanted.map((w) => w[i]))));
+        await boundCount(
+          em,
+          MENTION,
+          [0, 1, 2, 3].map((i) => bigintArray(wanted.map((w) => w[i]))),
+        );
       }
     }
 
     const mentions = new Map<number, number[]>();
     const asking = part.filter(mentionsSomeone).map((r) => r.id);
     if (asking.length > 0) {
-      for (const m of await boundRows<{ message_id: string; account_id: string }>(
-        em,
-        MENTIONS_OF,
-        [bigintArray(asking)],
-      )) {
+      for (const m of await boundRows<{ message_id: string; account_id: string }>(em, MENTIONS_OF, [
+        bigintArray(asking),
+      ])) {
         const list = mentions.get(Number(m.message_id)) ?? [];
         list.push(Number(m.account_id));
         mentions.set(Number(m.message_id), list);
