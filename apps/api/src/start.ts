@@ -46,6 +46,7 @@ export type ApiConfig = Pick<
   | 'Token'
   | 'Kafka'
   | 'Rule'
+  | 'Message'
   | 'Page'
   | 'Limit'
   | 'Auto'

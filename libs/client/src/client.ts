@@ -34,6 +34,8 @@ const PUSH_NAMES = [
   'error',
   'typing',
   'presence',
+  'edit_msg',
+  'msg_reaction',
 ] as const satisfies readonly PushEventName[];
 type Assert<T extends true> = T;
 export type _AllPushesHandled = Assert<

@@ -257,6 +257,23 @@ describe('the typed SDK and ChatClient against the standalone server', () => {
     expect((await api.msg.top(e.token, { relation_id: relation }))?.msg_info.id).toBe(sent.id);
     await api.msg.updatePin(f.token, { id: sent.id, relation_id: relation, is_pin: true });
     expect((await api.msg.pinned(e.token, { relation_id: relation })).list[0].id).toBe(sent.id);
+    // Reactions, an edit and the mention list (docs/features.md).
+    await api.msg.react(f.token, { id: synced.list[0].messages[0].id, emoji: '👍', state: true });
+    const typo = await erinClient.send({ relation_id: relation, msg_content: 'typo' });
+    // Retried until the message is stored (an ack may come a moment before the row).
+    await waitFor(
+      () =>
+        api.msg.edit(e.token, { id: typo.msg_id, msg_content: 'fixed' }).then(
+          () => true,
+          () => false,
+        ),
+      { what: 'the edit of a stored message' },
+    );
+    await waitFor(
+      () => ['edit_msg', 'msg_reaction'].every((ev) => pushes.some((p) => p.event === ev)),
+      { what: 'the edit_msg and msg_reaction pushes' },
+    );
+    expect((await api.msg.mentions(e.token, {})).total).toBe(0);
     await api.msg.revoke(f.token, { id: sent.id });
     const other = await api.group.create(f.token, { name: 'other', description: 'another' });
     await api.group.invite(f.token, { relation_id: other.relation_id, account_id: [e.id] });

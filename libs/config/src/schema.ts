@@ -363,6 +363,19 @@ export const CONFIG_TREE = {
     }),
     BiggestImageSize: int({ describe: 'Largest image upload, bytes.', default: 10485760, min: 1 }),
   },
+  Message: {
+    EditWindowSeconds: int({
+      describe: 'How long after sending the sender may edit a text message, seconds (5007 after).',
+      default: 900,
+      min: 1,
+    }),
+    MaxReactions: int({
+      describe: 'Most different reactions (emoji) one message can carry (5008 past it).',
+      default: 20,
+      min: 1,
+      max: 100,
+    }),
+  },
   Page: {
     DefaultPageSize: int({ describe: 'Page size when a request gives none.', default: 10, min: 1 }),
     MaxPageSize: int({ describe: 'Larger page sizes are clamped to this.', default: 200, min: 1 }),

@@ -77,6 +77,7 @@ export type {
   MessageLookupRepository,
   MessageView,
   MessageState,
+  ReactionChange,
   MessageList,
   Page,
   ReplyTarget,

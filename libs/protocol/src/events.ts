@@ -20,6 +20,8 @@ export const PUSH_EVENTS = {
   error: 'error',
   typing: 'typing',
   presence: 'presence',
+  editMsg: 'edit_msg',
+  msgReaction: 'msg_reaction',
 } as const;
 
 export type PushEventName = (typeof PUSH_EVENTS)[keyof typeof PUSH_EVENTS];

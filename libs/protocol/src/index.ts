@@ -89,6 +89,8 @@ export {
   SYNC_MAX_RELATIONS,
   SYNC_MAX_LIMIT,
   SYNC_MAX_MESSAGES,
+  REACTION_WORDS,
+  isReaction,
   type MessageSchemas,
 } from './api/message.schemas';
 export {
@@ -135,5 +137,6 @@ export {
   type MessageCounts,
   type ReplyTarget,
   type MessageWithReply,
+  type ReactionCount,
 } from './msg-info';
 export { describeIssues } from './describe-issues';

@@ -37,6 +37,11 @@ export class GatewayStore {
     return this.guard('member list', () => this.d.memberships.members(relationId));
   }
 
+  /** Whether the account leads the relation: only the leader may mention everyone. */
+  isLeader(accountId: number, relationId: number): Promise<boolean> {
+    return this.guard('leader check', () => this.d.lookups.isLeader(accountId, relationId));
+  }
+
   replyTarget(msgId: number): Promise<ReplyTarget | null> {
     return this.guard('reply target', () => this.d.lookups.replyTarget(msgId));
   }

@@ -6,6 +6,7 @@ import { Migration20261203120000_outbox } from './Migration20261203120000_outbox
 import { Migration20261203130000_token_epoch } from './Migration20261203130000_token_epoch';
 import { Migration20261205090000_client_msg_id_window } from './Migration20261205090000_client_msg_id_window';
 import { Migration20261206100000_presence_hidden } from './Migration20261206100000_presence_hidden';
+import { Migration20261206200000_mentions_edit_reactions } from './Migration20261206200000_mentions_edit_reactions';
 
 /**
  * Every migration, oldest first, registered explicitly: no glob or file discovery, so it
@@ -28,5 +29,9 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261206100000_presence_hidden',
     class: Migration20261206100000_presence_hidden,
+  },
+  {
+    name: 'Migration20261206200000_mentions_edit_reactions',
+    class: Migration20261206200000_mentions_edit_reactions,
   },
 ];

@@ -39,6 +39,8 @@ export const msgExtend = z
     remind: z
       .array(z.object({ idx: z.number().int().min(1), account_id: id }))
       .max(100, { error: 'at most 100 entries' }),
+    /** `@all`: every member but the sender; only the group leader may (5009). */
+    all: z.boolean().optional(),
   })
   .nullable();
 

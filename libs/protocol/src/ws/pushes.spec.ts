@@ -78,6 +78,20 @@ const SAMPLES: PushData = {
   error: { status_code: 2013, status_msg: 'token expired' },
   typing: { relation_id: 12, account_id: 3, state: true },
   presence: { account_id: 4, online: false, last_seen: '2024-05-01T08:30:00.123Z' },
+  edit_msg: {
+    relation_id: 12,
+    msg_id: 7193847562240001,
+    msg_content: 'hello again',
+    edit_at: '2024-05-01T08:31:00.000Z',
+  },
+  msg_reaction: {
+    relation_id: 12,
+    msg_id: 7193847562240001,
+    account_id: 4,
+    emoji: '👍',
+    state: true,
+    count: 1,
+  },
 };
 
 const REPLIES: ReplyData = {

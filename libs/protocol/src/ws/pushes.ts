@@ -96,6 +96,20 @@ export const PUSH_DATA = {
     state: z.boolean().meta({ description: 'true: typing; false: stopped' }),
   }),
   presence: PresenceStateOut,
+  edit_msg: z.object({
+    relation_id: outId,
+    msg_id: outId,
+    msg_content: z.string().meta({ description: 'the new text' }),
+    edit_at: time,
+  }),
+  msg_reaction: z.object({
+    relation_id: outId,
+    msg_id: outId,
+    account_id: outId.meta({ description: 'who added or removed it' }),
+    emoji: z.string(),
+    state: z.boolean().meta({ description: 'true: added; false: removed' }),
+    count: z.number().int().meta({ description: 'how many accounts react with it now' }),
+  }),
 } as const satisfies Record<PushEventName, z.ZodType>;
 
 /** The data of each push, by event. */
