@@ -749,6 +749,9 @@ export class Session {
       read_ids: [],
       reply_count: 0,
       seq: 0,
+      edit_at: null,
+      mentioned_me: false,
+      reactions: [],
       rly_msg: replyTo
         ? {
             msg_id: replyTo.id,
