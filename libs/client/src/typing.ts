@@ -1,5 +1,12 @@
-import { TYPING_EXPIRE_MS } from '@chat/protocol';
+import type * as protocol from '@chat/protocol';
 import type { PushData } from '@chat/protocol';
+
+/**
+ * The protocol's `TYPING_EXPIRE_MS`, written out: the SDK bundle takes nothing from
+ * `@chat/protocol` at run time. The type is the protocol constant's literal type, so a change
+ * there fails to compile here.
+ */
+const TYPING_EXPIRE_MS: typeof protocol.TYPING_EXPIRE_MS = 6000;
 
 /**
  * Who is typing where, from `typing` pushes (docs/protocol.md §3.4): a member counts as typing
