@@ -185,7 +185,19 @@ describe('mentions, edits and reactions', () => {
       await waitFor(async () => (await sync(cat)).unread_mentions === 0, {
         what: 'the unread mention count after read_msg',
       });
-      watch.mark();
+      // The read reaches the sender as a push, which may come after the sync shows it
+      // (distributed: through the bus): wait for it so the next case starts from silence.
+      await watch.expect(
+        {
+          bob: [
+            frame(
+              PUSH_EVENTS.readMsg,
+              expect.objectContaining({ reader_id: cat.accountId, msg_ids: [id] }),
+            ),
+          ],
+        },
+        inCrew,
+      );
     });
 
     it('takes @all from the leader only: 5009 for anyone else, nothing stored or pushed', async () => {
