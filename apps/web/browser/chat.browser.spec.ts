@@ -225,6 +225,41 @@ test('two people befriend and chat; a second device follows live', async () => {
   await messageWithText(bob, 'Yes, from my phone').waitFor();
   await shot(phone, 'phone-chat');
 
+  // Bob types on his browser: Alice sees "typing…" with his name until he clears the text.
+  await byTest(bob, 'composer-input').fill('I am wri');
+  await byTest(alice, 'typing').filter({ hasText: bobName }).waitFor();
+  await byTest(bob, 'composer-input').fill('');
+  await byTest(alice, 'typing').waitFor({ state: 'detached' });
+
+  // Alice reacts to Bob's phone message: one 👍 on every screen, "mine" on hers only.
+  const fromPhone = messageWithText(alice, 'Yes, from my phone');
+  await fromPhone.hover();
+  await fromPhone.locator('[data-testid="message-react"]').click();
+  for (const [page, me] of [
+    [alice, 'true'],
+    [bob, 'false'],
+    [phone, 'false'],
+  ] as const) {
+    await messageWithText(page, 'Yes, from my phone')
+      .locator(`[data-testid="reaction"][data-emoji="👍"][data-me="${me}"]`, { hasText: '1' })
+      .waitFor();
+  }
+
+  // Alice edits her first message: the new text, marked edited, on Bob's devices, and his
+  // reply quotes the new text.
+  const first = messageWithText(alice, 'Hello Bob!');
+  await first.hover();
+  alice.once('dialog', (dialog) => void dialog.accept('Hello Bob, edited!'));
+  await first.locator('[data-testid="message-edit"]').click();
+  for (const page of [alice, bob, phone]) {
+    await messageWithText(page, 'Hello Bob, edited!')
+      .locator('[data-testid="message-edited"]')
+      .waitFor();
+  }
+  await messageWithText(bob, 'Hi Alice, good to see you')
+    .locator('[data-testid="reply-quote"]', { hasText: 'Hello Bob, edited!' })
+    .waitFor();
+
   // Alice revokes her last message: gone on all three screens.
   const last = messageWithText(alice, 'Are you both there?');
   await last.hover();

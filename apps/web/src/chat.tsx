@@ -158,6 +158,7 @@ function ConversationView({ session, relationId }: { session: Session; relationI
   const conv = useSelect(session.store, (s) => s.conversations[relationId]);
   const history = useSelect(session.store, (s) => s.histories[relationId]);
   const me = useSelect(session.store, (s) => s.accountId);
+  const typing = useSelect(session.store, (s) => s.typing[relationId]);
   const [text, setText] = useState('');
   const [replyTo, setReplyTo] = useState<Message | undefined>();
   const [showInfo, setShowInfo] = useState(false);
@@ -210,6 +211,7 @@ function ConversationView({ session, relationId }: { session: Session; relationI
     const content = text.trim();
     if (!content) return;
     setText('');
+    session.typing(relationId, false);
     const reply = replyTo;
     setReplyTo(undefined);
     void session.send(relationId, content, reply);
@@ -280,6 +282,14 @@ function ConversationView({ session, relationId }: { session: Session; relationI
               />
             ))}
           </div>
+          {typing && typing.length > 0 && (
+            <small class="typing" data-testid="typing">
+              {typing
+                .map((id) => (conv.type === 'group' ? (names[id] ?? `#${id}`) : conv.title))
+                .join(', ')}{' '}
+              typing…
+            </small>
+          )}
           <form
             class="composer"
             onSubmit={(e) => {
@@ -328,7 +338,11 @@ function ConversationView({ session, relationId }: { session: Session; relationI
                 maxLength={1000}
                 data-testid="composer-input"
                 value={text}
-                onInput={(e) => setText(e.currentTarget.value)}
+                onInput={(e) => {
+                  const value = e.currentTarget.value;
+                  setText(value);
+                  session.typing(relationId, value.trim() !== '');
+                }}
               />
               <button type="submit" data-testid="composer-send" disabled={!text.trim()}>
                 Send
@@ -369,7 +383,9 @@ function MessageItem(props: {
         : 'sent';
   return (
     <div
-      class={`message ${mine ? 'mine' : 'theirs'} ${msg.is_revoke ? 'revoked' : ''}`}
+      class={`message ${mine ? 'mine' : 'theirs'} ${msg.is_revoke ? 'revoked' : ''} ${
+        msg.mentioned_me ? 'mentioned' : ''
+      }`}
       data-testid="message"
       data-msg-id={msg.id}
       data-mine={mine ? 'true' : 'false'}
@@ -400,7 +416,25 @@ function MessageItem(props: {
         ) : (
           <span data-testid="message-text">{msg.msg_content}</span>
         )}
+        {!msg.is_revoke && msg.reactions.length > 0 && (
+          <div class="reactions" data-testid="reactions">
+            {msg.reactions.map((r) => (
+              <button
+                key={r.emoji}
+                type="button"
+                class={`reaction ${r.me ? 'me' : ''}`}
+                data-testid="reaction"
+                data-emoji={r.emoji}
+                data-me={r.me ? 'true' : 'false'}
+                onClick={() => void session.attempt(() => session.react(msg, r.emoji, !r.me))}
+              >
+                {r.emoji} {r.count}
+              </button>
+            ))}
+          </div>
+        )}
         <div class="meta">
+          {msg.edit_at && !msg.is_revoke && <small data-testid="message-edited">edited</small>}
           {msg.is_pin && <span data-testid="message-pinned">pinned</span>}
           {msg.is_top && <span>top</span>}
           <small>{time(msg.create_at)}</small>
@@ -436,6 +470,32 @@ function MessageItem(props: {
           >
             {msg.is_top ? 'Untop' : 'Top'}
           </button>
+          <button
+            type="button"
+            class="link"
+            data-testid="message-react"
+            onClick={() => {
+              const mineAlready = msg.reactions.some((r) => r.emoji === '👍' && r.me);
+              void session.attempt(() => session.react(msg, '👍', !mineAlready));
+            }}
+          >
+            👍
+          </button>
+          {mine && msg.msg_type === 'text' && (
+            <button
+              type="button"
+              class="link"
+              data-testid="message-edit"
+              onClick={() => {
+                const next = window.prompt('Edit message', msg.msg_content)?.trim();
+                if (next && next !== msg.msg_content) {
+                  void session.attempt(() => session.edit(msg, next));
+                }
+              }}
+            >
+              Edit
+            </button>
+          )}
           {mine && (
             <button
               type="button"

@@ -1,5 +1,13 @@
-import { ChatApi, ChatError, ChatSocket, type CallOptions, type HttpMethod } from '@chat/client';
 import {
+  ChatApi,
+  ChatError,
+  ChatSocket,
+  TypingIndicators,
+  type CallOptions,
+  type HttpMethod,
+} from '@chat/client';
+import {
+  applyReaction,
   mergeMessages,
   Store,
   unionIds,
@@ -9,6 +17,9 @@ import {
   type Message,
   type Panel,
 } from './store';
+
+/** How often a typing device refreshes its indicator (docs/protocol.md §3.4). */
+const TYPING_REFRESH_MS = 3000;
 
 interface Token {
   token: string;
@@ -80,6 +91,11 @@ export class Session {
   private noticeId = 0;
   /** Whether the socket was open before: the next `open` is a reconnection and syncs. */
   private wasOpen = false;
+  /** Who types where, from the `typing` pushes; mirrored into `state.typing`. */
+  private readonly typingIndicators = new TypingIndicators();
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When this device last told a conversation it types (relation id → epoch ms). */
+  private readonly typingSent = new Map<number, number>();
 
   constructor(private readonly origin: string = location.origin) {
     this.api = new ChatApi({ baseUrl: origin });
@@ -268,7 +284,9 @@ export class Session {
     this.socket = null;
     this.accountToken = null;
     this.wasOpen = false;
-    this.store.set({ connection: 'offline' });
+    clearTimeout(this.typingTimer);
+    this.typingSent.clear();
+    this.store.set({ connection: 'offline', typing: {} });
   }
 
   private async currentAccountToken(): Promise<string> {
@@ -371,6 +389,35 @@ export class Session {
         if (data.type === 'top' && data.state && this.store.state.histories[data.relation_id]) {
           void this.attempt(() => this.loadTop(data.relation_id));
         }
+      }),
+    );
+    on.push(
+      socket.on('edit_msg', (data) => {
+        const patch = (m: Message): Message =>
+          m.id === data.msg_id ? { ...m, msg_content: data.msg_content, edit_at: data.edit_at } : m;
+        const patchReply = (m: Message): Message =>
+          m.rly_msg?.msg_id === data.msg_id
+            ? { ...m, rly_msg: { ...m.rly_msg, msg_content: data.msg_content } }
+            : patch(m);
+        this.store.updateHistory(data.relation_id, (h) => ({
+          messages: h.messages.map(patchReply),
+          top: h.top && patch(h.top),
+        }));
+        this.store.updateConversation(data.relation_id, (c) => ({ last: c.last && patch(c.last) }));
+      }),
+    );
+    on.push(
+      socket.on('msg_reaction', (data) => {
+        const me = this.store.state.accountId;
+        this.store.updateHistory(data.relation_id, (h) => ({
+          messages: h.messages.map((m) => (m.id === data.msg_id ? applyReaction(m, data, me) : m)),
+        }));
+      }),
+    );
+    on.push(
+      socket.on('typing', (data) => {
+        this.typingIndicators.apply(data);
+        this.refreshTyping();
       }),
     );
     on.push(
@@ -809,6 +856,50 @@ export class Session {
     });
     const envelope = (await res.json()) as { status_code: number; status_msg: string };
     if (envelope.status_code !== 0) throw new ChatError(envelope.status_code, envelope.status_msg);
+  }
+
+  /** Mirrors the typing indicators into the store, and again when the next one expires. */
+  private refreshTyping(): void {
+    clearTimeout(this.typingTimer);
+    const typing: Record<number, number[]> = {};
+    for (const relationId of Object.keys(this.store.state.conversations).map(Number)) {
+      const who = this.typingIndicators.typing(relationId);
+      if (who.length) typing[relationId] = who;
+    }
+    this.store.set({ typing });
+    const next = this.typingIndicators.nextExpiry();
+    if (next !== undefined) {
+      this.typingTimer = setTimeout(() => this.refreshTyping(), Math.max(50, next - Date.now()));
+    }
+  }
+
+  /**
+   * Tells the conversation this device types (`typing`, docs/protocol.md §3.4): at most every
+   * 3 s while the text changes, and once `false` when the text is sent or cleared.
+   */
+  typing(relationId: number, state: boolean): void {
+    const socket = this.socket;
+    if (!socket || this.store.state.connection !== 'open') return;
+    const last = this.typingSent.get(relationId);
+    if (state) {
+      if (last !== undefined && Date.now() - last < TYPING_REFRESH_MS) return;
+      this.typingSent.set(relationId, Date.now());
+    } else {
+      if (last === undefined) return;
+      this.typingSent.delete(relationId);
+    }
+    // A lost indicator only shows or hides "typing…" late: nothing to retry.
+    socket.sendTyping(relationId, state).catch(() => undefined);
+  }
+
+  /** Replaces the text of one of this account's text messages (`PUT /api/msg/update/edit`). */
+  edit(msg: Message, text: string): Promise<unknown> {
+    return this.call('PUT', '/api/msg/update/edit', { body: { id: msg.id, msg_content: text } });
+  }
+
+  /** Adds or removes this account's reaction (`PUT /api/msg/update/reaction`). */
+  react(msg: Message, emoji: string, state: boolean): Promise<unknown> {
+    return this.call('PUT', '/api/msg/update/reaction', { body: { id: msg.id, emoji, state } });
   }
 
   revoke(msg: Message): Promise<unknown> {

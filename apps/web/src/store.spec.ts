@@ -1,5 +1,5 @@
 import { preview } from './format';
-import { mergeMessages, Store, unionIds, type Message } from './store';
+import { applyReaction, mergeMessages, Store, unionIds, type Message } from './store';
 
 const msg = (id: number, more: Partial<Message> = {}): Message =>
   ({
@@ -20,10 +20,31 @@ const msg = (id: number, more: Partial<Message> = {}): Message =>
     reply_count: 0,
     seq: id,
     rly_msg: null,
+    edit_at: null,
+    mentioned_me: false,
+    reactions: [],
     ...more,
   }) as Message;
 
 describe('the web app state', () => {
+  it('applies reaction pushes: counts from the server, "mine" from who reacted, zero removes', () => {
+    const me = 5;
+    let m = msg(1);
+    m = applyReaction(m, { emoji: '👍', count: 1, state: true, account_id: 8 }, me);
+    expect(m.reactions).toEqual([{ emoji: '👍', count: 1, me: false }]);
+    m = applyReaction(m, { emoji: '👍', count: 2, state: true, account_id: me }, me);
+    m = applyReaction(m, { emoji: 'ok', count: 1, state: true, account_id: 8 }, me);
+    expect(m.reactions).toEqual([
+      { emoji: '👍', count: 2, me: true },
+      { emoji: 'ok', count: 1, me: false },
+    ]);
+    // Another account's removal keeps mine; my removal clears it; a count of 0 drops the emoji.
+    m = applyReaction(m, { emoji: '👍', count: 1, state: false, account_id: 8 }, me);
+    expect(m.reactions[0]).toEqual({ emoji: '👍', count: 1, me: true });
+    m = applyReaction(m, { emoji: '👍', count: 0, state: false, account_id: me }, me);
+    expect(m.reactions).toEqual([{ emoji: 'ok', count: 1, me: false }]);
+  });
+
   it('merges messages by id in id order, a later copy winning but keeping known readers', () => {
     const merged = mergeMessages(
       [msg(3, { read_ids: [9] }), msg(1)],

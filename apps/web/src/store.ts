@@ -80,6 +80,8 @@ export interface State {
   applications: ApplicationInfo[];
   notices: { id: number; text: string; kind: 'info' | 'error' }[];
   devMailbox: boolean;
+  /** Who is typing, by conversation (the `typing` pushes, expired after 6 s). */
+  typing: Record<number, number[]>;
 }
 
 export const initialState: State = {
@@ -97,6 +99,7 @@ export const initialState: State = {
   applications: [],
   notices: [],
   devMailbox: false,
+  typing: {},
 };
 
 type Listener = () => void;
@@ -169,4 +172,26 @@ export function unionIds(a: number[] | null, b: number[] | null): number[] | nul
   if (!a) return b;
   if (!b) return a;
   return [...new Set([...a, ...b])].sort((x, y) => x - y);
+}
+
+/**
+ * A message after a `msg_reaction` push: the emoji's count as the server gave it, "mine" from
+ * who reacted, an emoji whose count fell to 0 removed.
+ */
+export function applyReaction(
+  msg: Message,
+  push: { emoji: string; count: number; state: boolean; account_id: number },
+  me: number,
+): Message {
+  const known = msg.reactions.find((r) => r.emoji === push.emoji);
+  const mine = push.account_id === me ? push.state : (known?.me ?? false);
+  const rest = msg.reactions.filter((r) => r.emoji !== push.emoji);
+  if (push.count <= 0) return { ...msg, reactions: rest };
+  const next = { emoji: push.emoji, count: push.count, me: mine };
+  return {
+    ...msg,
+    reactions: known
+      ? msg.reactions.map((r) => (r.emoji === push.emoji ? next : r))
+      : [...rest, next],
+  };
 }
