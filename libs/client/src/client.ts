@@ -32,6 +32,7 @@ const PUSH_NAMES = [
   'create_notify',
   'update_notify',
   'error',
+  'group_member_muted',
 ] as const satisfies readonly PushEventName[];
 type Assert<T extends true> = T;
 export type _AllPushesHandled = Assert<

@@ -18,6 +18,7 @@ export const PUSH_EVENTS = {
   createNotify: 'create_notify',
   updateNotify: 'update_notify',
   error: 'error',
+  groupMemberMuted: 'group_member_muted',
 } as const;
 
 export type PushEventName = (typeof PUSH_EVENTS)[keyof typeof PUSH_EVENTS];

@@ -61,6 +61,7 @@ export {
   PUSH_DATA,
   REPLY_DATA,
   RETRY_LATER_DATA,
+  MUTED_DATA,
   NotifyPushOut,
   type PushData,
   type ReplyData,
@@ -80,6 +81,7 @@ export {
   groupSchemas,
   SettingGroupOut,
   GroupMemberOut,
+  MUTE_MAX_SECONDS,
   NotifyOut,
   type GroupSchemas,
 } from './api/group.schemas';
@@ -91,6 +93,7 @@ export {
   SettingFriendOut,
   SettingOut,
   SettingPinOut,
+  BlockedAccountOut,
   APPLICATION_STATUSES,
   type ApplicationStatus,
   type SocialSchemas,

@@ -76,6 +76,7 @@ const SAMPLES: PushData = {
     create_at: '2024-05-01T08:30:00.123Z',
   },
   error: { status_code: 2013, status_msg: 'token expired' },
+  group_member_muted: { relation_id: 20, account_id: 5, muted_until: '2024-05-01T08:30:00.123Z' },
 };
 
 const REPLIES: ReplyData = {

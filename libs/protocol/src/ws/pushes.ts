@@ -78,6 +78,12 @@ export const PUSH_DATA = {
   create_notify: NotifyPushOut,
   update_notify: NotifyPushOut,
   error: z.object({ status_code: z.number().int(), status_msg: z.string() }),
+  group_member_muted: memberPush.extend({
+    account_id: outId.meta({ description: 'the member muted or unmuted' }),
+    muted_until: time
+      .nullable()
+      .meta({ description: 'when the mute ends; null when the leader lifted it' }),
+  }),
 } as const satisfies Record<PushEventName, z.ZodType>;
 
 /** The data of each push, by event. */
@@ -107,6 +113,9 @@ export const REPLY_DATA = {
 } as const satisfies Record<ClientEvent, z.ZodType>;
 
 export type ReplyData = { [E in ClientEvent]: z.output<(typeof REPLY_DATA)[E]> };
+
+/** `data` of a 7004 reply to `send_msg`: the sender is muted in the group until then. */
+export const MUTED_DATA = z.object({ muted_until: time }).meta({ id: 'MutedUntil' });
 
 /** `data` of a 1004 reply: when to send the same request again (docs/protocol.md §3.2). */
 export const RETRY_LATER_DATA = z
