@@ -8,6 +8,7 @@ import {
   MessageStoreRepository,
   PgAccountRepository,
   PgMembershipRepository,
+  PgBlockRepository,
   PgMessageLookupRepository,
   type Database,
   newMessageRow,
@@ -663,6 +664,7 @@ describe('gateway', () => {
           accounts: new PgAccountRepository(db.em),
           memberships: new PgMembershipRepository(db.em),
           lookups: new PgMessageLookupRepository(db.em),
+          blocks: new PgBlockRepository(db.em),
         });
         const keys = [
           { accountId: a.id, clientMsgId: 'k,"1"' },

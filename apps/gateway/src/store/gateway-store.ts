@@ -1,5 +1,7 @@
 import type {
   AccountRepository,
+  BlockRepository,
+  SendRestrictions,
   MembershipRepository,
   MessageLookupRepository,
   ReplyTarget,
@@ -12,11 +14,13 @@ export interface GatewayStoreDeps {
   accounts: Pick<AccountRepository, 'tokenEpoch'>;
   memberships: Pick<MembershipRepository, 'members'>;
   lookups: MessageLookupRepository;
+  blocks: Pick<BlockRepository, 'sendRestrictions'>;
 }
 
 /**
  * The gateway's few reads from Postgres: an account's token epoch on a cache miss at auth,
- * member lists on a membership-cache miss, the replied-to message, the reader's cursor,
+ * member lists on a membership-cache miss, blocks and mutes when a relation's membership
+ * version moved, the replied-to message, the reader's cursor,
  * and resends' originals after the cache lost its dedup claims (docs/send-msg.md).
  * Everything else the gateway does goes to the bus. A failed read is an
  * `InfrastructureError` naming it.
@@ -31,6 +35,11 @@ export class GatewayStore {
 
   members(relationId: number): Promise<number[]> {
     return this.guard('member list', () => this.d.memberships.members(relationId));
+  }
+
+  /** Blocks and mutes of the relation, on a miss of the gateway's restriction cache. */
+  sendRestrictions(relationId: number): Promise<SendRestrictions> {
+    return this.guard('send restrictions', () => this.d.blocks.sendRestrictions(relationId));
   }
 
   replyTarget(msgId: number): Promise<ReplyTarget | null> {
