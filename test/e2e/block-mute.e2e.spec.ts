@@ -251,9 +251,19 @@ describe('block list and member mute', () => {
     });
 
     it('ends when the leader lifts it', async () => {
-      ok(await mute(lead, mem.id, 3600));
+      const until = ok(await mute(lead, mem.id, 3600)).muted_until as string;
       expect((await send('mem1', group, 'muted')).status_code).toBe(ErrorCode.MemberMuted);
-      watch.mark();
+      await watch.expect(
+        toEach(
+          GROUP,
+          frame(PUSH_EVENTS.groupMemberMuted, {
+            relation_id: group,
+            account_id: mem.id,
+            muted_until: until,
+          }),
+        ),
+        mutedPush,
+      );
       ok(await unmute(lead, mem.id));
       await watch.expect(
         toEach(
