@@ -50,6 +50,6 @@ export const SettingSchema = new EntitySchema<Setting>({
     lastShow: { type: 'Date', defaultRaw: 'now()' },
     isLeader: { type: 'boolean', default: false },
     isSelf: { type: 'boolean', default: false },
-    mutedUntil: { type: 'Date', nullable: true },
+    mutedUntil: { type: 'Date', nullable: true, default: null },
   },
 });
