@@ -10,6 +10,7 @@ import {
   PgMembershipRepository,
   PgBlockRepository,
   PgMessageLookupRepository,
+  PgPresenceSettingsRepository,
   type Database,
   newMessageRow,
   type NewMessageRow,
@@ -664,6 +665,7 @@ describe('gateway', () => {
           accounts: new PgAccountRepository(db.em),
           memberships: new PgMembershipRepository(db.em),
           lookups: new PgMessageLookupRepository(db.em),
+          presenceSettings: new PgPresenceSettingsRepository(db.em),
           blocks: new PgBlockRepository(db.em),
         });
         const keys = [

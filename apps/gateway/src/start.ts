@@ -7,10 +7,19 @@ import {
   PgBlockRepository,
   PgMembershipRepository,
   PgMessageLookupRepository,
+  PgPresenceSettingsRepository,
 } from '@chat/db';
 import { SnowflakeGenerator } from '@chat/ids';
 import type { Logger } from '@chat/logger';
-import { CLOSE_CODES, GROUPS, TOPICS, pushTopic } from '@chat/protocol';
+import {
+  CLOSE_CODES,
+  GROUPS,
+  TOPICS,
+  parseRecord,
+  presenceChangedSchema,
+  pushTopic,
+  type PresenceChangedRecord,
+} from '@chat/protocol';
 import {
   consumerBusConfig,
   roleOps,
@@ -23,6 +32,7 @@ import { DeliveryConsumer } from './delivery/delivery-consumer';
 import { GatewayMetrics } from './ops/gateway-metrics';
 import { EventsConsumer } from './delivery/events-consumer';
 import { PresenceAnnouncer } from './presence/presence-announcer';
+import { PresenceWatch } from './presence/presence-watch';
 import { Authenticator } from './requests/authenticator';
 import { Dispatcher } from './requests/dispatcher';
 import { InFlight } from './requests/in-flight';
@@ -35,6 +45,7 @@ import { SendRestrictionCache } from './requests/send-restrictions';
 import { SendRate } from './requests/send-rate';
 import { SentLookup } from './requests/sent-lookup';
 import { Session } from './requests/session';
+import { TypingHandler } from './requests/typing.handler';
 import { ConnectionAdmission } from './sockets/connection-admission';
 import { LocalSockets } from './sockets/local-sockets';
 import { SessionEnds } from './sockets/session-ends';
@@ -116,12 +127,19 @@ export async function start(
     const db = await kit.database(config, deps.db);
     const cache = await kit.cache(config, deps.cache);
     const bus = await kit.bus(busCfg, deps.bus);
-    await bus.ensureTopics([TOPICS.messages, TOPICS.reads, TOPICS.events, pushTopic(nodeId)]);
+    await bus.ensureTopics([
+      TOPICS.messages,
+      TOPICS.reads,
+      TOPICS.events,
+      TOPICS.presence,
+      pushTopic(nodeId),
+    ]);
 
     const store = new GatewayStore({
       accounts: new PgAccountRepository(db.em),
       memberships: new PgMembershipRepository(db.em),
       lookups: new PgMessageLookupRepository(db.em),
+      presenceSettings: new PgPresenceSettingsRepository(db.em),
       blocks: new PgBlockRepository(db.em),
     });
     // Blocks and mutes, read again only when the relation's membership version moves.
@@ -228,9 +246,17 @@ export async function start(
       log.child({ component: 'sessions' }),
     );
     kit.add('session ends', () => ends.clear());
+    const watch = new PresenceWatch({
+      presence: cache.presence,
+      cache: cache.cache,
+      bus,
+      store,
+      log: log.child({ component: 'presence-watch' }),
+    });
     const session = new Session({
       authenticator,
       announcer,
+      watch,
       sockets,
       ends,
       admission,
@@ -253,6 +279,15 @@ export async function start(
         log,
       }),
       readMessage: new ReadMessageHandler({ bus, membership, store, nodeId }),
+      typing: new TypingHandler({
+        bus,
+        membership,
+        store,
+        presence: cache.presence,
+        sockets,
+        nodeId,
+      }),
+      presence: watch,
       inFlight,
       maxFrameBytes: config.Gateway.MaxFrameBytes,
       isStopping,
@@ -278,6 +313,27 @@ export async function start(
         `gateway.${nodeId}`,
         [pushTopic(nodeId)],
         (records) => delivery.handle(records),
+        { fromBeginning: false },
+      ),
+    );
+
+    const presenceLog = log.child({ component: 'presence-watch' });
+    subscriptions.push(
+      await bus.subscribe(
+        `gateway.${nodeId}.presence`,
+        [TOPICS.presence],
+        async (records) => {
+          const changes: PresenceChangedRecord[] = [];
+          for (const record of records) {
+            const parsed = parseRecord(presenceChangedSchema, record.value);
+            if (parsed.ok) changes.push(parsed.value);
+            else presenceLog.warn({ err: parsed.error }, 'unreadable presence record skipped');
+          }
+          // Best effort, like every push: a failed read must not hold the topic back.
+          await watch.handle(changes).catch((err: unknown) => {
+            presenceLog.warn({ err }, 'presence pushes failed');
+          });
+        },
         { fromBeginning: false },
       ),
     );

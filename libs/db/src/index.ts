@@ -83,6 +83,7 @@ export type {
   MessageLookupRepository,
   MessageView,
   MessageState,
+  ReactionChange,
   MessageList,
   Page,
   ReplyTarget,
@@ -99,6 +100,8 @@ export { AccountBlock, AccountBlockSchema } from './entities/account-block.entit
 export { PgNoticeRepository } from './repositories/notice.repository';
 export { PgSettingRepository } from './repositories/setting.repository';
 export { PgMembershipRepository } from './repositories/membership.repository';
+export { PgPresenceSettingsRepository } from './repositories/presence-settings.repository';
+export type { PresenceSettingsRepository } from './ports/presence-settings';
 export { PgMessageQueryRepository } from './repositories/message-query.repository';
 export { PgMessageLookupRepository } from './repositories/message-lookup.repository';
 export {

@@ -18,6 +18,10 @@ export const PUSH_EVENTS = {
   createNotify: 'create_notify',
   updateNotify: 'update_notify',
   error: 'error',
+  typing: 'typing',
+  presence: 'presence',
+  editMsg: 'edit_msg',
+  msgReaction: 'msg_reaction',
   groupMemberMuted: 'group_member_muted',
 } as const;
 

@@ -16,7 +16,7 @@ export interface StoredPlannerDeps {
 /**
  * `chat.stored` → `send_msg {msg_info}` to every member of the relation (docs/protocol.md §4),
  * except the connection that sent it over WebSocket (§3.2); the sender's other devices
- * get it. Members are read once per batch, from `setting`.
+ * get it. The members the record mentions get a copy with `mentioned_me` true. Members are read once per batch, from `setting`.
  *
  * A relation's records arrive in `seq` order (one partition, published in order by the
  * persister), apart from repeats of records already published. So a record whose `seq` is
@@ -38,12 +38,24 @@ export class StoredPlanner implements Planner {
     const members = await this.deps.receivers.membersOf([
       ...new Set(fresh.map(({ value }) => value.message.relation_id)),
     ]);
-    const pushes: PlannedPush[] = fresh.map(({ record, value }) => ({
-      key: record.key,
-      frame: { event: PUSH_EVENTS.sendMsg, data: { msg_info: storedMsgInfo(value) } },
-      to: members.get(value.message.relation_id) ?? [],
-      excludeConn: value.message.origin?.conn,
-    }));
+    // `mentioned_me` is per viewer: the mentioned members get their own copy.
+    const pushes: PlannedPush[] = fresh.flatMap(({ record, value }) => {
+      const to = members.get(value.message.relation_id) ?? [];
+      const mentioned = new Set(value.mentions ?? []);
+      const push = (accounts: number[], mentionedMe: boolean): PlannedPush => ({
+        key: record.key,
+        frame: {
+          event: PUSH_EVENTS.sendMsg,
+          data: { msg_info: storedMsgInfo(value, mentionedMe) },
+        },
+        to: accounts,
+        excludeConn: value.message.origin?.conn,
+      });
+      if (mentioned.size === 0) return [push(to, false)];
+      const rest = to.filter((a) => !mentioned.has(a));
+      const them = to.filter((a) => mentioned.has(a));
+      return [push(rest, false), ...(them.length > 0 ? [push(them, true)] : [])];
+    });
     return {
       pushes,
       mark: () => this.deps.marks.raise(previous, next),
