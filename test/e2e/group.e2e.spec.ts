@@ -174,6 +174,7 @@ describe('groups and group notices over REST', () => {
           avatar: created.avatar,
           nick_name: '',
           is_leader: true,
+          muted_until: null,
         },
       ]);
       // No push (docs/api.md §10), not even to the leader's devices.
@@ -262,6 +263,7 @@ describe('groups and group notices over REST', () => {
         avatar: expect.any(String),
         nick_name: '',
         is_leader: false,
+        muted_until: null,
       });
       expect(code(await as(stranger).get('/api/group/members', { relation_id: groupId }))).toBe(
         ErrorCode.NotGroupMember,

@@ -8,6 +8,7 @@ import {
   MessageStoreRepository,
   PgAccountRepository,
   PgMembershipRepository,
+  PgBlockRepository,
   PgMessageLookupRepository,
   PgPresenceSettingsRepository,
   type Database,
@@ -665,6 +666,7 @@ describe('gateway', () => {
           memberships: new PgMembershipRepository(db.em),
           lookups: new PgMessageLookupRepository(db.em),
           presenceSettings: new PgPresenceSettingsRepository(db.em),
+          blocks: new PgBlockRepository(db.em),
         });
         const keys = [
           { accountId: a.id, clientMsgId: 'k,"1"' },

@@ -4,6 +4,7 @@ import { LocalMembershipCache } from '@chat/cache';
 import { compileTrustProxy, type Config } from '@chat/config';
 import {
   PgAccountRepository,
+  PgBlockRepository,
   PgMembershipRepository,
   PgMessageLookupRepository,
   PgPresenceSettingsRepository,
@@ -40,6 +41,7 @@ import { ReadMessageHandler } from './requests/read-msg.handler';
 import { DedupEpoch } from './requests/dedup-epoch';
 import { DEFAULT_SEND_DEDUP, SendDedup } from './requests/send-dedup';
 import { SendMessageHandler } from './requests/send-msg.handler';
+import { SendRestrictionCache } from './requests/send-restrictions';
 import { SendRate } from './requests/send-rate';
 import { SentLookup } from './requests/sent-lookup';
 import { Session } from './requests/session';
@@ -138,6 +140,11 @@ export async function start(
       memberships: new PgMembershipRepository(db.em),
       lookups: new PgMessageLookupRepository(db.em),
       presenceSettings: new PgPresenceSettingsRepository(db.em),
+      blocks: new PgBlockRepository(db.em),
+    });
+    // Blocks and mutes, read again only when the relation's membership version moves.
+    const restrictions = new SendRestrictionCache((r) => store.sendRestrictions(r), {
+      ttlMs: LOCAL_MEMBERSHIP_TTL_MS,
     });
     // Lists kept in memory (no set lookup in Redis or query per message, issue 10), each
     // checked against the relation's membership version in Redis on every use: the api
@@ -266,6 +273,7 @@ export async function start(
         dedup,
         gate,
         sendRate,
+        restrictions,
         ids: deps.ids ?? new SnowflakeGenerator({ nodeId: config.App.MachineID }),
         nodeId,
         log,

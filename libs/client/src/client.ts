@@ -36,6 +36,7 @@ const PUSH_NAMES = [
   'presence',
   'edit_msg',
   'msg_reaction',
+  'group_member_muted',
 ] as const satisfies readonly PushEventName[];
 type Assert<T extends true> = T;
 export type _AllPushesHandled = Assert<

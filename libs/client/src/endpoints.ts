@@ -83,6 +83,9 @@ export const ROUTES = {
     friendList: r('GET', '/api/setting/friend/list', 'account', 'none'),
     friendDelete: r('DELETE', '/api/setting/friend/delete', 'account', 'query'),
     friendByName: r('GET', '/api/setting/friend/name', 'account', 'query'),
+    blockAdd: r('POST', '/api/setting/block/add', 'account', 'body'),
+    blockDelete: r('DELETE', '/api/setting/block/delete', 'account', 'query'),
+    blockList: r('GET', '/api/setting/block/list', 'account', 'query'),
   },
   group: {
     create: r('POST', '/api/group/create', 'account', 'body'),
@@ -94,6 +97,8 @@ export const ROUTES = {
     list: r('GET', '/api/group/list', 'account', 'none'),
     searchByName: r('POST', '/api/group/name', 'account', 'body'),
     members: r('GET', '/api/group/members', 'account', 'query'),
+    mute: r('POST', '/api/group/mute', 'account', 'body'),
+    unmute: r('POST', '/api/group/unmute', 'account', 'body'),
   },
   msg: {
     sendFile: r('POST', '/api/msg/file', 'account', 'multipart'),
@@ -202,6 +207,9 @@ export interface RouteTypes {
     friendList: [void, Reply<SO['friendList']['reply']>];
     friendDelete: [Query<SO['friendDelete']['input']>, Reply<SO['friendDelete']['reply']>];
     friendByName: [Query<SO['friendByName']['query']>, Reply<SO['friendByName']['reply']>];
+    blockAdd: [Body<SO['blockAdd']['body']>, Reply<SO['blockAdd']['reply']>];
+    blockDelete: [Query<SO['blockDelete']['input']>, Reply<SO['blockDelete']['reply']>];
+    blockList: [Query<SO['blockList']['query']>, Reply<SO['blockList']['reply']>];
   };
   group: {
     create: [Body<GR['groupCreate']['body']>, Reply<GR['groupCreate']['reply']>];
@@ -213,6 +221,8 @@ export interface RouteTypes {
     list: [void, Reply<GR['groupList']['reply']>];
     searchByName: [Query<GR['groupByName']['input']>, Reply<GR['groupByName']['reply']>];
     members: [Query<GR['groupMembers']['query']>, Reply<GR['groupMembers']['reply']>];
+    mute: [Body<GR['groupMute']['body']>, Reply<GR['groupMute']['reply']>];
+    unmute: [Body<GR['groupUnmute']['body']>, Reply<GR['groupUnmute']['reply']>];
   };
   msg: {
     sendFile: [Query<FI['messageFile']['fields']> & Upload, Reply<FI['messageFile']['reply']>];

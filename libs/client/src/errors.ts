@@ -20,6 +20,8 @@ export class ChatError extends Error {
     readonly reason: ChatErrorReason = 'reply',
     /** From `data.retry_after_ms` of a 1004 reply (docs/protocol.md §3.2). */
     readonly retryAfterMs?: number,
+    /** The error reply's `data`, if it had one (7004: `{ muted_until }`). */
+    readonly data?: unknown,
   ) {
     super(message);
   }

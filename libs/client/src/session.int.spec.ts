@@ -284,6 +284,19 @@ describe('the typed SDK and ChatClient against the standalone server', () => {
     await waitFor(() => erinClient.conversation(other.relation_id) === undefined, {
       what: 'erin leaving the second group',
     });
+    // The leader mutes erin for a minute and lifts it (group_member_muted, twice).
+    const muted = await api.group.mute(f.token, {
+      relation_id: group.relation_id,
+      account_id: e.id,
+      duration_seconds: 60,
+    });
+    expect(Date.parse(muted.muted_until)).toBeGreaterThan(Date.now());
+    const erinMuted = await api.group.members(e.token, { relation_id: group.relation_id });
+    expect(erinMuted.find((m) => m.account_id === e.id)?.muted_until).toBe(muted.muted_until);
+    await api.group.unmute(f.token, { relation_id: group.relation_id, account_id: e.id });
+    await waitFor(() => pushes.filter((p) => p.event === 'group_member_muted').length >= 2, {
+      what: 'the group_member_muted pushes',
+    });
     // Erin leads the first group now, and dissolves it.
     await api.group.transfer(f.token, { relation_id: group.relation_id, to_account_id: e.id });
     await api.group.dissolve(e.token, { relation_id: group.relation_id });

@@ -344,6 +344,7 @@ export class ChatSocket {
             frame.status_msg ?? 'request failed',
             'reply',
             typeof retryAfter === 'number' ? retryAfter : undefined,
+            frame.data ?? undefined,
           ),
         );
       }

@@ -82,6 +82,7 @@ describe('migrations', () => {
     expect(firstRun).toEqual(MIGRATIONS.map((m) => m.name));
     expect(await tableNames(db.em.fork())).toEqual([
       'account',
+      'account_block',
       'application',
       'file',
       'group_notify',

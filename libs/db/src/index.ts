@@ -65,6 +65,12 @@ export type {
 } from './ports/groups';
 export type { NoticeRepository, NoticeRecord } from './ports/notices';
 export type {
+  BlockRepository,
+  BlockedAccount,
+  BlocksBetween,
+  SendRestrictions,
+} from './ports/blocks';
+export type {
   SettingRepository,
   SettingRecord,
   FriendRecord,
@@ -89,6 +95,8 @@ export { PgAccountRepository } from './repositories/account.repository';
 export { PgApplicationRepository } from './repositories/application.repository';
 export { PgFileRepository } from './repositories/file.repository';
 export { PgGroupRepository } from './repositories/group.repository';
+export { PgBlockRepository } from './repositories/block.repository';
+export { AccountBlock, AccountBlockSchema } from './entities/account-block.entity';
 export { PgNoticeRepository } from './repositories/notice.repository';
 export { PgSettingRepository } from './repositories/setting.repository';
 export { PgMembershipRepository } from './repositories/membership.repository';

@@ -7,15 +7,18 @@ import { ERROR_MESSAGES, ErrorCode } from './error-codes';
 export class AppError extends Error {
   /** Workers retry only retryable errors (timeouts, connection resets). */
   readonly retryable: boolean;
+  /** The reply's `data`, for the few codes that carry some (7004: `muted_until`). */
+  readonly data: Record<string, unknown> | undefined;
 
   constructor(
     readonly code: ErrorCode,
     message: string = ERROR_MESSAGES[code],
-    options: { cause?: unknown; retryable?: boolean } = {},
+    options: { cause?: unknown; retryable?: boolean; data?: Record<string, unknown> } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     this.retryable = options.retryable ?? false;
+    this.data = options.data;
   }
 
   static is(err: unknown, code?: ErrorCode): err is AppError {

@@ -22,6 +22,7 @@ export const PUSH_EVENTS = {
   presence: 'presence',
   editMsg: 'edit_msg',
   msgReaction: 'msg_reaction',
+  groupMemberMuted: 'group_member_muted',
 } as const;
 
 export type PushEventName = (typeof PUSH_EVENTS)[keyof typeof PUSH_EVENTS];

@@ -75,6 +75,7 @@ export {
   PUSH_DATA,
   REPLY_DATA,
   RETRY_LATER_DATA,
+  MUTED_DATA,
   NotifyPushOut,
   PresenceStateOut,
   type PushData,
@@ -97,6 +98,7 @@ export {
   groupSchemas,
   SettingGroupOut,
   GroupMemberOut,
+  MUTE_MAX_SECONDS,
   NotifyOut,
   type GroupSchemas,
 } from './api/group.schemas';
@@ -108,6 +110,7 @@ export {
   SettingFriendOut,
   SettingOut,
   SettingPinOut,
+  BlockedAccountOut,
   APPLICATION_STATUSES,
   type ApplicationStatus,
   type SocialSchemas,

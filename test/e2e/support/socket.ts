@@ -159,6 +159,8 @@ export class TestSocket {
       const reply: SocketReply<T> = { status_code: err.code, status_msg: err.message };
       if (err.retryAfterMs !== undefined) {
         reply.data = { retry_after_ms: err.retryAfterMs } as T;
+      } else if (err.data !== undefined) {
+        reply.data = err.data as T;
       }
       return reply;
     } finally {

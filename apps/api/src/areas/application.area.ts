@@ -1,4 +1,4 @@
-import { PgApplicationRepository } from '@chat/db';
+import { PgApplicationRepository, PgBlockRepository } from '@chat/db';
 import { ApplicationService } from '@chat/domain';
 import { socialSchemas } from '@chat/protocol';
 import { applicationRoutes } from '../handlers/application.routes';
@@ -10,6 +10,7 @@ export const applicationArea: Area = {
   routes: ({ db, work, ids, limits, log }) => {
     const service = new ApplicationService({
       applications: new PgApplicationRepository(db.em),
+      blocks: new PgBlockRepository(db.em),
       work,
       ids,
       log,

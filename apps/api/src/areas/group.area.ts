@@ -1,4 +1,4 @@
-import { PgGroupRepository } from '@chat/db';
+import { PgBlockRepository, PgGroupRepository } from '@chat/db';
 import { GroupService } from '@chat/domain';
 import { groupSchemas } from '@chat/protocol';
 import { groupRoutes } from '../handlers/group.routes';
@@ -10,6 +10,7 @@ export const groupArea: Area = {
   routes: ({ config, db, work, limits, log }) => {
     const service = new GroupService({
       groups: new PgGroupRepository(db.em),
+      blocks: new PgBlockRepository(db.em),
       work,
       defaultAvatar: config.Rule.DefaultAvatarURL,
       log,

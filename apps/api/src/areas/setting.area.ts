@@ -1,5 +1,5 @@
-import { PgSettingRepository } from '@chat/db';
-import { SettingService } from '@chat/domain';
+import { PgBlockRepository, PgSettingRepository } from '@chat/db';
+import { BlockService, SettingService } from '@chat/domain';
 import { socialSchemas } from '@chat/protocol';
 import { settingRoutes } from '../handlers/setting.routes';
 import type { Area } from './area';
@@ -13,6 +13,7 @@ export const settingArea: Area = {
       work,
       log,
     });
-    return settingRoutes(service, socialSchemas(limits));
+    const blocks = new BlockService({ blocks: new PgBlockRepository(db.em), work, log });
+    return settingRoutes(service, blocks, socialSchemas(limits));
   },
 };

@@ -19,6 +19,8 @@ export function applicationRoutes(applications: ApplicationService, s: SocialSch
         ErrorCode.AccountNotFound,
         ErrorCode.RelationExists,
         ErrorCode.ApplicationExists,
+        ErrorCode.BlockedByAccount,
+        ErrorCode.AccountBlocked,
       ],
       handle: ({ input, caller }) =>
         applications.create(caller.accountId, input.account_id, input.apply_msg),
@@ -50,6 +52,8 @@ export function applicationRoutes(applications: ApplicationService, s: SocialSch
         ErrorCode.ApplicationRepeated,
         ErrorCode.AccountNotFound,
         ErrorCode.RelationExists,
+        ErrorCode.BlockedByAccount,
+        ErrorCode.AccountBlocked,
       ],
       handle: ({ input, caller }) => applications.accept(caller.accountId, input.account_id),
     }),

@@ -1,9 +1,13 @@
-import type { SettingService } from '@chat/domain';
+import type { BlockService, SettingService } from '@chat/domain';
 import { ErrorCode, type SocialSchemas } from '@chat/protocol';
 import { route, type AnyRoute } from '../http/route';
 
 /** docs/api.md §9: the caller's conversation settings and friends. */
-export function settingRoutes(settings: SettingService, s: SocialSchemas): AnyRoute[] {
+export function settingRoutes(
+  settings: SettingService,
+  blocks: BlockService,
+  s: SocialSchemas,
+): AnyRoute[] {
   return [
     route({
       method: 'get',
@@ -123,6 +127,41 @@ export function settingRoutes(settings: SettingService, s: SocialSchemas): AnyRo
       reply: s.friendByName.reply,
       handle: ({ input, caller }) =>
         settings.searchFriends(caller.accountId, input.name, input.page, input.page_size),
+    }),
+    route({
+      method: 'post',
+      path: '/api/setting/block/add',
+      auth: 'account',
+      tag: 'setting',
+      summary: 'Block an account: no messages, friend requests or group invites from it',
+      from: 'body',
+      input: s.blockAdd.body,
+      reply: s.blockAdd.reply,
+      errors: [ErrorCode.AccountNotFound],
+      handle: ({ input, caller }) => blocks.add(caller.accountId, input.account_id),
+    }),
+    route({
+      method: 'delete',
+      path: '/api/setting/block/delete',
+      auth: 'account',
+      tag: 'setting',
+      summary: 'Unblock an account; a friendship with it is listed again',
+      // A DELETE: clients may send the id in the query string (docs/api.md §1.3).
+      from: 'both',
+      input: s.blockDelete.input,
+      reply: s.blockDelete.reply,
+      handle: ({ input, caller }) => blocks.remove(caller.accountId, input.account_id),
+    }),
+    route({
+      method: 'get',
+      path: '/api/setting/block/list',
+      auth: 'account',
+      tag: 'setting',
+      summary: 'Accounts the caller blocked, latest first',
+      from: 'query',
+      input: s.blockList.query,
+      reply: s.blockList.reply,
+      handle: ({ input, caller }) => blocks.list(caller.accountId, input.page, input.page_size),
     }),
   ];
 }

@@ -162,7 +162,7 @@ describe('buildAsyncApi (docs/protocol.md)', () => {
     ]);
   });
 
-  it('names the reply data of each request, and the reply allows each and the retry hint', () => {
+  it('names the reply data of each request, and the reply allows each, the retry hint and the mute end', () => {
     const ops = doc.operations as Record<string, Json>;
     const names = {
       auth: 'AuthReply',
@@ -184,7 +184,7 @@ describe('buildAsyncApi (docs/protocol.md)', () => {
     }
     const data = message('reply').payload.properties.data;
     expect(data.anyOf).toEqual(
-      [...Object.values(names), 'RetryLater'].map((name) => ({
+      [...Object.values(names), 'RetryLater', 'MutedUntil'].map((name) => ({
         $ref: `#/components/schemas/${name}`,
       })),
     );
@@ -197,7 +197,7 @@ describe('buildAsyncApi (docs/protocol.md)', () => {
     expect(reply.required.sort()).toEqual(['id', 'status_code', 'status_msg']);
     expect(reply.properties.status_code.enum).toEqual(Object.values(ErrorCode));
     expect(reply.properties.status_code.description).toContain('2013 token expired');
-    expect(reply.properties.data.anyOf).toHaveLength(CLIENT_EVENTS.length + 1);
+    expect(reply.properties.data.anyOf).toHaveLength(CLIENT_EVENTS.length + 2);
   });
 
   it('lists every close code', () => {

@@ -10,6 +10,7 @@ import {
   PUSH_EVENTS,
   REPLY_DATA,
   RETRY_LATER_DATA,
+  MUTED_DATA,
   requestFrame,
   type ClientEvent,
   type PushEventName,
@@ -96,11 +97,14 @@ function pushMessage(event: PushEventName, schemas: SchemaSet) {
  * operation names which), on a 1004 that carries it the retry hint, otherwise none.
  */
 function replyMessage(schemas: SchemaSet) {
-  const data = z.union([...CLIENT_EVENTS.map((e) => REPLY_DATA[e]), RETRY_LATER_DATA]).meta({
-    description:
-      'present on success (the data of the request answered: see x-reply-data of its ' +
-      'operation), and on a 1004 that carries retry_after_ms (docs/protocol.md §3)',
-  });
+  const data = z
+    .union([...CLIENT_EVENTS.map((e) => REPLY_DATA[e]), RETRY_LATER_DATA, MUTED_DATA])
+    .meta({
+      description:
+        'present on success (the data of the request answered: see x-reply-data of its ' +
+        'operation), on a 1004 that carries retry_after_ms, and on a 7004 of send_msg ' +
+        '(muted_until) (docs/protocol.md §3)',
+    });
   const frame = envelope(data).extend({
     id: z.number().int().min(0).meta({ description: 'the id of the request answered' }),
     status_code: z

@@ -2,6 +2,7 @@ import { MemoryBus, type BusRecord } from '@chat/bus';
 import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
 import {
   PgAccountRepository,
+  PgBlockRepository,
   PgMembershipRepository,
   PgMessageLookupRepository,
   PgPresenceSettingsRepository,
@@ -111,6 +112,7 @@ describe('PresenceWatch', () => {
       memberships: new PgMembershipRepository(db.em),
       lookups: new PgMessageLookupRepository(db.em),
       presenceSettings: new PgPresenceSettingsRepository(db.em),
+      blocks: new PgBlockRepository(db.em),
     });
     watch = new PresenceWatch({ presence: cache.presence, cache: cache.cache, bus, store, log });
     await bus.subscribe(

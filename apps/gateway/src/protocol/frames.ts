@@ -65,8 +65,12 @@ export function replyText(id: number, code: ErrorCode, message?: string, data?: 
     status_code: code,
     status_msg: message ?? ERROR_MESSAGES[code],
   };
-  // An error carries data only where it tells the client what to do: 1004's retry_after_ms.
-  const hasData = code === ErrorCode.Success || code === ErrorCode.TooManyRequests;
+  // An error carries data only where it tells the client what to do: 1004's retry_after_ms,
+  // 7004's muted_until.
+  const hasData =
+    code === ErrorCode.Success ||
+    code === ErrorCode.TooManyRequests ||
+    code === ErrorCode.MemberMuted;
   if (hasData && data !== undefined) frame.data = data;
   return JSON.stringify(frame);
 }

@@ -281,7 +281,11 @@ export class Dispatcher {
       }
       const { code, message } = this.toReply(err, conn, id);
       const data =
-        err instanceof RetryLaterError ? { retry_after_ms: err.retryAfterMs } : undefined;
+        err instanceof RetryLaterError
+          ? { retry_after_ms: err.retryAfterMs }
+          : err instanceof AppError
+            ? err.data
+            : undefined;
       conn.send(replyText(id, code, message, data));
       // The account holds its most sockets: this one is told why, then closed.
       if (err instanceof TooManyConnectionsError) {

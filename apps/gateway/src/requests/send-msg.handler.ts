@@ -11,6 +11,7 @@ import type { PipelineGate } from './pipeline-gate';
 import { admitSend } from './send-admission';
 import type { SendAck, SendClaim, SendDedup } from './send-dedup';
 import type { SendRate } from './send-rate';
+import { memberAndFree, type SendRestrictionCache } from './send-restrictions';
 
 /**
  * A replied-to message younger than this that is not in Postgres yet may still be on its
@@ -34,6 +35,8 @@ export interface SendMessageDeps {
   gate: Pick<PipelineGate, 'check'>;
   /** Messages per account (`Gateway.SendRate`); none: no limit. */
   sendRate?: Pick<SendRate, 'take'>;
+  /** Blocks and mutes (4003, 4004, 7004); none: not checked. */
+  restrictions?: Pick<SendRestrictionCache, 'check'>;
   ids: SnowflakeGenerator;
   nodeId: string;
   log: Logger;
@@ -59,7 +62,14 @@ export class SendMessageHandler {
     // Then the account's rate: a refused send is stored nowhere and counts for nothing.
     await this.deps.sendRate?.take(accountId);
     // Both issued before either is awaited: one Redis round trip (see admitSend).
-    const member = membership.isMember(data.relation_id, accountId, (r) => store.members(r));
+    const restrictions = this.deps.restrictions;
+    // The restrictions' version read joins the same round trip (SendRestrictionCache).
+    const version = restrictions ? membership.version(data.relation_id) : undefined;
+    const isMember = membership.isMember(data.relation_id, accountId, (r) => store.members(r));
+    const member =
+      restrictions && version
+        ? memberAndFree(isMember, restrictions.check(data.relation_id, accountId, version))
+        : isMember;
     const claiming =
       data.client_msg_id === undefined
         ? undefined

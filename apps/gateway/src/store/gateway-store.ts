@@ -1,5 +1,7 @@
 import type {
   AccountRepository,
+  BlockRepository,
+  SendRestrictions,
   MembershipRepository,
   MessageLookupRepository,
   PresenceSettingsRepository,
@@ -14,12 +16,14 @@ export interface GatewayStoreDeps {
   memberships: Pick<MembershipRepository, 'members'>;
   lookups: MessageLookupRepository;
   presenceSettings: PresenceSettingsRepository;
+  blocks: Pick<BlockRepository, 'sendRestrictions'>;
 }
 
 /**
  * The gateway's few reads from Postgres: an account's token epoch on a cache miss at auth,
- * member lists on a membership-cache miss, the replied-to message, the reader's cursor,
- * resends' originals after the cache lost its dedup claims (docs/send-msg.md), and who may
+ * member lists on a membership-cache miss, blocks and mutes when a relation's membership
+ * version moved, the replied-to message, the reader's cursor, resends' originals after the
+ * cache lost its dedup claims (docs/send-msg.md), and who may
  * watch whose presence (docs/protocol.md §3.5). Its one write is an account's own
  * `presence_hidden` setting (§3.6), a single-row update with nothing to order or replay;
  * everything else the gateway does goes to the bus. A failed read is an
@@ -40,6 +44,11 @@ export class GatewayStore {
   /** Whether the account leads the relation: only the leader may mention everyone. */
   isLeader(accountId: number, relationId: number): Promise<boolean> {
     return this.guard('leader check', () => this.d.lookups.isLeader(accountId, relationId));
+  }
+
+  /** Blocks and mutes of the relation, on a miss of the gateway's restriction cache. */
+  sendRestrictions(relationId: number): Promise<SendRestrictions> {
+    return this.guard('send restrictions', () => this.d.blocks.sendRestrictions(relationId));
   }
 
   replyTarget(msgId: number): Promise<ReplyTarget | null> {

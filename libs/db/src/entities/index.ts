@@ -1,4 +1,5 @@
 import { AccountSchema } from './account.entity';
+import { AccountBlockSchema } from './account-block.entity';
 import { ApplicationSchema } from './application.entity';
 import { StoredFileSchema } from './file.entity';
 import { GroupNotifySchema } from './group-notify.entity';
@@ -19,4 +20,5 @@ export const ENTITIES = [
   StoredFileSchema,
   MessageSchema,
   GroupNotifySchema,
+  AccountBlockSchema,
 ];

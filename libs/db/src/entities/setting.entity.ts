@@ -15,7 +15,8 @@ export class Setting {
     | 'isShow'
     | 'lastShow'
     | 'isLeader'
-    | 'isSelf';
+    | 'isSelf'
+    | 'mutedUntil';
   accountId!: number;
   relationId!: number;
   /** The account's remark for the friend, or its nickname in the group; `''` when unset. */
@@ -31,6 +32,8 @@ export class Setting {
   isLeader!: boolean;
   /** The self conversation only. */
   isSelf!: boolean;
+  /** Groups only: the member may not send until then (set by the leader); null when never muted. */
+  mutedUntil!: Date | null;
 }
 
 export const SettingSchema = new EntitySchema<Setting>({
@@ -47,5 +50,6 @@ export const SettingSchema = new EntitySchema<Setting>({
     lastShow: { type: 'Date', defaultRaw: 'now()' },
     isLeader: { type: 'boolean', default: false },
     isSelf: { type: 'boolean', default: false },
+    mutedUntil: { type: 'Date', nullable: true, default: null },
   },
 });

@@ -7,6 +7,7 @@ import { Migration20261203130000_token_epoch } from './Migration20261203130000_t
 import { Migration20261205090000_client_msg_id_window } from './Migration20261205090000_client_msg_id_window';
 import { Migration20261206100000_presence_hidden } from './Migration20261206100000_presence_hidden';
 import { Migration20261206200000_mentions_edit_reactions } from './Migration20261206200000_mentions_edit_reactions';
+import { Migration20261207100000_blocks_mutes } from './Migration20261207100000_blocks_mutes';
 
 /**
  * Every migration, oldest first, registered explicitly: no glob or file discovery, so it
@@ -34,4 +35,5 @@ export const MIGRATIONS: MigrationObject[] = [
     name: 'Migration20261206200000_mentions_edit_reactions',
     class: Migration20261206200000_mentions_edit_reactions,
   },
+  { name: 'Migration20261207100000_blocks_mutes', class: Migration20261207100000_blocks_mutes },
 ];

@@ -35,6 +35,8 @@ export interface GroupMemberRow {
   avatar: string;
   nickName: string;
   isLeader: boolean;
+  /** Muted by the leader until then; null when not muted (or the mute has ended). */
+  mutedUntil: Date | null;
 }
 
 export interface GroupRepository {
@@ -100,4 +102,15 @@ export interface GroupRepository {
   ): Promise<{ rows: GroupSettingRow[]; total: number }>;
   /** Members with their accounts, leader first, then by name. */
   members(relationId: number): Promise<GroupMemberRow[]>;
+  /**
+   * Mutes a member until `until`, or lifts its mute (null), under the group's lock.
+   * `not_leader` unless `leaderId` leads the group, `not_member` unless `accountId` is a
+   * member. Returns the members.
+   */
+  mute(
+    relationId: number,
+    leaderId: number,
+    accountId: number,
+    until: Date | null,
+  ): Promise<{ memberIds: number[] } | 'not_leader' | 'not_member'>;
 }

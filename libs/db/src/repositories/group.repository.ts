@@ -266,9 +266,11 @@ export class PgGroupRepository implements GroupRepository {
       avatar: string;
       nick_name: string;
       is_leader: boolean;
+      muted_until: Date | string | null;
     }>(
       this.em,
-      `select s.account_id, a.name, a.avatar, s.nick_name, s.is_leader
+      `select s.account_id, a.name, a.avatar, s.nick_name, s.is_leader,
+              case when s.muted_until > now() then s.muted_until end as muted_until
          from setting s join account a on a.id = s.account_id
         where s.relation_id = ?
         order by s.is_leader desc, a.name asc, s.account_id asc`,
@@ -280,7 +282,32 @@ export class PgGroupRepository implements GroupRepository {
       avatar: m.avatar,
       nickName: m.nick_name,
       isLeader: m.is_leader,
+      mutedUntil: m.muted_until === null ? null : new Date(m.muted_until),
     }));
+  }
+
+  /**
+   * Sets (a time) or clears (null) a member's mute, under the group's lock. `not_leader`
+   * unless `leaderId` leads the group, `not_member` unless `accountId` is a member.
+   */
+  async mute(
+    relationId: number,
+    leaderId: number,
+    accountId: number,
+    until: Date | null,
+  ): Promise<{ memberIds: number[] } | 'not_leader' | 'not_member'> {
+    return this.em.transactional(async (em) => {
+      await lockGroup(em, relationId);
+      if (!(await isLeader(em, leaderId, relationId))) return 'not_leader' as const;
+      const updated = await rows(
+        em,
+        `update setting set muted_until = ?
+          where account_id = ? and relation_id = ? returning 1`,
+        [until, accountId, relationId],
+      );
+      if (!updated.length) return 'not_member' as const;
+      return { memberIds: await memberIdsIn(em, relationId) };
+    });
   }
 }
 

@@ -29,13 +29,16 @@ interface RawSetting {
 /**
  * The caller's settings (`s`) with their relation (`r`) and, for friend relations, the
  * other account (`f`; the account itself for the self conversation). Parameter: the
- * account id.
+ * account id. A friendship with an account the caller blocked is left out of every list
+ * while the block lasts (docs/features.md, Block list).
  */
 const FROM = `from setting s
   join relation r on r.id = s.relation_id
   left join account f on r.relation_type = 'friend'
    and f.id = case when r.account1_id = s.account_id then r.account2_id else r.account1_id end
-  where s.account_id = ?`;
+  where s.account_id = ?
+    and not exists (select 1 from account_block b
+                     where b.blocker_id = s.account_id and b.blocked_id = f.id and f.id <> s.account_id)`;
 
 const COLUMNS = `select s.relation_id, r.relation_type, s.nick_name, s.is_not_disturb, s.is_pin,
   s.pin_time, s.is_show, s.last_show, r.group_name, r.group_description, r.group_avatar,

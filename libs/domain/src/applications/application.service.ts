@@ -1,12 +1,15 @@
-import type { ApplicationRecord, ApplicationRepository } from '@chat/db';
+import type { ApplicationRecord, ApplicationRepository, BlockRepository } from '@chat/db';
 import type { Logger } from '@chat/logger';
 import { AppError, ErrorCode, PUSH_EVENTS, SYSTEM_TEXTS } from '@chat/protocol';
+import { refuseBlocked } from '../blocks/block.service';
 import { systemMessage, type IdGenerator } from '../messages/system-message';
 import type { ChatEventDraft, UnitOfWork } from '../ports';
 import { iso } from '../views';
 
 export interface ApplicationServiceDeps {
   applications: ApplicationRepository;
+  /** Blocks between the two sides refuse a request and its acceptance (4003, 4004). */
+  blocks: Pick<BlockRepository, 'between'>;
   /** Each change and its pushes (and the "成为好友" system message) commit together. */
   work: UnitOfWork;
   /** Ids of the system messages. */
@@ -51,11 +54,13 @@ export class ApplicationService {
   /**
    * POST /api/application/create: 3003 to oneself, 2010 for a missing target, 4001 between
    * friends, 3001 while a pending one exists either way. A finished application of the pair
-   * is replaced (docs/pitfalls.md §17).
+   * is replaced (docs/pitfalls.md §17). 4003 when the target blocked the caller, 4004 when
+   * the caller blocked the target (docs/api.md §9.1).
    */
   async create(callerId: number, targetId: number, applyMsg: string): Promise<void> {
     if (targetId === callerId) throw new AppError(ErrorCode.ApplicationInvalid);
     await this.d.work.run(async (outbox) => {
+      refuseBlocked(await this.d.blocks.between(callerId, targetId));
       const created = await this.d.applications.create(callerId, targetId, applyMsg);
       if (created === 'target_missing' || created === 'applicant_missing') {
         throw new AppError(ErrorCode.AccountNotFound);
@@ -77,10 +82,11 @@ export class ApplicationService {
   /**
    * PUT /api/application/accept: the friendship, both settings and the accepted status in
    * one transaction, and with them, in the outbox, the "成为好友" system message and the
-   * `application` pushes.
+   * `application` pushes. A block between the two refuses it as `create` does.
    */
   async accept(callerId: number, applicantId: number): Promise<void> {
     const relationId = await this.d.work.run(async (outbox) => {
+      refuseBlocked(await this.d.blocks.between(callerId, applicantId));
       const done = await this.d.applications.accept(applicantId, callerId);
       if (done === 'missing') throw new AppError(ErrorCode.ApplicationNotFound);
       if (done === 'accepted') throw new AppError(ErrorCode.ApplicationRepeated);

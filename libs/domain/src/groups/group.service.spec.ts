@@ -22,6 +22,7 @@ function setup(groups: Partial<Record<keyof GroupRepository, unknown>>) {
   const published = work.events;
   const service = new GroupService({
     groups: repo<GroupRepository>(groups),
+    blocks: { blockersOf: () => Promise.resolve([]) },
     work,
     defaultAvatar: 'https://example.com/default.png',
     log,

@@ -1,4 +1,10 @@
-import type { GroupMemberRow, GroupRepository, GroupSettingRow, RelationRole } from '@chat/db';
+import type {
+  BlockRepository,
+  GroupMemberRow,
+  GroupRepository,
+  GroupSettingRow,
+  RelationRole,
+} from '@chat/db';
 import type { Logger } from '@chat/logger';
 import { AppError, ErrorCode, PUSH_EVENTS, type PushEventName } from '@chat/protocol';
 import type { ChatEventDraft, UnitOfWork } from '../ports';
@@ -6,6 +12,8 @@ import { iso } from '../views';
 
 export interface GroupServiceDeps {
   groups: GroupRepository;
+  /** Accounts that blocked the inviter are not added by its invitations. */
+  blocks: Pick<BlockRepository, 'blockersOf'>;
   /** Each membership change and its pushes commit together. */
   work: UnitOfWork;
   /** `Rule.DefaultAvatarURL`: the avatar of new groups. */
@@ -41,6 +49,7 @@ function groupMember(m: GroupMemberRow) {
     avatar: m.avatar,
     nick_name: m.nickName,
     is_leader: m.isLeader,
+    muted_until: m.mutedUntil === null ? null : iso(m.mutedUntil),
   };
 }
 
@@ -152,11 +161,14 @@ export class GroupService {
   /**
    * POST /api/group/invite: adds the listed friends of the caller that are not members yet
    * and pushes `group_new_account` once per account actually added (docs/pitfalls.md §8)
-   * to every member after the change, the new ones included.
+   * to every member after the change, the new ones included. Accounts that blocked the
+   * caller are passed over like non-friends (docs/api.md §9.1).
    */
   async invite(callerId: number, relationId: number, accountIds: number[]) {
     const done = await this.d.work.run(async (outbox) => {
-      const done = await this.d.groups.invite(relationId, callerId, accountIds);
+      const blockers = new Set(await this.d.blocks.blockersOf(callerId, accountIds));
+      const invited = accountIds.filter((id) => !blockers.has(id));
+      const done = await this.d.groups.invite(relationId, callerId, invited);
       if (done === 'not_member') throw new AppError(ErrorCode.NotGroupMember);
       if (done === 'not_group') throw new AppError(ErrorCode.RelationNotFound);
       outbox.events(
@@ -208,6 +220,36 @@ export class GroupService {
   async searchByName(callerId: number, name: string, page: number, pageSize: number) {
     const { rows, total } = await this.d.groups.searchByName(callerId, name, page, pageSize);
     return { list: rows.map(settingGroup), total };
+  }
+
+  /**
+   * POST /api/group/mute (`seconds` > 0) and /api/group/unmute (null): the leader mutes a
+   * member, or lifts its mute (docs/api.md §10.1). 7003/4002 for a caller not in the group,
+   * 7001 for a member who does not lead it, 7005 for the leader itself, 7003 for a target
+   * that is not a member. Pushes `group_member_muted` to every member; the event marks the
+   * group's cached send state stale in the gateways, like a membership change.
+   */
+  async mute(callerId: number, relationId: number, accountId: number, seconds: number | null) {
+    const role = requireGroupMember(await this.d.groups.role(callerId, relationId));
+    if (!role.isLeader) throw new AppError(ErrorCode.NotGroupLeader);
+    if (accountId === callerId) throw new AppError(ErrorCode.CannotMuteSelf);
+    const until = seconds === null ? null : new Date(Date.now() + seconds * 1000);
+    const mutedUntil = until === null ? null : iso(until);
+    await this.d.work.run(async (outbox) => {
+      const done = await this.d.groups.mute(relationId, callerId, accountId, until);
+      if (done === 'not_leader') throw new AppError(ErrorCode.NotGroupLeader);
+      if (done === 'not_member') throw new AppError(ErrorCode.NotGroupMember);
+      outbox.events([
+        groupEvent(
+          relationId,
+          PUSH_EVENTS.groupMemberMuted,
+          { account_id: accountId, muted_until: mutedUntil },
+          done.memberIds,
+        ),
+      ]);
+    });
+    this.d.log.info({ relationId, leader: callerId, accountId, mutedUntil }, 'group member mute');
+    return mutedUntil === null ? {} : { muted_until: mutedUntil };
   }
 
   /** GET /api/group/members: 7003 for a non-member; leader first, then by name. */

@@ -41,8 +41,14 @@ export const GroupMemberOut = z
     avatar: z.string(),
     nick_name: z.string(),
     is_leader: z.boolean(),
+    muted_until: time
+      .nullable()
+      .meta({ description: 'muted by the leader until then; null when not muted' }),
   })
   .meta({ id: 'GroupMember' });
+
+/** Longest mute of a group member (docs/api.md §10.1): 30 days, in seconds. */
+export const MUTE_MAX_SECONDS = 30 * 24 * 60 * 60;
 
 /** Notify of docs/api.md §3; `read_ids` is `[account_id]`, or null in the create reply. */
 export const NotifyOut = z
@@ -109,6 +115,21 @@ export function groupSchemas(l: InputLimits) {
       query: z.object({ relation_id: queryId }),
       reply: z.array(GroupMemberOut),
     },
+    groupMute: {
+      body: z.object({
+        relation_id: id,
+        account_id: id,
+        duration_seconds: z
+          .number({ error: `needs a whole number of seconds, 1 to ${MUTE_MAX_SECONDS}` })
+          .int({ error: `needs a whole number of seconds, 1 to ${MUTE_MAX_SECONDS}` })
+          .min(1, { error: `needs a whole number of seconds, 1 to ${MUTE_MAX_SECONDS}` })
+          .max(MUTE_MAX_SECONDS, {
+            error: `needs a whole number of seconds, 1 to ${MUTE_MAX_SECONDS}`,
+          }),
+      }),
+      reply: z.object({ muted_until: time }),
+    },
+    groupUnmute: { body: z.object({ relation_id: id, account_id: id }), reply: empty },
     notifyCreate: { body: z.object(notice), reply: NotifyOut },
     notifyUpdate: { body: z.object({ id, ...notice }), reply: empty },
     notifyList: {

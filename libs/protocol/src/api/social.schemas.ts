@@ -76,6 +76,16 @@ export const SettingPinOut = z
   })
   .meta({ id: 'SettingPin' });
 
+/** One account on the caller's block list (docs/api.md §9.1). */
+export const BlockedAccountOut = z
+  .object({
+    account_id: outId,
+    name: z.string(),
+    avatar: z.string(),
+    create_at: time.meta({ description: 'when the caller blocked it' }),
+  })
+  .meta({ id: 'BlockedAccount' });
+
 /**
  * Request and reply schemas of the application and setting areas (docs/api.md §8, §9), built
  * for the configured limits.
@@ -116,6 +126,10 @@ export function socialSchemas(l: InputLimits) {
       query: page.extend({ name: text(l.usernameLenMin, l.usernameLenMax) }),
       reply: list(SettingFriendOut),
     },
+    blockAdd: { body: z.object({ account_id: id }), reply: empty },
+    // DELETE: the query string and the body merged (docs/api.md §1.3).
+    blockDelete: { input: z.object({ account_id: queryId }), reply: empty },
+    blockList: { query: page, reply: list(BlockedAccountOut) },
   };
 }
 

@@ -92,6 +92,7 @@ const SAMPLES: PushData = {
     state: true,
     count: 1,
   },
+  group_member_muted: { relation_id: 20, account_id: 5, muted_until: '2024-05-01T08:30:00.123Z' },
 };
 
 const REPLIES: ReplyData = {

@@ -110,6 +110,12 @@ export const PUSH_DATA = {
     state: z.boolean().meta({ description: 'true: added; false: removed' }),
     count: z.number().int().meta({ description: 'how many accounts react with it now' }),
   }),
+  group_member_muted: memberPush.extend({
+    account_id: outId.meta({ description: 'the member muted or unmuted' }),
+    muted_until: time
+      .nullable()
+      .meta({ description: 'when the mute ends; null when the leader lifted it' }),
+  }),
 } as const satisfies Record<PushEventName, z.ZodType>;
 
 /** The data of each push, by event. */
@@ -157,6 +163,9 @@ export const REPLY_DATA = {
 } as const satisfies Record<ClientEvent, z.ZodType>;
 
 export type ReplyData = { [E in ClientEvent]: z.output<(typeof REPLY_DATA)[E]> };
+
+/** `data` of a 7004 reply to `send_msg`: the sender is muted in the group until then. */
+export const MUTED_DATA = z.object({ muted_until: time }).meta({ id: 'MutedUntil' });
 
 /** `data` of a 1004 reply: when to send the same request again (docs/protocol.md §3.2). */
 export const RETRY_LATER_DATA = z
