@@ -5,6 +5,7 @@ import { Migration20261128000000_message_search } from './Migration2026112800000
 import { Migration20261203120000_outbox } from './Migration20261203120000_outbox';
 import { Migration20261203130000_token_epoch } from './Migration20261203130000_token_epoch';
 import { Migration20261205090000_client_msg_id_window } from './Migration20261205090000_client_msg_id_window';
+import { Migration20261208100000_push_devices } from './Migration20261208100000_push_devices';
 
 /**
  * Every migration, oldest first, registered explicitly: no glob or file discovery, so it
@@ -24,4 +25,5 @@ export const MIGRATIONS: MigrationObject[] = [
     name: 'Migration20261205090000_client_msg_id_window',
     class: Migration20261205090000_client_msg_id_window,
   },
+  { name: 'Migration20261208100000_push_devices', class: Migration20261208100000_push_devices },
 ];
