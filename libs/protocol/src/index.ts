@@ -122,3 +122,11 @@ export {
   type MessageWithReply,
 } from './msg-info';
 export { describeIssues } from './describe-issues';
+export {
+  pushSchemas,
+  pushPlatform,
+  PushDeviceOut,
+  PUSH_PLATFORMS,
+  type PushSchemas,
+  type PushRegisterBody,
+} from './api/push.schemas';
