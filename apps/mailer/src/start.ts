@@ -1,8 +1,11 @@
 import type { Config } from '@chat/config';
 import type { Logger } from '@chat/logger';
+import { PgPushDeviceRepository } from '@chat/db';
 import { createMailer } from '@chat/mail';
+import { createPushSender } from '@chat/push';
 import {
   mailConfig,
+  pushConfig,
   registerQueueDepth,
   roleOps,
   startRole,
@@ -11,15 +14,19 @@ import {
 } from '@chat/runtime';
 import { Counter } from 'prom-client';
 import { sendEmailHandler } from './email/send-email.handler';
+import { sendPushHandler } from './push/send-push.handler';
 
 /** The config slice the mailer reads. */
-export type MailerConfig = Pick<Config, 'App' | 'Server' | 'Redis' | 'Email' | 'Auto'>;
+export type MailerConfig = Pick<
+  Config,
+  'App' | 'Server' | 'Redis' | 'Email' | 'Auto' | 'Push' | 'Postgresql'
+>;
 
 /**
  * An email queue owned by the caller (the standalone runner shares the api's in-process
  * queue); the mailer works it but does not close it. Default: its own, from config.
  */
-export interface MailerDeps extends Pick<SharedPorts, 'emailQueue'> {
+export interface MailerDeps extends Pick<SharedPorts, 'emailQueue' | 'pushQueue' | 'db'> {
   /**
    * The process's one ops server, when the mailer runs beside other roles (the standalone
    * server): its figures go there and it starts no ops server of its own.
@@ -38,7 +45,14 @@ export interface RunningMailer {
  */
 const SEND_CONCURRENCY = 4;
 
-/** Composition root of the mailer (docs/development.md §3): mailer, queue, then the worker last. */
+/** Device notifications sent at once: each is one HTTP request to a provider. */
+const PUSH_CONCURRENCY = 8;
+
+/**
+ * Composition root of the mailer (docs/development.md §3): mailer, queue, then the worker last.
+ * When a push adapter is configured (docs/push-notifications.md) it also works the `push`
+ * queue: the database (devices), the push sender, the queue, then that worker.
+ */
 export async function start(
   config: MailerConfig,
   log: Logger,
@@ -86,6 +100,38 @@ export async function start(
     );
     kit.add('job worker', () => worker.close());
     log.info({ queue: queue.name, concurrency: SEND_CONCURRENCY }, 'mailer started');
+
+    const pushCfg = pushConfig(config);
+    const sender = createPushSender(pushCfg, log);
+    if (sender) {
+      kit.add('push sender', () => sender.close());
+      const db = await kit.database(config, deps.db);
+      const pushQueue = await kit.pushQueue(config, deps.pushQueue);
+      const pushes = new Counter({
+        name: 'chat_mailer_push_outcomes_total',
+        help: 'Device notifications by outcome (sent; dead: the provider called the device gone).',
+        labelNames: ['outcome'],
+        registers: [metrics],
+      });
+      for (const outcome of ['sent', 'dead']) pushes.inc({ outcome }, 0);
+      const pushWorker = pushQueue.process(
+        sendPushHandler({
+          devices: new PgPushDeviceRepository(db.em),
+          sender,
+          queue: pushQueue,
+          appName: config.App.Name,
+          mentionsBreakDnd: config.Push.MentionsBreakDoNotDisturb,
+          log,
+          onOutcome: (outcome) => pushes.inc({ outcome }),
+        }),
+        { concurrency: PUSH_CONCURRENCY },
+      );
+      kit.add('push worker', () => pushWorker.close());
+      log.info(
+        { queue: pushQueue.name, concurrency: PUSH_CONCURRENCY, platforms: sender.platforms },
+        'push worker started',
+      );
+    }
 
     // Reverse of start (docs/development.md §4): the worker finishes its mails before the mailer closes.
     return { stop: kit.stopper(() => ops.endpoints.markStopping()) };

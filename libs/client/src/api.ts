@@ -60,6 +60,7 @@ export class ChatApi {
   readonly file: AreaClient<'file'>;
   /** docs/api.md §13: group notices. */
   readonly notify: AreaClient<'notify'>;
+  /** docs/push-notifications.md: devices notified while the account is offline. */
   readonly push: AreaClient<'push'>;
 
   constructor(options: ChatApiOptions) {

@@ -272,6 +272,70 @@ export const CONFIG_TREE = {
       min: 3,
     }),
   },
+  Push: {
+    DevSink: bool({
+      describe:
+        'With no provider configured below, write each push notification under App.DataDir/push and log it instead of sending it: for development only. The standalone server (npm start) allows it by itself. With neither, no notifications are sent (docs/push-notifications.md).',
+      default: false,
+    }),
+    FcmServiceAccount: optionalStr({
+      describe:
+        'Firebase service-account key file (the JSON, on one line) for FCM HTTP v1: project_id, client_email, private_key, token_uri. Set: Android (and FCM-registered) devices are notified.',
+      example:
+        '{"project_id":"my-app","client_email":"push@my-app.iam.gserviceaccount.com","private_key":"change-me"}',
+      secret: true,
+    }),
+    FcmEndpoint: str({
+      describe: 'Base URL of the FCM API.',
+      default: 'https://fcm.googleapis.com',
+      min: 1,
+    }),
+    ApnsKey: optionalStr({
+      describe:
+        'APNs token-auth signing key (the .p8 file, PEM). With ApnsKeyId, ApnsTeamId and ApnsTopic set: iOS devices are notified.',
+      example: 'change-me',
+      secret: true,
+    }),
+    ApnsKeyId: optionalStr({
+      describe: 'Key id of ApnsKey (10 characters).',
+      example: 'ABC123DEFG',
+    }),
+    ApnsTeamId: optionalStr({ describe: 'Apple developer team id.', example: 'DEF123GHIJ' }),
+    ApnsTopic: optionalStr({
+      describe: 'The iOS app bundle id (apns-topic).',
+      example: 'com.example.chat',
+    }),
+    ApnsEndpoint: str({
+      describe:
+        'APNs server: https://api.push.apple.com, or https://api.sandbox.push.apple.com for development builds.',
+      default: 'https://api.push.apple.com',
+      min: 1,
+    }),
+    ApnsCa: optionalStr({
+      describe:
+        'Extra CA certificate (PEM) to trust for the APNs server, for a gateway with a private certificate; unset for Apple.',
+      example: 'change-me',
+    }),
+    WebPushSubject: optionalStr({
+      describe:
+        'VAPID subject: a mailto: or https: URL where push services can reach the operator. With both WebPush keys set: browsers are notified.',
+      example: 'mailto:ops@example.com',
+    }),
+    WebPushPublicKey: optionalStr({
+      describe:
+        'VAPID public key (base64url; npx web-push generate-vapid-keys). Browsers subscribe with it.',
+      example: 'BNc...',
+    }),
+    WebPushPrivateKey: optionalStr({
+      describe: 'VAPID private key (base64url).',
+      example: 'change-me',
+      secret: true,
+    }),
+    MentionsBreakDoNotDisturb: bool({
+      describe: 'Notify an account mentioned (@) in a conversation it has set do-not-disturb.',
+      default: true,
+    }),
+  },
   AliyunOSS: {
     Endpoint: optionalStr({
       describe: 'OSS endpoint. All four OSS keys set: files go to OSS; else local disk.',

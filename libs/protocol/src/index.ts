@@ -130,3 +130,11 @@ export {
   type PushSchemas,
   type PushRegisterBody,
 } from './api/push.schemas';
+export {
+  pushJobSchema,
+  pushMessageJob,
+  pushDeviceJob,
+  type PushJob,
+  type PushMessageJob,
+  type PushDeviceJob,
+} from './jobs';
