@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import {
   bool,
   brokerList,
@@ -34,6 +35,22 @@ const URL_SMTP: [RegExp, string] = [
  * `Kafka.Brokers`, `Email.SmtpUrl`, `AliyunOSS.*`) select the production adapter of their
  * port when set and the embedded one when absent (docs/architecture.md, ports and adapters).
  */
+/**
+ * An optional string holding a JSON document (a key file): the environment's value, read as
+ * YAML like every other, arrives as a mapping, and so does one written as a mapping in
+ * private.yml; either is turned back into its JSON text.
+ */
+function jsonText(opts: Parameters<typeof optionalStr>[0]): Field<string | undefined> {
+  const base = optionalStr(opts);
+  return {
+    ...base,
+    schema: z.preprocess(
+      (v) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : v),
+      base.schema,
+    ) as z.ZodType<string | undefined>,
+  };
+}
+
 export const CONFIG_TREE = {
   App: {
     Name: str({ describe: 'Name of the service, shown in logs and mail.', default: 'chat' }),
@@ -278,7 +295,7 @@ export const CONFIG_TREE = {
         'With no provider configured below, write each push notification under App.DataDir/push and log it instead of sending it: for development only. The standalone server (npm start) allows it by itself. With neither, no notifications are sent (docs/push-notifications.md).',
       default: false,
     }),
-    FcmServiceAccount: optionalStr({
+    FcmServiceAccount: jsonText({
       describe:
         'Firebase service-account key file (the JSON, on one line) for FCM HTTP v1: project_id, client_email, private_key, token_uri. Set: Android (and FCM-registered) devices are notified.',
       example:
