@@ -119,12 +119,16 @@ describe('push notifications to offline devices', () => {
       20_000,
     );
     expect(f.message).toMatchObject({
-      notification: { body: 'lunch at noon?' },
+      notification: { title: 'pushers', body: 'ann: lunch at noon?' },
       data: { relation_id: String(group) },
       android: { collapse_key: `r${group}` },
     });
     const w = await wp.waitFor((m) => m.payload.data.msg_id === String(msgId), 20_000);
-    expect(w.payload).toMatchObject({ body: 'lunch at noon?', tag: `r${group}` });
+    expect(w.payload).toMatchObject({
+      title: 'pushers',
+      body: 'ann: lunch at noon?',
+      tag: `r${group}`,
+    });
     // The sender, online, hears of nothing on a device.
     await waitFor(async () => (await devicesOf(bob)).length === 1, {
       what: 'the dead token unregistered',

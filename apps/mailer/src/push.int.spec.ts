@@ -125,15 +125,18 @@ describe('mailer: push jobs on BullMQ and Postgres', () => {
 
     const f = await fcm.waitFor((m) => m.token === `fcm-${b.id}`);
     expect(f.message).toMatchObject({
-      notification: { title: config.App.Name, body: job.preview },
+      notification: { title: relation.groupName, body: `${a.name}: ${job.preview}` },
       data: { relation_id: String(relation.id), msg_id: String(job.msg_id) },
       android: { collapse_key: `r${relation.id}` },
     });
     const ap = await apns.waitFor((m) => m.token === `aa${b.id}`);
     expect(ap.headers['apns-collapse-id']).toBe(`r${relation.id}`);
-    expect(ap.payload.aps.alert.body).toBe(job.preview);
+    expect(ap.payload.aps.alert).toEqual({
+      title: relation.groupName,
+      body: `${a.name}: ${job.preview}`,
+    });
     const w = await wp.waitFor((m) => sub.endpoint.endsWith(m.id));
-    expect(w.payload).toMatchObject({ body: job.preview, tag: `r${relation.id}` });
+    expect(w.payload).toMatchObject({ body: `${a.name}: ${job.preview}`, tag: `r${relation.id}` });
     expect(w.headers.topic).toBe(`r${relation.id}`);
   });
 

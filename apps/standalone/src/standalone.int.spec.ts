@@ -222,6 +222,7 @@ describe('the standalone server', () => {
         for (const f of files.filter((n) => n.endsWith('.json'))) {
           const n = JSON.parse(await readFile(path.join(pushDir, f), 'utf8')) as {
             token: string;
+            title: string;
             body: string;
             collapseKey: string;
           };
@@ -231,7 +232,7 @@ describe('the standalone server', () => {
       },
       { what: 'the notification in the dev push sink' },
     );
-    expect(note).toMatchObject({ token: 'bob-phone', collapseKey: `r${relation}` });
+    expect(note).toMatchObject({ token: 'bob-phone', title: 'ann', collapseKey: `r${relation}` });
     await annAgain.close();
     const login = await ok('POST', '/api/user/login', {
       email: 'ann@example.com',

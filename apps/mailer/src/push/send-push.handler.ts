@@ -13,7 +13,7 @@ import {
 } from '@chat/protocol';
 
 export interface SendPushDeps {
-  devices: Pick<PushDeviceRepository, 'targetsFor' | 'removeDead'>;
+  devices: Pick<PushDeviceRepository, 'targetsFor' | 'removeDead' | 'namesFor'>;
   sender: PushSender;
   /** The same `push` queue: a message job adds one device job per device. */
   queue: Pick<JobQueue<PushJob>, 'add'>;
@@ -26,11 +26,22 @@ export interface SendPushDeps {
   onOutcome?(outcome: 'sent' | 'dead'): void;
 }
 
-/** What the notification says of a message. */
-function notificationOf(job: PushMessageJob, appName: string) {
+/**
+ * What the notification says of a message: a group message is titled with the group's name
+ * and its text starts with the sender's; a friend's message is titled with the sender's
+ * name; `App.Name` stands in for a name that is gone.
+ */
+function notificationOf(
+  job: PushMessageJob,
+  names: { groupName: string | null; senderName: string | null },
+  appName: string,
+) {
+  const text = job.msg_type === 'file' ? '[file]' : job.preview;
+  const title = names.groupName ?? names.senderName ?? appName;
+  const body = names.groupName !== null && names.senderName ? `${names.senderName}: ${text}` : text;
   return {
-    title: appName,
-    body: job.msg_type === 'file' ? '[file]' : job.preview,
+    title,
+    body,
     collapse_key: `r${job.relation_id}`,
     data: {
       relation_id: String(job.relation_id),
@@ -76,7 +87,9 @@ export function sendPushHandler(deps: SendPushDeps): JobHandler<PushJob> {
         dndOverrides(p, deps.mentionsBreakDnd),
       );
       const reachable = targets.filter((d) => sender.platforms.includes(d.platform));
-      const note = notificationOf(p, deps.appName);
+      if (reachable.length === 0) return;
+      const names = await devices.namesFor(p.relation_id, p.sender_id);
+      const note = notificationOf(p, names, deps.appName);
       await Promise.all(
         reachable.map((d) =>
           queue.add(

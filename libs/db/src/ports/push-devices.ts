@@ -39,6 +39,14 @@ export interface PushDeviceRepository {
     accountIds: readonly number[],
     overrideDnd?: readonly number[],
   ): Promise<PushDeviceRecord[]>;
+  /**
+   * What a notification names: the group's name (null for a friend chat or a relation
+   * that is gone) and the sender's account name (null for none or a deleted account).
+   */
+  namesFor(
+    relationId: number,
+    senderId: number | null,
+  ): Promise<{ groupName: string | null; senderName: string | null }>;
   /** Removes a device its provider called gone; false when it was removed already. */
   removeDead(id: number, token: string): Promise<boolean>;
 }

@@ -79,6 +79,24 @@ describe('push device repository', () => {
     expect(await devices.targetsFor(relation.id, [])).toEqual([]);
   });
 
+  it('names the group and the sender of a notification', async () => {
+    const [a, b] = [await data.account({ name: 'ann' }), await data.account({ name: 'bob' })];
+    const { relation: group } = await data.group(a, [b], { groupName: 'hikers' });
+    const { relation: friends } = await data.friendship(a, b);
+    expect(await devices.namesFor(group.id, a.id)).toEqual({
+      groupName: 'hikers',
+      senderName: 'ann',
+    });
+    expect(await devices.namesFor(friends.id, b.id)).toEqual({
+      groupName: null,
+      senderName: 'bob',
+    });
+    expect(await devices.namesFor(group.id, null)).toEqual({
+      groupName: 'hikers',
+      senderName: null,
+    });
+  });
+
   it('removes a dead device once, and not a token registered again meanwhile', async () => {
     const a = await data.account();
     const d = await devices.register(a.id, { platform: 'fcm', token: 'dying' });

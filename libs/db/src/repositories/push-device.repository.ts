@@ -101,6 +101,20 @@ export class PgPushDeviceRepository implements PushDeviceRepository {
     return found.map(toRecord);
   }
 
+  async namesFor(
+    relationId: number,
+    senderId: number | null,
+  ): Promise<{ groupName: string | null; senderName: string | null }> {
+    const [row] = await rows<{ group_name: string | null; sender_name: string | null }>(
+      this.em,
+      `SELECT (SELECT CASE WHEN relation_type = 'group' THEN group_name END
+                 FROM relation WHERE id = ?) AS group_name,
+              (SELECT name FROM account WHERE id = ?) AS sender_name`,
+      [relationId, senderId ?? 0],
+    );
+    return { groupName: row?.group_name ?? null, senderName: row?.sender_name ?? null };
+  }
+
   async removeDead(id: number, token: string): Promise<boolean> {
     const gone = await rows<{ id: string }>(
       this.em,
