@@ -1,7 +1,9 @@
 import type { Config } from '@chat/config';
 import type { Logger } from '@chat/logger';
-import { PgPushDeviceRepository } from '@chat/db';
+import { PgPushDeviceRepository, type Database } from '@chat/db';
+import type { JobQueue } from '@chat/jobs';
 import { createMailer } from '@chat/mail';
+import type { PushJob } from '@chat/protocol';
 import { createPushSender } from '@chat/push';
 import {
   mailConfig,
@@ -67,14 +69,28 @@ export async function start(
       'only sees jobs added in its own process',
     );
 
-    // Ops: /healthz, /readyz (Redis), /metrics with the queue's depth and sends.
+    // Device notifications, when a push adapter is configured: the sender, the database
+    // (devices), the `push` queue.
+    const sender = createPushSender(pushConfig(config), log);
+    let push: { db: Database; queue: JobQueue<PushJob> } | undefined;
+    if (sender) {
+      kit.add('push sender', () => sender.close());
+      const db = await kit.database(config, deps.db);
+      push = { db, queue: await kit.pushQueue(config, deps.pushQueue) };
+    }
+
+    // Ops: /healthz, /readyz (Redis; the database when pushing), /metrics with the queues'
+    // depth and sends.
     const ops = roleOps(kit, {
       host: deps.ops,
-      services: { redis: kit.isOwn(queue) && config.Redis.Url ? queue : undefined },
+      services: {
+        redis: kit.isOwn(queue) && config.Redis.Url ? queue : undefined,
+        database: push && kit.isOwn(push.db) ? push.db : undefined,
+      },
       listen: { host: config.Server.Host, port: config.Server.MailerOpsPort },
     });
     const { metrics } = ops;
-    registerQueueDepth(metrics, queue);
+    registerQueueDepth(metrics, push ? [queue, push.queue] : queue);
     const attempts = new Counter({
       name: 'chat_mailer_send_attempts_total',
       help: 'Attempts at sending an email job, by outcome (sent, failed).',
@@ -83,6 +99,15 @@ export async function start(
     });
     // Both series exist from the start, so a rate over them is defined before any send.
     for (const outcome of ['sent', 'failed']) attempts.inc({ outcome }, 0);
+    const pushes = push
+      ? new Counter({
+          name: 'chat_mailer_push_outcomes_total',
+          help: 'Device notifications by outcome (sent; dead: the provider called the device gone).',
+          labelNames: ['outcome'],
+          registers: [metrics],
+        })
+      : undefined;
+    for (const outcome of ['sent', 'dead']) pushes?.inc({ outcome }, 0);
     await ops.serve();
 
     const send = sendEmailHandler(mailer, config.App.Name, log);
@@ -99,39 +124,31 @@ export async function start(
       { concurrency: SEND_CONCURRENCY },
     );
     kit.add('job worker', () => worker.close());
-    log.info({ queue: queue.name, concurrency: SEND_CONCURRENCY }, 'mailer started');
-
-    const pushCfg = pushConfig(config);
-    const sender = createPushSender(pushCfg, log);
-    if (sender) {
-      kit.add('push sender', () => sender.close());
-      const db = await kit.database(config, deps.db);
-      const pushQueue = await kit.pushQueue(config, deps.pushQueue);
-      const pushes = new Counter({
-        name: 'chat_mailer_push_outcomes_total',
-        help: 'Device notifications by outcome (sent; dead: the provider called the device gone).',
-        labelNames: ['outcome'],
-        registers: [metrics],
-      });
-      for (const outcome of ['sent', 'dead']) pushes.inc({ outcome }, 0);
-      const pushWorker = pushQueue.process(
+    if (push && sender) {
+      const pushWorker = push.queue.process(
         sendPushHandler({
-          devices: new PgPushDeviceRepository(db.em),
+          devices: new PgPushDeviceRepository(push.db.em),
           sender,
-          queue: pushQueue,
+          queue: push.queue,
           appName: config.App.Name,
           mentionsBreakDnd: config.Push.MentionsBreakDoNotDisturb,
           log,
-          onOutcome: (outcome) => pushes.inc({ outcome }),
+          onOutcome: (outcome) => pushes?.inc({ outcome }),
         }),
         { concurrency: PUSH_CONCURRENCY },
       );
       kit.add('push worker', () => pushWorker.close());
-      log.info(
-        { queue: pushQueue.name, concurrency: PUSH_CONCURRENCY, platforms: sender.platforms },
-        'push worker started',
-      );
     }
+    log.info(
+      {
+        queue: queue.name,
+        concurrency: SEND_CONCURRENCY,
+        push: push
+          ? { queue: push.queue.name, concurrency: PUSH_CONCURRENCY, platforms: sender?.platforms }
+          : null,
+      },
+      'mailer started',
+    );
 
     // Reverse of start (docs/development.md §4): the worker finishes its mails before the mailer closes.
     return { stop: kit.stopper(() => ops.endpoints.markStopping()) };
