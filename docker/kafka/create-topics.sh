@@ -15,6 +15,8 @@ create() {
 for topic in chat.messages chat.reads chat.stored chat.events; do
   create "$topic"
 done
+# Presence change hints between gateways (docs/protocol.md §3.5): worthless after a moment.
+create chat.presence --config retention.ms=3600000
 # Records the persister could not store: kept until an operator deletes them, not 7 days.
 create chat.dead-letter --config retention.ms=-1
 /opt/kafka/bin/kafka-topics.sh --bootstrap-server "$BOOTSTRAP" --list

@@ -23,6 +23,9 @@ interface MsgInfo {
   read_ids: number[] | null;
   reply_count: number;
   seq: number;
+  edit_at: string | null;
+  mentioned_me: boolean;
+  reactions: { emoji: string; count: number; me: boolean }[];
   rly_msg?: RlyMsg | null;
   has_read?: boolean;
 }
@@ -208,6 +211,14 @@ describe('message lists over REST', () => {
       read_ids: m.sender === viewer ? [] : null,
       reply_count: 0,
       seq: m.seq,
+      edit_at: null,
+      // Mentioned: named in `remind` by someone else, and not revoked (docs/features.md).
+      mentioned_me:
+        !changes.is_revoke &&
+        m.sender !== null &&
+        m.sender !== viewer &&
+        (m.extend?.remind.some((r) => r.account_id === viewer.accountId) ?? false),
+      reactions: [],
       ...changes,
     };
   }

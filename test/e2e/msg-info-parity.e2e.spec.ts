@@ -23,6 +23,9 @@ interface MsgInfo {
   read_ids: number[] | null;
   reply_count: number;
   seq: number;
+  edit_at: string | null;
+  mentioned_me: boolean;
+  reactions: { emoji: string; count: number; me: boolean }[];
   rly_msg: {
     msg_id: number;
     msg_type: 'text' | 'file';
@@ -43,6 +46,8 @@ interface Case {
    * must show the push with exactly these changes.
    */
   changedSince: Partial<MsgInfo>;
+  /** Changes since the push that differ by viewer (reactions' `me`). */
+  changedFor?: (viewer: Session) => Partial<MsgInfo>;
 }
 
 /** The kinds of message compared, in the order they are made. */
@@ -57,6 +62,8 @@ const KINDS = [
   'reply to a revoked message',
   'system message of a top',
   'system message of an untop',
+  'edited message',
+  'message with reactions',
 ] as const;
 type Kind = (typeof KINDS)[number];
 
@@ -181,7 +188,14 @@ describe('msg_info parity: the send_msg push and REST history', () => {
    * Nobody reads in this suite, so the sender's history keeps `[]`.
    */
   function expectedFor(c: Case, viewer: Session): MsgInfo {
-    return { ...c.push, ...c.changedSince, read_ids: c.sender === viewer ? [] : null };
+    return {
+      ...c.push,
+      ...c.changedSince,
+      ...c.changedFor?.(viewer),
+      read_ids: c.sender === viewer ? [] : null,
+      // The pushes compared are bob's; ann, the sender of everything, is never mentioned.
+      ...(viewer === bob ? {} : { mentioned_me: false }),
+    };
   }
 
   beforeAll(async () => {
@@ -236,11 +250,18 @@ describe('msg_info parity: the send_msg push and REST history', () => {
         body: { id: doomed.id },
       }),
     );
-    // Revoked after its push: history blanks it (docs/api.md §3) and counts its reply.
+    // Revoked after its push: history blanks it (docs/api.md §3) and counts its reply; a
+    // revoked message mentions nobody any more.
     cases.set('revoked message', {
       push: doomed,
       sender: ann,
-      changedSince: { msg_content: '', msg_extend: null, is_revoke: true, reply_count: 1 },
+      changedSince: {
+        msg_content: '',
+        msg_extend: null,
+        is_revoke: true,
+        reply_count: 1,
+        mentioned_me: false,
+      },
     });
     // Its replied-to message was revoked after the push: history shows that one blanked.
     cases.set('reply to a revoked message', {
@@ -263,6 +284,50 @@ describe('msg_info parity: the send_msg push and REST history', () => {
     await setTop(plain.id, false);
     const untopped = await nextSystemPush(2, 'the untop system message');
     cases.set('system message of an untop', { push: untopped, sender: null, changedSince: {} });
+
+    // Edited after its push: the new text and when (docs/features.md, Edit).
+    const draft = await send('first draft');
+    ok(
+      await ann.api.put('/api/msg/update/edit', {
+        token: ann.accountToken,
+        body: { id: draft.id, msg_content: 'final text' },
+      }),
+    );
+    const edit = await socketOf(bob).waitForPush(
+      (p) => p.event === PUSH_EVENTS.editMsg && p.data.msg_id === draft.id,
+      'the edit_msg push at bob',
+    );
+    cases.set('edited message', {
+      push: draft,
+      sender: ann,
+      changedSince: { msg_content: 'final text', edit_at: edit.data.edit_at },
+    });
+
+    // Reacted to after its push: counts for all, `me` for each viewer.
+    const liked = await send('like this');
+    for (const [who, emoji] of [
+      [bob, '👍'],
+      [ann, '👍'],
+      [bob, '🎉'],
+    ] as const) {
+      ok(
+        await who.api.put('/api/msg/update/reaction', {
+          token: who.accountToken,
+          body: { id: liked.id, emoji, state: true },
+        }),
+      );
+    }
+    cases.set('message with reactions', {
+      push: liked,
+      sender: ann,
+      changedSince: {},
+      changedFor: (viewer) => ({
+        reactions: [
+          { emoji: '👍', count: 2, me: true },
+          { emoji: '🎉', count: 1, me: viewer === bob },
+        ],
+      }),
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -324,9 +389,13 @@ describe('msg_info parity: the send_msg push and REST history', () => {
           pin_time: push.create_at,
           read_ids: [],
           reply_count: 0,
+          edit_at: null,
+          reactions: [],
         },
       });
     }
+    expect(c('text with a mention (msg_extend)').mentioned_me).toBe(true);
+    expect(c('plain text').mentioned_me).toBe(false);
 
     // Every message once at bob, nothing else, in the order of its sequence numbers 1..n.
     await new Promise((r) => setTimeout(r, SETTLE_MS));

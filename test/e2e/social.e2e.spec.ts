@@ -245,6 +245,9 @@ describe('friend requests, settings and friends over REST', () => {
         read_ids: [],
         reply_count: 0,
         seq: 1,
+        edit_at: null,
+        mentioned_me: false,
+        reactions: [],
         rly_msg: null,
       },
     });

@@ -46,6 +46,7 @@ export type ApiConfig = Pick<
   | 'Token'
   | 'Kafka'
   | 'Rule'
+  | 'Message'
   | 'Page'
   | 'Limit'
   | 'Auto'
@@ -65,6 +66,11 @@ export interface ApiDeps extends SharedPorts {
   ids?: SnowflakeGenerator;
   /** Takes HTTP upgrade requests (a one-process runner hands `/ws` to its gateway). */
   upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /**
+   * More routes on the listener, mounted after the api's own and before its 404 answer (the
+   * one-process server serves the web app and its dev mailbox page here).
+   */
+  http?: (app: Express) => void;
   /**
    * No other api uses this database (the one-process server): the outbox relay then takes
    * no lock and holds no transaction while it publishes. Default false: several api
@@ -212,6 +218,7 @@ export async function start(
           const reply = ops.endpoints.publicHealth();
           res.status(reply.status).type(reply.contentType).send(reply.body);
         });
+        deps.http?.(http);
       },
     });
 

@@ -9,6 +9,7 @@ import {
   PgAccountRepository,
   PgMembershipRepository,
   PgMessageLookupRepository,
+  PgPresenceSettingsRepository,
   type Database,
   newMessageRow,
   type NewMessageRow,
@@ -663,6 +664,7 @@ describe('gateway', () => {
           accounts: new PgAccountRepository(db.em),
           memberships: new PgMembershipRepository(db.em),
           lookups: new PgMessageLookupRepository(db.em),
+          presenceSettings: new PgPresenceSettingsRepository(db.em),
         });
         const keys = [
           { accountId: a.id, clientMsgId: 'k,"1"' },

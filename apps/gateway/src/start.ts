@@ -2,10 +2,23 @@ import { TOKEN_EPOCH_CACHE_TTL_MS, TokenService } from '@chat/auth';
 import type { Subscription } from '@chat/bus';
 import { LocalMembershipCache } from '@chat/cache';
 import { compileTrustProxy, type Config } from '@chat/config';
-import { PgAccountRepository, PgMembershipRepository, PgMessageLookupRepository } from '@chat/db';
+import {
+  PgAccountRepository,
+  PgMembershipRepository,
+  PgMessageLookupRepository,
+  PgPresenceSettingsRepository,
+} from '@chat/db';
 import { SnowflakeGenerator } from '@chat/ids';
 import type { Logger } from '@chat/logger';
-import { CLOSE_CODES, GROUPS, TOPICS, pushTopic } from '@chat/protocol';
+import {
+  CLOSE_CODES,
+  GROUPS,
+  TOPICS,
+  parseRecord,
+  presenceChangedSchema,
+  pushTopic,
+  type PresenceChangedRecord,
+} from '@chat/protocol';
 import {
   consumerBusConfig,
   roleOps,
@@ -18,6 +31,7 @@ import { DeliveryConsumer } from './delivery/delivery-consumer';
 import { GatewayMetrics } from './ops/gateway-metrics';
 import { EventsConsumer } from './delivery/events-consumer';
 import { PresenceAnnouncer } from './presence/presence-announcer';
+import { PresenceWatch } from './presence/presence-watch';
 import { Authenticator } from './requests/authenticator';
 import { Dispatcher } from './requests/dispatcher';
 import { InFlight } from './requests/in-flight';
@@ -29,6 +43,7 @@ import { SendMessageHandler } from './requests/send-msg.handler';
 import { SendRate } from './requests/send-rate';
 import { SentLookup } from './requests/sent-lookup';
 import { Session } from './requests/session';
+import { TypingHandler } from './requests/typing.handler';
 import { ConnectionAdmission } from './sockets/connection-admission';
 import { LocalSockets } from './sockets/local-sockets';
 import { SessionEnds } from './sockets/session-ends';
@@ -110,12 +125,19 @@ export async function start(
     const db = await kit.database(config, deps.db);
     const cache = await kit.cache(config, deps.cache);
     const bus = await kit.bus(busCfg, deps.bus);
-    await bus.ensureTopics([TOPICS.messages, TOPICS.reads, TOPICS.events, pushTopic(nodeId)]);
+    await bus.ensureTopics([
+      TOPICS.messages,
+      TOPICS.reads,
+      TOPICS.events,
+      TOPICS.presence,
+      pushTopic(nodeId),
+    ]);
 
     const store = new GatewayStore({
       accounts: new PgAccountRepository(db.em),
       memberships: new PgMembershipRepository(db.em),
       lookups: new PgMessageLookupRepository(db.em),
+      presenceSettings: new PgPresenceSettingsRepository(db.em),
     });
     // Lists kept in memory (no set lookup in Redis or query per message, issue 10), each
     // checked against the relation's membership version in Redis on every use: the api
@@ -217,9 +239,17 @@ export async function start(
       log.child({ component: 'sessions' }),
     );
     kit.add('session ends', () => ends.clear());
+    const watch = new PresenceWatch({
+      presence: cache.presence,
+      cache: cache.cache,
+      bus,
+      store,
+      log: log.child({ component: 'presence-watch' }),
+    });
     const session = new Session({
       authenticator,
       announcer,
+      watch,
       sockets,
       ends,
       admission,
@@ -241,6 +271,15 @@ export async function start(
         log,
       }),
       readMessage: new ReadMessageHandler({ bus, membership, store, nodeId }),
+      typing: new TypingHandler({
+        bus,
+        membership,
+        store,
+        presence: cache.presence,
+        sockets,
+        nodeId,
+      }),
+      presence: watch,
       inFlight,
       maxFrameBytes: config.Gateway.MaxFrameBytes,
       isStopping,
@@ -266,6 +305,27 @@ export async function start(
         `gateway.${nodeId}`,
         [pushTopic(nodeId)],
         (records) => delivery.handle(records),
+        { fromBeginning: false },
+      ),
+    );
+
+    const presenceLog = log.child({ component: 'presence-watch' });
+    subscriptions.push(
+      await bus.subscribe(
+        `gateway.${nodeId}.presence`,
+        [TOPICS.presence],
+        async (records) => {
+          const changes: PresenceChangedRecord[] = [];
+          for (const record of records) {
+            const parsed = parseRecord(presenceChangedSchema, record.value);
+            if (parsed.ok) changes.push(parsed.value);
+            else presenceLog.warn({ err: parsed.error }, 'unreadable presence record skipped');
+          }
+          // Best effort, like every push: a failed read must not hold the topic back.
+          await watch.handle(changes).catch((err: unknown) => {
+            presenceLog.warn({ err }, 'presence pushes failed');
+          });
+        },
         { fromBeginning: false },
       ),
     );

@@ -193,6 +193,32 @@ describe('notifier', () => {
     expect(deliveries.flatMap((d) => d.record.accounts)).not.toContain(outsider);
   });
 
+  it('sends the mentioned members their own copy, with mentioned_me true', async () => {
+    const sender = await account(['m1', NODE_A]);
+    const named = await account(['n1', NODE_A], ['n2', NODE_B]);
+    const other = await account(['x1', NODE_B]);
+    const { relation } = await data.group(sender, [named, other]);
+    const record: StoredRecord = {
+      ...stored(relation.id, sender, 1, {
+        msg_extend: { remind: [{ idx: 1, account_id: named }] },
+        origin: { node: NODE_A, conn: conn('m1', sender) },
+      }),
+      mentions: [named],
+    };
+    await publish(TOPICS.stored, String(relation.id), [record]);
+
+    await waitFor(() => sendMsgOf(record.message.id).length === 3, { what: 'three deliveries' });
+    const flagOf = (d: Seen) =>
+      (d.record.frame.data as { msg_info: { mentioned_me: boolean } }).msg_info.mentioned_me;
+    const deliveries = sendMsgOf(record.message.id);
+    const mentioned = deliveries.filter(flagOf);
+    const rest = deliveries.filter((d) => !flagOf(d));
+    expect(byNode(mentioned)).toEqual({ [NODE_A]: [named], [NODE_B]: [named] });
+    // The sender's one connection sent it: nothing goes to node A for the rest.
+    expect(byNode(rest)).toEqual({ [NODE_B]: [other] });
+    for (const d of deliveries) expect(d.record.exclude_conn).toBe(conn('m1', sender));
+  });
+
   it('sends records it cannot read to chat.dead-letter, logs them, and routes the rest', async () => {
     const sender = await account(['s1', NODE_A]);
     const peer = await account(['p1', NODE_B]);

@@ -110,10 +110,8 @@ export class Notifier {
     online: Map<number, PresenceEntry[]>,
   ): Promise<number> {
     const queue = this.deps.pushQueue!;
-    const jobs = notices.flatMap(({ push, job }) => {
-      const accounts = push.to.filter(
-        (a) => a !== job.sender_id && (online.get(a)?.length ?? 0) === 0,
-      );
+    const jobs = notices.flatMap(({ to, job }) => {
+      const accounts = to.filter((a) => a !== job.sender_id && (online.get(a)?.length ?? 0) === 0);
       return accounts.length > 0 ? [{ ...job, accounts }] : [];
     });
     const added = await Promise.allSettled(

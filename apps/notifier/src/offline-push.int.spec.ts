@@ -152,9 +152,13 @@ describe('notifier: push jobs for offline members', () => {
     const online = await account(true);
     const [off1, off2] = [await account(false), await account(false)];
     const { relation } = await data.group(sender, [online, off1, off2]);
-    const record = stored(relation.id, sender, 1, {
-      msg_extend: { remind: [{ idx: 1, account_id: off2 }] },
-    });
+    const record = {
+      ...stored(relation.id, sender, 1, {
+        msg_extend: { remind: [{ idx: 1, account_id: off2 }] },
+      }),
+      // As the persister records them (members only, never the sender).
+      mentions: [off2],
+    };
     await publish([record]);
     await waitFor(() => jobsOf(record.message.id).length === 1, { what: 'the push job' });
     const [job] = jobsOf(record.message.id);

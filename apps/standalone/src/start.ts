@@ -25,11 +25,15 @@ import { SOCKET_IO_PATH, start as startGateway } from '@chat/gateway';
 import { start as startMailer } from '@chat/mailer';
 import { start as startNotifier } from '@chat/notifier';
 import { start as startPersister } from '@chat/persister';
+import { serveDevMailbox } from './dev-mailbox-page';
+import { DEFAULT_WEB_DIR, serveWebApp } from './web-app';
 import { wsUpgradeProxy } from './ws-upgrade-proxy';
 
 export interface StandaloneDeps {
   /** Port of the one listener (HTTP api and `/ws`); default `Server.ApiPort` (0: a free port). */
   port?: number;
+  /** The web app's build, served at `/` (docs/web.md); default apps/web/dist. */
+  webDir?: string;
 }
 
 export interface RunningStandalone {
@@ -150,12 +154,14 @@ export async function start(
     // Started last (below) but closed here, once the roles have stopped: until then it
     // answers /readyz with "stopping" (see the stop below).
     const opsPlace = kit.reserve('ops server');
-    if (!config.Email.SmtpUrl) {
+    const mailboxDir = config.Email.SmtpUrl ? undefined : path.join(config.App.DataDir, 'mailbox');
+    if (mailboxDir) {
       log.info(
-        { dir: path.join(config.App.DataDir, 'mailbox') },
-        'Email.SmtpUrl is not set: mails go to the dev mailbox (written there and logged)',
+        { dir: mailboxDir, page: '/dev/mailbox' },
+        'Email.SmtpUrl is not set: mails go to the dev mailbox (written there, logged and listed at /dev/mailbox)',
       );
     }
+    const webDir = deps.webDir ?? DEFAULT_WEB_DIR;
 
     const persister = await startPersister(inside, role('persister'), { bus, db, ops: shared });
     kit.add('persister', () => persister.stop());
@@ -209,6 +215,16 @@ export async function start(
       // transaction while the in-process bus waits for the persister's commit).
       soleApi: true,
       ops: shared,
+      http: (app) => {
+        // Only without SMTP: codes then reach nobody's inbox, and the page is the way to them.
+        if (mailboxDir) serveDevMailbox(app, mailboxDir);
+        if (!serveWebApp(app, webDir)) {
+          log.warn(
+            { dir: webDir },
+            'the web app is not built: / says how to build it (npx nx run web:bundle)',
+          );
+        }
+      },
     });
     apiPlace(() => api.stop());
     // Last: it answers ready once every role serves.
@@ -221,6 +237,7 @@ export async function start(
     log.info(
       {
         port: api.port,
+        web: '/',
         api: '/api',
         websocket: WS_PATH,
         socketIo: SOCKET_IO_PATH,

@@ -62,6 +62,11 @@ export const ENTRY_KEYS = {
   pushedRead: (relationId: number, readerId: number) => `notifier:read:${relationId}:${readerId}`,
   /** Present once a chat event has been pushed (notifier). */
   pushedEvent: (eventId: string) => `notifier:event:${eventId}`,
+  /**
+   * When a device of the account last connected or disconnected, epoch ms (gateway,
+   * docs/protocol.md §3.5): the `last_seen` of `presence`.
+   */
+  presenceLastSeen: (accountId: number) => `presence:last-seen:${accountId}`,
 } as const;
 
 /**

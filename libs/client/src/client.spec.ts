@@ -85,6 +85,9 @@ function message(seq: number, from = FRIEND): MsgInfoWithRly {
     read_ids: [],
     reply_count: 0,
     seq,
+    edit_at: null,
+    mentioned_me: false,
+    reactions: [],
     rly_msg: null,
   };
 }

@@ -32,6 +32,10 @@ const PUSH_NAMES = [
   'create_notify',
   'update_notify',
   'error',
+  'typing',
+  'presence',
+  'edit_msg',
+  'msg_reaction',
 ] as const satisfies readonly PushEventName[];
 type Assert<T extends true> = T;
 export type _AllPushesHandled = Assert<

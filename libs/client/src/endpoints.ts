@@ -108,6 +108,9 @@ export const ROUTES = {
     updatePin: r('PUT', '/api/msg/update/pin', 'account', 'body'),
     updateTop: r('PUT', '/api/msg/update/top', 'account', 'body'),
     revoke: r('PUT', '/api/msg/update/revoke', 'account', 'body'),
+    edit: r('PUT', '/api/msg/update/edit', 'account', 'body'),
+    react: r('PUT', '/api/msg/update/reaction', 'account', 'body'),
+    mentions: r('GET', '/api/msg/list/mention', 'account', 'query'),
   },
   file: {
     list: r('POST', '/api/file/getall', 'account', 'body'),
@@ -231,6 +234,9 @@ export interface RouteTypes {
     updatePin: [Body<MS['updatePin']['body']>, void];
     updateTop: [Body<MS['updateTop']['body']>, void];
     revoke: [Body<MS['updateRevoke']['body']>, void];
+    edit: [Body<MS['updateEdit']['body']>, void];
+    react: [Body<MS['updateReaction']['body']>, void];
+    mentions: [Query<MS['listMention']['query']>, Reply<MS['listMention']['reply']>];
   };
   file: {
     list: [Body<FI['getAll']['input']>, Reply<FI['getAll']['reply']>];

@@ -30,6 +30,7 @@ export {
   type WebSocketConstructor,
   type WebSocketLike,
 } from './socket';
+export { TypingIndicators } from './typing';
 export { ChatError, CLIENT_SIDE_CODES, type ChatErrorReason } from './errors';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 export type {

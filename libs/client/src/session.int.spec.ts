@@ -10,6 +10,7 @@ import { ChatClient, type ChatClientOptions } from './client';
 import { routeList } from './endpoints';
 import type { WebSocketConstructor, WebSocketLike } from './socket';
 import type { MsgInfoWithRly } from './types';
+import { TypingIndicators } from './typing';
 
 /** Every push any client of this test received, to check against the protocol's schemas. */
 const pushes: { event: PushEventName; data: unknown }[] = [];
@@ -256,6 +257,23 @@ describe('the typed SDK and ChatClient against the standalone server', () => {
     expect((await api.msg.top(e.token, { relation_id: relation }))?.msg_info.id).toBe(sent.id);
     await api.msg.updatePin(f.token, { id: sent.id, relation_id: relation, is_pin: true });
     expect((await api.msg.pinned(e.token, { relation_id: relation })).list[0].id).toBe(sent.id);
+    // Reactions, an edit and the mention list (docs/features.md).
+    await api.msg.react(f.token, { id: synced.list[0].messages[0].id, emoji: '👍', state: true });
+    const typo = await erinClient.send({ relation_id: relation, msg_content: 'typo' });
+    // Retried until the message is stored (an ack may come a moment before the row).
+    await waitFor(
+      () =>
+        api.msg.edit(e.token, { id: typo.msg_id, msg_content: 'fixed' }).then(
+          () => true,
+          () => false,
+        ),
+      { what: 'the edit of a stored message' },
+    );
+    await waitFor(
+      () => ['edit_msg', 'msg_reaction'].every((ev) => pushes.some((p) => p.event === ev)),
+      { what: 'the edit_msg and msg_reaction pushes' },
+    );
+    expect((await api.msg.mentions(e.token, {})).total).toBe(0);
     await api.msg.revoke(f.token, { id: sent.id });
     const other = await api.group.create(f.token, { name: 'other', description: 'another' });
     await api.group.invite(f.token, { relation_id: other.relation_id, account_id: [e.id] });
@@ -457,6 +475,35 @@ describe('the typed SDK and ChatClient against the standalone server', () => {
     await waitFor(() => pushes.some((p) => p.event === 'account_logout'), {
       what: 'account_logout on the first device',
     });
+  }, 60_000);
+
+  it('sends typing and watches presence through ChatSocket', async () => {
+    const jo = await registerUser('jo@example.com', ['jo']);
+    const kim = await registerUser('kim@example.com', ['kim']);
+    const [j, k] = [jo.accounts[0]!, kim.accounts[0]!];
+    const relation = await befriend(j, k);
+    const joClient = newClient(new Network());
+    const kimClient = newClient(new Network());
+    joClient.setUserToken({ token: jo.userToken, expired_at: '2999-01-01T00:00:00.000Z' });
+    kimClient.setUserToken({ token: kim.userToken, expired_at: '2999-01-01T00:00:00.000Z' });
+    await joClient.switchAccount(j.id);
+    await kimClient.switchAccount(k.id);
+    const indicators = new TypingIndicators();
+    kimClient.on('typing', (data) => indicators.apply(data));
+
+    expect(await joClient.socket!.sendTyping(relation, true)).toEqual({ forwarded: true });
+    await waitFor(() => indicators.typing(relation).includes(j.id), { what: 'typing at kim' });
+
+    const watched = await kimClient.socket!.subscribePresence([j.id]);
+    expect(watched.presences).toEqual([
+      { account_id: j.id, online: true, last_seen: expect.any(String) },
+    ]);
+    const seen: boolean[] = [];
+    kimClient.on('presence', (data) => seen.push(data.online));
+    joClient.close();
+    await waitFor(() => seen.includes(false), { what: 'jo offline at kim' });
+    expect(await kimClient.socket!.unsubscribePresence([j.id])).toEqual({ watching: 0 });
+    expect(await kimClient.socket!.setPresenceHidden(false)).toEqual({ hidden: false });
   }, 60_000);
 
   it('received only pushes that parse, unchanged, with their schema in @chat/protocol', () => {

@@ -1,4 +1,4 @@
-import type { ClientEvent, ReplyFrame } from '@chat/protocol';
+import type { ClientEvent, ReplyData, ReplyFrame } from '@chat/protocol';
 import { backoffDelay, type BackoffOptions } from './backoff';
 import { CLIENT_SIDE_CODES, ChatError } from './errors';
 import type { AuthResult, PushEvents, ReadResult, SendMessageAck, SendMessageInput } from './types';
@@ -163,6 +163,34 @@ export class ChatSocket {
   /** `read_msg` (docs/protocol.md §3.3). */
   readMessages(relationId: number, msgIds: number[]): Promise<ReadResult> {
     return this.request('read_msg', { relation_id: relationId, msg_ids: msgIds });
+  }
+
+  /**
+   * `typing` (docs/protocol.md §3.4): while the user types, call with `true` every
+   * `TYPING_REFRESH_MS` (3 s); with `false` once they stop or send. `forwarded` is false when
+   * the server's rate limit dropped it (not an error).
+   */
+  sendTyping(relationId: number, state: boolean): Promise<{ forwarded: boolean }> {
+    return this.request('typing', { relation_id: relationId, state });
+  }
+
+  /**
+   * `presence_subscribe` (docs/protocol.md §3.5): the current state of friends and fellow
+   * group members (others: 2009), then `presence` pushes on changes. Subscriptions end with
+   * the connection: subscribe again after every reconnection (`onState('open')`).
+   */
+  subscribePresence(accountIds: number[]): Promise<ReplyData['presence_subscribe']> {
+    return this.request('presence_subscribe', { account_ids: accountIds });
+  }
+
+  /** `presence_unsubscribe` (docs/protocol.md §3.5). */
+  unsubscribePresence(accountIds: number[]): Promise<ReplyData['presence_unsubscribe']> {
+    return this.request('presence_unsubscribe', { account_ids: accountIds });
+  }
+
+  /** `presence_hidden` (docs/protocol.md §3.6): appear offline to everyone else, or not. */
+  setPresenceHidden(hidden: boolean): Promise<ReplyData['presence_hidden']> {
+    return this.request('presence_hidden', { hidden });
   }
 
   /**

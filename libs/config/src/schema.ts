@@ -206,7 +206,7 @@ export const CONFIG_TREE = {
     }),
     MaxConnectionsPerAddress: int({
       describe:
-        'Open sockets per client address (as Server.TrustProxy lets the gateway see it; IPv6 per /64) over every gateway; an upgrade past it is answered HTTP 429. 0 disables: set 0 behind a balancer that hides client addresses (a TCP balancer without X-Forwarded-For) and limit there.',
+        'Open sockets per client address (as Server.TrustProxy lets the gateway see it; IPv6 per /64) over every gateway; an upgrade past it is answered HTTP 429 (a Socket.IO handshake: 403). 0 disables: set 0 behind a balancer that hides client addresses (a TCP balancer without X-Forwarded-For) and limit there.',
       default: 1000,
       min: 0,
     }),
@@ -443,6 +443,19 @@ export const CONFIG_TREE = {
       min: 1,
     }),
     BiggestImageSize: int({ describe: 'Largest image upload, bytes.', default: 10485760, min: 1 }),
+  },
+  Message: {
+    EditWindowSeconds: int({
+      describe: 'How long after sending the sender may edit a text message, seconds (5007 after).',
+      default: 900,
+      min: 1,
+    }),
+    MaxReactions: int({
+      describe: 'Most different reactions (emoji) one message can carry (5008 past it).',
+      default: 20,
+      min: 1,
+      max: 100,
+    }),
   },
   Page: {
     DefaultPageSize: int({ describe: 'Page size when a request gives none.', default: 10, min: 1 }),

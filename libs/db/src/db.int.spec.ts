@@ -86,6 +86,8 @@ describe('migrations', () => {
       'file',
       'group_notify',
       'message',
+      'message_mention',
+      'message_reaction',
       'message_search',
       'mikro_orm_migrations',
       'outbox',
@@ -387,6 +389,7 @@ describe('entities', () => {
         createAt,
         pinTime: createAt,
         seq: 9_007_199_254_740_991,
+        editAt: null,
       },
       (m) => ({ id: m.id }),
     );

@@ -77,6 +77,7 @@ export type {
   MessageLookupRepository,
   MessageView,
   MessageState,
+  ReactionChange,
   MessageList,
   Page,
   ReplyTarget,
@@ -91,6 +92,8 @@ export { PgGroupRepository } from './repositories/group.repository';
 export { PgNoticeRepository } from './repositories/notice.repository';
 export { PgSettingRepository } from './repositories/setting.repository';
 export { PgMembershipRepository } from './repositories/membership.repository';
+export { PgPresenceSettingsRepository } from './repositories/presence-settings.repository';
+export type { PresenceSettingsRepository } from './ports/presence-settings';
 export { PgMessageQueryRepository } from './repositories/message-query.repository';
 export { PgMessageLookupRepository } from './repositories/message-lookup.repository';
 export {

@@ -14,7 +14,11 @@ export {
   type NoticeServiceDeps,
   type NoticeContent,
 } from './notices/notice.service';
-export { MessageService, type MessageServiceDeps } from './messages/message.service';
+export {
+  MessageService,
+  type MessageServiceDeps,
+  type MessageRules,
+} from './messages/message.service';
 export { FileService, fileInfo, type FileServiceDeps } from './files/file.service';
 export {
   cleanOrphanFiles,

@@ -18,6 +18,10 @@ export const PUSH_EVENTS = {
   createNotify: 'create_notify',
   updateNotify: 'update_notify',
   error: 'error',
+  typing: 'typing',
+  presence: 'presence',
+  editMsg: 'edit_msg',
+  msgReaction: 'msg_reaction',
 } as const;
 
 export type PushEventName = (typeof PUSH_EVENTS)[keyof typeof PUSH_EVENTS];

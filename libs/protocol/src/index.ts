@@ -56,12 +56,27 @@ export {
   type ReadMsgData,
   type ReplyFrame,
   type PushFrame,
+  typingData,
+  presenceSubscribeData,
+  presenceUnsubscribeData,
+  presenceHiddenData,
+  PRESENCE_SUBSCRIBE_MAX,
+  PRESENCE_SUBSCRIPTIONS_MAX,
+  TYPING_REFRESH_MS,
+  TYPING_EXPIRE_MS,
+  TYPING_MIN_INTERVAL_MS,
+  type TypingData,
+  type PresenceSubscribeData,
+  type PresenceUnsubscribeData,
+  type PresenceHiddenData,
 } from './ws/frames';
+export { presenceChangedSchema, type PresenceChangedRecord } from './ws/presence-record';
 export {
   PUSH_DATA,
   REPLY_DATA,
   RETRY_LATER_DATA,
   NotifyPushOut,
+  PresenceStateOut,
   type PushData,
   type ReplyData,
   type TypedPushFrame,
@@ -74,6 +89,8 @@ export {
   SYNC_MAX_RELATIONS,
   SYNC_MAX_LIMIT,
   SYNC_MAX_MESSAGES,
+  REACTION_WORDS,
+  isReaction,
   type MessageSchemas,
 } from './api/message.schemas';
 export {
@@ -120,6 +137,7 @@ export {
   type MessageCounts,
   type ReplyTarget,
   type MessageWithReply,
+  type ReactionCount,
 } from './msg-info';
 export { describeIssues } from './describe-issues';
 export {

@@ -111,6 +111,9 @@ const row = (more: Partial<MessageWithReply> = {}): MessageWithReply => ({
   seq: 5,
   readIds: [],
   replyCount: 0,
+  editAt: null,
+  mentionedMe: false,
+  reactions: [],
   rly: {
     id: 7193847562240000,
     msgType: 'text',
@@ -145,6 +148,9 @@ describe('msgInfoWithRly', () => {
         read_ids: [4, 9],
         reply_count: 2,
         seq: 5,
+        edit_at: null,
+        mentioned_me: false,
+        reactions: [],
         rly_msg: {
           msg_id: 7193847562240000,
           msg_type: 'text',

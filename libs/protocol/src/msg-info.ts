@@ -34,6 +34,16 @@ export interface MessageRow {
   pinTime: Date;
   /** Null only for a row not numbered yet. */
   seq: number | null;
+  /** When the sender last edited the text; null if never. */
+  editAt: Date | null;
+}
+
+/** One emoji on a message, for one viewer. */
+export interface ReactionCount {
+  emoji: string;
+  count: number;
+  /** The viewer reacted with it. */
+  me: boolean;
 }
 
 /** What other rows say about a message, for one viewer (docs/data-model.md §2.5). */
@@ -42,6 +52,10 @@ export interface MessageCounts {
   readIds: number[] | null;
   /** Messages of the relation that reply to it. */
   replyCount: number;
+  /** The viewer is among the accounts the message mentions. */
+  mentionedMe: boolean;
+  /** Its reactions, most used first (ties: first added first). */
+  reactions: ReactionCount[];
 }
 
 /** The replied-to message (same relation), as it is now or was when the reply was stored. */
@@ -85,6 +99,9 @@ export function msgInfo(m: MessageRow & MessageCounts): MsgInfo {
     read_ids: m.readIds,
     reply_count: m.replyCount,
     seq: m.seq ?? 0,
+    edit_at: m.editAt ? iso(m.editAt) : null,
+    mentioned_me: m.mentionedMe,
+    reactions: m.reactions.map((r) => ({ emoji: r.emoji, count: r.count, me: r.me })),
   };
 }
 
@@ -113,10 +130,12 @@ export function storedRecord(
   message: MessageRecord,
   seq: number,
   rly: ReplyTarget | null,
+  mentions: number[] = [],
 ): StoredRecord {
   return {
     message,
     seq,
+    mentions,
     rly_msg: rly
       ? {
           msg_id: rly.id,
@@ -131,10 +150,11 @@ export function storedRecord(
 
 /**
  * A message just stored, as history reads its row at that moment: not revoked, topped or
- * pinned, `pin_time` = `create_at` (as the persister writes the row), nobody has read it and nothing
- * replies to it yet.
+ * pinned, `pin_time` = `create_at` (as the persister writes the row), nobody has read it,
+ * nothing replies to it and nobody reacted yet, never edited. `mentionedMe` is the viewer's:
+ * whether it is among the record's `mentions`.
  */
-export function storedMessage(stored: StoredRecord): MessageWithReply {
+export function storedMessage(stored: StoredRecord, mentionedMe = false): MessageWithReply {
   const m = stored.message;
   const r = stored.rly_msg;
   const createAt = new Date(m.create_at);
@@ -155,6 +175,9 @@ export function storedMessage(stored: StoredRecord): MessageWithReply {
     seq: stored.seq,
     readIds: [],
     replyCount: 0,
+    editAt: null,
+    mentionedMe,
+    reactions: [],
     rly: r
       ? {
           id: r.msg_id,
@@ -171,8 +194,9 @@ export function storedMessage(stored: StoredRecord): MessageWithReply {
  * The `msg_info` of the `send_msg` push of a stored message (docs/protocol.md §4 notes):
  * MsgInfoWithRly of the message as it is when stored (`storedMessage`). Every receiver gets
  * the same one, so `read_ids` is `[]` where history shows the sender's readers (null for
- * anyone else).
+ * anyone else). `mentioned_me` is per viewer: the notifier sends the mentioned members
+ * their own copy (`mentionedMe` true).
  */
-export function storedMsgInfo(stored: StoredRecord): MsgInfoWithRly {
-  return msgInfoWithRly(storedMessage(stored));
+export function storedMsgInfo(stored: StoredRecord, mentionedMe = false): MsgInfoWithRly {
+  return msgInfoWithRly(storedMessage(stored, mentionedMe));
 }

@@ -64,6 +64,7 @@ export const storedRecordSchema: z.ZodType<StoredRecord> = z.object({
   message: messageRecordSchema,
   seq: id,
   rly_msg: storedReplyTarget.nullable(),
+  mentions: z.array(id).optional(),
 });
 
 const pushEvent = z.enum(Object.values(PUSH_EVENTS) as [PushEventName, ...PushEventName[]]);

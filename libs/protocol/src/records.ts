@@ -1,6 +1,8 @@
 /** MsgExtend of docs/api.md §3: @-mentions; stored and returned as given. */
 export interface MsgExtend {
   remind: { idx: number; account_id: number }[];
+  /** `@all` (docs/features.md, Mentions): every member but the sender; group leader only. */
+  all?: boolean;
 }
 
 /**
@@ -73,6 +75,11 @@ export interface StoredRecord {
     msg_extend: MsgExtend | null;
     is_revoke: boolean;
   } | null;
+  /**
+   * The accounts the persister recorded as mentioned (members only, never the sender),
+   * ascending; absent in records written before mentions existed.
+   */
+  mentions?: number[];
 }
 
 /**

@@ -18,6 +18,12 @@ export const TOPICS = {
    * (`DEAD_LETTER_HEADERS`). Nothing consumes it; it is for inspection and replay.
    */
   deadLetter: 'chat.dead-letter',
+  /**
+   * Gateway → every gateway: an account's presence may have changed (a device connected or
+   * left, the account hid or showed its presence). Keyed by account; each gateway reads it
+   * in a group of its own and pushes `presence` to the local connections subscribed to it.
+   */
+  presence: 'chat.presence',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];

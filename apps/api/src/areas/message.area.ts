@@ -4,16 +4,20 @@ import { messageSchemas } from '@chat/protocol';
 import { messageRoutes } from '../handlers/message.routes';
 import type { Area } from './area';
 
-/** docs/api.md §11: history, search, pin / top / revoke, and sequence sync. */
+/** docs/api.md §11: history, search, pin / top / revoke / edit / reactions, mentions, sequence sync. */
 export const messageArea: Area = {
   name: 'message',
-  routes: ({ db, work, ids, limits, log }) => {
+  routes: ({ config, db, work, ids, limits, log }) => {
     const service = new MessageService({
       messages: new PgMessageQueryRepository(db.em),
       membership: new PgMembershipRepository(db.em),
       work,
       ids,
       log,
+      rules: {
+        editWindowMs: config.Message.EditWindowSeconds * 1000,
+        maxReactions: config.Message.MaxReactions,
+      },
     });
     return messageRoutes(service, messageSchemas(limits));
   },

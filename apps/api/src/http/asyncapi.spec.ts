@@ -169,6 +169,10 @@ describe('buildAsyncApi (docs/protocol.md)', () => {
       send_msg: 'SendMsgAck',
       read_msg: 'ReadMsgReply',
       ping: 'PingReply',
+      typing: 'TypingReply',
+      presence_subscribe: 'PresenceSubscribeReply',
+      presence_unsubscribe: 'PresenceUnsubscribeReply',
+      presence_hidden: 'PresenceHiddenReply',
     };
     for (const event of CLIENT_EVENTS) {
       expect(ops[`request.${event}`]['x-reply-data']).toEqual({

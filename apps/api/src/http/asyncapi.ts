@@ -37,6 +37,13 @@ const REQUEST_TEXTS: Record<ClientEvent, string> = {
   send_msg: 'Send a text message; the reply is its ack (docs/protocol.md §3.2).',
   read_msg: 'Mark messages read (docs/protocol.md §3.3).',
   ping: 'Application-level ping, served before authentication too (docs/protocol.md §3.1).',
+  typing:
+    'Tell the other members of a conversation that the account types or stopped (docs/protocol.md §3.4).',
+  presence_subscribe:
+    'Watch the presence of friends and fellow group members; the reply holds their current state (docs/protocol.md §3.5).',
+  presence_unsubscribe: 'Stop watching the presence of these accounts (docs/protocol.md §3.5).',
+  presence_hidden:
+    'Hide the account’s presence from everyone else, or show it again (docs/protocol.md §3.6).',
 };
 
 /** Every status code of docs/errors.md, with its message. */

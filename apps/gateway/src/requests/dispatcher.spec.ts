@@ -7,6 +7,8 @@ import { InFlight } from './in-flight';
 import type { ReadMessageHandler } from './read-msg.handler';
 import type { SendMessageHandler } from './send-msg.handler';
 import type { Session } from './session';
+import type { TypingHandler } from './typing.handler';
+import type { PresenceWatch } from '../presence/presence-watch';
 
 const log = createLogger({ name: 'test', level: 'silent' });
 
@@ -29,6 +31,8 @@ describe('Dispatcher replies to failures', () => {
       session: {} as Session,
       sendMessage: handler as unknown as SendMessageHandler,
       readMessage: handler as unknown as ReadMessageHandler,
+      typing: handler as unknown as TypingHandler,
+      presence: {} as PresenceWatch,
       inFlight,
       maxFrameBytes: 64 * 1024,
       isStopping: () => false,

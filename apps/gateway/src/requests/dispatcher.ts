@@ -26,6 +26,8 @@ import { RetryLaterError } from './retry-later';
 import type { ReadMessageHandler } from './read-msg.handler';
 import type { SendMessageHandler } from './send-msg.handler';
 import type { Session } from './session';
+import type { TypingHandler } from './typing.handler';
+import type { PresenceWatch } from '../presence/presence-watch';
 
 /**
  * Requests one connection may have waiting (queued or awaiting an ack); more are refused
@@ -45,6 +47,8 @@ export interface DispatcherDeps {
   session: Session;
   sendMessage: SendMessageHandler;
   readMessage: ReadMessageHandler;
+  typing: TypingHandler;
+  presence: Pick<PresenceWatch, 'subscribe' | 'unsubscribe' | 'setHidden'>;
   inFlight: InFlight;
   /** `Gateway.MaxFrameBytes`: a larger frame closes the socket with 1009. */
   maxFrameBytes: number;
@@ -213,6 +217,30 @@ export class Dispatcher {
         const checked = validateData('read_msg', data);
         if (!checked.ok) throw new InvalidInputError(checked.detail);
         return this.deps.readMessage.handle(conn, conn.accountId as number, checked.data);
+      }
+      case 'typing': {
+        const checked = validateData('typing', data);
+        if (!checked.ok) throw new InvalidInputError(checked.detail);
+        return this.deps.typing.handle(conn, conn.accountId as number, checked.data);
+      }
+      case 'presence_subscribe': {
+        const checked = validateData('presence_subscribe', data);
+        if (!checked.ok) throw new InvalidInputError(checked.detail);
+        return this.deps.presence.subscribe(
+          conn,
+          conn.accountId as number,
+          checked.data.account_ids,
+        );
+      }
+      case 'presence_unsubscribe': {
+        const checked = validateData('presence_unsubscribe', data);
+        if (!checked.ok) throw new InvalidInputError(checked.detail);
+        return this.deps.presence.unsubscribe(conn, checked.data.account_ids);
+      }
+      case 'presence_hidden': {
+        const checked = validateData('presence_hidden', data);
+        if (!checked.ok) throw new InvalidInputError(checked.detail);
+        return this.deps.presence.setHidden(conn.accountId as number, checked.data.hidden);
       }
       default: {
         const unhandled: never = event;

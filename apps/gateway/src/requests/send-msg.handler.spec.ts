@@ -68,6 +68,7 @@ describe('SendMessageHandler', () => {
       bus,
       membership: cache.membership({ ttlMs: 60_000 }),
       store: {
+        isLeader: async () => false,
         members: async () => [ME, 2],
         replyTarget: async (id) => {
           lookups += 1;
@@ -198,7 +199,11 @@ describe('SendMessageHandler', () => {
     const concurrent = new SendMessageHandler({
       bus,
       membership: Object.assign(cache.membership({ ttlMs: 60_000 }), { isMember: () => checking }),
-      store: { members: async () => [ME], replyTarget: async () => null },
+      store: {
+        members: async () => [ME],
+        replyTarget: async () => null,
+        isLeader: async () => false,
+      },
       dedup,
       gate,
       ids,

@@ -28,7 +28,7 @@ const REPLY_TARGET_RETRY_DELAYS_MS = [50, 150, 300, 500];
 export interface SendMessageDeps {
   bus: Pick<Bus, 'publish'>;
   membership: MembershipCache;
-  store: Pick<GatewayStore, 'members' | 'replyTarget'>;
+  store: Pick<GatewayStore, 'members' | 'replyTarget' | 'isLeader'>;
   dedup: SendDedup;
   /** Refuses sends while the pipeline is too far behind (backpressure). */
   gate: Pick<PipelineGate, 'check'>;
@@ -73,6 +73,10 @@ export class SendMessageHandler {
     try {
       const rlyMsgId = data.rly_msg_id && data.rly_msg_id > 0 ? data.rly_msg_id : null;
       if (rlyMsgId !== null) await this.checkReplyTarget(rlyMsgId, data.relation_id);
+      // `@all` is the group leader's (docs/protocol.md §3.2, check 9).
+      if (data.msg_extend?.all && !(await store.isLeader(accountId, data.relation_id))) {
+        throw new AppError(ErrorCode.MentionAllNotLeader);
+      }
 
       // A resend after an unsure publish publishes the same id again (SendDedup).
       const id = reuse?.msg_id ?? this.deps.ids.next();

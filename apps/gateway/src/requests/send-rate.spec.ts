@@ -63,7 +63,11 @@ describe('SendRate', () => {
     const handler = new SendMessageHandler({
       bus: { publish: async (_topic, _key, value) => void published.push(String(value)) },
       membership: cache.membership({ ttlMs: 60_000 }),
-      store: { members: async () => [1, 2], replyTarget: async () => null },
+      store: {
+        members: async () => [1, 2],
+        replyTarget: async () => null,
+        isLeader: async () => false,
+      },
       dedup: testSendDedup(cache.cache, { pollMs: 1 }),
       gate: { check: () => undefined },
       sendRate: new SendRate(cache.limiter, [{ Count: 2, Window: 1000 }]),

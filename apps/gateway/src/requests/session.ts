@@ -1,6 +1,7 @@
 import type { Logger } from '@chat/logger';
 import { AppError, ErrorCode, PUSH_EVENTS } from '@chat/protocol';
 import type { PresenceAnnouncer } from '../presence/presence-announcer';
+import type { PresenceWatch } from '../presence/presence-watch';
 import type { Connection } from '../sockets/connection';
 import { TooManyConnectionsError, type ConnectionAdmission } from '../sockets/connection-admission';
 import type { LocalSockets } from '../sockets/local-sockets';
@@ -15,6 +16,8 @@ export interface AuthReply {
 export interface SessionDeps {
   authenticator: Authenticator;
   announcer: PresenceAnnouncer;
+  /** Presence subscriptions (docs/protocol.md §3.5): told of joins and leaves. */
+  watch?: Pick<PresenceWatch, 'changed' | 'forget'>;
   sockets: LocalSockets;
   /** Closes sockets at their token's expiry and when their session ends. */
   ends: SessionEnds;
@@ -83,6 +86,7 @@ export class Session {
         .announce(PUSH_EVENTS.accountLogin, verified.accountId, conn)
         .catch((err: unknown) => log.warn({ err, connId: conn.connId }, 'login push failed')),
     );
+    if (this.deps.watch) this.deps.track(this.deps.watch.changed(verified.accountId));
     return this.reply(conn);
   }
 
@@ -91,6 +95,7 @@ export class Session {
     const { announcer, sockets, ends, log } = this.deps;
     sockets.delete(conn);
     ends.forget(conn);
+    this.deps.watch?.forget(conn);
     conn.detach();
     const accountId = conn.accountId;
     // On shutdown `dropNode` removes every entry at once, and the clients reconnect
@@ -99,6 +104,7 @@ export class Session {
     this.deps.track(
       (async () => {
         await announcer.leave(conn, accountId);
+        if (this.deps.watch) this.deps.track(this.deps.watch.changed(accountId));
         await announcer.announce(PUSH_EVENTS.accountLogout, accountId, conn);
       })().catch((err: unknown) => log.warn({ err, connId: conn.connId }, 'logout failed')),
     );

@@ -1,3 +1,4 @@
+import type { TypingLimit } from '../requests/typing-limit';
 import { CLOSE_CODES, type AppError } from '@chat/protocol';
 import { FrameRate } from './frame-rate';
 
@@ -74,6 +75,13 @@ export class Connection {
    */
   countedAddress = false;
   countedAccount = 0;
+  /** Forwarded `typing` frames per conversation (docs/protocol.md §3.4); made at the first one. */
+  typing?: TypingLimit = undefined;
+  /**
+   * Presence subscriptions (docs/protocol.md §3.5): account id → the state last pushed to
+   * this connection (`PresenceWatch`); made at the first subscription.
+   */
+  presence?: Map<number, string> = undefined;
   /** Set from uWS `open` until its `close`; a closed uWS socket must not be touched. */
   private ws?: Wire = undefined;
   /**

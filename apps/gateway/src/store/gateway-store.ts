@@ -2,6 +2,7 @@ import type {
   AccountRepository,
   MembershipRepository,
   MessageLookupRepository,
+  PresenceSettingsRepository,
   ReplyTarget,
   SendKey,
   SentMessage,
@@ -12,13 +13,16 @@ export interface GatewayStoreDeps {
   accounts: Pick<AccountRepository, 'tokenEpoch'>;
   memberships: Pick<MembershipRepository, 'members'>;
   lookups: MessageLookupRepository;
+  presenceSettings: PresenceSettingsRepository;
 }
 
 /**
  * The gateway's few reads from Postgres: an account's token epoch on a cache miss at auth,
  * member lists on a membership-cache miss, the replied-to message, the reader's cursor,
- * and resends' originals after the cache lost its dedup claims (docs/send-msg.md).
- * Everything else the gateway does goes to the bus. A failed read is an
+ * resends' originals after the cache lost its dedup claims (docs/send-msg.md), and who may
+ * watch whose presence (docs/protocol.md §3.5). Its one write is an account's own
+ * `presence_hidden` setting (§3.6), a single-row update with nothing to order or replay;
+ * everything else the gateway does goes to the bus. A failed read is an
  * `InfrastructureError` naming it.
  */
 export class GatewayStore {
@@ -31,6 +35,11 @@ export class GatewayStore {
 
   members(relationId: number): Promise<number[]> {
     return this.guard('member list', () => this.d.memberships.members(relationId));
+  }
+
+  /** Whether the account leads the relation: only the leader may mention everyone. */
+  isLeader(accountId: number, relationId: number): Promise<boolean> {
+    return this.guard('leader check', () => this.d.lookups.isLeader(accountId, relationId));
   }
 
   replyTarget(msgId: number): Promise<ReplyTarget | null> {
@@ -50,6 +59,25 @@ export class GatewayStore {
   /** Whether any message with a `client_msg_id` was created at or after `sinceMs`. */
   anySendSince(sinceMs: number): Promise<boolean> {
     return this.guard('recent send check', () => this.d.lookups.anySendSince(sinceMs));
+  }
+
+  /** Of `accountIds`, those `viewerId` may see the presence of, with their hidden flag. */
+  presenceVisible(viewerId: number, accountIds: number[]): Promise<Map<number, boolean>> {
+    return this.guard('presence visibility', () =>
+      this.d.presenceSettings.visible(viewerId, accountIds),
+    );
+  }
+
+  /** `presence_hidden` of each existing account of `accountIds`. */
+  presenceHidden(accountIds: number[]): Promise<Map<number, boolean>> {
+    return this.guard('presence setting', () => this.d.presenceSettings.hidden(accountIds));
+  }
+
+  /** Sets `presence_hidden`; false when the account does not exist. */
+  setPresenceHidden(accountId: number, hidden: boolean): Promise<boolean> {
+    return this.guard('presence setting update', () =>
+      this.d.presenceSettings.setHidden(accountId, hidden),
+    );
   }
 
   private async guard<T>(what: string, run: () => Promise<T>): Promise<T> {

@@ -27,6 +27,7 @@ describe('parseArgs', () => {
       window: 16,
       workers: 2,
       clientMsgId: true,
+      typingRatio: 0,
       codes: 'smtp',
       smtpPort: 2525,
       json: false,

@@ -26,6 +26,8 @@ export interface ScenarioOptions {
   workers: number;
   contentBytes: number;
   clientMsgId: boolean;
+  /** Share of messages preceded by a `typing` frame in the same conversation (0–1). */
+  typingRatio: number;
   ackTimeoutS: number;
   drainS: number;
   json: boolean;
@@ -318,6 +320,17 @@ const OPTIONS: readonly OptionSpec[] = [
     defaults: both(true),
     describe:
       'Send a client_msg_id with each message, as a retrying client does (--no-client-msg-id to omit).',
+  },
+  {
+    flag: 'typing-ratio',
+    key: 'typingRatio',
+    kind: 'number',
+    min: 0,
+    max: 1,
+    placeholder: 'R',
+    defaults: both(0),
+    describe:
+      'Share of messages preceded by a typing frame in their conversation (docs/protocol.md §3.4); chat protocol sockets only.',
   },
   {
     flag: 'ack-timeout',

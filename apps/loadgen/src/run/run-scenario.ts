@@ -24,7 +24,8 @@ export interface ScenarioRun {
     | 'ackTimeoutS'
     | 'drainS'
     | 'topology'
-  >;
+  > &
+    Partial<Pick<ScenarioOptions, 'typingRatio'>>;
   /** The protocol of the sockets (default `ws`, the chat protocol). */
   transport?: TransportKind;
   /** Connect every socket, call `hooks.connected`, close: nothing is sent. */
@@ -51,6 +52,7 @@ export async function runScenario(run: ScenarioRun): Promise<LoadResult> {
     window: s.window,
     contentBytes: s.contentBytes,
     clientMsgId: s.clientMsgId,
+    typingRatio: s.typingRatio ?? 0,
     ackTimeoutMs: s.ackTimeoutS * 1000,
     durationMs: s.durationS * 1000,
   };

@@ -31,6 +31,8 @@ export interface ConnectionEvents {
 /** One authenticated connection of one account. */
 export interface Connection {
   sendMsg(id: number, relationId: number, content: string, clientMsgId?: string): void;
+  /** A `typing` start in the conversation (chat protocol only); its reply is not waited for. */
+  sendTyping?(relationId: number): void;
   /** Closes politely; resolves once closed (forcibly after a grace period). */
   close(): Promise<void>;
 }
@@ -123,6 +125,11 @@ function openWs(
         const key = clientMsgId ? `,"client_msg_id":"${clientMsgId}"` : '';
         ws.send(
           `{"id":${id},"event":"send_msg","data":{"relation_id":${relationId},"msg_content":"${content}"${key}}}`,
+        );
+      },
+      sendTyping(relationId) {
+        ws.send(
+          `{"id":${CONTROL_ID + 1},"event":"typing","data":{"relation_id":${relationId},"state":true}}`,
         );
       },
       close: () =>

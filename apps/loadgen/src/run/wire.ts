@@ -14,6 +14,8 @@ export interface SendSettings {
   window: number;
   contentBytes: number;
   clientMsgId: boolean;
+  /** Share of messages preceded by a `typing` frame (chat protocol only; 0: none). */
+  typingRatio?: number;
   ackTimeoutMs: number;
   /** Stop starting sends this long after the start (0: no limit). */
   durationMs: number;

@@ -216,6 +216,8 @@ export class LoadWorker {
       contentBytes,
     );
     const key = clientMsgId ? `${runId}-${d.plan.index}-${seq}` : undefined;
+    const typingRatio = this.settings.typingRatio ?? 0;
+    if (typingRatio > 0 && Math.random() < typingRatio) d.conn!.sendTyping?.(d.plan.relationId);
     d.conn!.sendMsg(seq + 1, d.plan.relationId, content, key);
   }
 

@@ -13,11 +13,11 @@ export interface Plan {
   /** Records that could not be read: the notifier sends them to the dead-letter topic. */
   unreadable: { record: BusRecord; error: unknown }[];
   /**
-   * Pushes whose recipients with no socket online get a device notification instead
-   * (docs/push-notifications.md): the job to add, but for its `accounts`, which the
+   * Messages whose recipients (`to`) with no socket online get a device notification
+   * instead (docs/push-notifications.md): the job to add, but for its `accounts`, which the
    * notifier fills from presence. Only `chat.stored` plans have them.
    */
-  notices?: { push: PlannedPush; job: Omit<PushMessageJob, 'accounts'> }[];
+  notices?: { to: number[]; job: Omit<PushMessageJob, 'accounts'> }[];
 }
 
 export interface Planner {

@@ -22,7 +22,7 @@ export interface StoredPlannerDeps {
 /**
  * `chat.stored` → `send_msg {msg_info}` to every member of the relation (docs/protocol.md §4),
  * except the connection that sent it over WebSocket (§3.2); the sender's other devices
- * get it. Members are read once per batch, from `setting`.
+ * get it. The members the record mentions get a copy with `mentioned_me` true. Members are read once per batch, from `setting`.
  *
  * A relation's records arrive in `seq` order (one partition, published in order by the
  * persister), apart from repeats of records already published. So a record whose `seq` is
@@ -44,15 +44,29 @@ export class StoredPlanner implements Planner {
     const members = await this.deps.receivers.membersOf([
       ...new Set(fresh.map(({ value }) => value.message.relation_id)),
     ]);
-    const pushes: PlannedPush[] = fresh.map(({ record, value }) => ({
-      key: record.key,
-      frame: { event: PUSH_EVENTS.sendMsg, data: { msg_info: storedMsgInfo(value) } },
-      to: members.get(value.message.relation_id) ?? [],
-      excludeConn: value.message.origin?.conn,
-    }));
+    // `mentioned_me` is per viewer: the mentioned members get their own copy.
+    const pushes: PlannedPush[] = fresh.flatMap(({ record, value }) => {
+      const to = members.get(value.message.relation_id) ?? [];
+      const mentioned = new Set(value.mentions ?? []);
+      const push = (accounts: number[], mentionedMe: boolean): PlannedPush => ({
+        key: record.key,
+        frame: {
+          event: PUSH_EVENTS.sendMsg,
+          data: { msg_info: storedMsgInfo(value, mentionedMe) },
+        },
+        to: accounts,
+        excludeConn: value.message.origin?.conn,
+      });
+      if (mentioned.size === 0) return [push(to, false)];
+      const rest = to.filter((a) => !mentioned.has(a));
+      const them = to.filter((a) => mentioned.has(a));
+      return [push(rest, false), ...(them.length > 0 ? [push(them, true)] : [])];
+    });
     // Messages people write notify devices; system messages (joins, renames) do not.
-    const notices = fresh.flatMap(({ value }, i) =>
-      value.message.notify_type === 'common' ? [{ push: pushes[i], job: noticeOf(value) }] : [],
+    const notices = fresh.flatMap(({ value }) =>
+      value.message.notify_type === 'common'
+        ? [{ to: members.get(value.message.relation_id) ?? [], job: noticeOf(value) }]
+        : [],
     );
     return {
       pushes,
@@ -78,6 +92,7 @@ function noticeOf(value: StoredRecord): Omit<PushMessageJob, 'accounts'> {
     sender_id: m.account_id,
     msg_type: m.msg_type,
     preview: [...m.msg_content].slice(0, PREVIEW_CHARS).join(''),
-    mentioned: [...new Set((m.msg_extend?.remind ?? []).map((r) => r.account_id))],
+    // As the persister recorded them: members only, `@all` expanded, never the sender.
+    mentioned: value.mentions ?? [],
   };
 }

@@ -23,7 +23,7 @@ export interface MessageWriterDeps {
  * beside `storedMsgInfo`, which builds the push from it with the builder history uses.
  */
 export function toStoredRecord(message: MessageRecord, stored: StoredMessage): StoredRecord {
-  return storedRecord(message, stored.seq, stored.rly);
+  return storedRecord(message, stored.seq, stored.rly, stored.mentions);
 }
 
 /**

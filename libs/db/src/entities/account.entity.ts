@@ -6,7 +6,7 @@ export type Gender = (typeof GENDERS)[number];
 
 /** One of a user's chat identities (docs/data-model.md §2.2). */
 export class Account {
-  [OptionalProps]?: 'id' | 'gender' | 'createAt' | 'tokenEpoch';
+  [OptionalProps]?: 'id' | 'gender' | 'createAt' | 'tokenEpoch' | 'presenceHidden';
   id!: number;
   /** The owner; the user cannot be deleted while this row exists. */
   userId!: number;
@@ -18,6 +18,8 @@ export class Account {
   createAt!: Date;
   /** Moves forward to end every token issued before (see `TokenService`). */
   tokenEpoch!: number;
+  /** Appear offline, with no last-seen time, to everyone else (docs/protocol.md §3.6). */
+  presenceHidden!: boolean;
 }
 
 export const AccountSchema = new EntitySchema<Account>({
@@ -32,5 +34,6 @@ export const AccountSchema = new EntitySchema<Account>({
     signature: { type: 'string', length: 200 },
     createAt: { type: 'Date', defaultRaw: 'now()' },
     tokenEpoch: { type: 'integer', default: 0 },
+    presenceHidden: { type: 'boolean', default: false },
   },
 });

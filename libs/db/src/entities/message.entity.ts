@@ -12,7 +12,7 @@ export type MsgType = 'text' | 'file';
  * Its search grams live in `message_search`, written by the indexer (`MessageSearchRepository`).
  */
 export class Message {
-  [OptionalProps]?: 'isRevoke' | 'isTop' | 'isPin' | 'seq';
+  [OptionalProps]?: 'isRevoke' | 'isTop' | 'isPin' | 'seq' | 'editAt';
   id!: number;
   relationId!: number;
   notifyType!: NotifyType;
@@ -36,6 +36,8 @@ export class Message {
   pinTime!: Date;
   /** Per-relation sequence (1, 2, …), set by the persister in the inserting transaction. */
   seq!: number | null;
+  /** When the sender last edited the text; null if never. */
+  editAt!: Date | null;
 }
 
 export const MessageSchema = new EntitySchema<Message>({
@@ -59,5 +61,6 @@ export const MessageSchema = new EntitySchema<Message>({
     isPin: { type: 'boolean', default: false },
     pinTime: { type: 'Date' },
     seq: { type: numberBigInt(), nullable: true },
+    editAt: { type: 'Date', nullable: true },
   },
 });

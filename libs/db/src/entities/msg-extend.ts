@@ -5,4 +5,6 @@
 export interface MsgExtend {
   /** @-mentions: `idx` is the position of the n-th mention (≥ 1), `account_id` the account. */
   remind: { idx: number; account_id: number }[];
+  /** `@all`: every member but the sender (group leader only). */
+  all?: boolean;
 }

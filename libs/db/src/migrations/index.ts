@@ -5,6 +5,8 @@ import { Migration20261128000000_message_search } from './Migration2026112800000
 import { Migration20261203120000_outbox } from './Migration20261203120000_outbox';
 import { Migration20261203130000_token_epoch } from './Migration20261203130000_token_epoch';
 import { Migration20261205090000_client_msg_id_window } from './Migration20261205090000_client_msg_id_window';
+import { Migration20261206100000_presence_hidden } from './Migration20261206100000_presence_hidden';
+import { Migration20261206200000_mentions_edit_reactions } from './Migration20261206200000_mentions_edit_reactions';
 import { Migration20261208100000_push_devices } from './Migration20261208100000_push_devices';
 
 /**
@@ -24,6 +26,14 @@ export const MIGRATIONS: MigrationObject[] = [
   {
     name: 'Migration20261205090000_client_msg_id_window',
     class: Migration20261205090000_client_msg_id_window,
+  },
+  {
+    name: 'Migration20261206100000_presence_hidden',
+    class: Migration20261206100000_presence_hidden,
+  },
+  {
+    name: 'Migration20261206200000_mentions_edit_reactions',
+    class: Migration20261206200000_mentions_edit_reactions,
   },
   { name: 'Migration20261208100000_push_devices', class: Migration20261208100000_push_devices },
 ];

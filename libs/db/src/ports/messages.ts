@@ -24,6 +24,21 @@ export interface MessageState {
   isRevoke: boolean;
   isPin: boolean;
   isTop: boolean;
+  notifyType: 'common' | 'system';
+  msgType: 'text' | 'file';
+  createAt: Date;
+}
+
+/** The outcome of adding or removing one reaction. */
+export interface ReactionChange {
+  /** False when it was already there (add) or not there (remove). */
+  changed: boolean;
+  /** How many accounts react with this emoji now. */
+  count: number;
+  /** Adding a new distinct emoji past the limit: nothing changed. */
+  limited?: true;
+  /** The message is revoked (or gone): nothing changed. */
+  revoked?: true;
 }
 
 /** One page of messages and how many match in all. */
@@ -88,6 +103,30 @@ export interface MessageQueryRepository {
   ): Promise<{ changed: boolean; previousTop: number | null; revoked?: true }>;
   /** Revokes and clears pin and top; null when it was already revoked (raced). */
   revoke(id: number): Promise<{ wasPinned: boolean; wasTop: boolean } | null>;
+  /**
+   * list/mention: messages mentioning the caller (in one relation, or in every relation it
+   * belongs to when `relationId` is 0), newest first; a revoked message mentions nobody.
+   */
+  mentions(caller: number, relationId: number, page: Page): Promise<MessageList>;
+  /** Messages mentioning the caller in the relation after its read cursor, not revoked. */
+  unreadMentions(caller: number, relationId: number): Promise<number>;
+  /**
+   * Replaces the text of a non-revoked text message and sets `edit_at` (now), its search
+   * grams with it. Null when it is revoked by now (raced), else the new `edit_at`.
+   */
+  editText(id: number, content: string): Promise<Date | null>;
+  /**
+   * Adds (idempotent) or removes one account's reaction. A new distinct emoji past
+   * `maxDistinct` on the message is refused (`limited`); a revoked message too (`revoked`).
+   * Serialised per message, so the limit holds under concurrency.
+   */
+  react(
+    id: number,
+    accountId: number,
+    emoji: string,
+    add: boolean,
+    maxDistinct: number,
+  ): Promise<ReactionChange>;
 }
 
 /** What the gateway needs to know about a message being replied to (docs/protocol.md §3.2). */
@@ -119,6 +158,8 @@ export interface MessageLookupRepository {
   replyTarget(msgId: number): Promise<ReplyTarget | null>;
   /** The reader's cursor in the relation (docs/data-model.md §2.5): 0 when there is no row. */
   readCursor(accountId: number, relationId: number): Promise<number>;
+  /** Whether the account leads the relation (a group): who may mention everyone. */
+  isLeader(accountId: number, relationId: number): Promise<boolean>;
   /** The newest message of each key created at or after `sinceMs`; none for the others. */
   newestSends(keys: SendKey[], sinceMs: number): Promise<SentMessage[]>;
   /** Whether any message with a `client_msg_id` was created at or after `sinceMs`. */

@@ -39,6 +39,15 @@ export class PgMessageLookupRepository implements MessageLookupRepository {
     return row ? { relationId: Number(row.relation_id), isRevoke: row.is_revoke } : null;
   }
 
+  async isLeader(accountId: number, relationId: number): Promise<boolean> {
+    const [row] = await rows<{ is_leader: boolean }>(
+      this.root.fork(),
+      'select is_leader from setting where account_id = ? and relation_id = ?',
+      [accountId, relationId],
+    );
+    return row?.is_leader ?? false;
+  }
+
   async readCursor(accountId: number, relationId: number): Promise<number> {
     const [row] = await rows<{ last_read_msg_id: string }>(
       this.root.fork(),

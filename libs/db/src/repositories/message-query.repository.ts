@@ -7,8 +7,9 @@ import type {
   MessageState,
   MessageView,
   Page,
+  ReactionChange,
 } from '../ports/messages';
-import { escapeLike, normalize, queryGrams } from '../search-grams';
+import { contentGrams, escapeLike, normalize, queryGrams } from '../search-grams';
 import { toTextArrayLiteral } from '../types/text-array.type';
 import { rows } from './sql';
 import { joinWork } from './unit-of-work';
@@ -28,6 +29,9 @@ interface Row {
   is_pin: boolean;
   pin_time: Date;
   seq: string | null;
+  edit_at: Date | null;
+  mentioned_me: boolean;
+  reactions: { emoji: string; count: number; me: boolean }[] | string;
   reply_count: string;
   read_ids: string[] | null;
   has_read: boolean;
@@ -41,12 +45,21 @@ interface Row {
 const num = (v: string | null): number | null => (v === null ? null : Number(v));
 
 /**
- * The columns of a message view for caller `?` (first three parameters: caller, caller,
- * caller). reply_count is counted, read_ids derived from cursors (docs/data-model.md §2.5), never stored.
+ * The columns of a message view for caller `?` (the first five parameters are the caller).
+ * reply_count is counted, read_ids derived from cursors (docs/data-model.md §2.5), never
+ * stored; mentioned_me and reactions are the caller's view of `message_mention` and
+ * `message_reaction` (most used first, ties by first use).
  */
 const VIEW = `
   m.id, m.relation_id, m.notify_type, m.msg_type, m.msg_content, m.msg_extend, m.file_id,
-  m.account_id, m.create_at, m.is_revoke, m.is_top, m.is_pin, m.pin_time, m.seq,
+  m.account_id, m.create_at, m.is_revoke, m.is_top, m.is_pin, m.pin_time, m.seq, m.edit_at,
+  (not m.is_revoke and exists(select 1 from message_mention mm
+                               where mm.message_id = m.id and mm.account_id = ?)) as mentioned_me,
+  coalesce((select json_agg(json_build_object('emoji', x.emoji, 'count', x.n, 'me', x.me)
+                            order by x.n desc, x.first, x.emoji)
+              from (select emoji, count(*) as n, bool_or(account_id = ?) as me, min(create_at) as first
+                      from message_reaction where message_id = m.id group by emoji) x),
+           '[]'::json) as reactions,
   (select count(*) from message c where c.relation_id = m.relation_id and c.rly_msg_id = m.id) as reply_count,
   case when m.account_id = ? then array(
     select rc.account_id from read_cursor rc
@@ -78,6 +91,15 @@ function toView(r: Row): MessageView {
     isPin: r.is_pin,
     pinTime: new Date(r.pin_time),
     seq: num(r.seq),
+    editAt: r.edit_at === null ? null : new Date(r.edit_at),
+    mentionedMe: r.mentioned_me,
+    reactions: (typeof r.reactions === 'string' ? JSON.parse(r.reactions) : r.reactions).map(
+      (x: { emoji: string; count: number | string; me: boolean }) => ({
+        emoji: x.emoji,
+        count: Number(x.count),
+        me: x.me,
+      }),
+    ),
     replyCount: Number(r.reply_count),
     readIds: r.read_ids === null ? null : r.read_ids.map(Number),
     hasRead: r.has_read,
@@ -117,6 +139,8 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
         : '';
     const [found, [count]] = await Promise.all([
       rows<Row>(em, `select ${VIEW} ${FROM} where ${where} order by ${order}${limit}`, [
+        caller,
+        caller,
         caller,
         caller,
         caller,
@@ -244,9 +268,13 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
       is_revoke: boolean;
       is_pin: boolean;
       is_top: boolean;
+      notify_type: 'common' | 'system';
+      msg_type: 'text' | 'file';
+      create_at: Date;
     }>(
       joinWork(this.root),
-      'select id, relation_id, account_id, is_revoke, is_pin, is_top from message where id = ?',
+      `select id, relation_id, account_id, is_revoke, is_pin, is_top, notify_type, msg_type,
+              create_at from message where id = ?`,
       [id],
     );
     return r
@@ -257,6 +285,9 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
           isRevoke: r.is_revoke,
           isPin: r.is_pin,
           isTop: r.is_top,
+          notifyType: r.notify_type,
+          msgType: r.msg_type,
+          createAt: new Date(r.create_at),
         }
       : null;
   }
@@ -333,5 +364,111 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
       [id],
     );
     return r ? { wasPinned: r.was_pinned, wasTop: r.was_top } : null;
+  }
+
+  /** list/mention: newest first, revoked ones left out; only relations the caller still belongs to. */
+  mentions(caller: number, relationId: number, page: Page) {
+    const scope =
+      relationId > 0
+        ? 'mm.relation_id = ?'
+        : 'mm.relation_id in (select relation_id from setting where account_id = ?)';
+    return this.list(
+      caller,
+      `m.id in (select mm.message_id from message_mention mm
+                 where mm.account_id = ? and ${scope}) and not m.is_revoke`,
+      [caller, relationId > 0 ? relationId : caller],
+      'm.id desc',
+      page,
+    );
+  }
+
+  async unreadMentions(caller: number, relationId: number): Promise<number> {
+    const [r] = await rows<{ n: string }>(
+      joinWork(this.root),
+      `select count(*) as n from message_mention mm
+         join message m on m.id = mm.message_id and not m.is_revoke
+        where mm.account_id = ? and mm.relation_id = ?
+          and mm.message_id > coalesce((select last_read_msg_id from read_cursor
+                                         where account_id = ? and relation_id = ?), 0)`,
+      [caller, relationId, caller, relationId],
+    );
+    return Number(r?.n ?? 0);
+  }
+
+  /**
+   * The new text and its search grams in one transaction. The grams are upserted: a message
+   * the indexer has not reached yet gets them now, and the indexer's later insert of the
+   * old text's grams is then skipped (it never overwrites).
+   */
+  async editText(id: number, content: string): Promise<Date | null> {
+    return joinWork(this.root).transactional(async (em) => {
+      const [r] = await rows<{ edit_at: Date; relation_id: string }>(
+        em,
+        `update message set msg_content = ?, edit_at = now()
+          where id = ? and not is_revoke and msg_type = 'text'
+          returning edit_at, relation_id`,
+        [content, id],
+      );
+      if (!r) return null;
+      await rows(
+        em,
+        `insert into message_search (message_id, relation_id, grams) values (?, ?, ?::text[])
+         on conflict (message_id) do update set grams = excluded.grams`,
+        [id, r.relation_id, toTextArrayLiteral(contentGrams(content))],
+      );
+      return new Date(r.edit_at);
+    });
+  }
+
+  async react(
+    id: number,
+    accountId: number,
+    emoji: string,
+    add: boolean,
+    maxDistinct: number,
+  ): Promise<ReactionChange> {
+    return joinWork(this.root).transactional(async (em) => {
+      // The message's row serialises the reactions of one message (the distinct limit).
+      const [msg] = await rows<{ is_revoke: boolean }>(
+        em,
+        'select is_revoke from message where id = ? for update',
+        [id],
+      );
+      const count = async () =>
+        Number(
+          (
+            await rows<{ n: string }>(
+              em,
+              'select count(*) as n from message_reaction where message_id = ? and emoji = ?',
+              [id, emoji],
+            )
+          )[0].n,
+        );
+      if (!msg || msg.is_revoke) return { changed: false, count: await count(), revoked: true };
+      if (!add) {
+        const gone = await rows(
+          em,
+          'delete from message_reaction where message_id = ? and account_id = ? and emoji = ? returning 1',
+          [id, accountId, emoji],
+        );
+        return { changed: gone.length > 0, count: await count() };
+      }
+      const [known] = await rows<{ distinct_n: string; has_emoji: boolean }>(
+        em,
+        `select count(distinct emoji) as distinct_n, bool_or(emoji = ?) as has_emoji
+           from message_reaction where message_id = ?`,
+        [emoji, id],
+      );
+      if (!known.has_emoji && Number(known.distinct_n) >= maxDistinct) {
+        return { changed: false, count: 0, limited: true };
+      }
+      const added = await rows(
+        em,
+        `insert into message_reaction (message_id, account_id, emoji) values (?, ?, ?)
+         on conflict do nothing returning 1`,
+        [id, accountId, emoji],
+      );
+      return { changed: added.length > 0, count: await count() };
+    });
   }
 }

@@ -56,6 +56,8 @@ export interface StoredMessage {
   inserted: boolean;
   /** Null when not a reply, or when the replied-to message is not in this relation. */
   rly: StoredReplyTarget | null;
+  /** The accounts recorded as mentioned (`message_mention`), ascending. */
+  mentions: number[];
 }
 
 export interface StoreResult {
@@ -141,6 +143,36 @@ where r.id = c.id`;
 const REPLY_TARGETS = `
 select id, relation_id, msg_type, msg_content, msg_extend, is_revoke
 from message where id = any(?::bigint[])`;
+
+/**
+ * The mentions of the new rows (docs/features.md, Mentions): each `remind` entry, or every
+ * member for `all` (account 0 below) when the sender leads the relation, kept only when the
+ * account is a member and not the sender. Same transaction as the message: a mention is
+ * stored before anything pushes it.
+ */
+const MENTION = `
+insert into message_mention (message_id, account_id, relation_id)
+select distinct u.message_id, s.account_id, u.relation_id
+from unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
+  as u(message_id, relation_id, account_id, sender)
+join setting s on s.relation_id = u.relation_id
+  and (s.account_id = u.account_id
+       or (u.account_id = 0 and exists (select 1 from setting l where l.relation_id = u.relation_id
+                                          and l.account_id = u.sender and l.is_leader)))
+where s.account_id is distinct from u.sender
+order by u.message_id, s.account_id
+on conflict do nothing`;
+
+/** The mentions of the batch's messages (new or redelivered). */
+const MENTIONS_OF = `
+select message_id, account_id from message_mention where message_id = any(?::bigint[])
+order by message_id, account_id`;
+
+/** Whether a message asks for mentions at all. */
+const mentionsSomeone = (r: NewMessageRow): boolean =>
+  r.accountId !== null &&
+  !!r.msgExtend &&
+  (r.msgExtend.all === true || r.msgExtend.remind.length > 0);
 
 /**
  * Writes message batches for the persister (docs/architecture.md, persister; docs/data-model.md §2.8): an
@@ -241,6 +273,34 @@ export class MessageStoreRepository {
         bigintArray(moved),
         bigintArray(moved.map((id) => counters.get(id) as number)),
       ]);
+      const wanted: [number, number, number, number][] = [];
+      for (const { row } of fresh) {
+        if (!mentionsSomeone(row)) continue;
+        const sender = row.accountId as number;
+        if (row.msgExtend!.all) wanted.push([row.id, row.relationId, 0, sender]);
+        for (const r of row.msgExtend!.remind) {
+          wanted.push([row.id, row.relationId, r.account_id, sender]);
+        }
+      }
+      if (wanted.length > 0) {
+        await boundCount(
+          em,
+          MENTION,
+          [0, 1, 2, 3].map((i) => bigintArray(wanted.map((w) => w[i]))),
+        );
+      }
+    }
+
+    const mentions = new Map<number, number[]>();
+    const asking = part.filter(mentionsSomeone).map((r) => r.id);
+    if (asking.length > 0) {
+      for (const m of await boundRows<{ message_id: string; account_id: string }>(em, MENTIONS_OF, [
+        bigintArray(asking),
+      ])) {
+        const list = mentions.get(Number(m.message_id)) ?? [];
+        list.push(Number(m.account_id));
+        mentions.set(Number(m.message_id), list);
+      }
     }
 
     const rlyIds = [...new Set(part.map((r) => r.rlyMsgId).filter((id) => id !== null))];
@@ -262,6 +322,7 @@ export class MessageStoreRepository {
         row,
         seq,
         inserted: insertedIds.has(row.id),
+        mentions: mentions.get(row.id) ?? [],
         // As history joins it: the replied-to message of the same relation only.
         rly:
           target && Number(target.relation_id) === row.relationId

@@ -22,13 +22,27 @@ export interface MessageServiceDeps {
   /** Ids of the system messages. */
   ids: IdGenerator;
   log: Logger;
+  /** `Message.*` of the configuration; defaults: 15 minutes, 20 reactions. */
+  rules?: MessageRules;
 }
+
+/** How long a text stays editable, and how many distinct reactions a message takes. */
+export interface MessageRules {
+  editWindowMs: number;
+  maxReactions: number;
+}
+
+const DEFAULT_RULES: MessageRules = { editWindowMs: 15 * 60_000, maxReactions: 20 };
 
 type StateType = 'pin' | 'top' | 'revoke';
 
 /** The message area of docs/api.md §11 (history, search, state changes) and sequence sync. */
 export class MessageService {
-  constructor(private readonly d: MessageServiceDeps) {}
+  private readonly rules: MessageRules;
+
+  constructor(private readonly d: MessageServiceDeps) {
+    this.rules = d.rules ?? DEFAULT_RULES;
+  }
 
   /** "Not a member" → 2009 (docs/api.md §11). */
   private async requireMember(caller: number, relationId: number): Promise<void> {
@@ -108,6 +122,7 @@ export class MessageService {
         messages: r.rows.map(msgInfoWithRly),
         last_seq: r.lastSeq,
         has_more: r.hasMore,
+        unread_mentions: await this.d.messages.unreadMentions(caller, relation_id),
       });
     }
     return { list };
@@ -188,6 +203,87 @@ export class MessageService {
       if (done.wasTop) {
         outbox.message(systemMessage(this.d.ids, msg.relationId, SYSTEM_TEXTS.removedTop(caller)));
       }
+    });
+  }
+
+  /** GET /api/msg/list/mention: messages mentioning the caller, newest first. */
+  async mentions(caller: number, relationId: number, page: Page) {
+    if (relationId > 0) await this.requireMember(caller, relationId);
+    const { rows, total } = await this.d.messages.mentions(caller, relationId, page);
+    return MessageService.page(rows, total, msgInfoWithRly);
+  }
+
+  /**
+   * PUT /api/msg/update/edit: the sender replaces the text of its text message within
+   * `Message.EditWindowSeconds` of sending it. The text, `edit_at` and the search grams
+   * change in one transaction with the `edit_msg` push to every member.
+   */
+  async edit(caller: number, id: number, content: string): Promise<void> {
+    const msg = await this.d.messages.state(id);
+    if (!msg) throw new AppError(ErrorCode.MessageNotFound);
+    if (msg.accountId !== caller)
+      throw new AppError(ErrorCode.PermissionDenied, 'only the sender can edit');
+    await this.requireMember(caller, msg.relationId);
+    if (msg.isRevoke) throw new AppError(ErrorCode.MessageRevoked);
+    if (msg.msgType !== 'text' || msg.notifyType !== 'common')
+      throw new AppError(ErrorCode.MessageNotEditable);
+    if (Date.now() - msg.createAt.getTime() > this.rules.editWindowMs)
+      throw new AppError(ErrorCode.EditWindowPassed);
+    await this.d.work.run(async (outbox) => {
+      const editAt = await this.d.messages.editText(id, content);
+      if (!editAt) throw new AppError(ErrorCode.MessageRevoked);
+      const members = await this.d.membership.members(msg.relationId);
+      outbox.events([
+        {
+          key: `relation:${msg.relationId}`,
+          push: {
+            event: PUSH_EVENTS.editMsg,
+            data: {
+              relation_id: msg.relationId,
+              msg_id: id,
+              msg_content: content,
+              edit_at: editAt.toISOString(),
+            },
+            to: members,
+          },
+        },
+      ]);
+    });
+  }
+
+  /**
+   * PUT /api/msg/update/reaction: adds (`state` true) or removes one emoji of the caller on
+   * a message of a conversation it belongs to. Idempotent: a change that changes nothing
+   * pushes nothing. Otherwise `msg_reaction` with the emoji's new count → every member.
+   */
+  async react(caller: number, id: number, emoji: string, add: boolean): Promise<void> {
+    const msg = await this.d.messages.state(id);
+    if (!msg) throw new AppError(ErrorCode.MessageNotFound);
+    await this.requireMember(caller, msg.relationId);
+    if (msg.isRevoke) throw new AppError(ErrorCode.MessageRevoked);
+    await this.d.work.run(async (outbox) => {
+      const r = await this.d.messages.react(id, caller, emoji, add, this.rules.maxReactions);
+      if (r.revoked) throw new AppError(ErrorCode.MessageRevoked);
+      if (r.limited) throw new AppError(ErrorCode.TooManyReactions);
+      if (!r.changed) return;
+      const members = await this.d.membership.members(msg.relationId);
+      outbox.events([
+        {
+          key: `relation:${msg.relationId}`,
+          push: {
+            event: PUSH_EVENTS.msgReaction,
+            data: {
+              relation_id: msg.relationId,
+              msg_id: id,
+              account_id: caller,
+              emoji,
+              state: add,
+              count: r.count,
+            },
+            to: members,
+          },
+        },
+      ]);
     });
   }
 }

@@ -27,6 +27,35 @@ const RlyMsgOut = z
   })
   .meta({ id: 'RlyMsg' });
 
+/**
+ * A reaction: one emoji (one grapheme, at most 16 UTF-16 units: flags and skin tones
+ * included) or one of the short words of `REACTION_WORDS`.
+ */
+export const REACTION_WORDS = ['+1', '-1', 'ok', 'done', 'lol'] as const;
+
+const EMOJI = /^\p{Extended_Pictographic}|^\p{Regional_Indicator}|^[0-9#*]\uFE0F?\u20E3$/u;
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** True when `s` is one emoji grapheme or one of `REACTION_WORDS`. */
+export function isReaction(s: string): boolean {
+  if ((REACTION_WORDS as readonly string[]).includes(s)) return true;
+  if (s.length === 0 || s.length > 16) return false;
+  const graphemes = [...segmenter.segment(s)];
+  return graphemes.length === 1 && EMOJI.test(s);
+}
+
+export const reactionField = z
+  .string({ error: 'is required' })
+  .refine(isReaction, { error: 'must be one emoji or one of ' + REACTION_WORDS.join(' ') });
+
+const ReactionOut = z
+  .object({
+    emoji: z.string(),
+    count: z.number().int(),
+    me: z.boolean().meta({ description: 'the viewer reacted with it' }),
+  })
+  .meta({ id: 'Reaction' });
+
 export const MsgInfoOut = z
   .object({
     id: outId,
@@ -45,6 +74,9 @@ export const MsgInfoOut = z
     read_ids: z.array(outId).nullable(),
     reply_count: z.number().int(),
     seq: z.number().int().meta({ description: 'per-relation sequence number (1, 2, …)' }),
+    edit_at: time.nullable().meta({ description: 'when the sender last edited it; null if never' }),
+    mentioned_me: z.boolean().meta({ description: 'the viewer is mentioned (by name or @all)' }),
+    reactions: z.array(ReactionOut),
   })
   .meta({ id: 'MsgInfo' });
 
@@ -107,6 +139,14 @@ export function messageSchemas(l: InputLimits) {
     updatePin: { body: z.object({ id, relation_id: id, is_pin: flag('is_pin') }) },
     updateTop: { body: z.object({ id, relation_id: id, is_top: flag('is_top') }) },
     updateRevoke: { body: z.object({ id }) },
+    updateEdit: { body: z.object({ id, msg_content: text(1, 1000) }) },
+    updateReaction: {
+      body: z.object({ id, emoji: reactionField, state: flag('state') }),
+    },
+    listMention: {
+      query: page.extend({ relation_id: searchScope }),
+      reply: list(MsgInfoWithRlyOut),
+    },
     sync: {
       body: z.object({
         relations: z
@@ -127,6 +167,10 @@ export function messageSchemas(l: InputLimits) {
             messages: z.array(MsgInfoWithRlyOut),
             last_seq: z.number().int().meta({ description: 'the relation’s newest sequence now' }),
             has_more: z.boolean(),
+            unread_mentions: z
+              .number()
+              .int()
+              .meta({ description: 'messages mentioning the caller after its read cursor' }),
           }),
         ),
       }),

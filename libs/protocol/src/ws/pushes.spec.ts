@@ -76,6 +76,22 @@ const SAMPLES: PushData = {
     create_at: '2024-05-01T08:30:00.123Z',
   },
   error: { status_code: 2013, status_msg: 'token expired' },
+  typing: { relation_id: 12, account_id: 3, state: true },
+  presence: { account_id: 4, online: false, last_seen: '2024-05-01T08:30:00.123Z' },
+  edit_msg: {
+    relation_id: 12,
+    msg_id: 7193847562240001,
+    msg_content: 'hello again',
+    edit_at: '2024-05-01T08:31:00.000Z',
+  },
+  msg_reaction: {
+    relation_id: 12,
+    msg_id: 7193847562240001,
+    account_id: 4,
+    emoji: '👍',
+    state: true,
+    count: 1,
+  },
 };
 
 const REPLIES: ReplyData = {
@@ -83,6 +99,12 @@ const REPLIES: ReplyData = {
   send_msg: { msg_id: 7193847562240001, create_at: '2024-05-01T08:30:00.123Z' },
   read_msg: { last_read_msg_id: 7193847562240001 },
   ping: { server_time: '2024-05-01T08:30:00.123Z' },
+  typing: { forwarded: true },
+  presence_subscribe: {
+    presences: [{ account_id: 4, online: true, last_seen: '2024-05-01T08:30:00.123Z' }],
+  },
+  presence_unsubscribe: { watching: 0 },
+  presence_hidden: { hidden: true },
 };
 
 /** The schema's keys, for a check that it names every field of the payload. */

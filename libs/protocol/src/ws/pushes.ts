@@ -35,6 +35,18 @@ export const NotifyPushOut = z
   })
   .meta({ id: 'NotifyPush' });
 
+/** One account's presence (docs/protocol.md §3.5): a reply item and the `presence` push. */
+export const PresenceStateOut = z
+  .object({
+    account_id: outId,
+    online: z.boolean().meta({ description: 'true while any device of the account is connected' }),
+    last_seen: time.nullable().meta({
+      description:
+        'when a device of the account last connected or disconnected; null if unknown or hidden',
+    }),
+  })
+  .meta({ id: 'PresenceState' });
+
 export const PUSH_DATA = {
   send_msg: z.object({ msg_info: MsgInfoWithRlyOut }),
   read_msg: z.object({
@@ -78,6 +90,26 @@ export const PUSH_DATA = {
   create_notify: NotifyPushOut,
   update_notify: NotifyPushOut,
   error: z.object({ status_code: z.number().int(), status_msg: z.string() }),
+  typing: z.object({
+    relation_id: outId,
+    account_id: outId.meta({ description: 'the member who types (or stopped)' }),
+    state: z.boolean().meta({ description: 'true: typing; false: stopped' }),
+  }),
+  presence: PresenceStateOut,
+  edit_msg: z.object({
+    relation_id: outId,
+    msg_id: outId,
+    msg_content: z.string().meta({ description: 'the new text' }),
+    edit_at: time,
+  }),
+  msg_reaction: z.object({
+    relation_id: outId,
+    msg_id: outId,
+    account_id: outId.meta({ description: 'who added or removed it' }),
+    emoji: z.string(),
+    state: z.boolean().meta({ description: 'true: added; false: removed' }),
+    count: z.number().int().meta({ description: 'how many accounts react with it now' }),
+  }),
 } as const satisfies Record<PushEventName, z.ZodType>;
 
 /** The data of each push, by event. */
@@ -104,6 +136,24 @@ export const REPLY_DATA = {
     .meta({ id: 'SendMsgAck' }),
   read_msg: z.object({ last_read_msg_id: outId }).meta({ id: 'ReadMsgReply' }),
   ping: z.object({ server_time: time }).meta({ id: 'PingReply' }),
+  typing: z
+    .object({
+      forwarded: z.boolean().meta({
+        description: 'false: dropped by the rate limit (nothing was pushed); not an error',
+      }),
+    })
+    .meta({ id: 'TypingReply' }),
+  presence_subscribe: z
+    .object({ presences: z.array(PresenceStateOut) })
+    .meta({ id: 'PresenceSubscribeReply' }),
+  presence_unsubscribe: z
+    .object({
+      watching: z.number().int().min(0).meta({
+        description: 'accounts this connection still watches',
+      }),
+    })
+    .meta({ id: 'PresenceUnsubscribeReply' }),
+  presence_hidden: z.object({ hidden: z.boolean() }).meta({ id: 'PresenceHiddenReply' }),
 } as const satisfies Record<ClientEvent, z.ZodType>;
 
 export type ReplyData = { [E in ClientEvent]: z.output<(typeof REPLY_DATA)[E]> };

@@ -1,0 +1,965 @@
+import { ChatApi, ChatError, ChatSocket, type CallOptions, type HttpMethod } from '@chat/client';
+import {
+  mergeMessages,
+  Store,
+  unionIds,
+  type AccountInfo,
+  type ApplicationInfo,
+  type Conversation,
+  type Message,
+  type Panel,
+} from './store';
+
+interface Token {
+  token: string;
+  expired_at: string;
+}
+
+interface SettingBase {
+  relation_id: number;
+  relation_type: 'friend' | 'group';
+  nick_name: string;
+  is_not_disturb: boolean;
+  is_pin: boolean;
+  pin_time: string;
+  is_show: boolean;
+  last_show: string;
+}
+type FriendSetting = SettingBase & {
+  friend_info: { account_id: number; name: string; avatar: string };
+};
+type GroupSetting = SettingBase & {
+  group_info: { relation_id: number; name: string; description: string; avatar: string };
+};
+
+export interface GroupMember {
+  account_id: number;
+  name: string;
+  avatar: string;
+  nick_name: string;
+  is_leader: boolean;
+}
+
+export interface Notice {
+  id: number;
+  relation_id: number;
+  msg_content: string;
+  account_id: number;
+  create_at: string;
+}
+
+export type FoundAccount = AccountInfo & { relation_id: number };
+
+const SAVED = 'chat.session';
+/** `msg/list/time` page size of a conversation's history. */
+const PAGE_SIZE = 50;
+/** How far back `msg/list/feed` looks for unread messages at start. */
+const UNREAD_WINDOW_S = 30 * 24 * 3600;
+/** More than any conversation's sequence: a sync from here returns only `last_seq`. */
+const PAST_EVERY_SEQ = 2 ** 31;
+
+/** A client message id without `crypto.randomUUID`, which plain-http pages (a phone on the LAN) lack. */
+function newClientMsgId(): string {
+  if (typeof crypto.randomUUID === 'function' && isSecureContext) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * What the signed-in person does: REST through `ChatApi`, the live side through `ChatSocket`
+ * (docs/api.md, docs/protocol.md), every answer and push folded into the store.
+ */
+export class Session {
+  readonly store = new Store();
+  readonly api: ChatApi;
+  private socket: ChatSocket | null = null;
+  private accountToken: Token | null = null;
+  private unsubscribe: (() => void)[] = [];
+  private noticeId = 0;
+  /** Whether the socket was open before: the next `open` is a reconnection and syncs. */
+  private wasOpen = false;
+
+  constructor(private readonly origin: string = location.origin) {
+    this.api = new ChatApi({ baseUrl: origin });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // REST with the account token; a 1004 (rate limit) is waited out and tried again.
+
+  async call<T>(
+    method: HttpMethod,
+    path: string,
+    options: CallOptions = {},
+    user = false,
+  ): Promise<T> {
+    const token = user ? this.store.state.userToken : await this.currentAccountToken();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.api.request<T>(method, path, { ...options, token });
+      } catch (err) {
+        if (err instanceof ChatError && err.code === 1004 && attempt < 6) {
+          await sleep(300 * (attempt + 1));
+          continue;
+        }
+        if (user) this.checkSession(err);
+        throw err;
+      }
+    }
+  }
+
+  /** Runs an action, reporting its failure as a notice; resolves with its result or undefined. */
+  async attempt<T>(action: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await action();
+    } catch (err) {
+      this.notify(err instanceof Error ? err.message : String(err), 'error');
+      return undefined;
+    }
+  }
+
+  notify(text: string, kind: 'info' | 'error' = 'info'): void {
+    const id = ++this.noticeId;
+    this.store.set((s) => ({ notices: [...s.notices, { id, text, kind }].slice(-4) }));
+    setTimeout(
+      () => this.store.set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
+      6000,
+    );
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Start, sign-up, login, accounts (docs/api.md §5–7).
+
+  async restore(): Promise<void> {
+    void this.probeDevMailbox();
+    const saved = readSaved();
+    if (!saved) return;
+    this.store.set({ email: saved.email, userToken: saved.userToken });
+    try {
+      await this.loadAccounts();
+    } catch {
+      this.forget();
+      return;
+    }
+    const account = this.store.state.accounts.find((a) => a.account_id === saved.accountId);
+    if (!account) return void this.store.set({ screen: 'accounts' });
+    try {
+      await this.useAccount(account.account_id);
+    } catch (err) {
+      this.closeAccount();
+      this.store.set({ screen: 'accounts' });
+      this.notify(err instanceof Error ? err.message : String(err), 'error');
+    }
+  }
+
+  private async probeDevMailbox(): Promise<void> {
+    try {
+      const res = await fetch(`${this.origin}/dev/mailbox.json?to=-`, {
+        headers: { Accept: 'application/json' },
+      });
+      this.store.set({
+        devMailbox: res.ok && (res.headers.get('content-type') ?? '').includes('json'),
+      });
+    } catch {
+      this.store.set({ devMailbox: false });
+    }
+  }
+
+  async sendCode(email: string): Promise<void> {
+    await this.api.request('POST', '/api/email/send', { body: { email } });
+  }
+
+  async signUp(email: string, password: string, code: string): Promise<void> {
+    const data = await this.api.request<{ user_token: Token }>('POST', '/api/user/register', {
+      body: { email, password, code },
+    });
+    await this.signedIn(email, data.user_token.token);
+  }
+
+  async logIn(email: string, password: string): Promise<void> {
+    const data = await this.api.request<{ user_token: Token }>('POST', '/api/user/login', {
+      body: { email, password },
+    });
+    await this.signedIn(email, data.user_token.token);
+  }
+
+  private async signedIn(email: string, userToken: string): Promise<void> {
+    this.store.set({ email, userToken });
+    save({ email, userToken, accountId: 0 });
+    await this.loadAccounts();
+    const { accounts } = this.store.state;
+    if (accounts.length === 1) await this.useAccount(accounts[0].account_id);
+    else this.store.set({ screen: 'accounts' });
+  }
+
+  async loadAccounts(): Promise<void> {
+    const data = await this.call<{ list: AccountInfo[] }>(
+      'GET',
+      '/api/account/infos/user',
+      {},
+      true,
+    );
+    this.store.set({ accounts: data.list });
+  }
+
+  async createAccount(name: string, gender: string, signature: string): Promise<void> {
+    const data = await this.call<{ id: number }>(
+      'POST',
+      '/api/account/create',
+      { body: { name, gender, signature } },
+      true,
+    );
+    await this.loadAccounts();
+    await this.useAccount(data.id);
+  }
+
+  /** Leaves the current account (socket closed, state cleared) and opens `accountId`. */
+  async useAccount(accountId: number): Promise<void> {
+    this.closeAccount();
+    const account = this.store.state.accounts.find((a) => a.account_id === accountId);
+    this.store.set({
+      accountId,
+      accountName: account?.name ?? '',
+      screen: 'chat',
+      panel: 'chat',
+      openId: 0,
+      conversations: {},
+      histories: {},
+      applications: [],
+    });
+    save({ email: this.store.state.email, userToken: this.store.state.userToken, accountId });
+    this.accountToken = await this.api.accountToken(this.store.state.userToken, accountId);
+    this.connect();
+    await Promise.all([this.loadConversations(), this.loadApplications()]);
+  }
+
+  showAccounts(): void {
+    this.store.set({ screen: 'accounts' });
+    void this.attempt(() => this.loadAccounts());
+  }
+
+  async logOut(): Promise<void> {
+    const { userToken } = this.store.state;
+    this.closeAccount();
+    this.forget();
+    if (userToken)
+      await this.api
+        .request('POST', '/api/user/logout', { token: userToken })
+        .catch(() => undefined);
+  }
+
+  private forget(): void {
+    localStorage.removeItem(SAVED);
+    this.store.set({
+      screen: 'auth',
+      userToken: '',
+      accounts: [],
+      accountId: 0,
+      conversations: {},
+      histories: {},
+    });
+  }
+
+  private closeAccount(): void {
+    for (const off of this.unsubscribe) off();
+    this.unsubscribe = [];
+    this.socket?.close();
+    this.socket = null;
+    this.accountToken = null;
+    this.wasOpen = false;
+    this.store.set({ connection: 'offline' });
+  }
+
+  private async currentAccountToken(): Promise<string> {
+    const token = this.accountToken;
+    if (token && Date.parse(token.expired_at) - Date.now() > 60_000) return token.token;
+    const { userToken, accountId } = this.store.state;
+    try {
+      this.accountToken = await this.api.accountToken(userToken, accountId);
+    } catch (err) {
+      this.checkSession(err);
+      throw err;
+    }
+    return this.accountToken.token;
+  }
+
+  /**
+   * A user token the server no longer takes (expired, logged out elsewhere, password or
+   * email changed: 2013; user gone: 2001; unreadable: 2008) ends the session here too.
+   */
+  private checkSession(err: unknown): void {
+    if (!(err instanceof ChatError) || err.reason !== 'reply') return;
+    if (![2001, 2008, 2013].includes(err.code)) return;
+    this.closeAccount();
+    this.forget();
+    this.notify(`Signed out: ${err.message}`, 'error');
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // The socket and its pushes (docs/protocol.md §4).
+
+  private connect(): void {
+    const url = `${this.origin.replace(/^http/, 'ws')}/ws`;
+    const socket = new ChatSocket({
+      url,
+      token: () => this.currentAccountToken(),
+      newClientMsgId,
+    });
+    this.socket = socket;
+    const on = this.unsubscribe;
+    on.push(
+      socket.onState((state) => {
+        this.store.set({ connection: state });
+        if (state === 'open') {
+          if (this.wasOpen) void this.attempt(() => this.catchUp());
+          this.wasOpen = true;
+        }
+      }),
+    );
+    on.push(socket.on('send_msg', ({ msg_info }) => this.received([msg_info as Message], true)));
+    on.push(
+      socket.on('read_msg', (data) => {
+        if (data.reader_id === this.store.state.accountId) {
+          // This account read on another device.
+          this.store.updateConversation(data.relation_id, (c) => ({
+            readUpTo: Math.max(c.readUpTo, data.last_read_msg_id),
+            unread: 0,
+          }));
+          return;
+        }
+        const me = this.store.state.accountId;
+        this.store.updateHistory(data.relation_id, (h) => ({
+          messages: h.messages.map((m) =>
+            m.account_id === me &&
+            m.id <= data.last_read_msg_id &&
+            !m.read_ids?.includes(data.reader_id)
+              ? { ...m, read_ids: unionIds(m.read_ids ?? [], [data.reader_id]) }
+              : m,
+          ),
+        }));
+      }),
+    );
+    on.push(
+      socket.on('update_msg_state', (data) => {
+        const patch = (m: Message): Message => {
+          if (m.id !== data.msg_id) return m;
+          if (data.type === 'revoke')
+            return { ...m, is_revoke: data.state, msg_content: '', msg_extend: null };
+          if (data.type === 'pin') return { ...m, is_pin: data.state };
+          return { ...m, is_top: data.state };
+        };
+        this.store.updateHistory(data.relation_id, (h) => ({
+          messages: h.messages.map((m) =>
+            m.rly_msg?.msg_id === data.msg_id && data.type === 'revoke'
+              ? {
+                  ...m,
+                  rly_msg: { ...m.rly_msg, is_revoke: true, msg_content: '', msg_extend: null },
+                }
+              : patch(m),
+          ),
+          top:
+            data.type === 'top'
+              ? data.state
+                ? (h.messages.find((m) => m.id === data.msg_id) ?? h.top)
+                : h.top?.id === data.msg_id
+                  ? null
+                  : h.top
+              : h.top && patch(h.top),
+        }));
+        this.store.updateConversation(data.relation_id, (c) => ({ last: c.last && patch(c.last) }));
+        if (data.type === 'top' && data.state && this.store.state.histories[data.relation_id]) {
+          void this.attempt(() => this.loadTop(data.relation_id));
+        }
+      }),
+    );
+    on.push(
+      socket.on('application', (app) => {
+        const me = this.store.state.accountId;
+        this.notify(
+          app.status === '已同意'
+            ? `${app.name} is now your friend`
+            : app.status === '已拒绝'
+              ? `${app.name} refused the friend request`
+              : app.account1_id === me
+                ? `Friend request sent to ${app.name}`
+                : `Friend request from ${app.name}`,
+        );
+        void this.attempt(() => this.loadApplications());
+        if (app.status === '已同意') void this.attempt(() => this.loadConversations());
+      }),
+    );
+    const reloadConversations = () => void this.attempt(() => this.loadConversations());
+    on.push(
+      socket.on('delete_relation', ({ relation_id }) => {
+        this.dropConversation(relation_id);
+      }),
+    );
+    on.push(
+      socket.on('group_dissolved', ({ relation_id }) => {
+        this.notify('A group was dissolved');
+        this.dropConversation(relation_id);
+      }),
+    );
+    on.push(
+      socket.on('group_quit_account', ({ relation_id, account_id }) => {
+        if (account_id === this.store.state.accountId) this.dropConversation(relation_id);
+      }),
+    );
+    on.push(
+      socket.on('group_new_account', ({ account_id }) => {
+        if (account_id === this.store.state.accountId) reloadConversations();
+      }),
+    );
+    on.push(
+      socket.on('update_setting_state', ({ type, relation_id, state }) => {
+        this.store.updateConversation(relation_id, () =>
+          type === 'pin'
+            ? { isPin: state, pinTime: new Date().toISOString() }
+            : type === 'show'
+              ? { isShow: state }
+              : { isNotDisturb: state },
+        );
+      }),
+    );
+    on.push(
+      socket.on('update_nickname', ({ relation_id, nick_name }) => {
+        this.store.updateConversation(relation_id, (c) => ({
+          nickName: nick_name,
+          title: nick_name || c.name,
+        }));
+      }),
+    );
+    on.push(
+      socket.on('update_account', (data) => {
+        if (data.account_id === this.store.state.accountId)
+          this.store.set({ accountName: data.name });
+      }),
+    );
+    on.push(socket.on('create_notify', (n) => this.notify(`New group notice: ${n.msg_content}`)));
+    on.push(
+      socket.on('update_notify', (n) => this.notify(`Group notice changed: ${n.msg_content}`)),
+    );
+    on.push(
+      socket.on('account_login', ({ address }) =>
+        this.notify(`This account connected on another device (${address})`),
+      ),
+    );
+    on.push(
+      socket.on('error', ({ status_code, status_msg }) => {
+        if (status_code === 2013 || status_code === 2010) this.notify(status_msg, 'error');
+      }),
+    );
+    socket.connect().catch((err: unknown) => {
+      // Closed here (another account, log out): nothing to report.
+      if (this.socket !== socket) return;
+      this.notify(`Disconnected: ${err instanceof Error ? err.message : String(err)}`, 'error');
+    });
+  }
+
+  private dropConversation(relationId: number): void {
+    this.store.set((s) => {
+      const conversations = { ...s.conversations };
+      delete conversations[relationId];
+      return { conversations, openId: s.openId === relationId ? 0 : s.openId };
+    });
+  }
+
+  /** Messages from a push or a sync: into the history, the list's last message and unread count. */
+  private received(messages: Message[], live: boolean): void {
+    const me = this.store.state.accountId;
+    let unknown = false;
+    for (const msg of messages) {
+      const conv = this.store.state.conversations[msg.relation_id];
+      if (!conv) {
+        unknown = true;
+        continue;
+      }
+      const open = this.store.state.openId === msg.relation_id && this.store.state.panel === 'chat';
+      // System messages ("now friends", top changes) are news, not something to read.
+      const fromOther = msg.account_id !== me && msg.notify_type !== 'system';
+      this.store.updateConversation(msg.relation_id, (c) => ({
+        last: !c.last || c.last.id <= msg.id ? msg : c.last,
+        lastSeq: Math.max(c.lastSeq, msg.seq ?? 0),
+        unread:
+          c.unread +
+          (fromOther && !open && msg.id > c.readUpTo && (!c.last || c.last.id < msg.id) ? 1 : 0),
+        isShow: true,
+      }));
+      this.store.updateHistory(msg.relation_id, (h) => ({
+        messages: mergeMessages(h.messages, [msg]),
+      }));
+    }
+    if (unknown && live) void this.attempt(() => this.loadConversations());
+    const openId = this.store.state.openId;
+    if (messages.some((m) => m.relation_id === openId)) this.markRead(openId);
+  }
+
+  /** After a reconnection: every message after the last `seq` seen, per conversation. */
+  async catchUp(): Promise<void> {
+    const convs = Object.values(this.store.state.conversations);
+    let pending = convs.map((c) => ({ relation_id: c.relationId, after_seq: c.lastSeq }));
+    while (pending.length > 0) {
+      const batch = pending.slice(0, 100);
+      pending = pending.slice(100);
+      const data = await this.call<{
+        list: { relation_id: number; messages: Message[]; last_seq: number; has_more: boolean }[];
+      }>('POST', '/api/msg/sync', { body: { relations: batch, limit: 200 } });
+      for (const rel of data.list) {
+        this.received(rel.messages, false);
+        if (rel.has_more && rel.messages.length > 0) {
+          pending.push({
+            relation_id: rel.relation_id,
+            after_seq: rel.messages[rel.messages.length - 1].seq,
+          });
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Conversations (docs/api.md §9–11).
+
+  async loadConversations(): Promise<void> {
+    const [friends, groups] = await Promise.all([
+      this.call<{ list: FriendSetting[] }>('GET', '/api/setting/friend/list'),
+      this.call<{ list: GroupSetting[] }>('GET', '/api/group/list'),
+    ]);
+    const old = this.store.state.conversations;
+    const conversations: Record<number, Conversation> = {};
+    const base = (s: SettingBase, name: string, avatar: string): Conversation => ({
+      relationId: s.relation_id,
+      type: s.relation_type,
+      title: s.nick_name || name,
+      name,
+      avatar,
+      nickName: s.nick_name,
+      isPin: s.is_pin,
+      isShow: s.is_show,
+      isNotDisturb: s.is_not_disturb,
+      pinTime: s.pin_time,
+      lastShow: s.last_show,
+      unread: old[s.relation_id]?.unread ?? 0,
+      lastSeq: old[s.relation_id]?.lastSeq ?? 0,
+      readUpTo: old[s.relation_id]?.readUpTo ?? 0,
+      last: old[s.relation_id]?.last,
+    });
+    for (const f of friends.list) {
+      const self = f.friend_info.account_id === this.store.state.accountId;
+      conversations[f.relation_id] = {
+        ...base(f, self ? `${f.friend_info.name} (you)` : f.friend_info.name, f.friend_info.avatar),
+        friendId: f.friend_info.account_id,
+      };
+    }
+    for (const g of groups.list) {
+      conversations[g.relation_id] = {
+        ...base(g, g.group_info.name, g.group_info.avatar),
+        description: g.group_info.description,
+      };
+    }
+    this.store.set({ conversations });
+    const fresh = Object.values(conversations).filter((c) => !old[c.relationId]);
+    if (fresh.length > 0) await this.loadSummaries(fresh);
+  }
+
+  /** The last message (by sync from the newest `seq`) and unread count (`msg/list/feed`). */
+  private async loadSummaries(convs: Conversation[]): Promise<void> {
+    for (let i = 0; i < convs.length; i += 100) {
+      const batch = convs.slice(i, i + 100);
+      const heads = await this.call<{ list: { relation_id: number; last_seq: number }[] }>(
+        'POST',
+        '/api/msg/sync',
+        {
+          body: {
+            relations: batch.map((c) => ({ relation_id: c.relationId, after_seq: PAST_EVERY_SEQ })),
+            limit: 1,
+          },
+        },
+      );
+      const withMessages = heads.list.filter((h) => h.last_seq > 0);
+      if (withMessages.length === 0) continue;
+      const lasts = await this.call<{ list: { relation_id: number; messages: Message[] }[] }>(
+        'POST',
+        '/api/msg/sync',
+        {
+          body: {
+            relations: withMessages.map((h) => ({
+              relation_id: h.relation_id,
+              after_seq: h.last_seq - 1,
+            })),
+            limit: 1,
+          },
+        },
+      );
+      for (const rel of lasts.list) {
+        const last = rel.messages[rel.messages.length - 1];
+        if (last)
+          this.store.updateConversation(rel.relation_id, (c) => ({
+            last,
+            lastSeq: Math.max(c.lastSeq, last.seq),
+          }));
+      }
+    }
+    const me = this.store.state.accountId;
+    const since = Math.max(1, Math.floor(Date.now() / 1000) - UNREAD_WINDOW_S);
+    const unread = new Map<number, number>();
+    for (let page = 1; page <= 5; page++) {
+      const feed = await this.call<{ list: Message[]; total: number }>(
+        'GET',
+        '/api/msg/list/feed',
+        {
+          query: { last_time: since, page, page_size: 200 },
+        },
+      );
+      for (const m of feed.list) {
+        if (!m.has_read && m.account_id !== me && m.notify_type !== 'system')
+          unread.set(m.relation_id, (unread.get(m.relation_id) ?? 0) + 1);
+      }
+      if (page * 200 >= feed.total) break;
+    }
+    const wanted = new Set(convs.map((c) => c.relationId));
+    for (const [relationId, count] of unread) {
+      if (wanted.has(relationId))
+        this.store.updateConversation(relationId, () => ({ unread: count }));
+    }
+  }
+
+  async open(relationId: number): Promise<void> {
+    this.store.set({ openId: relationId, panel: 'chat' });
+    if (!this.store.state.histories[relationId]) {
+      this.store.set((s) => ({
+        histories: {
+          ...s.histories,
+          [relationId]: { messages: [], firstPage: 1, pageSize: PAGE_SIZE, loading: true },
+        },
+      }));
+      await this.attempt(async () => {
+        const until = Math.floor(Date.now() / 1000) + 60;
+        const count = await this.call<{ total: number }>('GET', '/api/msg/list/time', {
+          query: { relation_id: relationId, last_time: until, page: 1, page_size: 1 },
+        });
+        const page = Math.max(1, Math.ceil(count.total / PAGE_SIZE));
+        const [data, top] = await Promise.all([
+          this.call<{ list: Message[] }>('GET', '/api/msg/list/time', {
+            query: { relation_id: relationId, last_time: until, page, page_size: PAGE_SIZE },
+          }),
+          this.call<{ msg_info: Message } | undefined>('GET', '/api/msg/info/top', {
+            query: { relation_id: relationId },
+          }),
+        ]);
+        this.store.updateHistory(relationId, (h) => ({
+          messages: mergeMessages(h.messages, data.list),
+          firstPage: page,
+          top: top?.msg_info ?? null,
+        }));
+        const last = data.list[data.list.length - 1];
+        if (last)
+          this.store.updateConversation(relationId, (c) => ({
+            lastSeq: Math.max(c.lastSeq, last.seq),
+            last: !c.last || c.last.id < last.id ? last : c.last,
+          }));
+      });
+      this.store.updateHistory(relationId, () => ({ loading: false }));
+    }
+    this.markRead(relationId);
+  }
+
+  /** The conversation's top message (`msg/info/top`), when it is not among those loaded. */
+  async loadTop(relationId: number): Promise<void> {
+    const top = await this.call<{ msg_info: Message } | undefined>('GET', '/api/msg/info/top', {
+      query: { relation_id: relationId },
+    });
+    this.store.updateHistory(relationId, () => ({ top: top?.msg_info ?? null }));
+  }
+
+  async loadOlder(relationId: number): Promise<void> {
+    const history = this.store.state.histories[relationId];
+    if (!history || history.firstPage <= 1 || history.loading) return;
+    this.store.updateHistory(relationId, () => ({ loading: true }));
+    await this.attempt(async () => {
+      const data = await this.call<{ list: Message[] }>('GET', '/api/msg/list/time', {
+        query: {
+          relation_id: relationId,
+          last_time: Math.floor(Date.now() / 1000) + 60,
+          page: history.firstPage - 1,
+          page_size: history.pageSize,
+        },
+      });
+      this.store.updateHistory(relationId, (h) => ({
+        messages: mergeMessages(h.messages, data.list),
+        firstPage: h.firstPage - 1,
+      }));
+    });
+    this.store.updateHistory(relationId, () => ({ loading: false }));
+  }
+
+  close(): void {
+    this.store.set({ openId: 0 });
+  }
+
+  setPanel(panel: Panel): void {
+    this.store.set({ panel });
+    if (panel === 'friends') void this.attempt(() => this.loadApplications());
+    if (panel === 'chat' && this.store.state.openId) this.markRead(this.store.state.openId);
+  }
+
+  /** Marks the open conversation read up to its newest message (`read_msg`, protocol.md §3.3). */
+  markRead(relationId: number): void {
+    if (typeof document !== 'undefined' && document.visibilityState === 'hidden') return;
+    const { openId, panel } = this.store.state;
+    if (openId !== relationId || panel !== 'chat') return;
+    const conv = this.store.state.conversations[relationId];
+    const history = this.store.state.histories[relationId];
+    if (!conv || !history || !this.socket) return;
+    const newest = history.messages.filter((m) => !m.pending).at(-1);
+    if (!newest || newest.id <= conv.readUpTo) {
+      if (conv.unread) this.store.updateConversation(relationId, () => ({ unread: 0 }));
+      return;
+    }
+    this.store.updateConversation(relationId, () => ({ readUpTo: newest.id, unread: 0 }));
+    this.socket.readMessages(relationId, [newest.id]).catch(() => {
+      // Not read after all: the next look tries again.
+      this.store.updateConversation(relationId, (c) => ({
+        readUpTo: Math.min(c.readUpTo, conv.readUpTo),
+      }));
+    });
+  }
+
+  /** Sends a text over the socket; shown at once, confirmed by the ack (same client_msg_id on resends). */
+  async send(relationId: number, text: string, replyTo?: Message): Promise<void> {
+    const socket = this.socket;
+    if (!socket) return;
+    const clientMsgId = newClientMsgId();
+    const now = new Date().toISOString();
+    const me = this.store.state.accountId;
+    const draft: Message = {
+      id: Number.MAX_SAFE_INTEGER - Math.floor(Math.random() * 1e6),
+      notify_type: 'common',
+      msg_type: 'text',
+      msg_content: text,
+      msg_extend: null,
+      file_id: 0,
+      account_id: me,
+      relation_id: relationId,
+      create_at: now,
+      is_revoke: false,
+      is_top: false,
+      is_pin: false,
+      pin_time: now,
+      read_ids: [],
+      reply_count: 0,
+      seq: 0,
+      edit_at: null,
+      mentioned_me: false,
+      reactions: [],
+      rly_msg: replyTo
+        ? {
+            msg_id: replyTo.id,
+            msg_type: replyTo.msg_type,
+            msg_content: replyTo.msg_content,
+            msg_extend: replyTo.msg_extend,
+            is_revoke: replyTo.is_revoke,
+          }
+        : null,
+      pending: true,
+    };
+    this.store.updateHistory(relationId, (h) => ({ messages: [...h.messages, draft] }));
+    try {
+      const ack = await socket.sendMessage({
+        relation_id: relationId,
+        msg_content: text,
+        rly_msg_id: replyTo?.id ?? 0,
+        client_msg_id: clientMsgId,
+      });
+      const sent: Message = {
+        ...draft,
+        id: ack.msg_id,
+        create_at: ack.create_at,
+        pin_time: ack.create_at,
+        pending: false,
+      };
+      this.store.updateHistory(relationId, (h) => ({
+        messages: mergeMessages(
+          h.messages.filter((m) => m !== draft),
+          [sent],
+        ),
+      }));
+      this.store.updateConversation(relationId, (c) => ({
+        last: !c.last || c.last.id < sent.id ? sent : c.last,
+      }));
+    } catch (err) {
+      this.store.updateHistory(relationId, (h) => ({
+        messages: h.messages.filter((m) => m !== draft),
+      }));
+      this.notify(`Not sent: ${err instanceof Error ? err.message : String(err)}`, 'error');
+    }
+  }
+
+  /** `POST /api/msg/file` (multipart): the message arrives as a `send_msg` push. */
+  async sendFile(relationId: number, file: File, replyTo?: Message): Promise<void> {
+    const form = new FormData();
+    form.set('relation_id', String(relationId));
+    if (replyTo) form.set('rly_msg_id', String(replyTo.id));
+    form.set('file', file, file.name);
+    const token = await this.currentAccountToken();
+    const res = await fetch(`${this.origin}/api/msg/file`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}` },
+      body: form,
+    });
+    const envelope = (await res.json()) as { status_code: number; status_msg: string };
+    if (envelope.status_code !== 0) throw new ChatError(envelope.status_code, envelope.status_msg);
+  }
+
+  revoke(msg: Message): Promise<unknown> {
+    return this.call('PUT', '/api/msg/update/revoke', { body: { id: msg.id } });
+  }
+
+  pinMessage(msg: Message, isPin: boolean): Promise<unknown> {
+    return this.call('PUT', '/api/msg/update/pin', {
+      body: { id: msg.id, relation_id: msg.relation_id, is_pin: isPin },
+    });
+  }
+
+  topMessage(msg: Message, isTop: boolean): Promise<unknown> {
+    return this.call('PUT', '/api/msg/update/top', {
+      body: { id: msg.id, relation_id: msg.relation_id, is_top: isTop },
+    });
+  }
+
+  pinnedMessages(relationId: number): Promise<{ list: Message[] }> {
+    return this.call('GET', '/api/msg/list/pin', {
+      query: { relation_id: relationId, page_size: 100 },
+    });
+  }
+
+  search(content: string, relationId?: number): Promise<{ list: Message[]; total: number }> {
+    return this.call('GET', '/api/msg/list/content', {
+      query: { content, relation_id: relationId, page_size: 50 },
+    });
+  }
+
+  setConversationPin(relationId: number, isPin: boolean): Promise<unknown> {
+    return this.call('PUT', '/api/setting/update/pin', {
+      body: { relation_id: relationId, is_pin: isPin },
+    });
+  }
+
+  setConversationShow(relationId: number, isShow: boolean): Promise<unknown> {
+    return this.call('PUT', '/api/setting/update/show', {
+      body: { relation_id: relationId, is_show: isShow },
+    });
+  }
+
+  setDoNotDisturb(relationId: number, on: boolean): Promise<unknown> {
+    return this.call('PUT', '/api/setting/update/disturb', {
+      body: { relation_id: relationId, is_not_disturb: on },
+    });
+  }
+
+  setNickName(relationId: number, nickName: string): Promise<unknown> {
+    return this.call('PUT', '/api/setting/update/nick_name', {
+      body: { relation_id: relationId, nick_name: nickName },
+    });
+  }
+
+  async deleteFriend(relationId: number): Promise<void> {
+    await this.call('DELETE', '/api/setting/friend/delete', { query: { relation_id: relationId } });
+    this.dropConversation(relationId);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Friends (docs/api.md §8).
+
+  async loadApplications(): Promise<void> {
+    const data = await this.call<{ list: ApplicationInfo[] }>('GET', '/api/application/list', {
+      query: { page_size: 100 },
+    });
+    this.store.set({ applications: data.list });
+  }
+
+  async findAccounts(name: string): Promise<FoundAccount[]> {
+    const data = await this.call<{ list: FoundAccount[] }>('GET', '/api/account/infos/name', {
+      query: { name, page_size: 20 },
+    });
+    return data.list;
+  }
+
+  apply(accountId: number, message: string): Promise<unknown> {
+    return this.call('POST', '/api/application/create', {
+      body: { account_id: accountId, apply_msg: message },
+    });
+  }
+
+  async accept(accountId: number): Promise<void> {
+    await this.call('PUT', '/api/application/accept', { body: { account_id: accountId } });
+    await Promise.all([this.loadApplications(), this.loadConversations()]);
+  }
+
+  async refuse(accountId: number, message: string): Promise<void> {
+    await this.call('PUT', '/api/application/refuse', {
+      body: { account_id: accountId, refuse_msg: message },
+    });
+    await this.loadApplications();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Groups (docs/api.md §10, §13).
+
+  async createGroup(name: string, description: string): Promise<number> {
+    const data = await this.call<{ relation_id: number }>('POST', '/api/group/create', {
+      body: { name, description },
+    });
+    await this.loadConversations();
+    return data.relation_id;
+  }
+
+  members(relationId: number): Promise<GroupMember[]> {
+    return this.call('GET', '/api/group/members', { query: { relation_id: relationId } });
+  }
+
+  invite(relationId: number, accountIds: number[]): Promise<{ invite_member: number[] }> {
+    return this.call('POST', '/api/group/invite', {
+      body: { relation_id: relationId, account_id: accountIds },
+    });
+  }
+
+  async quitGroup(relationId: number): Promise<void> {
+    await this.call('POST', '/api/group/quit', { body: { relation_id: relationId } });
+    this.dropConversation(relationId);
+  }
+
+  async dissolveGroup(relationId: number): Promise<void> {
+    await this.call('POST', '/api/group/dissolve', { body: { relation_id: relationId } });
+    this.dropConversation(relationId);
+  }
+
+  notices(relationId: number): Promise<{ list: Notice[] }> {
+    return this.call('GET', '/api/notify/getnotify', { query: { relation_id: relationId } });
+  }
+
+  createNotice(relationId: number, content: string): Promise<unknown> {
+    return this.call('POST', '/api/notify/create', {
+      body: { relation_id: relationId, msg_content: content },
+    });
+  }
+}
+
+interface Saved {
+  email: string;
+  userToken: string;
+  accountId: number;
+}
+
+function readSaved(): Saved | null {
+  try {
+    const saved = JSON.parse(localStorage.getItem(SAVED) ?? 'null') as Saved | null;
+    return saved && typeof saved.userToken === 'string' ? saved : null;
+  } catch {
+    return null;
+  }
+}
+
+function save(saved: Saved): void {
+  localStorage.setItem(SAVED, JSON.stringify(saved));
+}
