@@ -1,8 +1,13 @@
 import type { Config } from '@chat/config';
 import type { Logger } from '@chat/logger';
+import { PgPushDeviceRepository, type Database } from '@chat/db';
+import type { JobQueue } from '@chat/jobs';
 import { createMailer } from '@chat/mail';
+import type { PushJob } from '@chat/protocol';
+import { createPushSender } from '@chat/push';
 import {
   mailConfig,
+  pushConfig,
   registerQueueDepth,
   roleOps,
   startRole,
@@ -11,15 +16,19 @@ import {
 } from '@chat/runtime';
 import { Counter } from 'prom-client';
 import { sendEmailHandler } from './email/send-email.handler';
+import { sendPushHandler } from './push/send-push.handler';
 
 /** The config slice the mailer reads. */
-export type MailerConfig = Pick<Config, 'App' | 'Server' | 'Redis' | 'Email' | 'Auto'>;
+export type MailerConfig = Pick<
+  Config,
+  'App' | 'Server' | 'Redis' | 'Email' | 'Auto' | 'Push' | 'Postgresql'
+>;
 
 /**
  * An email queue owned by the caller (the standalone runner shares the api's in-process
  * queue); the mailer works it but does not close it. Default: its own, from config.
  */
-export interface MailerDeps extends Pick<SharedPorts, 'emailQueue'> {
+export interface MailerDeps extends Pick<SharedPorts, 'emailQueue' | 'pushQueue' | 'db'> {
   /**
    * The process's one ops server, when the mailer runs beside other roles (the standalone
    * server): its figures go there and it starts no ops server of its own.
@@ -38,7 +47,14 @@ export interface RunningMailer {
  */
 const SEND_CONCURRENCY = 4;
 
-/** Composition root of the mailer (docs/development.md §3): mailer, queue, then the worker last. */
+/** Device notifications sent at once: each is one HTTP request to a provider. */
+const PUSH_CONCURRENCY = 8;
+
+/**
+ * Composition root of the mailer (docs/development.md §3): mailer, queue, then the worker last.
+ * When a push adapter is configured (docs/push-notifications.md) it also works the `push`
+ * queue: the database (devices), the push sender, the queue, then that worker.
+ */
 export async function start(
   config: MailerConfig,
   log: Logger,
@@ -53,14 +69,28 @@ export async function start(
       'only sees jobs added in its own process',
     );
 
-    // Ops: /healthz, /readyz (Redis), /metrics with the queue's depth and sends.
+    // Device notifications, when a push adapter is configured: the sender, the database
+    // (devices), the `push` queue.
+    const sender = createPushSender(pushConfig(config), log);
+    let push: { db: Database; queue: JobQueue<PushJob> } | undefined;
+    if (sender) {
+      kit.add('push sender', () => sender.close());
+      const db = await kit.database(config, deps.db);
+      push = { db, queue: await kit.pushQueue(config, deps.pushQueue) };
+    }
+
+    // Ops: /healthz, /readyz (Redis; the database when pushing), /metrics with the queues'
+    // depth and sends.
     const ops = roleOps(kit, {
       host: deps.ops,
-      services: { redis: kit.isOwn(queue) && config.Redis.Url ? queue : undefined },
+      services: {
+        redis: kit.isOwn(queue) && config.Redis.Url ? queue : undefined,
+        database: push && kit.isOwn(push.db) ? push.db : undefined,
+      },
       listen: { host: config.Server.Host, port: config.Server.MailerOpsPort },
     });
     const { metrics } = ops;
-    registerQueueDepth(metrics, queue);
+    registerQueueDepth(metrics, push ? [queue, push.queue] : queue);
     const attempts = new Counter({
       name: 'chat_mailer_send_attempts_total',
       help: 'Attempts at sending an email job, by outcome (sent, failed).',
@@ -69,6 +99,15 @@ export async function start(
     });
     // Both series exist from the start, so a rate over them is defined before any send.
     for (const outcome of ['sent', 'failed']) attempts.inc({ outcome }, 0);
+    const pushes = push
+      ? new Counter({
+          name: 'chat_mailer_push_outcomes_total',
+          help: 'Device notifications by outcome (sent; dead: the provider called the device gone).',
+          labelNames: ['outcome'],
+          registers: [metrics],
+        })
+      : undefined;
+    for (const outcome of ['sent', 'dead']) pushes?.inc({ outcome }, 0);
     await ops.serve();
 
     const send = sendEmailHandler(mailer, config.App.Name, log);
@@ -85,7 +124,31 @@ export async function start(
       { concurrency: SEND_CONCURRENCY },
     );
     kit.add('job worker', () => worker.close());
-    log.info({ queue: queue.name, concurrency: SEND_CONCURRENCY }, 'mailer started');
+    if (push && sender) {
+      const pushWorker = push.queue.process(
+        sendPushHandler({
+          devices: new PgPushDeviceRepository(push.db.em),
+          sender,
+          queue: push.queue,
+          appName: config.App.Name,
+          mentionsBreakDnd: config.Push.MentionsBreakDoNotDisturb,
+          log,
+          onOutcome: (outcome) => pushes?.inc({ outcome }),
+        }),
+        { concurrency: PUSH_CONCURRENCY },
+      );
+      kit.add('push worker', () => pushWorker.close());
+    }
+    log.info(
+      {
+        queue: queue.name,
+        concurrency: SEND_CONCURRENCY,
+        push: push
+          ? { queue: push.queue.name, concurrency: PUSH_CONCURRENCY, platforms: sender?.platforms }
+          : null,
+      },
+      'mailer started',
+    );
 
     // Reverse of start (docs/development.md §4): the worker finishes its mails before the mailer closes.
     return { stop: kit.stopper(() => ops.endpoints.markStopping()) };

@@ -1,8 +1,10 @@
 import type { Bus, BusRecord } from '@chat/bus';
 import type { Presence, PresenceEntry } from '@chat/cache';
+import type { JobQueue } from '@chat/jobs';
 import type { Logger } from '@chat/logger';
+import type { PushJob } from '@chat/protocol';
 import { batchFigures, type DeadLetters } from '@chat/runtime';
-import type { Planner } from './plans/plan';
+import type { Plan, Planner } from './plans/plan';
 import { PresenceHold } from './presence-hold';
 import { route } from '@chat/domain';
 
@@ -15,6 +17,11 @@ export interface NotifierDeps {
   /** Waits between two presence reads while held (default: a timer). */
   sleep?: (ms: number) => Promise<void>;
   bus: Pick<Bus, 'publishMany'>;
+  /**
+   * The `push` queue, when device notifications are on (docs/push-notifications.md): a
+   * message whose members include some with no socket online becomes one job for them.
+   */
+  pushQueue?: Pick<JobQueue<PushJob>, 'add'>;
   /** Where records no planner can read go (never skipped silently). */
   deadLetters: Pick<DeadLetters, 'unreadable' | 'outgoing' | 'published' | 'send'>;
   log: Logger;
@@ -51,6 +58,7 @@ export class Notifier {
     const { deadLetters } = this.deps;
     const letters = plan.unreadable.map((u) => deadLetters.unreadable(u.record, u.error));
     let deliveries = 0;
+    let offlineJobs = 0;
     let heldMs = 0;
     if (plan.pushes.length > 0) {
       const { online, heldMs: held } = await this.lookupSettled([
@@ -64,6 +72,9 @@ export class Notifier {
         await bus.publishMany([...out, ...deadLetters.outgoing(letters)]);
         deadLetters.published(letters);
         deliveries = out.length;
+        if (this.deps.pushQueue && plan.notices?.length) {
+          offlineJobs = await this.queueNotices(plan.notices, online);
+        }
       } catch (err) {
         await undo().catch((e: unknown) =>
           log.warn({ err: e }, 'push marks not undone; these pushes may be lost'),
@@ -78,12 +89,42 @@ export class Notifier {
         ...batchFigures(records, startedAt),
         pushes: plan.pushes.length,
         deliveries,
+        offlineJobs,
         heldMs,
         repeats: plan.repeats,
         unreadable: plan.unreadable.length,
       },
       'batch routed',
     );
+  }
+
+  /**
+   * Adds a `push` job for each message some of whose recipients have no socket online (the
+   * sender's own account excepted). Online recipients cost nothing here: the presence
+   * look-up was made for routing already. The job id is the message's, so a redelivered
+   * batch adds nothing twice. Device notifications are best effort, like pushes: a queue
+   * failure is logged and does not hold back the batch, whose deliveries went out already.
+   */
+  private async queueNotices(
+    notices: NonNullable<Plan['notices']>,
+    online: Map<number, PresenceEntry[]>,
+  ): Promise<number> {
+    const queue = this.deps.pushQueue!;
+    const jobs = notices.flatMap(({ to, job }) => {
+      const accounts = to.filter((a) => a !== job.sender_id && (online.get(a)?.length ?? 0) === 0);
+      return accounts.length > 0 ? [{ ...job, accounts }] : [];
+    });
+    const added = await Promise.allSettled(
+      jobs.map((job) => queue.add('message', job, { jobId: `m-${job.msg_id}` })),
+    );
+    const failed = added.filter((r) => r.status === 'rejected');
+    if (failed.length > 0) {
+      this.deps.log.warn(
+        { err: failed[0].reason as unknown, failed: failed.length, jobs: jobs.length },
+        'push jobs not queued; those offline members get no device notification',
+      );
+    }
+    return jobs.length - failed.length;
   }
 
   /**

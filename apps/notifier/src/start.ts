@@ -6,6 +6,7 @@ import {
   DeadLetters,
   consumerBusConfig,
   instrumentBatches,
+  pushConfig,
   roleOps,
   startRole,
   type OpsHost,
@@ -18,14 +19,17 @@ import { StoredPlanner } from './plans/stored.planner';
 import { PushMarks } from './push-marks';
 
 /** The config slice the notifier reads. */
-export type NotifierConfig = Pick<Config, 'App' | 'Server' | 'Postgresql' | 'Redis' | 'Kafka'>;
+export type NotifierConfig = Pick<
+  Config,
+  'App' | 'Server' | 'Postgresql' | 'Redis' | 'Kafka' | 'Push' | 'Auto'
+>;
 
 /**
  * A bus, cache and database owned by the caller (a one-process runner shares its in-process
  * ones between the roles, so presence written by its gateway is seen here); the notifier
  * uses them but does not close them. Default: its own, from config.
  */
-export interface NotifierDeps extends Pick<SharedPorts, 'bus' | 'cache' | 'db'> {
+export interface NotifierDeps extends Pick<SharedPorts, 'bus' | 'cache' | 'db' | 'pushQueue'> {
   /** The process's one ops server, when it runs beside other roles (the standalone server). */
   ops?: OpsHost;
 }
@@ -73,6 +77,10 @@ export async function start(
     await ops.serve();
     const { metrics } = ops;
 
+    // Device notifications for members with no socket online, when a push adapter is
+    // configured (docs/push-notifications.md); the mailer role sends them.
+    const pushQueue =
+      pushConfig(config).kind === 'none' ? undefined : await kit.pushQueue(config, deps.pushQueue);
     const receivers = new ReceiverRepository(db.em);
     const marks = new PushMarks(cache.cache);
     const notifier = new Notifier({
@@ -91,6 +99,7 @@ export async function start(
       },
       presence: cache.presence,
       bus,
+      pushQueue,
       deadLetters: new DeadLetters({ bus, group: NOTIFIER_GROUP, metrics, log }),
       log,
     });
@@ -103,7 +112,10 @@ export async function start(
       { fromBeginning: false, concurrency: config.Kafka.Partitions },
     );
     kit.add('consumer', () => subscription.stop());
-    log.info({ group: NOTIFIER_GROUP, topics: TOPICS_CONSUMED }, 'notifier started');
+    log.info(
+      { group: NOTIFIER_GROUP, topics: TOPICS_CONSUMED, pushQueue: pushQueue?.name ?? null },
+      'notifier started',
+    );
 
     // Reverse of start (docs/development.md §4): the consumer commits its batch before the rest closes.
     return { stop: kit.stopper(() => ops.endpoints.markStopping()) };

@@ -132,6 +132,7 @@ describe('the standalone server', () => {
       ['jobs', 'memory'],
       ['mail', 'dev-mailbox'],
       ['storage', 'local-disk'],
+      ['push', 'dev-sink'],
     ]) {
       expect(log).toMatch(new RegExp(`"port":"${port}","adapter":"${adapter}"`));
     }
@@ -205,6 +206,34 @@ describe('the standalone server', () => {
         expect.objectContaining({ id: ack.data.msg_id, msg_content: '你好 bob' }),
       ]),
     );
+    // bob is offline now: a message to him goes to his registered device, which the
+    // development server writes under the data folder (docs/push-notifications.md).
+    await ok('POST', '/api/push/register', { platform: 'fcm', token: 'bob-phone' }, bob.token);
+    const annAgain = await WsClient.connect(wsUrl, { token: ann.token });
+    const offlineAck = await annAgain.request('send_msg', {
+      relation_id: relation,
+      msg_content: 'are you there?',
+    });
+    expect(offlineAck.status_code).toBe(0);
+    const pushDir = path.join(dataDir, 'push');
+    const note = await waitFor(
+      async () => {
+        const files = await readdir(pushDir).catch(() => [] as string[]);
+        for (const f of files.filter((n) => n.endsWith('.json'))) {
+          const n = JSON.parse(await readFile(path.join(pushDir, f), 'utf8')) as {
+            token: string;
+            title: string;
+            body: string;
+            collapseKey: string;
+          };
+          if (n.body === 'are you there?') return n;
+        }
+        return undefined;
+      },
+      { what: 'the notification in the dev push sink' },
+    );
+    expect(note).toMatchObject({ token: 'bob-phone', title: 'ann', collapseKey: `r${relation}` });
+    await annAgain.close();
     const login = await ok('POST', '/api/user/login', {
       email: 'ann@example.com',
       password: 'secret-1',

@@ -6,7 +6,7 @@ import { createDatabase, migrate } from '@chat/db';
 import { SnowflakeGenerator } from '@chat/ids';
 import { createJobQueue, retryPolicyFromConfig } from '@chat/jobs';
 import type { Logger } from '@chat/logger';
-import { GROUPS, QUEUES, TOPICS, type EmailJob } from '@chat/protocol';
+import { GROUPS, QUEUES, TOPICS, type EmailJob, type PushJob } from '@chat/protocol';
 import {
   dependencyChecks,
   OpsEndpoints,
@@ -76,6 +76,7 @@ function internalConfig(config: Config): Config {
       MailerOpsPort: 0,
     },
     Email: { ...config.Email, DevMailbox: true },
+    Push: { ...config.Push, DevSink: true },
   };
 }
 
@@ -128,6 +129,15 @@ export async function start(
         log,
       ),
     );
+    // Device notifications (docs/push-notifications.md): providers when configured, else the
+    // dev sink under App.DataDir/push; the notifier queues them, the mailer sends them.
+    const pushQueue = await kit.port('push queue', undefined, () =>
+      createJobQueue<PushJob>(
+        jobQueueConfig(config),
+        { name: QUEUES.push, retry: retryPolicyFromConfig(config.Auto.Retry) },
+        log,
+      ),
+    );
     // The api and the gateway both assign message ids from App.MachineID: one generator.
     const ids = new SnowflakeGenerator({ nodeId: config.App.MachineID });
     // One ops server for the process: the roles put their figures here, and /readyz asks
@@ -159,10 +169,16 @@ export async function start(
       bus,
       cache,
       db,
+      pushQueue,
       ops: shared,
     });
     kit.add('notifier', () => notifier.stop());
-    const mailer = await startMailer(inside, role('mailer'), { emailQueue, ops: shared });
+    const mailer = await startMailer(inside, role('mailer'), {
+      emailQueue,
+      pushQueue,
+      db,
+      ops: shared,
+    });
     kit.add('mailer', () => mailer.stop());
     // Records of the in-process bus live in memory only: before the workers stop, they
     // handle what was acknowledged (a crash loses it; docs/architecture.md guarantees need

@@ -60,6 +60,8 @@ export class ChatApi {
   readonly file: AreaClient<'file'>;
   /** docs/api.md §13: group notices. */
   readonly notify: AreaClient<'notify'>;
+  /** docs/push-notifications.md: devices notified while the account is offline. */
+  readonly push: AreaClient<'push'>;
 
   constructor(options: ChatApiOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -75,6 +77,7 @@ export class ChatApi {
     this.msg = this.area('msg');
     this.file = this.area('file');
     this.notify = this.area('notify');
+    this.push = this.area('push');
   }
 
   /** The methods of one area, made from its routes. */

@@ -2,6 +2,7 @@ import type {
   FileSchemas,
   GroupSchemas,
   MessageSchemas,
+  PushSchemas,
   SocialSchemas,
   UserAccountSchemas,
 } from '@chat/protocol';
@@ -127,6 +128,11 @@ export const ROUTES = {
     list: r('GET', '/api/notify/getnotify', 'account', 'query'),
     delete: r('GET', '/api/notify/delete', 'account', 'query'),
   },
+  push: {
+    register: r('POST', '/api/push/register', 'account', 'body'),
+    unregister: r('DELETE', '/api/push/unregister', 'account', 'query'),
+    devices: r('GET', '/api/push/devices', 'account', 'none'),
+  },
 } as const satisfies Record<string, Record<string, RouteInfo>>;
 
 export type RouteTable = typeof ROUTES;
@@ -139,6 +145,7 @@ type SO = SocialSchemas;
 type GR = GroupSchemas;
 type MS = MessageSchemas;
 type FI = FileSchemas;
+type PU = PushSchemas;
 
 /** A JSON body as the schema takes it. */
 type Body<S extends z.ZodType> = z.input<S>;
@@ -251,6 +258,11 @@ export interface RouteTypes {
     update: [Body<GR['notifyUpdate']['body']>, Reply<GR['notifyUpdate']['reply']>];
     list: [Query<GR['notifyList']['query']>, Reply<GR['notifyList']['reply']>];
     delete: [Query<GR['notifyDelete']['query']>, void];
+  };
+  push: {
+    register: [Body<PU['register']['body']>, Reply<PU['register']['reply']>];
+    unregister: [Query<PU['unregister']['query']>, Reply<PU['unregister']['reply']>];
+    devices: [void, Reply<PU['list']['reply']>];
   };
 }
 

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import {
   bool,
   brokerList,
@@ -34,6 +35,22 @@ const URL_SMTP: [RegExp, string] = [
  * `Kafka.Brokers`, `Email.SmtpUrl`, `AliyunOSS.*`) select the production adapter of their
  * port when set and the embedded one when absent (docs/architecture.md, ports and adapters).
  */
+/**
+ * An optional string holding a JSON document (a key file): the environment's value, read as
+ * YAML like every other, arrives as a mapping, and so does one written as a mapping in
+ * private.yml; either is turned back into its JSON text.
+ */
+function jsonText(opts: Parameters<typeof optionalStr>[0]): Field<string | undefined> {
+  const base = optionalStr(opts);
+  return {
+    ...base,
+    schema: z.preprocess(
+      (v) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : v),
+      base.schema,
+    ) as z.ZodType<string | undefined>,
+  };
+}
+
 export const CONFIG_TREE = {
   App: {
     Name: str({ describe: 'Name of the service, shown in logs and mail.', default: 'chat' }),
@@ -270,6 +287,70 @@ export const CONFIG_TREE = {
       describe: 'Sender address of verification mails.',
       default: 'Chat <no-reply@chat.local>',
       min: 3,
+    }),
+  },
+  Push: {
+    DevSink: bool({
+      describe:
+        'With no provider configured below, write each push notification under App.DataDir/push and log it instead of sending it: for development only. The standalone server (npm start) allows it by itself. With neither, no notifications are sent (docs/push-notifications.md).',
+      default: false,
+    }),
+    FcmServiceAccount: jsonText({
+      describe:
+        'Firebase service-account key file (the JSON, on one line) for FCM HTTP v1: project_id, client_email, private_key, token_uri. Set: Android (and FCM-registered) devices are notified.',
+      example:
+        '{"project_id":"my-app","client_email":"push@my-app.iam.gserviceaccount.com","private_key":"change-me"}',
+      secret: true,
+    }),
+    FcmEndpoint: str({
+      describe: 'Base URL of the FCM API.',
+      default: 'https://fcm.googleapis.com',
+      min: 1,
+    }),
+    ApnsKey: optionalStr({
+      describe:
+        'APNs token-auth signing key (the .p8 file, PEM). With ApnsKeyId, ApnsTeamId and ApnsTopic set: iOS devices are notified.',
+      example: 'change-me',
+      secret: true,
+    }),
+    ApnsKeyId: optionalStr({
+      describe: 'Key id of ApnsKey (10 characters).',
+      example: 'ABC123DEFG',
+    }),
+    ApnsTeamId: optionalStr({ describe: 'Apple developer team id.', example: 'DEF123GHIJ' }),
+    ApnsTopic: optionalStr({
+      describe: 'The iOS app bundle id (apns-topic).',
+      example: 'com.example.chat',
+    }),
+    ApnsEndpoint: str({
+      describe:
+        'APNs server: https://api.push.apple.com, or https://api.sandbox.push.apple.com for development builds.',
+      default: 'https://api.push.apple.com',
+      min: 1,
+    }),
+    ApnsCa: optionalStr({
+      describe:
+        'Extra CA certificate (PEM) to trust for the APNs server, for a gateway with a private certificate; unset for Apple.',
+      example: 'change-me',
+    }),
+    WebPushSubject: optionalStr({
+      describe:
+        'VAPID subject: a mailto: or https: URL where push services can reach the operator. With both WebPush keys set: browsers are notified.',
+      example: 'mailto:ops@example.com',
+    }),
+    WebPushPublicKey: optionalStr({
+      describe:
+        'VAPID public key (base64url; npx web-push generate-vapid-keys). Browsers subscribe with it.',
+      example: 'BNc...',
+    }),
+    WebPushPrivateKey: optionalStr({
+      describe: 'VAPID private key (base64url).',
+      example: 'change-me',
+      secret: true,
+    }),
+    MentionsBreakDoNotDisturb: bool({
+      describe: 'Notify an account mentioned (@) in a conversation it has set do-not-disturb.',
+      default: true,
     }),
   },
   AliyunOSS: {

@@ -92,6 +92,7 @@ describe('migrations', () => {
       'message_search',
       'mikro_orm_migrations',
       'outbox',
+      'push_device',
       'read_cursor',
       'relation',
       'setting',

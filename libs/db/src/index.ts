@@ -135,3 +135,10 @@ export {
   type OutboxBacklog,
   type RelayStep,
 } from './repositories/outbox.repository';
+export type {
+  PushDeviceRepository,
+  PushDeviceRecord,
+  PushDevicePlatform,
+  NewPushDevice,
+} from './ports/push-devices';
+export { PgPushDeviceRepository } from './repositories/push-device.repository';

@@ -143,3 +143,19 @@ export {
   type ReactionCount,
 } from './msg-info';
 export { describeIssues } from './describe-issues';
+export {
+  pushSchemas,
+  pushPlatform,
+  PushDeviceOut,
+  PUSH_PLATFORMS,
+  type PushSchemas,
+  type PushRegisterBody,
+} from './api/push.schemas';
+export {
+  pushJobSchema,
+  pushMessageJob,
+  pushDeviceJob,
+  type PushJob,
+  type PushMessageJob,
+  type PushDeviceJob,
+} from './jobs';

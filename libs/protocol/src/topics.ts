@@ -49,4 +49,6 @@ export function pushTopic(gatewayNodeId: string): string {
 /** Job queues (BullMQ in production). */
 export const QUEUES = {
   email: 'email',
+  /** Notifications to devices of accounts with no socket online (docs/push-notifications.md). */
+  push: 'push',
 } as const;

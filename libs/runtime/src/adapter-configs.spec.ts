@@ -5,6 +5,7 @@ import {
   cacheConfig,
   databaseConfig,
   jobQueueConfig,
+  pushConfig,
   requireDatabaseUrl,
 } from './adapter-configs';
 
@@ -43,5 +44,36 @@ describe('adapter configs', () => {
       brokers: ['127.0.0.1:9092'],
     });
     expect(jobQueueConfig(c)).toMatchObject({ kind: 'bullmq' });
+  });
+
+  it('turn device notifications on per provider whose keys are all set, else dev sink or none', () => {
+    const load = (env: Record<string, string>) =>
+      loadConfig({ dir, env: { TOKEN_KEY: key, ...env } });
+    expect(pushConfig(load({}))).toEqual({ kind: 'none' });
+    expect(pushConfig(load({ PUSH_DEV_SINK: 'true' }))).toEqual({
+      kind: 'dev',
+      dir: path.join('.data', 'push'),
+    });
+    const account = { project_id: 'p', client_email: 'e@p', private_key: 'k' };
+    const both = pushConfig(
+      load({
+        PUSH_DEV_SINK: 'true',
+        PUSH_FCM_SERVICE_ACCOUNT: JSON.stringify(account),
+        PUSH_WEB_PUSH_SUBJECT: 'mailto:ops@example.com',
+        PUSH_WEB_PUSH_PUBLIC_KEY: 'pub',
+        PUSH_WEB_PUSH_PRIVATE_KEY: 'priv',
+      }),
+    );
+    expect(both).toEqual({
+      kind: 'providers',
+      fcm: { serviceAccount: account, endpoint: 'https://fcm.googleapis.com' },
+      webpush: { subject: 'mailto:ops@example.com', publicKey: 'pub', privateKey: 'priv' },
+    });
+    expect(() => pushConfig(load({ PUSH_APNS_KEY_ID: 'ABC', PUSH_APNS_TOPIC: 'x' }))).toThrow(
+      /Push\.ApnsKey, Push\.ApnsTeamId: not set/,
+    );
+    expect(() =>
+      pushConfig(load({ PUSH_FCM_SERVICE_ACCOUNT: JSON.stringify({ project_id: 'p' }) })),
+    ).toThrow(/needs project_id, client_email and private_key/);
   });
 });

@@ -6,6 +6,7 @@ import { ConfigError, type Config } from '@chat/config';
 import { embeddedDatabaseDir, type DatabaseSelection } from '@chat/db';
 import type { JobQueueConfig } from '@chat/jobs';
 import type { MailConfig } from '@chat/mail';
+import type { FcmServiceAccount, PushConfig } from '@chat/push';
 import type { BlobStoreConfig } from '@chat/storage';
 
 /**
@@ -135,6 +136,78 @@ export function mailConfig(config: Pick<Config, 'App' | 'Email'>): MailConfig {
     ]);
   }
   return { kind: 'dev', dir: path.join(config.App.DataDir, 'mailbox'), from: From };
+}
+
+/**
+ * The push adapters (docs/push-notifications.md): every provider whose keys are all set;
+ * with none, the dev sink under `App.DataDir/push` where `Push.DevSink` allows it (the
+ * standalone server does by itself), else `none`, and no notification is queued at all.
+ * A provider with only some of its keys set is refused, so a typo does not silently turn
+ * its notifications off.
+ */
+export function pushConfig(config: Pick<Config, 'App' | 'Push'>): PushConfig {
+  const p = config.Push;
+  const problems: string[] = [];
+  const all = (name: string, keys: Record<string, string | undefined>) => {
+    const set = Object.entries(keys).filter(([, v]) => v !== undefined);
+    if (set.length > 0 && set.length < Object.keys(keys).length) {
+      const missing = Object.keys(keys).filter((k) => keys[k] === undefined);
+      problems.push(
+        `Push.${missing.join(', Push.')}: not set, but other ${name} keys are; set all or none.`,
+      );
+    }
+    return set.length === Object.keys(keys).length;
+  };
+  const out: Extract<PushConfig, { kind: 'providers' }> = { kind: 'providers' };
+  if (p.FcmServiceAccount) {
+    let account: FcmServiceAccount | undefined;
+    try {
+      account = JSON.parse(p.FcmServiceAccount) as FcmServiceAccount;
+    } catch {
+      problems.push(
+        'Push.FcmServiceAccount: not JSON; paste the service-account key file on one line.',
+      );
+    }
+    if (account && (!account.project_id || !account.client_email || !account.private_key)) {
+      problems.push('Push.FcmServiceAccount: needs project_id, client_email and private_key.');
+    } else if (account) {
+      out.fcm = { serviceAccount: account, endpoint: p.FcmEndpoint };
+    }
+  }
+  if (
+    all('APNs', {
+      ApnsKey: p.ApnsKey,
+      ApnsKeyId: p.ApnsKeyId,
+      ApnsTeamId: p.ApnsTeamId,
+      ApnsTopic: p.ApnsTopic,
+    })
+  ) {
+    out.apns = {
+      key: p.ApnsKey!,
+      keyId: p.ApnsKeyId!,
+      teamId: p.ApnsTeamId!,
+      topic: p.ApnsTopic!,
+      endpoint: p.ApnsEndpoint,
+      ca: p.ApnsCa,
+    };
+  }
+  if (
+    all('Web Push', {
+      WebPushSubject: p.WebPushSubject,
+      WebPushPublicKey: p.WebPushPublicKey,
+      WebPushPrivateKey: p.WebPushPrivateKey,
+    })
+  ) {
+    out.webpush = {
+      subject: p.WebPushSubject!,
+      publicKey: p.WebPushPublicKey!,
+      privateKey: p.WebPushPrivateKey!,
+    };
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  if (out.fcm || out.apns || out.webpush) return out;
+  if (p.DevSink) return { kind: 'dev', dir: path.join(config.App.DataDir, 'push') };
+  return { kind: 'none' };
 }
 
 /** How the api and the gateways sign and read tokens (`Token.*`): the same on both. */

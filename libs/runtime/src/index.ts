@@ -7,6 +7,7 @@ export {
   consumerBusConfig,
   databaseConfig,
   mailConfig,
+  pushConfig,
   tokenSettings,
   LOCAL_FILES_PATH,
   requireDatabaseUrl,

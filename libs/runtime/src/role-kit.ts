@@ -4,7 +4,7 @@ import type { Config } from '@chat/config';
 import { openDatabase, type Database } from '@chat/db';
 import { createJobQueue, retryPolicyFromConfig, type JobQueue } from '@chat/jobs';
 import type { Logger } from '@chat/logger';
-import { QUEUES, type EmailJob } from '@chat/protocol';
+import { QUEUES, type EmailJob, type PushJob } from '@chat/protocol';
 import { cacheConfig, jobQueueConfig, requireDatabaseUrl } from './adapter-configs';
 import { closeInOrder, type Closable } from './close-in-order';
 
@@ -18,6 +18,8 @@ export interface SharedPorts {
   cache?: CacheAdapters;
   bus?: Bus;
   emailQueue?: JobQueue<EmailJob>;
+  /** The `push` queue (docs/push-notifications.md), when notifications are on. */
+  pushQueue?: JobQueue<PushJob>;
 }
 
 /**
@@ -132,6 +134,17 @@ export class RoleKit {
       this.log.warn(`Redis.Url is not set: this ${this.role} ${localNote}`);
     }
     return queue;
+  }
+
+  /** The shared push queue, or the role's own from `Redis.*` and `Auto.Retry`. */
+  async pushQueue(config: Pick<Config, 'Redis' | 'Auto'>, shared: JobQueue<PushJob> | undefined) {
+    return this.port('push queue', shared, () =>
+      createJobQueue<PushJob>(
+        jobQueueConfig(config),
+        { name: QUEUES.push, retry: retryPolicyFromConfig(config.Auto.Retry) },
+        this.log,
+      ),
+    );
   }
 
   /**

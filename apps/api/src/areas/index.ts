@@ -7,6 +7,7 @@ import { notifyArea } from './notify.area';
 import { messageArea } from './message.area';
 import { settingArea } from './setting.area';
 import { userArea } from './user.area';
+import { pushArea } from './push.area';
 
 /** Every area of the api, in the order of docs/api.md. Add an area here, in its own file. */
 export const AREAS: Area[] = [
@@ -18,6 +19,7 @@ export const AREAS: Area[] = [
   notifyArea,
   messageArea,
   fileArea,
+  pushArea,
 ];
 
 export type { Area, AreaContext } from './area';

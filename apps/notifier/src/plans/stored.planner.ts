@@ -1,7 +1,13 @@
 import type { BusRecord } from '@chat/bus';
 import type { ReceiverRepository } from '@chat/db';
 import type { Logger } from '@chat/logger';
-import { PUSH_EVENTS, storedMsgInfo, storedRecordSchema } from '@chat/protocol';
+import {
+  PUSH_EVENTS,
+  storedMsgInfo,
+  storedRecordSchema,
+  type PushMessageJob,
+  type StoredRecord,
+} from '@chat/protocol';
 import { markKeys, type PushMarks } from '../push-marks';
 import type { PlannedPush } from '@chat/domain';
 import { readRecords } from '@chat/runtime';
@@ -56,11 +62,37 @@ export class StoredPlanner implements Planner {
       const them = to.filter((a) => mentioned.has(a));
       return [push(rest, false), ...(them.length > 0 ? [push(them, true)] : [])];
     });
+    // Messages people write notify devices; system messages (joins, renames) do not.
+    const notices = fresh.flatMap(({ value }) =>
+      value.message.notify_type === 'common'
+        ? [{ to: members.get(value.message.relation_id) ?? [], job: noticeOf(value) }]
+        : [],
+    );
     return {
       pushes,
+      notices,
       mark: () => this.deps.marks.raise(previous, next),
       repeats: items.length - fresh.length,
       unreadable,
     };
   }
+}
+
+/** Longest preview a notification job carries; each provider's payload has room for it. */
+const PREVIEW_CHARS = 200;
+
+/** The device notification of a stored message, for whoever of its members is offline. */
+function noticeOf(value: StoredRecord): Omit<PushMessageJob, 'accounts'> {
+  const m = value.message;
+  return {
+    kind: 'message',
+    relation_id: m.relation_id,
+    msg_id: m.id,
+    seq: value.seq,
+    sender_id: m.account_id,
+    msg_type: m.msg_type,
+    preview: [...m.msg_content].slice(0, PREVIEW_CHARS).join(''),
+    // As the persister recorded them: members only, `@all` expanded, never the sender.
+    mentioned: value.mentions ?? [],
+  };
 }

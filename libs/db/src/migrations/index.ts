@@ -8,6 +8,7 @@ import { Migration20261205090000_client_msg_id_window } from './Migration2026120
 import { Migration20261206100000_presence_hidden } from './Migration20261206100000_presence_hidden';
 import { Migration20261206200000_mentions_edit_reactions } from './Migration20261206200000_mentions_edit_reactions';
 import { Migration20261207100000_blocks_mutes } from './Migration20261207100000_blocks_mutes';
+import { Migration20261208100000_push_devices } from './Migration20261208100000_push_devices';
 
 /**
  * Every migration, oldest first, registered explicitly: no glob or file discovery, so it
@@ -36,4 +37,5 @@ export const MIGRATIONS: MigrationObject[] = [
     class: Migration20261206200000_mentions_edit_reactions,
   },
   { name: 'Migration20261207100000_blocks_mutes', class: Migration20261207100000_blocks_mutes },
+  { name: 'Migration20261208100000_push_devices', class: Migration20261208100000_push_devices },
 ];

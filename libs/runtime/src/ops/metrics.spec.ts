@@ -84,6 +84,23 @@ describe('metrics registry', () => {
     expect(await values(registry, 'chat_job_queue_jobs')).toEqual([]);
   });
 
+  it('reports several queues side by side, leaving out only the one that fails', async () => {
+    const registry = createMetricsRegistry('mailer');
+    const depth = { waiting: 1, active: 0, delayed: 0, failed: 0 };
+    registerQueueDepth(registry, [
+      { name: 'email', counts: () => Promise.reject(new Error('redis down')) },
+      { name: 'push', counts: async () => depth },
+    ]);
+    const series = await values(registry, 'chat_job_queue_jobs');
+    expect(new Set(series.map((v) => v.labels.queue))).toEqual(new Set(['push']));
+    expect(series).toContainEqual(
+      expect.objectContaining({
+        labels: expect.objectContaining({ queue: 'push', state: 'waiting' }),
+        value: 1,
+      }),
+    );
+  });
+
   it('reports consumer lag, committed and end offsets per partition from one read per scrape', async () => {
     const registry = createMetricsRegistry('persister');
     let reads = 0;

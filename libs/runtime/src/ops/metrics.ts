@@ -81,10 +81,8 @@ export interface QueueCounts {
  * for good, read from the queue at each scrape. A scrape that cannot read the queue leaves
  * the series out rather than reporting stale figures.
  */
-export function registerQueueDepth(
-  registry: Registry,
-  queue: { readonly name: string; counts(): Promise<QueueCounts> },
-): void {
+export function registerQueueDepth(registry: Registry, queue: QueueSource | QueueSource[]): void {
+  const queues = Array.isArray(queue) ? queue : [queue];
   new Gauge({
     name: 'chat_job_queue_jobs',
     help: 'Jobs in the queue by state (waiting, active, delayed, failed).',
@@ -92,11 +90,19 @@ export function registerQueueDepth(
     registers: [registry],
     async collect() {
       this.reset();
-      const counts = await withTimeout(queue.counts(), CHECK_TIMEOUT_MS, 'queue counts').catch(
-        () => undefined,
+      const all = await Promise.all(
+        queues.map((q) =>
+          withTimeout(q.counts(), CHECK_TIMEOUT_MS, 'queue counts').catch(() => undefined),
+        ),
       );
-      if (!counts) return;
-      for (const [state, n] of Object.entries(counts)) this.set({ queue: queue.name, state }, n);
+      queues.forEach((q, i) => {
+        const counts = all[i];
+        if (!counts) return;
+        for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n);
+      });
     },
   });
 }
+
+/** A queue whose depth `registerQueueDepth` reports. */
+type QueueSource = { readonly name: string; counts(): Promise<QueueCounts> };

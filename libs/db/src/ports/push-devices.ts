@@ -1,0 +1,52 @@
+/** Devices registered for push notifications (docs/push-notifications.md). */
+
+export type PushDevicePlatform = 'fcm' | 'apns' | 'webpush';
+
+export interface PushDeviceRecord {
+  id: number;
+  accountId: number;
+  platform: PushDevicePlatform;
+  /** FCM / APNs token, or the Web Push endpoint URL. */
+  token: string;
+  /** Web Push only. */
+  keys: { p256dh: string; auth: string } | null;
+  createAt: Date;
+}
+
+export interface NewPushDevice {
+  platform: PushDevicePlatform;
+  token: string;
+  keys?: { p256dh: string; auth: string };
+}
+
+export interface PushDeviceRepository {
+  /**
+   * Registers the device for the account, or refreshes it (keys, time) when the same
+   * platform and token are registered already, moving it from another account if need be.
+   */
+  register(accountId: number, device: NewPushDevice): Promise<PushDeviceRecord>;
+  /** False when the account has no such device. */
+  unregister(accountId: number, platform: PushDevicePlatform, token: string): Promise<boolean>;
+  /** The account's devices, oldest first. */
+  listOf(accountId: number): Promise<PushDeviceRecord[]>;
+  /**
+   * The devices to notify of a message in `relationId`: those of `accountIds` that are
+   * still members of the relation and have not set it do-not-disturb. Accounts in
+   * `overrideDnd` (e.g. mentioned ones that allow it) are notified despite do-not-disturb.
+   */
+  targetsFor(
+    relationId: number,
+    accountIds: readonly number[],
+    overrideDnd?: readonly number[],
+  ): Promise<PushDeviceRecord[]>;
+  /**
+   * What a notification names: the group's name (null for a friend chat or a relation
+   * that is gone) and the sender's account name (null for none or a deleted account).
+   */
+  namesFor(
+    relationId: number,
+    senderId: number | null,
+  ): Promise<{ groupName: string | null; senderName: string | null }>;
+  /** Removes a device its provider called gone; false when it was removed already. */
+  removeDead(id: number, token: string): Promise<boolean>;
+}
