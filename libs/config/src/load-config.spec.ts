@@ -39,6 +39,22 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('never shows the value of a secret key in a problem, only what kind of value it is', () => {
+    const secret = 'do-not-print-me-Zq81xX0aB7vL2kN5';
+    const dir = dirWith({
+      'public.yml': readFileSync(path.join(REPO_CONFIG, 'public.yml'), 'utf8'),
+      'private.yml': `Token:\n  Key:\n    private_key: ${secret}\nPostgresql:\n  Url: mysql://${secret}@db/chat\n`,
+    });
+    const problems = problemsOf(() => loadConfig({ dir, env: {} }));
+    expect(problems.join('\n')).not.toContain(secret);
+    expect(problems).toContainEqual(
+      expect.stringMatching(
+        /^Token\.Key: must be string, got a mapping \(value not shown: a secret\)/,
+      ),
+    );
+    expect(problems).toContainEqual(expect.stringMatching(/^Postgresql\.Url: .*value not shown/));
+  });
+
   it('reports every problem at once, one line per key', () => {
     const err = (() => {
       try {

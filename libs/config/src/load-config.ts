@@ -109,7 +109,28 @@ function unknownKeys(raw: unknown, tree: Tree, prefix: string[] = []): string[] 
   });
 }
 
-function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
+/**
+ * What is wrong with one value. A secret key's value is never shown: the message names its
+ * type or length only, as a log line or a terminal may be read by others.
+ */
+function describeIssue(issue: z.core.$ZodIssue, value: unknown, secret = false): string {
+  if (secret && value !== undefined) {
+    const given =
+      typeof value === 'string'
+        ? 'a string'
+        : Array.isArray(value)
+          ? 'a list'
+          : typeof value === 'object' && value !== null
+            ? 'a mapping'
+            : typeof value;
+    if (issue.code === 'invalid_type') {
+      return `must be ${issue.expected === 'number' ? 'a number' : issue.expected}, got ${given} (value not shown: a secret)`;
+    }
+    if (issue.code === 'too_small' || issue.code === 'too_big') {
+      return describeIssue(issue, value);
+    }
+    return `${issue.message} (value not shown: a secret)`;
+  }
   switch (issue.code) {
     case 'invalid_type':
       if (value === undefined) return 'not set';
@@ -210,7 +231,7 @@ export function loadConfigWithDetails(options: LoadOptions = {}): LoadedConfig {
       const shown = atIssue === undefined && leaf ? leaf.path : issuePath;
       const value = atIssue ?? (leaf ? getPath(raw, leaf.path) : undefined);
       problems.push(
-        `${shown.join('.')}: ${describeIssue(issue, value)}. ` +
+        `${shown.join('.')}: ${describeIssue(issue, value, leaf?.field.secret === true)}. ` +
           `Set it in config/app/private.yml or ${envName(leaf ? leaf.path : issuePath)}.`,
       );
     }
