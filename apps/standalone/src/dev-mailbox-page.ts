@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Express, Response } from 'express';
+import { escapeHtml } from '@chat/mail';
 
 /** One mail of the dev mailbox as `/dev/mailbox.json` lists it. */
 export interface DevMail {
@@ -142,15 +143,6 @@ function decodeWords(value: string): string {
         .replace(/=([0-9A-Fa-f]{2})/g, (_x, hex: string) => String.fromCharCode(parseInt(hex, 16)));
       return Buffer.from(bytes, 'latin1').toString('utf8');
     });
-}
-
-function escapeHtml(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 function page(mails: DevMail[], to: string | undefined): string {

@@ -1,3 +1,3 @@
 export type { Mailer, MailMessage, SentMail } from './mailer';
 export { createMailer, type MailConfig } from './create-mailer';
-export { renderVerificationEmail, type RenderedMail } from './verification-email';
+export { escapeHtml, renderVerificationEmail, type RenderedMail } from './verification-email';

@@ -28,7 +28,8 @@ export function renderVerificationEmail(job: EmailJob, appName: string): Rendere
   return { subject, text, html };
 }
 
-function escapeHtml(s: string): string {
+/** Text made safe inside HTML elements and quoted attributes. */
+export function escapeHtml(s: string): string {
   return s
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
