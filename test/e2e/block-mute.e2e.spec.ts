@@ -98,8 +98,8 @@ describe('block list and member mute', () => {
     api.delete('/api/setting/block/delete', { token: who.token, query: { account_id: target } });
 
   describe('block list', () => {
-    it('refuses blocking oneself (1001) and a missing account (2010)', async () => {
-      expect((await block(alice, alice.id)).status_code).toBe(ErrorCode.InvalidParams);
+    it('refuses blocking oneself (4005) and a missing account (2010)', async () => {
+      expect((await block(alice, alice.id)).status_code).toBe(ErrorCode.CannotBlockSelf);
       expect((await block(alice, 9_000_000_000)).status_code).toBe(ErrorCode.AccountNotFound);
     });
 

@@ -690,7 +690,16 @@ describe('users, email codes and accounts over REST', () => {
     expect(Object.keys(doc.channels.ws.messages).sort()).toEqual(
       [
         'reply',
-        ...['auth', 'send_msg', 'read_msg', 'ping'].map((e) => `request.${e}`),
+        ...[
+          'auth',
+          'send_msg',
+          'read_msg',
+          'ping',
+          'typing',
+          'presence_subscribe',
+          'presence_unsubscribe',
+          'presence_hidden',
+        ].map((e) => `request.${e}`),
         ...Object.values(PUSH_EVENTS).map((e) => `push.${e}`),
       ].sort(),
     );

@@ -13,6 +13,7 @@ export interface SchemaNode {
   properties?: Record<string, SchemaNode>;
   required?: string[];
   anyOf?: SchemaNode[];
+  oneOf?: SchemaNode[];
   format?: string;
   description?: string;
 }
@@ -32,6 +33,11 @@ export interface Operation {
   fields: Field[];
   /** Every code the operation documents (its "Status codes:" line), and 0. */
   codes: Set<number>;
+  /**
+   * The body is one of several shapes (`oneOf`, e.g. a push device by platform), which the
+   * generator does not model: its fields are none, and no input of it counts as valid.
+   */
+  choice?: boolean;
   /** Multipart operations: the file part's field, what it takes and its size limits. */
   upload?: { field: string; accept: 'image' | 'any'; maxImageBytes: number; maxFileBytes: number };
 }
@@ -88,6 +94,7 @@ export async function loadOperations(baseUrl: string): Promise<Operation[]> {
       let input: Operation['input'] = 'none';
       let fields: Field[] = [];
       let upload: Operation['upload'];
+      let choice = false;
       if (op.parameters?.length) {
         input = 'query';
         fields = op.parameters
@@ -96,6 +103,7 @@ export async function loadOperations(baseUrl: string): Promise<Operation[]> {
       } else if (op.requestBody) {
         const [type, media] = Object.entries(op.requestBody.content)[0];
         input = type === 'multipart/form-data' ? 'multipart' : 'body';
+        choice = Array.isArray(media.schema.oneOf);
         const required = new Set(media.schema.required ?? []);
         fields = Object.entries(media.schema.properties ?? {}).map(([name, schema]) => ({
           name,
@@ -116,6 +124,7 @@ export async function loadOperations(baseUrl: string): Promise<Operation[]> {
         fields,
         codes,
         upload,
+        choice,
       });
     }
   }

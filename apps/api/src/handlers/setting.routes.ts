@@ -137,7 +137,7 @@ export function settingRoutes(
       from: 'body',
       input: s.blockAdd.body,
       reply: s.blockAdd.reply,
-      errors: [ErrorCode.AccountNotFound],
+      errors: [ErrorCode.AccountNotFound, ErrorCode.CannotBlockSelf],
       handle: ({ input, caller }) => blocks.add(caller.accountId, input.account_id),
     }),
     route({

@@ -1,6 +1,6 @@
 import type { BlockRepository, BlocksBetween } from '@chat/db';
 import type { Logger } from '@chat/logger';
-import { AppError, ErrorCode, InvalidInputError } from '@chat/protocol';
+import { AppError, ErrorCode } from '@chat/protocol';
 import type { ChatEventDraft, UnitOfWork } from '../ports';
 import { iso } from '../views';
 
@@ -34,9 +34,9 @@ function sendStateChanged(relationId: number): ChatEventDraft {
 export class BlockService {
   constructor(private readonly d: BlockServiceDeps) {}
 
-  /** POST /api/setting/block/add: idempotent; 1001 for oneself, 2010 for a missing account. */
+  /** POST /api/setting/block/add: idempotent; 4005 for oneself, 2010 for a missing account. */
   async add(callerId: number, targetId: number): Promise<Record<string, never>> {
-    if (targetId === callerId) throw new InvalidInputError('account_id: cannot block yourself');
+    if (targetId === callerId) throw new AppError(ErrorCode.CannotBlockSelf);
     const done = await this.d.work.run(async (outbox) => {
       const done = await this.d.blocks.add(callerId, targetId);
       if (done === 'account_gone') throw new AppError(ErrorCode.AccountNotFound);
