@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableString } from './fields';
 
 const time = z.string().meta({ format: 'date-time', example: '2024-05-01T08:30:00.123Z' });
 const outId = z.number().int().meta({ example: 42 });
@@ -7,7 +8,11 @@ const outId = z.number().int().meta({ example: 42 });
 export const PUSH_PLATFORMS = ['fcm', 'apns', 'webpush'] as const;
 export const pushPlatform = z.enum(PUSH_PLATFORMS);
 
-const fcmToken = z.string().trim().min(1).max(4096).meta({ description: 'FCM registration token' });
+const fcmToken = storableString()
+  .trim()
+  .min(1)
+  .max(4096)
+  .meta({ description: 'FCM registration token' });
 const apnsToken = z
   .string()
   .trim()
@@ -56,8 +61,7 @@ export function pushSchemas() {
     unregister: {
       query: z.object({
         platform: pushPlatform,
-        token: z
-          .string()
+        token: storableString()
           .trim()
           .min(1)
           .max(4096)
