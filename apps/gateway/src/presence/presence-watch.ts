@@ -51,9 +51,13 @@ export function viewPresence(facts: PresenceFacts, viewerId: number): PresenceVi
   };
 }
 
-/** The part of a view whose change is pushed: going online or offline, or hidden. */
+/**
+ * The part of a view whose change is pushed: going online or offline, or hidden (offline with
+ * no last seen). Not the last-seen time itself: every device that leaves stamps it, and two
+ * devices leaving one after the other must give one offline push, not two.
+ */
 function viewKey(view: PresenceView): string {
-  return view.online ? 'on' : `off:${view.last_seen ?? ''}`;
+  return view.online ? 'on' : view.last_seen === null ? 'off' : 'off:seen';
 }
 
 export interface PresenceWatchDeps {
