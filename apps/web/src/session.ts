@@ -848,14 +848,7 @@ export class Session {
     form.set('relation_id', String(relationId));
     if (replyTo) form.set('rly_msg_id', String(replyTo.id));
     form.set('file', file, file.name);
-    const token = await this.currentAccountToken();
-    const res = await fetch(`${this.origin}/api/msg/file`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${token}` },
-      body: form,
-    });
-    const envelope = (await res.json()) as { status_code: number; status_msg: string };
-    if (envelope.status_code !== 0) throw new ChatError(envelope.status_code, envelope.status_msg);
+    await this.call('POST', '/api/msg/file', { form });
   }
 
   /** Mirrors the typing indicators into the store, and again when the next one expires. */
