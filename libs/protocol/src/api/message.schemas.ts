@@ -154,6 +154,16 @@ export function messageSchemas(l: InputLimits) {
             z.object({
               relation_id: id,
               after_seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+              after_change: z
+                .number()
+                .int()
+                .min(0)
+                .max(Number.MAX_SAFE_INTEGER)
+                .optional()
+                .meta({
+                  description:
+                    'the last_change of the previous sync: messages up to after_seq changed since come back in `changed`; absent, none do',
+                }),
             }),
           )
           .min(1)
@@ -166,6 +176,13 @@ export function messageSchemas(l: InputLimits) {
             relation_id: outId,
             messages: z.array(MsgInfoWithRlyOut),
             last_seq: z.number().int().meta({ description: 'the relation’s newest sequence now' }),
+            changed: z.array(MsgInfoWithRlyOut).meta({
+              description:
+                'messages with seq ≤ after_seq edited, reacted to, revoked, pinned or topped since after_change, in the order of their last change',
+            }),
+            last_change: z.number().int().meta({
+              description: 'the change counter to send as after_change next time',
+            }),
             has_more: z.boolean(),
             unread_mentions: z
               .number()
