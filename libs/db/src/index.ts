@@ -85,6 +85,7 @@ export type {
   MessageState,
   ReactionChange,
   MessageList,
+  SyncPage,
   Page,
   ReplyTarget,
   SendKey,

@@ -12,7 +12,7 @@ export type MsgType = 'text' | 'file';
  * Its search grams live in `message_search`, written by the indexer (`MessageSearchRepository`).
  */
 export class Message {
-  [OptionalProps]?: 'isRevoke' | 'isTop' | 'isPin' | 'seq' | 'editAt';
+  [OptionalProps]?: 'isRevoke' | 'isTop' | 'isPin' | 'seq' | 'editAt' | 'changeSeq';
   id!: number;
   relationId!: number;
   notifyType!: NotifyType;
@@ -38,6 +38,8 @@ export class Message {
   seq!: number | null;
   /** When the sender last edited the text; null if never. */
   editAt!: Date | null;
+  /** The number of its last change in its relation's change counter; null if never changed. */
+  changeSeq!: number | null;
 }
 
 export const MessageSchema = new EntitySchema<Message>({
@@ -62,5 +64,6 @@ export const MessageSchema = new EntitySchema<Message>({
     pinTime: { type: 'Date' },
     seq: { type: numberBigInt(), nullable: true },
     editAt: { type: 'Date', nullable: true },
+    changeSeq: { type: numberBigInt(), nullable: true },
   },
 });

@@ -47,6 +47,23 @@ export interface MessageList {
   total: number;
 }
 
+/** One relation's answer to a sync (docs/api.md `POST /api/msg/sync`), before mapping. */
+export interface SyncPage {
+  /** Messages after the position's sequence number, in sequence order. */
+  rows: MessageView[];
+  /** Messages up to it changed after its change number, in change order. */
+  changed: MessageView[];
+  /** More messages or more changes remain: call again from the new position. */
+  hasMore: boolean;
+  /** The relation's newest sequence number (at least the last one in `rows`). */
+  lastSeq: number;
+  /**
+   * The change number to resume from: the relation's committed counter when `changed`
+   * holds every change, else the number of the last one it holds.
+   */
+  lastChange: number;
+}
+
 /** Reads and state changes of stored messages for the message area; never inserts. */
 export interface MessageQueryRepository {
   /** list/time: created strictly before `beforeMs`, oldest first. */
@@ -65,15 +82,18 @@ export interface MessageQueryRepository {
   /** The relation's top message; null when none is topped. */
   top(caller: number, relationId: number): Promise<MessageView | null>;
   /**
-   * Sync by sequence: messages after `afterSeq`, in sequence order, at most `limit`, with
-   * whether more follow and the relation's last sequence number.
+   * Sync of one relation: messages after `afterSeq`, in sequence order, and (when
+   * `afterChange` is not null) the messages up to `afterSeq` changed after change number
+   * `afterChange`, in change order; at most `limit` of each (a group of messages changed
+   * together is never split, so it may pass the limit when alone on its page).
    */
-  afterSeq(
+  syncRelation(
     caller: number,
     relationId: number,
     afterSeq: number,
+    afterChange: number | null,
     limit: number,
-  ): Promise<{ rows: MessageView[]; hasMore: boolean; lastSeq: number }>;
+  ): Promise<SyncPage>;
   /**
    * list/content: text messages containing `query` (docs/data-model.md §3) in the relation,
    * or in every relation of the caller when `relationId` is 0; newest first. Null when the
@@ -89,6 +109,10 @@ export interface MessageQueryRepository {
   /**
    * Pins or unpins; pinning a revoked message changes nothing (`revoked`), also when the
    * revoke commits between the caller's check and this change.
+   *
+   * Every state change below stamps the messages it changed with the next number of their
+   * relation's change counter, in its transaction (docs/data-model.md §2.15); one that
+   * changes nothing stamps nothing.
    */
   setPin(id: number, isPin: boolean): Promise<'changed' | 'unchanged' | 'revoked'>;
   /**

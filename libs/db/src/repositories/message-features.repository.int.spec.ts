@@ -77,7 +77,7 @@ describe('mentions', () => {
     expect(again).toMatchObject({ inserted: false, mentions: [g.c] });
 
     const seenByC = (await repo().beforeTime(g.c, g.rel, Date.now() + 60_000, page)).rows[0];
-    const seenByLeader = (await repo().afterSeq(g.leader, g.rel, 0, 10)).rows[0];
+    const seenByLeader = (await repo().syncRelation(g.leader, g.rel, 0, null, 10)).rows[0];
     expect(seenByC.mentionedMe).toBe(true);
     expect(seenByLeader.mentionedMe).toBe(false);
     expect(await repo().unreadMentions(g.c, g.rel)).toBe(1);

@@ -8,10 +8,11 @@ import type {
   MessageView,
   Page,
   ReactionChange,
+  SyncPage,
 } from '../ports/messages';
 import { contentGrams, escapeLike, normalize, queryGrams } from '../search-grams';
 import { toTextArrayLiteral } from '../types/text-array.type';
-import { rows } from './sql';
+import { bigintArray, rows } from './sql';
 import { joinWork } from './unit-of-work';
 
 interface Row {
@@ -40,6 +41,7 @@ interface Row {
   rly_content: string | null;
   rly_extend: MsgExtend | null;
   rly_revoke: boolean | null;
+  change_seq: string | null;
 }
 
 const num = (v: string | null): number | null => (v === null ? null : Number(v));
@@ -67,7 +69,7 @@ const VIEW = `
      order by rc.account_id) end as read_ids,
   (m.account_id is not distinct from ?::bigint or m.id <= coalesce(me.last_read_msg_id, 0)) as has_read,
   r.id as rly_id, r.msg_type as rly_type, r.msg_content as rly_content,
-  r.msg_extend as rly_extend, r.is_revoke as rly_revoke`;
+  r.msg_extend as rly_extend, r.is_revoke as rly_revoke, m.change_seq`;
 
 /** Joins: the replied-to message (same relation only) and the caller's own cursor. */
 const FROM = `
@@ -117,11 +119,61 @@ function toView(r: Row): MessageView {
 }
 
 /**
+ * Stamps a change of messages of one relation (docs/data-model.md §2.15): the relation's
+ * change counter moves on by one and every message in `ids` takes the new number as its
+ * `change_seq`. Called in the transaction of the change, after the statements that changed
+ * (and so locked) those message rows: the counter row is the LAST lock every change takes
+ * (message rows first, then `relation_change`), so no two changes wait for each other in
+ * a cycle, and the persister, which locks `relation` and then the messages it replies to,
+ * never meets the counter at all.
+ *
+ * Counter order is commit order, per relation: the number is taken by updating the
+ * counter's row, which stays locked until the transaction ends, so the change numbered
+ * N + 1 cannot take its number before the change numbered N has committed (or rolled
+ * back, leaving N unused and taken again). Hence whoever reads a committed `last_change`
+ * L, then reads messages, sees every change numbered ≤ L; a change that commits later has
+ * a number > L. Sync relies on this (`syncRelation`).
+ *
+ * One statement: the CTE's upsert runs exactly once; the message rows it updates are
+ * already locked by this transaction, so the order of the two inside the statement does
+ * not matter. Returns the number.
+ */
+async function stampChange(em: EntityManager, relationId: number, ids: number[]): Promise<number> {
+  const [r] = await rows<{ change_seq: string }>(
+    em,
+    `with counter as (
+       insert into relation_change (relation_id, last_change) values (?, 1)
+       on conflict (relation_id) do update set last_change = relation_change.last_change + 1
+       returning last_change)
+     update message set change_seq = (select last_change from counter)
+      where id = any(?::bigint[]) and relation_id = ?
+      returning change_seq`,
+    [relationId, bigintArray(ids), relationId],
+  );
+  return r ? Number(r.change_seq) : 0;
+}
+
+/**
  * Reads and state changes of stored messages for the message area (docs/api.md §11). Inserting
  * is the persister's job; this never inserts.
  */
 export class PgMessageQueryRepository implements MessageQueryRepository {
   constructor(private readonly root: EntityManager) {}
+
+  /** The caller's views of the messages `where` selects, in `order`, with `limit`. */
+  private select(
+    caller: number,
+    where: string,
+    params: unknown[],
+    order: string,
+    limit: string,
+  ): Promise<Row[]> {
+    return rows<Row>(
+      joinWork(this.root),
+      `select ${VIEW} ${FROM} where ${where} order by ${order}${limit}`,
+      [caller, caller, caller, caller, caller, caller, ...params],
+    );
+  }
 
   private async list(
     caller: number,
@@ -129,24 +181,11 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
     params: unknown[],
     order: string,
     page: Page | null,
-    maxRows?: number,
   ): Promise<MessageList> {
     const em = joinWork(this.root);
-    const limit = page
-      ? ` limit ${page.pageSize} offset ${(page.page - 1) * page.pageSize}`
-      : maxRows
-        ? ` limit ${maxRows}`
-        : '';
+    const limit = page ? ` limit ${page.pageSize} offset ${(page.page - 1) * page.pageSize}` : '';
     const [found, [count]] = await Promise.all([
-      rows<Row>(em, `select ${VIEW} ${FROM} where ${where} order by ${order}${limit}`, [
-        caller,
-        caller,
-        caller,
-        caller,
-        caller,
-        caller,
-        ...params,
-      ]),
+      this.select(caller, where, params, order, limit),
       page
         ? rows<{ n: string }>(em, `select count(*) as n from message m where ${where}`, params)
         : Promise.resolve([{ n: '0' }]),
@@ -209,25 +248,85 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
     return found[0] ?? null;
   }
 
-  /** Sync by sequence: messages after `afterSeq`, in sequence order, at most `limit`. */
-  async afterSeq(caller: number, relationId: number, afterSeq: number, limit: number) {
-    const { rows: found } = await this.list(
-      caller,
-      'm.relation_id = ? and m.seq > ?',
-      [relationId, afterSeq],
-      'm.seq',
-      null,
-      limit + 1,
-    );
-    const [rel] = await rows<{ last_seq: string }>(
+  /**
+   * Sync of one relation (docs/api.md `POST /api/msg/sync`): the messages after `afterSeq`
+   * in sequence order, and, when `afterChange` is given, the messages up to `afterSeq`
+   * changed after change number `afterChange`, in change order; at most `limit` of each.
+   *
+   * The relation's committed `last_seq` and `last_change` are read FIRST, in one statement,
+   * and only then the messages: a change that commits after that read has a number above
+   * the `last_change` answered (see `stampChange`), so the next sync from it brings the
+   * change back, whether the message came in `messages` or `changed` (or not yet). Changes
+   * are read up to that `last_change` only, so a later one is never skipped by a client
+   * that moves its position past it.
+   *
+   * The change page never ends inside a group of messages that share one number (a top
+   * that un-topped another): the position it answers must cover all or none of them.
+   */
+  async syncRelation(
+    caller: number,
+    relationId: number,
+    afterSeq: number,
+    afterChange: number | null,
+    limit: number,
+  ): Promise<SyncPage> {
+    const [rel] = await rows<{ last_seq: string; last_change: string }>(
       joinWork(this.root),
-      'select last_seq from relation where id = ?',
+      `select r.last_seq, coalesce(c.last_change, 0) as last_change
+         from relation r left join relation_change c on c.relation_id = r.id
+        where r.id = ?`,
       [relationId],
     );
+    const lastSeq = rel ? Number(rel.last_seq) : 0;
+    const lastChange = rel ? Number(rel.last_change) : 0;
+    const wantChanges = afterChange !== null && afterChange < lastChange;
+    const [found, changedRows] = await Promise.all([
+      this.select(
+        caller,
+        'm.relation_id = ? and m.seq > ?',
+        [relationId, afterSeq],
+        'm.seq',
+        ` limit ${limit + 1}`,
+      ),
+      wantChanges
+        ? this.select(
+            caller,
+            'm.relation_id = ? and m.change_seq > ? and m.change_seq <= ? and m.seq <= ?',
+            [relationId, afterChange, lastChange, afterSeq],
+            'm.change_seq, m.id',
+            ` limit ${limit + 1}`,
+          )
+        : Promise.resolve([] as Row[]),
+    ]);
+    const messages = found.slice(0, limit).map(toView);
+    let changed = changedRows;
+    let changeTo = lastChange;
+    let changesMore = false;
+    if (changedRows.length > limit) {
+      // More changes than the page takes: end the page before the first number not (wholly)
+      // in it, and answer the last number it holds as the position to resume from.
+      changesMore = true;
+      const next = changedRows[limit].change_seq;
+      changed = changedRows.slice(0, limit).filter((r) => r.change_seq !== next);
+      if (!changed.length) {
+        // One number on more messages than the page takes: all of them, past the limit.
+        changed = await this.select(
+          caller,
+          'm.relation_id = ? and m.change_seq = ? and m.seq <= ?',
+          [relationId, next, afterSeq],
+          'm.id',
+          '',
+        );
+      }
+      // (None left with that number: all changed again since, so they come later.)
+      changeTo = Number(changed.length ? changed[changed.length - 1].change_seq : next);
+    }
     return {
-      rows: found.slice(0, limit),
-      hasMore: found.length > limit,
-      lastSeq: rel ? Number(rel.last_seq) : 0,
+      rows: messages,
+      changed: changed.map(toView),
+      hasMore: found.length > limit || changesMore,
+      lastSeq: Math.max(lastSeq, ...messages.map((m) => m.seq ?? 0)),
+      lastChange: changeTo,
     };
   }
 
@@ -292,24 +391,29 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
       : null;
   }
 
-  /** Pins (pin_time = now) or unpins; true when the state changed. */
   /**
-   * Pins or unpins. Pinning is conditional on the message not being revoked, in the same
-   * statement, so a revoke that commits between the caller's check and this update wins:
-   * `revoked` then, and nothing changed.
+   * Pins (pin_time = now) or unpins. Pinning is conditional on the message not being
+   * revoked, in the same statement, so a revoke that commits between the caller's check and
+   * this update wins: `revoked` then, and nothing changed. A change is stamped
+   * (`stampChange`); an unchanged pin is not.
    */
   async setPin(id: number, isPin: boolean): Promise<'changed' | 'unchanged' | 'revoked'> {
-    const [r] = await rows<{ changed: boolean; is_revoke: boolean }>(
-      joinWork(this.root),
-      `with changed as (
-         update message set is_pin = ?, pin_time = case when ? then now() else pin_time end
-          where id = ? and is_pin <> ? and not (? and is_revoke)
-         returning id)
-       select exists(select 1 from changed) as changed, is_revoke from message where id = ?`,
-      [isPin, isPin, id, isPin, isPin, id],
-    );
-    if (r?.changed) return 'changed';
-    return isPin && r?.is_revoke ? 'revoked' : 'unchanged';
+    return joinWork(this.root).transactional(async (em) => {
+      const [r] = await rows<{ changed_in: string | null; is_revoke: boolean }>(
+        em,
+        `with changed as (
+           update message set is_pin = ?, pin_time = case when ? then now() else pin_time end
+            where id = ? and is_pin <> ? and not (? and is_revoke)
+           returning relation_id)
+         select (select relation_id from changed) as changed_in, is_revoke from message where id = ?`,
+        [isPin, isPin, id, isPin, isPin, id],
+      );
+      if (r?.changed_in != null) {
+        await stampChange(em, Number(r.changed_in), [id]);
+        return 'changed';
+      }
+      return isPin && r?.is_revoke ? 'revoked' : 'unchanged';
+    });
   }
 
   /**
@@ -349,21 +453,31 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
         'update message set is_top = ? where id = ? and is_top <> ? returning id',
         [isTop, id, isTop],
       );
+      // Both messages that changed take the one number: the change is one.
+      const touched = [
+        ...(changed.length ? [id] : []),
+        ...(previousTop !== null ? [previousTop] : []),
+      ];
+      if (touched.length) await stampChange(em, relationId, touched);
       return { changed: changed.length > 0, previousTop };
     });
   }
 
-  /** Revokes and clears pin and top; null when it was already revoked (raced). */
+  /** Revokes and clears pin and top, stamped; null when it was already revoked (raced). */
   async revoke(id: number): Promise<{ wasPinned: boolean; wasTop: boolean } | null> {
-    const [r] = await rows<{ was_pinned: boolean; was_top: boolean }>(
-      joinWork(this.root),
-      `update message m set is_revoke = true, is_pin = false, is_top = false
-         from (select id, is_pin as was_pinned, is_top as was_top from message where id = ? for update) old
-        where m.id = old.id and not m.is_revoke
-        returning old.was_pinned, old.was_top`,
-      [id],
-    );
-    return r ? { wasPinned: r.was_pinned, wasTop: r.was_top } : null;
+    return joinWork(this.root).transactional(async (em) => {
+      const [r] = await rows<{ was_pinned: boolean; was_top: boolean; relation_id: string }>(
+        em,
+        `update message m set is_revoke = true, is_pin = false, is_top = false
+           from (select id, is_pin as was_pinned, is_top as was_top from message where id = ? for update) old
+          where m.id = old.id and not m.is_revoke
+          returning old.was_pinned, old.was_top, m.relation_id`,
+        [id],
+      );
+      if (!r) return null;
+      await stampChange(em, Number(r.relation_id), [id]);
+      return { wasPinned: r.was_pinned, wasTop: r.was_top };
+    });
   }
 
   /** list/mention: newest first, revoked ones left out; only relations the caller still belongs to. */
@@ -396,7 +510,7 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
   }
 
   /**
-   * The new text and its search grams in one transaction. The grams are upserted: a message
+   * The new text, its search grams and its change stamp in one transaction. The grams are upserted: a message
    * the indexer has not reached yet gets them now, and the indexer's later insert of the
    * old text's grams is then skipped (it never overwrites).
    */
@@ -416,6 +530,7 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
          on conflict (message_id) do update set grams = excluded.grams`,
         [id, r.relation_id, toTextArrayLiteral(contentGrams(content))],
       );
+      await stampChange(em, Number(r.relation_id), [id]);
       return new Date(r.edit_at);
     });
   }
@@ -429,11 +544,16 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
   ): Promise<ReactionChange> {
     return joinWork(this.root).transactional(async (em) => {
       // The message's row serialises the reactions of one message (the distinct limit).
-      const [msg] = await rows<{ is_revoke: boolean }>(
+      // It is locked before the change counter (`stampChange`), as every change does.
+      const [msg] = await rows<{ is_revoke: boolean; relation_id: string }>(
         em,
-        'select is_revoke from message where id = ? for update',
+        'select is_revoke, relation_id from message where id = ? for update',
         [id],
       );
+      const stamp = async (changed: boolean) => {
+        if (changed) await stampChange(em, Number(msg.relation_id), [id]);
+        return changed;
+      };
       const count = async () =>
         Number(
           (
@@ -451,7 +571,7 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
           'delete from message_reaction where message_id = ? and account_id = ? and emoji = ? returning 1',
           [id, accountId, emoji],
         );
-        return { changed: gone.length > 0, count: await count() };
+        return { changed: await stamp(gone.length > 0), count: await count() };
       }
       const [known] = await rows<{ distinct_n: string; has_emoji: boolean }>(
         em,
@@ -468,7 +588,7 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
          on conflict do nothing returning 1`,
         [id, accountId, emoji],
       );
-      return { changed: added.length > 0, count: await count() };
+      return { changed: await stamp(added.length > 0), count: await count() };
     });
   }
 }

@@ -98,29 +98,50 @@ export class MessageService {
   }
 
   /**
-   * Sequence sync: for each named relation the caller belongs to, the messages after the
-   * sequence it has seen, in order; `has_more` asks for another call. Relations the caller
-   * does not belong to answer 2009, so a client never silently misses one.
+   * Sync (docs/api.md `POST /api/msg/sync`): for each named relation the caller belongs to,
+   * the messages after the sequence number it has seen, in order, and, when it sends the
+   * change number of its last sync, the messages it already has that changed since, in
+   * change order; `has_more` asks for another call from the new position. Relations the
+   * caller does not belong to answer 2009, so a client never silently misses one.
    */
   async sync(
     caller: number,
-    relations: { relation_id: number; after_seq: number }[],
+    relations: { relation_id: number; after_seq: number; after_change?: number }[],
     limit: number,
   ) {
-    // A relation named twice is synced once, from the earlier of its two positions.
-    const from = new Map<number, number>();
-    for (const { relation_id, after_seq } of relations) {
-      from.set(relation_id, Math.min(after_seq, from.get(relation_id) ?? after_seq));
+    // A relation named twice is synced once, from the earlier of its positions: the smaller
+    // after_seq and the smaller after_change (absent only when every entry leaves it out).
+    const from = new Map<number, { afterSeq: number; afterChange: number | null }>();
+    for (const { relation_id, after_seq, after_change } of relations) {
+      const known = from.get(relation_id);
+      const change = after_change ?? null;
+      from.set(relation_id, {
+        afterSeq: Math.min(after_seq, known?.afterSeq ?? after_seq),
+        afterChange:
+          known === undefined || known.afterChange === null
+            ? change
+            : change === null
+              ? known.afterChange
+              : Math.min(change, known.afterChange),
+      });
     }
     const perRelation = Math.max(1, Math.min(limit, Math.floor(SYNC_MAX_MESSAGES / from.size)));
     const list = [];
-    for (const [relation_id, after_seq] of from) {
+    for (const [relation_id, { afterSeq, afterChange }] of from) {
       await this.requireMember(caller, relation_id);
-      const r = await this.d.messages.afterSeq(caller, relation_id, after_seq, perRelation);
+      const r = await this.d.messages.syncRelation(
+        caller,
+        relation_id,
+        afterSeq,
+        afterChange,
+        perRelation,
+      );
       list.push({
         relation_id,
         messages: r.rows.map(msgInfoWithRly),
         last_seq: r.lastSeq,
+        changed: r.changed.map(msgInfoWithRly),
+        last_change: r.lastChange,
         has_more: r.hasMore,
         unread_mentions: await this.d.messages.unreadMentions(caller, relation_id),
       });
