@@ -10,6 +10,7 @@ import type {
 } from '../ports/accounts';
 import type { TokenEpochRecord } from '../ports/users';
 import { escapeLike } from '../search-grams';
+import { stampChange } from './change-stamp';
 import { UNIQUE_VIOLATION, constraintOf, rows, sqlState, unexpected } from './sql';
 import { joinWork } from './unit-of-work';
 
@@ -165,6 +166,23 @@ export class PgAccountRepository implements AccountRepository {
           where s.account_id = ? order by r.id for update of r`,
         [id],
       );
+      // Its reactions go with it (cascade), which changes the reaction counts of messages in
+      // groups it reacted in: those messages are stamped as changed (docs/data-model.md
+      // §2.15), so a member's next sync brings them back. Their rows are locked here, before
+      // the account's row: a reaction locks its message and then (its foreign key) the
+      // reacting account, so the other order could deadlock with this account's own last
+      // reaction. NO KEY UPDATE, as an update takes: the persister's KEY SHARE on a
+      // replied-to message does not wait for it. The counters come last (below), in
+      // relation order, as in every change. (A reaction of this account committed between
+      // this read and the account's lock goes unstamped: a window of one statement.)
+      const reacted = await rows<{ id: string; relation_id: string }>(
+        em,
+        `select m.id, m.relation_id from message m
+          where m.id in (select mr.message_id from message_reaction mr where mr.account_id = ?)
+            and m.relation_id in (select g.id from relation g where g.relation_type = 'group')
+          order by m.id for no key update of m`,
+        [id],
+      );
       await rows(em, 'select id from account where id = ? for update', [id]);
       const [leader] = await rows(
         em,
@@ -189,6 +207,14 @@ export class PgAccountRepository implements AccountRepository {
           group by s.relation_id`,
         [id, id],
       );
+      const byRelation = new Map<number, number[]>();
+      for (const r of reacted) {
+        const rel = Number(r.relation_id);
+        byRelation.set(rel, [...(byRelation.get(rel) ?? []), Number(r.id)]);
+      }
+      for (const rel of [...byRelation.keys()].sort((a, b) => a - b)) {
+        await stampChange(em, rel, byRelation.get(rel)!);
+      }
       await rows(em, 'delete from account where id = ?', [id]);
       return {
         friendships: friends.map((f) => ({

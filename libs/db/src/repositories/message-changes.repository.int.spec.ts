@@ -1,6 +1,7 @@
 import { SnowflakeGenerator, snowflakeTime } from '@chat/ids';
 import type { Database } from '../open-database';
 import { openSuiteDatabase, TestData, type SuiteDatabase } from '../testing';
+import { PgAccountRepository } from './account.repository';
 import { PgMessageQueryRepository } from './message-query.repository';
 import { MessageStoreRepository, type NewMessageRow } from './message-store.repository';
 
@@ -227,5 +228,23 @@ describe('change stamps (docs/data-model.md §2.15)', () => {
     const page = await repo().syncRelation(g.a, g.rel, n, n, 100);
     expect(page.changed.map((v) => v.id)).toEqual(sx! > sy! ? [y, x] : [x, y]);
     expect(page.lastChange).toBe(n + 4);
+  });
+
+  it('deleting an account stamps the group messages whose reaction counts it changes', async () => {
+    const g = await group(3);
+    const [m1, m2, m3] = g.ids;
+    await repo().react(m1, g.b, '👍', true, 20); // 1
+    await repo().react(m1, g.a, '👍', true, 20); // 2
+    await repo().react(m2, g.a, 'ok', true, 20); // 3
+    const position = await repo().syncRelation(g.b, g.rel, 3, null, 100);
+    expect(position.lastChange).toBe(3);
+    expect(await new PgAccountRepository(db.em.fork()).deleteAccount(g.b)).not.toBe('leader');
+    const after = await repo().syncRelation(g.a, g.rel, 3, position.lastChange, 100);
+    // m1 lost b's reaction (one number for the deletion); m2 and m3 did not change.
+    expect(after.changed.map((v) => [v.id, v.reactions])).toEqual([
+      [m1, [{ emoji: '👍', count: 1, me: true }]],
+    ]);
+    expect(after.lastChange).toBe(4);
+    expect((await stamps(g.rel, [m2, m3])).bySeq).toEqual([3, null]);
   });
 });
