@@ -95,6 +95,7 @@ describe('migrations', () => {
       'push_device',
       'read_cursor',
       'relation',
+      'relation_change',
       'setting',
       'user',
     ]);
@@ -391,6 +392,7 @@ describe('entities', () => {
         pinTime: createAt,
         seq: 9_007_199_254_740_991,
         editAt: null,
+        changeSeq: 9_007_199_254_740_991,
       },
       (m) => ({ id: m.id }),
     );
