@@ -10,19 +10,28 @@ import { Migration } from '@mikro-orm/migrations';
  * - `message.change_seq`: the number of the message's last change; null when it never
  *   changed since it was stored. No default, so adding it rewrites nothing.
  * - `relation_change`: the counter, one row per relation that has had a change. A table of
- *   its own, not a column of `relation`: the persister locks `relation` rows for every
- *   batch it numbers and then takes KEY SHARE locks on the messages its rows reply to, while
- *   a reaction locks its message row first; with the counter on `relation` the two could
- *   each wait for the other. The counter row is taken last by every change, after the
- *   message rows, and nothing else locks it.
+ *   its own, not a column of `relation`: the persister holds `relation` rows locked for
+ *   every batch it numbers, and a top locks the relation's row and then its messages, while
+ *   a reaction locks its message row first. With the counter on `relation`, a reaction
+ *   (message, then relation) and a top (relation, then message) of one conversation could
+ *   each wait for the other, and every change would queue behind the persister's batches.
+ *   Every change takes the counter row last, after its message rows, and nothing else
+ *   locks it.
+ *
+ *   No foreign key to `relation`, on purpose: checking it when a change inserts the
+ *   relation's first counter row takes a KEY SHARE lock on the relation's row while the
+ *   change holds its message rows, and a top (as an unfriend, a dissolve, an account
+ *   deletion) holds that row FOR UPDATE while it waits for message rows: with the key, the
+ *   repository test of racing reactions, pins and tops ended in "deadlock detected". The
+ *   code that deletes a relation deletes its counter row after it (unfriend, dissolve,
+ *   account deletion).
  * - The partial index serves the sync query (`relation_id = ? and change_seq > ?`) and
  *   holds only messages that changed.
  */
 const UP: string[] = [
   'ALTER TABLE message ADD COLUMN change_seq bigint',
   `CREATE TABLE relation_change (
-    relation_id bigint NOT NULL CONSTRAINT relation_change_pkey PRIMARY KEY
-      CONSTRAINT relation_change_relation_id_fkey REFERENCES relation (id) ON DELETE CASCADE,
+    relation_id bigint NOT NULL CONSTRAINT relation_change_pkey PRIMARY KEY,
     last_change bigint NOT NULL
       CONSTRAINT relation_change_last_change_range CHECK (last_change BETWEEN 1 AND 9007199254740991)
   )`,

@@ -11,7 +11,7 @@ import type {
 import type { TokenEpochRecord } from '../ports/users';
 import { escapeLike } from '../search-grams';
 import { stampChange } from './change-stamp';
-import { UNIQUE_VIOLATION, constraintOf, rows, sqlState, unexpected } from './sql';
+import { UNIQUE_VIOLATION, bigintArray, constraintOf, rows, sqlState, unexpected } from './sql';
 import { joinWork } from './unit-of-work';
 
 const NAME_KEY = 'account_user_id_name_key';
@@ -160,19 +160,24 @@ export class PgAccountRepository implements AccountRepository {
       // The relations first, by id, then the account: the order of the persister, whose
       // batch locks its relations before its messages lock their senders' rows. The other
       // order had each wait for the other until Postgres failed one (a deadlock).
+      // Also the groups it reacted in and has left: their messages are stamped below.
       await rows(
         em,
-        `select r.id from relation r join setting s on s.relation_id = r.id
-          where s.account_id = ? order by r.id for update of r`,
-        [id],
+        `select r.id from relation r
+          where r.id in (select s.relation_id from setting s where s.account_id = ?)
+             or r.id in (select m.relation_id from message_reaction mr
+                           join message m on m.id = mr.message_id
+                          where mr.account_id = ?)
+          order by r.id for update of r`,
+        [id, id],
       );
       // Its reactions go with it (cascade), which changes the reaction counts of messages in
       // groups it reacted in: those messages are stamped as changed (docs/data-model.md
       // §2.15), so a member's next sync brings them back. Their rows are locked here, before
       // the account's row: a reaction locks its message and then (its foreign key) the
       // reacting account, so the other order could deadlock with this account's own last
-      // reaction. NO KEY UPDATE, as an update takes: the persister's KEY SHARE on a
-      // replied-to message does not wait for it. The counters come last (below), in
+      // reaction. NO KEY UPDATE, the lock an update takes: foreign-key checks on these rows
+      // (KEY SHARE) do not wait for it. The counters come last (below), in
       // relation order, as in every change. (A reaction of this account committed between
       // this read and the account's lock goes unstamped: a window of one statement.)
       const reacted = await rows<{ id: string; relation_id: string }>(
@@ -190,13 +195,14 @@ export class PgAccountRepository implements AccountRepository {
         [id],
       );
       if (leader) return 'leader' as const;
-      const friends = await rows<{ relation_id: string; other: string }>(
+      const ownRelations = await rows<{ relation_id: string; other: string }>(
         em,
         `select id as relation_id, case when account1_id = ? then account2_id else account1_id end as other
            from relation
-          where relation_type = 'friend' and (account1_id = ? or account2_id = ?) and account1_id <> account2_id`,
+          where relation_type = 'friend' and (account1_id = ? or account2_id = ?)`,
         [id, id, id],
       );
+      const friends = ownRelations.filter((r) => Number(r.other) !== id);
       const groups = await rows<{ relation_id: string; members: string[] }>(
         em,
         `select s.relation_id, coalesce(array_agg(m.account_id) filter (where m.account_id is not null), '{}') as members
@@ -216,6 +222,11 @@ export class PgAccountRepository implements AccountRepository {
         await stampChange(em, rel, byRelation.get(rel)!);
       }
       await rows(em, 'delete from account where id = ?', [id]);
+      // The friendships went with the account (self conversation included); their change
+      // counters have no foreign key (docs/data-model.md §2.15): gone after them.
+      await rows(em, 'delete from relation_change where relation_id = any(?::bigint[])', [
+        bigintArray(ownRelations.map((r) => Number(r.relation_id))),
+      ]);
       return {
         friendships: friends.map((f) => ({
           relationId: Number(f.relation_id),

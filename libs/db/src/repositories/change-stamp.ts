@@ -2,40 +2,52 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { bigintArray, rows } from './sql';
 
 /**
- * Stamps a change of messages of one relation (docs/data-model.md §2.15): the relation's
- * change counter moves on by one and every message in `ids` takes the new number as its
- * `change_seq`. Called in the transaction of the change, after the statements that changed
- * (and so locked) those message rows: the counter row is the LAST lock every change takes
- * (message rows first, then `relation_change`), so no two changes wait for each other in
- * a cycle, and the persister, which locks `relation` and then the messages it replies to,
- * never meets the counter at all.
+ * The change numbers of message changes (docs/data-model.md §2.15). Every change of stored
+ * messages, in its own transaction:
+ *
+ * 1. locks the message rows it changes (`SELECT … FOR UPDATE` / `FOR NO KEY UPDATE`);
+ * 2. takes the relation's next number (`nextChange`): the counter row is the LAST lock a
+ *    change takes, so no two changes wait for each other in a cycle;
+ * 3. writes each message row ONCE, the change and `change_seq` together.
+ *
+ * Why once: Postgres re-checks the foreign keys of a row that is updated again by the
+ * transaction that wrote it (its `relation_id` takes a KEY SHARE lock on the relation's
+ * row), and a top holds that row locked while it waits for message rows: a second update
+ * for the stamp made a pin and a top of one conversation wait for each other (a test of
+ * racing reactions, pins and tops ended in "deadlock detected").
  *
  * Counter order is commit order, per relation: the number is taken by updating the
  * counter's row, which stays locked until the transaction ends, so the change numbered
- * N + 1 cannot take its number before the change numbered N has committed (or rolled
- * back, leaving N unused and taken again). Hence whoever reads a committed `last_change`
- * L, then reads messages, sees every change numbered ≤ L; a change that commits later has
- * a number > L. Sync relies on this (`PgMessageQueryRepository.syncRelation`).
- *
- * One statement: the CTE's upsert runs exactly once; the message rows it updates are
- * already locked by this transaction, so the order of the two inside the statement does
- * not matter. Returns the number.
+ * N + 1 cannot take its number before the change numbered N has committed (or rolled back,
+ * leaving N unused and taken again). Hence whoever reads a committed `last_change` L, then
+ * reads messages, sees every change numbered ≤ L; a change that commits later has a number
+ * > L. Sync relies on this (`PgMessageQueryRepository.syncRelation`).
+ */
+export async function nextChange(em: EntityManager, relationId: number): Promise<number> {
+  const [r] = await rows<{ last_change: string }>(
+    em,
+    `insert into relation_change (relation_id, last_change) values (?, 1)
+     on conflict (relation_id) do update set last_change = relation_change.last_change + 1
+     returning last_change`,
+    [relationId],
+  );
+  return Number(r.last_change);
+}
+
+/**
+ * Steps 2 and 3 for a change that wrote nothing to the message rows themselves (a
+ * reaction, an account deletion taking reactions with it): `ids` must be locked by this
+ * transaction already and not written by it. Returns the number.
  */
 export async function stampChange(
   em: EntityManager,
   relationId: number,
   ids: number[],
 ): Promise<number> {
-  const [r] = await rows<{ change_seq: string }>(
-    em,
-    `with counter as (
-       insert into relation_change (relation_id, last_change) values (?, 1)
-       on conflict (relation_id) do update set last_change = relation_change.last_change + 1
-       returning last_change)
-     update message set change_seq = (select last_change from counter)
-      where id = any(?::bigint[]) and relation_id = ?
-      returning change_seq`,
-    [relationId, bigintArray(ids), relationId],
-  );
-  return r ? Number(r.change_seq) : 0;
+  const n = await nextChange(em, relationId);
+  await rows(em, 'update message set change_seq = ? where id = any(?::bigint[])', [
+    n,
+    bigintArray(ids),
+  ]);
+  return n;
 }

@@ -2,8 +2,10 @@ import { SnowflakeGenerator, snowflakeTime } from '@chat/ids';
 import type { Database } from '../open-database';
 import { openSuiteDatabase, TestData, type SuiteDatabase } from '../testing';
 import { PgAccountRepository } from './account.repository';
+import { PgGroupRepository } from './group.repository';
 import { PgMessageQueryRepository } from './message-query.repository';
 import { MessageStoreRepository, type NewMessageRow } from './message-store.repository';
+import { PgSettingRepository } from './setting.repository';
 
 let suite: SuiteDatabase;
 let db: Database;
@@ -230,6 +232,43 @@ describe('change stamps (docs/data-model.md §2.15)', () => {
     expect(page.lastChange).toBe(n + 4);
   });
 
+  it('reactions, pins and tops racing in one relation neither deadlock nor skip a number', async () => {
+    // A top locks the relation's row, then messages, then the counter; a reaction locks
+    // its message, then the counter. Every one must succeed, each change with its own number.
+    const g = await group(10);
+    const ops: Promise<boolean>[] = [];
+    for (let i = 0; i < 10; i++) {
+      const id = g.ids[i];
+      ops.push(
+        repo()
+          .react(id, g.b, '👍', true, 20)
+          .then((r) => r.changed),
+      );
+      ops.push(
+        repo()
+          .setTop(g.rel, g.ids[i % 3], true)
+          .then((r) => r.changed),
+      );
+      ops.push(
+        repo()
+          .setPin(id, true)
+          .then((r) => r === 'changed'),
+      );
+      ops.push(
+        repo()
+          .react(g.ids[9 - i], g.a, 'ok', true, 20)
+          .then((r) => r.changed),
+      );
+    }
+    const changes = (await Promise.all(ops)).filter(Boolean).length;
+    const { bySeq, last } = await stamps(g.rel, g.ids);
+    expect(last).toBe(changes);
+    expect(Math.max(...bySeq.map((c) => c ?? 0))).toBe(changes);
+    const page = await repo().syncRelation(g.a, g.rel, 10, 0, 100);
+    expect(page.changed.map((v) => v.id).sort()).toEqual([...g.ids].sort());
+    expect(page.changed.filter((v) => v.isTop)).toHaveLength(1);
+  });
+
   it('deleting an account stamps the group messages whose reaction counts it changes', async () => {
     const g = await group(3);
     const [m1, m2, m3] = g.ids;
@@ -246,5 +285,37 @@ describe('change stamps (docs/data-model.md §2.15)', () => {
     ]);
     expect(after.lastChange).toBe(4);
     expect((await stamps(g.rel, [m2, m3])).bySeq).toEqual([3, null]);
+  });
+
+  it('a deleted relation takes its counter with it: unfriend, dissolve, account deletion', async () => {
+    const counter = async (relationId: number) => (await stamps(relationId, [])).last;
+    const t = data();
+    const [a, b, c] = [await t.account(), await t.account(), await t.account()];
+    const friendship = async (x: number, y: number) => {
+      const { relation } = await t.friendship(x, y);
+      const row = text(relation.id, x, 'hi');
+      await new MessageStoreRepository(db.em).store([row]);
+      await repo().setPin(row.id, true);
+      expect(await counter(relation.id)).toBe(1);
+      return relation.id;
+    };
+    const ab = await friendship(a.id, b.id);
+    expect(await new PgSettingRepository(db.em.fork()).deleteFriend(a.id, ab)).toMatchObject({
+      accountIds: [a.id, b.id].sort((x, y) => x - y),
+    });
+    expect(await counter(ab)).toBe(0);
+
+    const g = await group(1);
+    await repo().setPin(g.ids[0], true);
+    expect(await new PgGroupRepository(db.em.fork()).dissolve(g.rel, g.a)).toHaveProperty(
+      'memberIds',
+    );
+    expect(await counter(g.rel)).toBe(0);
+
+    const bc = await friendship(b.id, c.id);
+    const self = await friendship(c.id, c.id);
+    const other = await friendship(a.id, b.id);
+    expect(await new PgAccountRepository(db.em.fork()).deleteAccount(c.id)).not.toBe('leader');
+    expect([await counter(bc), await counter(self), await counter(other)]).toEqual([0, 0, 1]);
   });
 });

@@ -12,7 +12,7 @@ import type {
 } from '../ports/messages';
 import { contentGrams, escapeLike, normalize, queryGrams } from '../search-grams';
 import { toTextArrayLiteral } from '../types/text-array.type';
-import { stampChange } from './change-stamp';
+import { nextChange, stampChange } from './change-stamp';
 import { rows } from './sql';
 import { joinWork } from './unit-of-work';
 
@@ -358,27 +358,28 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
   }
 
   /**
-   * Pins (pin_time = now) or unpins. Pinning is conditional on the message not being
-   * revoked, in the same statement, so a revoke that commits between the caller's check and
-   * this update wins: `revoked` then, and nothing changed. A change is stamped
-   * (`stampChange`); an unchanged pin is not.
+   * Pins (pin_time = now) or unpins. The message's row is locked first, so a revoke that
+   * commits between the caller's check and this change wins: `revoked` then, and nothing
+   * changed. A change is stamped (`change-stamp.ts`); an unchanged pin is not.
    */
   async setPin(id: number, isPin: boolean): Promise<'changed' | 'unchanged' | 'revoked'> {
     return joinWork(this.root).transactional(async (em) => {
-      const [r] = await rows<{ changed_in: string | null; is_revoke: boolean }>(
+      const [m] = await rows<{ is_pin: boolean; is_revoke: boolean; relation_id: string }>(
         em,
-        `with changed as (
-           update message set is_pin = ?, pin_time = case when ? then now() else pin_time end
-            where id = ? and is_pin <> ? and not (? and is_revoke)
-           returning relation_id)
-         select (select relation_id from changed) as changed_in, is_revoke from message where id = ?`,
-        [isPin, isPin, id, isPin, isPin, id],
+        'select is_pin, is_revoke, relation_id from message where id = ? for no key update',
+        [id],
       );
-      if (r?.changed_in != null) {
-        await stampChange(em, Number(r.changed_in), [id]);
-        return 'changed';
-      }
-      return isPin && r?.is_revoke ? 'revoked' : 'unchanged';
+      if (!m || m.is_pin === isPin) return 'unchanged';
+      if (isPin && m.is_revoke) return 'revoked';
+      const n = await nextChange(em, Number(m.relation_id));
+      await rows(
+        em,
+        `update message set is_pin = ?, pin_time = case when ? then now() else pin_time end,
+                change_seq = ?
+          where id = ?`,
+        [isPin, isPin, n, id],
+      );
+      return 'changed';
     });
   }
 
@@ -388,7 +389,8 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
    * are serialised on the relation's row, so the later one wins and un-tops the earlier
    * (instead of both committing into the one-top index's unique violation). Topping is
    * conditional on the message not being revoked (`revoked`: nothing changed). Returns
-   * whether this message changed and which other message lost the top.
+   * whether this message changed and which other message lost the top; both take one
+   * change number.
    */
   async setTop(
     relationId: number,
@@ -397,52 +399,56 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
   ): Promise<{ changed: boolean; previousTop: number | null; revoked?: true }> {
     return joinWork(this.root).transactional(async (em) => {
       await rows(em, 'select 1 from relation where id = ? for update', [relationId]);
-      if (isTop) {
-        const [msg] = await rows<{ is_revoke: boolean }>(
-          em,
-          'select is_revoke from message where id = ? for update',
-          [id],
-        );
-        if (!msg || msg.is_revoke) return { changed: false, previousTop: null, revoked: true };
+      const [msg] = await rows<{ is_revoke: boolean; is_top: boolean }>(
+        em,
+        'select is_revoke, is_top from message where id = ? and relation_id = ? for update',
+        [id, relationId],
+      );
+      if (isTop && (!msg || msg.is_revoke)) {
+        return { changed: false, previousTop: null, revoked: true };
       }
+      if (!msg || msg.is_top === isTop) return { changed: false, previousTop: null };
       let previousTop: number | null = null;
       if (isTop) {
-        const prev = await rows<{ id: string }>(
+        const [prev] = await rows<{ id: string }>(
           em,
-          'update message set is_top = false where relation_id = ? and is_top and id <> ? returning id',
+          'select id from message where relation_id = ? and is_top and id <> ? for update',
           [relationId, id],
         );
-        previousTop = prev[0] ? Number(prev[0].id) : null;
+        previousTop = prev ? Number(prev.id) : null;
       }
-      const changed = await rows(
-        em,
-        'update message set is_top = ? where id = ? and is_top <> ? returning id',
-        [isTop, id, isTop],
-      );
-      // Both messages that changed take the one number: the change is one.
-      const touched = [
-        ...(changed.length ? [id] : []),
-        ...(previousTop !== null ? [previousTop] : []),
-      ];
-      if (touched.length) await stampChange(em, relationId, touched);
-      return { changed: changed.length > 0, previousTop };
+      const n = await nextChange(em, relationId);
+      if (previousTop !== null) {
+        await rows(em, 'update message set is_top = false, change_seq = ? where id = ?', [
+          n,
+          previousTop,
+        ]);
+      }
+      await rows(em, 'update message set is_top = ?, change_seq = ? where id = ?', [isTop, n, id]);
+      return { changed: true, previousTop };
     });
   }
 
   /** Revokes and clears pin and top, stamped; null when it was already revoked (raced). */
   async revoke(id: number): Promise<{ wasPinned: boolean; wasTop: boolean } | null> {
     return joinWork(this.root).transactional(async (em) => {
-      const [r] = await rows<{ was_pinned: boolean; was_top: boolean; relation_id: string }>(
+      const [m] = await rows<{
+        is_revoke: boolean;
+        is_pin: boolean;
+        is_top: boolean;
+        relation_id: string;
+      }>(em, 'select is_revoke, is_pin, is_top, relation_id from message where id = ? for update', [
+        id,
+      ]);
+      if (!m || m.is_revoke) return null;
+      const n = await nextChange(em, Number(m.relation_id));
+      await rows(
         em,
-        `update message m set is_revoke = true, is_pin = false, is_top = false
-           from (select id, is_pin as was_pinned, is_top as was_top from message where id = ? for update) old
-          where m.id = old.id and not m.is_revoke
-          returning old.was_pinned, old.was_top, m.relation_id`,
-        [id],
+        `update message set is_revoke = true, is_pin = false, is_top = false, change_seq = ?
+          where id = ?`,
+        [n, id],
       );
-      if (!r) return null;
-      await stampChange(em, Number(r.relation_id), [id]);
-      return { wasPinned: r.was_pinned, wasTop: r.was_top };
+      return { wasPinned: m.is_pin, wasTop: m.is_top };
     });
   }
 
@@ -482,21 +488,26 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
    */
   async editText(id: number, content: string): Promise<Date | null> {
     return joinWork(this.root).transactional(async (em) => {
-      const [r] = await rows<{ edit_at: Date; relation_id: string }>(
+      const [m] = await rows<{ relation_id: string }>(
         em,
-        `update message set msg_content = ?, edit_at = now()
-          where id = ? and not is_revoke and msg_type = 'text'
-          returning edit_at, relation_id`,
-        [content, id],
+        `select relation_id from message
+          where id = ? and not is_revoke and msg_type = 'text' for no key update`,
+        [id],
       );
-      if (!r) return null;
+      if (!m) return null;
+      const n = await nextChange(em, Number(m.relation_id));
+      const [r] = await rows<{ edit_at: Date }>(
+        em,
+        `update message set msg_content = ?, edit_at = now(), change_seq = ?
+          where id = ? returning edit_at`,
+        [content, n, id],
+      );
       await rows(
         em,
         `insert into message_search (message_id, relation_id, grams) values (?, ?, ?::text[])
          on conflict (message_id) do update set grams = excluded.grams`,
-        [id, r.relation_id, toTextArrayLiteral(contentGrams(content))],
+        [id, m.relation_id, toTextArrayLiteral(contentGrams(content))],
       );
-      await stampChange(em, Number(r.relation_id), [id]);
       return new Date(r.edit_at);
     });
   }
