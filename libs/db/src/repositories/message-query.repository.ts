@@ -412,7 +412,7 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
       if (isTop) {
         const [prev] = await rows<{ id: string }>(
           em,
-          'select id from message where relation_id = ? and is_top and id <> ? for update',
+          'select id from message where relation_id = ? and is_top and id <> ? for no key update',
           [relationId, id],
         );
         previousTop = prev ? Number(prev.id) : null;
