@@ -53,7 +53,10 @@ export interface SyncPage {
   rows: MessageView[];
   /** Messages up to it changed after its change number, in change order. */
   changed: MessageView[];
-  /** More messages or more changes remain: call again from the new position. */
+  /**
+   * More messages or more changes remain: call again from the new position. (After a page
+   * that is one change on more messages than the limit, it says so without looking further.)
+   */
   hasMore: boolean;
   /** The relation's newest sequence number (at least the last one in `rows`). */
   lastSeq: number;
