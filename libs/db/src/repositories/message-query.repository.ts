@@ -221,7 +221,7 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
    *
    * The relation's committed `last_seq` and `last_change` are read FIRST, in one statement,
    * and only then the messages: a change that commits after that read has a number above
-   * the `last_change` answered (see `stampChange`), so the next sync from it brings the
+   * the `last_change` answered (see change-stamp.ts), so the next sync from it brings the
    * change back, whether the message came in `messages` or `changed` (or not yet). Changes
    * are read up to that `last_change` only, so a later one is never skipped by a client
    * that moves its position past it.
@@ -284,7 +284,7 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
           '',
         );
       }
-      // (None left with that number: all changed again since, so they come later.)
+      // None left with that number: all changed again since, and come from `next` on.
       changeTo = Number(changed.length ? changed[changed.length - 1].change_seq : next);
     }
     return {
