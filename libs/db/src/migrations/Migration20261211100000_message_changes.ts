@@ -45,7 +45,7 @@ const DOWN: string[] = [
   'ALTER TABLE message DROP COLUMN change_seq',
 ];
 
-export class Migration20261209100000_message_changes extends Migration {
+export class Migration20261211100000_message_changes extends Migration {
   override up(): void {
     for (const sql of UP) this.addSql(sql);
   }
