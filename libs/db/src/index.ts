@@ -140,5 +140,6 @@ export type {
   PushDeviceRecord,
   PushDevicePlatform,
   NewPushDevice,
+  PushSettings,
 } from './ports/push-devices';
 export { PgPushDeviceRepository } from './repositories/push-device.repository';
