@@ -74,6 +74,11 @@ export interface ReactionResult {
   errors: Record<string, number>;
   /** Calls still without a reply when the run ended. */
   unanswered: number;
+  /**
+   * Calls made again after a 5001: the distributed apps ack a message before the persister
+   * wrote it, so the sender's reaction right after the ack may find none yet.
+   */
+  retried: number;
   /** Ok calls per second, over the same time as acked/s. */
   okPerSec: number;
   /** Call→reply of the ok calls. */
@@ -204,6 +209,7 @@ function reactionResult(
     failed: sum((r) => r.sent) - ok,
     errors,
     unanswered: sum((r) => r.unanswered),
+    retried: sum((r) => r.retried),
     okPerSec: sendSeconds > 0 ? round(ok / sendSeconds, 1) : 0,
     latencyMs: summarizeMicros(mergeHistograms(parts.map((r) => decodeHistogram(r.latencyUs)))),
     pushes: {
@@ -271,6 +277,9 @@ export function reactionTrouble(x: ReactionResult | undefined): string[] {
   const out: string[] = [];
   for (const [code, n] of Object.entries(x.errors)) out.push(`${n} × reaction error ${code}`);
   if (x.unanswered) out.push(`${x.unanswered} reactions unanswered`);
+  if (x.retried) {
+    out.push(`${x.retried} reaction calls answered 5001 (message not stored yet) and made again`);
+  }
   if (x.pushes.missing) out.push(`${x.pushes.missing} reaction pushes missing`);
   if (x.pushes.duplicates) out.push(`${x.pushes.duplicates} reaction pushes duplicate`);
   return out;

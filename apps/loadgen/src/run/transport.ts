@@ -23,7 +23,7 @@ export interface ConnectionEvents {
    * `retry_after_ms` hint when it gave one.
    */
   onReply(id: number, statusCode: number, retryAfterMs?: number, msgId?: number): void;
-  /** The `msg_content` and `msg_id` of a pushed `send_msg`. */
+  /** The `msg_content` and id of a pushed `send_msg`. */
   onPush(content: string, msgId?: number): void;
   /** A `msg_reaction` push (chat protocol only). */
   onReaction?(push: ReactionPush): void;
@@ -71,7 +71,7 @@ interface Frame {
   status_code?: number;
   status_msg?: string;
   data?: {
-    msg_info?: { msg_content?: unknown; msg_id?: unknown };
+    msg_info?: { msg_content?: unknown; id?: unknown };
     msg_id?: unknown;
     retry_after_ms?: unknown;
   };
@@ -135,7 +135,7 @@ function openWs(
       if (frame.event === 'send_msg') {
         const info = frame.data?.msg_info;
         if (typeof info?.msg_content === 'string') {
-          events.onPush(info.msg_content, numberOr(info.msg_id));
+          events.onPush(info.msg_content, numberOr(info.id));
         }
       } else if (frame.event === 'msg_reaction' && events.onReaction) {
         events.onReaction(frame.data as unknown as ReactionPush);
@@ -210,7 +210,7 @@ function openSocketIo(
     socket.on('send_msg', (data: Frame['data']) => {
       const info = data?.msg_info;
       if (typeof info?.msg_content === 'string') {
-        events.onPush(info.msg_content, numberOr(info.msg_id));
+        events.onPush(info.msg_content, numberOr(info.id));
       }
     });
     const connection: Connection = {

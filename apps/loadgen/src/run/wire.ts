@@ -56,6 +56,8 @@ export interface ReactionReport {
   errors: Record<string, number>;
   /** Calls still unanswered when the run ended. */
   unanswered: number;
+  /** Calls made again after a 5001 (the message not stored yet, right after its ack). */
+  retried: number;
   /** Call→reply of the calls answered with 0, HdrHistogram of microseconds. */
   latencyUs: string;
   /** `msg_reaction` pushes the ok calls owe: each one to every socket of the relation. */

@@ -17,7 +17,10 @@ const SWEEP_MS = 50;
 /** 1004 without a `retry_after_ms` hint: wait this long before sending again. */
 const DEFAULT_RETRY_MS = 100;
 const TOO_MANY_REQUESTS = 1004;
+const MESSAGE_NOT_FOUND = 5001;
 const PROGRESS_MS = 200;
+/** A reaction answered 5001 (message not stored yet) is tried again this long after. */
+const NOT_STORED_RETRY_MS = 100;
 
 /** Epoch milliseconds with sub-millisecond resolution, comparable across this machine's processes. */
 export function nowMs(): number {
@@ -101,14 +104,16 @@ export class LoadWorker {
     removes: 0,
     ok: 0,
     inFlight: 0,
-    /** Removes scheduled and not yet sent. */
+    /** Removes and retries scheduled and not yet sent. */
     scheduled: 0,
+    /** Calls made again after a 5001 (message not stored yet). */
+    retried: 0,
     pushesExpected: 0,
     pushes: 0,
     pushDuplicates: 0,
   };
   private readonly reactionErrors: Record<string, number> = {};
-  private readonly removeTimers = new Set<NodeJS.Timeout>();
+  private readonly reactionTimers = new Set<NodeJS.Timeout>();
   /** `socket msg account emoji state` of every `msg_reaction` push received. */
   private readonly reactionPushes = new Set<string>();
 
@@ -337,17 +342,44 @@ export class LoadWorker {
     this.react(d, msgId, choice.emoji, true, choice.remove);
   }
 
-  /** One reaction call; an add marked `removeLater` is taken back `REMOVE_AFTER_MS` after it. */
-  private react(d: Driver, msgId: number, emoji: string, state: boolean, removeLater: boolean) {
+  /**
+   * One reaction call; an add marked `removeLater` is taken back `REMOVE_AFTER_MS` after it.
+   *
+   * The distributed apps ack a message once Kafka has it, before the persister has written
+   * it: the sender's reaction right after the ack can find no message yet (5001). As a
+   * client would, it tries again `NOT_STORED_RETRY_MS` later, within the ack timeout from
+   * the first call; the wait counts in its latency and the retries are counted.
+   */
+  private react(
+    d: Driver,
+    msgId: number,
+    emoji: string,
+    state: boolean,
+    removeLater: boolean,
+    firstAt?: number,
+  ) {
     const r = this.reactions;
-    r.sent++;
-    if (state) r.adds++;
-    else r.removes++;
+    if (firstAt === undefined) {
+      r.sent++;
+      if (state) r.adds++;
+      else r.removes++;
+    }
     r.inFlight++;
-    const from = nowMs();
+    const from = firstAt ?? nowMs();
     void this.reactionClient!.react(d.plan.token, msgId, emoji, state).then((outcome) => {
       if (this.finishing) return;
       r.inFlight--;
+      if (
+        outcome === MESSAGE_NOT_FOUND &&
+        nowMs() - from < this.settings.ackTimeoutMs - NOT_STORED_RETRY_MS
+      ) {
+        r.retried++;
+        this.later(
+          () => this.react(d, msgId, emoji, state, removeLater, from),
+          NOT_STORED_RETRY_MS,
+        );
+        return;
+      }
       if (outcome !== 0) {
         const code = String(outcome);
         this.reactionErrors[code] = (this.reactionErrors[code] ?? 0) + 1;
@@ -357,15 +389,19 @@ export class LoadWorker {
       r.ok++;
       // The server pushes a change to every member: each socket of the conversation.
       r.pushesExpected += d.plan.conversation.length;
-      if (!removeLater) return;
-      r.scheduled++;
-      const timer = setTimeout(() => {
-        this.removeTimers.delete(timer);
-        r.scheduled--;
-        this.react(d, msgId, emoji, false, false);
-      }, REMOVE_AFTER_MS);
-      this.removeTimers.add(timer);
+      if (removeLater) this.later(() => this.react(d, msgId, emoji, false, false), REMOVE_AFTER_MS);
     });
+  }
+
+  /** A reaction call to make `ms` from now: pending for the drain, dropped at the finish. */
+  private later(call: () => void, ms: number): void {
+    this.reactions.scheduled++;
+    const timer = setTimeout(() => {
+      this.reactionTimers.delete(timer);
+      this.reactions.scheduled--;
+      call();
+    }, ms);
+    this.reactionTimers.add(timer);
   }
 
   private onReaction(d: Driver, push: ReactionPush): void {
@@ -388,6 +424,7 @@ export class LoadWorker {
       ok: r.ok,
       errors: this.reactionErrors,
       unanswered: r.inFlight,
+      retried: r.retried,
       latencyUs: encodeHistogram(this.reactionLatency),
       pushesExpected: r.pushesExpected,
       pushes: r.pushes,
@@ -435,7 +472,7 @@ export class LoadWorker {
   private async finish(): Promise<void> {
     this.finishing = true;
     this.running = false;
-    for (const t of [...this.timers, ...this.retryTimers, ...this.removeTimers]) clearTimeout(t);
+    for (const t of [...this.timers, ...this.retryTimers, ...this.reactionTimers]) clearTimeout(t);
     await Promise.all(this.drivers.map((d) => d.conn?.close()));
     const report: WorkerReport = {
       worker: this.index,
