@@ -82,7 +82,7 @@ export class ReactionClient {
   ) {
     this.url = new URL(`${apiUrl.replace(/\/+$/, '')}/api/msg/update/reaction`);
     const secure = this.url.protocol === 'https:';
-    this.agent = new (secure ? https : http).Agent({ keepAlive: true, maxSockets: 64 });
+    this.agent = new (secure ? https : http).Agent({ keepAlive: true, maxSockets: 256 });
   }
 
   react(token: string, id: number, emoji: string, state: boolean): Promise<ReactionOutcome> {

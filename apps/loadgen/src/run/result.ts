@@ -72,7 +72,7 @@ export interface ReactionResult {
   failed: number;
   /** Error replies by status code; `timeout` / `http` for calls without a reply. */
   errors: Record<string, number>;
-  /** Calls still without a reply when the run ended. */
+  /** Calls in flight or waiting for a slot of their socket when the run ended. */
   unanswered: number;
   /**
    * Calls made again after a 5001: the distributed apps ack a message before the persister

@@ -54,7 +54,7 @@ export interface ReactionReport {
   ok: number;
   /** Error replies by status code, and `timeout` / `http` for calls without a reply. */
   errors: Record<string, number>;
-  /** Calls still unanswered when the run ended. */
+  /** Calls in flight or waiting for a slot when the run ended. */
   unanswered: number;
   /** Calls made again after a 5001 (the message not stored yet, right after its ack). */
   retried: number;

@@ -45,6 +45,9 @@ class Driver {
   done = false;
   closed = false;
   readonly received = new Map<number, Tally>();
+  /** Reaction calls of this socket's account in flight, and those waiting for a slot. */
+  reactionsInFlight = 0;
+  readonly reactionQueue: (() => void)[] = [];
 
   constructor(readonly plan: SocketPlan) {
     this.acked = new SeqBits(plan.quota);
@@ -106,6 +109,8 @@ export class LoadWorker {
     inFlight: 0,
     /** Removes and retries scheduled and not yet sent. */
     scheduled: 0,
+    /** Calls waiting for a free slot of their socket. */
+    queued: 0,
     /** Calls made again after a 5001 (message not stored yet). */
     retried: 0,
     pushesExpected: 0,
@@ -194,7 +199,7 @@ export class LoadWorker {
             delivered: this.delivered,
             acked: this.acked,
             reactions: this.reactionClient && {
-              pending: this.reactions.inFlight + this.reactions.scheduled,
+              pending: this.reactions.inFlight + this.reactions.scheduled + this.reactions.queued,
               pushes: this.reactions.pushes,
               pushesExpected: this.reactions.pushesExpected,
             },
@@ -349,6 +354,10 @@ export class LoadWorker {
    * it: the sender's reaction right after the ack can find no message yet (5001). As a
    * client would, it tries again `NOT_STORED_RETRY_MS` later, within the ack timeout from
    * the first call; the wait counts in its latency and the retries are counted.
+   *
+   * A socket has at most `window` reaction calls in flight, as it has sends: the others wait
+   * their turn (timed from when they were due), so a server that falls behind is not sent
+   * an ever longer queue of calls.
    */
   private react(
     d: Driver,
@@ -364,11 +373,37 @@ export class LoadWorker {
       if (state) r.adds++;
       else r.removes++;
     }
-    r.inFlight++;
     const from = firstAt ?? nowMs();
+    r.queued++;
+    d.reactionQueue.push(() => this.call(d, msgId, emoji, state, removeLater, from));
+    this.nextReaction(d);
+  }
+
+  /** Starts the socket's next waiting reaction call if it has a free slot. */
+  private nextReaction(d: Driver): void {
+    if (d.reactionsInFlight >= this.settings.window || this.finishing) return;
+    const call = d.reactionQueue.shift();
+    if (!call) return;
+    this.reactions.queued--;
+    call();
+  }
+
+  private call(
+    d: Driver,
+    msgId: number,
+    emoji: string,
+    state: boolean,
+    removeLater: boolean,
+    from: number,
+  ): void {
+    const r = this.reactions;
+    r.inFlight++;
+    d.reactionsInFlight++;
     void this.reactionClient!.react(d.plan.token, msgId, emoji, state).then((outcome) => {
       if (this.finishing) return;
       r.inFlight--;
+      d.reactionsInFlight--;
+      this.nextReaction(d);
       if (
         outcome === MESSAGE_NOT_FOUND &&
         nowMs() - from < this.settings.ackTimeoutMs - NOT_STORED_RETRY_MS
@@ -423,7 +458,7 @@ export class LoadWorker {
       removes: r.removes,
       ok: r.ok,
       errors: this.reactionErrors,
-      unanswered: r.inFlight,
+      unanswered: r.inFlight + r.queued,
       retried: r.retried,
       latencyUs: encodeHistogram(this.reactionLatency),
       pushesExpected: r.pushesExpected,
