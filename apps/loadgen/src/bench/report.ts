@@ -170,7 +170,11 @@ export function markdownReport(report: BenchReport, dir: string): string {
       `${o.topology === 'groups' ? ` of ${o.groupSize}` : ''}, one socket each` +
       `${o.sockets > o.accounts ? ` (${o.sockets} sockets)` : ''}, ${o.contentBytes}-byte messages, ` +
       `window ${o.window}, ${o.durationS} s per point after a ${o.warmupS} s warm-up, ` +
-      `${o.workers} client worker process(es), ${o.idleSockets} idle sockets for memory.`,
+      `${o.workers} client worker process(es), ${o.idleSockets} idle sockets for memory` +
+      (o.reactionRatios.some((r) => r > 0)
+        ? `; a point per reaction ratio ${o.reactionRatios.join(', ')} (share of messages followed by a reaction)`
+        : '') +
+      '.',
     '',
     resultTables(report),
     'Latencies of paced runs count from the scheduled send time (no coordinated omission); ' +
