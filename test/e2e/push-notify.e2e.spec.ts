@@ -75,8 +75,12 @@ describe('push notifications to offline devices', () => {
       token: string;
     }[];
 
-  async function send(content: string): Promise<number> {
-    const ack = await annWs.request('send_msg', { relation_id: group, msg_content: content });
+  async function send(content: string, mention?: Session): Promise<number> {
+    const ack = await annWs.request('send_msg', {
+      relation_id: group,
+      msg_content: content,
+      ...(mention ? { msg_extend: { remind: [{ idx: 1, account_id: mention.accountId }] } } : {}),
+    });
     expect([ack.status_code, ack.status_msg]).toEqual([0, 'ok']);
     return ack.data.msg_id as number;
   }
@@ -173,6 +177,47 @@ describe('push notifications to offline devices', () => {
     expect(wp.received.filter((m) => m.payload.data.msg_id === String(msgId))).toEqual([]);
   });
 
+  const settingsOf = async (who: Session) =>
+    ok(await who.api.get('/api/push/settings', { token: who.accountToken })) as {
+      mentions_break_dnd: boolean;
+    };
+
+  it('lets a mention through do-not-disturb while the account allows it (the default)', async () => {
+    expect(await settingsOf(cat)).toEqual({ mentions_break_dnd: true });
+    const msgId = await send('@cat a word', cat);
+    const w = await wp.waitFor((m) => m.payload.data.msg_id === String(msgId), 20_000);
+    expect(w.payload).toMatchObject({ body: 'ann: @cat a word' });
+  });
+
+  it('keeps do-not-disturb silent even for a mention once the account says so', async () => {
+    expect(
+      ok(
+        await cat.api.put('/api/push/settings', {
+          token: cat.accountToken,
+          body: { mentions_break_dnd: false },
+        }),
+      ),
+    ).toEqual({ mentions_break_dnd: false });
+    expect(await settingsOf(cat)).toEqual({ mentions_break_dnd: false });
+    const bad = await cat.api.put('/api/push/settings', {
+      token: cat.accountToken,
+      body: { mentions_break_dnd: 'no' },
+    });
+    expect(bad.status_code).toBe(1001);
+    expect(await settingsOf(cat)).toEqual({ mentions_break_dnd: false });
+    // Another account's setting is its own.
+    expect(await settingsOf(bob)).toEqual({ mentions_break_dnd: true });
+    const msgId = await send('@cat still there?', cat);
+    // bob, not do-not-disturb, is notified of the same message: once that arrived, cat's
+    // would have too.
+    await fcm.waitFor(
+      (m) => m.token === bobToken && m.message.data?.msg_id === String(msgId),
+      20_000,
+    );
+    await pause(SETTLE_MS);
+    expect(wp.received.filter((m) => m.payload.data.msg_id === String(msgId))).toEqual([]);
+  });
+
   it('unregisters a device', async () => {
     const gone = ok(
       await cat.api.delete('/api/push/unregister', {
@@ -182,5 +227,62 @@ describe('push notifications to offline devices', () => {
     );
     expect(gone).toEqual({ removed: true });
     expect(await devicesOf(cat)).toEqual([]);
+  });
+
+  /** `chat_notifier_push_jobs_total` by outcome, over the notifiers (standalone: the server). */
+  async function pushJobCounts(): Promise<Record<string, number>> {
+    const notifiers = stack.apps.filter(
+      (a) => a.opsUrl && (stack.target === 'standalone' || a.name.includes('notifier')),
+    );
+    expect(notifiers.length).toBeGreaterThan(0);
+    const out: Record<string, number> = {};
+    for (const app of notifiers) {
+      const text = await (await fetch(`${app.opsUrl}/metrics`)).text();
+      for (const m of text.matchAll(/^chat_notifier_push_jobs_total\{([^}]*)\} (\d+)$/gm)) {
+        const outcome = /outcome="(\w+)"/.exec(m[1])![1];
+        out[outcome] = (out[outcome] ?? 0) + Number(m[2]);
+      }
+    }
+    return out;
+  }
+
+  it('queues no job when no offline member has a device, and notifies a device registered just after', async () => {
+    // bob online, cat offline without a device (unregistered above): nobody to notify.
+    const bobWs = await TestSocket.open(stack.gateways[0].wsUrl, bob.accountToken);
+    try {
+      expect((await bobWs.request('ping')).status_code).toBe(0);
+      ok(
+        await cat.api.put('/api/setting/update/disturb', {
+          token: cat.accountToken,
+          body: { relation_id: group, is_not_disturb: false },
+        }),
+      );
+      const before = await pushJobCounts();
+      const quiet = await send('nobody has a phone');
+      await bobWs.waitForPush(
+        (p) => p.event === PUSH_EVENTS.sendMsg && p.data.msg_info.id === quiet,
+        'the message over the socket',
+      );
+      await waitFor(async () => (await pushJobCounts()).no_device === before.no_device + 1, {
+        what: 'the message counted as having no device to notify',
+        timeoutMs: 20_000,
+      });
+      expect((await pushJobCounts()).queued).toBe(before.queued);
+      // cat registers now: the very next message notifies the new device.
+      const sub = wp.subscribe();
+      ok(
+        await cat.api.post('/api/push/register', {
+          token: cat.accountToken,
+          body: { platform: 'webpush', subscription: sub },
+        }),
+      );
+      const next = await send('now you have one');
+      const w = await wp.waitFor((m) => m.payload.data.msg_id === String(next), 20_000);
+      expect(w.payload).toMatchObject({ body: 'ann: now you have one' });
+      expect(wp.received.filter((m) => m.payload.data.msg_id === String(quiet))).toEqual([]);
+      expect((await pushJobCounts()).queued).toBe(before.queued + 1);
+    } finally {
+      await bobWs.close();
+    }
   });
 });

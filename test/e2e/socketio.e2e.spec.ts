@@ -194,6 +194,44 @@ describe('Socket.IO clients beside plain WebSocket clients', () => {
     expect(annSio.events.filter((e) => e.event === PUSH_EVENTS.error)).toEqual([]);
   });
 
+  it('answers a muted member’s send_msg with 7004 and data.muted_until, as /ws does', async () => {
+    const group = await bob.createGroup('sio-mute', [ann]);
+    const mute = (path: string, body: Record<string, unknown>) =>
+      stack.api.post(path, { token: bob.accountToken, body: { relation_id: group, ...body } });
+    const until = ok(
+      await mute('/api/group/mute', { account_id: ann.accountId, duration_seconds: 600 }),
+    ).muted_until as string;
+    const send = { relation_id: group, msg_content: 'am I muted?', client_msg_id: 'sio-muted' };
+
+    const viaSio = await annSio.request('send_msg', send);
+    const annWs = await plain(ann.accountToken);
+    const viaWs = await annWs.request('send_msg', { ...send, client_msg_id: 'ws-muted' });
+    expect(viaWs).toMatchObject({
+      status_code: ErrorCode.MemberMuted,
+      data: { muted_until: until },
+    });
+    // The acknowledgement is the /ws reply without its id, data included.
+    expect(viaSio).toEqual({
+      status_code: ErrorCode.MemberMuted,
+      status_msg: viaWs.status_msg,
+      data: { muted_until: until },
+    });
+    expect(annSio.connected).toBe(true);
+
+    // Nothing was stored: once unmuted, the same client_msg_id sends a new message.
+    ok(await mute('/api/group/unmute', { account_id: ann.accountId }));
+    const sent = await annSio.request('send_msg', send);
+    expect(sent.status_code).toBe(0);
+    const atBob = await bobWs.waitForPush(
+      (p) => p.event === PUSH_EVENTS.sendMsg && p.data.msg_info.relation_id === group,
+      'the message once unmuted at bob',
+    );
+    expect(atBob.data.msg_info).toMatchObject({
+      id: sent.data.msg_id,
+      msg_content: send.msg_content,
+    });
+  });
+
   it('takes the `auth` event as /ws takes the auth request, and serves nothing before it', async () => {
     const client = await sio();
     const early = await client.request('send_msg', { relation_id: annBob, msg_content: 'x' });

@@ -1,5 +1,6 @@
 import { ErrorCode, PUSH_DATA, PUSH_EVENTS } from '@chat/protocol';
 import { waitFor, WsClient, type WsPush } from '@chat/testing';
+import { ok } from './support/http';
 import { startTargetStack, type TargetStack } from './support/target';
 import { openSession, type Session } from './support/session';
 import { SioClient } from './support/sio-client';
@@ -284,6 +285,82 @@ describe('typing and presence', () => {
       expect(
         Object.values(seen(PUSH_EVENTS.presence, mark2, () => true)).every((p) => p.length === 0),
       ).toBe(true);
+    });
+
+    it('ends a subscription when the friendship is deleted or the watched account blocks, and tells nothing more', async () => {
+      const [eve, fay, gus] = await Promise.all([
+        openSession(stack, 'eve.tp@example.com', 'eve'),
+        openSession(stack, 'fay.tp@example.com', 'fay'),
+        openSession(stack, 'gus.tp@example.com', 'gus'),
+      ]);
+      const eveFay = await eve.befriend(fay);
+      await eve.befriend(gus);
+      // The watcher on one gateway, the watched accounts on the other (distributed target).
+      await connect('eve1', eve, 0);
+      await connect('fay1', fay, 1);
+      await connect('gus1', gus, 1);
+      const reply = await socket('eve1').request('presence_subscribe', {
+        account_ids: [fay.accountId, gus.accountId],
+      });
+      expect(reply.status_code).toBe(0);
+      const about = (id: number) => (p: WsPush) => p.data.account_id === id;
+      const ended = (id: number) => ({ account_id: id, online: false, last_seen: null });
+
+      // While they are friends, Eve hears Fay go offline and come back.
+      let mark = markAll();
+      await disconnect('fay1');
+      await expectDelivered(PUSH_EVENTS.presence, mark, ['eve1'], about(fay.accountId));
+      mark = markAll();
+      await connect('fay1', fay, 1);
+      await expectDelivered(PUSH_EVENTS.presence, mark, ['eve1'], about(fay.accountId));
+
+      // Fay deletes the friendship: one last push, then nothing about Fay.
+      mark = markAll();
+      ok(
+        await fay.api.delete('/api/setting/friend/delete', {
+          token: fay.accountToken,
+          query: { relation_id: eveFay },
+        }),
+      );
+      let got = await expectDelivered(PUSH_EVENTS.presence, mark, ['eve1']);
+      expect(got.eve1![0]!.data).toEqual(ended(fay.accountId));
+      mark = markAll();
+      await disconnect('fay1');
+      await connect('fay1', fay, 0);
+      // Gus's presence still reaches Eve (the control: pushes to Eve still flow).
+      await disconnect('gus1');
+      await expectDelivered(PUSH_EVENTS.presence, mark, ['eve1'], about(gus.accountId));
+      expect(seen(PUSH_EVENTS.presence, mark, about(fay.accountId)).eve1).toHaveLength(0);
+      await connect('gus1', gus, 1);
+      await waitFor(
+        () => seen(PUSH_EVENTS.presence, mark, about(gus.accountId)).eve1!.length >= 2,
+        {
+          timeoutMs: 15_000,
+          what: 'Gus back online at eve1',
+        },
+      );
+
+      // Gus blocks Eve: the friendship stays, hidden from Gus, and no longer shows Gus to Eve.
+      mark = markAll();
+      ok(
+        await gus.api.post('/api/setting/block/add', {
+          token: gus.accountToken,
+          body: { account_id: eve.accountId },
+        }),
+      );
+      got = await expectDelivered(PUSH_EVENTS.presence, mark, ['eve1']);
+      expect(got.eve1![0]!.data).toEqual(ended(gus.accountId));
+      mark = markAll();
+      await disconnect('gus1');
+      await connect('gus1', gus, 0);
+      await disconnect('fay1');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(seen(PUSH_EVENTS.presence, mark, () => true).eve1).toHaveLength(0);
+      const again = await socket('eve1').request('presence_subscribe', {
+        account_ids: [gus.accountId],
+      });
+      expect(again.status_code).toBe(ErrorCode.PermissionDenied);
+      expect(socket('eve1').isOpen).toBe(true);
     });
   });
 });

@@ -52,6 +52,7 @@ export type ApiConfig = Pick<
   | 'Auto'
   | 'Outbox'
   | 'AliyunOSS'
+  | 'Push'
 >;
 
 /**

@@ -295,7 +295,7 @@ export async function start(
       log,
     });
 
-    const events = new EventsConsumer(membership, ends, log.child({ component: 'events' }));
+    const events = new EventsConsumer(membership, ends, watch, log.child({ component: 'events' }));
     const delivery = new DeliveryConsumer(sockets, startedAt, log.child({ component: 'delivery' }));
     const subscriptions: Subscription[] = [];
     // Stopped together: each stop waits for its consumer's fetch in progress to return.

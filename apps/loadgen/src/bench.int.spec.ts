@@ -18,7 +18,16 @@ describe('bench --smoke', () => {
 
   beforeAll(async () => {
     out = await mkdtemp(path.join(os.tmpdir(), 'loadgen-bench-'));
-    const argv = ['bench', '--smoke', '--systems', 'relay,socketio,standalone', '--out', out];
+    const argv = [
+      'bench',
+      '--smoke',
+      '--systems',
+      'relay,socketio,standalone',
+      '--reaction-ratio',
+      '0,0.2',
+      '--out',
+      out,
+    ];
     const opts = parseArgs(argv) as BenchOptions;
     report = await runBench(
       opts,
@@ -46,8 +55,12 @@ describe('bench --smoke', () => {
       ['standalone', undefined],
     ]);
     for (const s of report.systems) {
-      expect(s.points.map((p) => p.label)).toEqual(['rate 500/s']);
+      // Reactions need a REST api: the baselines have none and skip that point.
+      expect(s.points.map((p) => p.label)).toEqual(
+        s.system === 'standalone' ? ['rate 500/s', 'rate 500/s, reactions 0.2'] : ['rate 500/s'],
+      );
       const r = s.points[0].result;
+      expect(r.reactions).toBeUndefined();
       expect(r.scenario).toMatchObject({ accounts: 20, sockets: 20, rate: 500, contentBytes: 100 });
       expect(r.scenario.transport).toBe(s.system === 'socketio' ? 'socketio' : 'ws');
       expect(r.acked).toBeGreaterThan(0);
@@ -62,6 +75,24 @@ describe('bench --smoke', () => {
         misrouted: 0,
       });
       expect(s.warmup?.deliveries.missing).toBe(0);
+    }
+  });
+
+  it('mixes reactions into the standalone point with a ratio, each pushed to both sides of its pair', () => {
+    const s = report.systems.find((x) => x.system === 'standalone')!;
+    const p = s.points[1];
+    expect(p.reactionRatio).toBe(0.2);
+    const r = p.result;
+    expect(r.deliveries).toMatchObject({ expected: r.acked, delivered: r.acked, missing: 0 });
+    const x = r.reactions!;
+    expect(x.adds).toBeGreaterThan(0.1 * r.acked);
+    expect(x.adds).toBeLessThan(0.3 * r.acked);
+    expect([x.ok, x.failed, x.errors]).toEqual([x.sent, 0, {}]);
+    expect(x.pushes).toEqual({ expected: 2 * x.ok, received: 2 * x.ok, missing: 0, duplicates: 0 });
+    expect(s.warmup?.reactions?.ok).toBeGreaterThan(0);
+    for (const b of report.systems.filter((x) => x.system !== 'standalone')) {
+      expect(b.notes).toContain('no REST api: the points with reactions are not measured');
+      expect(b.warmup?.reactions).toBeUndefined();
     }
   });
 
@@ -96,16 +127,20 @@ describe('bench --smoke', () => {
     expect(names).toEqual([
       'latency-relay-rate500.svg',
       'latency-socketio-rate500.svg',
+      'latency-standalone-rate500-reactions0.2.svg',
       'latency-standalone-rate500.svg',
       'report.json',
       'report.md',
     ]);
-    expect(files).toHaveLength(5);
+    expect(files).toHaveLength(6);
     const json = JSON.parse(await readFile(path.join(out, 'run', 'report.json'), 'utf8'));
     expect(json.systems).toHaveLength(3);
     const md = await readFile(path.join(out, 'run', 'report.md'), 'utf8');
     expect(md).toBe(markdownReport(report, path.join(out, 'run')));
     expect(md).toContain('| bare relay | 500 |');
+    expect(md).toMatch(
+      /\| ours, standalone \| rate 500\/s, reactions 0\.2 \| \d+ \| (\d+) \/ \1 \(\d+ add, \d+ remove\) \| 0 \|/,
+    );
     expect(md).toMatch(/\| Socket\.IO \+ pg \| 500 \|.*\| ×1\.00 \| ×\d+\.\d\d \|/);
     const svg = await readFile(path.join(out, 'run', 'latency-relay-rate500.svg'), 'utf8');
     expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ScenarioOptions } from './cli/args';
-import type { LoadResult } from './run/result';
+import { formatResult, type LoadResult } from './run/result';
 import { runScenario } from './run/run-scenario';
 import { ChatApi } from '@chat/client';
 import { createPopulation } from './setup/population';
@@ -51,7 +51,7 @@ describe('loadgen against the distributed stack', () => {
     await stack?.stop();
   }, 120_000);
 
-  it('pairs over two gateways and two worker processes: 200 messages, each acked and delivered once', async () => {
+  it('pairs over two gateways and two worker processes: 200 messages, each acked and delivered once, reactions pushed to both sides', async () => {
     const population = await createPopulation(new ChatApi({ baseUrl: stack.apiUrl }), stack.codes, {
       accounts: 4,
       accountsPerUser: 2,
@@ -63,8 +63,10 @@ describe('loadgen against the distributed stack', () => {
       label: 'pairs',
       population,
       gateways: stack.gatewayUrls,
-      // Typing frames mixed in (docs/protocol.md §3.4) change nothing of the messages' fate.
-      scenario: scenario({ typingRatio: 0.5 }),
+      apiUrl: stack.apiUrl,
+      // Typing frames (docs/protocol.md §3.4) and reactions mixed in change nothing of the
+      // messages' fate.
+      scenario: scenario({ typingRatio: 0.5, reactionRatio: 0.3 }),
     });
     expect([r.sent, r.acked, r.timeouts, r.failed, r.disconnects]).toEqual([200, 200, 0, 0, 0]);
     expect(r.errors).toEqual({});
@@ -81,6 +83,29 @@ describe('loadgen against the distributed stack', () => {
     expect(r.deliveryLatencyMs.count).toBe(200);
     expect(r.scenario).toMatchObject({ sockets: 4, gateways: 2, workers: 2, relationSize: 2 });
     expectSane(r);
+
+    // About 0.3 × 200 messages get a reaction, a quarter of them removed again; each call
+    // that changed something is pushed to both sockets of the pair, the reactor's included.
+    const x = r.reactions!;
+    expect(x.ratio).toBe(0.3);
+    expect(x.adds).toBeGreaterThan(30);
+    expect(x.adds).toBeLessThan(90);
+    expect(x.removes).toBeGreaterThan(0);
+    expect(x.removes).toBeLessThan(x.adds);
+    expect(x.sent).toBe(x.adds + x.removes);
+    expect(x.errors).toEqual({});
+    expect([x.ok, x.failed, x.unanswered]).toEqual([x.sent, 0, 0]);
+    expect(x.pushes).toEqual({
+      expected: 2 * x.ok,
+      received: 2 * x.ok,
+      missing: 0,
+      duplicates: 0,
+    });
+    expect(x.latencyMs.count).toBe(x.ok);
+    expect(x.latencyMs.p50).toBeGreaterThan(0);
+    expect(x.latencyMs.p50!).toBeLessThanOrEqual(x.latencyMs.p99!);
+    expect(x.okPerSec).toBeGreaterThan(0);
+    expect(formatResult(r)).toContain(`${x.ok}/${x.sent} reactions ok`);
   }, 120_000);
 
   it('groups with second devices, paced, in this process: every other socket of the group gets each message', async () => {
@@ -111,5 +136,8 @@ describe('loadgen against the distributed stack', () => {
     // 90 messages at 300/s take about 0.3 s: the pace held them back.
     expect(r.sendSeconds).toBeGreaterThan(0.25);
     expectSane(r);
+    // No reaction ratio, no reaction figures.
+    expect(r.reactions).toBeUndefined();
+    expect(formatResult(r)).not.toContain('reaction');
   }, 120_000);
 });

@@ -21,7 +21,11 @@ function isClean(r: LoadResult): boolean {
     r.timeouts === 0 &&
     r.failed === 0 &&
     d.missing === 0 &&
-    d.duplicates === 0
+    d.duplicates === 0 &&
+    (!r.reactions ||
+      (r.reactions.failed === 0 &&
+        r.reactions.pushes.missing === 0 &&
+        r.reactions.pushes.duplicates === 0))
   );
 }
 
@@ -54,6 +58,7 @@ async function run(opts: RunOptions): Promise<number> {
       label: 'run',
       population,
       gateways: opts.gateways,
+      apiUrl: opts.api,
       scenario: opts,
       progress,
     });

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createCacheAdapters, ENTRY_KEYS, type CacheAdapters } from '@chat/cache';
 import { loadConfig, type Config } from '@chat/config';
 import { PgPushDeviceRepository, type Database } from '@chat/db';
 import { openMigratedDatabase, TestData } from '@chat/db/testing';
@@ -24,8 +25,9 @@ const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /**
  * The `push` job path on real Redis (BullMQ) and Postgres, against local servers speaking
  * FCM, APNs and Web Push (docs/push-notifications.md): a message job fans out to the devices
- * of its offline accounts, do-not-disturb silences (mentions excepted), dead tokens are
- * removed, and a provider's passing failure is retried.
+ * of its offline accounts, do-not-disturb silences (mentions excepted, as each account's
+ * setting says), dead tokens are removed (and the notifier's cached "has a device" of their
+ * account cleared), and a provider's passing failure is retried.
  */
 describe('mailer: push jobs on BullMQ and Postgres', () => {
   let ctx: SuiteContext;
@@ -39,6 +41,7 @@ describe('mailer: push jobs on BullMQ and Postgres', () => {
   let config: Config;
   let running: RunningMailer;
   let producer: BullmqJobQueue<PushJob>;
+  let cache: CacheAdapters;
   let nextMsg = 1_000_000;
 
   beforeAll(async () => {
@@ -75,6 +78,10 @@ describe('mailer: push jobs on BullMQ and Postgres', () => {
       },
     });
     running = await start(config, createLogger({ name: 'mailer', level: 'silent' }));
+    cache = createCacheAdapters(
+      { kind: 'redis', url: ctx.redisUrl, prefix: ctx.redisPrefix },
+      createLogger({ name: 'cache', level: 'silent' }),
+    );
     // The notifier's side: a producer with no worker, on the same Redis prefix and policy.
     producer = new BullmqJobQueue<PushJob>(
       QUEUES.push,
@@ -90,6 +97,7 @@ describe('mailer: push jobs on BullMQ and Postgres', () => {
   afterAll(async () => {
     await running?.stop();
     await producer?.close();
+    await cache?.close();
     await db?.close();
     await Promise.all([fcm?.close(), apns?.close(), wp?.close()]);
     await ctx?.cleanup();
@@ -161,6 +169,30 @@ describe('mailer: push jobs on BullMQ and Postgres', () => {
     expect(fcm.received.filter((m) => m.token === `fcm-dnd-${c.id}`)).toHaveLength(1);
   });
 
+  it('keeps a do-not-disturb conversation silent even for a mention, when the account says so', async () => {
+    const [a, c, d] = [await data.account(), await data.account(), await data.account()];
+    const { relation } = await data.group(a, [c, d]);
+    await devices.register(c.id, { platform: 'fcm', token: `fcm-no-break-${c.id}` });
+    await devices.register(d.id, { platform: 'fcm', token: `fcm-break-${d.id}` });
+    await db.em
+      .fork()
+      .getConnection()
+      .execute(
+        'UPDATE setting SET is_not_disturb = true WHERE account_id IN (?, ?) AND relation_id = ?',
+        [c.id, d.id, relation.id],
+      );
+    // The server lets mentions through (the default); c chose not to, d chose to.
+    expect(config.Push.MentionsBreakDoNotDisturb).toBe(true);
+    await devices.updateSettings(c.id, { mentionsBreakDnd: false });
+    await devices.updateSettings(d.id, { mentionsBreakDnd: true });
+    const job = messageJob(relation.id, [c.id, d.id], { mentioned: [c.id, d.id] });
+    await producer.add('message', job, { jobId: `m-${job.msg_id}` });
+    const got = await fcm.waitFor((m) => m.token === `fcm-break-${d.id}`);
+    expect(got.message.data?.msg_id).toBe(String(job.msg_id));
+    await pause(300);
+    expect(fcm.received.filter((m) => m.token === `fcm-no-break-${c.id}`)).toEqual([]);
+  });
+
   it('removes the devices a provider calls gone, and keeps the others', async () => {
     const [a, d] = [await data.account(), await data.account()];
     const { relation } = await data.group(a, [d]);
@@ -174,6 +206,7 @@ describe('mailer: push jobs on BullMQ and Postgres', () => {
     await devices.register(d.id, { platform: 'apns', token: `bb${d.id}` });
     await devices.register(d.id, { platform: 'webpush', token: sub.endpoint, keys: sub.keys });
     await devices.register(d.id, { platform: 'fcm', token: `fcm-alive-${d.id}` });
+    await cache.cache.set(ENTRY_KEYS.pushDevices(d.id), true, 60_000);
     const job = messageJob(relation.id, [d.id]);
     await producer.add('message', job, { jobId: `m-${job.msg_id}` });
     await fcm.waitFor((m) => m.token === `fcm-alive-${d.id}`);
@@ -181,6 +214,10 @@ describe('mailer: push jobs on BullMQ and Postgres', () => {
       what: 'dead devices removed',
     });
     expect((await devices.listOf(d.id)).map((x) => x.token)).toEqual([`fcm-alive-${d.id}`]);
+    // The notifier's cached "has a device" of the account is cleared: read again next time.
+    await waitFor(async () => (await cache.cache.get(ENTRY_KEYS.pushDevices(d.id))) === undefined, {
+      what: 'the device entry cleared',
+    });
   });
 
   it('retries a device whose provider fails for a moment', async () => {

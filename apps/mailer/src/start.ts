@@ -4,7 +4,8 @@ import { PgPushDeviceRepository, type Database } from '@chat/db';
 import type { JobQueue } from '@chat/jobs';
 import { createMailer } from '@chat/mail';
 import type { PushJob } from '@chat/protocol';
-import { createPushSender } from '@chat/push';
+import { DeviceOwners, createPushSender } from '@chat/push';
+import { ENTRY_KEYS } from '@chat/cache';
 import {
   mailConfig,
   pushConfig,
@@ -28,7 +29,7 @@ export type MailerConfig = Pick<
  * An email queue owned by the caller (the standalone runner shares the api's in-process
  * queue); the mailer works it but does not close it. Default: its own, from config.
  */
-export interface MailerDeps extends Pick<SharedPorts, 'emailQueue' | 'pushQueue' | 'db'> {
+export interface MailerDeps extends Pick<SharedPorts, 'emailQueue' | 'pushQueue' | 'db' | 'cache'> {
   /**
    * The process's one ops server, when the mailer runs beside other roles (the standalone
    * server): its figures go there and it starts no ops server of its own.
@@ -73,10 +74,21 @@ export async function start(
     // (devices), the `push` queue.
     const sender = createPushSender(pushConfig(config), log);
     let push: { db: Database; queue: JobQueue<PushJob> } | undefined;
+    let owners: DeviceOwners | undefined;
     if (sender) {
       kit.add('push sender', () => sender.close());
       const db = await kit.database(config, deps.db);
       push = { db, queue: await kit.pushQueue(config, deps.pushQueue) };
+      // The cache the notifier reads "has a device" from: shared, or Redis. An own
+      // in-process one would be seen by nobody, so none then (a stale "yes" lapses).
+      if (deps.cache || config.Redis.Url) {
+        const cache = await kit.cache(config, deps.cache);
+        owners = new DeviceOwners({
+          store: cache.cache,
+          keyOf: ENTRY_KEYS.pushDevices,
+          load: (ids) => new PgPushDeviceRepository(db.em).accountsWithDevices(ids),
+        });
+      }
     }
 
     // Ops: /healthz, /readyz (Redis; the database when pushing), /metrics with the queues'
@@ -132,6 +144,7 @@ export async function start(
           queue: push.queue,
           appName: config.App.Name,
           mentionsBreakDnd: config.Push.MentionsBreakDoNotDisturb,
+          owners,
           log,
           onOutcome: (outcome) => pushes?.inc({ outcome }),
         }),

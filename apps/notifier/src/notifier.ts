@@ -3,6 +3,7 @@ import type { Presence, PresenceEntry } from '@chat/cache';
 import type { JobQueue } from '@chat/jobs';
 import type { Logger } from '@chat/logger';
 import type { PushJob } from '@chat/protocol';
+import type { DeviceOwners } from '@chat/push';
 import { batchFigures, type DeadLetters } from '@chat/runtime';
 import type { Plan, Planner } from './plans/plan';
 import { PresenceHold } from './presence-hold';
@@ -22,6 +23,16 @@ export interface NotifierDeps {
    * message whose members include some with no socket online becomes one job for them.
    */
   pushQueue?: Pick<JobQueue<PushJob>, 'add'>;
+  /**
+   * Which offline members have a device (`DeviceOwners`, cached): a message none of whose
+   * offline members has one queues no job. None: every offline member counts.
+   */
+  owners?: Pick<DeviceOwners, 'withDevices'>;
+  /**
+   * Called per batch with the messages that went on the `push` queue, those that did not
+   * because no offline member has a device, and those whose job could not be queued.
+   */
+  onPushJobs?(counts: { queued: number; noDevice: number; failed: number }): void;
   /** Where records no planner can read go (never skipped silently). */
   deadLetters: Pick<DeadLetters, 'unreadable' | 'outgoing' | 'published' | 'send'>;
   log: Logger;
@@ -100,18 +111,27 @@ export class Notifier {
 
   /**
    * Adds a `push` job for each message some of whose recipients have no socket online (the
-   * sender's own account excepted). Online recipients cost nothing here: the presence
-   * look-up was made for routing already. The job id is the message's, so a redelivered
-   * batch adds nothing twice. Device notifications are best effort, like pushes: a queue
-   * failure is logged and does not hold back the batch, whose deliveries went out already.
+   * sender's own account excepted) and a registered device, for those recipients. Online
+   * recipients cost nothing here: the presence look-up was made for routing already; the
+   * devices are known from the cache (`DeviceOwners`: one read per offline account, the
+   * database only for accounts it has no answer for). The job id is the message's, so a
+   * redelivered batch adds nothing twice. Device notifications are best effort, like
+   * pushes: a queue failure is logged and does not hold back the batch, whose deliveries
+   * went out already; when the devices cannot be looked up, every offline member counts.
    */
   private async queueNotices(
     notices: NonNullable<Plan['notices']>,
     online: Map<number, PresenceEntry[]>,
   ): Promise<number> {
     const queue = this.deps.pushQueue!;
-    const jobs = notices.flatMap(({ to, job }) => {
+    const offline = notices.flatMap(({ to, job }) => {
       const accounts = to.filter((a) => a !== job.sender_id && (online.get(a)?.length ?? 0) === 0);
+      return accounts.length > 0 ? [{ ...job, accounts }] : [];
+    });
+    if (offline.length === 0) return 0;
+    const withDevices = await this.withDevices(offline.flatMap((j) => j.accounts));
+    const jobs = offline.flatMap((job) => {
+      const accounts = withDevices ? job.accounts.filter((a) => withDevices.has(a)) : job.accounts;
       return accounts.length > 0 ? [{ ...job, accounts }] : [];
     });
     const added = await Promise.allSettled(
@@ -124,7 +144,24 @@ export class Notifier {
         'push jobs not queued; those offline members get no device notification',
       );
     }
+    this.deps.onPushJobs?.({
+      queued: jobs.length - failed.length,
+      noDevice: offline.length - jobs.length,
+      failed: failed.length,
+    });
     return jobs.length - failed.length;
+  }
+
+  /** Those of the accounts with a device, or undefined for "all" (no look-up, or it failed). */
+  private async withDevices(accountIds: number[]): Promise<Set<number> | undefined> {
+    const { owners, log } = this.deps;
+    if (!owners) return undefined;
+    try {
+      return await owners.withDevices(accountIds);
+    } catch (err) {
+      log.warn({ err }, 'push devices not looked up; queueing for every offline member');
+      return undefined;
+    }
   }
 
   /**

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { createBus, type Bus } from '@chat/bus';
-import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
+import { createCacheAdapters, ENTRY_KEYS, type CacheAdapters } from '@chat/cache';
 import { loadConfig } from '@chat/config';
-import type { Database } from '@chat/db';
+import { PgPushDeviceRepository, type Database } from '@chat/db';
 import { openMigratedDatabase, TestData } from '@chat/db/testing';
 import { SnowflakeGenerator, snowflakeTime } from '@chat/ids';
 import { BullmqJobQueue, retryPolicyFromConfig, type JobContext } from '@chat/jobs';
@@ -14,6 +14,8 @@ import {
   type PushJob,
   type StoredRecord,
 } from '@chat/protocol';
+import { DeviceOwners } from '@chat/push';
+import { SharedOps } from '@chat/runtime';
 import { createSuiteContext, waitFor, type SuiteContext } from '@chat/testing';
 import { start, type RunningNotifier } from './start';
 
@@ -22,9 +24,11 @@ const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * The notifier's offline decision (docs/push-notifications.md) on Kafka, Redis and Postgres:
- * a stored message becomes one `push` job (BullMQ) for the members with no socket online,
- * the sender excepted; none when everyone is online, none for a system message, and none
- * twice for a message announced again.
+ * a stored message becomes one `push` job (BullMQ) for the members with no socket online and
+ * a registered device, the sender excepted; none when everyone is online, none when no
+ * offline member has a device, none for a system message, and none twice for a message
+ * announced again. A device registered (as the api does it) after its account was looked up
+ * and found without one gets the next message.
  */
 describe('notifier: push jobs for offline members', () => {
   const log = createLogger({ name: 'notifier-push-test', level: 'warn' });
@@ -37,11 +41,29 @@ describe('notifier: push jobs for offline members', () => {
   let notifier: RunningNotifier;
   let jobs: BullmqJobQueue<PushJob>;
   const seen: JobContext<PushJob>[] = [];
+  let devices: PgPushDeviceRepository;
+  let owners: DeviceOwners;
+  const ops = new SharedOps('notifier-push-test');
 
-  const account = async (online: boolean) => {
+  /** As `POST /api/push/register` does it: the row, then the cached "has a device". */
+  const register = async (accountId: number) => {
+    await devices.register(accountId, { platform: 'fcm', token: `fcm-${accountId}` });
+    await owners.registered(accountId);
+  };
+  const account = async (online: boolean, device = true) => {
     const { id } = await data.account();
     if (online) await cache.presence.add(id, `c-${id}`, NODE);
+    if (device) await register(id);
     return id;
+  };
+  /** `chat_notifier_push_jobs_total` by outcome. */
+  const jobCounts = async () => {
+    const text = await ops.metrics();
+    const out: Record<string, number> = {};
+    for (const m of text.matchAll(/^chat_notifier_push_jobs_total\{([^}]*)\} (\d+)$/gm)) {
+      out[/outcome="(\w+)"/.exec(m[1])![1]] = Number(m[2]);
+    }
+    return out;
   };
   const stored = (
     relationId: number,
@@ -85,6 +107,12 @@ describe('notifier: push jobs for offline members', () => {
     db = await openMigratedDatabase(ctx.databaseUrl);
     data = new TestData(db.em.fork());
     cache = createCacheAdapters({ kind: 'redis', url: ctx.redisUrl, prefix: ctx.redisPrefix }, log);
+    devices = new PgPushDeviceRepository(db.em.fork());
+    owners = new DeviceOwners({
+      store: cache.cache,
+      keyOf: ENTRY_KEYS.pushDevices,
+      load: (accountIds) => devices.accountsWithDevices(accountIds),
+    });
     await cache.presence.heartbeat(NODE, 600_000);
     bus = createBus(
       {
@@ -110,7 +138,7 @@ describe('notifier: push jobs for offline members', () => {
         Push: { DevSink: true },
       },
     });
-    notifier = await start(config, log);
+    notifier = await start(config, log, { ops });
     // The mailer's side: a worker that records the jobs.
     jobs = new BullmqJobQueue<PushJob>(
       QUEUES.push,
@@ -195,5 +223,48 @@ describe('notifier: push jobs for offline members', () => {
     await pause(300);
     expect(jobsOf(allOnline.message.id)).toEqual([]);
     expect(jobsOf(system.message.id)).toEqual([]);
+  });
+
+  it('queues nothing when no offline member has a device, and only those with one', async () => {
+    const sender = await account(false);
+    const [bare1, bare2] = [await account(false, false), await account(false, false)];
+    const withPhone = await account(false);
+    const { relation: none } = await data.group(sender, [bare1, bare2]);
+    const { relation: some } = await data.group(sender, [bare1, withPhone]);
+    const before = await jobCounts();
+    const silent = stored(none.id, sender, 1);
+    const marker = stored(some.id, sender, 1);
+    await publish([silent]);
+    await publish([marker]);
+    await waitFor(() => jobsOf(marker.message.id).length === 1, { what: 'the marker job' });
+    // Only the member with a device is in the job.
+    expect(jobsOf(marker.message.id)[0].payload).toMatchObject({ accounts: [withPhone] });
+    await waitFor(async () => (await jobCounts()).no_device > (before.no_device ?? 0), {
+      what: 'the message without devices counted',
+    });
+    await pause(300);
+    // The worker above takes every job the queue gets: none came for it.
+    expect(jobsOf(silent.message.id)).toEqual([]);
+    const after = await jobCounts();
+    expect(after.no_device - (before.no_device ?? 0)).toBe(1);
+    expect(after.queued - (before.queued ?? 0)).toBe(1);
+  });
+
+  it('notifies a device registered after its account was found without one', async () => {
+    const sender = await account(false);
+    const late = await account(false, false);
+    const { relation } = await data.group(sender, [late]);
+    const first = stored(relation.id, sender, 1);
+    await publish([first]);
+    // The look-up found no device and cached that.
+    await waitFor(async () => (await cache.cache.get(ENTRY_KEYS.pushDevices(late))) === false, {
+      what: 'the cached "no device"',
+    });
+    expect(jobsOf(first.message.id)).toEqual([]);
+    await register(late);
+    const next = stored(relation.id, sender, 2);
+    await publish([next]);
+    await waitFor(() => jobsOf(next.message.id).length === 1, { what: 'the next message job' });
+    expect(jobsOf(next.message.id)[0].payload).toMatchObject({ accounts: [late] });
   });
 });

@@ -1,5 +1,7 @@
 import type { Config } from '@chat/config';
-import { ReceiverRepository } from '@chat/db';
+import { ENTRY_KEYS } from '@chat/cache';
+import { PgPushDeviceRepository, ReceiverRepository } from '@chat/db';
+import { DeviceOwners } from '@chat/push';
 import type { Logger } from '@chat/logger';
 import { GROUPS, TOPICS } from '@chat/protocol';
 import {
@@ -16,6 +18,7 @@ import { Notifier } from './notifier';
 import { EventsPlanner } from './plans/events.planner';
 import { ReadsPlanner } from './plans/reads.planner';
 import { StoredPlanner } from './plans/stored.planner';
+import { Counter } from 'prom-client';
 import { PushMarks } from './push-marks';
 
 /** The config slice the notifier reads. */
@@ -81,6 +84,25 @@ export async function start(
     // configured (docs/push-notifications.md); the mailer role sends them.
     const pushQueue =
       pushConfig(config).kind === 'none' ? undefined : await kit.pushQueue(config, deps.pushQueue);
+    // Which offline members have a device, from the cache the api keeps right on every
+    // registration (docs/push-notifications.md, The job path).
+    const pushDevices = new PgPushDeviceRepository(db.em);
+    const owners = pushQueue
+      ? new DeviceOwners({
+          store: cache.cache,
+          keyOf: ENTRY_KEYS.pushDevices,
+          load: (ids) => pushDevices.accountsWithDevices(ids),
+        })
+      : undefined;
+    const pushJobs = pushQueue
+      ? new Counter({
+          name: 'chat_notifier_push_jobs_total',
+          help: 'Messages with offline members, by outcome (queued; no_device: none of them has a registered device; failed: not queued).',
+          labelNames: ['outcome'],
+          registers: [metrics],
+        })
+      : undefined;
+    for (const outcome of ['queued', 'no_device', 'failed']) pushJobs?.inc({ outcome }, 0);
     const receivers = new ReceiverRepository(db.em);
     const marks = new PushMarks(cache.cache);
     const notifier = new Notifier({
@@ -100,6 +122,12 @@ export async function start(
       presence: cache.presence,
       bus,
       pushQueue,
+      owners,
+      onPushJobs: ({ queued, noDevice, failed }) => {
+        pushJobs?.inc({ outcome: 'queued' }, queued);
+        pushJobs?.inc({ outcome: 'no_device' }, noDevice);
+        pushJobs?.inc({ outcome: 'failed' }, failed);
+      },
       deadLetters: new DeadLetters({ bus, group: NOTIFIER_GROUP, metrics, log }),
       log,
     });

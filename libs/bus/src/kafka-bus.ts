@@ -84,14 +84,33 @@ interface PendingPublish {
 }
 
 /**
- * kafkajs logs through this: warnings and errors go to the app's logger (kafkajs's own
- * level is set to WARN, so nothing chattier is produced).
+ * The messages of the broker's error codes that kafkajs retries by itself (its own table, so
+ * the list follows the pinned version): "the coordinator is loading", "no leader for this
+ * partition" and the like, which a broker answers while it starts or moves a partition.
  */
-function kafkaLogCreator(log: Logger) {
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module, no types
+const kafkaErrors = require('kafkajs/src/protocol/error') as {
+  errorCodes: { message: string; retriable: boolean }[];
+};
+const RETRIABLE_BROKER_ERRORS: ReadonlySet<string> = new Set(
+  kafkaErrors.errorCodes.filter((e) => e.retriable).map((e) => e.message),
+);
+
+/**
+ * kafkajs logs through this: warnings and errors go to the app's logger (kafkajs's own
+ * level is set to WARN, so nothing chattier is produced). A broker's answer with a
+ * retriable error is a warning: kafkajs retries the request, and if the retries run out
+ * the producer or consumer fails, which the bus reports as an error itself.
+ */
+export function kafkaLogCreator(log: Logger) {
   return () =>
     ({ namespace, level, log: entry }: LogEntry): void => {
       const { message, timestamp: _timestamp, logger: _logger, ...fields } = entry;
-      if (level === logLevel.ERROR) {
+      const retried =
+        namespace === 'Connection' &&
+        typeof fields.error === 'string' &&
+        RETRIABLE_BROKER_ERRORS.has(fields.error);
+      if (level === logLevel.ERROR && !retried) {
         log.error({ namespace, ...fields }, message);
       } else if (message.startsWith('Limiting retries for the idempotent producer')) {
         // Retries are bounded on purpose, so that `publish` can reject (Bus.publish).

@@ -67,6 +67,11 @@ export const ENTRY_KEYS = {
    * docs/protocol.md §3.5): the `last_seen` of `presence`.
    */
   presenceLastSeen: (accountId: number) => `presence:last-seen:${accountId}`,
+  /**
+   * Whether the account has a device registered for push notifications (api, notifier,
+   * mailer; `DeviceOwners` of `@chat/push`, docs/push-notifications.md).
+   */
+  pushDevices: (accountId: number) => `push:devices:${accountId}`,
 } as const;
 
 /**

@@ -132,6 +132,8 @@ export const ROUTES = {
     register: r('POST', '/api/push/register', 'account', 'body'),
     unregister: r('DELETE', '/api/push/unregister', 'account', 'query'),
     devices: r('GET', '/api/push/devices', 'account', 'none'),
+    settings: r('GET', '/api/push/settings', 'account', 'none'),
+    updateSettings: r('PUT', '/api/push/settings', 'account', 'body'),
   },
 } as const satisfies Record<string, Record<string, RouteInfo>>;
 
@@ -263,6 +265,8 @@ export interface RouteTypes {
     register: [Body<PU['register']['body']>, Reply<PU['register']['reply']>];
     unregister: [Query<PU['unregister']['query']>, Reply<PU['unregister']['reply']>];
     devices: [void, Reply<PU['list']['reply']>];
+    settings: [void, Reply<PU['settings']['reply']>];
+    updateSettings: [Body<PU['updateSettings']['body']>, Reply<PU['updateSettings']['reply']>];
   };
 }
 

@@ -349,7 +349,8 @@ export const CONFIG_TREE = {
       secret: true,
     }),
     MentionsBreakDoNotDisturb: bool({
-      describe: 'Notify an account mentioned (@) in a conversation it has set do-not-disturb.',
+      describe:
+        'Notify an account mentioned (@) in a conversation it has set do-not-disturb: the default for accounts that have not chosen with PUT /api/push/settings.',
       default: true,
     }),
   },

@@ -102,7 +102,11 @@ export { PgNoticeRepository } from './repositories/notice.repository';
 export { PgSettingRepository } from './repositories/setting.repository';
 export { PgMembershipRepository } from './repositories/membership.repository';
 export { PgPresenceSettingsRepository } from './repositories/presence-settings.repository';
-export type { PresenceSettingsRepository } from './ports/presence-settings';
+export type {
+  PresenceGround,
+  PresencePair,
+  PresenceSettingsRepository,
+} from './ports/presence-settings';
 export { PgMessageQueryRepository } from './repositories/message-query.repository';
 export { PgMessageLookupRepository } from './repositories/message-lookup.repository';
 export {
@@ -141,5 +145,6 @@ export type {
   PushDeviceRecord,
   PushDevicePlatform,
   NewPushDevice,
+  PushSettings,
 } from './ports/push-devices';
 export { PgPushDeviceRepository } from './repositories/push-device.repository';

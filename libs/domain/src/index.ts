@@ -8,6 +8,7 @@ export {
 export { SessionService, type SessionServiceDeps } from './sessions/session.service';
 export { accountInfo, userInfo, iso } from './views';
 export type { IdGenerator } from './messages/system-message';
+export { findAckedMessage } from './messages/acked-message';
 export { GroupService, type GroupServiceDeps } from './groups/group.service';
 export {
   NoticeService,

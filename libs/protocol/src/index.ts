@@ -147,6 +147,7 @@ export {
   pushSchemas,
   pushPlatform,
   PushDeviceOut,
+  PushSettingsOut,
   PUSH_PLATFORMS,
   type PushSchemas,
   type PushRegisterBody,

@@ -11,3 +11,9 @@ export { FcmSender, type FcmSenderOptions, type FcmServiceAccount } from './fcm-
 export { ApnsSender, type ApnsSenderOptions } from './apns-sender';
 export { WebPushSender, type WebPushSenderOptions } from './web-push-sender';
 export { DevPushSink, type DevPushSinkOptions } from './dev-push-sink';
+export {
+  DEVICE_OWNER_TTL_MS,
+  DeviceOwners,
+  type DeviceOwnerStore,
+  type DeviceOwnersOptions,
+} from './device-owners';

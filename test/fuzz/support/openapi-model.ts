@@ -34,10 +34,11 @@ export interface Operation {
   /** Every code the operation documents (its "Status codes:" line), and 0. */
   codes: Set<number>;
   /**
-   * The body is one of several shapes (`oneOf`, e.g. a push device by platform), which the
-   * generator does not model: its fields are none, and no input of it counts as valid.
+   * The body is one of several shapes (`oneOf`, e.g. a push device by platform): the
+   * operation is listed once per shape, each with that shape's fields, and this names the
+   * shape by its discriminator's value (or its position).
    */
-  choice?: boolean;
+  variant?: string;
   /** Multipart operations: the file part's field, what it takes and its size limits. */
   upload?: { field: string; accept: 'image' | 'any'; maxImageBytes: number; maxFileBytes: number };
 }
@@ -60,6 +61,22 @@ function uploadOf(field: string, description: string): NonNullable<Operation['up
   const only = /image.*at most (\d+) bytes/.exec(description);
   if (!only) throw new Error(`file part ${field}: no limits in ${JSON.stringify(description)}`);
   return { field, accept: 'image', maxImageBytes: Number(only[1]), maxFileBytes: 0 };
+}
+
+/** The properties of an object schema, as fields. */
+function fieldsOf(schema: SchemaNode): Field[] {
+  const required = new Set(schema.required ?? []);
+  return Object.entries(schema.properties ?? {}).map(([name, node]) => ({
+    name,
+    required: required.has(name),
+    schema: node,
+  }));
+}
+
+/** `platform=fcm` for a shape whose property `platform` is the constant `"fcm"`. */
+function discriminatorOf(shape: SchemaNode): string | undefined {
+  const entry = Object.entries(shape.properties ?? {}).find(([, p]) => p.const !== undefined);
+  return entry && `${entry[0]}=${String(entry[1].const)}`;
 }
 
 interface OpenApiDoc {
@@ -94,7 +111,8 @@ export async function loadOperations(baseUrl: string): Promise<Operation[]> {
       let input: Operation['input'] = 'none';
       let fields: Field[] = [];
       let upload: Operation['upload'];
-      let choice = false;
+      /** The body's shapes: one unless it is a `oneOf`. */
+      let shapes: { variant?: string; fields: Field[] }[] = [{ fields: [] }];
       if (op.parameters?.length) {
         input = 'query';
         fields = op.parameters
@@ -103,29 +121,32 @@ export async function loadOperations(baseUrl: string): Promise<Operation[]> {
       } else if (op.requestBody) {
         const [type, media] = Object.entries(op.requestBody.content)[0];
         input = type === 'multipart/form-data' ? 'multipart' : 'body';
-        choice = Array.isArray(media.schema.oneOf);
-        const required = new Set(media.schema.required ?? []);
-        fields = Object.entries(media.schema.properties ?? {}).map(([name, schema]) => ({
-          name,
-          required: required.has(name),
-          schema,
-        }));
+        fields = fieldsOf(media.schema);
+        if (media.schema.oneOf) {
+          shapes = media.schema.oneOf.map((shape, i) => ({
+            variant: discriminatorOf(shape) ?? String(i),
+            fields: fieldsOf(shape),
+          }));
+        }
         const file = fields.find((f) => f.schema.format === 'binary');
         if (input === 'multipart' && file) {
           upload = uploadOf(file.name, file.schema.description ?? '');
           fields = fields.filter((f) => f !== file);
         }
       }
-      ops.push({
-        method: method.toUpperCase() as Operation['method'],
-        path,
-        auth,
-        input,
-        fields,
-        codes,
-        upload,
-        choice,
-      });
+      if (shapes.length === 1) shapes[0].fields = fields;
+      for (const shape of shapes) {
+        ops.push({
+          method: method.toUpperCase() as Operation['method'],
+          path,
+          auth,
+          input,
+          fields: shape.fields,
+          codes,
+          upload,
+          variant: shape.variant,
+        });
+      }
     }
   }
   return ops;

@@ -149,6 +149,7 @@ function validJson(
 ): fc.Arbitrary<unknown> {
   const ids = idKind(s);
   if (ids) return idInput(ids, idValue(world, foreign));
+  if (s.const !== undefined) return fc.constant(s.const);
   if (s.anyOf) return fc.oneof(...s.anyOf.map((a) => validJson(name, a, world, foreign)));
   switch (s.type) {
     case 'integer': {
@@ -163,7 +164,11 @@ function validJson(
     }
     case 'string': {
       if (s.enum) return fc.constantFrom(...(s.enum as string[]));
-      if (s.pattern) return fc.stringMatching(new RegExp(s.pattern));
+      if (s.pattern) {
+        const max = s.maxLength ?? Infinity;
+        return fc.stringMatching(new RegExp(s.pattern)).filter((v) => v.length <= max);
+      }
+      if (s.format === 'uri') return validPushUrl;
       if (name === 'email') return validEmail;
       if (name.includes('password')) return validPassword;
       if (name === 'emoji') return validReaction;
@@ -202,6 +207,12 @@ const validReaction = fc.constantFrom(
   'ok',
   'done',
   'lol',
+);
+
+/** http(s) URLs, as a browser's push subscription names its push service. */
+const validPushUrl = fc.oneof(
+  fc.webUrl({ validSchemes: ['https', 'http'] }).filter((u) => u.length <= 2048),
+  fc.constantFrom('https://push.example.com/send/abc', 'http://127.0.0.1:9/wp/1'),
 );
 
 /** Addresses every validator takes (RFC oddities and IDN addresses are odd values instead). */
@@ -293,11 +304,25 @@ function invalidJson(
         overlongString(20_000).map(tag('too long')),
         wrongType('string').map(tag('wrong type')),
       ];
-      if (s.enum) {
+      if (s.const !== undefined) {
+        const value = String(s.const);
+        base.push(
+          fc
+            .constantFrom('', `${value}x`, value.toUpperCase(), ` ${value}`)
+            .filter((v) => v !== value)
+            .map(tag(`not ${value}`)),
+        );
+      } else if (s.enum) {
         base.push(
           fc
             .constantFrom('', 'male', 'Male', '男 ', ' 女', 'unknown', '未 知')
             .map(tag('not in the enum')),
+        );
+      } else if (s.format === 'uri') {
+        base.push(
+          fc
+            .constantFrom('', 'not a url', 'ftp://example.com/x', 'javascript:alert(1)', '//x.y')
+            .map(tag('not an http(s) URL')),
         );
       } else if (s.pattern) {
         const re = new RegExp(s.pattern);
@@ -928,8 +953,7 @@ function routeCase(op: Operation, world: RestWorld): fc.Arbitrary<RestCase> {
           : op.input === 'query'
             ? m.invalid
             : false;
-      // A body of several shapes is not modelled: what it is sent may or may not be valid.
-      const unsure = (odd || op.choice === true) && !inputInvalid;
+      const unsure = odd && !inputInvalid;
 
       let codes: number[];
       let kind: string;
@@ -968,7 +992,7 @@ function routeCase(op: Operation, world: RestWorld): fc.Arbitrary<RestCase> {
         body,
         chunked,
         expect: { type: 'codes', codes, mentions },
-        note: `${key}: ${notes.join('; ')}`,
+        note: `${key}${op.variant ? ` (${op.variant})` : ''}: ${notes.join('; ')}`,
       };
     });
 }

@@ -19,17 +19,20 @@ function record(offset: number, value: unknown): BusRecord {
 describe('EventsConsumer', () => {
   let invalidated: number[][];
   let revoked: [number, number][];
+  let rechecked: number[][];
   let consumer: EventsConsumer;
 
   beforeEach(() => {
     invalidated = [];
     revoked = [];
+    rechecked = [];
     consumer = new EventsConsumer(
       { invalidate: async (ids) => void invalidated.push(ids) },
       {
         // Answers how many sockets it closed.
         revoke: (accountId, epoch) => revoked.push([accountId, epoch]),
       },
+      { relationsChanged: async (ids) => void rechecked.push(ids) },
       log,
     );
   });
@@ -45,6 +48,25 @@ describe('EventsConsumer', () => {
     ]);
     expect(invalidated).toEqual([[5, 6, 7]]);
     expect(revoked).toEqual([[9, 3]]);
+    // The presence subscriptions those relations ground are checked again, once per batch.
+    expect(rechecked).toEqual([[5, 6, 7]]);
+  });
+
+  it('throws when the presence check fails, so the batch is delivered again', async () => {
+    const failing = new EventsConsumer(
+      { invalidate: async (ids) => void invalidated.push(ids) },
+      { revoke: () => 0 },
+      {
+        relationsChanged: async () => {
+          throw new Error('database down');
+        },
+      },
+      log,
+    );
+    await expect(
+      failing.handle([record(1, { id: 'e1', at: 'x', effects: { membershipChanged: [3] } })]),
+    ).rejects.toThrow('database down');
+    expect(invalidated).toEqual([[3]]);
   });
 
   it('hands the event’s push to the revocation of each account it is addressed to', async () => {
@@ -52,6 +74,7 @@ describe('EventsConsumer', () => {
     const withFrames = new EventsConsumer(
       { invalidate: async () => undefined },
       { revoke: (accountId, epoch, lastFrame) => ends.push([accountId, epoch, lastFrame]) },
+      { relationsChanged: async () => undefined },
       log,
     );
     const push = { event: 'update_email', data: { email: 'new@example.com' }, to: [9] };
@@ -89,5 +112,6 @@ describe('EventsConsumer', () => {
   it('invalidates nothing for a batch without membership changes', async () => {
     await consumer.handle([record(1, { id: 'e1', at: 'x', push: undefined })]);
     expect(invalidated).toEqual([]);
+    expect(rechecked).toEqual([]);
   });
 });

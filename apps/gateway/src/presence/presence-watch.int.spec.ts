@@ -58,6 +58,7 @@ describe('PresenceWatch', () => {
   let bob: number;
   let cat: number;
   let dan: number;
+  let store: GatewayStore;
 
   /** An authenticated connection of `accountId` whose written frames are collected. */
   function device(accountId: number): { conn: Connection; frames: unknown[] } {
@@ -107,7 +108,7 @@ describe('PresenceWatch', () => {
     cache = createCacheAdapters({ kind: 'redis', url: ctx.redisUrl, prefix: ctx.redisPrefix }, log);
     await cache.presence.heartbeat(NODE, 60_000);
     bus = new MemoryBus({ partitions: 2 }, log);
-    const store = new GatewayStore({
+    store = new GatewayStore({
       accounts: new PgAccountRepository(db.em),
       memberships: new PgMembershipRepository(db.em),
       lookups: new PgMessageLookupRepository(db.em),
@@ -219,6 +220,108 @@ describe('PresenceWatch', () => {
     });
     for (const d of [viewer, self, fresh]) watch.forget(d.conn);
     await leave(b1);
+  });
+
+  describe('when a relation changes (docs/protocol.md §3.5)', () => {
+    const sql = (text: string, params: unknown[]) => db.em.getConnection().execute(text, params);
+    const ended = (id: number) => ({
+      event: 'presence',
+      data: { account_id: id, online: false, last_seen: null },
+    });
+
+    it('ends a subscription whose friendship was deleted, with a last push, and pushes nothing after', async () => {
+      const [eve, fay] = await Promise.all([1, 2].map(async () => (await data.account()).id));
+      const { relation } = await data.friendship(eve, fay);
+      const viewer = device(eve);
+      const other = device(eve);
+      await watch.subscribe(viewer.conn, eve, [fay, eve]);
+      await watch.subscribe(other.conn, eve, [eve]);
+      expect(watch.groundedOn(relation.id)).toBe(1);
+
+      await sql('delete from relation where id = ?', [relation.id]);
+      await watch.relationsChanged([relation.id]);
+      expect(presencePushes(viewer.frames)).toEqual([ended(fay)]);
+      expect([...viewer.conn.presence!.keys()]).toEqual([eve]);
+      expect(watch.groundedOn(relation.id)).toBe(0);
+      expect(presencePushes(other.frames)).toHaveLength(0);
+
+      // Fay comes and goes: Eve hears nothing more of her.
+      const f1 = await connectDevice(fay);
+      await leave(f1);
+      const e1 = await connectDevice(eve);
+      await waitFor(() => presencePushes(viewer.frames).length === 2, { what: 'own online push' });
+      expect(presencePushes(viewer.frames)[1]).toMatchObject({ data: { account_id: eve } });
+      const aboutFay = presencePushes(viewer.frames).filter(
+        (p) => (p.data as { account_id: number }).account_id === fay,
+      );
+      expect(aboutFay).toHaveLength(1);
+      for (const d of [viewer, other]) watch.forget(d.conn);
+      await leave(e1);
+    });
+
+    it('moves a blocked friendship’s subscriptions to a common group, and ends them when the member leaves it', async () => {
+      const [eve, fay] = await Promise.all([1, 2].map(async () => (await data.account()).id));
+      const { relation: friends } = await data.friendship(eve, fay);
+      const { relation: group } = await data.group(eve, [fay]);
+      const viewer = device(fay);
+      await watch.subscribe(viewer.conn, fay, [eve]);
+      expect(watch.groundedOn(friends.id)).toBe(1);
+
+      // Fay blocked by Eve: the friendship no longer counts, the group still does.
+      await sql('insert into account_block (blocker_id, blocked_id) values (?, ?)', [eve, fay]);
+      await watch.relationsChanged([friends.id]);
+      expect(presencePushes(viewer.frames)).toHaveLength(0);
+      expect([watch.groundedOn(friends.id), watch.groundedOn(group.id)]).toEqual([0, 1]);
+      // A new subscriber is refused for the same reason when there is no group.
+      const [gus] = [(await data.account()).id];
+      const { relation: gusEve } = await data.friendship(gus, eve);
+      await sql('insert into account_block (blocker_id, blocked_id) values (?, ?)', [gus, eve]);
+      await expect(watch.subscribe(device(eve).conn, eve, [gus])).rejects.toMatchObject({
+        code: ErrorCode.PermissionDenied,
+      });
+      expect(watch.groundedOn(gusEve.id)).toBe(0);
+
+      await sql('delete from setting where relation_id = ? and account_id = ?', [group.id, fay]);
+      await watch.relationsChanged([group.id, 999_999_999]);
+      expect(presencePushes(viewer.frames)).toEqual([ended(eve)]);
+      expect(viewer.conn.presence!.size).toBe(0);
+      expect(watch.groundedOn(group.id)).toBe(0);
+      watch.forget(viewer.conn);
+    });
+
+    it('reads again when the relation changes while a subscribe reads it', async () => {
+      const [eve, fay] = await Promise.all([1, 2].map(async () => (await data.account()).id));
+      const { relation } = await data.friendship(eve, fay);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let reads = 0;
+      const slow = new PresenceWatch({
+        presence: cache.presence,
+        cache: cache.cache,
+        bus,
+        log,
+        store: {
+          presenceHidden: (ids) => store.presenceHidden(ids),
+          setPresenceHidden: (id, hidden) => store.setPresenceHidden(id, hidden),
+          // The first read answers what the database held before the change.
+          presenceGrounds: async (pairs) => {
+            const found = await store.presenceGrounds(pairs);
+            if (++reads === 1) await gate;
+            return found;
+          },
+        },
+      });
+      const viewer = device(eve);
+      const subscribing = slow.subscribe(viewer.conn, eve, [fay]);
+      await waitFor(() => reads === 1, { what: 'first read' });
+      await sql('delete from relation where id = ?', [relation.id]);
+      await slow.relationsChanged([relation.id]);
+      release();
+      await expect(subscribing).rejects.toMatchObject({ code: ErrorCode.PermissionDenied });
+      expect(reads).toBe(2);
+      expect(slow.groundedOn(relation.id)).toBe(0);
+      expect(viewer.conn.presence?.size ?? 0).toBe(0);
+    });
   });
 
   it('refuses more subscriptions per connection than the limit', async () => {

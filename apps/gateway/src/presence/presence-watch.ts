@@ -11,12 +11,21 @@ import {
   TOPICS,
   type PresenceChangedRecord,
 } from '@chat/protocol';
+import type { PresenceGround, PresencePair } from '@chat/db';
 import { pushText } from '../protocol/frames';
 import type { Connection } from '../sockets/connection';
 import type { GatewayStore } from '../store/gateway-store';
 
 /** How long a last-seen time is kept after the account's last connect or disconnect. */
 export const LAST_SEEN_TTL_MS = 90 * 24 * 60 * 60 * 1000;
+
+/**
+ * Visibility reads made for one subscribe or one check when a relation a result rests on
+ * changed while it was read (each read after the first sees that change).
+ */
+const GROUND_READS_MAX = 5;
+/** Subscriptions checked again per database read after a relation changed. */
+const RECHECK_CHUNK = 500;
 
 /** One account's presence as a subscriber sees it (docs/protocol.md §3.5). */
 export interface PresenceView {
@@ -64,7 +73,7 @@ export interface PresenceWatchDeps {
   presence: Pick<Presence, 'lookup'>;
   cache: Pick<Cache, 'get' | 'set'>;
   bus: Pick<Bus, 'publish'>;
-  store: Pick<GatewayStore, 'presenceVisible' | 'presenceHidden' | 'setPresenceHidden'>;
+  store: Pick<GatewayStore, 'presenceGrounds' | 'presenceHidden' | 'setPresenceHidden'>;
   log: Logger;
   now?: () => number;
 }
@@ -79,10 +88,24 @@ export interface PresenceWatchDeps {
  * `presence` to each subscriber whose view changed. Reading the state, rather than carrying
  * it in the record, makes the order of the records irrelevant: the last one handled always
  * leaves the latest state. Subscriptions live in memory and end with their connection.
+ *
+ * Visibility is not read per push. Each subscription keeps the one relation that made the
+ * account visible (its ground: the friendship, else a common group). When `chat.events` says
+ * a relation's membership changed (unfriend, block, leave, removal, dissolution, account
+ * deletion: `relationsChanged`), the subscriptions grounded on it are checked again in one
+ * read; those still visible take their new ground, the others end with a last `presence`
+ * push showing the account offline with no last seen. A change that arrives while a
+ * subscribe or a check is reading makes it read again if its result rests on that relation.
  */
 export class PresenceWatch {
   /** account id → the local connections subscribed to it. */
   private readonly watchers = new Map<number, Set<Connection>>();
+  /** relation id → the local subscriptions it grounds: connection → watched account ids. */
+  private readonly grounded = new Map<number, Map<Connection, Set<number>>>();
+  /** connection → watched account id → the relation grounding that subscription. */
+  private readonly groundOf = new Map<Connection, Map<number, number>>();
+  /** One set per visibility read under way: the relations that changed meanwhile. */
+  private readonly reading = new Set<Set<number>>();
 
   constructor(private readonly deps: PresenceWatchDeps) {}
 
@@ -104,25 +127,37 @@ export class PresenceWatch {
         `account_ids: a connection may watch at most ${PRESENCE_SUBSCRIPTIONS_MAX} accounts (${held} already)`,
       );
     }
-    const visible = await this.deps.store.presenceVisible(viewerId, ids);
-    const refused = ids.filter((id) => !visible.has(id));
-    if (refused.length > 0) {
-      throw new PermissionDeniedError(
-        `presence not visible: ${refused.slice(0, 10).join(', ')}${refused.length > 10 ? ', …' : ''} (neither friends nor fellow group members)`,
-      );
-    }
-    const facts = await this.facts(ids, visible);
-    if (!conn.isOpen) return { presences: [] };
-    conn.presence ??= new Map();
-    const presences = facts.map((f) => {
-      const view = viewPresence(f, viewerId);
-      conn.presence?.set(f.accountId, viewKey(view));
-      let set = this.watchers.get(f.accountId);
-      if (!set) this.watchers.set(f.accountId, (set = new Set()));
-      set.add(conn);
-      return view;
+    const pairs = ids.map((accountId) => ({ viewerId, accountId }));
+    return this.tracking(async (changed) => {
+      let grounds: Map<number, PresenceGround>;
+      let facts: PresenceFacts[];
+      for (let read = 1; ; read++) {
+        changed.clear();
+        grounds = new Map(
+          (await this.deps.store.presenceGrounds(pairs)).map((g) => [g.accountId, g]),
+        );
+        const refused = ids.filter((id) => !grounds.has(id));
+        if (refused.length > 0) {
+          throw new PermissionDeniedError(
+            `presence not visible: ${refused.slice(0, 10).join(', ')}${refused.length > 10 ? ', …' : ''} (neither friends nor fellow group members)`,
+          );
+        }
+        facts = await this.facts(ids, new Map(ids.map((id) => [id, grounds.get(id)!.hidden])));
+        if (!conn.isOpen) return { presences: [] };
+        if (read >= GROUND_READS_MAX || !rests(grounds.values(), changed)) break;
+      }
+      conn.presence ??= new Map();
+      const presences = facts.map((f) => {
+        const view = viewPresence(f, viewerId);
+        conn.presence?.set(f.accountId, viewKey(view));
+        let set = this.watchers.get(f.accountId);
+        if (!set) this.watchers.set(f.accountId, (set = new Set()));
+        set.add(conn);
+        this.ground(conn, f.accountId, grounds.get(f.accountId)!.relationId);
+        return view;
+      });
+      return { presences };
     });
-    return { presences };
   }
 
   /** Ends `conn`'s subscriptions to `accountIds` (unknown ones are ignored). */
@@ -136,6 +171,36 @@ export class PresenceWatch {
     if (!conn.presence) return;
     for (const id of [...conn.presence.keys()]) this.drop(conn, id);
     conn.presence = undefined;
+    this.groundOf.delete(conn);
+  }
+
+  /**
+   * The membership of these relations changed (`effects.membershipChanged` of
+   * `chat.events`, read by every gateway): the subscriptions they ground are checked again.
+   * Those no longer visible end, each with a last push `presence { account_id, online:
+   * false, last_seen: null }` so the watcher stops showing the account's state. A failed
+   * read throws, so the event is handled again.
+   */
+  async relationsChanged(relationIds: number[]): Promise<void> {
+    for (const changed of this.reading) for (const id of relationIds) changed.add(id);
+    const subs: { conn: Connection; viewerId: number; accountId: number }[] = [];
+    for (const relationId of new Set(relationIds)) {
+      for (const [conn, accountIds] of this.grounded.get(relationId) ?? []) {
+        if (conn.accountId === null) continue;
+        for (const accountId of accountIds)
+          subs.push({ conn, viewerId: conn.accountId, accountId });
+      }
+    }
+    for (let i = 0; i < subs.length; i += RECHECK_CHUNK) {
+      await this.recheck(subs.slice(i, i + RECHECK_CHUNK));
+    }
+  }
+
+  /** Local subscriptions grounded on the relation (for tests). */
+  groundedOn(relationId: number): number {
+    let n = 0;
+    for (const ids of this.grounded.get(relationId)?.values() ?? []) n += ids.size;
+    return n;
   }
 
   /** Hides or shows the account's presence, then tells the subscribers. */
@@ -203,11 +268,103 @@ export class PresenceWatch {
     }));
   }
 
+  private async recheck(
+    subs: { conn: Connection; viewerId: number; accountId: number }[],
+  ): Promise<void> {
+    const key = (viewerId: number, accountId: number) => `${viewerId}:${accountId}`;
+    const pairs = new Map<string, PresencePair>();
+    for (const { viewerId, accountId } of subs) {
+      pairs.set(key(viewerId, accountId), { viewerId, accountId });
+    }
+    await this.tracking(async (changed) => {
+      let grounds: Map<string, PresenceGround>;
+      for (let read = 1; ; read++) {
+        changed.clear();
+        grounds = new Map(
+          (await this.deps.store.presenceGrounds([...pairs.values()])).map((g) => [
+            key(g.viewerId, g.accountId),
+            g,
+          ]),
+        );
+        if (read >= GROUND_READS_MAX || !rests(grounds.values(), changed)) break;
+      }
+      for (const { conn, viewerId, accountId } of subs) {
+        // Unsubscribed or closed meanwhile: nothing to keep or end.
+        if (conn.accountId !== viewerId || !conn.presence?.has(accountId)) continue;
+        const ground = grounds.get(key(viewerId, accountId));
+        if (ground) {
+          this.ground(conn, accountId, ground.relationId);
+          continue;
+        }
+        this.drop(conn, accountId);
+        const ended: PresenceView = { account_id: accountId, online: false, last_seen: null };
+        conn.send(pushText(PUSH_EVENTS.presence, ended));
+      }
+    });
+  }
+
+  /** Runs a visibility read, collecting the relations that change while it is under way. */
+  private async tracking<T>(read: (changed: Set<number>) => Promise<T>): Promise<T> {
+    const changed = new Set<number>();
+    this.reading.add(changed);
+    try {
+      return await read(changed);
+    } finally {
+      this.reading.delete(changed);
+    }
+  }
+
+  /**
+   * Files `conn`'s subscription to `accountId` under the relation that grounds it; one to
+   * the viewer itself (no relation) is filed nowhere, never to be checked again.
+   */
+  private ground(conn: Connection, accountId: number, relationId: number | null): void {
+    let mine = this.groundOf.get(conn);
+    if (relationId === null) {
+      const before = mine?.get(accountId);
+      if (before !== undefined) this.unground(conn, accountId, before);
+      mine?.delete(accountId);
+      return;
+    }
+    if (!mine) this.groundOf.set(conn, (mine = new Map()));
+    const before = mine.get(accountId);
+    if (before === relationId) return;
+    if (before !== undefined) this.unground(conn, accountId, before);
+    mine.set(accountId, relationId);
+    let subs = this.grounded.get(relationId);
+    if (!subs) this.grounded.set(relationId, (subs = new Map()));
+    let ids = subs.get(conn);
+    if (!ids) subs.set(conn, (ids = new Set()));
+    ids.add(accountId);
+  }
+
+  private unground(conn: Connection, accountId: number, relationId: number): void {
+    const subs = this.grounded.get(relationId);
+    const ids = subs?.get(conn);
+    if (!subs || !ids) return;
+    ids.delete(accountId);
+    if (ids.size === 0) subs.delete(conn);
+    if (subs.size === 0) this.grounded.delete(relationId);
+  }
+
   private drop(conn: Connection, accountId: number): void {
     conn.presence?.delete(accountId);
+    const mine = this.groundOf.get(conn);
+    const relationId = mine?.get(accountId);
+    if (relationId !== undefined) {
+      mine?.delete(accountId);
+      this.unground(conn, accountId, relationId);
+    }
     const set = this.watchers.get(accountId);
     if (!set) return;
     set.delete(conn);
     if (set.size === 0) this.watchers.delete(accountId);
   }
+}
+
+/** Whether any of the grounds is one of the relations that changed during their read. */
+function rests(grounds: Iterable<PresenceGround>, changed: Set<number>): boolean {
+  if (changed.size === 0) return false;
+  for (const g of grounds) if (g.relationId !== null && changed.has(g.relationId)) return true;
+  return false;
 }

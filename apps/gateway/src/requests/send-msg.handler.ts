@@ -2,6 +2,7 @@ import type { Bus } from '@chat/bus';
 import type { MembershipCache } from '@chat/cache';
 import type { ReplyTarget } from '@chat/db';
 import { snowflakeTime, type SnowflakeGenerator } from '@chat/ids';
+import { findAckedMessage } from '@chat/domain';
 import type { Logger } from '@chat/logger';
 import { AppError, ErrorCode, TOPICS, type MessageRecord, type SendMsgData } from '@chat/protocol';
 import type { Connection } from '../sockets/connection';
@@ -12,19 +13,6 @@ import { admitSend } from './send-admission';
 import type { SendAck, SendClaim, SendDedup } from './send-dedup';
 import type { SendRate } from './send-rate';
 import { memberAndFree, type SendRestrictionCache } from './send-restrictions';
-
-/**
- * A replied-to message younger than this that is not in Postgres yet may still be on its
- * way (acked, not persisted): it is looked up again a few times before answering 5001.
- */
-const RECENT_REPLY_TARGET_MS = 60_000;
-/**
- * How far ahead of this gateway's clock another one's ids may be. An id further ahead was
- * made by no gateway: it is answered 5001 at once, not looked for (which would hold the
- * connection's queue for a second per such frame).
- */
-const MAX_CLOCK_AHEAD_MS = 5000;
-const REPLY_TARGET_RETRY_DELAYS_MS = [50, 150, 300, 500];
 
 export interface SendMessageDeps {
   bus: Pick<Bus, 'publish'>;
@@ -147,19 +135,12 @@ export class SendMessageHandler {
 
   /**
    * 5001 / 5004 / 5003 of docs/protocol.md §3.2. A message acked a moment ago may not be stored
-   * yet, so a recent id that is missing is looked up again for up to about a second before
-   * it counts as missing; an old missing id, or one from the future, is answered at once.
+   * yet: a recent missing id is looked up again for about a second (`findAckedMessage`).
    */
   private async checkReplyTarget(rlyMsgId: number, relationId: number): Promise<void> {
-    let target: ReplyTarget | null = await this.deps.store.replyTarget(rlyMsgId);
-    const ageMs = Date.now() - snowflakeTime(rlyMsgId).getTime();
-    if (!target && ageMs > -MAX_CLOCK_AHEAD_MS && ageMs < RECENT_REPLY_TARGET_MS) {
-      for (const delayMs of REPLY_TARGET_RETRY_DELAYS_MS) {
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-        target = await this.deps.store.replyTarget(rlyMsgId);
-        if (target) break;
-      }
-    }
+    const target: ReplyTarget | null = await findAckedMessage(snowflakeTime(rlyMsgId), () =>
+      this.deps.store.replyTarget(rlyMsgId),
+    );
     if (!target)
       throw new AppError(ErrorCode.MessageNotFound, 'the message being replied to does not exist');
     if (target.relationId !== relationId) throw new AppError(ErrorCode.ReplyTargetElsewhere);

@@ -50,6 +50,25 @@ describe('SocketIoWire', () => {
     expect(log).toEqual([]);
   });
 
+  it('acks an error reply with the data it carries (7004 muted_until, 1004 retry_after_ms)', () => {
+    const { socket } = fakeSocket();
+    const wire = new SocketIoWire(socket);
+    const acks: AckBody[] = [];
+    wire.request('send_msg', { relation_id: 5, msg_content: 'hi' }, (b) => acks.push(b));
+    wire.request('send_msg', { relation_id: 5, msg_content: 'hi' }, (b) => acks.push(b));
+    const muted = { muted_until: '2026-12-05T22:00:00.000Z' };
+    wire.send(replyText(1, ErrorCode.MemberMuted, undefined, muted));
+    wire.send(replyText(2, ErrorCode.TooManyRequests, undefined, { retry_after_ms: 250 }));
+    expect(acks).toEqual([
+      { status_code: ErrorCode.MemberMuted, status_msg: 'muted in this group', data: muted },
+      {
+        status_code: ErrorCode.TooManyRequests,
+        status_msg: expect.any(String),
+        data: { retry_after_ms: 250 },
+      },
+    ]);
+  });
+
   it('emits a push as an event of its name with its data', async () => {
     const { socket, log } = fakeSocket();
     const wire = new SocketIoWire(socket);

@@ -4,6 +4,8 @@ import type {
   SendRestrictions,
   MembershipRepository,
   MessageLookupRepository,
+  PresenceGround,
+  PresencePair,
   PresenceSettingsRepository,
   ReplyTarget,
   SendKey,
@@ -24,7 +26,8 @@ export interface GatewayStoreDeps {
  * member lists on a membership-cache miss, blocks and mutes when a relation's membership
  * version moved, the replied-to message, the reader's cursor, resends' originals after the
  * cache lost its dedup claims (docs/send-msg.md), and who may
- * watch whose presence (docs/protocol.md §3.5). Its one write is an account's own
+ * watch whose presence, at subscribe and when a relation grounding a subscription changes
+ * (docs/protocol.md §3.5). Its one write is an account's own
  * `presence_hidden` setting (§3.6), a single-row update with nothing to order or replay;
  * everything else the gateway does goes to the bus. A failed read is an
  * `InfrastructureError` naming it.
@@ -70,11 +73,9 @@ export class GatewayStore {
     return this.guard('recent send check', () => this.d.lookups.anySendSince(sinceMs));
   }
 
-  /** Of `accountIds`, those `viewerId` may see the presence of, with their hidden flag. */
-  presenceVisible(viewerId: number, accountIds: number[]): Promise<Map<number, boolean>> {
-    return this.guard('presence visibility', () =>
-      this.d.presenceSettings.visible(viewerId, accountIds),
-    );
+  /** Of `pairs`, those whose viewer may see the account's presence, with their ground. */
+  presenceGrounds(pairs: PresencePair[]): Promise<PresenceGround[]> {
+    return this.guard('presence visibility', () => this.d.presenceSettings.grounds(pairs));
   }
 
   /** `presence_hidden` of each existing account of `accountIds`. */

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { reactionTrouble } from '../run/result';
 import type { BenchPoint, BenchReport, SystemReport } from './run-bench';
 import { latencySvg } from './svg';
 
@@ -47,6 +48,8 @@ export function resultTables(report: BenchReport): string {
     );
     for (const s of report.systems) {
       const p = pointOf(s, label);
+      // A point with reactions is not run on a system without a REST api (the baselines).
+      if (!p && !s.error) continue;
       if (!p) {
         out.push(
           `| ${NAMES[s.system]} | ${s.error ? `failed: ${s.error.split('\n')[0]}` : '–'} |||||||||| `,
@@ -65,7 +68,48 @@ export function resultTables(report: BenchReport): string {
     }
     out.push('');
   }
+  const reactions = reactionTable(report);
+  if (reactions) out.push(reactions, '');
   return out.join('\n');
+}
+
+/**
+ * The points with reactions beside the same system's point at the same rate without: the
+ * calls, their latency, their pushes, and what the mix did to the message figures.
+ */
+export function reactionTable(report: BenchReport): string | undefined {
+  const rows: string[] = [];
+  for (const s of report.systems) {
+    for (const p of s.points) {
+      const x = p.result.reactions;
+      if (!x) continue;
+      const plain = s.points.find((q) => q.offered === p.offered && q.reactionRatio === 0);
+      const times = (a: number | null | undefined, b: number | null | undefined) =>
+        a == null || !b ? '–' : `×${(a / b).toFixed(2)}`;
+      rows.push(
+        `| ${NAMES[s.system]} | ${p.label} | ${int(x.okPerSec)} | ${x.ok} / ${x.sent} (${x.adds} add, ${x.removes} remove) | ` +
+          `${x.failed}${
+            Object.keys(x.errors).length
+              ? ` (${Object.entries(x.errors)
+                  .map(([c, n]) => `${n} × ${c}`)
+                  .join(', ')})`
+              : ''
+          } | ` +
+          `${ms(x.latencyMs.p50)} / ${ms(x.latencyMs.p99)} | ${x.pushes.received} / ${x.pushes.expected} | ` +
+          `${times(p.result.deliveredPerSec, plain?.result.deliveredPerSec)} | ` +
+          `${times(p.result.ackLatencyMs.p99, plain?.result.ackLatencyMs.p99)} | ` +
+          `${times(p.serverCpuUsPerDelivered, plain?.serverCpuUsPerDelivered)} |`,
+      );
+    }
+  }
+  if (!rows.length) return undefined;
+  return [
+    '**reactions** (PUT /api/msg/update/reaction; the last three columns against the same rate without reactions)',
+    '',
+    '| system | point | reactions ok/s | ok / sent | failed | reaction p50 / p99 ms | reaction pushes received / expected | delivered/s | ack p99 | server µs CPU / delivered msg |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+    ...rows,
+  ].join('\n');
 }
 
 /** CPU per process group of every point: % of one core and µs per delivered message. */
@@ -103,6 +147,7 @@ function problems(report: BenchReport): string[] {
       if (r.disconnects) bad.push(`${r.disconnects} sockets closed early`);
       for (const [code, n] of Object.entries(r.errors)) bad.push(`${n} × error ${code}`);
       if (r.deliveries.misrouted) bad.push(`${r.deliveries.misrouted} misrouted`);
+      bad.push(...reactionTrouble(r.reactions));
       if (r.clientCpuPercent.some((c) => c > 85)) bad.push('a client worker above 85 % CPU');
       if (bad.length) lines.push(`- ${NAMES[s.system]}, ${p.label}: ${bad.join('; ')}`);
     }
@@ -125,7 +170,11 @@ export function markdownReport(report: BenchReport, dir: string): string {
       `${o.topology === 'groups' ? ` of ${o.groupSize}` : ''}, one socket each` +
       `${o.sockets > o.accounts ? ` (${o.sockets} sockets)` : ''}, ${o.contentBytes}-byte messages, ` +
       `window ${o.window}, ${o.durationS} s per point after a ${o.warmupS} s warm-up, ` +
-      `${o.workers} client worker process(es), ${o.idleSockets} idle sockets for memory.`,
+      `${o.workers} client worker process(es), ${o.idleSockets} idle sockets for memory` +
+      (o.reactionRatios.some((r) => r > 0)
+        ? `; a point per reaction ratio ${o.reactionRatios.join(', ')} (share of messages followed by a reaction)`
+        : '') +
+      '.',
     '',
     resultTables(report),
     'Latencies of paced runs count from the scheduled send time (no coordinated omission); ' +
@@ -156,7 +205,8 @@ export function markdownReport(report: BenchReport, dir: string): string {
 
 export function svgName(s: SystemReport, p: BenchPoint): string {
   const point = p.offered === null ? 'closed' : `rate${p.offered}`;
-  return `latency-${s.system}-${point}.svg`;
+  const reactions = p.reactionRatio > 0 ? `-reactions${p.reactionRatio}` : '';
+  return `latency-${s.system}-${point}${reactions}.svg`;
 }
 
 /** Writes report.json, report.md and a latency chart per system and point into `dir`. */

@@ -19,6 +19,8 @@ export interface BenchPoint {
   label: string;
   /** Messages per second asked for; null for a closed-loop run. */
   offered: number | null;
+  /** Share of messages followed by a reaction (0: none). */
+  reactionRatio: number;
   result: LoadResult;
   /** CPU of every process group from the start of sending until the deliveries drained. */
   cpu: GroupCpu[];
@@ -61,8 +63,9 @@ const WARMUP_RATE = 1000;
 /** After idle sockets are up, the server settles before its memory is read. */
 const IDLE_SETTLE_MS = 1500;
 
-export function pointLabel(rate: number, window: number): string {
-  return rate > 0 ? `rate ${rate}/s` : `closed loop, window ${window}`;
+export function pointLabel(rate: number, window: number, reactionRatio = 0): string {
+  const base = rate > 0 ? `rate ${rate}/s` : `closed loop, window ${window}`;
+  return reactionRatio > 0 ? `${base}, reactions ${reactionRatio}` : base;
 }
 
 /**
@@ -141,6 +144,7 @@ async function measureSystem(
   const base = {
     population: sys.population,
     gateways: sys.urls,
+    apiUrl: sys.apiUrl,
     transport: sys.transport,
     progress: (line: string) => hooks.progress(`${sys.name}: ${line}`),
   };
@@ -174,25 +178,39 @@ async function measureSystem(
     );
   }
 
+  // Reactions need a REST api: the baselines have none, and skip those points.
+  const ratios = opts.reactionRatios.filter((r) => r === 0 || sys.apiUrl);
+  if (ratios.length < opts.reactionRatios.length) {
+    entry.notes.push('no REST api: the points with reactions are not measured');
+  }
   if (opts.warmupS > 0) {
     const rate = WARMUP_RATE;
     entry.warmup = await runScenario({
       ...base,
       label: 'warmup',
-      scenario: scenario({ rate, durationS: opts.warmupS, messages: rate * opts.warmupS }),
+      scenario: scenario({
+        rate,
+        durationS: opts.warmupS,
+        messages: rate * opts.warmupS,
+        // The reaction path warms up too.
+        reactionRatio: Math.max(0, ...ratios),
+      }),
       hooks: { live: liveLine(sys.name, 'warmup', hooks) },
     });
     hooks.liveDone?.();
   }
 
-  for (const rate of opts.rates) {
-    const label = pointLabel(rate, opts.window);
+  const points = opts.rates.flatMap((rate) =>
+    ratios.map((reactionRatio) => ({ rate, reactionRatio })),
+  );
+  for (const { rate, reactionRatio } of points) {
+    const label = pointLabel(rate, opts.window, reactionRatio);
     let meter: CpuMeter | undefined;
     let cpu: GroupCpu[] = [];
     const result = await runScenario({
       ...base,
       label,
-      scenario: scenario({ rate }),
+      scenario: scenario({ rate, reactionRatio }),
       hooks: {
         connected: (pids) => {
           const client: ProcessGroup = { name: 'client', server: false, pids: () => pids };
@@ -212,15 +230,21 @@ async function measureSystem(
     entry.points.push({
       label,
       offered: rate > 0 ? rate : null,
+      reactionRatio,
       result,
       cpu,
       serverCpuUsPerDelivered: perMsg(serverMs),
       cpuUsPerDelivered: Object.fromEntries(cpu.map((c) => [c.name, perMsg(c.cpuMs)])),
     });
+    const x = result.reactions;
+    const reacted = x
+      ? `, ${Math.round(x.okPerSec)} reactions/s (${x.failed} failed), reaction p99 ` +
+        `${x.latencyMs.p99} ms, ${x.pushes.received}/${x.pushes.expected} reaction pushes`
+      : '';
     hooks.progress(
       `${sys.name} ${label}: ${Math.round(result.ackedPerSec)} acked/s, ` +
         `${Math.round(result.deliveredPerSec)} delivered/s, delivery p99 ${result.deliveryLatencyMs.p99} ms, ` +
-        `${result.deliveries.missing} undelivered, server CPU ${perMsg(serverMs)} µs/msg`,
+        `${result.deliveries.missing} undelivered${reacted}, server CPU ${perMsg(serverMs)} µs/msg`,
     );
   }
 }

@@ -19,6 +19,8 @@ export interface RunningSystem {
   /** Where the load sockets connect, round-robin. */
   urls: string[];
   transport: TransportKind;
+  /** Base URL of its REST api; the baselines have none (and so no reactions). */
+  apiUrl?: string;
   population: Population;
   /** Every process whose CPU is measured during a run (the client's workers are added). */
   processes: ProcessGroup[];
@@ -216,6 +218,7 @@ async function startStandalone({ opts, progress }: SystemContext): Promise<Runni
         title: TITLES.standalone,
         urls: [`ws://127.0.0.1:${port}/ws`],
         transport: 'ws',
+        apiUrl: `http://127.0.0.1:${port}`,
         population,
         processes: [{ name: 'standalone', server: true, pids: () => [server.pid] }],
         socketPids: () => [server.pid],
@@ -280,6 +283,7 @@ async function startDistributed({ opts, progress }: SystemContext): Promise<Runn
       title: TITLES.distributed,
       urls: stack.gatewayUrls,
       transport: 'ws',
+      apiUrl: stack.apiUrl,
       population,
       processes: [
         ...appGroups,

@@ -28,6 +28,7 @@ describe('parseArgs', () => {
       workers: 2,
       clientMsgId: true,
       typingRatio: 0,
+      reactionRatio: 0,
       codes: 'smtp',
       smtpPort: 2525,
       json: false,
@@ -106,6 +107,32 @@ describe('parseArgs', () => {
     expect(o.rates).toEqual([1000, 2000, 0]);
     expect(problemsOf(['bench', '--rate', '1000,x'])).toEqual(['--rate: "x" is not a number']);
     expect(problemsOf([...API, '--rate', '1,2'])).toEqual(['--rate: run takes one rate, got 2']);
+  });
+
+  it('takes one reaction ratio for run, a list for bench, each within 0–1', () => {
+    expect((parseArgs([...API, '--reaction-ratio', '0.2']) as RunOptions).reactionRatio).toBe(0.2);
+    const o = parseArgs([
+      'bench',
+      '--reaction-ratio',
+      '0,0.2',
+      '--reaction-ratio=0.2',
+    ]) as BenchOptions;
+    expect(o.reactionRatios).toEqual([0, 0.2]);
+    expect(o).not.toHaveProperty('reactionRatio');
+    expect((parseArgs(['bench']) as BenchOptions).reactionRatios).toEqual([0]);
+    expect(problemsOf([...API, '--reaction-ratio', '1.5'])).toEqual([
+      '--reaction-ratio: 1.5 is out of range (0–1)',
+    ]);
+    expect(problemsOf([...API, '--reaction-ratio', 'some'])).toEqual([
+      '--reaction-ratio: "some" is not a number',
+    ]);
+    expect(problemsOf([...API, '--reaction-ratio', '-0.1'])).toEqual([
+      '--reaction-ratio: -0.1 is out of range (0–1)',
+    ]);
+    expect(problemsOf([...API, '--reaction-ratio', '0.1,0.2'])).toEqual([
+      '--reaction-ratio: run takes one ratio, got 2',
+    ]);
+    expect(usage()).toContain('--reaction-ratio R');
   });
 
   it('shrinks every figure with --smoke, except the ones given', () => {

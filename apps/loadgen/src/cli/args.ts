@@ -28,6 +28,11 @@ export interface ScenarioOptions {
   clientMsgId: boolean;
   /** Share of messages preceded by a `typing` frame in the same conversation (0–1). */
   typingRatio: number;
+  /**
+   * Share of messages followed by a reaction (`PUT /api/msg/update/reaction`) from a member
+   * of the conversation (0–1).
+   */
+  reactionRatio: number;
   ackTimeoutS: number;
   drainS: number;
   json: boolean;
@@ -43,11 +48,13 @@ export interface RunOptions extends ScenarioOptions {
   mailbox: string;
 }
 
-export interface BenchOptions extends Omit<ScenarioOptions, 'rate'> {
+export interface BenchOptions extends Omit<ScenarioOptions, 'rate' | 'reactionRatio'> {
   command: 'bench';
   systems: SystemName[];
   /** One measured point per rate; 0 is a closed-loop point (as fast as the window allows). */
   rates: number[];
+  /** One measured point per rate and reaction ratio (systems with a REST api only above 0). */
+  reactionRatios: number[];
   /** Gateway processes of the distributed system. */
   gatewayCount: number;
   /** Extra authenticated sockets held open to measure the server's memory per socket. */
@@ -333,6 +340,17 @@ const OPTIONS: readonly OptionSpec[] = [
       'Share of messages preceded by a typing frame in their conversation (docs/protocol.md §3.4); chat protocol sockets only.',
   },
   {
+    flag: 'reaction-ratio',
+    key: 'reactionRatio',
+    kind: 'numbers',
+    min: 0,
+    max: 1,
+    placeholder: 'R',
+    defaults: both([0]),
+    describe:
+      'Share of messages followed by a reaction (PUT /api/msg/update/reaction, sometimes removed later) from a member of the conversation; bench takes a list, one run per ratio and rate, e.g. 0,0.2 (systems with a REST api only).',
+  },
+  {
     flag: 'ack-timeout',
     key: 'ackTimeoutS',
     kind: 'number',
@@ -438,6 +456,7 @@ export function parseArgs(argv: readonly string[]): Command {
     }
   }
   const rates = values.rate as number[];
+  const reactionRatios = values.reactionRatio as number[];
   if (command === 'run') {
     if (!values.api) problems.push('--api is required (the REST base URL)');
     else checkUrl(values.api as string, ['http:', 'https:'], '--api', problems);
@@ -446,6 +465,10 @@ export function parseArgs(argv: readonly string[]): Command {
     for (const g of gateways) checkUrl(g, ['ws:', 'wss:'], '--gateway', problems);
     if (rates.length !== 1) problems.push(`--rate: run takes one rate, got ${rates.length}`);
     values.rate = rates[0] ?? 0;
+    if (reactionRatios.length !== 1) {
+      problems.push(`--reaction-ratio: run takes one ratio, got ${reactionRatios.length}`);
+    }
+    values.reactionRatio = reactionRatios[0] ?? 0;
   } else {
     values.systems = [...new Set(values.systems as SystemName[])];
     if ((values.systems as SystemName[]).length === 0)
@@ -453,6 +476,9 @@ export function parseArgs(argv: readonly string[]): Command {
     if (rates.length === 0) problems.push('--rate: name at least one rate (0: closed loop)');
     values.rates = rates;
     delete values.rate;
+    if (reactionRatios.length === 0) problems.push('--reaction-ratio: name at least one ratio');
+    values.reactionRatios = [...new Set(reactionRatios)];
+    delete values.reactionRatio;
   }
 
   const accounts = values.accounts as number;

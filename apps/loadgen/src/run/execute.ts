@@ -1,7 +1,7 @@
 import type { RunPlan } from './plan';
 import { openWorker, type WorkerLink } from './pool';
 import { nowMs } from './worker';
-import type { FromWorker, SendSettings, SentSummary, WorkerReport } from './wire';
+import type { FromWorker, ReactionProgress, SendSettings, SentSummary, WorkerReport } from './wire';
 
 /** Counts while a run is under way, for a live progress line. */
 export interface LiveCounts {
@@ -46,8 +46,8 @@ const START_DELAY_MS = 250;
 
 /**
  * Runs one load phase over the workers: every worker connects its sockets, all start at the
- * same instant, and once every socket is done sending the deliveries are given `drainMs` to
- * arrive; then the workers close their sockets and report.
+ * same instant, and once every socket is done sending the deliveries (and the reactions with
+ * their pushes) are given `drainMs` to arrive; then the workers close their sockets and report.
  */
 export async function execute(opts: ExecuteOptions): Promise<Execution> {
   const { plan, settings, hooks = {} } = opts;
@@ -63,6 +63,7 @@ export async function execute(opts: ExecuteOptions): Promise<Execution> {
   const sent = new Map<number, SentSummary>();
   const delivered = new Map<number, number>();
   const acked = new Map<number, number>();
+  const reacting = new Map<number, ReactionProgress>();
   const reports = new Map<number, WorkerReport>();
   let failure: Error | undefined;
 
@@ -78,6 +79,7 @@ export async function execute(opts: ExecuteOptions): Promise<Execution> {
       case 'progress':
         delivered.set(m.worker, m.delivered);
         acked.set(m.worker, m.acked);
+        if (m.reactions) reacting.set(m.worker, m.reactions);
         break;
       case 'report':
         reports.set(m.report.worker, m.report);
@@ -156,14 +158,30 @@ export async function execute(opts: ExecuteOptions): Promise<Execution> {
         (n, receivers, s) => n + receivers.length * (ackedBy.get(s) ?? 0),
         0,
       );
-      await until(() => sumOf(delivered) >= expected, opts.drainMs, 'deliveries').catch(
-        (err: unknown) => {
-          if (failure) throw failure;
-          opts.progress?.(
-            `drain ended with ${sumOf(delivered)} of ${expected} deliveries seen (${String(err)})`,
-          );
-        },
-      );
+      // Reactions follow deliveries: wait until none is pending and their pushes are in.
+      const reactions = () => {
+        const all = [...reacting.values()];
+        const total = (f: (p: ReactionProgress) => number) => all.reduce((n, p) => n + f(p), 0);
+        return {
+          pending: total((p) => p.pending),
+          pushes: total((p) => p.pushes),
+          expected: total((p) => p.pushesExpected),
+        };
+      };
+      const drained = () => {
+        const r = reactions();
+        return sumOf(delivered) >= expected && r.pending === 0 && r.pushes >= r.expected;
+      };
+      await until(drained, opts.drainMs, 'deliveries').catch((err: unknown) => {
+        if (failure) throw failure;
+        const r = reactions();
+        const more = reacting.size
+          ? `, ${r.pending} reactions pending, ${r.pushes} of ${r.expected} reaction pushes`
+          : '';
+        opts.progress?.(
+          `drain ended with ${sumOf(delivered)} of ${expected} deliveries seen${more} (${String(err)})`,
+        );
+      });
       hooks.drained?.();
       clearInterval(ticker);
     }

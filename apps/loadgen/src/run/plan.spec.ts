@@ -46,6 +46,8 @@ describe('planRun', () => {
       [0, 1, 3],
       [0, 2, 1],
     ]);
+    // Who may react to a message of the relation, and who gets each msg_reaction push.
+    expect(plan.sockets.map((s) => s.conversation)).toEqual(Array(4).fill([0, 1, 2, 3]));
   });
 
   it('uses no more workers than sockets, and one when asked for none', () => {
@@ -61,6 +63,7 @@ describe('planRun', () => {
     const plan = planRun(population(6, 3), { sockets: 6, messages: 60, workers: 2, gateways });
     expect(plan.receiversOf[0]).toEqual([1, 2]);
     expect(plan.receiversOf[4]).toEqual([3, 5]);
+    expect(plan.sockets[4].conversation).toEqual([3, 4, 5]);
     expect(plan.sockets.reduce((n, s) => n + s.quota, 0)).toBe(60);
   });
 });

@@ -15,6 +15,11 @@ export interface SocketPlan {
   relationId: number;
   /** Messages this socket sends. */
   quota: number;
+  /**
+   * Every socket of the relation's members, this one included, ascending: who may react to
+   * a message of the relation, and who gets each `msg_reaction` push.
+   */
+  conversation: number[];
   /** The worker process holding it. */
   worker: number;
 }
@@ -60,6 +65,7 @@ export function planRun(pop: Population, opts: PlanOptions): RunPlan {
       url: opts.gateways[gateway],
       relationId: relation.id,
       quota: Math.floor(opts.messages / opts.sockets) + (i < opts.messages % opts.sockets ? 1 : 0),
+      conversation: [],
       worker: i % lanes,
     });
   }
@@ -67,7 +73,9 @@ export function planRun(pop: Population, opts: PlanOptions): RunPlan {
   for (const s of sockets) socketsOf.set(s.account, [...(socketsOf.get(s.account) ?? []), s.index]);
   const receiversOf = sockets.map((s) => {
     const relation = pop.relations[pop.sendsInto[s.account]];
-    return relation.members.flatMap((m) => socketsOf.get(m) ?? []).filter((t) => t !== s.index);
+    const all = relation.members.flatMap((m) => socketsOf.get(m) ?? []);
+    s.conversation = [...all].sort((a, b) => a - b);
+    return all.filter((t) => t !== s.index);
   });
   return { sockets, receiversOf, workers: lanes };
 }

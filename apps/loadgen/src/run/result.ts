@@ -7,7 +7,7 @@ import {
 } from '../stats/latency';
 import { SeqBits } from '../stats/seq-bits';
 import type { RunPlan } from './plan';
-import type { SendSettings, WorkerReport } from './wire';
+import type { ReactionReport, SendSettings, WorkerReport } from './wire';
 
 /** The figures of one load run, as printed with --json. */
 export interface LoadResult {
@@ -50,6 +50,47 @@ export interface LoadResult {
   deliverySeries: DeliverySecond[];
   /** CPU used by each worker process while sending, in % of one core. */
   clientCpuPercent: number[];
+  /** The reactions of the mix; absent when the reaction ratio is 0. */
+  reactions?: ReactionResult;
+}
+
+/**
+ * Reactions (`PUT /api/msg/update/reaction`) made during a run and their `msg_reaction`
+ * pushes, a reaction's delivery: each call that changed something is pushed to every socket
+ * of the conversation's members.
+ */
+export interface ReactionResult {
+  /** Share of messages followed by a reaction, as asked. */
+  ratio: number;
+  /** Calls made: adds and removes. */
+  sent: number;
+  adds: number;
+  removes: number;
+  /** Answered with status 0. */
+  ok: number;
+  /** Every call not ok: error replies, no reply (`timeout`, `http`), unanswered at the end. */
+  failed: number;
+  /** Error replies by status code; `timeout` / `http` for calls without a reply. */
+  errors: Record<string, number>;
+  /** Calls in flight or waiting for a slot of their socket when the run ended. */
+  unanswered: number;
+  /**
+   * Calls made again after a 5001: the distributed apps ack a message before the persister
+   * wrote it, so the sender's reaction right after the ack may find none yet.
+   */
+  retried: number;
+  /** Ok calls per second, over the same time as acked/s. */
+  okPerSec: number;
+  /** Call→reply of the ok calls. */
+  latencyMs: LatencySummary;
+  pushes: {
+    /** Ok calls × the sockets of their conversation. */
+    expected: number;
+    /** Distinct pushes received. */
+    received: number;
+    missing: number;
+    duplicates: number;
+  };
 }
 
 /** Deliveries that arrived in one second of a run, and their send→delivery latency. */
@@ -139,6 +180,44 @@ export function buildResult(ctx: ResultContext, reports: readonly WorkerReport[]
     deliveries,
     deliverySeries,
     clientCpuPercent: reports.map((r) => (r.wallMs > 0 ? round((100 * r.cpuMs) / r.wallMs, 0) : 0)),
+    ...((s.reactionRatio ?? 0) > 0 && {
+      reactions: reactionResult(s.reactionRatio!, reports, sendSeconds),
+    }),
+  };
+}
+
+function reactionResult(
+  ratio: number,
+  reports: readonly WorkerReport[],
+  sendSeconds: number,
+): ReactionResult {
+  const parts = reports.flatMap((r) => (r.reactions ? [r.reactions] : []));
+  const sum = (f: (r: ReactionReport) => number) => parts.reduce((n, r) => n + f(r), 0);
+  const errors: Record<string, number> = {};
+  for (const p of parts) {
+    for (const [code, n] of Object.entries(p.errors)) errors[code] = (errors[code] ?? 0) + n;
+  }
+  const ok = sum((r) => r.ok);
+  const expected = sum((r) => r.pushesExpected);
+  const received = sum((r) => r.pushes);
+  return {
+    ratio,
+    sent: sum((r) => r.sent),
+    adds: sum((r) => r.adds),
+    removes: sum((r) => r.removes),
+    ok,
+    failed: sum((r) => r.sent) - ok,
+    errors,
+    unanswered: sum((r) => r.unanswered),
+    retried: sum((r) => r.retried),
+    okPerSec: sendSeconds > 0 ? round(ok / sendSeconds, 1) : 0,
+    latencyMs: summarizeMicros(mergeHistograms(parts.map((r) => decodeHistogram(r.latencyUs)))),
+    pushes: {
+      expected,
+      received,
+      missing: Math.max(0, expected - received),
+      duplicates: sum((r) => r.pushDuplicates),
+    },
   };
 }
 
@@ -164,6 +243,7 @@ export function formatResult(r: LoadResult): string {
     ` | delivery p50 ${ms(r.deliveryLatencyMs.p50)} p99 ${ms(r.deliveryLatencyMs.p99)}` +
     ` p99.9 ${ms(r.deliveryLatencyMs.p999)} ms` +
     ` | ${d.delivered}/${d.expected} delivered, ${d.missing} missing, ${d.duplicates} duplicate` +
+    reactionPart(r.reactions) +
     ` | client cpu ${r.clientCpuPercent.map((c) => `${c}%`).join('/')}`;
   const trouble: string[] = [];
   if (r.timeouts) trouble.push(`${r.timeouts} timed out`);
@@ -174,8 +254,33 @@ export function formatResult(r: LoadResult): string {
   if (d.outOfOrder) trouble.push(`${d.outOfOrder} out of order`);
   if (d.misrouted) trouble.push(`${d.misrouted} misrouted`);
   if (d.unacked) trouble.push(`${d.unacked} delivered without ack`);
+  trouble.push(...reactionTrouble(r.reactions));
   if (r.clientCpuPercent.some((c) => c > 85)) {
     trouble.push('a client worker was above 85 % CPU: add --workers for a fair figure');
   }
   return trouble.length ? `${line}\n  ! ${trouble.join('; ')}` : line;
+}
+
+/** The reactions' part of the human line: calls, latency, pushes. */
+function reactionPart(x: ReactionResult | undefined): string {
+  if (!x) return '';
+  return (
+    ` | ${x.ok}/${x.sent} reactions ok (${x.adds} add, ${x.removes} remove) = ` +
+    `${Math.round(x.okPerSec)}/s, p50 ${ms(x.latencyMs.p50)} p99 ${ms(x.latencyMs.p99)} ms` +
+    ` | ${x.pushes.received}/${x.pushes.expected} reaction pushes`
+  );
+}
+
+/** What went wrong with the reactions, in the words of the trouble line. */
+export function reactionTrouble(x: ReactionResult | undefined): string[] {
+  if (!x) return [];
+  const out: string[] = [];
+  for (const [code, n] of Object.entries(x.errors)) out.push(`${n} × reaction error ${code}`);
+  if (x.unanswered) out.push(`${x.unanswered} reactions unanswered`);
+  if (x.retried) {
+    out.push(`${x.retried} reaction calls answered 5001 (message not stored yet) and made again`);
+  }
+  if (x.pushes.missing) out.push(`${x.pushes.missing} reaction pushes missing`);
+  if (x.pushes.duplicates) out.push(`${x.pushes.duplicates} reaction pushes duplicate`);
+  return out;
 }

@@ -25,7 +25,9 @@ export interface ScenarioRun {
     | 'drainS'
     | 'topology'
   > &
-    Partial<Pick<ScenarioOptions, 'typingRatio'>>;
+    Partial<Pick<ScenarioOptions, 'typingRatio' | 'reactionRatio'>>;
+  /** Base URL of the REST api: needed when the scenario has reactions. */
+  apiUrl?: string;
   /** The protocol of the sockets (default `ws`, the chat protocol). */
   transport?: TransportKind;
   /** Connect every socket, call `hooks.connected`, close: nothing is sent. */
@@ -37,6 +39,9 @@ export interface ScenarioRun {
 /** Opens the sockets of one run over the population, sends, and returns the figures. */
 export async function runScenario(run: ScenarioRun): Promise<LoadResult> {
   const { population, scenario: s } = run;
+  if ((s.reactionRatio ?? 0) > 0 && !run.apiUrl) {
+    throw new Error(`${run.label}: reactions need the base URL of the REST api`);
+  }
   const plan = planRun(population, {
     sockets: s.sockets,
     messages: s.messages,
@@ -53,6 +58,8 @@ export async function runScenario(run: ScenarioRun): Promise<LoadResult> {
     contentBytes: s.contentBytes,
     clientMsgId: s.clientMsgId,
     typingRatio: s.typingRatio ?? 0,
+    reactionRatio: s.reactionRatio ?? 0,
+    apiUrl: run.apiUrl,
     ackTimeoutMs: s.ackTimeoutS * 1000,
     durationMs: s.durationS * 1000,
   };

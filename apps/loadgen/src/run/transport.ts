@@ -18,14 +18,25 @@ export type TransportKind = 'ws' | 'socketio';
 
 export interface ConnectionEvents {
   /**
-   * The reply to the `send_msg` with request id `id`: its status code (0 is the ack) and,
-   * on a 1004 refusal, the server's `retry_after_ms` hint when it gave one.
+   * The reply to the `send_msg` with request id `id`: its status code (0 is the ack), the
+   * stored message's `msg_id` on an ack, and, on a 1004 refusal, the server's
+   * `retry_after_ms` hint when it gave one.
    */
-  onReply(id: number, statusCode: number, retryAfterMs?: number): void;
-  /** The `msg_content` of a pushed `send_msg`. */
-  onPush(content: string): void;
+  onReply(id: number, statusCode: number, retryAfterMs?: number, msgId?: number): void;
+  /** The `msg_content` and id of a pushed `send_msg`. */
+  onPush(content: string, msgId?: number): void;
+  /** A `msg_reaction` push (chat protocol only). */
+  onReaction?(push: ReactionPush): void;
   /** The connection closed without being asked to (close code, or 1006 when none). */
   onClose(code: number): void;
+}
+
+/** The data of a `msg_reaction` push (docs/protocol.md, pushes). */
+export interface ReactionPush {
+  msg_id: number;
+  account_id: number;
+  emoji: string;
+  state: boolean;
 }
 
 /** One authenticated connection of one account. */
@@ -59,8 +70,14 @@ interface Frame {
   event?: unknown;
   status_code?: number;
   status_msg?: string;
-  data?: { msg_info?: { msg_content?: unknown }; retry_after_ms?: unknown };
+  data?: {
+    msg_info?: { msg_content?: unknown; id?: unknown };
+    msg_id?: unknown;
+    retry_after_ms?: unknown;
+  };
 }
+
+const numberOr = (v: unknown) => (typeof v === 'number' ? v : undefined);
 
 function openWs(
   url: string,
@@ -98,11 +115,11 @@ function openWs(
       }
       if (typeof frame.id === 'number') {
         if (frame.id < CONTROL_ID) {
-          const retry = frame.data?.retry_after_ms;
           events.onReply(
             frame.id,
             frame.status_code ?? -1,
-            typeof retry === 'number' ? retry : undefined,
+            numberOr(frame.data?.retry_after_ms),
+            numberOr(frame.data?.msg_id),
           );
         } else if (!settled) {
           if (frame.status_code !== 0) {
@@ -115,9 +132,14 @@ function openWs(
         }
         return;
       }
-      if (frame.event !== 'send_msg') return;
-      const text = frame.data?.msg_info?.msg_content;
-      if (typeof text === 'string') events.onPush(text);
+      if (frame.event === 'send_msg') {
+        const info = frame.data?.msg_info;
+        if (typeof info?.msg_content === 'string') {
+          events.onPush(info.msg_content, numberOr(info.id));
+        }
+      } else if (frame.event === 'msg_reaction' && events.onReaction) {
+        events.onReaction(frame.data as unknown as ReactionPush);
+      }
     });
     const connection: Connection = {
       sendMsg(id, relationId, content, clientMsgId) {
@@ -186,8 +208,10 @@ function openSocketIo(
       if (settled && !closing) events.onClose(reason === 'io server disconnect' ? 1000 : 1006);
     });
     socket.on('send_msg', (data: Frame['data']) => {
-      const text = data?.msg_info?.msg_content;
-      if (typeof text === 'string') events.onPush(text);
+      const info = data?.msg_info;
+      if (typeof info?.msg_content === 'string') {
+        events.onPush(info.msg_content, numberOr(info.id));
+      }
     });
     const connection: Connection = {
       sendMsg(id, relationId, content, clientMsgId) {

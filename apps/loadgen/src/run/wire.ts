@@ -16,6 +16,13 @@ export interface SendSettings {
   clientMsgId: boolean;
   /** Share of messages preceded by a `typing` frame (chat protocol only; 0: none). */
   typingRatio?: number;
+  /**
+   * Share of messages followed by a reaction over REST (0: none); needs `apiUrl`
+   * (run/reactions.ts).
+   */
+  reactionRatio?: number;
+  /** Base URL of the REST api, for the reactions. */
+  apiUrl?: string;
   ackTimeoutMs: number;
   /** Stop starting sends this long after the start (0: no limit). */
   durationMs: number;
@@ -35,6 +42,30 @@ export interface SentSummary {
   acked: number;
   /** Acked messages per sending socket: [socket, count]. */
   ackedBySocket: [number, number][];
+}
+
+/** What a worker's reactions did (run/reactions.ts); absent when the run has none. */
+export interface ReactionReport {
+  /** Calls made: adds and removes. */
+  sent: number;
+  adds: number;
+  removes: number;
+  /** Calls answered with status 0. */
+  ok: number;
+  /** Error replies by status code, and `timeout` / `http` for calls without a reply. */
+  errors: Record<string, number>;
+  /** Calls in flight or waiting for a slot when the run ended. */
+  unanswered: number;
+  /** Calls made again after a 5001 (the message not stored yet, right after its ack). */
+  retried: number;
+  /** Call→reply of the calls answered with 0, HdrHistogram of microseconds. */
+  latencyUs: string;
+  /** `msg_reaction` pushes the ok calls owe: each one to every socket of the relation. */
+  pushesExpected: number;
+  /** Distinct `msg_reaction` pushes received by this worker's sockets. */
+  pushes: number;
+  /** The same push received twice by one socket. */
+  pushDuplicates: number;
 }
 
 export interface WorkerReport extends SentSummary {
@@ -66,6 +97,15 @@ export interface WorkerReport extends SentSummary {
   cpuMs: number;
   /** Wall time of the send phase, in ms. */
   wallMs: number;
+  reactions?: ReactionReport;
+}
+
+/** Reaction counts while running: the drain waits for the calls and their pushes. */
+export interface ReactionProgress {
+  /** Calls in flight or removes still to come. */
+  pending: number;
+  pushes: number;
+  pushesExpected: number;
 }
 
 /** Worker → parent. */
@@ -74,6 +114,12 @@ export type FromWorker =
   | { type: 'connected'; worker: number; pid: number; now: number }
   | { type: 'sent'; worker: number; summary: SentSummary }
   /** Distinct deliveries so far (sent every 200 ms while running). */
-  | { type: 'progress'; worker: number; delivered: number; acked: number }
+  | {
+      type: 'progress';
+      worker: number;
+      delivered: number;
+      acked: number;
+      reactions?: ReactionProgress;
+    }
   | { type: 'report'; report: WorkerReport }
   | { type: 'error'; worker: number; message: string };

@@ -7,8 +7,9 @@ import {
 } from '../stats/latency';
 import { decodeContent, encodeContent } from './content';
 import type { SocketPlan } from './plan';
-import { openConnection, type Connection } from './transport';
-import type { FromWorker, SendSettings, ToWorker, WorkerReport } from './wire';
+import { REMOVE_AFTER_MS, ReactionClient, reactionFor } from './reactions';
+import { openConnection, type Connection, type ReactionPush } from './transport';
+import type { FromWorker, ReactionReport, SendSettings, ToWorker, WorkerReport } from './wire';
 
 const CONNECT_TIMEOUT_MS = 20_000;
 const CONNECTS_AT_ONCE = 32;
@@ -16,7 +17,10 @@ const SWEEP_MS = 50;
 /** 1004 without a `retry_after_ms` hint: wait this long before sending again. */
 const DEFAULT_RETRY_MS = 100;
 const TOO_MANY_REQUESTS = 1004;
+const MESSAGE_NOT_FOUND = 5001;
 const PROGRESS_MS = 200;
+/** A reaction answered 5001 (message not stored yet) is tried again this long after. */
+const NOT_STORED_RETRY_MS = 100;
 
 /** Epoch milliseconds with sub-millisecond resolution, comparable across this machine's processes. */
 export function nowMs(): number {
@@ -41,6 +45,9 @@ class Driver {
   done = false;
   closed = false;
   readonly received = new Map<number, Tally>();
+  /** Reaction calls of this socket's account in flight, and those waiting for a slot. */
+  reactionsInFlight = 0;
+  readonly reactionQueue: (() => void)[] = [];
 
   constructor(readonly plan: SocketPlan) {
     this.acked = new SeqBits(plan.quota);
@@ -52,6 +59,10 @@ class Driver {
  * the Socket.IO handshake for that baseline), sends `send_msg` at the run's pace with at
  * most `window` in flight per socket, times each ack, and reads every pushed `send_msg` of
  * the run for delivery latency and missing / duplicate counts.
+ *
+ * With a reaction ratio, the socket chosen for a message (run/reactions.ts) reacts to it over
+ * REST when it sees it (its ack at the sender, its delivery elsewhere), sometimes removes the
+ * reaction later, and every socket counts the `msg_reaction` pushes it receives.
  *
  * Paced runs time each message from when the schedule said to send it, not from when it
  * left: a server that stalls makes sends queue behind the window, and timing from the late
@@ -87,6 +98,29 @@ export class LoadWorker {
   private cpuMs = 0;
   private wallMs = 0;
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Set when the run has reactions. */
+  private reactionClient?: ReactionClient;
+  private readonly reactionLatency = newLatencyHistogram();
+  private readonly reactions = {
+    sent: 0,
+    adds: 0,
+    removes: 0,
+    ok: 0,
+    inFlight: 0,
+    /** Removes and retries scheduled and not yet sent. */
+    scheduled: 0,
+    /** Calls waiting for a free slot of their socket. */
+    queued: 0,
+    /** Calls made again after a 5001 (message not stored yet). */
+    retried: 0,
+    pushesExpected: 0,
+    pushes: 0,
+    pushDuplicates: 0,
+  };
+  private readonly reactionErrors: Record<string, number> = {};
+  private readonly reactionTimers = new Set<NodeJS.Timeout>();
+  /** `socket msg account emoji state` of every `msg_reaction` push received. */
+  private readonly reactionPushes = new Set<string>();
 
   constructor(private readonly emit: (message: FromWorker) => void) {}
 
@@ -110,6 +144,10 @@ export class LoadWorker {
     this.index = worker;
     this.settings = settings;
     this.drivers = sockets.map((s) => new Driver(s));
+    if ((settings.reactionRatio ?? 0) > 0) {
+      if (!settings.apiUrl) throw new Error('reactions need the base URL of the REST api');
+      this.reactionClient = new ReactionClient(settings.apiUrl, settings.ackTimeoutMs);
+    }
     let next = 0;
     const lane = async () => {
       while (next < this.drivers.length) await this.connect(this.drivers[next++]);
@@ -125,8 +163,10 @@ export class LoadWorker {
         d.plan.url,
         d.plan.token,
         {
-          onReply: (id, status, retryAfterMs) => this.onReply(d, id, status, retryAfterMs),
-          onPush: (text) => this.onPush(d, text),
+          onReply: (id, status, retryAfterMs, msgId) =>
+            this.onReply(d, id, status, retryAfterMs, msgId),
+          onPush: (text, msgId) => this.onPush(d, text, msgId),
+          onReaction: this.reactionClient && ((push) => this.onReaction(d, push)),
           onClose: (code) => this.onClose(d, code),
         },
         CONNECT_TIMEOUT_MS,
@@ -158,6 +198,11 @@ export class LoadWorker {
             worker: this.index,
             delivered: this.delivered,
             acked: this.acked,
+            reactions: this.reactionClient && {
+              pending: this.reactions.inFlight + this.reactions.scheduled + this.reactions.queued,
+              pushes: this.reactions.pushes,
+              pushesExpected: this.reactions.pushesExpected,
+            },
           }),
         PROGRESS_MS,
       ),
@@ -221,7 +266,13 @@ export class LoadWorker {
     d.conn!.sendMsg(seq + 1, d.plan.relationId, content, key);
   }
 
-  private onReply(d: Driver, id: number, status: number, retryAfterMs?: number): void {
+  private onReply(
+    d: Driver,
+    id: number,
+    status: number,
+    retryAfterMs?: number,
+    msgId?: number,
+  ): void {
     const seq = id - 1;
     const sentAt = d.inflight.get(seq);
     if (sentAt === undefined) {
@@ -250,6 +301,7 @@ export class LoadWorker {
       d.ackedCount++;
       this.acked++;
       this.lastAckAt = t;
+      if (this.reactionClient) this.maybeReact(d, d.plan.index, seq, msgId);
     } else {
       const code = String(status);
       this.errors[code] = (this.errors[code] ?? 0) + 1;
@@ -257,7 +309,7 @@ export class LoadWorker {
     this.pump(d, t);
   }
 
-  private onPush(d: Driver, text: string): void {
+  private onPush(d: Driver, text: string, msgId?: number): void {
     const stamp = decodeContent(this.settings.runId, text);
     if (!stamp) return;
     const t = nowMs();
@@ -283,6 +335,136 @@ export class LoadWorker {
     recordMicros(perSecond, us);
     this.delivered++;
     this.lastDeliveryAt = t;
+    if (this.reactionClient) this.maybeReact(d, stamp.sender, stamp.seq, msgId);
+  }
+
+  /** Reacts to message `seq` of socket `sender` (stored as `msgId`) if `d` is its reactor. */
+  private maybeReact(d: Driver, sender: number, seq: number, msgId?: number): void {
+    if (msgId === undefined || this.finishing) return;
+    const { runId, reactionRatio = 0 } = this.settings;
+    const choice = reactionFor(runId, reactionRatio, d.plan.conversation, sender, seq);
+    if (choice?.reactor !== d.plan.index) return;
+    this.react(d, msgId, choice.emoji, true, choice.remove);
+  }
+
+  /**
+   * One reaction call; an add marked `removeLater` is taken back `REMOVE_AFTER_MS` after it.
+   *
+   * The distributed apps ack a message once Kafka has it, before the persister has written
+   * it: the sender's reaction right after the ack can find no message yet (5001). As a
+   * client would, it tries again `NOT_STORED_RETRY_MS` later, within the ack timeout from
+   * the first call; the wait counts in its latency and the retries are counted.
+   *
+   * A socket has at most `window` reaction calls in flight, as it has sends: the others wait
+   * their turn (timed from when they were due), so a server that falls behind is not sent
+   * an ever longer queue of calls.
+   */
+  private react(
+    d: Driver,
+    msgId: number,
+    emoji: string,
+    state: boolean,
+    removeLater: boolean,
+    firstAt?: number,
+  ) {
+    const r = this.reactions;
+    if (firstAt === undefined) {
+      r.sent++;
+      if (state) r.adds++;
+      else r.removes++;
+    }
+    const from = firstAt ?? nowMs();
+    r.queued++;
+    d.reactionQueue.push(() => this.call(d, msgId, emoji, state, removeLater, from));
+    this.nextReaction(d);
+  }
+
+  /** Starts the socket's next waiting reaction call if it has a free slot. */
+  private nextReaction(d: Driver): void {
+    if (d.reactionsInFlight >= this.settings.window || this.finishing) return;
+    const call = d.reactionQueue.shift();
+    if (!call) return;
+    this.reactions.queued--;
+    call();
+  }
+
+  private call(
+    d: Driver,
+    msgId: number,
+    emoji: string,
+    state: boolean,
+    removeLater: boolean,
+    from: number,
+  ): void {
+    const r = this.reactions;
+    r.inFlight++;
+    d.reactionsInFlight++;
+    void this.reactionClient!.react(d.plan.token, msgId, emoji, state).then((outcome) => {
+      if (this.finishing) return;
+      r.inFlight--;
+      d.reactionsInFlight--;
+      this.nextReaction(d);
+      if (
+        outcome === MESSAGE_NOT_FOUND &&
+        nowMs() - from < this.settings.ackTimeoutMs - NOT_STORED_RETRY_MS
+      ) {
+        r.retried++;
+        this.later(
+          () => this.react(d, msgId, emoji, state, removeLater, from),
+          NOT_STORED_RETRY_MS,
+        );
+        return;
+      }
+      if (outcome !== 0) {
+        const code = String(outcome);
+        this.reactionErrors[code] = (this.reactionErrors[code] ?? 0) + 1;
+        return;
+      }
+      recordMicros(this.reactionLatency, (nowMs() - from) * 1000);
+      r.ok++;
+      // The server pushes a change to every member: each socket of the conversation.
+      r.pushesExpected += d.plan.conversation.length;
+      if (removeLater) this.later(() => this.react(d, msgId, emoji, false, false), REMOVE_AFTER_MS);
+    });
+  }
+
+  /** A reaction call to make `ms` from now: pending for the drain, dropped at the finish. */
+  private later(call: () => void, ms: number): void {
+    this.reactions.scheduled++;
+    const timer = setTimeout(() => {
+      this.reactionTimers.delete(timer);
+      this.reactions.scheduled--;
+      call();
+    }, ms);
+    this.reactionTimers.add(timer);
+  }
+
+  private onReaction(d: Driver, push: ReactionPush): void {
+    const key = `${d.plan.index} ${push.msg_id} ${push.account_id} ${push.emoji} ${push.state}`;
+    if (this.reactionPushes.has(key)) {
+      this.reactions.pushDuplicates++;
+      return;
+    }
+    this.reactionPushes.add(key);
+    this.reactions.pushes++;
+  }
+
+  private reactionReport(): ReactionReport | undefined {
+    if (!this.reactionClient) return undefined;
+    const r = this.reactions;
+    return {
+      sent: r.sent,
+      adds: r.adds,
+      removes: r.removes,
+      ok: r.ok,
+      errors: this.reactionErrors,
+      unanswered: r.inFlight + r.queued,
+      retried: r.retried,
+      latencyUs: encodeHistogram(this.reactionLatency),
+      pushesExpected: r.pushesExpected,
+      pushes: r.pushes,
+      pushDuplicates: r.pushDuplicates,
+    };
   }
 
   private onClose(d: Driver, code: number): void {
@@ -325,7 +507,7 @@ export class LoadWorker {
   private async finish(): Promise<void> {
     this.finishing = true;
     this.running = false;
-    for (const t of [...this.timers, ...this.retryTimers]) clearTimeout(t);
+    for (const t of [...this.timers, ...this.retryTimers, ...this.reactionTimers]) clearTimeout(t);
     await Promise.all(this.drivers.map((d) => d.conn?.close()));
     const report: WorkerReport = {
       worker: this.index,
@@ -356,7 +538,9 @@ export class LoadWorker {
       ),
       cpuMs: this.cpuMs,
       wallMs: this.wallMs,
+      reactions: this.reactionReport(),
     };
+    this.reactionClient?.close();
     this.emit({ type: 'report', report });
   }
 }

@@ -1,7 +1,7 @@
 import type { PushDeviceRepository } from '@chat/db';
 import type { JobHandler, JobQueue } from '@chat/jobs';
 import type { Logger } from '@chat/logger';
-import type { PushSender } from '@chat/push';
+import type { DeviceOwners, PushSender } from '@chat/push';
 import {
   AppError,
   ErrorCode,
@@ -19,8 +19,17 @@ export interface SendPushDeps {
   queue: Pick<JobQueue<PushJob>, 'add'>;
   /** Shown as the title of every notification (`App.Name`). */
   appName: string;
-  /** `Push.MentionsBreakDoNotDisturb`. */
+  /**
+   * `Push.MentionsBreakDoNotDisturb`: whether a mention notifies despite do-not-disturb, for
+   * the accounts that never chose (`PUT /api/push/settings`).
+   */
   mentionsBreakDnd: boolean;
+  /**
+   * The cached "has a device" (`DeviceOwners`), cleared for the account of a device found
+   * gone, so the notifier stops queueing jobs for it. None: nothing is cleared, and the
+   * entry lapses on its own (a stale "yes" costs a job that finds no device).
+   */
+  owners?: Pick<DeviceOwners, 'removed'>;
   log: Logger;
   /** Called with each device job's outcome, for metrics. */
   onOutcome?(outcome: 'sent' | 'dead'): void;
@@ -52,12 +61,12 @@ function notificationOf(
 }
 
 /**
- * Who of the offline accounts may hear of a message despite having set its conversation
- * do-not-disturb: the mentioned ones, when `Push.MentionsBreakDoNotDisturb` allows it. The
- * one place to add a per-account preference for this once accounts have one.
+ * Who of the job's accounts are mentioned by the message: they may hear of it despite
+ * do-not-disturb, each as its own setting says (`account.push_mentions_break_dnd`, else
+ * `Push.MentionsBreakDoNotDisturb`). The setting is read in the devices' query itself, so
+ * the decision costs nothing more, and only for accounts that are offline.
  */
-export function dndOverrides(job: PushMessageJob, mentionsBreakDnd: boolean): number[] {
-  if (!mentionsBreakDnd) return [];
+export function mentionedOffline(job: PushMessageJob): number[] {
   const offline = new Set(job.accounts);
   return job.mentioned.filter((a) => offline.has(a));
 }
@@ -65,7 +74,7 @@ export function dndOverrides(job: PushMessageJob, mentionsBreakDnd: boolean): nu
 /**
  * Runs one job of the `push` queue (docs/push-notifications.md). A `message` job finds the
  * devices of its offline accounts that may be notified (members still, conversation not
- * do-not-disturb unless overridden) and adds one `device` job each, so each device is
+ * do-not-disturb unless mentioned and the account lets mentions through) and adds one `device` job each, so each device is
  * retried on its own. A `device` job sends through the provider; a device the provider
  * calls gone is removed. Provider failures propagate as `InfrastructureError`, retried when
  * `retryable`; a job this handler cannot read fails at once.
@@ -81,11 +90,10 @@ export function sendPushHandler(deps: SendPushDeps): JobHandler<PushJob> {
     }
     const p = parsed.data;
     if (p.kind === 'message') {
-      const targets = await devices.targetsFor(
-        p.relation_id,
-        p.accounts,
-        dndOverrides(p, deps.mentionsBreakDnd),
-      );
+      const targets = await devices.targetsFor(p.relation_id, p.accounts, {
+        mentioned: mentionedOffline(p),
+        mentionsBreakDnd: deps.mentionsBreakDnd,
+      });
       const reachable = targets.filter((d) => sender.platforms.includes(d.platform));
       if (reachable.length === 0) return;
       const names = await devices.namesFor(p.relation_id, p.sender_id);
@@ -124,14 +132,20 @@ export function sendPushHandler(deps: SendPushDeps): JobHandler<PushJob> {
     );
     deps.onOutcome?.(outcome.kind);
     if (outcome.kind === 'dead') {
-      const removed = await devices.removeDead(p.device_id, p.token);
+      const accountId = await devices.removeDead(p.device_id, p.token);
+      if (accountId !== null && deps.owners) {
+        // Best effort: the row is gone already, and a stale entry only costs a job.
+        await deps.owners
+          .removed([accountId])
+          .catch((err: unknown) => log.warn({ err, accountId }, 'push device entry not cleared'));
+      }
       log.info(
         {
           jobId: job.id,
           deviceId: p.device_id,
           platform: p.platform,
           reason: outcome.reason,
-          removed,
+          removed: accountId !== null,
         },
         'push device gone, unregistered',
       );

@@ -2,7 +2,7 @@ import { Migration } from '@mikro-orm/migrations';
 
 /**
  * Changes that sync brings back (docs/api.md `POST /api/msg/sync`, docs/data-model.md §2.8,
- * §2.15): every state change of a stored message (edit, reaction, revoke, pin, top) takes
+ * §2.16): every state change of a stored message (edit, reaction, revoke, pin, top) takes
  * the next number of its relation's change counter, in the transaction that makes the
  * change, and writes it to `message.change_seq`. A client that synced up to change N asks
  * for the messages it already has whose `change_seq` is above N.

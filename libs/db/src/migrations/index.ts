@@ -9,6 +9,7 @@ import { Migration20261206100000_presence_hidden } from './Migration202612061000
 import { Migration20261206200000_mentions_edit_reactions } from './Migration20261206200000_mentions_edit_reactions';
 import { Migration20261207100000_blocks_mutes } from './Migration20261207100000_blocks_mutes';
 import { Migration20261208100000_push_devices } from './Migration20261208100000_push_devices';
+import { Migration20261210130000_push_settings } from './Migration20261210130000_push_settings';
 import { Migration20261211100000_message_changes } from './Migration20261211100000_message_changes';
 
 /**
@@ -39,6 +40,7 @@ export const MIGRATIONS: MigrationObject[] = [
   },
   { name: 'Migration20261207100000_blocks_mutes', class: Migration20261207100000_blocks_mutes },
   { name: 'Migration20261208100000_push_devices', class: Migration20261208100000_push_devices },
+  { name: 'Migration20261210130000_push_settings', class: Migration20261210130000_push_settings },
   {
     name: 'Migration20261211100000_message_changes',
     class: Migration20261211100000_message_changes,

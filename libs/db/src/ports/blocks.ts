@@ -31,7 +31,15 @@ export interface SendRestrictions {
 
 export interface BlockRepository {
   /**
-   * `blockerId` blocks `blockedId`. `account_gone` when the blocked account does not exist
+   * Takes the unordered pair's lock until the end of the current transaction (a no-op
+   * outside one). A block, an unblock (both take it themselves) and the creation or
+   * acceptance of an application between the same two accounts run one after the other,
+   * so a check for a block made under it sees every block committed before, and a block
+   * made after it sees the friendship the acceptance created (docs/features.md, Block list).
+   */
+  lockPair(a: number, b: number): Promise<void>;
+  /**
+   * `blockerId` blocks `blockedId`, under the pair's lock (`lockPair`). `account_gone` when the blocked account does not exist
    * (or the blocker was deleted meanwhile). `created` is false when the block existed.
    * `friendRelationId` is the pair's friendship, if any.
    */
@@ -39,7 +47,7 @@ export interface BlockRepository {
     blockerId: number,
     blockedId: number,
   ): Promise<{ created: boolean; friendRelationId: number | null } | 'account_gone'>;
-  /** Lifts the block; `removed` is false when there was none. */
+  /** Lifts the block, under the pair's lock; `removed` is false when there was none. */
   remove(
     blockerId: number,
     blockedId: number,

@@ -114,7 +114,7 @@ export interface MessageQueryRepository {
    * revoke commits between the caller's check and this change.
    *
    * Every state change below stamps the messages it changed with the next number of their
-   * relation's change counter, in its transaction (docs/data-model.md §2.15); one that
+   * relation's change counter, in its transaction (docs/data-model.md §2.16); one that
    * changes nothing stamps nothing.
    */
   setPin(id: number, isPin: boolean): Promise<'changed' | 'unchanged' | 'revoked'>;

@@ -173,7 +173,7 @@ export class PgAccountRepository implements AccountRepository {
       );
       // Its reactions go with it (cascade), which changes the reaction counts of messages in
       // groups it reacted in: those messages are stamped as changed (docs/data-model.md
-      // §2.15), so a member's next sync brings them back. Their rows are locked here, before
+      // §2.16), so a member's next sync brings them back. Their rows are locked here, before
       // the account's row: a reaction locks its message and then (its foreign key) the
       // reacting account, so the other order could deadlock with this account's own last
       // reaction. NO KEY UPDATE, the lock an update takes: foreign-key checks on these rows
@@ -223,7 +223,7 @@ export class PgAccountRepository implements AccountRepository {
       }
       await rows(em, 'delete from account where id = ?', [id]);
       // The friendships went with the account (self conversation included); their change
-      // counters have no foreign key (docs/data-model.md §2.15): gone after them.
+      // counters have no foreign key (docs/data-model.md §2.16): gone after them.
       await rows(em, 'delete from relation_change where relation_id = any(?::bigint[])', [
         bigintArray(ownRelations.map((r) => Number(r.relation_id))),
       ]);

@@ -8,6 +8,12 @@ import type {
 import { rows } from './sql';
 import { joinWork } from './unit-of-work';
 
+/**
+ * First key of the pair locks (`lockPair`), in the two-integer advisory-lock space, which
+ * does not overlap the one-bigint space of the outbox relay's lock: the bytes of "pair".
+ */
+const PAIR_LOCK_CLASS = 0x70616972;
+
 /** The block list (`account_block`) and the send restrictions of a relation (docs/features.md). */
 export class PgBlockRepository implements BlockRepository {
   constructor(private readonly root: EntityManager) {}
@@ -16,11 +22,16 @@ export class PgBlockRepository implements BlockRepository {
     return joinWork(this.root);
   }
 
+  async lockPair(a: number, b: number): Promise<void> {
+    await pairLock(this.em, a, b);
+  }
+
   async add(
     blockerId: number,
     blockedId: number,
   ): Promise<{ created: boolean; friendRelationId: number | null } | 'account_gone'> {
     const em = this.em;
+    await pairLock(em, blockerId, blockedId);
     const [both] = await rows<{ n: string }>(
       em,
       'select count(*) as n from account where id in (?, ?)',
@@ -44,6 +55,7 @@ export class PgBlockRepository implements BlockRepository {
     blockedId: number,
   ): Promise<{ removed: boolean; friendRelationId: number | null }> {
     const em = this.em;
+    await pairLock(em, blockerId, blockedId);
     const removed = await rows(
       em,
       'delete from account_block where blocker_id = ? and blocked_id = ? returning 1',
@@ -154,4 +166,18 @@ async function friendship(em: EntityManager, a: number, b: number): Promise<numb
     [a, b, a, b],
   );
   return r ? Number(r.id) : null;
+}
+
+/**
+ * The transaction-scoped advisory lock of the unordered pair `a`, `b`: the second key is a
+ * hash of the two ids, smaller first, so two pairs rarely share a lock (and when they do,
+ * they only wait for each other).
+ */
+async function pairLock(em: EntityManager, a: number, b: number): Promise<void> {
+  await rows(
+    em,
+    `select pg_advisory_xact_lock(?,
+       hashtext(least(?::bigint, ?::bigint)::text || ':' || greatest(?::bigint, ?::bigint)::text))`,
+    [PAIR_LOCK_CLASS, a, b, a, b],
+  );
 }

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { bigintArray, rows } from './sql';
 
 /**
- * The change numbers of message changes (docs/data-model.md §2.15). Every change of stored
+ * The change numbers of message changes (docs/data-model.md §2.16). Every change of stored
  * messages, in its own transaction:
  *
  * 1. locks the message rows it changes (`SELECT … FOR UPDATE` / `FOR NO KEY UPDATE`);

@@ -150,7 +150,7 @@ export class PgGroupRepository implements GroupRepository {
       if (!(await isLeader(em, leaderId, relationId))) return 'not_leader' as const;
       const memberIds = await memberIdsIn(em, relationId);
       await rows(em, `delete from relation where id = ? and relation_type = 'group'`, [relationId]);
-      // Its change counter has no foreign key (docs/data-model.md §2.15): gone after it.
+      // Its change counter has no foreign key (docs/data-model.md §2.16): gone after it.
       await rows(em, 'delete from relation_change where relation_id = ?', [relationId]);
       return { memberIds };
     });

@@ -70,7 +70,7 @@ afterAll(async () => {
   await suite?.cleanup();
 });
 
-describe('change stamps (docs/data-model.md §2.15)', () => {
+describe('change stamps (docs/data-model.md §2.16)', () => {
   it('stamps every change once, in order, and nothing that changed nothing', async () => {
     const g = await group(6);
     const [m1, m2, m3, m4, m5, m6] = g.ids;

@@ -53,30 +53,65 @@ describe('push device repository', () => {
     expect(await devices.unregister(a.id, 'apns', 'abcdef01')).toBe(false);
   });
 
-  it('targets members without do-not-disturb, unless their do-not-disturb is overridden', async () => {
-    const [a, b, c, outsider] = await Promise.all([
+  it('targets members without do-not-disturb, and mentioned ones as their setting says', async () => {
+    const [a, b, c, d, e, outsider] = await Promise.all([
+      data.account(),
+      data.account(),
       data.account(),
       data.account(),
       data.account(),
       data.account(),
     ]);
-    const { relation } = await data.group(a, [b, c]);
-    for (const acc of [a, b, c, outsider]) {
+    const { relation } = await data.group(a, [b, c, d, e]);
+    for (const acc of [a, b, c, d, e, outsider]) {
       await devices.register(acc.id, { platform: 'fcm', token: `t-${acc.id}` });
     }
-    await suite.db.em
-      .fork()
-      .getConnection()
-      .execute(
-        'UPDATE setting SET is_not_disturb = true WHERE account_id = ? AND relation_id = ?',
-        [c.id, relation.id],
-      );
-    const ids = [b.id, c.id, outsider.id];
-    expect((await devices.targetsFor(relation.id, ids)).map((d) => d.accountId)).toEqual([b.id]);
-    expect(
-      (await devices.targetsFor(relation.id, ids, [c.id])).map((d) => d.accountId).sort(),
-    ).toEqual([b.id, c.id].sort());
+    // c, d and e have set the group do-not-disturb; d allows mentions through, e does not,
+    // c never chose (the server's default decides).
+    for (const acc of [c, d, e]) {
+      await suite.db.em
+        .fork()
+        .getConnection()
+        .execute(
+          'UPDATE setting SET is_not_disturb = true WHERE account_id = ? AND relation_id = ?',
+          [acc.id, relation.id],
+        );
+    }
+    expect(await devices.updateSettings(d.id, { mentionsBreakDnd: true })).toBe(true);
+    expect(await devices.updateSettings(e.id, { mentionsBreakDnd: false })).toBe(true);
+    const ids = [b.id, c.id, d.id, e.id, outsider.id];
+    const targets = async (dnd?: { mentioned: number[]; mentionsBreakDnd: boolean }) =>
+      (await devices.targetsFor(relation.id, ids, dnd)).map((x) => x.accountId).sort();
+    const sorted = (...xs: number[]) => xs.sort();
+    expect(await targets()).toEqual([b.id]);
+    // Nobody mentioned: do-not-disturb holds whatever the settings.
+    expect(await targets({ mentioned: [], mentionsBreakDnd: true })).toEqual([b.id]);
+    const mentioned = [c.id, d.id, e.id];
+    expect(await targets({ mentioned, mentionsBreakDnd: true })).toEqual(sorted(b.id, c.id, d.id));
+    expect(await targets({ mentioned, mentionsBreakDnd: false })).toEqual(sorted(b.id, d.id));
     expect(await devices.targetsFor(relation.id, [])).toEqual([]);
+  });
+
+  it('stores the push settings of an account, null until it chooses', async () => {
+    const a = await data.account();
+    expect(await devices.settingsOf(a.id)).toEqual({ mentionsBreakDnd: null });
+    expect(await devices.updateSettings(a.id, { mentionsBreakDnd: false })).toBe(true);
+    expect(await devices.settingsOf(a.id)).toEqual({ mentionsBreakDnd: false });
+    expect(await devices.updateSettings(a.id, { mentionsBreakDnd: true })).toBe(true);
+    expect(await devices.settingsOf(a.id)).toEqual({ mentionsBreakDnd: true });
+    expect(await devices.settingsOf(987_654_321)).toBeNull();
+    expect(await devices.updateSettings(987_654_321, { mentionsBreakDnd: true })).toBe(false);
+  });
+
+  it('tells which accounts have a device', async () => {
+    const [a, b, c] = [await data.account(), await data.account(), await data.account()];
+    await devices.register(a.id, { platform: 'fcm', token: `has-1-${a.id}` });
+    await devices.register(a.id, { platform: 'fcm', token: `has-2-${a.id}` });
+    const gone = await devices.register(c.id, { platform: 'fcm', token: `has-${c.id}` });
+    expect(await devices.accountsWithDevices([a.id, b.id, c.id])).toEqual(new Set([a.id, c.id]));
+    await devices.removeDead(gone.id, gone.token);
+    expect(await devices.accountsWithDevices([a.id, b.id, c.id])).toEqual(new Set([a.id]));
+    expect(await devices.accountsWithDevices([])).toEqual(new Set());
   });
 
   it('names the group and the sender of a notification', async () => {
@@ -100,10 +135,10 @@ describe('push device repository', () => {
   it('removes a dead device once, and not a token registered again meanwhile', async () => {
     const a = await data.account();
     const d = await devices.register(a.id, { platform: 'fcm', token: 'dying' });
-    expect(await devices.removeDead(d.id, 'dying')).toBe(true);
-    expect(await devices.removeDead(d.id, 'dying')).toBe(false);
+    expect(await devices.removeDead(d.id, 'dying')).toBe(a.id);
+    expect(await devices.removeDead(d.id, 'dying')).toBeNull();
     const fresh = await devices.register(a.id, { platform: 'fcm', token: 'dying' });
-    expect(await devices.removeDead(d.id, 'dying')).toBe(false);
+    expect(await devices.removeDead(d.id, 'dying')).toBeNull();
     expect((await devices.listOf(a.id)).map((x) => x.id)).toEqual([fresh.id]);
   });
 });

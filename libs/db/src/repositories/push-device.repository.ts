@@ -4,6 +4,7 @@ import type {
   PushDevicePlatform,
   PushDeviceRecord,
   PushDeviceRepository,
+  PushSettings,
 } from '../ports/push-devices';
 import { rows } from './sql';
 import { joinWork } from './unit-of-work';
@@ -29,7 +30,10 @@ const toRecord = (r: Row): PushDeviceRecord => ({
   createAt: new Date(r.create_at),
 });
 
-/** Push devices in table `push_device` (migration 20261208100000). */
+/**
+ * Push devices in table `push_device` (migration 20261208100000) and the account's push
+ * settings in `account.push_*` (migration 20261210130000).
+ */
 export class PgPushDeviceRepository implements PushDeviceRepository {
   constructor(private readonly root: EntityManager) {}
 
@@ -82,10 +86,15 @@ export class PgPushDeviceRepository implements PushDeviceRepository {
   async targetsFor(
     relationId: number,
     accountIds: readonly number[],
-    overrideDnd: readonly number[] = [],
+    dnd: { mentioned: readonly number[]; mentionsBreakDnd: boolean } = {
+      mentioned: [],
+      mentionsBreakDnd: false,
+    },
   ): Promise<PushDeviceRecord[]> {
     if (accountIds.length === 0) return [];
     // Array literals travel as text: `rows` would expand a JavaScript array into a list.
+    // The account's own choice, else the server's default, in the same query: the worker
+    // reads do-not-disturb and the preference of every offline account at once.
     const found = await rows<Row>(
       this.em,
       `SELECT ${COLUMNS.split(', ')
@@ -93,10 +102,18 @@ export class PgPushDeviceRepository implements PushDeviceRepository {
         .join(', ')}
          FROM push_device d
          JOIN setting s ON s.account_id = d.account_id AND s.relation_id = ?
+         JOIN account a ON a.id = d.account_id
         WHERE d.account_id = ANY(?::bigint[])
-          AND (NOT s.is_not_disturb OR d.account_id = ANY(?::bigint[]))
+          AND (NOT s.is_not_disturb
+               OR (d.account_id = ANY(?::bigint[])
+                   AND COALESCE(a.push_mentions_break_dnd, ?::boolean)))
         ORDER BY d.account_id, d.id`,
-      [relationId, `{${accountIds.join(',')}}`, `{${overrideDnd.join(',')}}`],
+      [
+        relationId,
+        `{${accountIds.join(',')}}`,
+        `{${dnd.mentioned.join(',')}}`,
+        dnd.mentionsBreakDnd,
+      ],
     );
     return found.map(toRecord);
   }
@@ -115,12 +132,44 @@ export class PgPushDeviceRepository implements PushDeviceRepository {
     return { groupName: row?.group_name ?? null, senderName: row?.sender_name ?? null };
   }
 
-  async removeDead(id: number, token: string): Promise<boolean> {
-    const gone = await rows<{ id: string }>(
+  async removeDead(id: number, token: string): Promise<number | null> {
+    const [gone] = await rows<{ account_id: string }>(
       this.em,
-      'DELETE FROM push_device WHERE id = ? AND token = ? RETURNING id',
+      'DELETE FROM push_device WHERE id = ? AND token = ? RETURNING account_id',
       [id, token],
     );
-    return gone.length > 0;
+    return gone ? Number(gone.account_id) : null;
+  }
+
+  async accountsWithDevices(accountIds: readonly number[]): Promise<Set<number>> {
+    if (accountIds.length === 0) return new Set();
+    // DISTINCT over the account index: one row per account, however many devices.
+    const found = await rows<{ account_id: string }>(
+      this.em,
+      'SELECT DISTINCT account_id FROM push_device WHERE account_id = ANY(?::bigint[])',
+      [`{${accountIds.join(',')}}`],
+    );
+    return new Set(found.map((r) => Number(r.account_id)));
+  }
+
+  async settingsOf(accountId: number): Promise<PushSettings | null> {
+    const [row] = await rows<{ push_mentions_break_dnd: boolean | null }>(
+      this.em,
+      'SELECT push_mentions_break_dnd FROM account WHERE id = ?',
+      [accountId],
+    );
+    return row ? { mentionsBreakDnd: row.push_mentions_break_dnd } : null;
+  }
+
+  async updateSettings(
+    accountId: number,
+    settings: { mentionsBreakDnd: boolean },
+  ): Promise<boolean> {
+    const found = await rows(
+      this.em,
+      'UPDATE account SET push_mentions_break_dnd = ? WHERE id = ? RETURNING id',
+      [settings.mentionsBreakDnd, accountId],
+    );
+    return found.length > 0;
   }
 }

@@ -219,7 +219,7 @@ export class PgSettingRepository implements SettingRepository {
       await rows(em, `delete from relation where id = ? and relation_type = 'friend'`, [
         relationId,
       ]);
-      // Its change counter has no foreign key (docs/data-model.md §2.15): gone after it.
+      // Its change counter has no foreign key (docs/data-model.md §2.16): gone after it.
       await rows(em, 'delete from relation_change where relation_id = ?', [relationId]);
       return { accountIds: [a1, a2] as [number, number] };
     });

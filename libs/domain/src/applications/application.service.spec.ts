@@ -36,7 +36,10 @@ function setup(answers: Partial<Record<keyof ApplicationRepository, unknown>>) {
   const work = new RecordingWork();
   const service = new ApplicationService({
     applications: repo<ApplicationRepository>(answers),
-    blocks: { between: () => Promise.resolve({ aBlocksB: false, bBlocksA: false }) },
+    blocks: {
+      lockPair: () => Promise.resolve(),
+      between: () => Promise.resolve({ aBlocksB: false, bBlocksA: false }),
+    },
     work,
     ids: { next: () => 77, timeOf: () => T0 },
     log,

@@ -8,8 +8,11 @@ import { iso } from '../views';
 
 export interface ApplicationServiceDeps {
   applications: ApplicationRepository;
-  /** Blocks between the two sides refuse a request and its acceptance (4003, 4004). */
-  blocks: Pick<BlockRepository, 'between'>;
+  /**
+   * Blocks between the two sides refuse a request and its acceptance (4003, 4004), checked
+   * under the pair's lock, which a block takes too.
+   */
+  blocks: Pick<BlockRepository, 'between' | 'lockPair'>;
   /** Each change and its pushes (and the "成为好友" system message) commit together. */
   work: UnitOfWork;
   /** Ids of the system messages. */
@@ -60,6 +63,7 @@ export class ApplicationService {
   async create(callerId: number, targetId: number, applyMsg: string): Promise<void> {
     if (targetId === callerId) throw new AppError(ErrorCode.ApplicationInvalid);
     await this.d.work.run(async (outbox) => {
+      await this.d.blocks.lockPair(callerId, targetId);
       refuseBlocked(await this.d.blocks.between(callerId, targetId));
       const created = await this.d.applications.create(callerId, targetId, applyMsg);
       if (created === 'target_missing' || created === 'applicant_missing') {
@@ -82,10 +86,15 @@ export class ApplicationService {
   /**
    * PUT /api/application/accept: the friendship, both settings and the accepted status in
    * one transaction, and with them, in the outbox, the "成为好友" system message and the
-   * `application` pushes. A block between the two refuses it as `create` does.
+   * `application` pushes. A block between the two refuses it as `create` does. The check
+   * and the friendship it allows hold the pair's lock until the commit: a block made at the
+   * same time either commits first and is seen here (4003, 4004), or waits and then finds
+   * the friendship, which it hides from the blocker and announces to the gateways as any
+   * block of a friendship (docs/features.md, Block list).
    */
   async accept(callerId: number, applicantId: number): Promise<void> {
     const relationId = await this.d.work.run(async (outbox) => {
+      await this.d.blocks.lockPair(callerId, applicantId);
       refuseBlocked(await this.d.blocks.between(callerId, applicantId));
       const done = await this.d.applications.accept(applicantId, callerId);
       if (done === 'missing') throw new AppError(ErrorCode.ApplicationNotFound);

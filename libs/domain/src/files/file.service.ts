@@ -8,6 +8,7 @@ import {
   PUSH_EVENTS,
   type MessageRecord,
 } from '@chat/protocol';
+import { findAckedMessage } from '../messages/acked-message';
 import type { IdGenerator } from '../messages/system-message';
 import type { UnitOfWork } from '../ports';
 import { iso } from '../views';
@@ -35,15 +36,6 @@ export interface FileServiceDeps {
   ids: IdGenerator;
   log: Logger;
 }
-
-/**
- * A replied-to message younger than this that is not stored yet may still be on its way
- * (acked on a socket a moment ago): it is looked up again a few times before 5001.
- */
-const RECENT_REPLY_TARGET_MS = 60_000;
-const REPLY_TARGET_RETRY_DELAYS_MS = [50, 150, 300, 500];
-/** How far ahead of this clock a gateway's ids may be; an id further ahead was never made. */
-const MAX_CLOCK_AHEAD_MS = 5000;
 
 /** The extension a message file's key keeps from its name (served by it, docs/data-model.md §2.7). */
 function keyExtension(name: string): string {
@@ -168,19 +160,12 @@ export class FileService {
 
   /**
    * 5001 / 5004 / 5003 of docs/api.md §11. A message acked on a socket a moment ago may not be
-   * stored yet, so a recent id that is missing is looked up again for about a second; an
-   * old one, or one from the future, is answered at once.
+   * stored yet: a recent missing id is looked up again for about a second (`findAckedMessage`).
    */
   private async checkReplyTarget(rlyMsgId: number, relationId: number): Promise<void> {
-    let target = await this.d.replyTargets.state(rlyMsgId);
-    const ageMs = Date.now() - this.d.ids.timeOf(rlyMsgId).getTime();
-    if (!target && ageMs > -MAX_CLOCK_AHEAD_MS && ageMs < RECENT_REPLY_TARGET_MS) {
-      for (const delayMs of REPLY_TARGET_RETRY_DELAYS_MS) {
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-        target = await this.d.replyTargets.state(rlyMsgId);
-        if (target) break;
-      }
-    }
+    const target = await findAckedMessage(this.d.ids.timeOf(rlyMsgId), () =>
+      this.d.replyTargets.state(rlyMsgId),
+    );
     if (!target) {
       throw new AppError(ErrorCode.MessageNotFound, 'the message being replied to does not exist');
     }

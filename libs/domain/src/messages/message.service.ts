@@ -12,6 +12,7 @@ import {
   msgInfoWithRly,
 } from '@chat/protocol';
 import type { ChatEventDraft, UnitOfWork } from '../ports';
+import { findAckedMessage } from './acked-message';
 import { systemMessage, type IdGenerator } from './system-message';
 
 export interface MessageServiceDeps {
@@ -149,10 +150,19 @@ export class MessageService {
     return { list };
   }
 
+  /**
+   * The message's state, null when there is no such message. A client changes messages by
+   * the ids of its acks, and an acked message may not be stored yet: a recent missing id is
+   * looked up again for about a second (`findAckedMessage`).
+   */
+  private stateOf(id: number) {
+    return findAckedMessage(this.d.ids.timeOf(id), () => this.d.messages.state(id));
+  }
+
   /** A message of this relation the caller may change: 2009 / 5001 (docs/pitfalls.md §10). */
   private async messageIn(caller: number, relationId: number, id: number) {
     await this.requireMember(caller, relationId);
-    const state = await this.d.messages.state(id);
+    const state = await this.stateOf(id);
     if (!state || state.relationId !== relationId) throw new AppError(ErrorCode.MessageNotFound);
     return state;
   }
@@ -208,7 +218,7 @@ export class MessageService {
 
   /** PUT /api/msg/update/revoke: only the sender; clears pin and top in the same statement. */
   async revoke(caller: number, id: number): Promise<void> {
-    const msg = await this.d.messages.state(id);
+    const msg = await this.stateOf(id);
     if (!msg) throw new AppError(ErrorCode.MessageNotFound);
     if (msg.accountId !== caller)
       throw new AppError(ErrorCode.PermissionDenied, 'only the sender can revoke');
@@ -240,7 +250,7 @@ export class MessageService {
    * change in one transaction with the `edit_msg` push to every member.
    */
   async edit(caller: number, id: number, content: string): Promise<void> {
-    const msg = await this.d.messages.state(id);
+    const msg = await this.stateOf(id);
     if (!msg) throw new AppError(ErrorCode.MessageNotFound);
     if (msg.accountId !== caller)
       throw new AppError(ErrorCode.PermissionDenied, 'only the sender can edit');
@@ -278,7 +288,7 @@ export class MessageService {
    * pushes nothing. Otherwise `msg_reaction` with the emoji's new count → every member.
    */
   async react(caller: number, id: number, emoji: string, add: boolean): Promise<void> {
-    const msg = await this.d.messages.state(id);
+    const msg = await this.stateOf(id);
     if (!msg) throw new AppError(ErrorCode.MessageNotFound);
     await this.requireMember(caller, msg.relationId);
     if (msg.isRevoke) throw new AppError(ErrorCode.MessageRevoked);

@@ -32,4 +32,17 @@ describe('push device schemas (docs/push-notifications.md)', () => {
       token: 'https://push.example/x',
     });
   });
+
+  it('takes the settings as a boolean, nothing else', () => {
+    expect(s.updateSettings.body.parse({ mentions_break_dnd: false })).toEqual({
+      mentions_break_dnd: false,
+    });
+    for (const bad of [{}, { mentions_break_dnd: 'false' }, { mentions_break_dnd: null }]) {
+      const r = s.updateSettings.body.safeParse(bad);
+      expect(r.success).toBe(false);
+    }
+    expect(s.updateSettings.body.safeParse({}).error?.issues.map((i) => i.message)).toEqual([
+      'mentions_break_dnd is required (true or false)',
+    ]);
+  });
 });

@@ -44,9 +44,21 @@ export const PushDeviceOut = z
   })
   .meta({ id: 'PushDevice' });
 
+/** The account's notification settings (docs/push-notifications.md, Who is notified). */
+export const PushSettingsOut = z
+  .object({
+    mentions_break_dnd: z.boolean().meta({
+      description:
+        'a mention notifies the devices in a conversation set do-not-disturb; the server default (Push.MentionsBreakDoNotDisturb) until the account chooses',
+      example: true,
+    }),
+  })
+  .meta({ id: 'PushSettings' });
+
 /**
  * The push area (docs/api.md, push devices): register the caller's device for notifications
- * while it has no socket online, unregister it, list the account's devices.
+ * while it has no socket online, unregister it, list the account's devices, read and set
+ * the account's notification settings.
  */
 export function pushSchemas() {
   return {
@@ -71,6 +83,17 @@ export function pushSchemas() {
     },
     list: {
       reply: z.object({ list: z.array(PushDeviceOut) }),
+    },
+    settings: {
+      reply: PushSettingsOut,
+    },
+    updateSettings: {
+      body: z.object({
+        mentions_break_dnd: z.boolean({
+          error: 'mentions_break_dnd is required (true or false)',
+        }),
+      }),
+      reply: PushSettingsOut,
     },
   };
 }
