@@ -106,6 +106,8 @@ class FakeRest {
   /** Account tokens handed out by `GET /api/account/token`; refused once the user's ended. */
   renewed = 0;
   userSessionEnded = false;
+  /** How many of the next REST calls the per-address rate limit refuses (1004). */
+  busy = 0;
   private gate: Promise<void> | null = null;
   private openGate: (() => void) | null = null;
 
@@ -129,6 +131,10 @@ class FakeRest {
     const url = new URL(input);
     const ok = (data: unknown) =>
       new Response(JSON.stringify({ status_code: 0, status_msg: 'ok', data }));
+    if (this.busy > 0) {
+      this.busy--;
+      return new Response(JSON.stringify({ status_code: 1004, status_msg: 'too many requests' }));
+    }
     switch (url.pathname) {
       case '/api/setting/friend/list':
         return ok({ list: [{ relation_id: RELATION }], total: 1 });
@@ -254,6 +260,15 @@ describe('ChatClient delivery', () => {
     expect(client.cursors()).toEqual([
       { relation_id: RELATION, last_seq: 8, last_change: 0, last_read_msg_id: 0 },
     ]);
+  });
+
+  it('waits out the rate limit (1004) on its own REST calls', async () => {
+    const rest = new FakeRest();
+    rest.stored = [message(1)];
+    rest.busy = 3; // the friend list, the group list, and the first catch-up
+    const { got } = await started(rest);
+    expect(got).toEqual([1]);
+    expect(rest.busy).toBe(0);
   });
 
   it('finds an own message by sync after its ack, as it is not pushed to its sender', async () => {

@@ -53,6 +53,8 @@ const OWN_MESSAGE_WAITS = [20, 50, 100, 200, 400, 800, 1600, 3200];
 const SESSION_ENDED = [2001, 2007, 2008, 2010, 2013];
 /** How many delivered message ids each conversation remembers. */
 const RECENT_IDS = 1000;
+/** Waits (ms) before retrying a REST call the per-address rate limit refused (1004). */
+const BUSY_WAITS = [300, 600, 900, 1200, 1500, 1800];
 
 /**
  * Where a conversation's messages start for a client that has no cursor of its own for it:
@@ -266,8 +268,8 @@ export class ChatClient {
     }
     let request = this.tokenRequests.get(accountId);
     if (!request) {
-      request = this.api.account
-        .token(this.userToken.token, { account_id: accountId })
+      const userToken = this.userToken.token;
+      request = whenNotBusy(() => this.api.account.token(userToken, { account_id: accountId }))
         .then((reply) => reply.account_token)
         .finally(() => this.tokenRequests.delete(accountId));
       this.tokenRequests.set(accountId, request);
@@ -598,8 +600,8 @@ export class ChatClient {
   private async discover(session: AccountSession): Promise<void> {
     const token = await this.accountToken(session.accountId);
     const [friends, groups] = await Promise.all([
-      this.api.setting.friendList(token),
-      this.api.group.list(token),
+      whenNotBusy(() => this.api.setting.friendList(token)),
+      whenNotBusy(() => this.api.group.list(token)),
     ]);
     if (session.closed) return;
     const ids = [...friends.list, ...groups.list].map((s) => s.relation_id);
@@ -610,10 +612,12 @@ export class ChatClient {
     if (session.historyStart === 'latest' && fresh.length > 0) {
       // `after_seq` past any message asks only for each conversation's newest seq.
       for (const chunk of chunks(fresh, SYNC_MAX_RELATIONS)) {
-        const reply = await this.api.msg.sync(token, {
-          relations: chunk.map((relation_id) => ({ relation_id, after_seq: LATEST })),
-          limit: 1,
-        });
+        const reply = await whenNotBusy(() =>
+          this.api.msg.sync(token, {
+            relations: chunk.map((relation_id) => ({ relation_id, after_seq: LATEST })),
+            limit: 1,
+          }),
+        );
         if (session.closed) return;
         for (const r of reply.list) {
           if (!session.conversations.has(r.relation_id)) {
@@ -745,17 +749,19 @@ export class ChatClient {
       try {
         for (const chunk of chunks(relations, SYNC_MAX_RELATIONS)) {
           const token = await this.accountToken(session.accountId);
-          const reply = await this.api.msg.sync(token, {
-            relations: chunk.map((id) => {
-              const conversation = session.conversations.get(id);
-              return {
-                relation_id: id,
-                after_seq: conversation?.lastSeq ?? 0,
-                after_change: conversation?.lastChange ?? 0,
-              };
+          const reply = await whenNotBusy(() =>
+            this.api.msg.sync(token, {
+              relations: chunk.map((id) => {
+                const conversation = session.conversations.get(id);
+                return {
+                  relation_id: id,
+                  after_seq: conversation?.lastSeq ?? 0,
+                  after_change: conversation?.lastChange ?? 0,
+                };
+              }),
+              limit: this.options.syncLimit ?? 200,
             }),
-            limit: this.options.syncLimit ?? 200,
-          });
+          );
           if (session.closed) return false;
           for (const synced of reply.list) this.applySync(session, synced);
         }
@@ -879,6 +885,23 @@ function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * A REST call of the client's own (token, lists, sync), tried again while the per-address
+ * rate limit refuses it (1004, docs/limits.md): several tabs or apps behind one address start
+ * with a burst of calls.
+ */
+async function whenNotBusy<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const busy = err instanceof ChatError && err.reason === 'reply' && err.code === 1004;
+      if (!busy || attempt >= BUSY_WAITS.length) throw err;
+      await delay(err.retryAfterMs ?? BUSY_WAITS[attempt]!);
+    }
+  }
 }
 
 function delay(ms: number): Promise<void> {
