@@ -281,8 +281,9 @@ test('two people befriend and chat; a second device follows live', async () => {
   await conversationWith(phone, aliceName).click();
   await messageWithText(phone, 'Yes, from my phone').waitFor();
 
-  // Bob's browser loses its connection; what Alice sends meanwhile reaches him through the
-  // catch-up (`POST /api/msg/sync`) once he is back.
+  // Bob's browser loses its connection; what Alice sends, edits and reacts to meanwhile
+  // reaches him through the catch-up (`POST /api/msg/sync`: new messages, and `changed` for
+  // those he has) once he is back.
   offline = true;
   for (const ws of bobSockets.splice(0)) await ws.close({ code: 1006 });
   await eventually(
@@ -291,14 +292,38 @@ test('two people befriend and chat; a second device follows live', async () => {
   );
   await send(alice, 'Sent while you were away');
   await messageWithText(phone, 'Sent while you were away').waitFor();
+  const edited = messageWithText(alice, 'Hello Bob, edited!');
+  await edited.hover();
+  alice.once('dialog', (dialog) => void dialog.accept('Hello Bob, edited twice'));
+  await edited.locator('[data-testid="message-edit"]').click();
+  await messageWithText(phone, 'Hello Bob, edited twice').waitFor();
+  const hi = messageWithText(alice, 'Hi Alice, good to see you');
+  await hi.hover();
+  await hi.locator('[data-testid="message-react"]').click();
+  const hiReaction = (page: Page) =>
+    messageWithText(page, 'Hi Alice, good to see you').locator(
+      '[data-testid="reaction"][data-emoji="👍"][data-me="false"]',
+      { hasText: '1' },
+    );
+  await hiReaction(phone).waitFor();
   await new Promise((resolve) => setTimeout(resolve, 500));
   expect(await messageWithText(bob, 'Sent while you were away').count()).toBe(0);
+  expect(await messageWithText(bob, 'Hello Bob, edited twice').count()).toBe(0);
+  expect(await hiReaction(bob).count()).toBe(0);
   offline = false;
   await eventually(
     'Bob to reconnect',
     async () => (await byTest(bob, 'conn-state').textContent()) === 'online',
   );
   await messageWithText(bob, 'Sent while you were away').waitFor();
+  // Waits for the server's `changed` in sync replies (docs/api.md §11).
+  await messageWithText(bob, 'Hello Bob, edited twice')
+    .locator('[data-testid="message-edited"]')
+    .waitFor();
+  await messageWithText(bob, 'Hi Alice, good to see you')
+    .locator('[data-testid="reply-quote"]', { hasText: 'Hello Bob, edited twice' })
+    .waitFor();
+  await hiReaction(bob).waitFor();
 
   // An image goes as a file message (`POST /api/msg/file`) and shows on both sides.
   const picture = await alice.evaluate(() => {

@@ -1,10 +1,13 @@
 import {
-  ChatApi,
+  ChatClient,
   ChatError,
-  ChatSocket,
   TypingIndicators,
   type CallOptions,
+  type ChatApi,
   type HttpMethod,
+  type MessageChange,
+  type PushEvents,
+  type SettingFriend,
 } from '@chat/client';
 import {
   applyReaction,
@@ -21,26 +24,9 @@ import {
 /** How often a typing device refreshes its indicator (docs/protocol.md §3.4). */
 const TYPING_REFRESH_MS = 3000;
 
-interface Token {
-  token: string;
-  expired_at: string;
-}
-
-interface SettingBase {
-  relation_id: number;
+/** The settings both a friendship and a group have (docs/api.md §3). */
+type SettingBase = Omit<SettingFriend, 'friend_info' | 'relation_type'> & {
   relation_type: 'friend' | 'group';
-  nick_name: string;
-  is_not_disturb: boolean;
-  is_pin: boolean;
-  pin_time: string;
-  is_show: boolean;
-  last_show: string;
-}
-type FriendSetting = SettingBase & {
-  friend_info: { account_id: number; name: string; avatar: string };
-};
-type GroupSetting = SettingBase & {
-  group_info: { relation_id: number; name: string; description: string; avatar: string };
 };
 
 export interface GroupMember {
@@ -79,18 +65,19 @@ function newClientMsgId(): string {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * What the signed-in person does: REST through `ChatApi`, the live side through `ChatSocket`
- * (docs/api.md, docs/protocol.md), every answer and push folded into the store.
+ * What the signed-in person does, through the SDK's `ChatClient` (docs/api.md,
+ * docs/protocol.md): it holds the tokens and the account's socket, delivers every message once
+ * and in order (pushed, or caught up by sync after a reconnection), and every change to a
+ * message (live, or made while away); REST goes through its `ChatApi`. Every answer, message,
+ * change and push is folded into the store.
  */
 export class Session {
   readonly store = new Store();
+  readonly client: ChatClient;
   readonly api: ChatApi;
-  private socket: ChatSocket | null = null;
-  private accountToken: Token | null = null;
-  private unsubscribe: (() => void)[] = [];
   private noticeId = 0;
-  /** Whether the socket was open before: the next `open` is a reconnection and syncs. */
-  private wasOpen = false;
+  /** While the conversation list loads: a message of one not listed yet is in it. */
+  private conversationsLoading: Promise<void> | null = null;
   /** Who types where, from the `typing` pushes; mirrored into `state.typing`. */
   private readonly typingIndicators = new TypingIndicators();
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -98,22 +85,33 @@ export class Session {
   private readonly typingSent = new Map<number, number>();
 
   constructor(private readonly origin: string = location.origin) {
-    this.api = new ChatApi({ baseUrl: origin });
+    this.client = new ChatClient({ baseUrl: origin, newClientMsgId });
+    this.api = this.client.api;
+    this.subscribe();
+  }
+
+  /** The current account's socket, once `useAccount` made one. */
+  private get socket() {
+    return this.client.socket;
   }
 
   // ---------------------------------------------------------------------------------------
   // REST with the account token; a 1004 (rate limit) is waited out and tried again.
 
-  async call<T>(
-    method: HttpMethod,
-    path: string,
-    options: CallOptions = {},
-    user = false,
-  ): Promise<T> {
+  call<T>(method: HttpMethod, path: string, options: CallOptions = {}, user = false): Promise<T> {
+    return this.withToken(
+      (token) => this.api.request<T>(method, path, { ...options, token }),
+      user,
+    );
+  }
+
+  /** A typed `ChatApi` call (`api.setting.friendList`…) with the token and retries of `call`. */
+  async withToken<T>(request: (token: string) => Promise<T>, user = false): Promise<T> {
     const token = user ? this.store.state.userToken : await this.currentAccountToken();
+    // ChatClient's own calls (its sync, its lists) wait out a 1004 alike.
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.api.request<T>(method, path, { ...options, token });
+        return await request(token);
       } catch (err) {
         if (err instanceof ChatError && err.code === 1004 && attempt < 6) {
           await sleep(300 * (attempt + 1));
@@ -151,7 +149,7 @@ export class Session {
     void this.probeDevMailbox();
     const saved = readSaved();
     if (!saved) return;
-    this.store.set({ email: saved.email, userToken: saved.userToken });
+    this.setUserToken(saved.email, saved.userToken);
     try {
       await this.loadAccounts();
     } catch {
@@ -187,21 +185,24 @@ export class Session {
   }
 
   async signUp(email: string, password: string, code: string): Promise<void> {
-    const data = await this.api.request<{ user_token: Token }>('POST', '/api/user/register', {
-      body: { email, password, code },
-    });
+    const data = await this.api.user.register({ email, password, code });
     await this.signedIn(email, data.user_token.token);
   }
 
   async logIn(email: string, password: string): Promise<void> {
-    const data = await this.api.request<{ user_token: Token }>('POST', '/api/user/login', {
-      body: { email, password },
-    });
+    const data = await this.client.login(email, password);
     await this.signedIn(email, data.user_token.token);
   }
 
-  private async signedIn(email: string, userToken: string): Promise<void> {
+  /** The user token, for the app's user calls and for ChatClient's account tokens. */
+  private setUserToken(email: string, userToken: string): void {
     this.store.set({ email, userToken });
+    // ChatClient reads only the token of a user token, never its expiry.
+    this.client.setUserToken({ token: userToken, expired_at: '' });
+  }
+
+  private async signedIn(email: string, userToken: string): Promise<void> {
+    this.setUserToken(email, userToken);
     save({ email, userToken, accountId: 0 });
     await this.loadAccounts();
     const { accounts } = this.store.state;
@@ -230,7 +231,11 @@ export class Session {
     await this.useAccount(data.id);
   }
 
-  /** Leaves the current account (socket closed, state cleared) and opens `accountId`. */
+  /**
+   * Leaves the current account (socket closed, state cleared) and opens `accountId`: ChatClient
+   * connects its socket (resuming each conversation where this page left it, when switching
+   * back) while the lists load.
+   */
   async useAccount(accountId: number): Promise<void> {
     this.closeAccount();
     const account = this.store.state.accounts.find((a) => a.account_id === accountId);
@@ -245,9 +250,11 @@ export class Session {
       applications: [],
     });
     save({ email: this.store.state.email, userToken: this.store.state.userToken, accountId });
-    this.accountToken = await this.api.accountToken(this.store.state.userToken, accountId);
-    this.connect();
-    await Promise.all([this.loadConversations(), this.loadApplications()]);
+    await Promise.all([
+      this.client.switchAccount(accountId),
+      this.loadConversations(),
+      this.loadApplications(),
+    ]);
   }
 
   showAccounts(): void {
@@ -278,28 +285,20 @@ export class Session {
   }
 
   private closeAccount(): void {
-    for (const off of this.unsubscribe) off();
-    this.unsubscribe = [];
-    this.socket?.close();
-    this.socket = null;
-    this.accountToken = null;
-    this.wasOpen = false;
+    this.client.close();
     clearTimeout(this.typingTimer);
     this.typingSent.clear();
     this.store.set({ connection: 'offline', typing: {} });
   }
 
+  /** The account's token from ChatClient: the one held, or one renewed when due. */
   private async currentAccountToken(): Promise<string> {
-    const token = this.accountToken;
-    if (token && Date.parse(token.expired_at) - Date.now() > 60_000) return token.token;
-    const { userToken, accountId } = this.store.state;
     try {
-      this.accountToken = await this.api.accountToken(userToken, accountId);
+      return await this.client.accountToken(this.store.state.accountId);
     } catch (err) {
       this.checkSession(err);
       throw err;
     }
-    return this.accountToken.token;
   }
 
   /**
@@ -315,193 +314,202 @@ export class Session {
   }
 
   // ---------------------------------------------------------------------------------------
-  // The socket and its pushes (docs/protocol.md §4).
+  // ChatClient's messages, changes and pushes (docs/protocol.md §4), for whichever account
+  // is open: subscribed once, ChatClient hands over only the current account's.
 
-  private connect(): void {
-    const url = `${this.origin.replace(/^http/, 'ws')}/ws`;
-    const socket = new ChatSocket({
-      url,
-      token: () => this.currentAccountToken(),
-      newClientMsgId,
+  private subscribe(): void {
+    const client = this.client;
+    client.onState((state) => this.store.set({ connection: state }));
+    client.onMessage((msg) => this.received(msg as Message));
+    client.onMessageChanged((change) => this.changed(change));
+    client.onError((err) => {
+      const message = err instanceof Error ? err.message : String(err);
+      if (client.accountId === null && this.store.state.screen === 'chat') {
+        // ChatClient stopped the account's session: its token was refused, and so was the
+        // renewal. The user's session ended (sign in again), or the account is gone.
+        this.checkSession(err);
+        if (this.store.state.screen !== 'chat') return;
+        this.closeAccount();
+        this.store.set({ screen: 'accounts' });
+        this.notify(`Disconnected: ${message}`, 'error');
+        return;
+      }
+      // A catch-up that failed (retried at the next connection or gap), or a bug here.
+      this.notify(message, 'error');
     });
-    this.socket = socket;
-    const on = this.unsubscribe;
-    on.push(
-      socket.onState((state) => {
-        this.store.set({ connection: state });
-        if (state === 'open') {
-          if (this.wasOpen) void this.attempt(() => this.catchUp());
-          this.wasOpen = true;
-        }
-      }),
-    );
-    on.push(socket.on('send_msg', ({ msg_info }) => this.received([msg_info as Message], true)));
-    on.push(
-      socket.on('read_msg', (data) => {
-        if (data.reader_id === this.store.state.accountId) {
-          // This account read on another device.
-          this.store.updateConversation(data.relation_id, (c) => ({
-            readUpTo: Math.max(c.readUpTo, data.last_read_msg_id),
-            unread: 0,
-          }));
-          return;
-        }
-        const me = this.store.state.accountId;
-        this.store.updateHistory(data.relation_id, (h) => ({
-          messages: h.messages.map((m) =>
-            m.account_id === me &&
-            m.id <= data.last_read_msg_id &&
-            !m.read_ids?.includes(data.reader_id)
-              ? { ...m, read_ids: unionIds(m.read_ids ?? [], [data.reader_id]) }
-              : m,
-          ),
+    client.on('read_msg', (data) => {
+      if (data.reader_id === this.store.state.accountId) {
+        // This account read on another device.
+        this.store.updateConversation(data.relation_id, (c) => ({
+          readUpTo: Math.max(c.readUpTo, data.last_read_msg_id),
+          unread: 0,
         }));
-      }),
+        return;
+      }
+      const me = this.store.state.accountId;
+      this.store.updateHistory(data.relation_id, (h) => ({
+        messages: h.messages.map((m) =>
+          m.account_id === me &&
+          m.id <= data.last_read_msg_id &&
+          !m.read_ids?.includes(data.reader_id)
+            ? { ...m, read_ids: unionIds(m.read_ids ?? [], [data.reader_id]) }
+            : m,
+        ),
+      }));
+    });
+    client.on('typing', (data) => {
+      this.typingIndicators.apply(data);
+      this.refreshTyping();
+    });
+    client.on('application', (app) => {
+      const me = this.store.state.accountId;
+      this.notify(
+        app.status === '已同意'
+          ? `${app.name} is now your friend`
+          : app.status === '已拒绝'
+            ? `${app.name} refused the friend request`
+            : app.account1_id === me
+              ? `Friend request sent to ${app.name}`
+              : `Friend request from ${app.name}`,
+      );
+      void this.attempt(() => this.loadApplications());
+      if (app.status === '已同意') void this.attempt(() => this.loadConversations());
+    });
+    client.on('delete_relation', ({ relation_id }) => this.dropConversation(relation_id));
+    client.on('group_dissolved', ({ relation_id }) => {
+      this.notify('A group was dissolved');
+      this.dropConversation(relation_id);
+    });
+    client.on('group_quit_account', ({ relation_id, account_id }) => {
+      if (account_id === this.store.state.accountId) this.dropConversation(relation_id);
+    });
+    client.on('group_new_account', ({ account_id }) => {
+      if (account_id === this.store.state.accountId)
+        void this.attempt(() => this.loadConversations());
+    });
+    client.on('update_setting_state', ({ type, relation_id, state }) => {
+      this.store.updateConversation(relation_id, () =>
+        type === 'pin'
+          ? { isPin: state, pinTime: new Date().toISOString() }
+          : type === 'show'
+            ? { isShow: state }
+            : { isNotDisturb: state },
+      );
+    });
+    client.on('update_nickname', ({ relation_id, nick_name }) => {
+      this.store.updateConversation(relation_id, (c) => ({
+        nickName: nick_name,
+        title: nick_name || c.name,
+      }));
+    });
+    client.on('update_account', (data) => {
+      if (data.account_id === this.store.state.accountId)
+        this.store.set({ accountName: data.name });
+    });
+    client.on('create_notify', (n) => this.notify(`New group notice: ${n.msg_content}`));
+    client.on('update_notify', (n) => this.notify(`Group notice changed: ${n.msg_content}`));
+    client.on('account_login', ({ address }) =>
+      this.notify(`This account connected on another device (${address})`),
     );
-    on.push(
-      socket.on('update_msg_state', (data) => {
-        const patch = (m: Message): Message => {
-          if (m.id !== data.msg_id) return m;
-          if (data.type === 'revoke')
-            return { ...m, is_revoke: data.state, msg_content: '', msg_extend: null };
-          if (data.type === 'pin') return { ...m, is_pin: data.state };
-          return { ...m, is_top: data.state };
-        };
-        this.store.updateHistory(data.relation_id, (h) => ({
-          messages: h.messages.map((m) =>
-            m.rly_msg?.msg_id === data.msg_id && data.type === 'revoke'
-              ? {
-                  ...m,
-                  rly_msg: { ...m.rly_msg, is_revoke: true, msg_content: '', msg_extend: null },
-                }
-              : patch(m),
-          ),
-          top:
-            data.type === 'top'
-              ? data.state
-                ? (h.messages.find((m) => m.id === data.msg_id) ?? h.top)
-                : h.top?.id === data.msg_id
-                  ? null
-                  : h.top
-              : h.top && patch(h.top),
-        }));
-        this.store.updateConversation(data.relation_id, (c) => ({ last: c.last && patch(c.last) }));
-        if (data.type === 'top' && data.state && this.store.state.histories[data.relation_id]) {
-          void this.attempt(() => this.loadTop(data.relation_id));
-        }
-      }),
-    );
-    on.push(
-      socket.on('edit_msg', (data) => {
-        const patch = (m: Message): Message =>
-          m.id === data.msg_id ? { ...m, msg_content: data.msg_content, edit_at: data.edit_at } : m;
-        const patchReply = (m: Message): Message =>
-          m.rly_msg?.msg_id === data.msg_id
-            ? { ...m, rly_msg: { ...m.rly_msg, msg_content: data.msg_content } }
-            : patch(m);
-        this.store.updateHistory(data.relation_id, (h) => ({
-          messages: h.messages.map(patchReply),
-          top: h.top && patch(h.top),
-        }));
-        this.store.updateConversation(data.relation_id, (c) => ({ last: c.last && patch(c.last) }));
-      }),
-    );
-    on.push(
-      socket.on('msg_reaction', (data) => {
-        const me = this.store.state.accountId;
-        this.store.updateHistory(data.relation_id, (h) => ({
-          messages: h.messages.map((m) => (m.id === data.msg_id ? applyReaction(m, data, me) : m)),
-        }));
-      }),
-    );
-    on.push(
-      socket.on('typing', (data) => {
-        this.typingIndicators.apply(data);
-        this.refreshTyping();
-      }),
-    );
-    on.push(
-      socket.on('application', (app) => {
-        const me = this.store.state.accountId;
-        this.notify(
-          app.status === '已同意'
-            ? `${app.name} is now your friend`
-            : app.status === '已拒绝'
-              ? `${app.name} refused the friend request`
-              : app.account1_id === me
-                ? `Friend request sent to ${app.name}`
-                : `Friend request from ${app.name}`,
-        );
-        void this.attempt(() => this.loadApplications());
-        if (app.status === '已同意') void this.attempt(() => this.loadConversations());
-      }),
-    );
-    const reloadConversations = () => void this.attempt(() => this.loadConversations());
-    on.push(
-      socket.on('delete_relation', ({ relation_id }) => {
-        this.dropConversation(relation_id);
-      }),
-    );
-    on.push(
-      socket.on('group_dissolved', ({ relation_id }) => {
-        this.notify('A group was dissolved');
-        this.dropConversation(relation_id);
-      }),
-    );
-    on.push(
-      socket.on('group_quit_account', ({ relation_id, account_id }) => {
-        if (account_id === this.store.state.accountId) this.dropConversation(relation_id);
-      }),
-    );
-    on.push(
-      socket.on('group_new_account', ({ account_id }) => {
-        if (account_id === this.store.state.accountId) reloadConversations();
-      }),
-    );
-    on.push(
-      socket.on('update_setting_state', ({ type, relation_id, state }) => {
-        this.store.updateConversation(relation_id, () =>
-          type === 'pin'
-            ? { isPin: state, pinTime: new Date().toISOString() }
-            : type === 'show'
-              ? { isShow: state }
-              : { isNotDisturb: state },
-        );
-      }),
-    );
-    on.push(
-      socket.on('update_nickname', ({ relation_id, nick_name }) => {
-        this.store.updateConversation(relation_id, (c) => ({
-          nickName: nick_name,
-          title: nick_name || c.name,
-        }));
-      }),
-    );
-    on.push(
-      socket.on('update_account', (data) => {
-        if (data.account_id === this.store.state.accountId)
-          this.store.set({ accountName: data.name });
-      }),
-    );
-    on.push(socket.on('create_notify', (n) => this.notify(`New group notice: ${n.msg_content}`)));
-    on.push(
-      socket.on('update_notify', (n) => this.notify(`Group notice changed: ${n.msg_content}`)),
-    );
-    on.push(
-      socket.on('account_login', ({ address }) =>
-        this.notify(`This account connected on another device (${address})`),
+    client.on('error', ({ status_code, status_msg }) => {
+      if (status_code === 2013 || status_code === 2010) this.notify(status_msg, 'error');
+    });
+  }
+
+  /**
+   * A change to a message (ChatClient's `onMessageChanged`): a push says what changed; a
+   * change made while this page was away comes as the whole message, as it is now.
+   */
+  private changed(change: MessageChange): void {
+    switch (change.source) {
+      case 'edit_msg':
+        return this.edited(change.push);
+      case 'msg_reaction':
+        return this.reacted(change.push);
+      case 'update_msg_state':
+        return this.stateChanged(change.push);
+      case 'sync':
+        return this.replaced(change.message as Message);
+    }
+  }
+
+  /** A message as it is now: where it shows (history, top, quotes, the list's last message). */
+  private replaced(msg: Message): void {
+    const quote = (m: Message): Message =>
+      m.rly_msg?.msg_id === msg.id
+        ? {
+            ...m,
+            rly_msg: {
+              ...m.rly_msg,
+              msg_content: msg.msg_content,
+              msg_extend: msg.msg_extend,
+              is_revoke: msg.is_revoke,
+            },
+          }
+        : m;
+    this.store.updateHistory(msg.relation_id, (h) => ({
+      // Only where it is loaded: an older message stays on its page.
+      messages: h.messages.some((m) => m.id === msg.id)
+        ? mergeMessages(h.messages, [msg]).map(quote)
+        : h.messages.map(quote),
+      top: msg.is_top ? msg : h.top?.id === msg.id ? null : h.top,
+    }));
+    this.store.updateConversation(msg.relation_id, (c) => ({
+      last: c.last?.id === msg.id ? { ...c.last, ...msg } : c.last,
+    }));
+  }
+
+  private edited(data: PushEvents['edit_msg']): void {
+    const patch = (m: Message): Message =>
+      m.id === data.msg_id ? { ...m, msg_content: data.msg_content, edit_at: data.edit_at } : m;
+    const patchReply = (m: Message): Message =>
+      m.rly_msg?.msg_id === data.msg_id
+        ? { ...m, rly_msg: { ...m.rly_msg, msg_content: data.msg_content } }
+        : patch(m);
+    this.store.updateHistory(data.relation_id, (h) => ({
+      messages: h.messages.map(patchReply),
+      top: h.top && patch(h.top),
+    }));
+    this.store.updateConversation(data.relation_id, (c) => ({ last: c.last && patch(c.last) }));
+  }
+
+  private reacted(data: PushEvents['msg_reaction']): void {
+    const me = this.store.state.accountId;
+    this.store.updateHistory(data.relation_id, (h) => ({
+      messages: h.messages.map((m) => (m.id === data.msg_id ? applyReaction(m, data, me) : m)),
+    }));
+  }
+
+  private stateChanged(data: PushEvents['update_msg_state']): void {
+    const patch = (m: Message): Message => {
+      if (m.id !== data.msg_id) return m;
+      if (data.type === 'revoke')
+        return { ...m, is_revoke: data.state, msg_content: '', msg_extend: null };
+      if (data.type === 'pin') return { ...m, is_pin: data.state };
+      return { ...m, is_top: data.state };
+    };
+    this.store.updateHistory(data.relation_id, (h) => ({
+      messages: h.messages.map((m) =>
+        m.rly_msg?.msg_id === data.msg_id && data.type === 'revoke'
+          ? {
+              ...m,
+              rly_msg: { ...m.rly_msg, is_revoke: true, msg_content: '', msg_extend: null },
+            }
+          : patch(m),
       ),
-    );
-    on.push(
-      socket.on('error', ({ status_code, status_msg }) => {
-        if (status_code === 2013 || status_code === 2010) this.notify(status_msg, 'error');
-      }),
-    );
-    socket.connect().catch((err: unknown) => {
-      // Closed here (another account, log out): nothing to report.
-      if (this.socket !== socket) return;
-      this.notify(`Disconnected: ${err instanceof Error ? err.message : String(err)}`, 'error');
-    });
+      top:
+        data.type === 'top'
+          ? data.state
+            ? (h.messages.find((m) => m.id === data.msg_id) ?? h.top)
+            : h.top?.id === data.msg_id
+              ? null
+              : h.top
+          : h.top && patch(h.top),
+    }));
+    this.store.updateConversation(data.relation_id, (c) => ({ last: c.last && patch(c.last) }));
+    if (data.type === 'top' && data.state && this.store.state.histories[data.relation_id]) {
+      void this.attempt(() => this.loadTop(data.relation_id));
+    }
   }
 
   private dropConversation(relationId: number): void {
@@ -512,65 +520,53 @@ export class Session {
     });
   }
 
-  /** Messages from a push or a sync: into the history, the list's last message and unread count. */
-  private received(messages: Message[], live: boolean): void {
+  /**
+   * A message from ChatClient, pushed or caught up by sync (once, in order): into the history,
+   * the list's last message and unread count.
+   */
+  private received(msg: Message): void {
     const me = this.store.state.accountId;
-    let unknown = false;
-    for (const msg of messages) {
-      const conv = this.store.state.conversations[msg.relation_id];
-      if (!conv) {
-        unknown = true;
-        continue;
-      }
-      const open = this.store.state.openId === msg.relation_id && this.store.state.panel === 'chat';
-      // System messages ("now friends", top changes) are news, not something to read.
-      const fromOther = msg.account_id !== me && msg.notify_type !== 'system';
-      this.store.updateConversation(msg.relation_id, (c) => ({
-        last: !c.last || c.last.id <= msg.id ? msg : c.last,
-        lastSeq: Math.max(c.lastSeq, msg.seq ?? 0),
-        unread:
-          c.unread +
-          (fromOther && !open && msg.id > c.readUpTo && (!c.last || c.last.id < msg.id) ? 1 : 0),
-        isShow: true,
-      }));
-      this.store.updateHistory(msg.relation_id, (h) => ({
-        messages: mergeMessages(h.messages, [msg]),
-      }));
+    const conv = this.store.state.conversations[msg.relation_id];
+    if (!conv) {
+      // A conversation new to the list (a new friend, a group joined), unless the list is
+      // loading now: then its last message and unread count come with it.
+      if (!this.conversationsLoading) void this.attempt(() => this.loadConversations());
+      return;
     }
-    if (unknown && live) void this.attempt(() => this.loadConversations());
-    const openId = this.store.state.openId;
-    if (messages.some((m) => m.relation_id === openId)) this.markRead(openId);
-  }
-
-  /** After a reconnection: every message after the last `seq` seen, per conversation. */
-  async catchUp(): Promise<void> {
-    const convs = Object.values(this.store.state.conversations);
-    let pending = convs.map((c) => ({ relation_id: c.relationId, after_seq: c.lastSeq }));
-    while (pending.length > 0) {
-      const batch = pending.slice(0, 100);
-      pending = pending.slice(100);
-      const data = await this.call<{
-        list: { relation_id: number; messages: Message[]; last_seq: number; has_more: boolean }[];
-      }>('POST', '/api/msg/sync', { body: { relations: batch, limit: 200 } });
-      for (const rel of data.list) {
-        this.received(rel.messages, false);
-        if (rel.has_more && rel.messages.length > 0) {
-          pending.push({
-            relation_id: rel.relation_id,
-            after_seq: rel.messages[rel.messages.length - 1].seq,
-          });
-        }
-      }
-    }
+    const open = this.store.state.openId === msg.relation_id && this.store.state.panel === 'chat';
+    // System messages ("now friends", top changes) are news, not something to read.
+    const fromOther = msg.account_id !== me && msg.notify_type !== 'system';
+    this.store.updateConversation(msg.relation_id, (c) => ({
+      last: !c.last || c.last.id <= msg.id ? msg : c.last,
+      unread:
+        c.unread +
+        (fromOther && !open && msg.id > c.readUpTo && (!c.last || c.last.id < msg.id) ? 1 : 0),
+      isShow: true,
+    }));
+    this.store.updateHistory(msg.relation_id, (h) => ({
+      messages: mergeMessages(h.messages, [msg]),
+    }));
+    if (msg.relation_id === this.store.state.openId) this.markRead(msg.relation_id);
   }
 
   // ---------------------------------------------------------------------------------------
   // Conversations (docs/api.md §9–11).
 
+  /** The friend and group lists, then the summaries of conversations new to the list. */
   async loadConversations(): Promise<void> {
+    const loading = this.fetchConversations();
+    this.conversationsLoading = loading;
+    try {
+      await loading;
+    } finally {
+      if (this.conversationsLoading === loading) this.conversationsLoading = null;
+    }
+  }
+
+  private async fetchConversations(): Promise<void> {
     const [friends, groups] = await Promise.all([
-      this.call<{ list: FriendSetting[] }>('GET', '/api/setting/friend/list'),
-      this.call<{ list: GroupSetting[] }>('GET', '/api/group/list'),
+      this.withToken((token) => this.api.setting.friendList(token)),
+      this.withToken((token) => this.api.group.list(token)),
     ]);
     const old = this.store.state.conversations;
     const conversations: Record<number, Conversation> = {};
@@ -587,7 +583,6 @@ export class Session {
       pinTime: s.pin_time,
       lastShow: s.last_show,
       unread: old[s.relation_id]?.unread ?? 0,
-      lastSeq: old[s.relation_id]?.lastSeq ?? 0,
       readUpTo: old[s.relation_id]?.readUpTo ?? 0,
       last: old[s.relation_id]?.last,
     });
@@ -640,11 +635,7 @@ export class Session {
       );
       for (const rel of lasts.list) {
         const last = rel.messages[rel.messages.length - 1];
-        if (last)
-          this.store.updateConversation(rel.relation_id, (c) => ({
-            last,
-            lastSeq: Math.max(c.lastSeq, last.seq),
-          }));
+        if (last) this.store.updateConversation(rel.relation_id, () => ({ last }));
       }
     }
     const me = this.store.state.accountId;
@@ -702,7 +693,6 @@ export class Session {
         const last = data.list[data.list.length - 1];
         if (last)
           this.store.updateConversation(relationId, (c) => ({
-            lastSeq: Math.max(c.lastSeq, last.seq),
             last: !c.last || c.last.id < last.id ? last : c.last,
           }));
       });
@@ -764,7 +754,7 @@ export class Session {
       return;
     }
     this.store.updateConversation(relationId, () => ({ readUpTo: newest.id, unread: 0 }));
-    this.socket.readMessages(relationId, [newest.id]).catch(() => {
+    this.client.markRead(relationId, newest.id).catch(() => {
       // Not read after all: the next look tries again.
       this.store.updateConversation(relationId, (c) => ({
         readUpTo: Math.min(c.readUpTo, conv.readUpTo),
@@ -772,10 +762,12 @@ export class Session {
     });
   }
 
-  /** Sends a text over the socket; shown at once, confirmed by the ack (same client_msg_id on resends). */
+  /**
+   * Sends a text over the socket (ChatClient's `send`); shown at once, confirmed by the ack
+   * (same client_msg_id on resends), then delivered again by sync with its `seq`.
+   */
   async send(relationId: number, text: string, replyTo?: Message): Promise<void> {
-    const socket = this.socket;
-    if (!socket) return;
+    if (!this.socket) return;
     const clientMsgId = newClientMsgId();
     const now = new Date().toISOString();
     const me = this.store.state.accountId;
@@ -812,7 +804,7 @@ export class Session {
     };
     this.store.updateHistory(relationId, (h) => ({ messages: [...h.messages, draft] }));
     try {
-      const ack = await socket.sendMessage({
+      const ack = await this.client.send({
         relation_id: relationId,
         msg_content: text,
         rly_msg_id: replyTo?.id ?? 0,

@@ -45,8 +45,6 @@ export interface Conversation {
   lastShow: string;
   last?: Message;
   unread: number;
-  /** The highest `seq` seen in this conversation (`POST /api/msg/sync`). */
-  lastSeq: number;
   /** The highest message id this device marked read. */
   readUpTo: number;
 }

@@ -189,7 +189,10 @@ export class ChatApi {
   /** `POST /api/msg/sync` (docs/api.md §11): every message after `after_seq`, per conversation. */
   sync(
     accountToken: string,
-    body: { relations: { relation_id: number; after_seq: number }[]; limit?: number },
+    body: {
+      relations: { relation_id: number; after_seq: number; after_change?: number }[];
+      limit?: number;
+    },
   ): Promise<{ list: SyncedRelation[] }> {
     return this.request('POST', '/api/msg/sync', { token: accountToken, body });
   }

@@ -1,5 +1,5 @@
 import { waitFor } from '@chat/testing';
-import { ChatClient } from './client';
+import { ChatClient, type MessageChange } from './client';
 import type { WebSocketLike } from './socket';
 import type { MsgInfoWithRly } from './types';
 
@@ -98,10 +98,16 @@ function message(seq: number, from = FRIEND): MsgInfoWithRly {
  */
 class FakeRest {
   stored: MsgInfoWithRly[] = [];
-  syncCalls: { relation_id: number; after_seq: number }[][] = [];
+  /** Changes to stored messages: the message as it is after the change, numbered from 1. */
+  changes: MsgInfoWithRly[] = [];
+  /** Most changes per conversation and reply; more set `has_more`. */
+  changeLimit = 100;
+  syncCalls: { relation_id: number; after_seq: number; after_change?: number }[][] = [];
   /** Account tokens handed out by `GET /api/account/token`; refused once the user's ended. */
   renewed = 0;
   userSessionEnded = false;
+  /** How many of the next REST calls the per-address rate limit refuses (1004). */
+  busy = 0;
   private gate: Promise<void> | null = null;
   private openGate: (() => void) | null = null;
 
@@ -114,10 +120,21 @@ class FakeRest {
     this.gate = null;
   }
 
+  /** Changes stored message `seq` (as an edit, reaction, revoke… would) and counts it. */
+  change(seq: number, patch: Partial<MsgInfoWithRly>): void {
+    const changed = { ...this.stored[seq - 1]!, ...patch };
+    this.stored[seq - 1] = changed;
+    this.changes.push(changed);
+  }
+
   readonly fetch = (async (input: string, init: RequestInit) => {
     const url = new URL(input);
     const ok = (data: unknown) =>
       new Response(JSON.stringify({ status_code: 0, status_msg: 'ok', data }));
+    if (this.busy > 0) {
+      this.busy--;
+      return new Response(JSON.stringify({ status_code: 1004, status_msg: 'too many requests' }));
+    }
     switch (url.pathname) {
       case '/api/setting/friend/list':
         return ok({ list: [{ relation_id: RELATION }], total: 1 });
@@ -137,12 +154,26 @@ class FakeRest {
         const body = JSON.parse(String(init.body));
         this.syncCalls.push(body.relations);
         // What the store holds when the request arrives is what the reply carries.
-        const list = body.relations.map((r: { relation_id: number; after_seq: number }) => ({
-          relation_id: r.relation_id,
-          messages: this.stored.filter((m) => m.seq > r.after_seq),
-          last_seq: this.stored.length,
-          has_more: false,
-        }));
+        type Asked = { relation_id: number; after_seq: number; after_change?: number };
+        const list = body.relations.map((r: Asked) => {
+          // The last change of each message after `after_change`, in change order.
+          const since = r.after_change === undefined ? [] : this.changes.slice(r.after_change);
+          const last = new Map<number, [number, MsgInfoWithRly]>();
+          since.forEach((m, i) => last.set(m.id, [r.after_change! + i + 1, m]));
+          const due = [...last.values()]
+            .filter(([, m]) => m.seq <= r.after_seq)
+            .sort(([a], [b]) => a - b);
+          const changed = due.slice(0, this.changeLimit);
+          const more = due.length > changed.length;
+          return {
+            relation_id: r.relation_id,
+            messages: this.stored.filter((m) => m.seq > r.after_seq),
+            last_seq: this.stored.length,
+            changed: changed.map(([, m]) => m),
+            last_change: more ? changed[changed.length - 1]![0] : this.changes.length,
+            has_more: more,
+          };
+        });
         if (this.gate) await this.gate;
         return ok({ list });
       }
@@ -194,7 +225,7 @@ describe('ChatClient delivery', () => {
     const { got } = await started(rest);
     expect(latest().url).toBe('ws://chat.test/ws');
     expect(got).toEqual([1, 2, 3]);
-    expect(rest.syncCalls[0]).toEqual([{ relation_id: RELATION, after_seq: 0 }]);
+    expect(rest.syncCalls[0]).toEqual([{ relation_id: RELATION, after_seq: 0, after_change: 0 }]);
   });
 
   it('merges pushes that arrive while a catch-up is on its way: each message once, in order', async () => {
@@ -208,7 +239,7 @@ describe('ChatClient delivery', () => {
     await waitFor(() => FakeSocket.instances.length === 2, { what: 'a reconnection' });
     await latest().acceptAndAuthenticate(SELF);
     await waitFor(() => rest.syncCalls.length === 2, { what: 'the catch-up request' });
-    expect(rest.syncCalls[1]).toEqual([{ relation_id: RELATION, after_seq: 3 }]);
+    expect(rest.syncCalls[1]).toEqual([{ relation_id: RELATION, after_seq: 3, after_change: 0 }]);
     // While the reply is held: 5 and 6 are pushed (6 stored after the reply was made).
     latest().push('send_msg', { msg_info: message(5) });
     rest.stored.push(message(6));
@@ -226,7 +257,18 @@ describe('ChatClient delivery', () => {
     await waitFor(() => got.length === 8, { what: 'messages 7 and 8' });
     await client.settle();
     expect(got).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(client.cursors()).toEqual([{ relation_id: RELATION, last_seq: 8, last_read_msg_id: 0 }]);
+    expect(client.cursors()).toEqual([
+      { relation_id: RELATION, last_seq: 8, last_change: 0, last_read_msg_id: 0 },
+    ]);
+  });
+
+  it('waits out the rate limit (1004) on its own REST calls', async () => {
+    const rest = new FakeRest();
+    rest.stored = [message(1)];
+    rest.busy = 3; // the friend list, the group list, and the first catch-up
+    const { got } = await started(rest);
+    expect(got).toEqual([1]);
+    expect(rest.busy).toBe(0);
   });
 
   it('finds an own message by sync after its ack, as it is not pushed to its sender', async () => {
@@ -249,6 +291,125 @@ describe('ChatClient delivery', () => {
     rest.stored.push(message(1, SELF));
     await waitFor(() => got.length === 1, { what: 'the own message', timeoutMs: 5000 });
     expect(client.unreadCount(RELATION)).toBe(0);
+  });
+});
+
+describe('ChatClient message changes', () => {
+  const EDITED_AT = '2026-01-02T00:00:00.000Z';
+
+  it('hears changes live as pushed, and those made while away from the catch-up, in change order', async () => {
+    const rest = new FakeRest();
+    rest.stored = [message(1), message(2), message(3)];
+    const { client, got } = await started(rest);
+    const changes: MessageChange[] = [];
+    client.onMessageChanged((change, conversation) => {
+      expect(conversation.relation_id).toBe(RELATION);
+      changes.push(change);
+    });
+
+    // Live: the push, as it came.
+    const edit = { relation_id: RELATION, msg_id: 1002, msg_content: 'live', edit_at: EDITED_AT };
+    rest.change(2, { msg_content: 'live', edit_at: EDITED_AT });
+    latest().push('edit_msg', edit);
+    const reaction = {
+      relation_id: RELATION,
+      msg_id: 1002,
+      account_id: FRIEND,
+      emoji: '👍',
+      state: true,
+      count: 1,
+    };
+    latest().push('msg_reaction', reaction);
+    expect(changes).toEqual([
+      { source: 'edit_msg', relation_id: RELATION, msg_id: 1002, push: edit },
+      { source: 'msg_reaction', relation_id: RELATION, msg_id: 1002, push: reaction },
+    ]);
+    changes.length = 0;
+
+    // Away: message 1 is edited then revoked, 3 gets a reaction, and 4 is sent.
+    latest().drop();
+    rest.change(1, { msg_content: 'edited', edit_at: EDITED_AT });
+    rest.change(3, { reactions: [{ emoji: '👍', count: 1, me: false }] });
+    rest.change(1, { is_revoke: true, msg_content: '' });
+    rest.stored.push(message(4));
+    await waitFor(() => FakeSocket.instances.length === 2, { what: 'a reconnection' });
+    await latest().acceptAndAuthenticate(SELF);
+    await waitFor(() => got.length === 4, { what: 'message 4' });
+    await client.settle();
+    expect(rest.syncCalls[1]).toEqual([{ relation_id: RELATION, after_seq: 3, after_change: 0 }]);
+    // Each changed message once, whole, in the order of its last change; the live edit of
+    // message 2 comes again (the client cannot tell it heard it).
+    expect(changes.map((c) => [c.source, c.msg_id])).toEqual([
+      ['sync', 1002],
+      ['sync', 1003],
+      ['sync', 1001],
+    ]);
+    expect(changes[2]).toMatchObject({ message: { id: 1001, is_revoke: true, msg_content: '' } });
+    expect(changes[1]).toMatchObject({ message: { reactions: [{ emoji: '👍', count: 1 }] } });
+    expect(client.cursors()).toEqual([
+      { relation_id: RELATION, last_seq: 4, last_change: 4, last_read_msg_id: 0 },
+    ]);
+
+    // The next catch-up asks from there: nothing changed, nothing heard.
+    changes.length = 0;
+    latest().drop();
+    await waitFor(() => FakeSocket.instances.length === 3, { what: 'a reconnection' });
+    await latest().acceptAndAuthenticate(SELF);
+    await waitFor(() => rest.syncCalls.length === 3, { what: 'the catch-up' });
+    await client.settle();
+    expect(rest.syncCalls[2]).toEqual([{ relation_id: RELATION, after_seq: 4, after_change: 4 }]);
+    expect(changes).toEqual([]);
+    expect(got).toEqual([1, 2, 3, 4]);
+  });
+
+  it('resumes cursors saved without last_change from 0, paging through the changes', async () => {
+    const rest = new FakeRest();
+    rest.stored = [1, 2, 3, 4, 5].map((seq) => message(seq));
+    rest.change(2, { msg_content: 'two' });
+    rest.change(4, { msg_content: 'four' });
+    rest.change(5, { msg_content: 'five' });
+    rest.changeLimit = 2;
+    const client = newClient(rest);
+    const got: number[] = [];
+    client.onMessage((m) => got.push(m.seq));
+    const changed: string[] = [];
+    client.onMessageChanged((c) => changed.push(c.source === 'sync' ? c.message.msg_content : ''));
+    const switching = client.switchAccount(SELF, {
+      cursors: [{ relation_id: RELATION, last_seq: 5, last_read_msg_id: 0 }],
+    });
+    await waitFor(() => FakeSocket.instances.length > 0, { what: 'a socket' });
+    await latest().acceptAndAuthenticate(SELF);
+    await switching;
+    expect(rest.syncCalls).toEqual([
+      [{ relation_id: RELATION, after_seq: 5, after_change: 0 }],
+      [{ relation_id: RELATION, after_seq: 5, after_change: 2 }],
+    ]);
+    expect(changed).toEqual(['two', 'four', 'five']);
+    expect(got).toEqual([]);
+    expect(client.cursors()).toEqual([
+      { relation_id: RELATION, last_seq: 5, last_change: 3, last_read_msg_id: 0 },
+    ]);
+  });
+
+  it('does not deliver the stale copy of a message held ahead of a gap and changed meanwhile', async () => {
+    const rest = new FakeRest();
+    rest.stored = [message(1)];
+    const { client } = await started(rest);
+    const texts: string[] = [];
+    client.onMessage((m) => texts.push(m.msg_content));
+    // 2 and 3 are stored; 3 is pushed (2's push lost: a gap), then edited.
+    rest.stored.push(message(2), message(3));
+    rest.change(3, { msg_content: 'm3 edited', edit_at: EDITED_AT });
+    latest().push('send_msg', { msg_info: message(3) });
+    latest().push('edit_msg', {
+      relation_id: RELATION,
+      msg_id: 1003,
+      msg_content: 'm3 edited',
+      edit_at: EDITED_AT,
+    });
+    await waitFor(() => texts.length === 2, { what: 'messages 2 and 3' });
+    await client.settle();
+    expect(texts).toEqual(['m2', 'm3 edited']);
   });
 });
 

@@ -53,6 +53,8 @@ const OWN_MESSAGE_WAITS = [20, 50, 100, 200, 400, 800, 1600, 3200];
 const SESSION_ENDED = [2001, 2007, 2008, 2010, 2013];
 /** How many delivered message ids each conversation remembers. */
 const RECENT_IDS = 1000;
+/** Waits (ms) before retrying a REST call the per-address rate limit refused (1004). */
+const BUSY_WAITS = [300, 600, 900, 1200, 1500, 1800];
 
 /**
  * Where a conversation's messages start for a client that has no cursor of its own for it:
@@ -93,6 +95,12 @@ export interface ConversationCursor {
   last_seq: number;
   /** This account's read cursor (docs/protocol.md §3.3): messages up to it are read. */
   last_read_msg_id: number;
+  /**
+   * The conversation's change counter at the last sync (`last_change` of `POST /api/msg/sync`):
+   * the next catch-up asks for the messages up to `last_seq` changed since. A cursor saved
+   * without it (an older SDK) resumes from 0: every change of those messages comes once.
+   */
+  last_change?: number;
 }
 
 /** A conversation as the client knows it. */
@@ -116,9 +124,36 @@ export type MessageHandler = (message: MsgInfoWithRly, conversation: Conversatio
 /** Read state changed: this account's cursor or another member's. */
 export type ReadHandler = (conversation: ConversationState) => void;
 
+/**
+ * A message that was delivered already changed: edited, reacted to, revoked, pinned or made
+ * the top message. Live, the push says what changed (`edit_msg`, `msg_reaction`,
+ * `update_msg_state`: docs/protocol.md §4); after a (re)connection, changes made while the
+ * client was away come from `POST /api/msg/sync` as the whole message in its current state
+ * (`source: 'sync'`). A change may be heard twice (pushed, then synced): both are idempotent.
+ */
+export type MessageChange =
+  | { source: 'sync'; relation_id: number; msg_id: number; message: MsgInfoWithRly }
+  | { source: 'edit_msg'; relation_id: number; msg_id: number; push: PushEvents['edit_msg'] }
+  | {
+      source: 'msg_reaction';
+      relation_id: number;
+      msg_id: number;
+      push: PushEvents['msg_reaction'];
+    }
+  | {
+      source: 'update_msg_state';
+      relation_id: number;
+      msg_id: number;
+      push: PushEvents['update_msg_state'];
+    };
+
+export type MessageChangeHandler = (change: MessageChange, conversation: ConversationState) => void;
+
 interface Conversation {
   relationId: number;
   lastSeq: number;
+  /** The `last_change` of the last sync; the next one's `after_change`. */
+  lastChange: number;
   lastRead: number;
   /** Ids of others' messages after `lastRead`, ascending. */
   unreadIds: number[];
@@ -168,6 +203,7 @@ export class ChatClient {
   private session: AccountSession | null = null;
   private readonly messageHandlers = new Set<MessageHandler>();
   private readonly readHandlers = new Set<ReadHandler>();
+  private readonly changeHandlers = new Set<MessageChangeHandler>();
   private readonly stateHandlers = new Set<Listener<[SocketState]>>();
   private readonly errorHandlers = new Set<Listener<[unknown]>>();
   private readonly pushHandlers = new Map<string, Set<(data: never) => void>>();
@@ -232,8 +268,8 @@ export class ChatClient {
     }
     let request = this.tokenRequests.get(accountId);
     if (!request) {
-      request = this.api.account
-        .token(this.userToken.token, { account_id: accountId })
+      const userToken = this.userToken.token;
+      request = whenNotBusy(() => this.api.account.token(userToken, { account_id: accountId }))
         .then((reply) => reply.account_token)
         .finally(() => this.tokenRequests.delete(accountId));
       this.tokenRequests.set(accountId, request);
@@ -383,6 +419,15 @@ export class ChatClient {
     return () => this.messageHandlers.delete(handler);
   }
 
+  /**
+   * Changes to messages already delivered (`MessageChange`): pushed live, and after each
+   * (re)connection those made while away, from the catch-up sync, in the order they were made.
+   */
+  onMessageChanged(handler: MessageChangeHandler): () => void {
+    this.changeHandlers.add(handler);
+    return () => this.changeHandlers.delete(handler);
+  }
+
   /** Read cursors: this account's (any of its devices) and other members'. */
   onRead(handler: ReadHandler): () => void {
     this.readHandlers.add(handler);
@@ -520,6 +565,24 @@ export class ChatClient {
         if (quit.account_id === self) this.untrack(session, quit.relation_id);
         return;
       }
+      case 'edit_msg':
+      case 'msg_reaction':
+      case 'update_msg_state': {
+        const push = data as PushEvents['edit_msg'];
+        const conversation = session.conversations.get(push.relation_id);
+        if (!conversation) return;
+        // A message held ahead of a gap is stale now: the sync that fills the gap fetches it.
+        for (const [seq, held] of conversation.ahead)
+          if (held.id === push.msg_id) conversation.ahead.delete(seq);
+        const change = {
+          source: event,
+          relation_id: push.relation_id,
+          msg_id: push.msg_id,
+          push: data,
+        } as MessageChange;
+        this.emitChange(conversation, change);
+        return;
+      }
       case 'group_new_account': {
         const added = data as PushEvents['group_new_account'];
         if (added.account_id === self && !session.conversations.has(added.relation_id)) {
@@ -537,8 +600,8 @@ export class ChatClient {
   private async discover(session: AccountSession): Promise<void> {
     const token = await this.accountToken(session.accountId);
     const [friends, groups] = await Promise.all([
-      this.api.setting.friendList(token),
-      this.api.group.list(token),
+      whenNotBusy(() => this.api.setting.friendList(token)),
+      whenNotBusy(() => this.api.group.list(token)),
     ]);
     if (session.closed) return;
     const ids = [...friends.list, ...groups.list].map((s) => s.relation_id);
@@ -549,10 +612,12 @@ export class ChatClient {
     if (session.historyStart === 'latest' && fresh.length > 0) {
       // `after_seq` past any message asks only for each conversation's newest seq.
       for (const chunk of chunks(fresh, SYNC_MAX_RELATIONS)) {
-        const reply = await this.api.msg.sync(token, {
-          relations: chunk.map((relation_id) => ({ relation_id, after_seq: LATEST })),
-          limit: 1,
-        });
+        const reply = await whenNotBusy(() =>
+          this.api.msg.sync(token, {
+            relations: chunk.map((relation_id) => ({ relation_id, after_seq: LATEST })),
+            limit: 1,
+          }),
+        );
         if (session.closed) return;
         for (const r of reply.list) {
           if (!session.conversations.has(r.relation_id)) {
@@ -561,6 +626,7 @@ export class ChatClient {
               newConversation({
                 relation_id: r.relation_id,
                 last_seq: r.last_seq,
+                last_change: r.last_change ?? 0,
                 last_read_msg_id: 0,
               }),
             );
@@ -579,7 +645,12 @@ export class ChatClient {
   private track(session: AccountSession, relationId: number): Conversation {
     let conversation = session.conversations.get(relationId);
     if (!conversation) {
-      conversation = newConversation({ relation_id: relationId, last_seq: 0, last_read_msg_id: 0 });
+      conversation = newConversation({
+        relation_id: relationId,
+        last_seq: 0,
+        last_change: 0,
+        last_read_msg_id: 0,
+      });
       session.conversations.set(relationId, conversation);
     }
     return conversation;
@@ -638,6 +709,11 @@ export class ChatClient {
     this.emitRead(conversation);
   }
 
+  private emitChange(conversation: Conversation, change: MessageChange): void {
+    const state = stateOf(conversation);
+    for (const handler of [...this.changeHandlers]) this.guard(() => handler(change, state));
+  }
+
   private emitRead(conversation: Conversation): void {
     const state = stateOf(conversation);
     for (const handler of [...this.readHandlers]) this.guard(() => handler(state));
@@ -673,13 +749,19 @@ export class ChatClient {
       try {
         for (const chunk of chunks(relations, SYNC_MAX_RELATIONS)) {
           const token = await this.accountToken(session.accountId);
-          const reply = await this.api.msg.sync(token, {
-            relations: chunk.map((id) => ({
-              relation_id: id,
-              after_seq: session.conversations.get(id)?.lastSeq ?? 0,
-            })),
-            limit: this.options.syncLimit ?? 200,
-          });
+          const reply = await whenNotBusy(() =>
+            this.api.msg.sync(token, {
+              relations: chunk.map((id) => {
+                const conversation = session.conversations.get(id);
+                return {
+                  relation_id: id,
+                  after_seq: conversation?.lastSeq ?? 0,
+                  after_change: conversation?.lastChange ?? 0,
+                };
+              }),
+              limit: this.options.syncLimit ?? 200,
+            }),
+          );
           if (session.closed) return false;
           for (const synced of reply.list) this.applySync(session, synced);
         }
@@ -705,6 +787,21 @@ export class ChatClient {
   private applySync(session: AccountSession, synced: SyncedRelation): void {
     const conversation = session.conversations.get(synced.relation_id);
     if (!conversation) return;
+    // Changes first: they are of messages up to the `after_seq` asked with, delivered already
+    // (one above `lastSeq` would be news to deliver below, whole: there is nothing to change).
+    for (const msg of synced.changed ?? []) {
+      if (msg.seq > conversation.lastSeq) continue;
+      this.emitChange(conversation, {
+        source: 'sync',
+        relation_id: msg.relation_id,
+        msg_id: msg.id,
+        message: msg,
+      });
+    }
+    // An older server answers without a change counter: keep asking from where we were.
+    if (synced.last_change !== undefined && synced.last_change > conversation.lastChange) {
+      conversation.lastChange = synced.last_change;
+    }
     for (const msg of synced.messages) this.accept(session, conversation, msg);
     // More to fetch, or stored meanwhile (or a gap the push buffer still shows): again.
     if (synced.has_more || conversation.lastSeq < synced.last_seq || conversation.ahead.size > 0) {
@@ -760,6 +857,7 @@ function newConversation(cursor: ConversationCursor): Conversation {
   return {
     relationId: cursor.relation_id,
     lastSeq: cursor.last_seq,
+    lastChange: cursor.last_change ?? 0,
     lastRead: cursor.last_read_msg_id,
     unreadIds: [],
     readBy: new Map(),
@@ -771,7 +869,12 @@ function newConversation(cursor: ConversationCursor): Conversation {
 }
 
 function cursorOf(c: Conversation): ConversationCursor {
-  return { relation_id: c.relationId, last_seq: c.lastSeq, last_read_msg_id: c.lastRead };
+  return {
+    relation_id: c.relationId,
+    last_seq: c.lastSeq,
+    last_change: c.lastChange,
+    last_read_msg_id: c.lastRead,
+  };
 }
 
 function stateOf(c: Conversation): ConversationState {
@@ -782,6 +885,23 @@ function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * A REST call of the client's own (token, lists, sync), tried again while the per-address
+ * rate limit refuses it (1004, docs/limits.md): several tabs or apps behind one address start
+ * with a burst of calls.
+ */
+async function whenNotBusy<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const busy = err instanceof ChatError && err.reason === 'reply' && err.code === 1004;
+      if (!busy || attempt >= BUSY_WAITS.length) throw err;
+      await delay(err.retryAfterMs ?? BUSY_WAITS[attempt]!);
+    }
+  }
 }
 
 function delay(ms: number): Promise<void> {

@@ -19,6 +19,8 @@ export {
   type ConversationCursor,
   type ConversationState,
   type HistoryStart,
+  type MessageChange,
+  type MessageChangeHandler,
   type MessageHandler,
   type ReadHandler,
   type SwitchAccountOptions,

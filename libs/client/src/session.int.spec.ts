@@ -6,7 +6,7 @@ import { PUSH_DATA, SYSTEM_TEXTS, type PushEventName } from '@chat/protocol';
 import { freePort, startApp, waitFor, type RunningApp } from '@chat/testing';
 import WebSocket from 'ws';
 import { ChatApi } from './api';
-import { ChatClient, type ChatClientOptions } from './client';
+import { ChatClient, type ChatClientOptions, type MessageChange } from './client';
 import { routeList } from './endpoints';
 import type { WebSocketConstructor, WebSocketLike } from './socket';
 import type { MsgInfoWithRly } from './types';
@@ -410,6 +410,92 @@ describe('the typed SDK and ChatClient against the standalone server', () => {
     expect(ginaClient.unreadCount(relation)).toBe(0);
     expect(ginaClient.conversation(relation)?.last_read_msg_id).toBe(newest);
     await waitFor(() => readByHank.includes(newest), { what: 'the read_msg push at hank' });
+  }, 60_000);
+
+  // Waits for the server side of `after_change` / `changed` / `last_change` (docs/api.md §11).
+  it('hears edits, reactions, revokes and pins made while away, by sync, once each', async () => {
+    const liam = await registerUser('liam@sdk.test', ['liam']);
+    const mia = await registerUser('mia@sdk.test', ['mia']);
+    const [l] = liam.accounts;
+    const [m] = mia.accounts;
+    const relation = await befriend(l, m);
+
+    const liamNet = new Network();
+    const liamClient = newClient(liamNet);
+    const miaClient = newClient(new Network());
+    liamClient.setUserToken({ token: liam.userToken, expired_at: '2999-01-01T00:00:00.000Z' });
+    miaClient.setUserToken({ token: mia.userToken, expired_at: '2999-01-01T00:00:00.000Z' });
+    const liamGot: MsgInfoWithRly[] = [];
+    liamClient.onMessage((msg) => {
+      if (msg.relation_id === relation) liamGot.push(msg);
+    });
+    const changes: MessageChange[] = [];
+    liamClient.onMessageChanged((change) => {
+      if (change.relation_id === relation) changes.push(change);
+    });
+    const states: string[] = [];
+    liamClient.onState((s) => states.push(s));
+    await liamClient.switchAccount(l.id);
+    await miaClient.switchAccount(m.id);
+    const typo = await miaClient.send({ relation_id: relation, msg_content: 'typo' });
+    const cheer = await miaClient.send({ relation_id: relation, msg_content: 'cheer me' });
+    const oops = await miaClient.send({ relation_id: relation, msg_content: 'oops' });
+    await waitFor(() => liamGot.length === 3, { what: 'three messages at liam' });
+
+    // Live: the push.
+    await api.msg.edit(m.token, { id: typo.msg_id, msg_content: 'fixed' });
+    await waitFor(() => changes.length === 1, { what: 'the edit_msg push' });
+    expect(changes[0]).toMatchObject({
+      source: 'edit_msg',
+      msg_id: typo.msg_id,
+      push: { msg_content: 'fixed' },
+    });
+
+    // Away: nothing is pushed to liam; the changes wait for him.
+    liamNet.down = true;
+    liamNet.cut();
+    await waitFor(() => states.includes('reconnecting'), { what: 'liam reconnecting' });
+    await api.msg.edit(m.token, { id: typo.msg_id, msg_content: 'fixed again' });
+    await api.msg.react(m.token, { id: cheer.msg_id, emoji: '🎉', state: true });
+    await api.msg.revoke(m.token, { id: oops.msg_id });
+    await api.msg.updatePin(m.token, { id: cheer.msg_id, relation_id: relation, is_pin: true });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(changes).toHaveLength(1);
+
+    liamNet.down = false;
+    await waitFor(() => changes.length >= 4, {
+      what: 'the changes made while away, by sync',
+      timeoutMs: 15_000,
+    });
+    await liamClient.settle();
+    await new Promise((r) => setTimeout(r, 300));
+    const synced = changes.slice(1);
+    expect(synced.every((c) => c.source === 'sync')).toBe(true);
+    const messages = synced.map((c) => (c.source === 'sync' ? c.message : null)!);
+    // Each message once, as it is now, in the order of its last change.
+    expect(messages.map((msg) => msg.id)).toEqual([typo.msg_id, oops.msg_id, cheer.msg_id]);
+    expect(messages[0]).toMatchObject({ msg_content: 'fixed again', edit_at: expect.any(String) });
+    expect(messages[1]).toMatchObject({ is_revoke: true });
+    expect(messages[2]).toMatchObject({
+      is_pin: true,
+      reactions: [{ emoji: '🎉', count: 1, me: false }],
+    });
+    const cursor = liamClient.cursors().find((c) => c.relation_id === relation);
+    expect(cursor?.last_change).toBeGreaterThan(0);
+
+    // The next reconnection asks from that counter: nothing is heard again.
+    changes.length = 0;
+    const opened = states.filter((s) => s === 'open').length;
+    liamNet.cut();
+    await waitFor(() => states.filter((s) => s === 'open').length > opened, {
+      what: 'liam back',
+    });
+    await liamClient.settle();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(changes).toEqual([]);
+    expect(liamClient.cursors().find((c) => c.relation_id === relation)?.last_change).toBe(
+      cursor?.last_change,
+    );
   }, 60_000);
 
   it('switches accounts, renews tokens, and resumes where each account was', async () => {

@@ -36,6 +36,14 @@ export interface SyncedRelation {
   relation_id: number;
   messages: MsgInfoWithRly[];
   last_seq: number;
+  /**
+   * Messages up to `after_seq` changed (edited, reacted to, revoked, pinned, made top) since
+   * `after_change`, whole, in the order of their last change. Absent from older servers.
+   */
+  changed?: MsgInfoWithRly[];
+  /** The conversation's change counter: the next sync's `after_change`. Absent from older servers. */
+  last_change?: number;
+  /** More messages or more changes remain: sync again from where this reply ends. */
   has_more: boolean;
 }
 
