@@ -154,16 +154,10 @@ export function messageSchemas(l: InputLimits) {
             z.object({
               relation_id: id,
               after_seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-              after_change: z
-                .number()
-                .int()
-                .min(0)
-                .max(Number.MAX_SAFE_INTEGER)
-                .optional()
-                .meta({
-                  description:
-                    'the last_change of the previous sync: messages up to after_seq changed since come back in `changed`; absent, none do',
-                }),
+              after_change: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().meta({
+                description:
+                  'the last_change of the previous sync: messages up to after_seq changed since come back in `changed`; absent, none do',
+              }),
             }),
           )
           .min(1)
