@@ -350,9 +350,12 @@ export class KafkaBus implements Bus {
       const existing = new Set(await admin.listTopics());
       const toCreate = missing.map((t) => this.cfg.topicPrefix + t).filter((t) => !existing.has(t));
       if (toCreate.length) {
-        // Resolves false when another process created them first: that is fine too.
+        // Resolves false when another process created them first: that is fine too. The
+        // leaders are waited for below rather than by kafkajs, whose wait gives up at once
+        // when a busy broker's metadata does not list a just-created topic yet
+        // (UNKNOWN_TOPIC_OR_PARTITION), which `untilSettled` waits out.
         await admin.createTopics({
-          waitForLeaders: true,
+          waitForLeaders: false,
           topics: toCreate.map((topic) => ({
             topic,
             numPartitions: this.cfg.partitions,
@@ -361,8 +364,8 @@ export class KafkaBus implements Bus {
         });
         this.log.info({ topics: toCreate }, 'bus topics created');
       }
-      // Another process may have created a topic a moment ago (listed, leaders not yet
-      // elected), or `createTopics` lost that race and returned without waiting.
+      // Until every partition has a leader: topics created just now, by this process or by
+      // another a moment ago (listed, leaders not yet elected).
       await untilSettled(() =>
         admin
           .fetchTopicMetadata({ topics: missing.map((t) => this.cfg.topicPrefix + t) })
