@@ -104,7 +104,7 @@ export async function start(
     const db = await kit.database(config, deps.db);
     const cache = await kit.cache(config, deps.cache);
     const bus = await kit.bus(busCfg, deps.bus);
-    await bus.ensureTopics([TOPICS.events, TOPICS.messages]);
+    await bus.ensureTopics([TOPICS.events, TOPICS.messages, TOPICS.presence]);
     const mailQueue = await kit.emailQueue(config, deps.emailQueue);
     const storage = await kit.port('file storage', undefined, () =>
       createBlobStore(blobStoreConfig(config), log),

@@ -176,12 +176,21 @@ export async function start(
     const appPlace = kit.reserve('uws app');
     const consumersPlace = kit.reserve('consumers');
 
+    // Presence subscriptions; also told by the announcer of accounts a crashed node left.
+    const watch = new PresenceWatch({
+      presence: cache.presence,
+      cache: cache.cache,
+      bus,
+      store,
+      log: log.child({ component: 'presence-watch' }),
+    });
     const announcer = new PresenceAnnouncer({
       presence: cache.presence,
       bus,
       sockets,
       nodeId,
       ttlMs: config.Gateway.PresenceTtl,
+      watch,
       log: log.child({ component: 'presence' }),
     });
     await announcer.start();
@@ -246,13 +255,6 @@ export async function start(
       log.child({ component: 'sessions' }),
     );
     kit.add('session ends', () => ends.clear());
-    const watch = new PresenceWatch({
-      presence: cache.presence,
-      cache: cache.cache,
-      bus,
-      store,
-      log: log.child({ component: 'presence-watch' }),
-    });
     const session = new Session({
       authenticator,
       announcer,

@@ -1,6 +1,7 @@
 import { type CacheAdapters } from './create-cache';
 import { type EmailCodeOptions, type EmailCodeStore } from './email-code-store';
 import { type MembersLoader } from './membership-cache';
+import { type SweptNode } from './presence';
 import { type RateRule } from './rate-limiter';
 import { type TokenEpoch, type TokenEpochLoader } from './token-epoch-cache';
 
@@ -487,6 +488,101 @@ export function cacheContract(setup: () => CacheContractHarness): void {
       expect(during.rebuildingMs).toBeLessThanOrEqual(SHORT_MS);
       await setup().elapse(SHORT_MS + PAST_MS);
       expect((await presence.snapshot([])).state).toEqual({ lost: false, rebuildingMs: 0 });
+    });
+
+    it('names the accounts whose entries dropNode removed, each once', async () => {
+      const { presence } = setup().adapters;
+      const [a, b, c, gw, other] = [account(), account(), account(), node(), node()];
+      await presence.heartbeat(gw, LONG_MS);
+      await presence.heartbeat(other, LONG_MS);
+      await presence.add(a, 'c1', gw);
+      await presence.add(a, 'c2', gw);
+      await presence.add(b, 'c3', gw);
+      await presence.add(c, 'c4', other);
+      expect((await presence.dropNode(gw)).sort()).toEqual([a, b].sort());
+      expect(await presence.dropNode(gw)).toEqual([]);
+      expect(await online(c)).toEqual([`c4@${other}`]);
+    });
+
+    describe('sweeping dead nodes', () => {
+      /** What `sweepDead` returned for the nodes of this case (the store is shared). */
+      const mine = (swept: SweptNode[], nodes: string[]) =>
+        Object.fromEntries(
+          swept
+            .filter((s) => nodes.includes(s.nodeId))
+            .map((s) => [s.nodeId, [...s.accountIds].sort((x, y) => x - y)]),
+        );
+
+      it('removes a dead node’s entries once and names their accounts, even after a lookup dropped them', async () => {
+        const { presence } = setup().adapters;
+        const [a, b, c, dead, live] = [account(), account(), account(), node(), node()];
+        await presence.heartbeat(dead, SHORT_MS);
+        await presence.heartbeat(live, LONG_MS);
+        await presence.add(a, 'a-dead', dead);
+        await presence.add(b, 'b-dead', dead);
+        await presence.add(b, 'b-live', live);
+        await presence.add(c, 'c-live', live);
+        expect(mine(await presence.sweepDead(live, LONG_MS), [dead, live])).toEqual({});
+        await setup().elapse(SHORT_MS + PAST_MS);
+        // A lookup meets the dead entry of a first: the sweep still names a.
+        expect(await online(a)).toEqual([]);
+        const swept = mine(await presence.sweepDead(live, LONG_MS), [dead, live]);
+        expect(swept).toEqual({ [dead]: [a, b].sort((x, y) => x - y) });
+        expect(await online(b)).toEqual([`b-live@${live}`]);
+        expect(await online(c)).toEqual([`c-live@${live}`]);
+        // Swept: not again, and its later restart with the same id starts empty.
+        expect(mine(await presence.sweepDead(live, LONG_MS), [dead, live])).toEqual({});
+        await presence.heartbeat(dead, LONG_MS);
+        expect(await online(a)).toEqual([]);
+        expect(await presence.dropNode(dead)).toEqual([]);
+      });
+
+      it('never sweeps a live node, the caller’s own, or a node that never beat', async () => {
+        const { presence } = setup().adapters;
+        const [a, self, live, silent] = [account(), node(), node(), node()];
+        await presence.heartbeat(self, SHORT_MS);
+        await presence.heartbeat(live, SHORT_MS * 4);
+        await presence.add(a, 'on-self', self);
+        await presence.add(a, 'on-live', live);
+        await presence.add(a, 'on-silent', silent);
+        await setup().elapse(SHORT_MS + PAST_MS);
+        expect(mine(await presence.sweepDead(self, LONG_MS), [self, live, silent])).toEqual({});
+        // The node itself beats again and finds its entries where it left them.
+        await presence.heartbeat(self, LONG_MS);
+        await presence.heartbeat(live, LONG_MS);
+        expect(await presence.dropNode(self)).toEqual([a]);
+        expect(await online(a)).toEqual([`on-live@${live}`]);
+      });
+
+      it('does not sweep a dead node that started again with the same id', async () => {
+        const { presence } = setup().adapters;
+        const [a, b, gw, other] = [account(), account(), node(), node()];
+        await presence.heartbeat(gw, SHORT_MS);
+        await presence.add(a, 'before-crash', gw);
+        await setup().elapse(SHORT_MS + PAST_MS);
+        // The restart: its own dropNode names a, then it beats and takes connections.
+        expect(await presence.dropNode(gw)).toEqual([a]);
+        await presence.heartbeat(gw, LONG_MS);
+        await presence.add(b, 'after-restart', gw);
+        await presence.heartbeat(other, LONG_MS);
+        expect(mine(await presence.sweepDead(other, LONG_MS), [gw, other])).toEqual({});
+        expect(await online(b)).toEqual([`after-restart@${gw}`]);
+      });
+
+      it('lets one of several concurrent sweeps take each dead node', async () => {
+        const { presence } = setup().adapters;
+        const [dead, s1, s2, s3] = [node(), node(), node(), node()];
+        const accounts = Array.from({ length: 1200 }, () => account());
+        await presence.heartbeat(dead, SHORT_MS);
+        await Promise.all(accounts.map((a, i) => presence.add(a, `c${i}`, dead)));
+        await setup().elapse(SHORT_MS + PAST_MS);
+        const results = await Promise.all([s1, s2, s3].map((s) => presence.sweepDead(s, LONG_MS)));
+        const taken = results.map((r) => mine(r, [dead])[dead]).filter((ids) => ids);
+        expect(taken).toHaveLength(1);
+        expect(taken[0]).toEqual([...accounts].sort((x, y) => x - y));
+        const after = await presence.lookup(accounts);
+        expect([...after.values()].filter((entries) => entries.length > 0)).toEqual([]);
+      });
     });
 
     it('drops a node holding more connections than one removal round takes', async () => {

@@ -8,6 +8,7 @@ export {
   type Presence,
   type PresenceEntry,
   type PresenceState,
+  type SweptNode,
 } from './presence';
 export type { ConnectionCounts } from './connection-counts';
 export type { MembersLoader, MembershipCache, MembershipCacheOptions } from './membership-cache';

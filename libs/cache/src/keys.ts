@@ -27,6 +27,13 @@ export function redisKeys(prefix: string) {
     presenceRebuilding: () => `${prefix}presence:rebuilding`,
     /** Set of `<account id>:<connection id>` held by one gateway node. */
     presenceNodeConns: (nodeId: string) => `${prefix}presence:node-conns:${nodeId}`,
+    /**
+     * Set of the gateway nodes that ever beat and were not swept since: what every heartbeat
+     * round checks for a dead node whose entries remain (`Presence.sweepDead`).
+     */
+    presenceNodes: () => `${prefix}presence:nodes`,
+    /** Lock (with a short TTL) of the one gateway sweeping a dead node's entries. */
+    presenceSweep: (nodeId: string) => `${prefix}presence:sweep:${nodeId}`,
     /** Set of the gateway nodes that hold connection counts (`ConnectionCounts`). */
     connNodes: () => `${prefix}conns:nodes`,
     /** Liveness of a node's connection counts: present (with a TTL) while the node beats. */

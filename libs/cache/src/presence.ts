@@ -72,9 +72,23 @@ export interface Presence {
   heartbeat(nodeId: string, ttlMs: number, opts?: HeartbeatOptions): Promise<boolean>;
   /**
    * Graceful shutdown (or a restart with the same node id): the node's entries stop
-   * counting at once and are removed.
+   * counting at once and are removed. Resolves with the accounts whose entries it removed
+   * (each once), which a restarting node announces offline where nothing else holds them.
    */
-  dropNode(nodeId: string): Promise<void>;
+  dropNode(nodeId: string): Promise<number[]>;
+  /**
+   * Clean-up after crashed nodes (docs/features.md "Presence"): finds each node that beat
+   * once, whose liveness has expired and whose entries are still there, takes a lock of
+   * `lockMs` on it (so that of several callers only one sweeps a node) and removes its
+   * entries, as `dropNode` does. Nodes that expired with no entry left are forgotten; a
+   * node that beats again is not swept (and a sweep under way stops when it does). A
+   * lookup that left out or removed a dead node's entries does not hide their accounts
+   * from the sweep. `except` (the caller's own node) is never swept.
+   *
+   * Cheap when nothing died: one read of the registered nodes. Resolves with the nodes this
+   * call swept and the accounts whose entries it removed.
+   */
+  sweepDead(except: string, lockMs: number): Promise<SweptNode[]>;
   /**
    * Online connections of each account: the map has an entry, possibly empty, for every id
    * asked for. Entries of nodes whose heartbeat expired are left out (and removed lazily).
@@ -88,6 +102,13 @@ export interface Presence {
   snapshot(
     accountIds: number[],
   ): Promise<{ online: Map<number, PresenceEntry[]>; state: PresenceState }>;
+}
+
+/** One dead node cleaned up by `Presence.sweepDead`. */
+export interface SweptNode {
+  nodeId: string;
+  /** Accounts that had connections on the node, each once. */
+  accountIds: number[];
 }
 
 export interface HeartbeatOptions {

@@ -62,7 +62,7 @@ console.log(JSON.stringify({
     expect(JSON.parse(stdout)).toEqual({
       reply: { exist: true },
       seen: ['GET http://chat.test/api/email/exist?email=a%40b.c'],
-      routes: 71,
+      routes: 73,
       kinds: ['function', 'function', 'function', 'object'],
     });
   }, 30_000);

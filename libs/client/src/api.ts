@@ -50,7 +50,7 @@ export class ChatApi {
   readonly account: AreaClient<'account'>;
   /** docs/api.md §8: friend requests. */
   readonly application: AreaClient<'application'>;
-  /** docs/api.md §9: conversation settings and friends. */
+  /** docs/api.md §9: conversation settings, friends and the presence setting. */
   readonly setting: AreaClient<'setting'>;
   /** docs/api.md §10: groups. */
   readonly group: AreaClient<'group'>;

@@ -32,7 +32,7 @@ describe('ChatApi typed routes (docs/api.md)', () => {
       Record<string, unknown>
     >;
     const list = routeList();
-    expect(list).toHaveLength(71); // docs/api.md §15, GET /api/ping included
+    expect(list).toHaveLength(73); // docs/api.md §15, GET /api/ping included
     expect(new Set(list.map((r) => `${r.method} ${r.path}`)).size).toBe(list.length);
     for (const [area, methods] of Object.entries(ROUTES)) {
       for (const name of Object.keys(methods)) expect(typeof api[area][name]).toBe('function');

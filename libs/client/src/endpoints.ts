@@ -81,6 +81,8 @@ export const ROUTES = {
     updatePin: r('PUT', '/api/setting/update/pin', 'account', 'body'),
     updateDisturb: r('PUT', '/api/setting/update/disturb', 'account', 'body'),
     updateShow: r('PUT', '/api/setting/update/show', 'account', 'body'),
+    presence: r('GET', '/api/setting/presence', 'account', 'none'),
+    updatePresence: r('PUT', '/api/setting/presence', 'account', 'body'),
     friendList: r('GET', '/api/setting/friend/list', 'account', 'none'),
     friendDelete: r('DELETE', '/api/setting/friend/delete', 'account', 'query'),
     friendByName: r('GET', '/api/setting/friend/name', 'account', 'query'),
@@ -213,6 +215,8 @@ export interface RouteTypes {
     updatePin: [Body<SO['updatePin']['body']>, Reply<SO['updatePin']['reply']>];
     updateDisturb: [Body<SO['updateDisturb']['body']>, Reply<SO['updateDisturb']['reply']>];
     updateShow: [Body<SO['updateShow']['body']>, Reply<SO['updateShow']['reply']>];
+    presence: [void, Reply<SO['presence']['reply']>];
+    updatePresence: [Body<SO['presence']['body']>, Reply<SO['presence']['reply']>];
     friendList: [void, Reply<SO['friendList']['reply']>];
     friendDelete: [Query<SO['friendDelete']['input']>, Reply<SO['friendDelete']['reply']>];
     friendByName: [Query<SO['friendByName']['query']>, Reply<SO['friendByName']['reply']>];

@@ -40,5 +40,9 @@ export {
   type ApplicationServiceDeps,
 } from './applications/application.service';
 export { SettingService, type SettingServiceDeps } from './settings/setting.service';
+export {
+  PresenceSettingService,
+  type PresenceSettingServiceDeps,
+} from './settings/presence-setting.service';
 export { BlockService, refuseBlocked, type BlockServiceDeps } from './blocks/block.service';
 export { route, type PlannedPush } from './pushes/routing';

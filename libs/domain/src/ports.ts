@@ -22,6 +22,11 @@ export interface Outbox {
   events(drafts: ChatEventDraft[]): void;
   /** A message the server creates (a system message) for `chat.messages`. */
   message(record: MessageRecord): void;
+  /**
+   * The account's presence changed (it hid or showed it), for `chat.presence`: a record
+   * keyed by the account and carrying no state (docs/protocol.md §3.5).
+   */
+  presence(accountId: number): void;
 }
 
 /**

@@ -35,7 +35,11 @@ class CommittedWork implements UnitOfWork {
   async run<T>(work: (outbox: Outbox) => Promise<T>): Promise<T> {
     const events: ChatEventDraft[] = [];
     const result = await inTransaction(this.db.em, () =>
-      work({ events: (drafts) => void events.push(...drafts), message: () => undefined }),
+      work({
+        events: (drafts) => void events.push(...drafts),
+        message: () => undefined,
+        presence: () => undefined,
+      }),
     );
     this.events.push(...events);
     return result;

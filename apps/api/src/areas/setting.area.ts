@@ -1,10 +1,10 @@
-import { PgBlockRepository, PgSettingRepository } from '@chat/db';
-import { BlockService, SettingService } from '@chat/domain';
+import { PgBlockRepository, PgPresenceSettingsRepository, PgSettingRepository } from '@chat/db';
+import { BlockService, PresenceSettingService, SettingService } from '@chat/domain';
 import { socialSchemas } from '@chat/protocol';
 import { settingRoutes } from '../handlers/setting.routes';
 import type { Area } from './area';
 
-/** docs/api.md §9: conversation settings and friends. */
+/** docs/api.md §9: conversation settings, friends and the presence setting. */
 export const settingArea: Area = {
   name: 'setting',
   routes: ({ db, work, limits, log }) => {
@@ -14,6 +14,10 @@ export const settingArea: Area = {
       log,
     });
     const blocks = new BlockService({ blocks: new PgBlockRepository(db.em), work, log });
-    return settingRoutes(service, blocks, socialSchemas(limits));
+    const presence = new PresenceSettingService({
+      presence: new PgPresenceSettingsRepository(db.em),
+      work,
+    });
+    return settingRoutes(service, blocks, presence, socialSchemas(limits));
   },
 };

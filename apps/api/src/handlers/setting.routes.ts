@@ -1,4 +1,4 @@
-import type { BlockService, SettingService } from '@chat/domain';
+import type { BlockService, PresenceSettingService, SettingService } from '@chat/domain';
 import { ErrorCode, type SocialSchemas } from '@chat/protocol';
 import { route, type AnyRoute } from '../http/route';
 
@@ -6,6 +6,7 @@ import { route, type AnyRoute } from '../http/route';
 export function settingRoutes(
   settings: SettingService,
   blocks: BlockService,
+  presence: PresenceSettingService,
   s: SocialSchemas,
 ): AnyRoute[] {
   return [
@@ -92,6 +93,29 @@ export function settingRoutes(
           field: 'isShow',
           value: input.is_show,
         }),
+    }),
+    route({
+      method: 'get',
+      path: '/api/setting/presence',
+      auth: 'account',
+      tag: 'setting',
+      summary: 'Whether the caller hides its presence (the presence_hidden frame’s setting)',
+      from: 'none',
+      reply: s.presence.reply,
+      errors: [ErrorCode.AccountNotFound],
+      handle: ({ caller }) => presence.get(caller.accountId),
+    }),
+    route({
+      method: 'put',
+      path: '/api/setting/presence',
+      auth: 'account',
+      tag: 'setting',
+      summary: 'Hide or show the caller’s presence; its watchers are pushed the change at once',
+      from: 'body',
+      input: s.presence.body,
+      reply: s.presence.reply,
+      errors: [ErrorCode.AccountNotFound],
+      handle: ({ input, caller }) => presence.set(caller.accountId, input.hidden),
     }),
     route({
       method: 'get',

@@ -3,7 +3,7 @@ import type { MembershipCache } from '@chat/cache';
 import { inTransaction, type Database, type OutboxRecord, type OutboxRepository } from '@chat/db';
 import type { Outbox, UnitOfWork } from '@chat/domain';
 import type { Logger } from '@chat/logger';
-import { TOPICS, type ChatEvent } from '@chat/protocol';
+import { TOPICS, type ChatEvent, type PresenceChangedRecord } from '@chat/protocol';
 import type { OutboxRelay } from './outbox-relay';
 
 export interface OutboxUnitOfWorkDeps {
@@ -58,6 +58,14 @@ export class OutboxUnitOfWork implements UnitOfWork {
         records.push({
           topic: TOPICS.messages,
           key: String(record.relation_id),
+          value: JSON.stringify(record),
+        });
+      },
+      presence: (accountId) => {
+        const record: PresenceChangedRecord = { account_id: accountId };
+        records.push({
+          topic: TOPICS.presence,
+          key: String(accountId),
           value: JSON.stringify(record),
         });
       },

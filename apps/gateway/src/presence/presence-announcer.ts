@@ -6,11 +6,18 @@ import type { PUSH_EVENTS } from '@chat/protocol';
 import { pushText } from '../protocol/frames';
 import type { Connection } from '../sockets/connection';
 import type { LocalSockets } from '../sockets/local-sockets';
+import type { PresenceWatch } from './presence-watch';
 
 /** Connections re-announced per round trip after a heartbeat lapse. */
 const REANNOUNCE_CHUNK = 200;
 /** Wait before the next beat after a failed one. */
 const RETRY_BEAT_MS = 1000;
+/**
+ * How long one gateway holds the sweep of a dead node (`Presence.sweepDead`): released as
+ * soon as the node is swept; if this gateway dies meanwhile, another takes the node over
+ * once it expires.
+ */
+export const SWEEP_LOCK_MS = 10_000;
 
 export interface PresenceAnnouncerDeps {
   presence: Presence;
@@ -19,6 +26,11 @@ export interface PresenceAnnouncerDeps {
   nodeId: string;
   /** `Gateway.PresenceTtl`: entries count this long after the last heartbeat. */
   ttlMs: number;
+  /**
+   * Told of accounts whose entries a dead node left (`gone`), and of the accounts this node
+   * announced again after its own heartbeat lapsed (`back`), to publish their presence.
+   */
+  watch?: Pick<PresenceWatch, 'gone' | 'back'>;
   log: Logger;
 }
 
@@ -31,6 +43,10 @@ export interface PresenceAnnouncerDeps {
 export class PresenceAnnouncer {
   private timer?: NodeJS.Timeout;
   private beating?: Promise<boolean>;
+  /** The sweep of dead nodes under way. */
+  private sweeping?: Promise<void>;
+  /** Announcements under way beside the heartbeat (awaited by `stop`). */
+  private readonly announcing = new Set<Promise<void>>();
   private stopped = false;
   /** When the last heartbeat succeeded (0: never). */
   private lastBeatAt = 0;
@@ -38,15 +54,22 @@ export class PresenceAnnouncer {
   constructor(private readonly deps: PresenceAnnouncerDeps) {}
 
   /**
-   * Clears what a previous run under this node id left (a crash leaves entries behind),
-   * beats once, then every third of the TTL but at least every `PRESENCE_BEAT_MAX_MS`, so
-   * that a Redis restarted empty is noticed within that (the notifier holds routing that
-   * long, docs/architecture.md); after a failed beat (Redis unreachable), every second until
-   * one succeeds, so connections are announced again soon after Redis is back.
+   * Clears what a previous run under this node id left (a crash leaves entries behind) and
+   * announces its accounts offline where no other node holds them (unless a sweep by
+   * another node took them first: each entry is removed by one of the two), beats once,
+   * then every third of the TTL but at least every `PRESENCE_BEAT_MAX_MS`, so that a Redis
+   * restarted empty is noticed within that (the notifier holds routing that long,
+   * docs/architecture.md); after a failed beat (Redis unreachable), every second until one
+   * succeeds, so connections are announced again soon after Redis is back.
    */
   async start(): Promise<void> {
-    await this.deps.presence.dropNode(this.deps.nodeId);
+    const left = await this.deps.presence.dropNode(this.deps.nodeId);
+    const at = Date.now();
     await this.beat();
+    if (left.length > 0 && this.deps.watch) {
+      this.deps.log.warn({ accounts: left.length }, 'entries of a previous run dropped');
+      this.aside(this.deps.watch.gone(left, at));
+    }
     this.schedule(this.intervalMs);
   }
 
@@ -56,6 +79,8 @@ export class PresenceAnnouncer {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.beating;
+    await this.sweeping;
+    await Promise.all([...this.announcing]);
     await this.deps.presence.dropNode(this.deps.nodeId);
   }
 
@@ -93,6 +118,7 @@ export class PresenceAnnouncer {
         const lapsed = this.lastBeatAt > 0 && (!wasAlive || Date.now() - this.lastBeatAt >= ttlMs);
         this.lastBeatAt = Date.now();
         if (lapsed) await this.reannounce();
+        this.sweep();
         return true;
       } catch (err) {
         log.warn({ err }, 'presence heartbeat failed');
@@ -140,16 +166,58 @@ export class PresenceAnnouncer {
     );
   }
 
+  /**
+   * After a successful beat, unless one is under way: finds the nodes that died with
+   * entries left (docs/features.md "Presence": a crashed gateway's liveness key expired)
+   * and, for those this node takes the lock of, removes their entries and announces
+   * offline the accounts that have no live connection left. Runs beside the heartbeat, so
+   * a long announcement never delays this node's own beats.
+   */
+  private sweep(): void {
+    if (this.sweeping || this.stopped) return;
+    const { presence, nodeId, watch, log } = this.deps;
+    this.sweeping = (async () => {
+      try {
+        const swept = await presence.sweepDead(nodeId, SWEEP_LOCK_MS);
+        const at = Date.now();
+        for (const dead of swept) {
+          log.warn(
+            { node: dead.nodeId, accounts: dead.accountIds.length },
+            'gateway node died: its presence entries removed',
+          );
+          await watch?.gone(dead.accountIds, at);
+        }
+      } catch (err) {
+        log.warn({ err }, 'presence sweep failed');
+      } finally {
+        this.sweeping = undefined;
+      }
+    })();
+  }
+
   private async reannounce(): Promise<void> {
     const conns = this.deps.sockets.authenticated();
     this.deps.log.warn({ connections: conns.length }, 'presence lapsed, announcing again');
+    const accounts = new Set<number>();
     for (let i = 0; i < conns.length; i += REANNOUNCE_CHUNK) {
       await Promise.all(
         conns
           .slice(i, i + REANNOUNCE_CHUNK)
           .filter((c) => c.isOpen && c.accountId !== null)
-          .map((c) => this.join(c, c.accountId as number)),
+          .map((c) => {
+            accounts.add(c.accountId as number);
+            return this.join(c, c.accountId as number);
+          }),
       );
     }
+    // A sweep by another node may have announced them offline while this node lapsed.
+    // Beside the heartbeat, which must not wait for it.
+    if (this.deps.watch) this.aside(this.deps.watch.back([...accounts]));
+  }
+
+  /** Runs a best-effort announcement (it logs its own failures) beside the heartbeat. */
+  private aside(work: Promise<void>): void {
+    const tracked = work.finally(() => this.announcing.delete(tracked));
+    this.announcing.add(tracked);
   }
 }

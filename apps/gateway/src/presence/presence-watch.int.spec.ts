@@ -194,6 +194,33 @@ describe('PresenceWatch', () => {
     expect(watch.watchedAccounts).toBe(0);
   });
 
+  it('announces offline, once, the accounts a dead node left that have no connection elsewhere', async () => {
+    const viewer = device(ann);
+    await watch.subscribe(viewer.conn, ann, [bob, cat]);
+    // Bob on this node and on the one that dies; Cat on the dying node only.
+    const b1 = await connectDevice(bob);
+    await cache.presence.heartbeat('gw-dying', 60_000);
+    await cache.presence.add(bob, 'bob-dying', 'gw-dying');
+    await cache.presence.add(cat, 'cat-dying', 'gw-dying');
+    await watch.changed(cat);
+    await waitFor(() => presencePushes(viewer.frames).length === 2, { what: 'online pushes' });
+    // The sweep (or the node's restart) removed its entries.
+    expect((await cache.presence.dropNode('gw-dying')).sort()).toEqual([bob, cat].sort());
+    const at = Date.now() - 5000;
+    await watch.gone([bob, cat], at);
+    await watch.gone([cat], at); // a second announcement changes nothing seen
+    await waitFor(() => presencePushes(viewer.frames).length === 3, { what: 'offline push' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(presencePushes(viewer.frames).slice(2)).toEqual([
+      {
+        event: 'presence',
+        data: { account_id: cat, online: false, last_seen: new Date(at).toISOString() },
+      },
+    ]);
+    watch.forget(viewer.conn);
+    await leave(b1);
+  });
+
   it('hides an account from others at once, and shows it again', async () => {
     const viewer = device(ann);
     const self = device(bob);

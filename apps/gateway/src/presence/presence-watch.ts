@@ -26,6 +26,8 @@ export const LAST_SEEN_TTL_MS = 90 * 24 * 60 * 60 * 1000;
 const GROUND_READS_MAX = 5;
 /** Subscriptions checked again per database read after a relation changed. */
 const RECHECK_CHUNK = 500;
+/** Accounts announced per round trip after a gateway node died or lapsed. */
+const ANNOUNCE_CHUNK = 200;
 
 /** One account's presence as a subscriber sees it (docs/protocol.md §3.5). */
 export interface PresenceView {
@@ -72,7 +74,7 @@ function viewKey(view: PresenceView): string {
 export interface PresenceWatchDeps {
   presence: Pick<Presence, 'lookup'>;
   cache: Pick<Cache, 'get' | 'set'>;
-  bus: Pick<Bus, 'publish'>;
+  bus: Pick<Bus, 'publish' | 'publishMany'>;
   store: Pick<GatewayStore, 'presenceGrounds' | 'presenceHidden' | 'setPresenceHidden'>;
   log: Logger;
   now?: () => number;
@@ -226,6 +228,46 @@ export class PresenceWatch {
     }
   }
 
+  /**
+   * A gateway node died and its entries were removed (its sweep by this node, or its own
+   * restart under the same id): each of `accountIds` that has no live connection left gets
+   * what a last disconnect gives, its last-seen time stamped `atMs` (when the death was
+   * found) and a `chat.presence` record. Accounts still connected elsewhere are left alone.
+   * Best effort: a failure is logged.
+   */
+  async gone(accountIds: number[], atMs: number): Promise<void> {
+    const { presence, cache, log } = this.deps;
+    for (let i = 0; i < accountIds.length; i += ANNOUNCE_CHUNK) {
+      const chunk = accountIds.slice(i, i + ANNOUNCE_CHUNK);
+      try {
+        const online = await presence.lookup(chunk);
+        const offline = chunk.filter((id) => (online.get(id)?.length ?? 0) === 0);
+        await Promise.all(
+          offline.map((id) => cache.set(ENTRY_KEYS.presenceLastSeen(id), atMs, LAST_SEEN_TTL_MS)),
+        );
+        await this.publishAll(offline);
+      } catch (err) {
+        log.warn({ err, accounts: chunk.length }, 'presence of a dead node not announced');
+      }
+    }
+  }
+
+  /**
+   * This node announced its connections again after its heartbeat lapsed (a sweep of
+   * another node may have announced them offline meanwhile): a `chat.presence` record per
+   * account, so subscribers see them online again. No last-seen stamp: nobody connected or
+   * left. Best effort: a failure is logged.
+   */
+  async back(accountIds: number[]): Promise<void> {
+    for (let i = 0; i < accountIds.length; i += ANNOUNCE_CHUNK) {
+      try {
+        await this.publishAll(accountIds.slice(i, i + ANNOUNCE_CHUNK));
+      } catch (err) {
+        this.deps.log.warn({ err }, 'presence announced again, not published');
+      }
+    }
+  }
+
   /** Records of `chat.presence`: push the changed state to this node's subscribers. */
   async handle(records: PresenceChangedRecord[]): Promise<void> {
     const ids = [...new Set(records.map((r) => r.account_id))].filter((id) =>
@@ -253,6 +295,16 @@ export class PresenceWatch {
   private async publish(accountId: number): Promise<void> {
     const record: PresenceChangedRecord = { account_id: accountId };
     await this.deps.bus.publish(TOPICS.presence, String(accountId), JSON.stringify(record));
+  }
+
+  private async publishAll(accountIds: number[]): Promise<void> {
+    if (accountIds.length === 0) return;
+    await this.deps.bus.publishMany(
+      accountIds.map((id) => {
+        const record: PresenceChangedRecord = { account_id: id };
+        return { topic: TOPICS.presence, key: String(id), value: JSON.stringify(record) };
+      }),
+    );
   }
 
   private async facts(ids: number[], hidden: Map<number, boolean>): Promise<PresenceFacts[]> {

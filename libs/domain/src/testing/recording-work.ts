@@ -11,6 +11,8 @@ export class RecordingWork implements UnitOfWork {
   readonly events: ChatEventDraft[] = [];
   /** System messages of the committed units, in order. */
   readonly messages: MessageRecord[] = [];
+  /** Accounts whose presence change the committed units announced, in order. */
+  readonly presence: number[] = [];
   /** What was recorded, `events` call by call and `message` by message, in order. */
   readonly order: ('events' | 'message')[] = [];
   /** Units that threw and so committed nothing. */
@@ -20,6 +22,7 @@ export class RecordingWork implements UnitOfWork {
     const events: ChatEventDraft[] = [];
     const messages: MessageRecord[] = [];
     const order: ('events' | 'message')[] = [];
+    const presence: number[] = [];
     const outbox: Outbox = {
       events: (drafts) => {
         events.push(...drafts);
@@ -29,6 +32,7 @@ export class RecordingWork implements UnitOfWork {
         messages.push(record);
         order.push('message');
       },
+      presence: (accountId) => void presence.push(accountId),
     };
     let result: T;
     try {
@@ -39,6 +43,7 @@ export class RecordingWork implements UnitOfWork {
     }
     this.events.push(...events);
     this.messages.push(...messages);
+    this.presence.push(...presence);
     this.order.push(...order);
     return result;
   }

@@ -86,6 +86,15 @@ export const BlockedAccountOut = z
   })
   .meta({ id: 'BlockedAccount' });
 
+/** `GET`/`PUT /api/setting/presence`: whether the caller hides its presence. */
+const PresenceSettingOut = z
+  .object({
+    hidden: z.boolean().meta({
+      description: 'true: everyone else sees the account offline, with no last seen',
+    }),
+  })
+  .meta({ id: 'PresenceSetting' });
+
 /**
  * Request and reply schemas of the application and setting areas (docs/api.md §8, §9), built
  * for the configured limits.
@@ -120,6 +129,11 @@ export function socialSchemas(l: InputLimits) {
       reply: empty,
     },
     updateShow: { body: z.object({ ...relation, is_show: flag('is_show') }), reply: empty },
+    // The caller's presence_hidden (docs/protocol.md §3.6), as the frame sets it.
+    presence: {
+      body: z.object({ hidden: flag('hidden') }),
+      reply: PresenceSettingOut,
+    },
     friendList: { reply: list(SettingFriendOut) },
     friendDelete: { input: z.object({ relation_id: queryId }), reply: empty },
     friendByName: {
