@@ -1,6 +1,6 @@
-import { SnowflakeGenerator, snowflakeTime } from '@chat/ids';
+import { SnowflakeGenerator } from '@chat/ids';
 import type { Database } from '../open-database';
-import { openSuiteDatabase, TestData, type SuiteDatabase } from '../testing';
+import { openSuiteDatabase, TestData, textRow, type SuiteDatabase } from '../testing';
 import { PgMessageLookupRepository } from './message-lookup.repository';
 import { PgMessageQueryRepository } from './message-query.repository';
 import { MessageStoreRepository, type NewMessageRow } from './message-store.repository';
@@ -18,23 +18,7 @@ const text = (
   accountId: number,
   content: string,
   more: Partial<NewMessageRow> = {},
-): NewMessageRow => {
-  const id = ids.next();
-  return {
-    id,
-    relationId,
-    notifyType: 'common',
-    msgType: 'text',
-    msgContent: content,
-    msgExtend: null,
-    fileId: null,
-    accountId,
-    rlyMsgId: null,
-    clientMsgId: null,
-    createAt: snowflakeTime(id),
-    ...more,
-  };
-};
+) => textRow(ids, relationId, accountId, content, more);
 
 /** A group of a leader and two members, and an outsider. */
 async function group() {
