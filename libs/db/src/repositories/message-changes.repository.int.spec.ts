@@ -1,6 +1,6 @@
 import { SnowflakeGenerator } from '@chat/ids';
 import type { Database } from '../open-database';
-import { openSuiteDatabase, TestData, textRow, type SuiteDatabase } from '../testing';
+import { openSuiteDatabase, TestData, textRows, type SuiteDatabase } from '../testing';
 import { PgAccountRepository } from './account.repository';
 import { PgGroupRepository } from './group.repository';
 import { PgMessageQueryRepository } from './message-query.repository';
@@ -14,8 +14,7 @@ const data = () => new TestData(db.em.fork());
 /** Each call its own entity manager, as concurrent requests of the api have. */
 const repo = () => new PgMessageQueryRepository(db.em.fork());
 
-const text = (relationId: number, accountId: number, content: string) =>
-  textRow(ids, relationId, accountId, content);
+const text = textRows(ids);
 
 /** A group of two with `n` messages stored by the persister's repository (seq 1 … n). */
 async function group(n: number) {

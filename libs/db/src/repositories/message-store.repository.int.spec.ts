@@ -3,8 +3,8 @@ import { Message } from '../entities/message.entity';
 import { ReadCursor } from '../entities/read-cursor.entity';
 import { Relation } from '../entities/relation.entity';
 import type { Database } from '../open-database';
-import { openSuiteDatabase, TestData, textRow, type SuiteDatabase } from '../testing';
-import { MessageStoreRepository, type NewMessageRow } from './message-store.repository';
+import { openSuiteDatabase, TestData, textRows, type SuiteDatabase } from '../testing';
+import { MessageStoreRepository } from './message-store.repository';
 import { ReadCursorRepository } from './read-cursor.repository';
 import { ReceiverRepository } from './receiver.repository';
 
@@ -16,12 +16,7 @@ let receivers: ReceiverRepository;
 const ids = new SnowflakeGenerator({ nodeId: 5 });
 const data = () => new TestData(db.em.fork());
 
-const text = (
-  relationId: number,
-  accountId: number,
-  content: string,
-  more: Partial<NewMessageRow> = {},
-) => textRow(ids, relationId, accountId, content, more);
+const text = textRows(ids);
 
 const seqsOf = async (relationId: number) =>
   (await db.em.fork().find(Message, { relationId }, { orderBy: { seq: 'asc' } })).map((m) => [

@@ -25,7 +25,7 @@ import { openDatabase, type Database } from '../open-database';
 import { MessageSearchRepository } from '../repositories/message-search.repository';
 import { contentGrams } from '../search-grams';
 
-export { textRow } from './message-rows';
+export { textRows } from './message-rows';
 
 /**
  * Opens `url` (typically `SuiteContext.databaseUrl`) and applies the migrations. Logs
