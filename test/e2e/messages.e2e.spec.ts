@@ -1,41 +1,16 @@
 import { ErrorCode, PUSH_EVENTS, SYSTEM_TEXTS, type MsgExtend } from '@chat/protocol';
 import { waitFor, type WsPush } from '@chat/testing';
 import { ok, type Reply } from './support/http';
+import type { MsgInfo as WireMsgInfo, RlyMsg } from './support/msg-info';
 import { openSession, type Session } from './support/session';
+import { closeEach, connectEach } from './support/sockets';
 import { startTargetStack, type TargetStack } from './support/target';
-import { TestSocket } from './support/socket';
+import type { TestSocket } from './support/socket';
 
 /** MsgInfo of docs/api.md §3, with the fields some lists add. */
-interface MsgInfo {
-  id: number;
-  notify_type: 'common' | 'system';
-  msg_type: 'text' | 'file';
-  msg_content: string;
-  msg_extend: MsgExtend | null;
-  file_id: number;
-  account_id: number;
-  relation_id: number;
-  create_at: string;
-  is_revoke: boolean;
-  is_top: boolean;
-  is_pin: boolean;
-  pin_time: string;
-  read_ids: number[] | null;
-  reply_count: number;
-  seq: number;
-  edit_at: string | null;
-  mentioned_me: boolean;
-  reactions: { emoji: string; count: number; me: boolean }[];
+interface MsgInfo extends WireMsgInfo {
   rly_msg?: RlyMsg | null;
   has_read?: boolean;
-}
-
-interface RlyMsg {
-  msg_id: number;
-  msg_type: 'text' | 'file';
-  msg_content: string;
-  msg_extend: MsgExtend | null;
-  is_revoke: boolean;
 }
 
 interface Page<T> {
@@ -93,11 +68,7 @@ describe('message lists over REST', () => {
       openSession(stack, 'cat.msgs@example.com', 'cat'),
     ]);
     // Connected before the friendships, so the "became friends" pushes arrive.
-    for (const who of people()) {
-      const ws = await TestSocket.open(stack.gateways[0].wsUrl, who.accountToken);
-      expect((await ws.request('ping')).status_code).toBe(0);
-      sockets.set(who, ws);
-    }
+    await connectEach(stack, people(), sockets);
     annBob = await ann.befriend(bob);
     annCat = await ann.befriend(cat);
     bobCat = await bob.befriend(cat);
@@ -119,7 +90,7 @@ describe('message lists over REST', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await Promise.all([...sockets.values()].map((ws) => ws.close()));
+    await closeEach(sockets);
     await stack?.stop();
   });
 

@@ -1,39 +1,11 @@
 import { PUSH_EVENTS, SYSTEM_TEXTS, type MsgExtend } from '@chat/protocol';
 import { waitFor, type WsPush } from '@chat/testing';
 import { ok, type Reply } from './support/http';
+import type { MsgInfoWithRly as MsgInfo } from './support/msg-info';
 import { openSession, type Session } from './support/session';
+import { closeEach, connectEach } from './support/sockets';
 import { startTargetStack, type TargetStack } from './support/target';
-import { TestSocket } from './support/socket';
-
-/** MsgInfoWithRly of docs/api.md §3, as the wire carries it. */
-interface MsgInfo {
-  id: number;
-  notify_type: 'common' | 'system';
-  msg_type: 'text' | 'file';
-  msg_content: string;
-  msg_extend: MsgExtend | null;
-  file_id: number;
-  account_id: number;
-  relation_id: number;
-  create_at: string;
-  is_revoke: boolean;
-  is_top: boolean;
-  is_pin: boolean;
-  pin_time: string;
-  read_ids: number[] | null;
-  reply_count: number;
-  seq: number;
-  edit_at: string | null;
-  mentioned_me: boolean;
-  reactions: { emoji: string; count: number; me: boolean }[];
-  rly_msg: {
-    msg_id: number;
-    msg_type: 'text' | 'file';
-    msg_content: string;
-    msg_extend: MsgExtend | null;
-    is_revoke: boolean;
-  } | null;
-}
+import type { TestSocket } from './support/socket';
 
 /** One kind of message: its `send_msg` push and what happened to it after the push. */
 interface Case {
@@ -205,11 +177,7 @@ describe('msg_info parity: the send_msg push and REST history', () => {
       openSession(stack, 'bob.parity@example.com', 'bob'),
     ]);
     // Connected before the friendship, so the "成为好友" pushes arrive.
-    for (const who of [ann, bob]) {
-      const ws = await TestSocket.open(stack.gateways[0].wsUrl, who.accountToken);
-      expect((await ws.request('ping')).status_code).toBe(0);
-      sockets.set(who, ws);
-    }
+    await connectEach(stack, [ann, bob], sockets);
     annBob = await ann.befriend(bob);
 
     const friends = await nextSystemPush(0, 'the "成为好友" message');
@@ -331,7 +299,7 @@ describe('msg_info parity: the send_msg push and REST history', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await Promise.all([...sockets.values()].map((ws) => ws.close()));
+    await closeEach(sockets);
     await stack?.stop();
   });
 

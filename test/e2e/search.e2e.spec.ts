@@ -3,8 +3,9 @@ import { waitFor } from '@chat/testing';
 import { ok, type Reply } from './support/http';
 import { offSpellings } from './support/ids';
 import { openSession, type Session } from './support/session';
+import { closeEach, connectEach } from './support/sockets';
 import { startTargetStack, type TargetStack } from './support/target';
-import { TestSocket } from './support/socket';
+import type { TestSocket } from './support/socket';
 
 /** BriefMsgInfo of docs/api.md §3: what a search answers for each message found. */
 interface Found {
@@ -102,11 +103,7 @@ describe('message search end to end', () => {
     trio = await ann.createGroup('trio', [bob, cat]);
     plans = await bob.createGroup('plans', [ann, cat]);
     pair = await bob.createGroup('pair', [cat]);
-    for (const who of [ann, bob, cat, dan]) {
-      const ws = await TestSocket.open(stack.gateways[0].wsUrl, who.accountToken);
-      expect((await ws.request('ping')).status_code).toBe(0);
-      sockets.set(who, ws);
-    }
+    await connectEach(stack, [ann, bob, cat, dan], sockets);
 
     // Chinese.
     await send(ann, annBob, '今天天气很好');
@@ -192,7 +189,7 @@ describe('message search end to end', () => {
   }, 240_000);
 
   afterAll(async () => {
-    await Promise.all([...sockets.values()].map((ws) => ws.close()));
+    await closeEach(sockets);
     await stack?.stop();
   });
 

@@ -2,15 +2,20 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { ConfigError, loadConfig, type Config } from '@chat/config';
-import { BullmqJobQueue, MemoryJobQueue, retryPolicyFromConfig } from '@chat/jobs';
+import { ConfigError, type Config } from '@chat/config';
+import { MemoryJobQueue, retryPolicyFromConfig, type BullmqJobQueue } from '@chat/jobs';
 import { createLogger, type Logger } from '@chat/logger';
 import { startSmtpSink, type SmtpSink } from '@chat/mail/testing';
 import { QUEUES, type EmailJob } from '@chat/protocol';
 import { createSuiteContext, runScript, waitFor, type SuiteContext } from '@chat/testing';
 import { start, type RunningMailer } from './start';
-
-const CONFIG_DIR = path.resolve(__dirname, '../../../config/app');
+import {
+  bullmqSections,
+  mailerConfig,
+  pause,
+  producerQueue,
+  TEST_TOKEN_KEY,
+} from './testing/mailer-suite';
 
 type Line = Record<string, unknown>;
 
@@ -29,8 +34,6 @@ function codeJob(to: string, code: string): EmailJob {
   return { kind: 'verification_code', to, code, validForMs: 3_600_000 };
 }
 
-const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 describe('mailer on BullMQ and SMTP', () => {
   let ctx: SuiteContext;
   let sink: SmtpSink;
@@ -42,30 +45,12 @@ describe('mailer on BullMQ and SMTP', () => {
   beforeAll(async () => {
     ctx = await createSuiteContext('mailer', { database: false });
     sink = await startSmtpSink();
-    config = loadConfig({
-      dir: CONFIG_DIR,
-      env: {},
-      overrides: {
-        Token: { Key: 'test-signing-key-7Hq2Xv9LmP4zR8sK1wN6bT3y' },
-        Redis: { Url: ctx.redisUrl, KeyPrefix: ctx.redisPrefix },
-        Email: { SmtpUrl: sink.url },
-        Auto: { Retry: { Duration: '50ms', MaxTimes: 3 } },
-        Server: { MailerOpsPort: 0 },
-      },
-    });
+    config = mailerConfig({ ...bullmqSections(ctx), Email: { SmtpUrl: sink.url } });
     const captured = capturingLogger();
     lines = captured.lines;
     running = await start(config, captured.log);
     // The api's side: a producer with no worker, on the same Redis prefix and policy.
-    producer = new BullmqJobQueue<EmailJob>(
-      QUEUES.email,
-      {
-        redisUrl: ctx.redisUrl,
-        prefix: ctx.redisPrefix,
-        retry: retryPolicyFromConfig(config.Auto.Retry),
-      },
-      createLogger({ name: 'producer', level: 'silent' }),
-    );
+    producer = producerQueue<EmailJob>(QUEUES.email, ctx, config);
   });
 
   afterAll(async () => {
@@ -172,16 +157,7 @@ describe('mailer on the embedded adapters', () => {
   });
 
   it('works a shared in-process queue and writes the mail to the dev mailbox', async () => {
-    const config = loadConfig({
-      dir: CONFIG_DIR,
-      env: {},
-      overrides: {
-        Token: { Key: 'test-signing-key-7Hq2Xv9LmP4zR8sK1wN6bT3y' },
-        App: { DataDir: dataDir },
-        Server: { MailerOpsPort: 0 },
-        Email: { DevMailbox: true },
-      },
-    });
+    const config = mailerConfig({ App: { DataDir: dataDir }, Email: { DevMailbox: true } });
     expect(config.Redis.Url).toBeUndefined();
     expect(config.Email.SmtpUrl).toBeUndefined();
     const { log, lines } = capturingLogger();
@@ -218,14 +194,7 @@ describe('mailer without SMTP', () => {
   ];
 
   it('refuses to start unless Email.DevMailbox allows the dev mailbox, naming both keys and the fix', async () => {
-    const config = loadConfig({
-      dir: CONFIG_DIR,
-      env: {},
-      overrides: {
-        Token: { Key: 'test-signing-key-7Hq2Xv9LmP4zR8sK1wN6bT3y' },
-        Server: { MailerOpsPort: 0 },
-      },
-    });
+    const config = mailerConfig();
     expect([config.Email.SmtpUrl, config.Email.DevMailbox]).toEqual([undefined, false]);
     const { log, lines } = capturingLogger();
     const queue = new MemoryJobQueue<EmailJob>(
@@ -252,7 +221,7 @@ describe('mailer without SMTP', () => {
 
   it('exits 1 as a process and prints the problem, as a config problem found at load is', async () => {
     const failure = await runScript('apps/mailer/src/main.ts', {
-      TOKEN_KEY: 'test-signing-key-7Hq2Xv9LmP4zR8sK1wN6bT3y',
+      TOKEN_KEY: TEST_TOKEN_KEY,
       SMTP_URL: '',
       EMAIL_DEV_MAILBOX: '',
       REDIS_URL: '',

@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createCacheAdapters, ENTRY_KEYS, type CacheAdapters } from '@chat/cache';
-import { loadConfig, type Config } from '@chat/config';
+import type { Config } from '@chat/config';
 import { PgPushDeviceRepository, type Database } from '@chat/db';
 import { openMigratedDatabase, TestData } from '@chat/db/testing';
-import { BullmqJobQueue, retryPolicyFromConfig } from '@chat/jobs';
+import type { BullmqJobQueue } from '@chat/jobs';
 import { createLogger } from '@chat/logger';
 import { QUEUES, type PushJob, type PushMessageJob } from '@chat/protocol';
 import {
@@ -18,9 +18,7 @@ import {
 } from '@chat/push/testing';
 import { createSuiteContext, waitFor, type SuiteContext } from '@chat/testing';
 import { start, type RunningMailer } from './start';
-
-const CONFIG_DIR = path.resolve(__dirname, '../../../config/app');
-const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+import { bullmqSections, mailerConfig, pause, producerQueue } from './testing/mailer-suite';
 
 /**
  * The `push` job path on real Redis (BullMQ) and Postgres, against local servers speaking
@@ -51,30 +49,23 @@ describe('mailer: push jobs on BullMQ and Postgres', () => {
     devices = new PgPushDeviceRepository(db.em.fork());
     [fcm, apns, wp] = await Promise.all([startFakeFcm(), startFakeApns(), startFakeWebPush()]);
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'mailer-push-'));
-    config = loadConfig({
-      dir: CONFIG_DIR,
-      env: {},
-      overrides: {
-        App: { DataDir: dataDir },
-        Token: { Key: 'test-signing-key-7Hq2Xv9LmP4zR8sK1wN6bT3y' },
-        Postgresql: { Url: ctx.databaseUrl },
-        Redis: { Url: ctx.redisUrl, KeyPrefix: ctx.redisPrefix },
-        Email: { DevMailbox: true },
-        Auto: { Retry: { Duration: '50ms', MaxTimes: 3 } },
-        Server: { MailerOpsPort: 0 },
-        Push: {
-          FcmServiceAccount: JSON.stringify(fcm.serviceAccount),
-          FcmEndpoint: fcm.url,
-          ApnsKey: apns.key,
-          ApnsKeyId: apns.keyId,
-          ApnsTeamId: apns.teamId,
-          ApnsTopic: apns.topic,
-          ApnsEndpoint: apns.url,
-          ApnsCa: apns.ca,
-          WebPushSubject: wp.vapid.subject,
-          WebPushPublicKey: wp.vapid.publicKey,
-          WebPushPrivateKey: wp.vapid.privateKey,
-        },
+    config = mailerConfig({
+      ...bullmqSections(ctx),
+      App: { DataDir: dataDir },
+      Postgresql: { Url: ctx.databaseUrl },
+      Email: { DevMailbox: true },
+      Push: {
+        FcmServiceAccount: JSON.stringify(fcm.serviceAccount),
+        FcmEndpoint: fcm.url,
+        ApnsKey: apns.key,
+        ApnsKeyId: apns.keyId,
+        ApnsTeamId: apns.teamId,
+        ApnsTopic: apns.topic,
+        ApnsEndpoint: apns.url,
+        ApnsCa: apns.ca,
+        WebPushSubject: wp.vapid.subject,
+        WebPushPublicKey: wp.vapid.publicKey,
+        WebPushPrivateKey: wp.vapid.privateKey,
       },
     });
     running = await start(config, createLogger({ name: 'mailer', level: 'silent' }));
@@ -83,15 +74,7 @@ describe('mailer: push jobs on BullMQ and Postgres', () => {
       createLogger({ name: 'cache', level: 'silent' }),
     );
     // The notifier's side: a producer with no worker, on the same Redis prefix and policy.
-    producer = new BullmqJobQueue<PushJob>(
-      QUEUES.push,
-      {
-        redisUrl: ctx.redisUrl,
-        prefix: ctx.redisPrefix,
-        retry: retryPolicyFromConfig(config.Auto.Retry),
-      },
-      createLogger({ name: 'producer', level: 'silent' }),
-    );
+    producer = producerQueue<PushJob>(QUEUES.push, ctx, config);
   });
 
   afterAll(async () => {

@@ -1,11 +1,9 @@
-import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { createBus, type Bus, type BusRecord } from '@chat/bus';
+import type { Bus, BusRecord } from '@chat/bus';
 import { createCacheAdapters, type CacheAdapters } from '@chat/cache';
-import { loadConfig } from '@chat/config';
 import type { Database } from '@chat/db';
 import { openMigratedDatabase, TestData } from '@chat/db/testing';
-import { SnowflakeGenerator, snowflakeTime } from '@chat/ids';
+import { SnowflakeGenerator } from '@chat/ids';
 import { createLogger } from '@chat/logger';
 import {
   DEAD_LETTER_HEADERS,
@@ -17,7 +15,14 @@ import {
   type ReadRecord,
   type StoredRecord,
 } from '@chat/protocol';
-import { createSuiteContext, waitFor, type SuiteContext } from '@chat/testing';
+import {
+  createSuiteContext,
+  messageRecord,
+  suiteBus,
+  suiteConfig,
+  waitFor,
+  type SuiteContext,
+} from '@chat/testing';
 import { start, type RunningNotifier } from './start';
 
 const TOKEN_KEY = 'notifier-test-key-0123456789-abcdefghij';
@@ -61,27 +66,14 @@ describe('notifier', () => {
     seq: number,
     more: Partial<MessageRecord> = {},
     rly: StoredRecord['rly_msg'] = null,
-  ): StoredRecord => {
-    const id = ids.next();
-    return {
-      message: {
-        id,
-        relation_id: relationId,
-        notify_type: accountId === null ? 'system' : 'common',
-        msg_type: 'text',
-        msg_content: `message ${id}`,
-        msg_extend: null,
-        file_id: null,
-        account_id: accountId,
-        rly_msg_id: rly?.msg_id ?? null,
-        client_msg_id: null,
-        create_at: snowflakeTime(id).toISOString(),
-        ...more,
-      },
-      seq,
-      rly_msg: rly,
-    };
-  };
+  ): StoredRecord => ({
+    message: messageRecord(ids, relationId, accountId, {
+      rly_msg_id: rly?.msg_id ?? null,
+      ...more,
+    }),
+    seq,
+    rly_msg: rly,
+  });
   const publish = (topic: string, key: string, values: unknown[]) =>
     bus.publishMany(values.map((v) => ({ topic, key, value: JSON.stringify(v) })));
   const sendMsgOf = (msgId: number) =>
@@ -102,19 +94,7 @@ describe('notifier', () => {
     cache = createCacheAdapters({ kind: 'redis', url: ctx.redisUrl, prefix: ctx.redisPrefix }, log);
     await cache.presence.heartbeat(NODE_A, 600_000);
     await cache.presence.heartbeat(NODE_B, 600_000);
-    bus = createBus(
-      {
-        kind: 'kafka',
-        brokers: ctx.kafkaBrokers,
-        clientId: 'notifier-test',
-        topicPrefix: ctx.topicPrefix,
-        groupPrefix: ctx.groupPrefix,
-        partitions: 2,
-        replicationFactor: 1,
-        consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100 },
-      },
-      log,
-    );
+    bus = suiteBus(ctx, 'notifier-test', log);
     await bus.subscribe('test.push', [pushTopic(NODE_A), pushTopic(NODE_B)], async (records) => {
       for (const r of records) {
         seen.push({
@@ -127,16 +107,7 @@ describe('notifier', () => {
     await bus.subscribe('test.dead-letter', [TOPICS.deadLetter], async (records) => {
       deadLetters.push(...records);
     });
-    const config = loadConfig({
-      dir: path.resolve(__dirname, '../../../config/app'),
-      env: {},
-      overrides: {
-        Postgresql: { Url: ctx.databaseUrl, PoolMax: 4 },
-        Redis: { Url: ctx.redisUrl, KeyPrefix: ctx.redisPrefix },
-        Kafka: { Brokers: ctx.kafkaBrokers.join(','), TopicPrefix: ctx.topicPrefix, Partitions: 2 },
-        Token: { Key: TOKEN_KEY },
-      },
-    });
+    const config = suiteConfig(ctx, { Token: { Key: TOKEN_KEY } });
     notifier = await start(config, log);
   });
 

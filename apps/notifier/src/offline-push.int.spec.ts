@@ -1,22 +1,22 @@
-import path from 'node:path';
-import { createBus, type Bus } from '@chat/bus';
+import type { Bus } from '@chat/bus';
 import { createCacheAdapters, ENTRY_KEYS, type CacheAdapters } from '@chat/cache';
-import { loadConfig } from '@chat/config';
 import { PgPushDeviceRepository, type Database } from '@chat/db';
 import { openMigratedDatabase, TestData } from '@chat/db/testing';
-import { SnowflakeGenerator, snowflakeTime } from '@chat/ids';
+import { SnowflakeGenerator } from '@chat/ids';
 import { BullmqJobQueue, retryPolicyFromConfig, type JobContext } from '@chat/jobs';
 import { createLogger } from '@chat/logger';
-import {
-  QUEUES,
-  TOPICS,
-  type MessageRecord,
-  type PushJob,
-  type StoredRecord,
-} from '@chat/protocol';
+import { QUEUES, type MessageRecord, type PushJob, type StoredRecord } from '@chat/protocol';
 import { DeviceOwners } from '@chat/push';
 import { SharedOps } from '@chat/runtime';
-import { createSuiteContext, waitFor, type SuiteContext } from '@chat/testing';
+import {
+  createSuiteContext,
+  messageRecord,
+  publishStored,
+  suiteBus,
+  suiteConfig,
+  waitFor,
+  type SuiteContext,
+} from '@chat/testing';
 import { start, type RunningNotifier } from './start';
 
 const NODE = 'gwP';
@@ -70,35 +70,12 @@ describe('notifier: push jobs for offline members', () => {
     accountId: number | null,
     seq: number,
     more: Partial<MessageRecord> = {},
-  ): StoredRecord => {
-    const id = ids.next();
-    return {
-      message: {
-        id,
-        relation_id: relationId,
-        notify_type: accountId === null ? 'system' : 'common',
-        msg_type: 'text',
-        msg_content: `message ${id}`,
-        msg_extend: null,
-        file_id: null,
-        account_id: accountId,
-        rly_msg_id: null,
-        client_msg_id: null,
-        create_at: snowflakeTime(id).toISOString(),
-        ...more,
-      },
-      seq,
-      rly_msg: null,
-    };
-  };
-  const publish = (values: StoredRecord[]) =>
-    bus.publishMany(
-      values.map((v) => ({
-        topic: TOPICS.stored,
-        key: String(v.message.relation_id),
-        value: JSON.stringify(v),
-      })),
-    );
+  ): StoredRecord => ({
+    message: messageRecord(ids, relationId, accountId, more),
+    seq,
+    rly_msg: null,
+  });
+  const publish = (values: StoredRecord[]) => publishStored(bus, values);
   const jobsOf = (msgId: number) =>
     seen.filter((j) => j.payload.kind === 'message' && j.payload.msg_id === msgId);
 
@@ -114,29 +91,10 @@ describe('notifier: push jobs for offline members', () => {
       load: (accountIds) => devices.accountsWithDevices(accountIds),
     });
     await cache.presence.heartbeat(NODE, 600_000);
-    bus = createBus(
-      {
-        kind: 'kafka',
-        brokers: ctx.kafkaBrokers,
-        clientId: 'notifier-push-test',
-        topicPrefix: ctx.topicPrefix,
-        groupPrefix: ctx.groupPrefix,
-        partitions: 2,
-        replicationFactor: 1,
-        consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100 },
-      },
-      log,
-    );
-    const config = loadConfig({
-      dir: path.resolve(__dirname, '../../../config/app'),
-      env: {},
-      overrides: {
-        Postgresql: { Url: ctx.databaseUrl, PoolMax: 4 },
-        Redis: { Url: ctx.redisUrl, KeyPrefix: ctx.redisPrefix },
-        Kafka: { Brokers: ctx.kafkaBrokers.join(','), TopicPrefix: ctx.topicPrefix, Partitions: 2 },
-        Token: { Key: 'notifier-test-key-0123456789-abcdefghij' },
-        Push: { DevSink: true },
-      },
+    bus = suiteBus(ctx, 'notifier-push-test', log);
+    const config = suiteConfig(ctx, {
+      Token: { Key: 'notifier-test-key-0123456789-abcdefghij' },
+      Push: { DevSink: true },
     });
     notifier = await start(config, log, { ops });
     // The mailer's side: a worker that records the jobs.

@@ -1,6 +1,6 @@
 import { MessageStoreRepository, type Database, type MsgExtend, newMessageRow } from '@chat/db';
 import { openSuiteDatabase, TestData, type SuiteDatabase } from '@chat/db/testing';
-import { SnowflakeGenerator, snowflakeTime } from '@chat/ids';
+import { SnowflakeGenerator } from '@chat/ids';
 import {
   groupSchemas,
   MAX_ID,
@@ -10,6 +10,7 @@ import {
   type InputLimits,
   type MessageRecord,
 } from '@chat/protocol';
+import { messageRecord } from '@chat/testing';
 import fc from 'fast-check';
 import type { z } from 'zod';
 
@@ -147,21 +148,8 @@ describe('the edge refuses exactly what the message table refuses or alters', ()
    * leaves the table as it found it.
    */
   async function storeOne(more: Partial<MessageRecord>) {
-    const id = ids.next();
-    const record: MessageRecord = {
-      id,
-      relation_id: relationId,
-      notify_type: 'common',
-      msg_type: 'text',
-      msg_content: 'text',
-      msg_extend: null,
-      file_id: null,
-      account_id: accountId,
-      rly_msg_id: null,
-      client_msg_id: null,
-      create_at: snowflakeTime(id).toISOString(),
-      ...more,
-    };
+    const record = messageRecord(ids, relationId, accountId, { msg_content: 'text', ...more });
+    const { id } = record;
     const result = await store.store([newMessageRow(record)]);
     const [row] = await db.em
       .fork()

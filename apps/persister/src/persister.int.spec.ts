@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { createBus, type Bus, type BusRecord } from '@chat/bus';
-import { loadConfig, type Config } from '@chat/config';
+import type { Bus, BusRecord } from '@chat/bus';
+import type { Config } from '@chat/config';
 import {
   contentGrams,
   Message,
@@ -14,7 +13,7 @@ import {
   newMessageRow,
 } from '@chat/db';
 import { openMigratedDatabase, TestData } from '@chat/db/testing';
-import { SnowflakeGenerator, snowflakeTime } from '@chat/ids';
+import { SnowflakeGenerator } from '@chat/ids';
 import { createLogger } from '@chat/logger';
 import {
   DEAD_LETTER_HEADERS,
@@ -23,7 +22,16 @@ import {
   type ReadRecord,
   type StoredRecord,
 } from '@chat/protocol';
-import { createSuiteContext, startApp, waitFor, type SuiteContext } from '@chat/testing';
+import {
+  createSuiteContext,
+  messageRecord,
+  publishStored,
+  startApp,
+  suiteBus,
+  suiteConfig,
+  waitFor,
+  type SuiteContext,
+} from '@chat/testing';
 import { toStoredRecord } from './messages/message-writer';
 import { start, type RunningPersister } from './start';
 
@@ -110,23 +118,7 @@ describe('persister', () => {
     accountId: number | null,
     content: string,
     more: Partial<MessageRecord> = {},
-  ): MessageRecord => {
-    const id = ids.next();
-    return {
-      id,
-      relation_id: relationId,
-      notify_type: accountId === null ? 'system' : 'common',
-      msg_type: 'text',
-      msg_content: content,
-      msg_extend: null,
-      file_id: null,
-      account_id: accountId,
-      rly_msg_id: null,
-      client_msg_id: null,
-      create_at: snowflakeTime(id).toISOString(),
-      ...more,
-    };
-  };
+  ): MessageRecord => messageRecord(ids, relationId, accountId, { msg_content: content, ...more });
   /** Publishes records as the gateways do: keyed by relation, in array order per key. */
   const publish = (
     topic: string,
@@ -184,47 +176,22 @@ describe('persister', () => {
     const byId = new Map(records.map((m) => [m.id, m]));
     return result.stored.map((s) => toStoredRecord(byId.get(s.row.id)!, s));
   };
-  const announce = (records: StoredRecord[]) =>
-    bus.publishMany(
-      records.map((r) => ({
-        topic: TOPICS.stored,
-        key: String(r.message.relation_id),
-        value: JSON.stringify(r),
-      })),
-    );
+  const announce = (records: StoredRecord[]) => publishStored(bus, records);
 
   beforeAll(async () => {
     ctx = await createSuiteContext('persister');
     db = await openMigratedDatabase(ctx.databaseUrl);
     data = new TestData(db.em.fork());
-    config = loadConfig({
-      dir: path.resolve(__dirname, '../../../config/app'),
-      env: {},
-      overrides: {
-        Postgresql: { Url: ctx.databaseUrl, PoolMax: 4 },
+    config = suiteConfig(
+      ctx,
+      {
         // A free port: other suites may run a persister on this machine at the same time.
         Server: { PersisterOpsPort: 0 },
-        Kafka: {
-          Brokers: ctx.kafkaBrokers.join(','),
-          TopicPrefix: ctx.topicPrefix,
-          Partitions: PARTITIONS,
-        },
         Token: { Key: TOKEN_KEY },
       },
-    });
-    bus = createBus(
-      {
-        kind: 'kafka',
-        brokers: ctx.kafkaBrokers,
-        clientId: 'persister-test',
-        topicPrefix: ctx.topicPrefix,
-        groupPrefix: ctx.groupPrefix,
-        partitions: PARTITIONS,
-        replicationFactor: 1,
-        consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100 },
-      },
-      log,
+      { partitions: PARTITIONS },
     );
+    bus = suiteBus(ctx, 'persister-test', log, PARTITIONS);
     await bus.subscribe('test.stored', [TOPICS.stored], async (records) => {
       for (const r of records) {
         // The indexer's test puts an unreadable record on chat.stored: not one to collect.

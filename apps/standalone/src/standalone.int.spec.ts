@@ -1,9 +1,13 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { parseMail } from '@chat/mail/testing';
-import { freePort, startApp, waitFor, WsClient, type RunningApp } from '@chat/testing';
+import {
+  prepareStandalone,
+  waitFor,
+  WsClient,
+  type RunningApp,
+  type StandaloneServer,
+} from '@chat/testing';
 
 /**
  * `npm start` as a newcomer runs it (docs/architecture.md, embedded default): no Postgres,
@@ -11,36 +15,12 @@ import { freePort, startApp, waitFor, WsClient, type RunningApp } from '@chat/te
  * folder. Driven over HTTP and WebSocket only, like any client.
  */
 describe('the standalone server', () => {
-  let dataDir: string;
-  let port: number;
-  let opsPort: number;
+  /** Every port embedded, on one data folder and the same ports at each launch. */
+  let server: StandaloneServer;
   let app: RunningApp | undefined;
-  const base = () => `http://127.0.0.1:${port}`;
-  const ops = () => `http://127.0.0.1:${opsPort}`;
-
-  /** No connection key from the test environment may reach it: each port stays embedded. */
-  const env = () => ({
-    DATABASE_URL: '',
-    REDIS_URL: '',
-    KAFKA_BROKERS: '',
-    SMTP_URL: '',
-    TOKEN_KEY: '',
-    DATA_DIR: dataDir,
-    PORT: String(port),
-    // Its one ops server: a free port rather than the default, which another run may hold.
-    SERVER_API_OPS_PORT: String(opsPort),
-    LOG_LEVEL: 'info',
-    LIMIT_IP_LIMIT_BUCKET: '1000',
-  });
-  const launch = () =>
-    startApp({
-      app: 'standalone',
-      env: env(),
-      readyUrl: `${base()}/healthz`,
-      opsReady: true,
-      opsUrl: ops(),
-      readyTimeoutMs: 90_000,
-    });
+  const base = () => server.baseUrl;
+  const ops = () => server.opsUrl;
+  const launch = () => server.launch();
 
   async function call(method: string, route: string, body?: unknown, token?: string) {
     const res = await fetch(`${base()}${route}`, {
@@ -62,25 +42,9 @@ describe('the standalone server', () => {
     return reply.data;
   }
 
-  /** The code of the newest mail to `email` in the dev mailbox under the data folder. */
-  async function codeFromMailbox(email: string): Promise<string> {
-    const dir = path.join(dataDir, 'mailbox');
-    return waitFor(
-      async () => {
-        const files = (await readdir(dir).catch(() => [] as string[])).sort().reverse();
-        for (const file of files) {
-          const mail = parseMail(await readFile(path.join(dir, file), 'utf8'));
-          if (mail.headers.get('to') === email) return /\b(\d{6})\b/.exec(mail.text)?.[1];
-        }
-        return undefined;
-      },
-      { timeoutMs: 15_000, what: `a mail to ${email} in ${dir}` },
-    );
-  }
-
   async function register(email: string, name: string) {
     await ok('POST', '/api/email/send', { email });
-    const code = await codeFromMailbox(email);
+    const code = await server.codeFromMailbox(email);
     // The dev mailbox also logs each mail, code included, for a developer reading the log
     // (the line is written after the file, and reaches this process a moment later).
     await waitFor(() => app!.output().includes(code!), { what: `the code ${code} in the log` });
@@ -95,14 +59,12 @@ describe('the standalone server', () => {
   }
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'standalone-'));
-    port = await freePort();
-    opsPort = await freePort();
+    server = await prepareStandalone('standalone-');
   });
 
   afterAll(async () => {
     await app?.stop('SIGKILL');
-    await rm(dataDir, { recursive: true, force: true });
+    await server?.remove();
   });
 
   /** Set by isolated.int.spec.ts, which runs this file in a network namespace of its own. */
@@ -164,7 +126,7 @@ describe('the standalone server', () => {
       ann.token,
     );
 
-    const wsUrl = `ws://127.0.0.1:${port}/ws`;
+    const wsUrl = server.wsUrl;
     const [annWs, bobWs] = await Promise.all([
       WsClient.connect(wsUrl, { token: ann.token }),
       WsClient.connect(wsUrl, { token: bob.token }),
@@ -215,7 +177,7 @@ describe('the standalone server', () => {
       msg_content: 'are you there?',
     });
     expect(offlineAck.status_code).toBe(0);
-    const pushDir = path.join(dataDir, 'push');
+    const pushDir = path.join(server.dataDir, 'push');
     const note = await waitFor(
       async () => {
         const files = await readdir(pushDir).catch(() => [] as string[]);

@@ -1,9 +1,5 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { parseMail } from '@chat/mail/testing';
 import { SYSTEM_TEXTS } from '@chat/protocol';
-import { freePort, startApp, waitFor, type RunningApp } from '@chat/testing';
+import { prepareStandalone, waitFor, type RunningApp, type StandaloneServer } from '@chat/testing';
 import WebSocket from 'ws';
 import { ChatApi } from './api';
 import { ChatError } from './errors';
@@ -70,66 +66,28 @@ function flakyWebSocket(log: SentFrame[], control: { dropNextSendAck: boolean })
  * dev mailbox, become friends, and talk over ChatSocket; history is read back over ChatApi.
  */
 describe('the client SDK against the standalone server', () => {
-  let dataDir: string;
-  let port: number;
+  let server: StandaloneServer;
   let app: RunningApp | undefined;
   let api: ChatApi;
   const sockets: ChatSocket[] = [];
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'client-sdk-'));
-    port = await freePort();
-    const opsPort = await freePort();
-    app = await startApp({
-      app: 'standalone',
-      // No connection key from the test environment may reach it: everything stays embedded.
-      env: {
-        DATABASE_URL: '',
-        REDIS_URL: '',
-        KAFKA_BROKERS: '',
-        SMTP_URL: '',
-        TOKEN_KEY: '',
-        DATA_DIR: dataDir,
-        PORT: String(port),
-        SERVER_API_OPS_PORT: String(opsPort),
-        LOG_LEVEL: 'info',
-        LIMIT_IP_LIMIT_BUCKET: '1000',
-      },
-      readyUrl: `http://127.0.0.1:${port}/healthz`,
-      opsReady: true,
-      opsUrl: `http://127.0.0.1:${opsPort}`,
-      readyTimeoutMs: 90_000,
-    });
-    api = new ChatApi({ baseUrl: `http://127.0.0.1:${port}/` });
+    server = await prepareStandalone('client-sdk-');
+    app = await server.launch();
+    api = new ChatApi({ baseUrl: `${server.baseUrl}/` });
   }, 120_000);
 
   afterAll(async () => {
     for (const socket of sockets) socket.close();
     const code = await app?.stop('SIGINT');
-    await rm(dataDir, { recursive: true, force: true });
+    await server?.remove();
     expect(code).toBe(0);
   }, 60_000);
-
-  /** The code of the newest mail to `email` in the dev mailbox under the data folder. */
-  async function codeFromMailbox(email: string): Promise<string> {
-    const dir = path.join(dataDir, 'mailbox');
-    return waitFor(
-      async () => {
-        const files = (await readdir(dir).catch(() => [] as string[])).sort().reverse();
-        for (const file of files) {
-          const mail = parseMail(await readFile(path.join(dir, file), 'utf8'));
-          if (mail.headers.get('to') === email) return /\b(\d{6})\b/.exec(mail.text)?.[1];
-        }
-        return undefined;
-      },
-      { timeoutMs: 15_000, what: `a mail to ${email} in ${dir}` },
-    );
-  }
 
   /** Registers a user with one account; returns the account's id and a fresh account token. */
   async function register(email: string, name: string) {
     await api.request('POST', '/api/email/send', { body: { email } });
-    const code = await codeFromMailbox(email);
+    const code = await server.codeFromMailbox(email);
     const user = await api.request<any>('POST', '/api/user/register', {
       body: { email, password: 'secret-1', code },
     });
@@ -146,7 +104,7 @@ describe('the client SDK against the standalone server', () => {
 
   function openSocket(token: string, log: SentFrame[], control = { dropNextSendAck: false }) {
     const socket = new ChatSocket({
-      url: `ws://127.0.0.1:${port}/ws`,
+      url: server.wsUrl,
       token,
       WebSocket: flakyWebSocket(log, control),
       backoff: { initialDelayMs: 50, maxDelayMs: 500 },

@@ -1,9 +1,5 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { parseMail } from '@chat/mail/testing';
 import { PUSH_DATA, SYSTEM_TEXTS, type PushEventName } from '@chat/protocol';
-import { freePort, startApp, waitFor, type RunningApp } from '@chat/testing';
+import { prepareStandalone, waitFor, type RunningApp, type StandaloneServer } from '@chat/testing';
 import WebSocket from 'ws';
 import { ChatApi } from './api';
 import { ChatClient, type ChatClientOptions, type MessageChange } from './client';
@@ -73,65 +69,29 @@ class Network {
  * switch accounts and read.
  */
 describe('the typed SDK and ChatClient against the standalone server', () => {
-  let dataDir: string;
-  let port: number;
+  let server: StandaloneServer;
   let app: RunningApp | undefined;
   let api: ChatApi;
   const clients: ChatClient[] = [];
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'client-session-'));
-    port = await freePort();
-    const opsPort = await freePort();
-    app = await startApp({
-      app: 'standalone',
-      env: {
-        DATABASE_URL: '',
-        REDIS_URL: '',
-        KAFKA_BROKERS: '',
-        SMTP_URL: '',
-        TOKEN_KEY: '',
-        DATA_DIR: dataDir,
-        PORT: String(port),
-        SERVER_API_OPS_PORT: String(opsPort),
-        LOG_LEVEL: 'info',
-        LIMIT_IP_LIMIT_BUCKET: '1000',
-      },
-      readyUrl: `http://127.0.0.1:${port}/healthz`,
-      opsReady: true,
-      opsUrl: `http://127.0.0.1:${opsPort}`,
-      readyTimeoutMs: 90_000,
-    });
-    api = new ChatApi({ baseUrl: `http://127.0.0.1:${port}` });
+    server = await prepareStandalone('client-session-');
+    app = await server.launch();
+    api = new ChatApi({ baseUrl: server.baseUrl });
   }, 120_000);
 
   afterAll(async () => {
     for (const client of clients) client.close();
     const code = await app?.stop('SIGINT');
-    await rm(dataDir, { recursive: true, force: true });
+    await server?.remove();
     expect(code).toBe(0);
   }, 60_000);
-
-  async function codeFromMailbox(email: string): Promise<string> {
-    const dir = path.join(dataDir, 'mailbox');
-    return waitFor(
-      async () => {
-        const files = (await readdir(dir).catch(() => [] as string[])).sort().reverse();
-        for (const file of files) {
-          const mail = parseMail(await readFile(path.join(dir, file), 'utf8'));
-          if (mail.headers.get('to') === email) return /\b(\d{6})\b/.exec(mail.text)?.[1];
-        }
-        return undefined;
-      },
-      { timeoutMs: 15_000, what: `a mail to ${email}` },
-    );
-  }
 
   /** A user through the typed routes: code, registration, one account per name. */
   async function registerUser(email: string, names: string[]) {
     expect(await api.email.exists({ email })).toEqual({ exist: false });
     await api.email.sendCode({ email });
-    const code = await codeFromMailbox(email);
+    const code = await server.codeFromMailbox(email);
     const user = await api.user.register({ email, password: 'secret-1', code });
     expect(user.user_info.email).toBe(email);
     const accounts = [];
@@ -148,7 +108,7 @@ describe('the typed SDK and ChatClient against the standalone server', () => {
 
   function newClient(network: Network, more: Partial<ChatClientOptions> = {}): ChatClient {
     const client = new ChatClient({
-      baseUrl: `http://127.0.0.1:${port}`,
+      baseUrl: server.baseUrl,
       WebSocket: network.WebSocket(),
       backoff: { initialDelayMs: 50, maxDelayMs: 200 },
       ...more,
@@ -171,7 +131,7 @@ describe('the typed SDK and ChatClient against the standalone server', () => {
   }
 
   it('has a method for every route of the server, and no other', async () => {
-    const res = await fetch(`http://127.0.0.1:${port}/api/openapi.json`);
+    const res = await fetch(`${server.baseUrl}/api/openapi.json`);
     const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
     const served = Object.entries(doc.paths).flatMap(([p, ops]) =>
       Object.keys(ops).map((method) => `${method.toUpperCase()} ${p}`),
@@ -315,7 +275,7 @@ describe('the typed SDK and ChatClient against the standalone server', () => {
     const errors: unknown[] = [];
     erinClient.onError((err) => errors.push(err));
     await api.email.sendCode({ email: 'erin2@sdk.test' });
-    const code = await codeFromMailbox('erin2@sdk.test');
+    const code = await server.codeFromMailbox('erin2@sdk.test');
     await api.user.updateEmail(erin.userToken, { email: 'erin2@sdk.test', code });
     await waitFor(() => erinClient.accountId === null, { what: 'erin’s session to stop' });
     expect(pushes.some((p) => p.event === 'update_email')).toBe(true);

@@ -1,10 +1,10 @@
-import { SnowflakeGenerator, snowflakeTime } from '@chat/ids';
+import { SnowflakeGenerator } from '@chat/ids';
 import type { Database } from '../open-database';
-import { openSuiteDatabase, TestData, type SuiteDatabase } from '../testing';
+import { openSuiteDatabase, TestData, textRows, type SuiteDatabase } from '../testing';
 import { PgAccountRepository } from './account.repository';
 import { PgGroupRepository } from './group.repository';
 import { PgMessageQueryRepository } from './message-query.repository';
-import { MessageStoreRepository, type NewMessageRow } from './message-store.repository';
+import { MessageStoreRepository } from './message-store.repository';
 import { PgSettingRepository } from './setting.repository';
 
 let suite: SuiteDatabase;
@@ -14,22 +14,7 @@ const data = () => new TestData(db.em.fork());
 /** Each call its own entity manager, as concurrent requests of the api have. */
 const repo = () => new PgMessageQueryRepository(db.em.fork());
 
-const text = (relationId: number, accountId: number, content: string): NewMessageRow => {
-  const id = ids.next();
-  return {
-    id,
-    relationId,
-    notifyType: 'common',
-    msgType: 'text',
-    msgContent: content,
-    msgExtend: null,
-    fileId: null,
-    accountId,
-    rlyMsgId: null,
-    clientMsgId: null,
-    createAt: snowflakeTime(id),
-  };
-};
+const text = textRows(ids);
 
 /** A group of two with `n` messages stored by the persister's repository (seq 1 … n). */
 async function group(n: number) {

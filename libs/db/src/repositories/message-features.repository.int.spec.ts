@@ -1,9 +1,9 @@
-import { SnowflakeGenerator, snowflakeTime } from '@chat/ids';
+import { SnowflakeGenerator } from '@chat/ids';
 import type { Database } from '../open-database';
-import { openSuiteDatabase, TestData, type SuiteDatabase } from '../testing';
+import { openSuiteDatabase, TestData, textRows, type SuiteDatabase } from '../testing';
 import { PgMessageLookupRepository } from './message-lookup.repository';
 import { PgMessageQueryRepository } from './message-query.repository';
-import { MessageStoreRepository, type NewMessageRow } from './message-store.repository';
+import { MessageStoreRepository } from './message-store.repository';
 import { ReadCursorRepository } from './read-cursor.repository';
 
 let suite: SuiteDatabase;
@@ -13,28 +13,7 @@ const data = () => new TestData(db.em.fork());
 const repo = () => new PgMessageQueryRepository(db.em.fork());
 const page = { page: 1, pageSize: 20 };
 
-const text = (
-  relationId: number,
-  accountId: number,
-  content: string,
-  more: Partial<NewMessageRow> = {},
-): NewMessageRow => {
-  const id = ids.next();
-  return {
-    id,
-    relationId,
-    notifyType: 'common',
-    msgType: 'text',
-    msgContent: content,
-    msgExtend: null,
-    fileId: null,
-    accountId,
-    rlyMsgId: null,
-    clientMsgId: null,
-    createAt: snowflakeTime(id),
-    ...more,
-  };
-};
+const text = textRows(ids);
 
 /** A group of a leader and two members, and an outsider. */
 async function group() {

@@ -1,10 +1,10 @@
-import { SnowflakeGenerator, snowflakeTime } from '@chat/ids';
+import { SnowflakeGenerator } from '@chat/ids';
 import { Message } from '../entities/message.entity';
 import { ReadCursor } from '../entities/read-cursor.entity';
 import { Relation } from '../entities/relation.entity';
 import type { Database } from '../open-database';
-import { openSuiteDatabase, TestData, type SuiteDatabase } from '../testing';
-import { MessageStoreRepository, type NewMessageRow } from './message-store.repository';
+import { openSuiteDatabase, TestData, textRows, type SuiteDatabase } from '../testing';
+import { MessageStoreRepository } from './message-store.repository';
 import { ReadCursorRepository } from './read-cursor.repository';
 import { ReceiverRepository } from './receiver.repository';
 
@@ -16,28 +16,7 @@ let receivers: ReceiverRepository;
 const ids = new SnowflakeGenerator({ nodeId: 5 });
 const data = () => new TestData(db.em.fork());
 
-const text = (
-  relationId: number,
-  accountId: number,
-  content: string,
-  more: Partial<NewMessageRow> = {},
-): NewMessageRow => {
-  const id = ids.next();
-  return {
-    id,
-    relationId,
-    notifyType: 'common',
-    msgType: 'text',
-    msgContent: content,
-    msgExtend: null,
-    fileId: null,
-    accountId,
-    rlyMsgId: null,
-    clientMsgId: null,
-    createAt: snowflakeTime(id),
-    ...more,
-  };
-};
+const text = textRows(ids);
 
 const seqsOf = async (relationId: number) =>
   (await db.em.fork().find(Message, { relationId }, { orderBy: { seq: 'asc' } })).map((m) => [

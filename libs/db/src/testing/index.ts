@@ -25,6 +25,8 @@ import { openDatabase, type Database } from '../open-database';
 import { MessageSearchRepository } from '../repositories/message-search.repository';
 import { contentGrams } from '../search-grams';
 
+export { textRows } from './message-rows';
+
 /**
  * Opens `url` (typically `SuiteContext.databaseUrl`) and applies the migrations. Logs
  * nothing unless a logger is given.

@@ -1,21 +1,12 @@
 import pino from 'pino';
 import { ErrorCode, PUSH_EVENTS, SYSTEM_TEXTS } from '@chat/protocol';
+import { answeringRepo } from '../testing/answering-repo';
 import { RecordingWork } from '../testing/recording-work';
 import { ApplicationService, applicationInfo } from './application.service';
 import type { ApplicationRecord, ApplicationRepository } from '@chat/db';
 import { rejectionCode } from '@chat/protocol/testing';
 
 const log = pino({ level: 'silent' });
-
-/** A repository whose methods answer what a test sets; unset methods fail loudly. */
-function repo<T extends object>(answers: Partial<Record<keyof T, unknown>>): T {
-  return new Proxy({} as T, {
-    get: (_t, name) => {
-      if (!(name in answers)) return () => Promise.reject(new Error(`unexpected ${String(name)}`));
-      return () => Promise.resolve(answers[name as keyof T]);
-    },
-  });
-}
 
 const T0 = new Date('2024-05-01T08:30:00.123Z');
 
@@ -35,7 +26,7 @@ function application(overrides: Partial<ApplicationRecord> = {}): ApplicationRec
 function setup(answers: Partial<Record<keyof ApplicationRepository, unknown>>) {
   const work = new RecordingWork();
   const service = new ApplicationService({
-    applications: repo<ApplicationRepository>(answers),
+    applications: answeringRepo<ApplicationRepository>(answers),
     blocks: {
       lockPair: () => Promise.resolve(),
       between: () => Promise.resolve({ aBlocksB: false, bBlocksA: false }),

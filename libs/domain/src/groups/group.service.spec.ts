@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { ErrorCode, PUSH_EVENTS } from '@chat/protocol';
+import { answeringRepo } from '../testing/answering-repo';
 import { RecordingWork } from '../testing/recording-work';
 import { GroupService } from './group.service';
 import type { GroupRepository } from '@chat/db';
@@ -7,21 +8,11 @@ import { rejectionCode } from '@chat/protocol/testing';
 
 const log = pino({ level: 'silent' });
 
-/** A repository whose methods answer what a test sets; unset methods fail loudly. */
-function repo<T extends object>(answers: Partial<Record<keyof T, unknown>>): T {
-  return new Proxy({} as T, {
-    get: (_t, name) => {
-      if (!(name in answers)) return () => Promise.reject(new Error(`unexpected ${String(name)}`));
-      return () => Promise.resolve(answers[name as keyof T]);
-    },
-  });
-}
-
 function setup(groups: Partial<Record<keyof GroupRepository, unknown>>) {
   const work = new RecordingWork();
   const published = work.events;
   const service = new GroupService({
-    groups: repo<GroupRepository>(groups),
+    groups: answeringRepo<GroupRepository>(groups),
     blocks: { blockersOf: () => Promise.resolve([]) },
     work,
     defaultAvatar: 'https://example.com/default.png',

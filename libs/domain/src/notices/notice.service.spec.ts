@@ -1,21 +1,12 @@
 import pino from 'pino';
 import { ErrorCode, PUSH_EVENTS } from '@chat/protocol';
+import { answeringRepo } from '../testing/answering-repo';
 import { RecordingWork } from '../testing/recording-work';
 import { NoticeService } from './notice.service';
 import type { GroupRepository, NoticeRecord, NoticeRepository } from '@chat/db';
 import { rejectionCode } from '@chat/protocol/testing';
 
 const log = pino({ level: 'silent' });
-
-/** A repository whose methods answer what a test sets; unset methods fail loudly. */
-function repo<T extends object>(answers: Partial<Record<keyof T, unknown>>): T {
-  return new Proxy({} as T, {
-    get: (_t, name) => {
-      if (!(name in answers)) return () => Promise.reject(new Error(`unexpected ${String(name)}`));
-      return () => Promise.resolve(answers[name as keyof T]);
-    },
-  });
-}
 
 describe('NoticeService', () => {
   const at = new Date('2024-05-01T08:30:00.123Z');
@@ -33,8 +24,8 @@ describe('NoticeService', () => {
     const work = new RecordingWork();
     const published = work.events;
     const service = new NoticeService({
-      notices: repo<NoticeRepository>(store),
-      groups: repo<GroupRepository>({ role, memberIds: [1, 2, 3] }),
+      notices: answeringRepo<NoticeRepository>(store),
+      groups: answeringRepo<GroupRepository>({ role, memberIds: [1, 2, 3] }),
       work,
       log,
     });

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { ErrorCode, PUSH_EVENTS } from '@chat/protocol';
+import { answeringRepo } from '../testing/answering-repo';
 import { RecordingWork } from '../testing/recording-work';
 import type { SettingRecord, SettingRepository } from '@chat/db';
 import { SettingService } from './setting.service';
@@ -7,20 +8,11 @@ import { rejectionCode } from '@chat/protocol/testing';
 
 const log = pino({ level: 'silent' });
 
-function repo<T extends object>(answers: Partial<Record<keyof T, unknown>>): T {
-  return new Proxy({} as T, {
-    get: (_t, name) => {
-      if (!(name in answers)) return () => Promise.reject(new Error(`unexpected ${String(name)}`));
-      return () => Promise.resolve(answers[name as keyof T]);
-    },
-  });
-}
-
 function setup(answers: Partial<Record<keyof SettingRepository, unknown>>) {
   const work = new RecordingWork();
   const published = work.events;
   const service = new SettingService({
-    settings: repo<SettingRepository>(answers),
+    settings: answeringRepo<SettingRepository>(answers),
     work,
     log,
   });
