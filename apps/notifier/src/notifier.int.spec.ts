@@ -15,14 +15,8 @@ import {
   type ReadRecord,
   type StoredRecord,
 } from '@chat/protocol';
-import {
-  createSuiteContext,
-  messageRecord,
-  suiteBus,
-  suiteConfig,
-  waitFor,
-  type SuiteContext,
-} from '@chat/testing';
+import { messageRecord, suiteBus, suiteConfig } from '@chat/bus/testing';
+import { createSuiteContext, waitFor, type SuiteContext } from '@chat/testing';
 import { start, type RunningNotifier } from './start';
 
 const TOKEN_KEY = 'notifier-test-key-0123456789-abcdefghij';

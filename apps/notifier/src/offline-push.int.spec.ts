@@ -8,15 +8,8 @@ import { createLogger } from '@chat/logger';
 import { QUEUES, type MessageRecord, type PushJob, type StoredRecord } from '@chat/protocol';
 import { DeviceOwners } from '@chat/push';
 import { SharedOps } from '@chat/runtime';
-import {
-  createSuiteContext,
-  messageRecord,
-  publishStored,
-  suiteBus,
-  suiteConfig,
-  waitFor,
-  type SuiteContext,
-} from '@chat/testing';
+import { messageRecord, publishStored, suiteBus, suiteConfig } from '@chat/bus/testing';
+import { createSuiteContext, waitFor, type SuiteContext } from '@chat/testing';
 import { start, type RunningNotifier } from './start';
 
 const NODE = 'gwP';

@@ -10,7 +10,7 @@ import {
   type InputLimits,
   type MessageRecord,
 } from '@chat/protocol';
-import { messageRecord } from '@chat/testing';
+import { messageRecord } from '@chat/bus/testing';
 import fc from 'fast-check';
 import type { z } from 'zod';
 

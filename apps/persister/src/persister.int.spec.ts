@@ -22,16 +22,8 @@ import {
   type ReadRecord,
   type StoredRecord,
 } from '@chat/protocol';
-import {
-  createSuiteContext,
-  messageRecord,
-  publishStored,
-  startApp,
-  suiteBus,
-  suiteConfig,
-  waitFor,
-  type SuiteContext,
-} from '@chat/testing';
+import { messageRecord, publishStored, suiteBus, suiteConfig } from '@chat/bus/testing';
+import { createSuiteContext, startApp, waitFor, type SuiteContext } from '@chat/testing';
 import { toStoredRecord } from './messages/message-writer';
 import { start, type RunningPersister } from './start';
 

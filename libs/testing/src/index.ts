@@ -7,7 +7,6 @@ export { startPrivateRedis, type PrivateRedis } from './services/private-redis';
 export { startPrivatePostgres, type PrivatePostgres } from './services/private-postgres';
 export { startApp, runScript, type RunningApp, type StartAppOptions } from './apps';
 export { prepareStandalone, type StandaloneServer } from './standalone';
-export { messageRecord, publishStored, suiteBus, suiteConfig } from './role-suite';
 export { freePort } from './services/run';
 export { CHROMIUM_CANDIDATES, ensureChromium } from './services/chromium';
 export { WsClient, type WsReply, type WsPush } from './ws-client';

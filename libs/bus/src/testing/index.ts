@@ -1,1 +1,2 @@
 export { busContract, type BusUnderTest } from './bus.contract';
+export { messageRecord, publishStored, suiteBus, suiteConfig } from './role-suite';

@@ -1,10 +1,11 @@
 import path from 'node:path';
-import { createBus, type Bus } from '@chat/bus';
+import type { Bus } from '../bus';
+import { createBus } from '../create-bus';
 import { loadConfig, type Config } from '@chat/config';
 import { snowflakeTime, type SnowflakeGenerator } from '@chat/ids';
 import type { Logger } from '@chat/logger';
 import { TOPICS, type MessageRecord, type StoredRecord } from '@chat/protocol';
-import type { SuiteContext } from './suite';
+import type { SuiteContext } from '@chat/testing';
 
 /**
  * What the integration suites of the Kafka roles (persister, notifier) share: the role's
@@ -12,7 +13,7 @@ import type { SuiteContext } from './suite';
  * gateways and the persister publish them.
  */
 
-const CONFIG_DIR = path.resolve(__dirname, '../../../config/app');
+const CONFIG_DIR = path.resolve(__dirname, '../../../../config/app');
 
 /**
  * The repository's config (`config/app`, no environment) on the suite's database (a pool of
