@@ -84,6 +84,7 @@ export type {
   MessageView,
   MessageState,
   ReactionChange,
+  MemberReaction,
   MessageList,
   SyncPage,
   Page,

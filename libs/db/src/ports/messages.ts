@@ -41,6 +41,23 @@ export interface ReactionChange {
   revoked?: true;
 }
 
+/**
+ * `reactAsMember`: what one transaction found and did. `missing`: no stored message of that
+ * id (nothing done); `notMember`: the caller is not a member of its conversation (nothing
+ * done); else the change, with the conversation and its members for the push.
+ */
+export type MemberReaction =
+  | { missing: true }
+  | { missing?: undefined; notMember: true; relationId: number }
+  | {
+      missing?: undefined;
+      notMember?: undefined;
+      relationId: number;
+      /** Member account ids of the conversation, ascending. */
+      members: number[];
+      change: ReactionChange;
+    };
+
 /** One page of messages and how many match in all. */
 export interface MessageList {
   rows: MessageView[];
@@ -154,6 +171,18 @@ export interface MessageQueryRepository {
     add: boolean,
     maxDistinct: number,
   ): Promise<ReactionChange>;
+  /**
+   * `react` for a caller that must be a member of the message's conversation: the lookup of
+   * the message, the membership check, the member list and the change in one transaction
+   * (the unit of work's, when one is open) and two statements, for the REST call.
+   */
+  reactAsMember(
+    id: number,
+    accountId: number,
+    emoji: string,
+    add: boolean,
+    maxDistinct: number,
+  ): Promise<MemberReaction>;
 }
 
 /** What the gateway needs to know about a message being replied to (docs/protocol.md §3.2). */

@@ -35,9 +35,10 @@ export async function nextChange(em: EntityManager, relationId: number): Promise
 }
 
 /**
- * Steps 2 and 3 for a change that wrote nothing to the message rows themselves (a
- * reaction, an account deletion taking reactions with it): `ids` must be locked by this
- * transaction already and not written by it. Returns the number.
+ * Steps 2 and 3 for a change that wrote nothing to the message rows themselves (an
+ * account deletion taking reactions with it): `ids` must be locked by this transaction
+ * already and not written by it. Returns the number. (A reaction takes the same two steps
+ * inside the one statement of its change: `changeReaction` in message-query.repository.ts.)
  */
 export async function stampChange(
   em: EntityManager,

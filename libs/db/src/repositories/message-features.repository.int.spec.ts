@@ -144,4 +144,71 @@ describe('reactions', () => {
     const [view] = (await repo().beforeTime(g.c, g.rel, Date.now() + 60_000, page)).rows;
     expect(view.reactions).toHaveLength(3);
   });
+
+  it('reactAsMember: answers missing and non-members untouched, else the change and the members', async () => {
+    const g = await group();
+    const m = await data().textMessage(g.rel, g.b, 'as member');
+    expect(await repo().reactAsMember(ids.next(), g.b, '👍', true, 2)).toEqual({ missing: true });
+    expect(await repo().reactAsMember(m.id, g.outsider, '👍', true, 2)).toEqual({
+      notMember: true,
+      relationId: g.rel,
+    });
+    const members = [g.leader, g.b, g.c].sort((x, y) => x - y);
+    const change = (r: Awaited<ReturnType<PgMessageQueryRepository['reactAsMember']>>) =>
+      r.missing || r.notMember ? r : r.change;
+    expect(await repo().reactAsMember(m.id, g.b, '👍', true, 2)).toEqual({
+      relationId: g.rel,
+      members,
+      change: { changed: true, count: 1 },
+    });
+    expect(change(await repo().reactAsMember(m.id, g.b, '👍', true, 2))).toEqual({
+      changed: false,
+      count: 1,
+    });
+    expect(change(await repo().reactAsMember(m.id, g.c, '👍', true, 2))).toEqual({
+      changed: true,
+      count: 2,
+    });
+    expect(change(await repo().reactAsMember(m.id, g.c, '🎉', true, 2))).toEqual({
+      changed: true,
+      count: 1,
+    });
+    expect(change(await repo().reactAsMember(m.id, g.c, 'ok', true, 2))).toEqual({
+      changed: false,
+      count: 0,
+      limited: true,
+    });
+    expect(change(await repo().reactAsMember(m.id, g.b, '👍', false, 2))).toEqual({
+      changed: true,
+      count: 1,
+    });
+    expect(change(await repo().reactAsMember(m.id, g.b, '👍', false, 2))).toEqual({
+      changed: false,
+      count: 1,
+    });
+    await repo().revoke(m.id);
+    expect(change(await repo().reactAsMember(m.id, g.b, '🎉', true, 2))).toMatchObject({
+      changed: false,
+      revoked: true,
+    });
+  });
+
+  it('reactAsMember holds the distinct limit and the counts under concurrent adds', async () => {
+    const g = await group();
+    const m = await data().textMessage(g.rel, g.b, 'race as member');
+    const emoji = ['😀', '😃', '😄', '😁', '😆', '😅'];
+    const callers = [g.leader, g.b, g.c];
+    const results = await Promise.all(
+      emoji.flatMap((e) => callers.map((a) => repo().reactAsMember(m.id, a, e, true, 3))),
+    );
+    const changes = results.map((r) => (r.missing || r.notMember ? null : r.change));
+    const added = changes.filter((c) => c?.changed);
+    expect(added).toHaveLength(9);
+    // Serialised per message: the counts of one emoji's adds are 1, 2, 3 in some order.
+    expect(added.map((c) => c?.count).sort()).toEqual([1, 1, 1, 2, 2, 2, 3, 3, 3]);
+    expect(changes.filter((c) => c?.limited)).toHaveLength(9);
+    const [view] = (await repo().beforeTime(g.c, g.rel, Date.now() + 60_000, page)).rows;
+    expect(view.reactions).toHaveLength(3);
+    expect(view.reactions.every((r) => r.count === 3)).toBe(true);
+  });
 });

@@ -5,6 +5,7 @@ import type {
   MessageList,
   MessageQueryRepository,
   MessageState,
+  MemberReaction,
   MessageView,
   Page,
   ReactionChange,
@@ -12,7 +13,7 @@ import type {
 } from '../ports/messages';
 import { contentGrams, escapeLike, normalize, queryGrams } from '../search-grams';
 import { toTextArrayLiteral } from '../types/text-array.type';
-import { nextChange, stampChange } from './change-stamp';
+import { nextChange } from './change-stamp';
 import { rows } from './sql';
 import { joinWork } from './unit-of-work';
 
@@ -519,53 +520,131 @@ export class PgMessageQueryRepository implements MessageQueryRepository {
     add: boolean,
     maxDistinct: number,
   ): Promise<ReactionChange> {
-    return joinWork(this.root).transactional(async (em) => {
+    return inWork(this.root, async (em) => {
       // The message's row serialises the reactions of one message (the distinct limit).
-      // It is locked before the change counter (`stampChange`), as every change does.
+      // It is locked before the change counter (`nextChange`), as every change does.
       const [msg] = await rows<{ is_revoke: boolean; relation_id: string }>(
         em,
         'select is_revoke, relation_id from message where id = ? for update',
         [id],
       );
-      const stamp = async (changed: boolean) => {
-        if (changed) await stampChange(em, Number(msg.relation_id), [id]);
-        return changed;
-      };
-      const count = async () =>
-        Number(
-          (
-            await rows<{ n: string }>(
-              em,
-              'select count(*) as n from message_reaction where message_id = ? and emoji = ?',
-              [id, emoji],
-            )
-          )[0].n,
-        );
-      if (!msg || msg.is_revoke) return { changed: false, count: await count(), revoked: true };
-      if (!add) {
-        const gone = await rows(
-          em,
-          'delete from message_reaction where message_id = ? and account_id = ? and emoji = ? returning 1',
-          [id, accountId, emoji],
-        );
-        return { changed: await stamp(gone.length > 0), count: await count() };
+      if (!msg || msg.is_revoke) {
+        return { changed: false, count: await reactionCount(em, id, emoji), revoked: true };
       }
-      const [known] = await rows<{ distinct_n: string; has_emoji: boolean }>(
-        em,
-        `select count(distinct emoji) as distinct_n, bool_or(emoji = ?) as has_emoji
-           from message_reaction where message_id = ?`,
-        [emoji, id],
-      );
-      if (!known.has_emoji && Number(known.distinct_n) >= maxDistinct) {
-        return { changed: false, count: 0, limited: true };
-      }
-      const added = await rows(
-        em,
-        `insert into message_reaction (message_id, account_id, emoji) values (?, ?, ?)
-         on conflict do nothing returning 1`,
-        [id, accountId, emoji],
-      );
-      return { changed: await stamp(added.length > 0), count: await count() };
+      return changeReaction(em, Number(msg.relation_id), id, accountId, emoji, add, maxDistinct);
     });
   }
+
+  async reactAsMember(
+    id: number,
+    accountId: number,
+    emoji: string,
+    add: boolean,
+    maxDistinct: number,
+  ): Promise<MemberReaction> {
+    return inWork(this.root, async (em) => {
+      // As `react`: the message's row first, then (in `changeReaction`) the counter.
+      const [msg] = await rows<{
+        is_revoke: boolean;
+        relation_id: string;
+        member: boolean;
+        members: (string | number)[];
+      }>(
+        em,
+        `select m.is_revoke, m.relation_id,
+                exists (select 1 from setting s
+                         where s.account_id = ? and s.relation_id = m.relation_id) as member,
+                array(select s.account_id from setting s
+                       where s.relation_id = m.relation_id order by s.account_id) as members
+           from message m where m.id = ? for update of m`,
+        [accountId, id],
+      );
+      if (!msg) return { missing: true };
+      const relationId = Number(msg.relation_id);
+      if (!msg.member) return { notMember: true, relationId };
+      const members = msg.members.map(Number);
+      if (msg.is_revoke) {
+        const count = await reactionCount(em, id, emoji);
+        return { relationId, members, change: { changed: false, count, revoked: true } };
+      }
+      const change = await changeReaction(em, relationId, id, accountId, emoji, add, maxDistinct);
+      return { relationId, members, change };
+    });
+  }
+}
+
+/**
+ * `work` in the transaction of the unit of work when one is open (no savepoint: an error
+ * rolls the whole unit back, and none of the callers goes on after one), else in a
+ * transaction of its own.
+ */
+function inWork<T>(root: EntityManager, work: (em: EntityManager) => Promise<T>): Promise<T> {
+  const em = joinWork(root);
+  return em.getTransactionContext() ? work(em) : em.transactional(work);
+}
+
+async function reactionCount(em: EntityManager, id: number, emoji: string): Promise<number> {
+  const [r] = await rows<{ n: string }>(
+    em,
+    'select count(*) as n from message_reaction where message_id = ? and emoji = ?',
+    [id, emoji],
+  );
+  return Number(r.n);
+}
+
+/**
+ * One statement for one reaction change on a message this transaction holds locked (so its
+ * snapshot, taken after the lock, sees every reaction committed before): the distinct
+ * limit, the insert or delete, and, when a row changed, the change stamp of
+ * `change-stamp.ts` (the relation's counter row, the last lock, then the message row
+ * written once). The emoji's count is read from the statement's snapshot, which does not
+ * see its own insert or delete, so the change is added to it.
+ */
+async function changeReaction(
+  em: EntityManager,
+  relationId: number,
+  id: number,
+  accountId: number,
+  emoji: string,
+  add: boolean,
+  maxDistinct: number,
+): Promise<ReactionChange> {
+  const stamp = `stamp as (
+      insert into relation_change (relation_id, last_change)
+      select ?, 1 where exists (select 1 from changed)
+      on conflict (relation_id) do update set last_change = relation_change.last_change + 1
+      returning last_change),
+    stamped as (
+      update message set change_seq = (select last_change from stamp)
+       where id = ? and exists (select 1 from stamp) returning 1)`;
+  const tail = `(select count(*) from changed) as changed_n,
+      (select count(*) from message_reaction where message_id = ? and emoji = ?) as before_n,
+      (select count(*) from stamped) as stamped_n`;
+  const [r] = add
+    ? await rows<{ changed_n: string; before_n: string; limited: boolean }>(
+        em,
+        `with known as (
+           select count(distinct emoji) as distinct_n, coalesce(bool_or(emoji = ?), false) as has_emoji
+             from message_reaction where message_id = ?),
+         changed as (
+           insert into message_reaction (message_id, account_id, emoji)
+           select ?, ?, ? from known where has_emoji or distinct_n < ?
+           on conflict do nothing returning 1),
+         ${stamp}
+         select (select not has_emoji and distinct_n >= ? from known) as limited, ${tail}`,
+        [emoji, id, id, accountId, emoji, maxDistinct, relationId, id, maxDistinct, id, emoji],
+      )
+    : await rows<{ changed_n: string; before_n: string; limited: boolean }>(
+        em,
+        `with changed as (
+           delete from message_reaction where message_id = ? and account_id = ? and emoji = ?
+           returning 1),
+         ${stamp}
+         select false as limited, ${tail}`,
+        [id, accountId, emoji, relationId, id, id, emoji],
+      );
+  if (r.limited) return { changed: false, count: 0, limited: true };
+  const changed = Number(r.changed_n) > 0;
+  const before = Number(r.before_n);
+  return { changed, count: changed ? before + (add ? 1 : -1) : before };
 }

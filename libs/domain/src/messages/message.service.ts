@@ -288,33 +288,51 @@ export class MessageService {
    * pushes nothing. Otherwise `msg_reaction` with the emoji's new count → every member.
    */
   async react(caller: number, id: number, emoji: string, add: boolean): Promise<void> {
-    const msg = await this.stateOf(id);
-    if (!msg) throw new AppError(ErrorCode.MessageNotFound);
-    await this.requireMember(caller, msg.relationId);
-    if (msg.isRevoke) throw new AppError(ErrorCode.MessageRevoked);
-    await this.d.work.run(async (outbox) => {
-      const r = await this.d.messages.react(id, caller, emoji, add, this.rules.maxReactions);
-      if (r.revoked) throw new AppError(ErrorCode.MessageRevoked);
-      if (r.limited) throw new AppError(ErrorCode.TooManyReactions);
-      if (!r.changed) return;
-      const members = await this.d.membership.members(msg.relationId);
+    // One transaction looks the message and the membership up and changes the reaction;
+    // only a message not stored yet (an ack a moment ago) is waited for first.
+    if (await this.reactOnce(caller, id, emoji, add)) return;
+    if (!(await this.stateOf(id))) throw new AppError(ErrorCode.MessageNotFound);
+    if (!(await this.reactOnce(caller, id, emoji, add))) {
+      throw new AppError(ErrorCode.MessageNotFound);
+    }
+  }
+
+  /** `react` on a stored message; false when there is none of that id (nothing done). */
+  private reactOnce(caller: number, id: number, emoji: string, add: boolean): Promise<boolean> {
+    return this.d.work.run(async (outbox) => {
+      const r = await this.d.messages.reactAsMember(
+        id,
+        caller,
+        emoji,
+        add,
+        this.rules.maxReactions,
+      );
+      if (r.missing) return false;
+      if (r.notMember) {
+        throw new AppError(ErrorCode.PermissionDenied, 'not a member of this conversation');
+      }
+      const { change } = r;
+      if (change.revoked) throw new AppError(ErrorCode.MessageRevoked);
+      if (change.limited) throw new AppError(ErrorCode.TooManyReactions);
+      if (!change.changed) return true;
       outbox.events([
         {
-          key: `relation:${msg.relationId}`,
+          key: `relation:${r.relationId}`,
           push: {
             event: PUSH_EVENTS.msgReaction,
             data: {
-              relation_id: msg.relationId,
+              relation_id: r.relationId,
               msg_id: id,
               account_id: caller,
               emoji,
               state: add,
-              count: r.count,
+              count: change.count,
             },
-            to: members,
+            to: r.members,
           },
         },
       ]);
+      return true;
     });
   }
 }
