@@ -39,6 +39,12 @@ export interface BlockRepository {
    */
   lockPair(a: number, b: number): Promise<void>;
   /**
+   * `lockPair(a, o)` for every `o` of `others`, in one statement and in the order of the
+   * locks' keys, so that two transactions taking several pair locks never wait for each
+   * other in a cycle (a group invitation checks its invitees' blocks under them).
+   */
+  lockPairs(a: number, others: number[]): Promise<void>;
+  /**
    * `blockerId` blocks `blockedId`, under the pair's lock (`lockPair`). `account_gone` when the blocked account does not exist
    * (or the blocker was deleted meanwhile). `created` is false when the block existed.
    * `friendRelationId` is the pair's friendship, if any.

@@ -5,7 +5,7 @@ import type {
   BlocksBetween,
   SendRestrictions,
 } from '../ports/blocks';
-import { rows } from './sql';
+import { bigintArray, rows } from './sql';
 import { joinWork } from './unit-of-work';
 
 /**
@@ -24,6 +24,19 @@ export class PgBlockRepository implements BlockRepository {
 
   async lockPair(a: number, b: number): Promise<void> {
     await pairLock(this.em, a, b);
+  }
+
+  async lockPairs(a: number, others: number[]): Promise<void> {
+    if (!others.length) return;
+    // The sorted keys come from a subquery, and the outer projection takes the locks row by
+    // row in that order. Equal keys (two pairs hashing alike) are taken once.
+    await rows(
+      this.em,
+      `select pg_advisory_xact_lock(?, k) from (
+         select distinct ${PAIR_KEY_SQL('?::bigint', 'o')} as k
+           from unnest(?::bigint[]) as o order by k) keys`,
+      [PAIR_LOCK_CLASS, a, a, bigintArray(others)],
+    );
   }
 
   async add(
@@ -173,11 +186,16 @@ async function friendship(em: EntityManager, a: number, b: number): Promise<numb
  * hash of the two ids, smaller first, so two pairs rarely share a lock (and when they do,
  * they only wait for each other).
  */
+/** The second key of a pair's lock, from SQL expressions for the two account ids. */
+const PAIR_KEY_SQL = (a: string, b: string) =>
+  `hashtext(least(${a}, ${b})::text || ':' || greatest(${a}, ${b})::text)`;
+
 async function pairLock(em: EntityManager, a: number, b: number): Promise<void> {
-  await rows(
-    em,
-    `select pg_advisory_xact_lock(?,
-       hashtext(least(?::bigint, ?::bigint)::text || ':' || greatest(?::bigint, ?::bigint)::text))`,
-    [PAIR_LOCK_CLASS, a, b, a, b],
-  );
+  await rows(em, `select pg_advisory_xact_lock(?, ${PAIR_KEY_SQL('?::bigint', '?::bigint')})`, [
+    PAIR_LOCK_CLASS,
+    a,
+    b,
+    a,
+    b,
+  ]);
 }

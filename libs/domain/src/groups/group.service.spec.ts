@@ -13,7 +13,7 @@ function setup(groups: Partial<Record<keyof GroupRepository, unknown>>) {
   const published = work.events;
   const service = new GroupService({
     groups: answeringRepo<GroupRepository>(groups),
-    blocks: { blockersOf: () => Promise.resolve([]) },
+    blocks: { blockersOf: () => Promise.resolve([]), lockPairs: () => Promise.resolve() },
     work,
     defaultAvatar: 'https://example.com/default.png',
     log,

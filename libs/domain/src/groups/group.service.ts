@@ -13,7 +13,7 @@ import { iso } from '../views';
 export interface GroupServiceDeps {
   groups: GroupRepository;
   /** Accounts that blocked the inviter are not added by its invitations. */
-  blocks: Pick<BlockRepository, 'blockersOf'>;
+  blocks: Pick<BlockRepository, 'blockersOf' | 'lockPairs'>;
   /** Each membership change and its pushes commit together. */
   work: UnitOfWork;
   /** `Rule.DefaultAvatarURL`: the avatar of new groups. */
@@ -166,6 +166,9 @@ export class GroupService {
    */
   async invite(callerId: number, relationId: number, accountIds: number[]) {
     const done = await this.d.work.run(async (outbox) => {
+      // Under the pairs' locks, as a block and a friend request's acceptance take them: a
+      // block committed before is seen, and one made after finds the member in the group.
+      await this.d.blocks.lockPairs(callerId, accountIds);
       const blockers = new Set(await this.d.blocks.blockersOf(callerId, accountIds));
       const invited = accountIds.filter((id) => !blockers.has(id));
       const done = await this.d.groups.invite(relationId, callerId, invited);
