@@ -75,6 +75,8 @@ const MAX_FLUSH_BYTES = 512 * 1024;
 /** How often a member waiting to redeliver a batch heartbeats and checks for a stop. */
 const REDELIVERY_TICK_MS = 100;
 const DEFAULT_RETRIES = 5;
+/** How long `backlog` asks again while the broker settles a partition's leader. */
+const BACKLOG_PATIENCE_MS = 5000;
 
 interface PendingPublish {
   records: OutgoingRecord[];
@@ -366,16 +368,17 @@ export class KafkaBus implements Bus {
       }
       // Until every partition has a leader: topics created just now, by this process or by
       // another a moment ago (listed, leaders not yet elected).
-      await untilSettled(() =>
-        admin
-          .fetchTopicMetadata({ topics: missing.map((t) => this.cfg.topicPrefix + t) })
-          .then(({ topics: found }) => {
-            const leaderless = found.filter((t) => t.partitions.some((p) => p.leader < 0));
-            if (leaderless.length) {
-              throw new TopicNotReadyError(leaderless.map((t) => t.name).join(', '));
-            }
-          }),
-      );
+      // Then until each partition's leader answers for it: a leader named in the metadata
+      // may still refuse a moment (NOT_LEADER_FOR_PARTITION) while it loads the partition.
+      const physical = missing.map((t) => this.cfg.topicPrefix + t);
+      await untilSettled(async () => {
+        const { topics: found } = await admin.fetchTopicMetadata({ topics: physical });
+        const leaderless = found.filter((t) => t.partitions.some((p) => p.leader < 0));
+        if (leaderless.length) {
+          throw new TopicNotReadyError(leaderless.map((t) => t.name).join(', '));
+        }
+        for (const topic of physical) await admin.fetchTopicOffsets(topic);
+      });
     } catch (err) {
       throw wrap(err, `creating topics ${missing.join(', ')}`);
     }
@@ -386,23 +389,28 @@ export class KafkaBus implements Bus {
     if (this.closing) throw closedError();
     const physical = [...new Set(topics)].map((t) => this.cfg.topicPrefix + t);
     try {
-      const admin = await this.admin();
-      const committed = await admin.fetchOffsets({
-        groupId: this.groupPrefix + group,
-        topics: physical,
-      });
-      let behind = 0;
-      for (const { topic, partitions } of committed) {
-        const ends = await admin.fetchTopicOffsets(topic);
-        for (const end of ends) {
-          const at = Number(partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
-          behind += Math.max(0, Number(end.high) - (at >= 0 ? at : Number(end.low)));
-        }
-      }
-      return behind;
+      // A partition moving or just created answers "not the leader" a moment: asked again.
+      return await untilSettled(() => this.readBacklog(group, physical), BACKLOG_PATIENCE_MS);
     } catch (err) {
       throw wrap(err, `reading the backlog of ${group}`);
     }
+  }
+
+  private async readBacklog(group: string, physical: string[]): Promise<number> {
+    const admin = await this.admin();
+    const committed = await admin.fetchOffsets({
+      groupId: this.groupPrefix + group,
+      topics: physical,
+    });
+    let behind = 0;
+    for (const { topic, partitions } of committed) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      for (const end of ends) {
+        const at = Number(partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+        behind += Math.max(0, Number(end.high) - (at >= 0 ? at : Number(end.low)));
+      }
+    }
+    return behind;
   }
 
   positions(group: string, topics: string[]): Promise<PartitionPosition[]> {
