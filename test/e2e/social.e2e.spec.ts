@@ -919,7 +919,7 @@ describe('friend requests, settings and friends over REST', () => {
       components?: { schemas?: Record<string, unknown> };
     };
     const paths = Object.keys(doc.paths).filter((p) => /^\/api\/(application|setting)\//.test(p));
-    expect(paths).toHaveLength(17); // docs/api.md §8, §9 and §9.1 (block list)
+    expect(paths).toHaveLength(18); // docs/api.md §8, §9 (presence included) and §9.1 (block list)
     expect(doc.paths['/api/setting/friend/delete']).toHaveProperty('delete');
     expect(Object.keys(doc.components?.schemas ?? {})).toEqual(
       expect.arrayContaining(['ApplicationInfo', 'SettingFriend', 'Setting', 'SettingPin']),
