@@ -80,6 +80,8 @@ describe('notifier', () => {
   const byNode = (records: Seen[]) =>
     Object.fromEntries(records.map((s) => [s.node, [...s.record.accounts].sort((p, q) => p - q)]));
   const sorted = (...values: number[]) => values.sort((p, q) => p - q);
+  /** A delivery record without its source (which record it was planned from). */
+  const bare = ({ source: _source, ...rest }: DeliveryRecord) => rest;
 
   beforeAll(async () => {
     ctx = await createSuiteContext('notifier');
@@ -261,7 +263,7 @@ describe('notifier', () => {
       await waitFor(() => readsFor(relation.id, reader).length === 1, { what: 'reader sync' });
       await waitFor(() => readsFor(relation.id, m2).length === 1, { what: 'receipt to m2' });
       const data1 = { relation_id: relation.id, reader_id: reader, last_read_msg_id: x2.id };
-      expect(readsFor(relation.id, m1).map((s) => [s.node, s.record])).toEqual([
+      expect(readsFor(relation.id, m1).map((s) => [s.node, bare(s.record)])).toEqual([
         [
           NODE_A,
           {
@@ -270,14 +272,14 @@ describe('notifier', () => {
           },
         ],
       ]);
-      expect(readsFor(relation.id, m2).map((s) => [s.node, s.record])).toEqual([
+      expect(readsFor(relation.id, m2).map((s) => [s.node, bare(s.record)])).toEqual([
         [
           NODE_B,
           { accounts: [m2], frame: { event: 'read_msg', data: { ...data1, msg_ids: [y1.id] } } },
         ],
       ]);
       // Only node B: the reader's one connection on node A is the one that asked.
-      expect(readsFor(relation.id, reader).map((s) => [s.node, s.record])).toEqual([
+      expect(readsFor(relation.id, reader).map((s) => [s.node, bare(s.record)])).toEqual([
         [
           NODE_B,
           {
@@ -288,6 +290,13 @@ describe('notifier', () => {
         ],
       ]);
       expect(readsFor(relation.id, leader)).toEqual([]);
+      // All three planned from the one read record, numbered in the order they were planned.
+      const sources = [m1, m2, reader].map((a) => readsFor(relation.id, a)[0].record.source);
+      expect(
+        new Set(sources.map((src) => `${src?.topic}/${src?.partition}/${src?.offset}`)).size,
+      ).toBe(1);
+      expect(sources.map((src) => src?.push).sort()).toEqual([0, 1, 2]);
+      expect(sources[0]?.topic).toBe(TOPICS.reads);
       const announced = readMsgs().flatMap(
         (s) => (s.record.frame.data as { msg_ids: number[] }).msg_ids,
       );
@@ -397,7 +406,7 @@ describe('notifier', () => {
         seen.filter((s) => s.record.close && s.record.accounts.includes(deleted));
       await waitFor(() => closes().length === 2, { what: 'close records' });
       for (const s of closes()) {
-        expect(s.record).toEqual({
+        expect(bare(s.record)).toEqual({
           accounts: [deleted],
           frame: { event: 'error', data: { status_code: 2010, status_msg: 'account deleted' } },
           close: { code: 4403, reason: 'account deleted' },

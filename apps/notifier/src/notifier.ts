@@ -43,8 +43,10 @@ export interface NotifierDeps {
  * must hear what (docs/protocol.md §4), presence says where those accounts are online, and the
  * delivery records of the whole batch, one per push and gateway node, are published at
  * once; the batch resolves (and commits) only after that. Marks of what was pushed are
- * written just before publishing and undone when publishing fails, so the redelivered
- * batch pushes again (see `PushMarks`). While presence is being rebuilt after Redis lost it,
+ * written after publishing (see `PushMarks`): a notifier dying before its commit leaves the
+ * batch to be planned and published again, and each gateway drops the delivery records it
+ * already wrote by their source, so pushes are neither lost nor repeated by a crash
+ * (`DeliveryRecord.source`). While presence is being rebuilt after Redis lost it,
  * the batch waits rather than routing by incomplete presence (`PresenceHold`).
  */
 export class Notifier {
@@ -76,21 +78,21 @@ export class Notifier {
         ...new Set(plan.pushes.flatMap((p) => p.to)),
       ]);
       heldMs = held;
-      const undo = await plan.mark();
-      try {
-        const out = route(plan.pushes, online);
-        // Dead letters go with the deliveries, in one durable publish before the commit.
-        await bus.publishMany([...out, ...deadLetters.outgoing(letters)]);
-        deadLetters.published(letters);
-        deliveries = out.length;
-        if (this.deps.pushQueue && plan.notices?.length) {
-          offlineJobs = await this.queueNotices(plan.notices, online);
-        }
-      } catch (err) {
-        await undo().catch((e: unknown) =>
-          log.warn({ err: e }, 'push marks not undone; these pushes may be lost'),
+      const out = route(plan.pushes, online);
+      // Dead letters go with the deliveries, in one durable publish before the commit.
+      await bus.publishMany([...out, ...deadLetters.outgoing(letters)]);
+      deadLetters.published(letters);
+      deliveries = out.length;
+      await plan
+        .mark()
+        .catch((err: unknown) =>
+          log.warn(
+            { err },
+            'push marks not written; a later redelivery of these records is routed again',
+          ),
         );
-        throw err;
+      if (this.deps.pushQueue && plan.notices?.length) {
+        offlineJobs = await this.queueNotices(plan.notices, online);
       }
     } else {
       await deadLetters.send(letters);

@@ -2,7 +2,7 @@ import type { PresenceEntry, PresenceState } from '@chat/cache';
 import type { BusRecord } from '@chat/bus';
 import { createLogger } from '@chat/logger';
 import { Notifier } from './notifier';
-import { noUndo, type Planner } from './plans/plan';
+import type { Planner } from './plans/plan';
 import { PresenceHold } from './presence-hold';
 
 const log = createLogger({ name: 'test', level: 'silent' });
@@ -106,7 +106,6 @@ describe('Notifier while presence is rebuilt', () => {
         pushes: [{ key: '5', frame, to: [7] }],
         mark: async () => {
           events.push('mark');
-          return noUndo;
         },
         repeats: 0,
         unreadable: [],
@@ -161,8 +160,8 @@ describe('Notifier while presence is rebuilt', () => {
       'read 2000',
       'wait 2000',
       'read 0',
-      'mark',
       'publish',
+      'mark',
     ]);
     expect(published).toEqual(['push.gw2']);
   });
@@ -171,7 +170,7 @@ describe('Notifier while presence is rebuilt', () => {
     const here = new Map([[7, [{ connId: 'c1', nodeId: 'gw1' }]]]);
     const { notifier, events, published } = harness([SETTLED], [here]);
     await notifier.handle([record]);
-    expect(events).toEqual(['read 0', 'mark', 'publish']);
+    expect(events).toEqual(['read 0', 'publish', 'mark']);
     expect(published).toEqual(['push.gw1']);
   });
 });

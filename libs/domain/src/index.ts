@@ -45,4 +45,5 @@ export {
   type PresenceSettingServiceDeps,
 } from './settings/presence-setting.service';
 export { BlockService, refuseBlocked, type BlockServiceDeps } from './blocks/block.service';
-export { route, type PlannedPush } from './pushes/routing';
+export { route, type PlannedPush, type PushSource } from './pushes/routing';
+export { DeliverySources } from './pushes/delivery-sources';

@@ -96,6 +96,14 @@ export const deliveryRecordSchema: z.ZodType<DeliveryRecord> = z.object({
   close: z
     .object({ code: z.number().int().min(1000).max(4999), reason: z.string().max(120) })
     .optional(),
+  source: z
+    .object({
+      topic: z.string().min(1).max(249),
+      partition: z.number().int().min(0),
+      offset: z.string().regex(/^\d{1,20}$/),
+      push: z.number().int().min(0),
+    })
+    .optional(),
 });
 
 export type ParsedRecord<T> = { ok: true; value: T } | { ok: false; error: unknown };

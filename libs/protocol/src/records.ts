@@ -93,6 +93,24 @@ export interface DeliveryRecord {
   frame: { event: string; data: unknown };
   /** Close these accounts' sockets with this code after writing (4403 on deletion). */
   close?: { code: number; reason: string };
+  /**
+   * The notifier's record this push was planned from, and which of its pushes it is. A
+   * notifier that dies after publishing and before committing plans the record again; the
+   * gateway writes a push only if its source is past the last one it wrote from that source
+   * partition (`DeliverySources`), so the repeat reaches nobody twice. Presence
+   * announcements have none.
+   */
+  source?: DeliverySource;
+}
+
+/** Where a delivery record was planned from: a record of a notifier topic, and the push's index. */
+export interface DeliverySource {
+  topic: string;
+  partition: number;
+  /** The source record's offset, a decimal integer. */
+  offset: string;
+  /** The push's index among those planned from that record (0, 1, …). */
+  push: number;
 }
 
 /**

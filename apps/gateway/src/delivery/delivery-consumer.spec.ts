@@ -57,4 +57,26 @@ describe('DeliveryConsumer', () => {
       1, 2, 3, 4,
     ]);
   });
+
+  it('writes a push planned again from the same source record to nobody twice', async () => {
+    const sockets = new LocalSockets();
+    const written = online(sockets, 7);
+    const consumer = new DeliveryConsumer(sockets, 0, log);
+    const from = (offset: string, n: number): DeliveryRecord => ({
+      ...push(n),
+      source: { topic: 'chat.stored', partition: 2, offset, push: 0 },
+    });
+    await consumer.handle([record(0, 10, from('500', 1)), record(0, 11, from('501', 2))]);
+    // The notifier died before committing: another one published the same pushes again,
+    // at new offsets, then the next one. A presence announcement (no source) is in between.
+    await consumer.handle([
+      record(0, 12, from('500', 1)),
+      record(0, 13, push(0)),
+      record(0, 14, from('501', 2)),
+      record(0, 15, from('502', 3)),
+    ]);
+    expect(written.map((t) => (JSON.parse(t) as { data: { n: number } }).data.n)).toEqual([
+      1, 2, 0, 3,
+    ]);
+  });
 });

@@ -1,4 +1,5 @@
 import type { BusRecord } from '@chat/bus';
+import { DeliverySources } from '@chat/domain';
 import type { Logger } from '@chat/logger';
 import { deliveryRecordSchema, parseRecord, type DeliveryRecord } from '@chat/protocol';
 import type { LocalSockets } from '../sockets/local-sockets';
@@ -11,14 +12,19 @@ import type { LocalSockets } from '../sockets/local-sockets';
  * cannot be read is logged and skipped, never retried, and records appended before this
  * process started are skipped, so a restarted node never replays old pushes to new sockets.
  *
- * Pushes are at most once per connection: a batch whose offsets could not be committed (the
- * broker went away after the frames were written) comes back when the consumer rejoins, and
- * its records are skipped by offset. This node's delivery group has this process as its one
- * member, so the highest offset written per partition, kept in memory, is exact.
+ * Pushes are at most once per connection, in two ways. A batch whose offsets could not be
+ * committed (the broker went away after the frames were written) comes back when the
+ * consumer rejoins, and its records are skipped by offset: this node's delivery group has
+ * this process as its one member, so the highest offset written per partition, kept in
+ * memory, is exact. And a notifier that died after publishing, before committing, has its
+ * records planned and published again by another: those delivery records are new offsets
+ * naming the same `source`, skipped by `DeliverySources`. So a notifier's crash neither
+ * loses a push nor repeats one.
  */
 export class DeliveryConsumer {
   /** Per partition of the delivery topic, the highest offset whose frames were written. */
   private readonly delivered = new Map<number, bigint>();
+  private readonly sources = new DeliverySources();
 
   constructor(
     private readonly sockets: LocalSockets,
@@ -41,6 +47,8 @@ export class DeliveryConsumer {
         );
         continue;
       }
+      const { source } = parsed.value;
+      if (source && !this.sources.advance(record.partition, source)) continue;
       try {
         this.deliver(parsed.value);
       } catch (err) {

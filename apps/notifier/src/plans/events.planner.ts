@@ -34,34 +34,38 @@ function pushedHere(event: ChatEvent): number[] {
  * docs/pitfalls.md §4), with no connection excluded: a REST call has no socket
  * (docs/protocol.md §4). Deleted accounts (`effects.accountsDeleted`) get their sockets closed
  * with 4403 (docs/protocol.md §2.2, docs/pitfalls.md §8), after an `error {2010}` frame saying
- * why, since a delivery always carries a frame. Event ids are claimed in the cache, so a
- * redelivered event pushes nothing.
+ * why, since a delivery always carries a frame. Event ids pushed are marked in the cache
+ * after publishing, so an event delivered again later pushes nothing; one whose batch was
+ * published but not marked (the notifier died in between) is planned again, and the
+ * gateways drop the repeat by its source (`DeliveryRecord.source`).
  */
 export class EventsPlanner implements Planner {
   constructor(private readonly deps: EventsPlannerDeps) {}
 
   async plan(records: BusRecord[]): Promise<Plan> {
     const { values: all, unreadable } = readRecords(records, chatEventSchema);
-    // Events that only change caches (membership) push nothing and need no claim.
+    // Events that only change caches (membership) push nothing and need no mark.
     const items = all.filter(
       ({ value }) =>
         pushedHere(value).length > 0 || (value.effects?.accountsDeleted?.length ?? 0) > 0,
     );
-    const { claimed, undo } = await this.deps.marks.claim(
-      items.map(({ value }) => markKeys.event(value.id)),
-    );
+    const { marks } = this.deps;
+    const keys = items.map(({ value }) => markKeys.event(value.id));
+    const previous = await marks.read(keys);
+    const next = new Map(previous);
     const pushes: PlannedPush[] = [];
-    const seen = new Set<string>();
-    for (const {
-      record: { key },
-      value: event,
-    } of items) {
-      const mark = markKeys.event(event.id);
-      if (!claimed.has(mark) || seen.has(mark)) continue;
-      seen.add(mark);
+    items.forEach(({ record, value: event }, i) => {
+      if (next.has(keys[i])) return;
+      next.set(keys[i], 1);
+      const { key } = record;
       const to = pushedHere(event);
       if (event.push && to.length > 0) {
-        pushes.push({ key, frame: { event: event.push.event, data: event.push.data }, to });
+        pushes.push({
+          key,
+          frame: { event: event.push.event, data: event.push.data },
+          to,
+          source: record,
+        });
       }
       const deleted = event.effects?.accountsDeleted ?? [];
       if (deleted.length > 0) {
@@ -73,9 +77,15 @@ export class EventsPlanner implements Planner {
           },
           to: deleted,
           close: { code: CLOSE_CODES.accountGone, reason: 'account deleted' },
+          source: record,
         });
       }
-    }
-    return { pushes, mark: async () => undo, repeats: items.length - seen.size, unreadable };
+    });
+    return {
+      pushes,
+      mark: () => marks.raise(previous, next),
+      repeats: items.length - (next.size - previous.size),
+      unreadable,
+    };
   }
 }

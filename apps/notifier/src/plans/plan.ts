@@ -1,13 +1,12 @@
 import type { BusRecord } from '@chat/bus';
-import type { Undo } from '../push-marks';
 import type { PlannedPush } from '@chat/domain';
 import type { PushMessageJob } from '@chat/protocol';
 
 /** What one batch of one topic must push, and how to record that it did. */
 export interface Plan {
   pushes: PlannedPush[];
-  /** Marks the pushes as made (called just before they are published); returns the undo. */
-  mark(): Promise<Undo>;
+  /** Marks the pushes as made (called once they are published). */
+  mark(): Promise<void>;
   /** Records that repeat what was pushed before, skipped. */
   repeats: number;
   /** Records that could not be read: the notifier sends them to the dead-letter topic. */
@@ -23,5 +22,3 @@ export interface Plan {
 export interface Planner {
   plan(records: BusRecord[]): Promise<Plan>;
 }
-
-export const noUndo: Undo = async () => undefined;

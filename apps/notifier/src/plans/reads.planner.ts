@@ -37,15 +37,12 @@ export class ReadsPlanner implements Planner {
     const keyOf = (r: ReadRecord) => markKeys.read(r.relation_id, r.reader_id);
     const previous = await marks.read(items.map(({ value }) => keyOf(value)));
     const next = new Map(previous);
-    const moves: { key: string; read: ReadRecord; fromId: number }[] = [];
-    for (const {
-      record: { key },
-      value: read,
-    } of items) {
+    const moves: { record: BusRecord; read: ReadRecord; fromId: number }[] = [];
+    for (const { record, value: read } of items) {
       const fromId = Math.max(read.previous_read_msg_id, next.get(keyOf(read)) ?? 0);
       if (read.last_read_msg_id <= fromId) continue;
       next.set(keyOf(read), read.last_read_msg_id);
-      moves.push({ key, read, fromId });
+      moves.push({ record, read, fromId });
     }
 
     const members = await receivers.membersOf([...new Set(moves.map((m) => m.read.relation_id))]);
@@ -63,7 +60,8 @@ export class ReadsPlanner implements Planner {
     );
 
     const pushes: PlannedPush[] = [];
-    current.forEach(({ key, read }, i) => {
+    current.forEach(({ record, read }, i) => {
+      const { key } = record;
       const frame = (msgIds: number[]) => ({
         event: PUSH_EVENTS.readMsg,
         data: {
@@ -75,13 +73,19 @@ export class ReadsPlanner implements Planner {
       });
       for (const sender of senders[i]) {
         if (!isMember(read.relation_id, sender.accountId)) continue;
-        pushes.push({ key, frame: frame(sender.msgIds), to: [sender.accountId] });
+        pushes.push({
+          key,
+          frame: frame(sender.msgIds),
+          to: [sender.accountId],
+          source: record,
+        });
       }
       pushes.push({
         key,
         frame: frame(read.msg_ids),
         to: [read.reader_id],
         excludeConn: read.origin?.conn,
+        source: record,
       });
     });
     return {

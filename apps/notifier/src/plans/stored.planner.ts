@@ -56,6 +56,7 @@ export class StoredPlanner implements Planner {
         },
         to: accounts,
         excludeConn: value.message.origin?.conn,
+        source: record,
       });
       if (mentioned.size === 0) return [push(to, false)];
       const rest = to.filter((a) => !mentioned.has(a));

@@ -54,3 +54,30 @@ describe('route', () => {
     ]);
   });
 });
+
+describe('route, for pushes planned from a bus record', () => {
+  const source = (offset: string) => ({ topic: 'chat.stored', partition: 3, offset });
+
+  it('names the source record and numbers its pushes in order, the same on every node', () => {
+    const out = route(
+      [
+        { key: '9', frame, to: [1, 2], source: source('40') },
+        { key: '9', frame, to: [5], source: source('40') },
+        { key: '9', frame, to: [3], source: source('41') }, // offline: numbered all the same
+        { key: '9', frame, to: [2], source: source('41') },
+      ],
+      online,
+    ).map((r) => [r.topic, (JSON.parse(String(r.value)) as DeliveryRecord).source]);
+    expect(out).toEqual([
+      ['push.gw1', { ...source('40'), push: 0 }],
+      ['push.gw2', { ...source('40'), push: 0 }],
+      ['push.gw2', { ...source('40'), push: 1 }],
+      ['push.gw1', { ...source('41'), push: 1 }],
+      ['push.gw2', { ...source('41'), push: 1 }],
+    ]);
+  });
+
+  it('names no source for a push planned from none (presence announcements)', () => {
+    expect(decoded({ key: '9', frame, to: [1] })[0].record.source).toBeUndefined();
+  });
+});

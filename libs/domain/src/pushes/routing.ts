@@ -2,6 +2,13 @@ import type { OutgoingRecord } from '@chat/bus';
 import type { PresenceEntry } from '@chat/cache';
 import { pushTopic, type DeliveryRecord } from '@chat/protocol';
 
+/** A record a push was planned from: its topic, partition and offset. */
+export interface PushSource {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
 /** One push to make: `frame` to every online connection of the accounts in `to`. */
 export interface PlannedPush {
   /** Partition key of the delivery records: the source record's, so a relation's pushes keep their order. */
@@ -12,6 +19,12 @@ export interface PlannedPush {
   excludeConn?: string;
   /** Close the accounts' sockets after the frame (4403 when an account is deleted). */
   close?: { code: number; reason: string };
+  /**
+   * The bus record the push was planned from, when it was (the notifier's pushes): its
+   * delivery records name it, so a gateway writes a push planned again after a redelivery
+   * to nobody twice (`DeliveryRecord.source`).
+   */
+  source?: PushSource;
 }
 
 /**
@@ -21,12 +34,16 @@ export interface PlannedPush {
  * a gateway its presence announcements to the account's other nodes.
  * Offline accounts are skipped, never a reason to stop (docs/pitfalls.md §1); an account
  * whose only connection on a node is the excluded one needs nothing from that node.
+ * Pushes from the same source record are numbered in the order given (`source.push`), so a
+ * planner must plan a record's pushes in the same order each time it sees the record.
  */
 export function route(
   pushes: PlannedPush[],
   online: Map<number, PresenceEntry[]>,
 ): OutgoingRecord[] {
   const out: OutgoingRecord[] = [];
+  /** Per source record, how many of its pushes came before. */
+  const numbered = new Map<string, number>();
   for (const push of pushes) {
     const byNode = new Map<string, number[]>();
     for (const accountId of new Set(push.to)) {
@@ -41,10 +58,19 @@ export function route(
         else byNode.set(node, [accountId]);
       }
     }
+    let source: DeliveryRecord['source'];
+    if (push.source) {
+      const { topic, partition, offset } = push.source;
+      const id = `${topic}/${partition}/${offset}`;
+      const index = numbered.get(id) ?? 0;
+      numbered.set(id, index + 1);
+      source = { topic, partition, offset, push: index };
+    }
     for (const [node, accounts] of byNode) {
       const record: DeliveryRecord = { accounts, frame: push.frame };
       if (push.excludeConn !== undefined) record.exclude_conn = push.excludeConn;
       if (push.close) record.close = push.close;
+      if (source) record.source = source;
       out.push({ topic: pushTopic(node), key: push.key, value: JSON.stringify(record) });
     }
   }
