@@ -16,7 +16,8 @@ const DELIVERY_MS = 3000;
  * expires, one surviving gateway removes its entries and announces offline the accounts it
  * alone held, so watchers on every gateway see them go, once; an account connected to a
  * surviving gateway too stays online. A node restarting under the same id before anyone
- * swept it announces what its previous run left.
+ * swept it announces what its previous run left. A gateway stopped gracefully announces
+ * its accounts itself, at once.
  */
 describe('presence after a gateway crash', () => {
   let stack: Stack;
@@ -132,5 +133,32 @@ describe('presence after a gateway crash', () => {
       timeoutMs: 15_000,
       what: 'bob online on the restarted gateway',
     });
+  }, 120_000);
+
+  it('has a gateway stopped gracefully announce offline at once the accounts it alone held', async () => {
+    const annWs = sockets[0]!;
+    const gw3 = await stack.startGateway(3);
+    const bobWs = await connect(bob, gw3.wsUrl);
+    const catWs = await connect(cat, gw3.wsUrl); // Cat is on gw1 as well
+    let mark = annWs.pushes.length;
+    await waitFor(() => pushesSince(annWs, mark, bob.accountId)[0]?.data.online === true, {
+      timeoutMs: 15_000,
+      what: 'bob shown online on gw3',
+    });
+
+    mark = annWs.pushes.length;
+    const stoppedAt = Date.now();
+    expect(await gw3.app.stop('SIGTERM')).toBe(0);
+    await Promise.all([bobWs.closed, catWs.closed]);
+    const push = await waitFor(() => pushesSince(annWs, mark, bob.accountId)[0], {
+      timeoutMs: 15_000,
+      what: 'bob shown offline after the graceful stop',
+    });
+    expect(push.data).toMatchObject({ account_id: bob.accountId, online: false });
+    // Not the crash path: no wait for the TTL.
+    expect(Date.parse(push.data.last_seen)).toBeLessThan(stoppedAt + TTL_MS);
+    await new Promise((r) => setTimeout(r, TTL_MS + 2 * BEAT_MS));
+    expect(pushesSince(annWs, mark, bob.accountId)).toHaveLength(1);
+    expect(pushesSince(annWs, mark, cat.accountId)).toHaveLength(0);
   }, 120_000);
 });

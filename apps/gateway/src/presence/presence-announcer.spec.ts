@@ -112,4 +112,13 @@ describe('PresenceAnnouncer', () => {
     await announcer.beat();
     expect(await where(7)).toEqual([]);
   });
+
+  it('tells the watch of its accounts when it stops, and removes their entries', async () => {
+    await online(7, 1);
+    await online(8, 2);
+    await online(8, 3);
+    await announcer.stop();
+    expect(told.gone).toEqual([[7, 8]]);
+    expect(await where(8)).toEqual([]);
+  });
 });

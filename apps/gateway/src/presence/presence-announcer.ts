@@ -73,7 +73,14 @@ export class PresenceAnnouncer {
     this.schedule(this.intervalMs);
   }
 
-  /** Stops beating and removes this node's entries at once (graceful shutdown). */
+  /**
+   * Stops beating and removes this node's entries at once (graceful shutdown), then
+   * announces offline the accounts it alone held, as a sweep would after a crash but without
+   * waiting for the TTL: their watchers on other gateways would otherwise keep seeing them
+   * online. An account connected elsewhere too is left alone; one whose client reconnects
+   * to another gateway is announced online again by that gateway. The sockets close after
+   * this, without a logout push each (`Session.closed`).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -81,7 +88,8 @@ export class PresenceAnnouncer {
     await this.beating;
     await this.sweeping;
     await Promise.all([...this.announcing]);
-    await this.deps.presence.dropNode(this.deps.nodeId);
+    const left = await this.deps.presence.dropNode(this.deps.nodeId);
+    if (left.length > 0 && this.deps.watch) await this.deps.watch.gone(left, Date.now());
   }
 
   private get intervalMs(): number {
