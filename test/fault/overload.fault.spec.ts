@@ -7,11 +7,15 @@ import type { TargetStack } from '../e2e/support/target';
 import { TestSocket } from '../e2e/support/socket';
 
 /**
- * How long each mode is offered more than it can take. Long enough for the heap to settle:
- * a gateway's resident memory climbs for its first 20–30 s under this load and then stays
- * flat (measured over 90 s), so a shorter run reads warm-up as growth.
+ * How long each mode is offered more than it can take. Long enough for the heap to settle,
+ * and for each third of the run to hold a whole garbage-collection cycle: a gateway's
+ * resident memory climbs for its first 20–30 s under this load and then saws between about
+ * 200 and 330 MB with a period near 20 s, flat over 120 s (measured with a 5 s trace). With
+ * 45 s, a third (15 s) could hold a peak in the last third and none in the middle one, which
+ * read as 50–115 MB of growth from one gateway in two runs out of three; the one-process
+ * server's cycle is shorter.
  */
-const OVERLOAD_MS = 45_000;
+const OVERLOAD_MS = { distributed: 90_000, standalone: 45_000 };
 const PAIRS = 4;
 /** Sends in flight per socket: far more than the pipeline drains, so the gate must act. */
 const WINDOW = 64;
@@ -70,7 +74,7 @@ interface Outcome {
 
 /**
  * Closed-loop senders that honour 1004's `retry_after_ms` (wait, then send the same
- * `client_msg_id` again), as a well-behaved client does, for `OVERLOAD_MS`; then every
+ * `client_msg_id` again), as a well-behaved client does, for `durationMs`; then every
  * acked message must reach its receiver exactly once. Latency runs from the send that was
  * acked to the push on the receiver's socket.
  */
@@ -78,6 +82,7 @@ async function overload(
   wsUrls: string[],
   pairs: Pair[],
   serving: () => RunningApp[],
+  durationMs: number,
 ): Promise<Outcome> {
   const senders = await Promise.all(
     pairs.map((p, i) => TestSocket.open(wsUrls[i % wsUrls.length], p.from.accountToken)),
@@ -100,14 +105,14 @@ async function overload(
   const latePeak = procs.map(() => 0);
   const sampler = setInterval(() => {
     const elapsed = Date.now() - started;
-    if (elapsed < OVERLOAD_MS / 3) return;
-    const peaks = elapsed < (2 * OVERLOAD_MS) / 3 ? midPeak : latePeak;
+    if (elapsed < durationMs / 3) return;
+    const peaks = elapsed < (2 * durationMs) / 3 ? midPeak : latePeak;
     procs.forEach((app, i) => (peaks[i] = Math.max(peaks[i], rssMb(app))));
   }, RSS_SAMPLE_MS);
 
   let acked = 0;
   let refused = 0;
-  const until = Date.now() + OVERLOAD_MS;
+  const until = Date.now() + durationMs;
   await Promise.all(
     senders.map(async (ws, i) => {
       let n = 0;
@@ -171,9 +176,9 @@ async function overload(
   };
 }
 
-function report(mode: string, o: Outcome): void {
+function report(mode: keyof typeof OVERLOAD_MS, o: Outcome): void {
   process.stdout.write(
-    `\n[overload ${mode}] ${o.acked} acked (${Math.round(o.acked / (OVERLOAD_MS / 1000))}/s), ` +
+    `\n[overload ${mode}] ${o.acked} acked (${Math.round(o.acked / (OVERLOAD_MS[mode] / 1000))}/s), ` +
       `${o.refused} refused with 1004, ${o.delivered} delivered, ${o.missing} missing, ` +
       `${o.duplicates} duplicate; send→delivery p50 ${percentile(o.deliveryMs, 50)} ms, ` +
       `p99 ${percentile(o.deliveryMs, 99)} ms; peak RSS ${o.rssMidPeakMb.toFixed(0)} → ` +
@@ -226,6 +231,7 @@ describe('overload', () => {
         stack.gateways.map((g) => g.wsUrl),
         pairs,
         () => stack.gateways.map((g) => g.app),
+        OVERLOAD_MS.distributed,
       );
       report('distributed', outcome);
       expectBounded(outcome);
@@ -245,6 +251,7 @@ describe('overload', () => {
         stack.gateways.map((g) => g.wsUrl),
         pairs,
         () => stack.apps,
+        OVERLOAD_MS.standalone,
       );
       report('standalone', outcome);
       expectBounded(outcome);
