@@ -136,17 +136,18 @@ describe('presence after a gateway crash', () => {
   }, 120_000);
 
   it('has a gateway stopped gracefully announce offline at once the accounts it alone held', async () => {
-    const annWs = sockets[0]!;
+    const [gw1] = stack.gateways;
+    const annWs = await connect(ann, gw1.wsUrl);
+    await connect(cat, gw1.wsUrl);
     const gw3 = await stack.startGateway(3);
     const bobWs = await connect(bob, gw3.wsUrl);
-    const catWs = await connect(cat, gw3.wsUrl); // Cat is on gw1 as well
-    let mark = annWs.pushes.length;
-    await waitFor(() => pushesSince(annWs, mark, bob.accountId)[0]?.data.online === true, {
-      timeoutMs: 15_000,
-      what: 'bob shown online on gw3',
+    const catWs = await connect(cat, gw3.wsUrl);
+    const sub = await annWs.request('presence_subscribe', {
+      account_ids: [bob.accountId, cat.accountId],
     });
+    expect(sub.data.presences.map((p: { online: boolean }) => p.online)).toEqual([true, true]);
 
-    mark = annWs.pushes.length;
+    const mark = annWs.pushes.length;
     const stoppedAt = Date.now();
     expect(await gw3.app.stop('SIGTERM')).toBe(0);
     await Promise.all([bobWs.closed, catWs.closed]);
