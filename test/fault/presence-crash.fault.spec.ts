@@ -137,29 +137,32 @@ describe('presence after a gateway crash', () => {
 
   it('has a gateway stopped gracefully announce offline at once the accounts it alone held', async () => {
     const [gw1] = stack.gateways;
+    // Bob may still be connected to gw2 from the case above: Dan is on gw3 alone.
+    const dan = await openSession(stack, 'dan.crash@example.com', 'dan');
+    await ann.befriend(dan);
     const annWs = await connect(ann, gw1.wsUrl);
     await connect(cat, gw1.wsUrl);
     const gw3 = await stack.startGateway(3);
-    const bobWs = await connect(bob, gw3.wsUrl);
+    const danWs = await connect(dan, gw3.wsUrl);
     const catWs = await connect(cat, gw3.wsUrl);
     const sub = await annWs.request('presence_subscribe', {
-      account_ids: [bob.accountId, cat.accountId],
+      account_ids: [dan.accountId, cat.accountId],
     });
     expect(sub.data.presences.map((p: { online: boolean }) => p.online)).toEqual([true, true]);
 
     const mark = annWs.pushes.length;
     const stoppedAt = Date.now();
     expect(await gw3.app.stop('SIGTERM')).toBe(0);
-    await Promise.all([bobWs.closed, catWs.closed]);
-    const push = await waitFor(() => pushesSince(annWs, mark, bob.accountId)[0], {
+    await Promise.all([danWs.closed, catWs.closed]);
+    const push = await waitFor(() => pushesSince(annWs, mark, dan.accountId)[0], {
       timeoutMs: 15_000,
-      what: 'bob shown offline after the graceful stop',
+      what: 'dan shown offline after the graceful stop',
     });
-    expect(push.data).toMatchObject({ account_id: bob.accountId, online: false });
+    expect(push.data).toMatchObject({ account_id: dan.accountId, online: false });
     // Not the crash path: no wait for the TTL.
     expect(Date.parse(push.data.last_seen)).toBeLessThan(stoppedAt + TTL_MS);
     await new Promise((r) => setTimeout(r, TTL_MS + 2 * BEAT_MS));
-    expect(pushesSince(annWs, mark, bob.accountId)).toHaveLength(1);
+    expect(pushesSince(annWs, mark, dan.accountId)).toHaveLength(1);
     expect(pushesSince(annWs, mark, cat.accountId)).toHaveLength(0);
   }, 120_000);
 });
