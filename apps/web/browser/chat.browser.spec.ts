@@ -403,6 +403,39 @@ test('two people befriend and chat; a second device follows live', async () => {
   });
   await shot(bob, 'search');
 
+  // Bob's own settings (the Settings panel): each switch is saved when clicked and then shows
+  // the server's answer. A switch is waited for checked or not *and* enabled: disabled means a
+  // save still runs. Clicks, not `check()`, which looks at the box before the answer is in.
+  const setting = (page: Page, id: string, on: boolean) =>
+    page.locator(`[data-testid="${id}"]${on ? ':checked' : ':not(:checked)'}:enabled`);
+  await byTest(bob, 'nav-settings').click();
+  // Before he chooses: visible, and mentions break do-not-disturb (the server's default).
+  await setting(bob, 'setting-presence-hidden', false).waitFor();
+  await setting(bob, 'setting-mentions-break-dnd', true).waitFor();
+  // A save the server refuses shows its error and leaves the switch as stored: this once the
+  // request goes with a body it rejects (1001).
+  await bob.route(
+    '**/api/setting/presence',
+    (route) => route.continue({ postData: JSON.stringify({ hidden: 'yes' }) }),
+    { times: 1 },
+  );
+  await byTest(bob, 'setting-presence-hidden').click();
+  await byTest(bob, 'notice').filter({ hasText: 'true or false' }).waitFor();
+  await setting(bob, 'setting-presence-hidden', false).waitFor();
+  await byTest(bob, 'setting-presence-hidden').click();
+  await setting(bob, 'setting-presence-hidden', true).waitFor();
+  await byTest(bob, 'setting-mentions-break-dnd').click();
+  await setting(bob, 'setting-mentions-break-dnd', false).waitFor();
+  await shot(bob, 'settings');
+  // Both are stored: his phone and his browser, reloaded, read them back from the server.
+  for (const page of [phone, bob]) {
+    await page.reload();
+    await byTest(page, 'chat-screen').waitFor();
+    await byTest(page, 'nav-settings').click();
+    await setting(page, 'setting-presence-hidden', true).waitFor();
+    await setting(page, 'setting-mentions-break-dnd', false).waitFor();
+  }
+
   // A second account of Alice's user: created, used, and switched back from.
   await byTest(alice, 'switch-account').click();
   await byTest(alice, 'account-name').fill(`${aliceName}-work`);

@@ -3,7 +3,7 @@ import { Avatar } from './avatar';
 import type { Session } from './session';
 import { useSelect, type Conversation, type Message } from './store';
 import { IMAGE_URL, preview, time } from './format';
-import { FriendsPanel, GroupPanel, NewGroupPanel, SearchPanel } from './panels';
+import { FriendsPanel, GroupPanel, NewGroupPanel, SearchPanel, SettingsPanel } from './panels';
 
 function sortConversations(list: Conversation[]): Conversation[] {
   return [...list].sort((a, b) => {
@@ -29,6 +29,8 @@ export function ChatScreen({ session }: { session: Session }) {
           <NewGroupPanel session={session} />
         ) : panel === 'search' ? (
           <SearchPanel session={session} />
+        ) : panel === 'settings' ? (
+          <SettingsPanel session={session} />
         ) : openId ? (
           <ConversationView key={openId} session={session} relationId={openId} />
         ) : (
@@ -99,6 +101,14 @@ function Sidebar({ session }: { session: Session }) {
           onClick={() => session.setPanel('search')}
         >
           Search
+        </button>
+        <button
+          type="button"
+          class="outline"
+          data-testid="nav-settings"
+          onClick={() => session.setPanel('settings')}
+        >
+          Settings
         </button>
       </nav>
       <ul class="conversations" data-testid="conversation-list">

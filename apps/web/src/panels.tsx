@@ -1,7 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Avatar } from './avatar';
 import type { FoundAccount, GroupMember, Notice, Session } from './session';
-import { useSelect, type Conversation, type Message } from './store';
+import {
+  shownSetting,
+  useSelect,
+  type AccountSettings,
+  type Conversation,
+  type Message,
+} from './store';
 import { preview } from './format';
 
 function PanelHeader({ session, title }: { session: Session; title: string }) {
@@ -356,6 +362,71 @@ export function SearchPanel({ session }: { session: Session }) {
               </li>
             ))}
           </ul>
+        )}
+      </div>
+    </div>
+  );
+}
+
+const SETTINGS: { key: keyof AccountSettings; testId: string; label: string; help: string }[] = [
+  {
+    key: 'presenceHidden',
+    testId: 'setting-presence-hidden',
+    label: 'Hide my presence',
+    help: 'Everyone else sees this account offline, with no last seen.',
+  },
+  {
+    key: 'mentionsBreakDnd',
+    testId: 'setting-mentions-break-dnd',
+    label: 'Mentions break do not disturb',
+    help: 'A message that mentions me notifies my devices even in a conversation set to do not disturb.',
+  },
+];
+
+/**
+ * This account's own settings (docs/api.md §9 presence, docs/push-notifications.md): read
+ * when the panel opens, each switch saved when it changes and then showing the server's answer.
+ */
+export function SettingsPanel({ session }: { session: Session }) {
+  const settings = useSelect(session.store, (s) => s.settings);
+  return (
+    <div class="panel" data-testid="settings-panel">
+      <PanelHeader session={session} title="Settings" />
+      <div class="panel-body">
+        {settings.values ? (
+          <fieldset>
+            {SETTINGS.map(({ key, testId, label, help }) => {
+              const busy = key in settings.saving;
+              const on = shownSetting(settings, key);
+              return (
+                <label key={key}>
+                  <input
+                    type="checkbox"
+                    role="switch"
+                    data-testid={testId}
+                    checked={on}
+                    disabled={busy}
+                    aria-busy={busy}
+                    onChange={() => void session.attempt(() => session.saveSetting(key, !on))}
+                  />
+                  {label}
+                  <br />
+                  <small>{help}</small>
+                </label>
+              );
+            })}
+          </fieldset>
+        ) : settings.loading ? (
+          <p aria-busy="true">Loading…</p>
+        ) : (
+          <button
+            type="button"
+            class="outline"
+            data-testid="settings-retry"
+            onClick={() => void session.attempt(() => session.loadSettings())}
+          >
+            Try again
+          </button>
         )}
       </div>
     </div>

@@ -12,9 +12,11 @@ import {
 import {
   applyReaction,
   mergeMessages,
+  noSettings,
   Store,
   unionIds,
   type AccountInfo,
+  type AccountSettings,
   type ApplicationInfo,
   type Conversation,
   type Message,
@@ -248,6 +250,7 @@ export class Session {
       conversations: {},
       histories: {},
       applications: [],
+      settings: noSettings,
     });
     save({ email: this.store.state.email, userToken: this.store.state.userToken, accountId });
     await Promise.all([
@@ -281,6 +284,7 @@ export class Session {
       accountId: 0,
       conversations: {},
       histories: {},
+      settings: noSettings,
     });
   }
 
@@ -737,6 +741,7 @@ export class Session {
   setPanel(panel: Panel): void {
     this.store.set({ panel });
     if (panel === 'friends') void this.attempt(() => this.loadApplications());
+    if (panel === 'settings') void this.attempt(() => this.loadSettings());
     if (panel === 'chat' && this.store.state.openId) this.markRead(this.store.state.openId);
   }
 
@@ -942,6 +947,61 @@ export class Session {
   async deleteFriend(relationId: number): Promise<void> {
     await this.call('DELETE', '/api/setting/friend/delete', { query: { relation_id: relationId } });
     this.dropConversation(relationId);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // The account's own settings (docs/api.md §9 presence, docs/push-notifications.md).
+
+  /** Reads both settings afresh (the panel opening); an answer for another account is dropped. */
+  async loadSettings(): Promise<void> {
+    const accountId = this.store.state.accountId;
+    const mine = () => this.store.state.accountId === accountId;
+    this.store.set((s) => ({ settings: { ...s.settings, values: null, loading: true } }));
+    try {
+      const [presence, push] = await Promise.all([
+        this.withToken((token) => this.api.setting.presence(token)),
+        this.withToken((token) => this.api.push.settings(token)),
+      ]);
+      if (!mine()) return;
+      const values = { presenceHidden: presence.hidden, mentionsBreakDnd: push.mentions_break_dnd };
+      this.store.set((s) => ({ settings: { ...s.settings, values } }));
+    } finally {
+      if (mine()) this.store.set((s) => ({ settings: { ...s.settings, loading: false } }));
+    }
+  }
+
+  /**
+   * Saves one setting: shown as asked while the call runs, then as the server answers; on a
+   * failure the switch goes back to the stored value and the error is thrown (for `attempt`).
+   */
+  async saveSetting(key: keyof AccountSettings, value: boolean): Promise<void> {
+    const accountId = this.store.state.accountId;
+    const mine = () => this.store.state.accountId === accountId;
+    const saving = (fn: (s: Partial<AccountSettings>) => Partial<AccountSettings>) =>
+      this.store.set((s) => ({ settings: { ...s.settings, saving: fn(s.settings.saving) } }));
+    saving((s) => ({ ...s, [key]: value }));
+    try {
+      const stored = await this.withToken(async (token) =>
+        key === 'presenceHidden'
+          ? (await this.api.setting.updatePresence(token, { hidden: value })).hidden
+          : (await this.api.push.updateSettings(token, { mentions_break_dnd: value }))
+              .mentions_break_dnd,
+      );
+      if (!mine()) return;
+      this.store.set((s) => ({
+        settings: {
+          ...s.settings,
+          values: s.settings.values && { ...s.settings.values, [key]: stored },
+        },
+      }));
+    } finally {
+      if (mine())
+        saving((s) => {
+          const rest = { ...s };
+          delete rest[key];
+          return rest;
+        });
+    }
   }
 
   // ---------------------------------------------------------------------------------------

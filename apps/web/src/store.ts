@@ -60,6 +60,36 @@ export interface History {
   top?: Message | null;
 }
 
+/** The account's own settings of the Settings panel, as the server keeps them. */
+export interface AccountSettings {
+  /** Everyone else sees the account offline (`GET`/`PUT /api/setting/presence`, `hidden`). */
+  presenceHidden: boolean;
+  /**
+   * A mention notifies the account's devices even in a conversation set do-not-disturb
+   * (`GET`/`PUT /api/push/settings`, `mentions_break_dnd`).
+   */
+  mentionsBreakDnd: boolean;
+}
+
+/** The Settings panel's data: loaded each time it opens, each change saved at once. */
+export interface SettingsState {
+  /** As the server last answered; null while loading, or when loading failed. */
+  values: AccountSettings | null;
+  loading: boolean;
+  /** The changes being saved (setting → the value asked for), shown until the answer. */
+  saving: Partial<AccountSettings>;
+}
+
+export const noSettings: SettingsState = { values: null, loading: false, saving: {} };
+
+/** What a switch shows: the value being saved, else the server's. */
+export function shownSetting(
+  settings: SettingsState,
+  key: keyof AccountSettings,
+): boolean | undefined {
+  return settings.saving[key] ?? settings.values?.[key];
+}
+
 export type Screen = 'auth' | 'accounts' | 'chat';
 export type Panel = 'chat' | 'friends' | 'groups' | 'settings' | 'search' | 'pins';
 
@@ -80,6 +110,8 @@ export interface State {
   devMailbox: boolean;
   /** Who is typing, by conversation (the `typing` pushes, expired after 6 s). */
   typing: Record<number, number[]>;
+  /** The account's settings (the Settings panel). */
+  settings: SettingsState;
 }
 
 export const initialState: State = {
@@ -98,6 +130,7 @@ export const initialState: State = {
   notices: [],
   devMailbox: false,
   typing: {},
+  settings: noSettings,
 };
 
 type Listener = () => void;
