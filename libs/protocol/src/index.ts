@@ -41,7 +41,7 @@ export {
   type MsgExtend,
   type DeadLetterReason,
 } from './records';
-export type { ReadRecord, StoredRecord, DeliveryRecord, DeliverySource } from './records';
+export type { ReadRecord, StoredRecord, DeliveryRecord } from './records';
 export {
   CLIENT_EVENTS,
   CLIENT_DATA,

@@ -97,12 +97,8 @@ export const deliveryRecordSchema: z.ZodType<DeliveryRecord> = z.object({
     .object({ code: z.number().int().min(1000).max(4999), reason: z.string().max(120) })
     .optional(),
   source: z
-    .object({
-      topic: z.string().min(1).max(249),
-      partition: z.number().int().min(0),
-      offset: z.string().regex(/^\d{1,20}$/),
-      push: z.number().int().min(0),
-    })
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,249}\/\d{1,10}\/\d{1,20}\/\d{1,6}$/)
     .optional(),
 });
 

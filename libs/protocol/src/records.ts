@@ -94,23 +94,14 @@ export interface DeliveryRecord {
   /** Close these accounts' sockets with this code after writing (4403 on deletion). */
   close?: { code: number; reason: string };
   /**
-   * The notifier's record this push was planned from, and which of its pushes it is. A
-   * notifier that dies after publishing and before committing plans the record again; the
-   * gateway writes a push only if its source is past the last one it wrote from that source
-   * partition (`DeliverySources`), so the repeat reaches nobody twice. Presence
-   * announcements have none.
+   * The notifier's record this push was planned from, and which of its pushes it is:
+   * `<topic>/<partition>/<offset>/<push index>` (`chat.stored/3/81520/0`; a topic name has
+   * no `/`). A notifier that dies after publishing and before committing plans the record
+   * again; the gateway writes a push only if its source is past the last one it wrote from
+   * that source partition (`DeliverySources`), so the repeat reaches nobody twice. Presence
+   * announcements and typing have none. One short string: it rides on every push.
    */
-  source?: DeliverySource;
-}
-
-/** Where a delivery record was planned from: a record of a notifier topic, and the push's index. */
-export interface DeliverySource {
-  topic: string;
-  partition: number;
-  /** The source record's offset, a decimal integer. */
-  offset: string;
-  /** The push's index among those planned from that record (0, 1, …). */
-  push: number;
+  source?: string;
 }
 
 /**

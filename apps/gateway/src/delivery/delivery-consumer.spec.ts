@@ -64,7 +64,7 @@ describe('DeliveryConsumer', () => {
     const consumer = new DeliveryConsumer(sockets, 0, log);
     const from = (offset: string, n: number): DeliveryRecord => ({
       ...push(n),
-      source: { topic: 'chat.stored', partition: 2, offset, push: 0 },
+      source: `chat.stored/2/${offset}/0`,
     });
     await consumer.handle([record(0, 10, from('500', 1)), record(0, 11, from('501', 2))]);
     // The notifier died before committing: another one published the same pushes again,

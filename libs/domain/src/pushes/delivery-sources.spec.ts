@@ -1,11 +1,7 @@
 import { DeliverySources } from './delivery-sources';
 
-const from = (offset: string, push = 0, partition = 0) => ({
-  topic: 'chat.stored',
-  partition,
-  offset,
-  push,
-});
+const from = (offset: string, push = 0, partition = 0) =>
+  `chat.stored/${partition}/${offset}/${push}`;
 
 describe('DeliverySources', () => {
   it('lets through what moves forward and drops what repeats or goes back', () => {

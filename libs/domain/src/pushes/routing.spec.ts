@@ -69,11 +69,11 @@ describe('route, for pushes planned from a bus record', () => {
       online,
     ).map((r) => [r.topic, (JSON.parse(String(r.value)) as DeliveryRecord).source]);
     expect(out).toEqual([
-      ['push.gw1', { ...source('40'), push: 0 }],
-      ['push.gw2', { ...source('40'), push: 0 }],
-      ['push.gw2', { ...source('40'), push: 1 }],
-      ['push.gw1', { ...source('41'), push: 1 }],
-      ['push.gw2', { ...source('41'), push: 1 }],
+      ['push.gw1', 'chat.stored/3/40/0'],
+      ['push.gw2', 'chat.stored/3/40/0'],
+      ['push.gw2', 'chat.stored/3/40/1'],
+      ['push.gw1', 'chat.stored/3/41/1'],
+      ['push.gw2', 'chat.stored/3/41/1'],
     ]);
   });
 

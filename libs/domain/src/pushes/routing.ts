@@ -34,7 +34,7 @@ export interface PlannedPush {
  * a gateway its presence announcements to the account's other nodes.
  * Offline accounts are skipped, never a reason to stop (docs/pitfalls.md §1); an account
  * whose only connection on a node is the excluded one needs nothing from that node.
- * Pushes from the same source record are numbered in the order given (`source.push`), so a
+ * Pushes from the same source record are numbered in the order given (the source's last part), so a
  * planner must plan a record's pushes in the same order each time it sees the record.
  */
 export function route(
@@ -58,13 +58,13 @@ export function route(
         else byNode.set(node, [accountId]);
       }
     }
-    let source: DeliveryRecord['source'];
+    let source: string | undefined;
     if (push.source) {
       const { topic, partition, offset } = push.source;
       const id = `${topic}/${partition}/${offset}`;
       const index = numbered.get(id) ?? 0;
       numbered.set(id, index + 1);
-      source = { topic, partition, offset, push: index };
+      source = `${id}/${index}`;
     }
     for (const [node, accounts] of byNode) {
       const record: DeliveryRecord = { accounts, frame: push.frame };
