@@ -94,6 +94,27 @@ describe('KafkaBus', () => {
     }
   });
 
+  it('closes only after the backlog reads under way have ended, and refuses new ones', async () => {
+    const bus = new KafkaBus(config(), log);
+    await bus.ensureTopics(['backlog.a']);
+    // A group that never committed, on a topic just made: the first read may meet a
+    // coordinator still loading and ask again; close must not leave it asking afterwards.
+    const reads = ['backlog.g1', 'backlog.g2'].map((g) => bus.backlog(g, ['backlog.a']));
+    const ended: string[] = [];
+    reads.forEach(
+      (r, i) =>
+        void r.then(
+          () => ended.push(`read ${i}`),
+          () => ended.push(`read ${i}`),
+        ),
+    );
+    await bus.close();
+    ended.push('closed');
+    expect(ended.slice(0, 2).sort()).toEqual(['read 0', 'read 1']);
+    expect(ended[2]).toBe('closed');
+    await expect(bus.backlog('backlog.g1', ['backlog.a'])).rejects.toThrow(/closed/);
+  });
+
   it('rejects publish with a retryable InfrastructureError when no broker answers', async () => {
     const bus = new KafkaBus({ ...config(), brokers: ['127.0.0.1:1'], retries: 1 }, log);
     try {

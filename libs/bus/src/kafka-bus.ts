@@ -164,6 +164,8 @@ export class KafkaBus implements Bus {
   private queue: PendingPublish[] = [];
   private flushing?: Promise<void>;
   private closing?: Promise<void>;
+  /** Backlog reads under way (`backlog`), awaited by `close` before the admin client goes. */
+  private readonly backlogReads = new Set<Promise<number>>();
 
   constructor(
     private readonly cfg: KafkaBusConfig,
@@ -388,11 +390,20 @@ export class KafkaBus implements Bus {
   async backlog(group: string, topics: string[]): Promise<number> {
     if (this.closing) throw closedError();
     const physical = [...new Set(topics)].map((t) => this.cfg.topicPrefix + t);
+    // A partition moving or just created answers "not the leader" a moment: asked again,
+    // but not once the bus is closing (close waits for the reads under way, so none reaches
+    // the admin client after it disconnected).
+    const reading = untilSettled(() => {
+      if (this.closing) throw closedError();
+      return this.readBacklog(group, physical);
+    }, BACKLOG_PATIENCE_MS);
+    this.backlogReads.add(reading);
     try {
-      // A partition moving or just created answers "not the leader" a moment: asked again.
-      return await untilSettled(() => this.readBacklog(group, physical), BACKLOG_PATIENCE_MS);
+      return await reading;
     } catch (err) {
       throw wrap(err, `reading the backlog of ${group}`);
+    } finally {
+      this.backlogReads.delete(reading);
     }
   }
 
@@ -440,6 +451,7 @@ export class KafkaBus implements Bus {
     await this.flushing;
     const producer = await this.producerReady?.catch(() => undefined);
     await producer?.disconnect().catch((err: unknown) => failures.push(err));
+    await Promise.allSettled([...this.backlogReads]);
     await Promise.all(this.retiring);
     await this.probe.close();
     await this.admins.close().catch((err: unknown) => failures.push(err));
