@@ -1,9 +1,17 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Avatar } from './avatar';
 import type { Session } from './session';
-import { useSelect, type Conversation, type Message } from './store';
+import { useSelect, type Conversation, type Message, type Panel } from './store';
 import { IMAGE_URL, preview, time } from './format';
 import { FriendsPanel, GroupPanel, NewGroupPanel, SearchPanel, SettingsPanel } from './panels';
+
+/** The sidebar's buttons: the panel each opens (its test id is `nav-<panel>`) and its label. */
+const NAV: [Panel, string][] = [
+  ['friends', 'Friends'],
+  ['groups', 'New group'],
+  ['search', 'Search'],
+  ['settings', 'Settings'],
+];
 
 function sortConversations(list: Conversation[]): Conversation[] {
   return [...list].sort((a, b) => {
@@ -77,39 +85,20 @@ function Sidebar({ session }: { session: Session }) {
         </span>
       </header>
       <nav class="actions">
-        <button
-          type="button"
-          class="outline"
-          data-testid="nav-friends"
-          onClick={() => session.setPanel('friends')}
-        >
-          Friends
-          {pendingRequests > 0 && <mark data-testid="requests-badge">{pendingRequests}</mark>}
-        </button>
-        <button
-          type="button"
-          class="outline"
-          data-testid="nav-groups"
-          onClick={() => session.setPanel('groups')}
-        >
-          New group
-        </button>
-        <button
-          type="button"
-          class="outline"
-          data-testid="nav-search"
-          onClick={() => session.setPanel('search')}
-        >
-          Search
-        </button>
-        <button
-          type="button"
-          class="outline"
-          data-testid="nav-settings"
-          onClick={() => session.setPanel('settings')}
-        >
-          Settings
-        </button>
+        {NAV.map(([panel, label]) => (
+          <button
+            key={panel}
+            type="button"
+            class="outline"
+            data-testid={`nav-${panel}`}
+            onClick={() => session.setPanel(panel)}
+          >
+            {label}
+            {panel === 'friends' && pendingRequests > 0 && (
+              <mark data-testid="requests-badge">{pendingRequests}</mark>
+            )}
+          </button>
+        ))}
       </nav>
       <ul class="conversations" data-testid="conversation-list">
         {list.map((c) => (
